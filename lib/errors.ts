@@ -1,0 +1,69 @@
+/**
+ * Typed errors with stable codes. Every failure pkgkeys reports carries one of these codes, printed in
+ * messages and in --json output; the code decides the exit status, so callers never guess.
+ */
+
+/** Exit statuses (DESIGN.md §5). */
+export const EXIT = { ok: 0, notTrusted: 1, usage: 2, io: 3 } as const;
+export type ExitStatus = (typeof EXIT)[keyof typeof EXIT];
+
+/** Every stable code, with the exit status it leads to. */
+const CODES = {
+  // The trust chain: "not trusted".
+  KEY_REVOKED: EXIT.notTrusted,
+  KEY_EXPIRED: EXIT.notTrusted,
+  KEY_NOT_YET_VALID: EXIT.notTrusted,
+  KEY_INVALID: EXIT.notTrusted,
+  SUBKEY_REVOKED: EXIT.notTrusted,
+  SUBKEY_EXPIRED: EXIT.notTrusted,
+  SUBKEY_UNBOUND: EXIT.notTrusted,
+  NOT_SIGNING_KEY: EXIT.notTrusted,
+  ANCHOR_REVOKED: EXIT.notTrusted,
+  ANCHOR_EXPIRED: EXIT.notTrusted,
+  ANCHOR_NOT_SIGNER: EXIT.notTrusted,
+  CERT_EXPIRED: EXIT.notTrusted,
+  CERT_REVOKED: EXIT.notTrusted,
+  CERT_INVALID: EXIT.notTrusted,
+  CERT_NOT_YET_VALID: EXIT.notTrusted,
+  USER_ID_REVOKED: EXIT.notTrusted,
+  OUT_OF_SCOPE: EXIT.notTrusted,
+  NOT_DELEGATED: EXIT.notTrusted,
+  DEPTH_EXCEEDED: EXIT.notTrusted,
+  WEAK_ALGORITHM: EXIT.notTrusted,
+  NO_PATH: EXIT.notTrusted,
+  UNKNOWN_KEY: EXIT.notTrusted,
+  // Keyring consistency.
+  KEYRING_INVALID: EXIT.notTrusted,
+  // Usage and configuration.
+  USAGE: EXIT.usage,
+  BAD_PASSPHRASE: EXIT.usage,
+  NO_PASSPHRASE: EXIT.usage,
+  NOT_SECRET_KEY: EXIT.usage,
+  BAD_INPUT: EXIT.usage,
+  // Input/output.
+  IO_ERROR: EXIT.io,
+  EXISTS: EXIT.io,
+  LOCKED: EXIT.io,
+} as const satisfies Record<string, ExitStatus>;
+
+export type Code = keyof typeof CODES;
+
+export class PkgkeysError extends Error {
+  readonly code: Code;
+
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PkgkeysError';
+    this.code = code;
+  }
+
+  get exitStatus(): ExitStatus {
+    return CODES[this.code];
+  }
+}
+
+/** Wraps a failed file-system call so the message names the path. */
+export function ioError(what: string, path: string, cause: unknown): PkgkeysError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new PkgkeysError('IO_ERROR', `${what} ${path}: ${reason}`, { cause });
+}

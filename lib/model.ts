@@ -1,0 +1,112 @@
+/**
+ * pkgkeys' own picture of OpenPGP certificates. lib/pgp/ builds it from packets after checking every
+ * signature cryptographically; everything else in lib/ reasons about these types only.
+ *
+ * Only signatures that verified are here: a signature that did not verify is as if it were absent,
+ * except for the problems recorded on certifications so that `explain` can say why one was ignored.
+ */
+
+/** Upper-case hex, 40 characters for v4 keys. */
+export type Fingerprint = string;
+/** Upper-case hex, 16 characters. */
+export type KeyID = string;
+
+export type PublicKeyAlgorithm = 'rsa' | 'dsa' | 'elgamal' | 'ecdsa' | 'eddsa' | 'ed25519' | 'ed448' | 'ecdh' | 'x25519' | 'x448' | 'unknown';
+
+export interface KeyAlgorithm {
+  name: PublicKeyAlgorithm;
+  /** RSA/DSA modulus size, or the curve's size. */
+  bits: number;
+  curve?: string;
+}
+
+/** Hash algorithms by their RFC 9580 §9.5 names, lower case ('sha1', 'sha256', ...). */
+export type HashName = string;
+
+/**
+ * RFC 9580 §5.2.3.31. "Hard" revocations (no reason, compromised, unknown codes) void every signature
+ * the key ever made; "soft" ones (superseded, retired, user ID no longer valid) void only signatures
+ * made after the revocation.
+ */
+export type RevocationReason = 'unspecified' | 'superseded' | 'compromised' | 'retired' | 'user-id-invalid';
+
+export interface Revocation {
+  issuer: Fingerprint;
+  created: Date;
+  reason: RevocationReason;
+  text: string;
+  hard: boolean;
+}
+
+/** A trust signature (RFC 9580 §5.2.3.21): the issuer delegates certifying power to the subject. */
+export interface TrustGrant {
+  depth: number;
+  amount: number;
+  /** Subpacket 6, read from the raw bytes; null when absent. */
+  regex: string | null;
+}
+
+/** A certification of a User ID by another key (signature types 0x10-0x13). */
+export interface Certification {
+  issuer: Fingerprint;
+  subject: Fingerprint;
+  userID: string;
+  created: Date;
+  expires: Date | null;
+  /** The `pkgsrc-scope@pkgsrc.org` notations: globs over repository identifiers. */
+  scopes: string[];
+  trust: TrustGrant | null;
+  hash: HashName;
+  /** Why the signature cannot count (unknown critical subpacket, ...), or null. */
+  problem: string | null;
+}
+
+export interface SelfSignature {
+  created: Date;
+  hash: HashName;
+  /** Key expiration time as an absolute date, or null for none (RFC 9580 §5.2.3.13). */
+  keyExpires: Date | null;
+  /** Key flags (RFC 9580 §5.2.3.29), or null when the subpacket is absent. */
+  flags: number | null;
+  problem: string | null;
+}
+
+export interface UserID {
+  text: string;
+  /** The newest valid self-certification, or null when none verified. */
+  self: SelfSignature | null;
+  revocations: Revocation[];
+  /** The newest certification by each other issuer that verified. */
+  certifications: Certification[];
+  /** The newest certification revocation (0x30) by each other issuer that verified. */
+  certificationRevocations: Revocation[];
+}
+
+export interface Subkey {
+  fingerprint: Fingerprint;
+  keyID: KeyID;
+  algorithm: KeyAlgorithm;
+  created: Date;
+  /** The newest valid binding signature, or null when the subkey is not bound. */
+  binding: (SelfSignature & { backSigned: boolean }) | null;
+  revocations: Revocation[];
+}
+
+export interface Certificate {
+  fingerprint: Fingerprint;
+  keyID: KeyID;
+  version: number;
+  algorithm: KeyAlgorithm;
+  created: Date;
+  /** Key revocations (0x20) that verified against the key itself. */
+  revocations: Revocation[];
+  /** The newest valid direct-key self-signature (0x1F), or null. */
+  direct: SelfSignature | null;
+  userIDs: UserID[];
+  subkeys: Subkey[];
+}
+
+export const SCOPE_NOTATION = 'pkgsrc-scope@pkgsrc.org';
+export const REPOSITORY_NOTATION = 'pkgsrc-repository@pkgsrc.org';
+/** Flag bits of RFC 9580 §5.2.3.29. */
+export const KEY_FLAG = { certify: 0x01, sign: 0x02 } as const;

@@ -1,0 +1,229 @@
+/**
+ * From packet trees to pkgkeys' model (lib/model.ts). Every signature is checked cryptographically
+ * here, against the right key and data; time, expiry, revocation semantics and algorithm policy are
+ * left to lib/trust/, which sees only signatures that verified.
+ */
+import * as openpgp from 'openpgp';
+import {
+  type Certificate, type Certification, type Fingerprint, type HashName, type KeyAlgorithm, type PublicKeyAlgorithm,
+  type Revocation, type RevocationReason, type SelfSignature, type Subkey, type UserID, REPOSITORY_NOTATION, SCOPE_NOTATION,
+} from '../model';
+import { type Sig, type Tree, fingerprintOf, keyIDOf, sigIssuerFingerprint, sigIssuerKeyID } from './packets';
+
+const T = openpgp.enums.signature;
+const CERTIFICATIONS: ReadonlySet<number> = new Set([T.certGeneric, T.certPersona, T.certCasual, T.certPositive]);
+
+/**
+ * Crypto only: hash and algorithm policy are pkgkeys' (lib/trust/policy.ts), so nothing is refused here
+ * for being weak; it is reported with its algorithm and refused there with a precise reason.
+ */
+const VERIFY_CONFIG: openpgp.Config = {
+  ...openpgp.config,
+  rejectHashAlgorithms: new Set(),
+  rejectMessageHashAlgorithms: new Set(),
+  rejectPublicKeyAlgorithms: new Set(),
+  rejectCurves: new Set(),
+  minRSABits: 0,
+};
+
+type KeyPacket = Tree['key'] | Tree['subkeys'][number]['packet'];
+
+/**
+ * Checks the signature's mathematics only. Subpacket semantics (unknown critical subpackets, critical
+ * notations, designated revokers) are judged by `problemOf`, so the check runs on a view of the packet
+ * without them; the hashed bytes (`signatureData`) are untouched, so this changes nothing cryptographic.
+ */
+async function verifies(sig: Sig, key: KeyPacket, type: openpgp.enums.signature, data: object): Promise<boolean> {
+  const view: Sig = Object.assign(Object.create(Object.getPrototypeOf(sig)), sig, { unknownSubpackets: [], rawNotations: [], revocationKeyClass: null });
+  try {
+    await view.verify(key, type, data, null as unknown as Date, false, VERIFY_CONFIG);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** RFC 9580 §5.2.3.7: a signature with a critical subpacket we do not understand is invalid. */
+function problemOf(sig: Sig): string | null {
+  const critical = sig.unknownSubpackets.find((s) => s.critical);
+  if (critical) return `unknown critical subpacket ${critical.type}`;
+  const notation = sig.rawNotations.find((n) => n.critical && n.name !== SCOPE_NOTATION && n.name !== REPOSITORY_NOTATION);
+  if (notation) return `unknown critical notation ${notation.name}`;
+  return null;
+}
+
+export const hashName = (id: number | null): HashName => (id === null ? 'unknown' : openpgp.enums.read(openpgp.enums.hash, id) ?? `hash-${id}`).toLowerCase();
+
+export function algorithmOf(key: KeyPacket): KeyAlgorithm {
+  const info = key.getAlgorithmInfo() as { algorithm: string; bits?: number; curve?: string };
+  const names: Record<string, PublicKeyAlgorithm> = {
+    rsaEncryptSign: 'rsa', rsaEncrypt: 'rsa', rsaSign: 'rsa', elgamal: 'elgamal', dsa: 'dsa', ecdh: 'ecdh', ecdsa: 'ecdsa',
+    eddsaLegacy: 'eddsa', ed25519: 'ed25519', ed448: 'ed448', x25519: 'x25519', x448: 'x448',
+  };
+  const curveBits: Record<string, number> = { ed25519Legacy: 256, curve25519Legacy: 256, nistP256: 256, nistP384: 384, nistP521: 521, brainpoolP256r1: 256, brainpoolP384r1: 384, brainpoolP512r1: 512 };
+  const name = names[info.algorithm] ?? 'unknown';
+  const bits = info.bits ?? (info.curve ? curveBits[info.curve] ?? 0 : name === 'ed25519' || name === 'x25519' ? 256 : 448);
+  return info.curve ? { name, bits, curve: info.curve } : { name, bits };
+}
+
+const expiresAt = (sig: Sig): Date | null =>
+  sig.signatureExpirationTime ? new Date(sig.created!.getTime() + sig.signatureExpirationTime * 1000) : null;
+
+/** RFC 9580 §5.2.3.31: codes 1 (superseded), 3 (retired) and 32 (user ID invalid) are soft; the rest hard. */
+function revocationOf(sig: Sig, issuer: Fingerprint): Revocation {
+  const reasons: Record<number, RevocationReason> = { 0: 'unspecified', 1: 'superseded', 2: 'compromised', 3: 'retired', 32: 'user-id-invalid' };
+  const code = sig.reasonForRevocationFlag ?? 0;
+  const reason = reasons[code] ?? 'unspecified';
+  return { issuer, created: sig.created!, reason, text: sig.reasonForRevocationString ?? '', hard: !(code === 1 || code === 3 || code === 32) };
+}
+
+function selfSignatureOf(sig: Sig, keyCreated: Date): SelfSignature {
+  const keyExpires = sig.keyExpirationTime ? new Date(keyCreated.getTime() + sig.keyExpirationTime * 1000) : null;
+  return { created: sig.created!, hash: hashName(sig.hashAlgorithm), keyExpires, flags: sig.keyFlags ? sig.keyFlags[0] ?? 0 : null, problem: problemOf(sig) };
+}
+
+/** RFC 9580 §5.2.3.10: the most recent self-signature takes precedence. */
+const newest = <S extends { created: Date }>(list: S[]): S | null =>
+  list.reduce<S | null>((best, s) => (best === null || s.created > best.created ? s : best), null);
+
+/** Subpacket 6 (RFC 9580 §5.2.3.22), read from the hashed area: OpenPGP.js keeps only its first byte. */
+export function regexOf(sig: Sig): string | null {
+  const data = sig.signatureData;
+  if (!data || data[0] !== 4) return null;
+  const end = 6 + ((data[4]! << 8) | data[5]!);
+  for (let i = 6; i < end && i < data.length; ) {
+    let length = data[i]!;
+    if (length < 192) i += 1;
+    else if (length < 255) (length = ((length - 192) << 8) + data[i + 1]! + 192), (i += 2);
+    else (length = (data[i + 1]! << 24) | (data[i + 2]! << 16) | (data[i + 3]! << 8) | data[i + 4]!), (i += 5);
+    if ((data[i]! & 0x7f) === 6) {
+      const body = Buffer.from(data.subarray(i + 1, i + length));
+      return body.toString('utf8').replace(/\0$/, '');
+    }
+    i += length;
+  }
+  return null;
+}
+
+/** Finds the keys that may have made `sig`: by issuer fingerprint if it names one, else by key ID. */
+export type IssuerLookup = (sig: Sig) => Array<{ fingerprint: Fingerprint; key: KeyPacket }>;
+
+export function issuerLookup(trees: Tree[]): IssuerLookup {
+  const byKeyID = new Map<string, Array<{ fingerprint: Fingerprint; key: KeyPacket }>>();
+  for (const tree of trees) {
+    const id = keyIDOf(tree.key);
+    byKeyID.set(id, [...(byKeyID.get(id) ?? []), { fingerprint: tree.fingerprint, key: tree.key }]);
+  }
+  return (sig) => {
+    const named = sigIssuerFingerprint(sig);
+    const candidates = byKeyID.get(sigIssuerKeyID(sig)) ?? [];
+    return named ? candidates.filter((c) => c.fingerprint === named) : candidates;
+  };
+}
+
+/** Builds the model of one certificate; `lookup` finds other keys, for third-party certifications. */
+export async function inspect(tree: Tree, lookup: IssuerLookup): Promise<Certificate> {
+  const primary = tree.key;
+  const fingerprint = tree.fingerprint;
+  const created = primary.created;
+  const byPrimary = (sig: Sig) => sigIssuerKeyID(sig) === keyIDOf(primary) && (sigIssuerFingerprint(sig) ?? fingerprint) === fingerprint;
+
+  const revocations: Revocation[] = [];
+  const directs: SelfSignature[] = [];
+  for (const sig of tree.sigs) {
+    if (!byPrimary(sig)) continue; // designated revokers are not supported: only the key revokes itself
+    if (sig.signatureType === T.keyRevocation && (await verifies(sig, primary, T.keyRevocation, { key: primary }))) {
+      revocations.push(revocationOf(sig, fingerprint));
+    } else if (sig.signatureType === T.key && (await verifies(sig, primary, T.key, { key: primary }))) {
+      directs.push(selfSignatureOf(sig, created));
+    }
+  }
+
+  const userIDs: UserID[] = [];
+  for (const node of tree.userIDs) {
+    const data = { userID: node.packet, key: primary };
+    const selfs: SelfSignature[] = [];
+    const uidRevocations: Revocation[] = [];
+    const certifications = new Map<Fingerprint, Certification>();
+    const certRevocations = new Map<Fingerprint, Revocation>();
+    for (const sig of node.sigs) {
+      if (byPrimary(sig)) {
+        if (CERTIFICATIONS.has(sig.signatureType!) && (await verifies(sig, primary, sig.signatureType!, data))) selfs.push(selfSignatureOf(sig, created));
+        else if (sig.signatureType === T.certRevocation && (await verifies(sig, primary, T.certRevocation, data))) uidRevocations.push(revocationOf(sig, fingerprint));
+        continue;
+      }
+      for (const issuer of lookup(sig)) {
+        if (!(await verifies(sig, issuer.key, sig.signatureType!, data))) continue;
+        if (CERTIFICATIONS.has(sig.signatureType!)) {
+          const cert = certificationOf(sig, issuer.fingerprint, fingerprint, node.packet.userID);
+          const known = certifications.get(issuer.fingerprint);
+          if (!known || cert.created > known.created) certifications.set(issuer.fingerprint, cert);
+        } else if (sig.signatureType === T.certRevocation) {
+          const revocation = revocationOf(sig, issuer.fingerprint);
+          const known = certRevocations.get(issuer.fingerprint);
+          if (!known || revocation.created > known.created) certRevocations.set(issuer.fingerprint, revocation);
+        }
+        break;
+      }
+    }
+    userIDs.push({
+      text: node.packet.userID,
+      self: newest(selfs),
+      revocations: uidRevocations,
+      certifications: [...certifications.values()],
+      certificationRevocations: [...certRevocations.values()],
+    });
+  }
+
+  const subkeys: Subkey[] = [];
+  for (const node of tree.subkeys) {
+    const data = { key: primary, bind: node.packet };
+    const bindings: Array<SelfSignature & { backSigned: boolean }> = [];
+    const subRevocations: Revocation[] = [];
+    for (const sig of node.sigs) {
+      if (!byPrimary(sig)) continue;
+      if (sig.signatureType === T.subkeyBinding && (await verifies(sig, primary, T.subkeyBinding, data))) {
+        // RFC 9580 §5.2.1: a signing subkey must cross-certify its primary (0x19, embedded).
+        const back = sig.embeddedSignature;
+        const backSigned = back !== null && back.signatureType === T.keyBinding && (await verifies(back, node.packet, T.keyBinding, data));
+        bindings.push({ ...selfSignatureOf(sig, node.packet.created), backSigned });
+      } else if (sig.signatureType === T.subkeyRevocation && (await verifies(sig, primary, T.subkeyRevocation, data))) {
+        subRevocations.push(revocationOf(sig, fingerprint));
+      }
+    }
+    subkeys.push({
+      fingerprint: fingerprintOf(node.packet),
+      keyID: keyIDOf(node.packet),
+      algorithm: algorithmOf(node.packet),
+      created: node.packet.created,
+      binding: newest(bindings),
+      revocations: subRevocations,
+    });
+  }
+
+  return {
+    fingerprint,
+    keyID: keyIDOf(primary),
+    version: primary.version,
+    algorithm: algorithmOf(primary),
+    created,
+    revocations,
+    direct: newest(directs),
+    userIDs,
+    subkeys,
+  };
+}
+
+function certificationOf(sig: Sig, issuer: Fingerprint, subject: Fingerprint, userID: string): Certification {
+  const scopes = sig.rawNotations
+    .filter((n) => n.name === SCOPE_NOTATION && n.humanReadable)
+    .map((n) => Buffer.from(n.value).toString('utf8'));
+  const trust = sig.trustLevel !== null && sig.trustLevel > 0 ? { depth: sig.trustLevel, amount: sig.trustAmount ?? 0, regex: regexOf(sig) } : null;
+  return { issuer, subject, userID, created: sig.created!, expires: expiresAt(sig), scopes, trust, hash: hashName(sig.hashAlgorithm), problem: problemOf(sig) };
+}
+
+/** Models every certificate of a keyring; signatures by keys outside `trees` cannot be checked and are left out. */
+export async function inspectAll(trees: Tree[]): Promise<Certificate[]> {
+  const lookup = issuerLookup(trees);
+  return Promise.all(trees.map((tree) => inspect(tree, lookup)));
+}

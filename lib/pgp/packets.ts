@@ -1,0 +1,173 @@
+/**
+ * Reading and writing OpenPGP packets. Certificates are handled as packet trees (the primary key, its
+ * User IDs and subkeys, each with the signatures over it) rather than as openpgp.Key objects: Key
+ * methods judge validity at a time and cache it, which is pkgkeys' job (DESIGN.md §4).
+ */
+import * as openpgp from 'openpgp';
+import { PkgkeysError } from '../errors';
+import type { Fingerprint, KeyID } from '../model';
+
+export type Sig = openpgp.SignaturePacket;
+type PublicKey = openpgp.PublicKeyPacket;
+type PublicSubkey = openpgp.PublicSubkeyPacket;
+/** Key#directSignatures exists at run time but not in the typings. */
+type KeyInternals = openpgp.Key & { directSignatures: Sig[] };
+
+export interface UserIDNode {
+  packet: openpgp.UserIDPacket;
+  sigs: Sig[];
+}
+export interface SubkeyNode {
+  packet: PublicSubkey;
+  sigs: Sig[];
+}
+/** One transferable public key (RFC 9580 §10.1), in tree form. */
+export interface Tree {
+  fingerprint: Fingerprint;
+  key: PublicKey;
+  /** Direct-key signatures and key revocations. */
+  sigs: Sig[];
+  userIDs: UserIDNode[];
+  subkeys: SubkeyNode[];
+}
+
+/** Largest key material pkgkeys reads in one go; a keyring is kilobytes, never megabytes. */
+export const MAX_KEYRING_BYTES = 16 * 1024 * 1024;
+
+/** Strict parsing: a malformed packet is an error, never silently dropped. */
+const PARSE_CONFIG = { ...openpgp.config, ignoreMalformedPackets: false, ignoreUnsupportedPackets: true, enableParsingV5Entities: false };
+
+export const fingerprintOf = (key: { getFingerprint(): string }): Fingerprint => key.getFingerprint().toUpperCase();
+export const keyIDOf = (key: { getKeyID(): openpgp.KeyID }): KeyID => key.getKeyID().toHex().toUpperCase();
+
+/** Issuer fingerprint from the signature, when it names one (RFC 9580 §5.2.3.35). */
+export function sigIssuerFingerprint(sig: Sig): Fingerprint | null {
+  return sig.issuerFingerprint ? Buffer.from(sig.issuerFingerprint).toString('hex').toUpperCase() : null;
+}
+export const sigIssuerKeyID = (sig: Sig): KeyID => sig.issuerKeyID.toHex().toUpperCase();
+
+/** Accepts armored text or binary packets; returns binary packets. */
+export async function toBinary(data: Uint8Array | string, what: string): Promise<Uint8Array> {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  if (bytes.length > MAX_KEYRING_BYTES) {
+    throw new PkgkeysError('BAD_INPUT', `${what}: ${bytes.length} bytes is more than the ${MAX_KEYRING_BYTES} allowed for key material`);
+  }
+  const head = Buffer.from(bytes.subarray(0, 64)).toString('latin1');
+  if (!head.trimStart().startsWith('-----BEGIN PGP')) return bytes;
+  try {
+    const { data: inner } = await openpgp.unarmor(Buffer.from(bytes).toString('utf8'));
+    return inner as unknown as Uint8Array;
+  } catch (cause) {
+    throw new PkgkeysError('BAD_INPUT', `${what}: not valid ASCII armor (${(cause as Error).message})`, { cause });
+  }
+}
+
+/** Parses every certificate in `data` (armored or binary, public or secret) into trees. */
+export async function readTrees(data: Uint8Array | string, what: string): Promise<Tree[]> {
+  const binary = await toBinary(data, what);
+  let keys: openpgp.Key[];
+  try {
+    keys = binary.length === 0 ? [] : await openpgp.readKeys({ binaryKeys: binary, config: PARSE_CONFIG });
+  } catch (cause) {
+    throw new PkgkeysError('BAD_INPUT', `${what}: not an OpenPGP certificate (${(cause as Error).message})`, { cause });
+  }
+  return keys.map(toTree);
+}
+
+function toTree(key: openpgp.Key): Tree {
+  return {
+    fingerprint: fingerprintOf(key.keyPacket),
+    key: toPublic(key.keyPacket, openpgp.PublicKeyPacket),
+    sigs: [...(key as KeyInternals).directSignatures, ...key.revocationSignatures],
+    userIDs: key.users
+      .filter((user) => user.userID !== null)
+      .map((user) => ({ packet: user.userID!, sigs: [...user.selfCertifications, ...user.otherCertifications, ...user.revocationSignatures] })),
+    subkeys: key.subkeys.map((subkey) => ({ packet: toPublic(subkey.keyPacket, openpgp.PublicSubkeyPacket), sigs: [...subkey.bindingSignatures, ...subkey.revocationSignatures] })),
+  };
+}
+
+/** The full packet (header and body) as it goes on the wire or into a file. */
+export function packetBytes(packet: openpgp.AnyPacket | PublicKey | PublicSubkey | Sig): Uint8Array {
+  const list = new openpgp.PacketList<openpgp.AnyPacket>();
+  list.push(packet as openpgp.AnyPacket);
+  return list.write() as Uint8Array;
+}
+
+/** A secret key packet's public part: trees, and so keyrings, never hold secret material. */
+function toPublic<P extends PublicKey | PublicSubkey>(packet: openpgp.AnyKeyPacket, Public: new () => P): P {
+  if (packet instanceof Public && !(packet instanceof openpgp.SecretKeyPacket || packet instanceof openpgp.SecretSubkeyPacket)) return packet;
+  const copy = new Public();
+  copy.read(openpgp.PublicKeyPacket.prototype.write.call(packet));
+  return copy;
+}
+
+/** The tree serialised in RFC 9580 §10.1 order, as binary packets. */
+export function treeBytes(tree: Tree): Uint8Array {
+  const parts: Uint8Array[] = [packetBytes(tree.key), ...tree.sigs.map(packetBytes)];
+  for (const uid of tree.userIDs) parts.push(packetBytes(uid.packet), ...uid.sigs.map(packetBytes));
+  for (const sub of tree.subkeys) parts.push(packetBytes(sub.packet), ...sub.sigs.map(packetBytes));
+  return Buffer.concat(parts);
+}
+
+/**
+ * Merges trees of the same fingerprint (from anchors, keyring files, imports) into one tree each,
+ * keeping every distinct signature once. Order of first appearance is kept; callers sort if they need to.
+ */
+export function mergeTrees(trees: Tree[]): Tree[] {
+  const byFingerprint = new Map<Fingerprint, Tree>();
+  for (const tree of trees) {
+    const into = byFingerprint.get(tree.fingerprint);
+    if (!into) {
+      byFingerprint.set(tree.fingerprint, {
+        ...tree,
+        sigs: dedupe(tree.sigs),
+        userIDs: tree.userIDs.map((u) => ({ packet: u.packet, sigs: dedupe(u.sigs) })),
+        subkeys: tree.subkeys.map((s) => ({ packet: s.packet, sigs: dedupe(s.sigs) })),
+      });
+      continue;
+    }
+    into.sigs = dedupe([...into.sigs, ...tree.sigs]);
+    for (const uid of tree.userIDs) {
+      const same = into.userIDs.find((u) => u.packet.userID === uid.packet.userID);
+      if (same) same.sigs = dedupe([...same.sigs, ...uid.sigs]);
+      else into.userIDs.push({ packet: uid.packet, sigs: dedupe(uid.sigs) });
+    }
+    for (const sub of tree.subkeys) {
+      const same = into.subkeys.find((s) => fingerprintOf(s.packet) === fingerprintOf(sub.packet));
+      if (same) same.sigs = dedupe([...same.sigs, ...sub.sigs]);
+      else into.subkeys.push({ packet: sub.packet, sigs: dedupe(sub.sigs) });
+    }
+  }
+  return [...byFingerprint.values()];
+}
+
+function dedupe(sigs: Sig[]): Sig[] {
+  const seen = new Set<string>();
+  return sigs.filter((sig) => {
+    const id = Buffer.from(packetBytes(sig)).toString('base64');
+    return seen.has(id) ? false : (seen.add(id), true);
+  });
+}
+
+/** Parses one binary packet of any kind (a keyring file holds exactly one). */
+export async function readPacket(bytes: Uint8Array, what: string): Promise<openpgp.AnyPacket> {
+  let list: openpgp.PacketList<openpgp.AnyPacket>;
+  try {
+    // The typings say Map; the implementation takes a plain tag-to-class object.
+    list = await openpgp.PacketList.fromBinary(bytes, KEY_PACKETS as never, PARSE_CONFIG);
+  } catch (cause) {
+    throw new PkgkeysError('KEYRING_INVALID', `${what}: unreadable packet (${(cause as Error).message})`, { cause });
+  }
+  if (list.length !== 1) {
+    throw new PkgkeysError('KEYRING_INVALID', `${what}: expected exactly one OpenPGP packet, found ${list.length}`);
+  }
+  return list[0]!;
+}
+
+const KEY_PACKETS = Object.fromEntries(
+  [openpgp.PublicKeyPacket, openpgp.PublicSubkeyPacket, openpgp.UserIDPacket, openpgp.UserAttributePacket, openpgp.SignaturePacket].map((c) => [c.tag, c]),
+);
+
+export function armor(kind: 'publicKey' | 'privateKey' | 'signature', bytes: Uint8Array): string {
+  return openpgp.armor(openpgp.enums.armor[kind], bytes);
+}
