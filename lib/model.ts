@@ -2,9 +2,16 @@
  * pkgkeys' own picture of OpenPGP certificates. lib/pgp/ builds it from packets after checking every
  * signature cryptographically; everything else in lib/ reasons about these types only.
  *
- * Only signatures that verified are here: a signature that did not verify is as if it were absent,
- * except for the problems recorded on certifications so that `explain` can say why one was ignored.
+ * Only signatures that verified are here: a signature that did not verify is as if it were absent.
+ * Signatures whose subpackets make them unusable are kept with their `problem`, so `explain` can say why.
+ * Every part keeps its packet (`packet`: the whole binary packet), so a keyring can be written back
+ * from the model: the model is the canonical form of a keyring (lib/keyring/).
  */
+
+/** The raw packet a part came from, header included. */
+export interface HasPacket {
+  packet: Uint8Array;
+}
 
 /** Upper-case hex, 40 characters for v4 keys. */
 export type Fingerprint = string;
@@ -30,7 +37,7 @@ export type HashName = string;
  */
 export type RevocationReason = 'unspecified' | 'superseded' | 'compromised' | 'retired' | 'user-id-invalid';
 
-export interface Revocation {
+export interface Revocation extends HasPacket {
   issuer: Fingerprint;
   created: Date;
   reason: RevocationReason;
@@ -47,7 +54,7 @@ export interface TrustGrant {
 }
 
 /** A certification of a User ID by another key (signature types 0x10-0x13). */
-export interface Certification {
+export interface Certification extends HasPacket {
   issuer: Fingerprint;
   subject: Fingerprint;
   userID: string;
@@ -61,7 +68,7 @@ export interface Certification {
   problem: string | null;
 }
 
-export interface SelfSignature {
+export interface SelfSignature extends HasPacket {
   created: Date;
   hash: HashName;
   /** Key expiration time as an absolute date, or null for none (RFC 9580 §5.2.3.13). */
@@ -71,7 +78,7 @@ export interface SelfSignature {
   problem: string | null;
 }
 
-export interface UserID {
+export interface UserID extends HasPacket {
   text: string;
   /** The newest valid self-certification, or null when none verified. */
   self: SelfSignature | null;
@@ -82,7 +89,7 @@ export interface UserID {
   certificationRevocations: Revocation[];
 }
 
-export interface Subkey {
+export interface Subkey extends HasPacket {
   fingerprint: Fingerprint;
   keyID: KeyID;
   algorithm: KeyAlgorithm;
@@ -92,7 +99,7 @@ export interface Subkey {
   revocations: Revocation[];
 }
 
-export interface Certificate {
+export interface Certificate extends HasPacket {
   fingerprint: Fingerprint;
   keyID: KeyID;
   version: number;

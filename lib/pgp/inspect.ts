@@ -8,7 +8,7 @@ import {
   type Certificate, type Certification, type Fingerprint, type HashName, type KeyAlgorithm, type PublicKeyAlgorithm,
   type Revocation, type RevocationReason, type SelfSignature, type Subkey, type UserID, REPOSITORY_NOTATION, SCOPE_NOTATION,
 } from '../model';
-import { type Sig, type Tree, fingerprintOf, keyIDOf, sigIssuerFingerprint, sigIssuerKeyID } from './packets';
+import { type Sig, type Tree, fingerprintOf, keyIDOf, packetBytes, sigIssuerFingerprint, sigIssuerKeyID } from './packets';
 
 const T = openpgp.enums.signature;
 const CERTIFICATIONS: ReadonlySet<number> = new Set([T.certGeneric, T.certPersona, T.certCasual, T.certPositive]);
@@ -74,12 +74,12 @@ function revocationOf(sig: Sig, issuer: Fingerprint): Revocation {
   const reasons: Record<number, RevocationReason> = { 0: 'unspecified', 1: 'superseded', 2: 'compromised', 3: 'retired', 32: 'user-id-invalid' };
   const code = sig.reasonForRevocationFlag ?? 0;
   const reason = reasons[code] ?? 'unspecified';
-  return { issuer, created: sig.created!, reason, text: sig.reasonForRevocationString ?? '', hard: !(code === 1 || code === 3 || code === 32) };
+  return { issuer, created: sig.created!, reason, text: sig.reasonForRevocationString ?? '', hard: !(code === 1 || code === 3 || code === 32), packet: packetBytes(sig) };
 }
 
 function selfSignatureOf(sig: Sig, keyCreated: Date): SelfSignature {
   const keyExpires = sig.keyExpirationTime ? new Date(keyCreated.getTime() + sig.keyExpirationTime * 1000) : null;
-  return { created: sig.created!, hash: hashName(sig.hashAlgorithm), keyExpires, flags: sig.keyFlags ? sig.keyFlags[0] ?? 0 : null, problem: problemOf(sig) };
+  return { created: sig.created!, hash: hashName(sig.hashAlgorithm), keyExpires, flags: sig.keyFlags ? sig.keyFlags[0] ?? 0 : null, problem: problemOf(sig), packet: packetBytes(sig) };
 }
 
 /** RFC 9580 §5.2.3.10: the most recent self-signature takes precedence. */
@@ -168,6 +168,7 @@ export async function inspect(tree: Tree, lookup: IssuerLookup): Promise<Certifi
     }
     userIDs.push({
       text: node.packet.userID,
+      packet: packetBytes(node.packet),
       self: newest(selfs),
       revocations: uidRevocations,
       certifications: [...certifications.values()],
@@ -198,6 +199,7 @@ export async function inspect(tree: Tree, lookup: IssuerLookup): Promise<Certifi
       created: node.packet.created,
       binding: newest(bindings),
       revocations: subRevocations,
+      packet: packetBytes(node.packet),
     });
   }
 
@@ -211,6 +213,7 @@ export async function inspect(tree: Tree, lookup: IssuerLookup): Promise<Certifi
     direct: newest(directs),
     userIDs,
     subkeys,
+    packet: packetBytes(primary),
   };
 }
 
@@ -219,7 +222,7 @@ function certificationOf(sig: Sig, issuer: Fingerprint, subject: Fingerprint, us
     .filter((n) => n.name === SCOPE_NOTATION && n.humanReadable)
     .map((n) => Buffer.from(n.value).toString('utf8'));
   const trust = sig.trustLevel !== null && sig.trustLevel > 0 ? { depth: sig.trustLevel, amount: sig.trustAmount ?? 0, regex: regexOf(sig) } : null;
-  return { issuer, subject, userID, created: sig.created!, expires: expiresAt(sig), scopes, trust, hash: hashName(sig.hashAlgorithm), problem: problemOf(sig) };
+  return { issuer, subject, userID, created: sig.created!, expires: expiresAt(sig), scopes, trust, hash: hashName(sig.hashAlgorithm), problem: problemOf(sig), packet: packetBytes(sig) };
 }
 
 /** Models every certificate of a keyring; signatures by keys outside `trees` cannot be checked and are left out. */

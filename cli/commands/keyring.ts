@@ -1,0 +1,146 @@
+import type { Argv, CommandModule } from 'yargs';
+import { EXIT, PkgkeysError } from '../../lib/errors';
+import { readBounded, writeAtomic } from '../../lib/fsutil';
+import { checkLayout, exportKeyring, importKeys, loadCertificates, loadTrustGraph } from '../../lib/keyring/store';
+import type { Certificate } from '../../lib/model';
+import { MAX_KEYRING_BYTES, armor } from '../../lib/pgp';
+import { authorize, describe as describeKey } from '../../lib/trust/chain';
+import { DEFAULT_POLICY, certificateProblems } from '../../lib/trust/policy';
+import { checkRepository } from '../../lib/trust/scope';
+import { formatTime, parseTime } from '../../lib/time';
+import { nowOf, print, repeatable } from '../common';
+import type { GlobalArgs } from '../io';
+
+interface KeyringArgs extends GlobalArgs {
+  keyring: string;
+}
+
+const importCmd: CommandModule<KeyringArgs, KeyringArgs & { files: string[] }> = {
+  command: 'import <files..>',
+  describe: 'Add certificates, certifications and revocations to the keyring directory',
+  builder: (y) => y.positional('files', { type: 'string', array: true, demandOption: true, describe: 'armored or binary OpenPGP files' }),
+  handler: async (argv) => {
+    const reports = [];
+    for (const file of argv.files) reports.push({ file, ...(await importKeys(argv.keyring, await readBounded(file, MAX_KEYRING_BYTES), file)) });
+    print(argv, reports, (rs) =>
+      rs.flatMap((r) => [
+        `${r.file}: ${r.certificates.join(', ')}: ${r.written.length} file(s) written${r.ignored ? `, ${r.ignored} signature(s) not imported (unverifiable, superseded or already present)` : ''}`,
+        ...r.written.map((w) => `  ${w}`),
+      ]),
+    );
+  },
+};
+
+const exportCmd: CommandModule<KeyringArgs, KeyringArgs & { armor: boolean; out: string | undefined }> = {
+  command: 'export',
+  describe: 'Write the keyring as one sorted, reproducible file',
+  builder: (y) =>
+    y
+      .option('armor', { type: 'boolean', default: false, describe: 'ASCII armor instead of binary' })
+      .option('out', { type: 'string', describe: 'output file (default: standard output)' }),
+  handler: async (argv) => {
+    const binary = await exportKeyring(argv.keyring);
+    const data = argv.armor ? armor('publicKey', binary) : binary;
+    if (argv.out) await writeAtomic(argv.out, data);
+    else argv.session.io.stdout(typeof data === 'string' ? data : Buffer.from(data).toString('latin1'));
+  },
+};
+
+const checkCmd: CommandModule<KeyringArgs, KeyringArgs> = {
+  command: 'check',
+  describe: 'Check that every file holds the packet its name says, nothing dangles, and every key meets the policy',
+  handler: async (argv) => {
+    const { certificates, problems } = await checkLayout(argv.keyring);
+    const policy = certificates.flatMap((c) => certificateProblems(c, DEFAULT_POLICY).map((message) => ({ path: c.fingerprint, message })));
+    const all = [...problems, ...policy];
+    print(argv, { ok: all.length === 0, certificates: certificates.length, problems: all }, (r) =>
+      r.ok ? [`${argv.keyring}: ${r.certificates} certificate(s), no problems`] : r.problems.map((p) => `${p.path}: ${p.message}`),
+    );
+    if (all.length > 0) throw new PkgkeysError('KEYRING_INVALID', `${argv.keyring}: ${all.length} problem(s)`);
+  },
+};
+
+const listCmd: CommandModule<KeyringArgs, KeyringArgs> = {
+  command: 'list',
+  describe: 'List certificates with their certifications and revocations',
+  handler: async (argv) => {
+    const certificates = await loadCertificates([argv.keyring]);
+    print(argv, certificates.map(summary), (list) => list.flatMap(listLines));
+  },
+};
+
+function summary(cert: Certificate) {
+  return {
+    fingerprint: cert.fingerprint,
+    algorithm: `${cert.algorithm.name}${cert.algorithm.bits}`,
+    created: cert.created,
+    revoked: cert.revocations.map((r) => ({ created: r.created, reason: r.reason, text: r.text })),
+    userIDs: cert.userIDs.map((u) => ({
+      userID: u.text,
+      certifications: u.certifications.map((c) => ({
+        issuer: c.issuer, created: c.created, expires: c.expires, scopes: c.scopes, delegation: c.trust ? c.trust.depth : 0,
+        revoked: u.certificationRevocations.some((r) => r.issuer === c.issuer && r.created >= c.created),
+      })),
+    })),
+    subkeys: cert.subkeys.map((s) => ({ fingerprint: s.fingerprint, algorithm: `${s.algorithm.name}${s.algorithm.bits}`, revoked: s.revocations.length > 0 })),
+  };
+}
+
+function listLines(s: ReturnType<typeof summary>): string[] {
+  const lines = [`${s.fingerprint}  ${s.algorithm}  created ${formatTime(s.created)}${s.revoked.map((r) => `  REVOKED ${formatTime(r.created)} (${r.reason})`).join('')}`];
+  for (const u of s.userIDs) {
+    lines.push(`  uid ${u.userID}`);
+    for (const c of u.certifications) {
+      lines.push(`    ${c.delegation ? `delegated (depth ${c.delegation})` : 'certified'} by ${c.issuer} ${formatTime(c.created)}` +
+        ` ${c.expires ? `until ${formatTime(c.expires)}` : 'no expiry'}  scope ${c.scopes.join(' ') || '(none)'}${c.revoked ? '  REVOKED' : ''}`);
+    }
+  }
+  for (const sub of s.subkeys) lines.push(`  sub ${sub.fingerprint}  ${sub.algorithm}${sub.revoked ? '  REVOKED' : ''}`);
+  return [...lines, ''];
+}
+
+interface ExplainArgs extends KeyringArgs {
+  fingerprint: string;
+  anchor: string[];
+  repository: string | undefined;
+  at: string | undefined;
+}
+
+const explainCmd: CommandModule<KeyringArgs, ExplainArgs> = {
+  command: 'explain <fingerprint>',
+  describe: 'Show the chain from an anchor to a key, step by step, or the first step that fails',
+  builder: (y) =>
+    y
+      .positional('fingerprint', { type: 'string', demandOption: true, describe: 'fingerprint of a key or subkey' })
+      .option('anchor', { ...repeatable("trust anchor: the master key's public certificate; repeatable"), demandOption: true })
+      .option('repository', { type: 'string', describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All (default: scope not checked)' })
+      .option('at', { type: 'string', describe: 'judge as of this time (default: now)' }),
+  handler: async (argv) => {
+    const at = argv.at ? parseTime(argv.at) : nowOf(argv);
+    const graph = await loadTrustGraph(argv.anchor, argv.keyring);
+    const scope = argv.repository ? { repository: checkRepository(argv.repository) } : ({ anyRepository: true } as const);
+    const key = argv.fingerprint.replace(/\s+/g, '').toUpperCase();
+    const verdict = authorize(graph, { key, scope, signedAt: at, now: at, policy: DEFAULT_POLICY });
+    const found = graph.resolve(key);
+    print(argv, { ...verdict, repository: argv.repository ?? null, at }, (v) => [
+      `${found ? describeKey(found.certificate) : key}${argv.repository ? ` for ${argv.repository}` : ' (any repository)'} at ${formatTime(at)}`,
+      ...v.steps.map((s) => `  ${s.ok ? 'ok  ' : `FAIL ${s.code}`}  ${s.text}`),
+      v.trusted ? 'trusted' : `not trusted: ${v.code}`,
+    ]);
+    if (!verdict.trusted) argv.session.exit = EXIT.notTrusted;
+  },
+};
+
+export const keyringCommand: CommandModule<GlobalArgs, KeyringArgs> = {
+  command: 'keyring <command>',
+  describe: 'Manage the decomposed keyring (keyrings/<name>/)',
+  builder: (y) =>
+    (y.option('keyring', { type: 'string', default: 'keyrings/pkgsrc', describe: 'keyring directory (export, list, explain also take a keyring file)' }) as Argv<KeyringArgs>)
+      .command(importCmd)
+      .command(exportCmd)
+      .command(checkCmd)
+      .command(listCmd)
+      .command(explainCmd)
+      .demandCommand(1),
+  handler: () => undefined,
+};

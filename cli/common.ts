@@ -1,0 +1,50 @@
+/** Helpers shared by the command modules: time, passphrases, printing. */
+import { PkgkeysError } from '../lib/errors';
+import { readBounded } from '../lib/fsutil';
+import { formatTime, parseTime } from '../lib/time';
+import type { GlobalArgs, IO } from './io';
+
+/** The one `now` of a run: --now, or the clock. */
+export const nowOf = (argv: GlobalArgs): Date => (argv.now ? parseTime(argv.now) : new Date());
+
+export const PASSPHRASE_ENV = 'PKGKEYS_PASSPHRASE';
+
+/**
+ * A passphrase from --passphrase-file (its first line), the PKGKEYS_PASSPHRASE environment variable,
+ * or the terminal; never from argv, where other users could read it in the process list.
+ */
+export async function readPassphrase(io: IO, file: string | undefined, question: string, confirm = false): Promise<string> {
+  if (file) {
+    const line = (await readBounded(file, 4096)).toString('utf8').split(/\r?\n/)[0] ?? '';
+    if (line === '') throw new PkgkeysError('NO_PASSPHRASE', `${file}: the passphrase file is empty`);
+    return line;
+  }
+  const fromEnv = io.env[PASSPHRASE_ENV];
+  if (fromEnv) return fromEnv;
+  const typed = await io.prompt(`${question}: `);
+  if (typed === null) {
+    throw new PkgkeysError('NO_PASSPHRASE', `a passphrase is needed: use --passphrase-file FILE, ${PASSPHRASE_ENV}, or run on a terminal`);
+  }
+  if (typed === '') throw new PkgkeysError('NO_PASSPHRASE', 'empty passphrase');
+  if (confirm && (await io.prompt('Repeat the passphrase: ')) !== typed) throw new PkgkeysError('BAD_PASSPHRASE', 'the passphrases do not match');
+  return typed;
+}
+
+/** Prints `value` as JSON with --json, or as the lines `text` makes of it. */
+export function print<T>(argv: GlobalArgs, value: T, text: (value: T) => string[]): void {
+  if (argv.json) argv.session.io.stdout(`${JSON.stringify(value, jsonDates, 2)}\n`);
+  else for (const line of text(value)) argv.session.io.stdout(`${line}\n`);
+}
+
+function jsonDates(this: unknown, _key: string, value: unknown): unknown {
+  return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(value) ? formatTime(new Date(value)) : value;
+}
+
+export const warn = (argv: GlobalArgs, message: string) => argv.session.io.stderr(`pkgkeys: warning: ${message}\n`);
+
+/**
+ * A repeatable option (`--scope A --scope B`). yargs' `array: true` would also swallow the positional
+ * arguments that follow, so options are single-valued and collected into a list here.
+ */
+export const repeatable = (describe: string) =>
+  ({ type: 'string', describe, coerce: (v: string | string[]) => ([] as string[]).concat(v) }) as const;

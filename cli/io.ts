@@ -1,0 +1,21 @@
+/** What a command may touch of the outside world; tests pass their own. */
+export interface IO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Record<string, string | undefined>;
+  /** Reads a secret from the terminal without echo, or null when there is no terminal. */
+  prompt(question: string): Promise<string | null>;
+}
+
+/** Per-run state that handlers share with `run`: the result they want to exit with. */
+export interface Session {
+  io: IO;
+  exit: number;
+}
+
+/** Global options every command has (cli/main.ts). */
+export interface GlobalArgs {
+  json: boolean;
+  now: string | undefined;
+  session: Session;
+}

@@ -1,0 +1,76 @@
+/**
+ * The pkgkeys command line: parses and prints; lib/ decides. `run` is the single exit point, and
+ * tests call it directly with their own IO.
+ */
+import yargs, { type CommandModule } from 'yargs';
+import { EXIT, PkgkeysError } from '../lib/errors';
+import { certifyCommand } from './commands/certify';
+import { keyCommand } from './commands/key';
+import { keyringCommand } from './commands/keyring';
+import { masterCommand } from './commands/master';
+import { revokeCommand } from './commands/revoke';
+import type { IO, Session } from './io';
+import { promptHidden } from './prompt';
+
+/** Every command; `session` reaches their handlers as parse context, which the typings cannot see. */
+const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyringCommand] as unknown as CommandModule[];
+
+export async function run(argv: readonly string[], io: IO): Promise<number> {
+  const session: Session = { io, exit: EXIT.ok };
+  let usage: string | null = null;
+  const json = argv.includes('--json');
+  try {
+    let helpText = '';
+    await yargs()
+      .scriptName('pkgkeys')
+      .usage('$0 <command> [options]\n\nOpenPGP web-of-trust keyring manager for signed pkgsrc binary packages.')
+      .option('json', { type: 'boolean', default: false, global: true, describe: 'machine-readable output' })
+      .option('now', { type: 'string', global: true, describe: 'act as if the time were TIME (ISO 8601): for tests and replays' })
+      .command(COMMANDS)
+      .demandCommand(1, 'name a command; see pkgkeys --help')
+      .strict()
+      .help()
+      .alias('h', 'help')
+      .version(false)
+      .wrap(Math.min(100, process.stdout.columns ?? 100))
+      .exitProcess(false)
+      .fail((message, error) => {
+        if (error) throw error;
+        usage = message;
+      })
+      .parseAsync([...argv], { session }, (_error, _parsed, output) => {
+        helpText = output;
+      });
+    if (usage !== null) throw new PkgkeysError('USAGE', usage);
+    if (helpText) io.stdout(`${helpText}\n`);
+    return session.exit;
+  } catch (error) {
+    return report(error, io, json);
+  }
+}
+
+function report(error: unknown, io: IO, json: boolean): number {
+  const failure = error instanceof PkgkeysError ? error : new PkgkeysError('IO_ERROR', `unexpected error: ${(error as Error)?.stack ?? String(error)}`, { cause: error });
+  if (json) io.stdout(`${JSON.stringify({ ok: false, code: failure.code, message: failure.message })}\n`);
+  else io.stderr(`pkgkeys: ${failure.code}: ${failure.message}\n`);
+  return failure.exitStatus;
+}
+
+export function processIO(): IO {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+    prompt: promptHidden,
+  };
+}
+
+export function main(): void {
+  run(process.argv.slice(2), processIO()).then(
+    (status) => (process.exitCode = status),
+    (error) => {
+      process.stderr.write(`pkgkeys: ${String(error)}\n`);
+      process.exitCode = EXIT.io;
+    },
+  );
+}

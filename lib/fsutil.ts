@@ -1,0 +1,108 @@
+/**
+ * File-system edges: bounded reads, atomic writes and a lock. Every write of a keyring, state or index
+ * goes through `writeAtomic`, so a crash leaves the old file or the new one, never a torn one.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { PkgkeysError, ioError } from './errors';
+
+/** Reads a whole file, refusing one larger than `limit` bytes before reading it. */
+export async function readBounded(file: string, limit: number): Promise<Buffer> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch (cause) {
+    throw ioError('cannot open', file, cause);
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size > limit) throw new PkgkeysError('BAD_INPUT', `${file}: ${size} bytes is more than the ${limit} allowed`);
+    return await handle.readFile();
+  } catch (cause) {
+    throw cause instanceof PkgkeysError ? cause : ioError('cannot read', file, cause);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes `data` to `file` through a temporary file in the same directory: fsync, rename, fsync the directory. */
+export async function writeAtomic(file: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
+  const dir = path.dirname(file);
+  const temporary = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    const handle = await fs.open(temporary, 'wx', mode);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temporary, file);
+    await syncDirectory(dir);
+  } catch (cause) {
+    await fs.rm(temporary, { force: true });
+    throw ioError('cannot write', file, cause);
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Creates `file` only if it does not exist yet (for secret keys: never overwrite one). */
+export async function writeNew(file: string, data: string, mode: number): Promise<void> {
+  try {
+    await fs.access(file);
+    throw new PkgkeysError('EXISTS', `${file} already exists; refusing to overwrite it`);
+  } catch (error) {
+    if (error instanceof PkgkeysError) throw error;
+  }
+  await writeAtomic(file, data, mode);
+}
+
+/**
+ * Runs `body` holding an exclusive lock on `dir` (a `.lock` file holding the owner's pid). A lock whose
+ * owner has died is taken over; a live one is refused at once, naming its pid.
+ */
+export async function withLock<T>(dir: string, body: () => Promise<T>): Promise<T> {
+  const lock = path.join(dir, '.lock');
+  await fs.mkdir(dir, { recursive: true }).catch((cause) => {
+    throw ioError('cannot create', dir, cause);
+  });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fs.writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
+        throw cause instanceof PkgkeysError ? cause : new PkgkeysError('LOCKED', `${dir} is locked by ${lock}`, { cause });
+      }
+      const owner = Number.parseInt(await fs.readFile(lock, 'utf8').catch(() => ''), 10);
+      if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
+        throw new PkgkeysError('LOCKED', `${dir} is locked by process ${owner} (${lock})`);
+      }
+      await fs.rm(lock, { force: true }); // stale: its owner is gone
+    }
+  }
+  try {
+    return await body();
+  } finally {
+    await fs.rm(lock, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Keyrings on disk: a decomposed directory (lib/keyring/layout.ts) or a single exported file. Reading
+ * either gives pkgkeys' model; import, export and check work on directories.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { PkgkeysError, ioError } from '../errors';
+import { readBounded, withLock, writeAtomic } from '../fsutil';
+import type { Certificate, Fingerprint } from '../model';
+import { MAX_KEYRING_BYTES, type Tree, armor, inspectAll, mergeTrees, packetBytes, readPacket, readTrees, toBinary } from '../pgp';
+import { TrustGraph } from '../trust/chain';
+import { type KeyringFile, assemble, assemblyKey, decompose } from './layout';
+
+/** Files of a keyring directory, dearmored; `stray` lists paths the layout has no place for. */
+export async function readDirectory(dir: string): Promise<{ files: KeyringFile[]; stray: string[] }> {
+  const files: KeyringFile[] = [];
+  const stray: string[] = [];
+  let total = 0;
+  for (const relative of await listFiles(dir)) {
+    if (assemblyKey(relative) === null) {
+      stray.push(relative);
+      continue;
+    }
+    const data = await readBounded(path.join(dir, relative), MAX_KEYRING_BYTES);
+    total += data.length;
+    if (total > MAX_KEYRING_BYTES) throw new PkgkeysError('BAD_INPUT', `${dir}: more than ${MAX_KEYRING_BYTES} bytes of key material`);
+    const packet = await toBinary(data, relative);
+    files.push({ path: relative, packet, kind: relative.split('/').length % 2 === 0 && !/\/(direct|revocation|certification)\//.test(relative) ? 'key' : 'signature' });
+  }
+  return { files, stray };
+}
+
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fs.readdir(path.join(dir, prefix), { withFileTypes: true });
+  } catch (cause) {
+    throw ioError('cannot read keyring directory', path.join(dir, prefix), cause);
+  }
+  const out: string[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue; // the lock, temporary files
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await listFiles(dir, relative)));
+    else out.push(relative);
+  }
+  return out.sort();
+}
+
+async function isDirectory(source: string): Promise<boolean> {
+  try {
+    return (await fs.stat(source)).isDirectory();
+  } catch (cause) {
+    throw ioError('cannot open keyring', source, cause);
+  }
+}
+
+/** The packet trees of a keyring directory or file (armored or binary). */
+export async function readKeyringTrees(source: string): Promise<Tree[]> {
+  if (await isDirectory(source)) return readTrees(assemble((await readDirectory(source)).files), source);
+  return readTrees(await readBounded(source, MAX_KEYRING_BYTES), source);
+}
+
+/** Certificates from several sources (anchors, keyrings), merged by fingerprint and checked together. */
+export async function loadCertificates(sources: readonly string[]): Promise<Certificate[]> {
+  const trees = (await Promise.all(sources.map(readKeyringTrees))).flat();
+  return inspectAll(mergeTrees(trees));
+}
+
+export interface ImportReport {
+  /** Files written, new or replaced. */
+  written: string[];
+  /** Certificates the import touched. */
+  certificates: Fingerprint[];
+  /** Signatures in the input that did not make it in: unverifiable, superseded or already present. */
+  ignored: number;
+}
+
+/**
+ * Merges certificates into a keyring directory, under its lock. Only signatures that verify against a
+ * key in the keyring or in the input are kept; each file is written atomically, keys before the
+ * signatures over them, so an interrupted import leaves a smaller keyring, never a torn one.
+ */
+export async function importKeys(dir: string, data: Uint8Array, what: string): Promise<ImportReport> {
+  const incoming = await readTrees(data, what);
+  if (incoming.length === 0) throw new PkgkeysError('BAD_INPUT', `${what}: no certificate found`);
+  return withLock(dir, async () => {
+    const { files: before } = await readDirectory(dir);
+    const existing = await readTrees(assemble(before), dir);
+    const certificates = await inspectAll(mergeTrees([...existing, ...incoming]));
+    const after = decompose(certificates);
+    const old = new Map(before.map((f) => [f.path, Buffer.from(f.packet)]));
+    const written: string[] = [];
+    for (const file of after) {
+      if (old.get(file.path)?.equals(file.packet)) continue;
+      await writeAtomic(path.join(dir, file.path), armorFile(file));
+      written.push(file.path);
+    }
+    const kept = new Set(after.map((f) => Buffer.from(f.packet).toString('base64')));
+    const offered = incoming.flatMap(treeSignatures);
+    return {
+      written,
+      certificates: [...new Set(incoming.map((t) => t.fingerprint))],
+      ignored: offered.filter((bytes) => !kept.has(bytes)).length,
+    };
+  });
+}
+
+function treeSignatures(tree: Tree): string[] {
+  const sigs = [...tree.sigs, ...tree.userIDs.flatMap((u) => u.sigs), ...tree.subkeys.flatMap((s) => s.sigs)];
+  return sigs.map((sig) => Buffer.from(packetBytes(sig)).toString('base64'));
+}
+
+
+export function armorFile(file: KeyringFile): string {
+  return armor(file.kind === 'key' ? 'publicKey' : 'signature', file.packet);
+}
+
+/** One keyring file: certificates sorted by fingerprint, packets in canonical order; byte-for-byte reproducible. */
+export async function exportKeyring(source: string): Promise<Uint8Array> {
+  return assemble(decompose(await loadCertificates([source])));
+}
+
+export interface CheckProblem {
+  path: string;
+  message: string;
+}
+
+/**
+ * A keyring directory is sound when every file holds one packet, sits where the layout puts it, and the
+ * directory is exactly the decomposition of its own certificates: no dangling signature (issuer not in
+ * the keyring), no unverifiable, superseded, duplicate or misnamed packet.
+ */
+export async function checkLayout(dir: string): Promise<{ certificates: Certificate[]; problems: CheckProblem[] }> {
+  const { files, stray } = await readDirectory(dir);
+  const problems: CheckProblem[] = stray.map((p) => ({ path: p, message: 'file has no place in the keyring layout' }));
+  for (const file of files) {
+    try {
+      await readPacket(file.packet, file.path);
+    } catch (error) {
+      problems.push({ path: file.path, message: (error as Error).message });
+    }
+  }
+  if (problems.length > 0) return { certificates: [], problems };
+  const certificates = await inspectAll(await readTrees(assemble(files), dir));
+  const expected = new Map(decompose(certificates).map((f) => [f.path, Buffer.from(f.packet)]));
+  const actual = new Map(files.map((f) => [f.path, Buffer.from(f.packet)]));
+  for (const [file, bytes] of actual) {
+    const want = expected.get(file);
+    if (!want) problems.push({ path: file, message: 'packet is not part of the keyring: misnamed, dangling (issuer or key missing), unverifiable or superseded' });
+    else if (!want.equals(bytes)) problems.push({ path: file, message: 'file does not hold the packet its name says' });
+  }
+  for (const file of expected.keys()) {
+    if (!actual.has(file)) problems.push({ path: file, message: 'packet present under another name; expected here' });
+  }
+  return { certificates, problems };
+}
+
+/**
+ * The trust graph for verification: the certificates of the anchor files and of the keyring, merged
+ * (so a revocation of an anchor reaches it through the keyring too), with the anchor files' keys as anchors.
+ */
+export async function loadTrustGraph(anchorFiles: readonly string[], keyring: string): Promise<TrustGraph> {
+  if (anchorFiles.length === 0) throw new PkgkeysError('USAGE', 'no trust anchor given: pass --anchor FILE (the master key\'s public certificate)');
+  const anchors = (await Promise.all(anchorFiles.map(readKeyringTrees))).flat().map((t) => t.fingerprint);
+  return new TrustGraph(await loadCertificates([...anchorFiles, keyring]), anchors);
+}
+
