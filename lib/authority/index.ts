@@ -15,6 +15,7 @@ export type KeyRole = 'master' | 'signing';
 export interface CreatedKey {
   fingerprint: Fingerprint;
   role: KeyRole;
+  expires: Date | null;
   secret: string;
   public: string;
   revocation: string;
@@ -25,7 +26,7 @@ export interface CreatedKey {
  * `<role>-revocation.asc` (0600, a hard revocation for offline storage) in `out`. Existing files are
  * never overwritten.
  */
-export async function createKey(options: { role: KeyRole; userID: string; type: KeyType; passphrase: string | null; out: string; now: Date }): Promise<CreatedKey> {
+export async function createKey(options: { role: KeyRole; userID: string; type: KeyType; passphrase: string | null; out: string; now: Date; expires: Date | null }): Promise<CreatedKey> {
   if (options.role === 'master' && !options.passphrase) {
     throw new PkgkeysError('NO_PASSPHRASE', 'the master key must be protected by a passphrase');
   }
@@ -35,12 +36,12 @@ export async function createKey(options: { role: KeyRole; userID: string; type: 
     public: path.join(options.out, `${options.role}-public.asc`),
     revocation: path.join(options.out, `${options.role}-revocation.asc`),
   };
-  const key = await generateKey({ userID: options.userID, type: options.type, passphrase: options.passphrase, created: options.now });
+  const key = await generateKey({ userID: options.userID, type: options.type, passphrase: options.passphrase, created: options.now, expires: options.expires });
   // The secret first: if it cannot be written, nothing else is.
   await writeNew(files.secret, key.secret, 0o600);
   await writeNew(files.revocation, key.revocation, 0o600);
   await writeNew(files.public, key.public, 0o644);
-  return { fingerprint: key.fingerprint, role: options.role, ...files };
+  return { fingerprint: key.fingerprint, role: options.role, expires: options.expires, ...files };
 }
 
 export async function openSecretKey(file: string, passphrase: () => Promise<string | null>): Promise<SecretKey> {

@@ -46,7 +46,7 @@ export function sigIssuerFingerprint(sig: Sig): Fingerprint | null {
 }
 export const sigIssuerKeyID = (sig: Sig): KeyID => sig.issuerKeyID.toHex().toUpperCase();
 
-/** Accepts armored text or binary packets; returns binary packets. */
+/** Accepts binary packets, or armored text with one or more blocks (`cat a.asc b.asc`); returns binary packets. */
 export async function toBinary(data: Uint8Array | string, what: string): Promise<Uint8Array> {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   if (bytes.length > MAX_KEYRING_BYTES) {
@@ -54,12 +54,18 @@ export async function toBinary(data: Uint8Array | string, what: string): Promise
   }
   const head = Buffer.from(bytes.subarray(0, 64)).toString('latin1');
   if (!head.trimStart().startsWith('-----BEGIN PGP')) return bytes;
-  try {
-    const { data: inner } = await openpgp.unarmor(Buffer.from(bytes).toString('utf8'));
-    return inner as unknown as Uint8Array;
-  } catch (cause) {
-    throw new PkgkeysError('BAD_INPUT', `${what}: not valid ASCII armor (${(cause as Error).message})`, { cause });
+  const text = Buffer.from(bytes).toString('utf8');
+  const blocks = text.match(/^-----BEGIN PGP [A-Z ]+-----$[\s\S]*?^-----END PGP [A-Z ]+-----$/gm) ?? [];
+  const parts: Uint8Array[] = [];
+  for (const block of blocks) {
+    try {
+      parts.push((await openpgp.unarmor(block)).data as unknown as Uint8Array);
+    } catch (cause) {
+      throw new PkgkeysError('BAD_INPUT', `${what}: not valid ASCII armor (${(cause as Error).message})`, { cause });
+    }
   }
+  if (parts.length === 0) throw new PkgkeysError('BAD_INPUT', `${what}: armor header without a complete block`);
+  return Buffer.concat(parts);
 }
 
 /** Parses every certificate in `data` (armored or binary, public or secret) into trees. */

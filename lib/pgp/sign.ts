@@ -32,13 +32,14 @@ function userIDParts(uid: string): openpgp.UserID {
  * A v4, signing-only key: no encryption subkey, since pkgkeys keys only certify and sign.
  * Ed25519 is the legacy EdDSA form (algorithm 22) that gpg 2.2, gpgv and sqv read (DESIGN.md §4).
  */
-export async function generateKey(options: { userID: string; type: KeyType; passphrase: string | null; created: Date }): Promise<GeneratedKey> {
+export async function generateKey(options: { userID: string; type: KeyType; passphrase: string | null; created: Date; expires?: Date | null }): Promise<GeneratedKey> {
   const algorithm =
     options.type === 'ed25519' ? { type: 'ecc' as const, curve: 'ed25519Legacy' as const } : { type: 'rsa' as const, rsaBits: options.type === 'rsa3072' ? 3072 : 4096 };
   const generated = await openpgp.generateKey({
     ...algorithm,
     userIDs: [userIDParts(options.userID)],
     date: options.created,
+    ...(options.expires ? { keyExpirationTime: secondsBetween(options.created, options.expires) } : {}),
     subkeys: [],
     format: 'object' as const,
     ...(options.passphrase ? { passphrase: options.passphrase } : {}),

@@ -1,0 +1,96 @@
+/**
+ * Material pkgkeys itself never makes, built with OpenPGP.js directly: weak algorithms, unknown
+ * critical subpackets, signing subkeys. Tests only.
+ */
+import * as openpgp from 'openpgp';
+import { SCOPE_NOTATION } from '../../lib/model';
+import { SecretKey } from '../../lib/pgp';
+import type { TestKey } from './world';
+import { T0 } from './world';
+
+/** A key of an algorithm the policy refuses (RSA-1024), or one with a signing subkey. */
+export async function rawKey(name: string, options: { rsaBits?: number; signingSubkey?: boolean; created?: Date } = {}): Promise<TestKey> {
+  const userID = `${name} <${name}@pkgsrc.test>`;
+  const made = await openpgp.generateKey({
+    ...(options.rsaBits ? { type: 'rsa' as const, rsaBits: options.rsaBits } : { type: 'ecc' as const, curve: 'ed25519Legacy' as const }),
+    userIDs: [{ name, email: `${name}@pkgsrc.test` }],
+    date: options.created ?? T0,
+    subkeys: options.signingSubkey ? [{ sign: true }] : [],
+    format: 'object',
+    config: { minRSABits: 512, v6Keys: false },
+  });
+  return { name, fingerprint: made.privateKey.getFingerprint().toUpperCase(), userID, secret: await SecretKey.open(made.privateKey.armor(), null, name), public: made.publicKey.armor() };
+}
+
+export function subkeyFingerprints(key: TestKey): Promise<string[]> {
+  return openpgp.readKey({ armoredKey: key.public }).then((k) => k.subkeys.map((s) => s.getFingerprint().toUpperCase()));
+}
+
+/**
+ * A certification of `target` by `signer` with full control of the packet: hash algorithm, extra
+ * hashed subpackets (raw, after the standard ones), notations. Returns the target certificate with it.
+ */
+export async function forgeCertification(
+  signer: TestKey,
+  target: TestKey,
+  options: { hash?: 'sha1' | 'sha256' | 'sha512'; created: Date; expires?: Date; scopes?: string[]; extraSubpacket?: { type: number; critical: boolean }; criticalNotation?: string; trust?: { depth: number; amount: number } },
+): Promise<string> {
+  const signerKey = await openpgp.readPrivateKey({ armoredKey: (signer.secret as unknown as { key: openpgp.PrivateKey }).key.armor() });
+  const targetKey = await openpgp.readKey({ armoredKey: target.public });
+  const user = targetKey.users[0]!;
+  const sig = new openpgp.SignaturePacket();
+  sig.signatureType = openpgp.enums.signature.certGeneric;
+  sig.publicKeyAlgorithm = signerKey.keyPacket.algorithm;
+  sig.hashAlgorithm = openpgp.enums.hash[options.hash ?? 'sha512'];
+  if (options.expires) {
+    sig.signatureExpirationTime = Math.round((options.expires.getTime() - options.created.getTime()) / 1000);
+    sig.signatureNeverExpires = false;
+  }
+  if (options.trust) (sig.trustLevel = options.trust.depth), (sig.trustAmount = options.trust.amount);
+  sig.rawNotations = (options.scopes ?? ['NetBSD/**']).map((s) => ({ name: SCOPE_NOTATION, value: Buffer.from(s), humanReadable: true, critical: false }));
+  if (options.criticalNotation) sig.rawNotations.push({ name: options.criticalNotation, value: Buffer.from('x'), humanReadable: true, critical: true });
+  const extra = options.extraSubpacket;
+  if (extra) {
+    const write = (openpgp.SignaturePacket.prototype as unknown as { writeHashedSubPackets: () => Uint8Array }).writeHashedSubPackets;
+    (sig as unknown as { writeHashedSubPackets: () => Uint8Array }).writeHashedSubPackets = function (this: openpgp.SignaturePacket) {
+      const standard = write.call(this);
+      const added = Buffer.from([2, (extra.critical ? 0x80 : 0) | extra.type, 0]);
+      const length = ((standard[0]! << 8) | standard[1]!) + added.length;
+      return Buffer.concat([Buffer.from([length >> 8, length & 0xff]), standard.subarray(2), added]);
+    };
+  }
+  await (sig.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>).call(
+    sig, signerKey.keyPacket, { userID: user.userID, key: targetKey.keyPacket }, options.created, false, { ...openpgp.config, rejectHashAlgorithms: new Set<openpgp.enums.hash>(), minRSABits: 512, nonDeterministicSignaturesViaNotation: false },
+  );
+  user.otherCertifications.push(sig);
+  return targetKey.armor();
+}
+
+const privateOf = (key: TestKey) => openpgp.readPrivateKey({ armoredKey: (key.secret as unknown as { key: openpgp.PrivateKey }).key.armor() });
+
+/** The key holder revokes its own (first) User ID: a 0x30 self-signature. */
+export async function revokeUserID(key: TestKey, at: Date): Promise<string> {
+  const own = await privateOf(key);
+  const user = own.users[0]!;
+  const sig = new openpgp.SignaturePacket();
+  sig.signatureType = openpgp.enums.signature.certRevocation;
+  sig.publicKeyAlgorithm = own.keyPacket.algorithm;
+  sig.hashAlgorithm = openpgp.enums.hash.sha512;
+  sig.reasonForRevocationFlag = openpgp.enums.reasonForRevocation.userIDInvalid;
+  sig.reasonForRevocationString = 'gone';
+  await (sig.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>).call(
+    sig, own.keyPacket, { userID: user.userID, key: own.keyPacket }, at, false, openpgp.config,
+  );
+  user.revocationSignatures.push(sig);
+  return own.toPublic().armor();
+}
+
+/** `target`'s certificate with `donor`'s signing subkey and its binding (made by the donor) attached. */
+export async function graftSubkey(donor: TestKey, target: TestKey): Promise<string> {
+  const from = await openpgp.readKey({ armoredKey: donor.public });
+  const into = await openpgp.readKey({ armoredKey: target.public });
+  const list = new openpgp.PacketList<openpgp.AnyPacket>();
+  for (const p of into.toPacketList()) list.push(p);
+  for (const p of (from.subkeys[0] as unknown as { toPacketList(): openpgp.AnyPacket[] }).toPacketList()) list.push(p);
+  return openpgp.armor(openpgp.enums.armor.publicKey, list.write());
+}
