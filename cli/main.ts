@@ -17,7 +17,6 @@ const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyr
 
 export async function run(argv: readonly string[], io: IO): Promise<number> {
   const session: Session = { io, exit: EXIT.ok };
-  let usage: string | null = null;
   const json = argv.includes('--json');
   try {
     let helpText = '';
@@ -35,13 +34,11 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
       .wrap(Math.min(100, process.stdout.columns ?? 100))
       .exitProcess(false)
       .fail((message, error) => {
-        if (error) throw error;
-        usage = message;
+        throw error ?? new PkgkeysError('USAGE', message);
       })
       .parseAsync([...argv], { session }, (_error, _parsed, output) => {
         helpText = output;
       });
-    if (usage !== null) throw new PkgkeysError('USAGE', usage);
     if (helpText) io.stdout(`${helpText}\n`);
     return session.exit;
   } catch (error) {

@@ -136,7 +136,7 @@ export async function checkLayout(dir: string): Promise<{ certificates: Certific
   const problems: CheckProblem[] = stray.map((p) => ({ path: p, message: 'file has no place in the keyring layout' }));
   for (const file of files) {
     try {
-      await readPacket(file.packet, file.path);
+      await readPacket(file.packet, 'the file');
     } catch (error) {
       problems.push({ path: file.path, message: (error as Error).message });
     }

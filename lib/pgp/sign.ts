@@ -22,10 +22,11 @@ export interface GeneratedKey {
   revocation: string;
 }
 
-/** Splits "Name <mail>" the way OpenPGP.js wants User IDs; anything else is kept as a name. */
+/** Splits "Name <user@example.org>" the way OpenPGP.js wants User IDs (it insists on a valid address). */
 function userIDParts(uid: string): openpgp.UserID {
-  const m = /^(.*?)\s*<([^<>]+)>$/.exec(uid);
-  return m ? { name: m[1], email: m[2] } : { name: uid };
+  const m = /^([^<>]*?)\s*<([^<>\s]+@[^<>\s]+\.[^<>\s]+)>$/.exec(uid);
+  if (!m || !/\S/.test(m[1]!)) throw new PkgkeysError('USAGE', `User ID "${uid}" is not of the form "Name <user@example.org>"`);
+  return { name: m[1], email: m[2] };
 }
 
 /**
