@@ -55,10 +55,15 @@ async function isDirectory(source: string): Promise<boolean> {
   }
 }
 
-/** The packet trees of a keyring directory or file (armored or binary). */
+/** The packet trees of a keyring directory or file (armored or binary). A damaged keyring is not trusted at all. */
 export async function readKeyringTrees(source: string): Promise<Tree[]> {
-  if (await isDirectory(source)) return readTrees(assemble((await readDirectory(source)).files), source);
-  return readTrees(await readBounded(source, MAX_KEYRING_BYTES), source);
+  try {
+    if (await isDirectory(source)) return await readTrees(assemble((await readDirectory(source)).files), source);
+    return await readTrees(await readBounded(source, MAX_KEYRING_BYTES), source);
+  } catch (error) {
+    if (error instanceof PkgkeysError && error.code === 'BAD_INPUT') throw new PkgkeysError('KEYRING_INVALID', error.message, { cause: error });
+    throw error;
+  }
 }
 
 /** Certificates from several sources (anchors, keyrings), merged by fingerprint and checked together. */
