@@ -68,28 +68,32 @@ export function decompose(certificates: Iterable<Certificate>): KeyringFile[] {
 }
 
 /**
- * Where a path falls in assembly order, or null for a path the layout has no place for. Sorting by
- * this key turns any listing of a keyring directory into RFC 9580 §10.1 order.
+ * Where a path belongs: its key in assembly order (sorting by it gives RFC 9580 §10.1 order) and the
+ * kind of packet it holds; null for a path the layout has no place for.
  */
-export function assemblyKey(path: string): string | null {
+export function place(path: string): { order: string; kind: KeyringFile['kind'] } | null {
   const p = path.split('/');
   const fpr = p[0]!;
   if (!/^[0-9A-F]{40}$/.test(fpr)) return null;
-  const leaf = (name: string | undefined, file: string | undefined) => file === `${name}.asc`;
-  const sigFile = (file: string | undefined) => file !== undefined && /^[0-9A-F]{40}\.asc$/.test(file);
-  if (p.length === 2 && leaf(fpr, p[1])) return `${fpr}/0`;
-  if (p.length === 3 && (p[1] === 'direct' || p[1] === 'revocation') && sigFile(p[2])) return `${fpr}/${p[1] === 'direct' ? 1 : 2}/${p[2]}`;
+  const named = (name: string | undefined, file: string | undefined) => file === `${name}.asc`;
+  const bySigner = (file: string | undefined) => file !== undefined && /^[0-9A-F]{40}\.asc$/.test(file);
+  if (p.length === 2 && named(fpr, p[1])) return { order: `${fpr}/0`, kind: 'key' };
+  if (p.length === 3 && (p[1] === 'direct' || p[1] === 'revocation') && bySigner(p[2])) {
+    return { order: `${fpr}/${p[1] === 'direct' ? 1 : 2}/${p[2]}`, kind: 'signature' };
+  }
   if (p.length >= 4 && (p[1] === 'uid' || p[1] === 'subkey')) {
     const group = `${fpr}/${p[1] === 'uid' ? 3 : 4}/${p[2]}`;
-    if (p.length === 4 && leaf(p[2], p[3])) return `${group}/0`;
-    if (p.length === 5 && (p[3] === 'certification' || p[3] === 'revocation') && sigFile(p[4])) return `${group}/${p[3] === 'certification' ? 1 : 2}/${p[4]}`;
+    if (p.length === 4 && named(p[2], p[3])) return { order: `${group}/0`, kind: 'key' };
+    if (p.length === 5 && (p[3] === 'certification' || p[3] === 'revocation') && bySigner(p[4])) {
+      return { order: `${group}/${p[3] === 'certification' ? 1 : 2}/${p[4]}`, kind: 'signature' };
+    }
   }
   return null;
 }
 
 /** The packets of `files` in assembly order, as one binary keyring. */
 export function assemble(files: readonly KeyringFile[]): Uint8Array {
-  const ordered = files.map((f) => ({ f, key: assemblyKey(f.path) })).filter((x) => x.key !== null);
+  const ordered = files.map((f) => ({ f, key: place(f.path)?.order })).filter((x) => x.key !== undefined);
   ordered.sort((a, b) => (a.key! < b.key! ? -1 : a.key! > b.key! ? 1 : 0));
   return Buffer.concat(ordered.map((x) => x.f.packet));
 }

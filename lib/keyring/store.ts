@@ -9,7 +9,7 @@ import { readBounded, withLock, writeAtomic } from '../fsutil';
 import type { Certificate, Fingerprint } from '../model';
 import { MAX_KEYRING_BYTES, type Tree, armor, inspectAll, mergeTrees, packetBytes, readPacket, readTrees, toBinary } from '../pgp';
 import { TrustGraph } from '../trust/chain';
-import { type KeyringFile, assemble, assemblyKey, decompose } from './layout';
+import { type KeyringFile, assemble, decompose, place } from './layout';
 
 /** Files of a keyring directory, dearmored; `stray` lists paths the layout has no place for. */
 export async function readDirectory(dir: string): Promise<{ files: KeyringFile[]; stray: string[] }> {
@@ -17,7 +17,8 @@ export async function readDirectory(dir: string): Promise<{ files: KeyringFile[]
   const stray: string[] = [];
   let total = 0;
   for (const relative of await listFiles(dir)) {
-    if (assemblyKey(relative) === null) {
+    const where = place(relative);
+    if (where === null) {
       stray.push(relative);
       continue;
     }
@@ -25,7 +26,7 @@ export async function readDirectory(dir: string): Promise<{ files: KeyringFile[]
     total += data.length;
     if (total > MAX_KEYRING_BYTES) throw new PkgkeysError('BAD_INPUT', `${dir}: more than ${MAX_KEYRING_BYTES} bytes of key material`);
     const packet = await toBinary(data, relative);
-    files.push({ path: relative, packet, kind: relative.split('/').length % 2 === 0 && !/\/(direct|revocation|certification)\//.test(relative) ? 'key' : 'signature' });
+    files.push({ path: relative, packet, kind: where.kind });
   }
   return { files, stray };
 }
