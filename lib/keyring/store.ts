@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
 import { readBounded, withLock, writeAtomic } from '../fsutil';
 import type { Certificate, Fingerprint } from '../model';
-import { MAX_KEYRING_BYTES, type Tree, armor, inspectAll, mergeTrees, packetBytes, readPacket, readTrees, toBinary } from '../pgp';
+import { MAX_KEYRING_BYTES, type Material, type Tree, armor, inspectAll, mergeTrees, packetBytes, readMaterial, readPacket, readTrees, toBinary } from '../pgp';
 import { TrustGraph } from '../trust/chain';
 import { type KeyringFile, assemble, decompose, place } from './layout';
 
@@ -56,11 +56,11 @@ async function isDirectory(source: string): Promise<boolean> {
   }
 }
 
-/** The packet trees of a keyring directory or file (armored or binary). A damaged keyring is not trusted at all. */
-export async function readKeyringTrees(source: string): Promise<Tree[]> {
+/** The key material of a keyring directory or file (armored or binary). A damaged keyring is not trusted at all. */
+export async function readKeyring(source: string): Promise<Material> {
   try {
-    if (await isDirectory(source)) return await readTrees(assemble((await readDirectory(source)).files), source);
-    return await readTrees(await readBounded(source, MAX_KEYRING_BYTES), source);
+    if (await isDirectory(source)) return await readMaterial(assemble((await readDirectory(source)).files), source);
+    return await readMaterial(await readBounded(source, MAX_KEYRING_BYTES), source);
   } catch (error) {
     if (error instanceof PkgkeysError && error.code === 'BAD_INPUT') throw new PkgkeysError('KEYRING_INVALID', error.message, { cause: error });
     throw error;
@@ -69,8 +69,8 @@ export async function readKeyringTrees(source: string): Promise<Tree[]> {
 
 /** Certificates from several sources (anchors, keyrings), merged by fingerprint and checked together. */
 export async function loadCertificates(sources: readonly string[]): Promise<Certificate[]> {
-  const trees = (await Promise.all(sources.map(readKeyringTrees))).flat();
-  return inspectAll(mergeTrees(trees));
+  const material = await Promise.all(sources.map(readKeyring));
+  return inspectAll(mergeTrees(material.flatMap((m) => m.trees), material.flatMap((m) => m.loose)));
 }
 
 export interface ImportReport {
@@ -88,12 +88,12 @@ export interface ImportReport {
  * signatures over them, so an interrupted import leaves a smaller keyring, never a torn one.
  */
 export async function importKeys(dir: string, data: Uint8Array, what: string): Promise<ImportReport> {
-  const incoming = await readTrees(data, what);
-  if (incoming.length === 0) throw new PkgkeysError('BAD_INPUT', `${what}: no certificate found`);
+  const { trees: incoming, loose } = await readMaterial(data, what);
+  if (incoming.length === 0 && loose.length === 0) throw new PkgkeysError('BAD_INPUT', `${what}: no certificate or revocation found`);
   return withLock(dir, async () => {
     const { files: before } = await readDirectory(dir);
     const existing = await readTrees(assemble(before), dir);
-    const certificates = await inspectAll(mergeTrees([...existing, ...incoming]));
+    const certificates = await inspectAll(mergeTrees([...existing, ...incoming], loose));
     const after = decompose(certificates);
     const old = new Map(before.map((f) => [f.path, Buffer.from(f.packet)]));
     const written: string[] = [];
@@ -103,18 +103,19 @@ export async function importKeys(dir: string, data: Uint8Array, what: string): P
       written.push(file.path);
     }
     const kept = new Set(after.map((f) => Buffer.from(f.packet).toString('base64')));
-    const offered = incoming.flatMap(treeSignatures);
+    const offered = [...incoming.flatMap(treeSignatures), ...loose.map(base64)];
     return {
       written,
-      certificates: [...new Set(incoming.map((t) => t.fingerprint))],
+      certificates: [...new Set([...incoming.map((t) => t.fingerprint), ...written.map((w) => w.split('/')[0]!)])],
       ignored: offered.filter((bytes) => !kept.has(bytes)).length,
     };
   });
 }
 
+const base64 = (packet: Parameters<typeof packetBytes>[0]) => Buffer.from(packetBytes(packet)).toString('base64');
+
 function treeSignatures(tree: Tree): string[] {
-  const sigs = [...tree.sigs, ...tree.userIDs.flatMap((u) => u.sigs), ...tree.subkeys.flatMap((s) => s.sigs)];
-  return sigs.map((sig) => Buffer.from(packetBytes(sig)).toString('base64'));
+  return [...tree.sigs, ...tree.userIDs.flatMap((u) => u.sigs), ...tree.subkeys.flatMap((s) => s.sigs)].map(base64);
 }
 
 
@@ -168,7 +169,7 @@ export async function checkLayout(dir: string): Promise<{ certificates: Certific
  */
 export async function loadTrustGraph(anchorFiles: readonly string[], keyring: string): Promise<TrustGraph> {
   if (anchorFiles.length === 0) throw new PkgkeysError('USAGE', 'no trust anchor given: pass --anchor FILE (the master key\'s public certificate)');
-  const anchors = (await Promise.all(anchorFiles.map(readKeyringTrees))).flat().map((t) => t.fingerprint);
+  const anchors = (await Promise.all(anchorFiles.map(readKeyring))).flatMap((m) => m.trees.map((t) => t.fingerprint));
   return new TrustGraph(await loadCertificates([...anchorFiles, keyring]), anchors);
 }
 

@@ -68,16 +68,41 @@ export async function toBinary(data: Uint8Array | string, what: string): Promise
   return Buffer.concat(parts);
 }
 
+/**
+ * Key material as found in files: certificates, and key revocations standing alone before them (a
+ * revocation certificate, as `master init` and `gpg --gen-revoke` write them), which `mergeTrees`
+ * attaches to the key they revoke.
+ */
+export interface Material {
+  trees: Tree[];
+  loose: Sig[];
+}
+
 /** Parses every certificate in `data` (armored or binary, public or secret) into trees. */
 export async function readTrees(data: Uint8Array | string, what: string): Promise<Tree[]> {
+  const { trees, loose } = await readMaterial(data, what);
+  if (loose.length > 0) throw new PkgkeysError('BAD_INPUT', `${what}: a revocation certificate, where a certificate was expected`);
+  return trees;
+}
+
+/** Parses certificates and standalone key revocations (revocation certificates). */
+export async function readMaterial(data: Uint8Array | string, what: string): Promise<Material> {
   const binary = await toBinary(data, what);
-  let keys: openpgp.Key[];
+  if (binary.length === 0) return { trees: [], loose: [] };
   try {
-    keys = binary.length === 0 ? [] : await openpgp.readKeys({ binaryKeys: binary, config: PARSE_CONFIG });
+    const packets = await openpgp.PacketList.fromBinary(binary, KEY_PACKETS as never, PARSE_CONFIG);
+    const first = packets.findIndex((p) => !(p instanceof openpgp.SignaturePacket));
+    const leading = (first < 0 ? [...packets] : packets.slice(0, first)) as Sig[];
+    const loose = leading.filter((sig) => sig.signatureType === openpgp.enums.signature.keyRevocation);
+    if (loose.length !== leading.length) throw new Error('signatures other than key revocations before the first key');
+    if (first < 0) return { trees: [], loose };
+    const rest = new openpgp.PacketList<openpgp.AnyPacket>();
+    rest.push(...packets.slice(first));
+    const keys = await openpgp.readKeys({ binaryKeys: rest.write() as Uint8Array, config: PARSE_CONFIG });
+    return { trees: keys.map(toTree), loose };
   } catch (cause) {
     throw new PkgkeysError('BAD_INPUT', `${what}: not an OpenPGP certificate (${(cause as Error).message})`, { cause });
   }
-  return keys.map(toTree);
 }
 
 function toTree(key: openpgp.Key): Tree {
@@ -117,9 +142,20 @@ export function treeBytes(tree: Tree): Uint8Array {
 
 /**
  * Merges trees of the same fingerprint (from anchors, keyring files, imports) into one tree each,
- * keeping every distinct signature once. Order of first appearance is kept; callers sort if they need to.
+ * keeping every distinct signature once, and attaches loose key revocations to the key their issuer
+ * names (they are checked like any other signature later). Order of first appearance is kept.
  */
-export function mergeTrees(trees: Tree[]): Tree[] {
+export function mergeTrees(trees: Tree[], loose: Sig[] = []): Tree[] {
+  const merged = mergeByFingerprint(trees);
+  for (const sig of loose) {
+    const named = sigIssuerFingerprint(sig);
+    const target = merged.find((t) => (named ? t.fingerprint === named : keyIDOf(t.key) === sigIssuerKeyID(sig)));
+    if (target) target.sigs = dedupe([...target.sigs, sig]);
+  }
+  return merged;
+}
+
+function mergeByFingerprint(trees: Tree[]): Tree[] {
   const byFingerprint = new Map<Fingerprint, Tree>();
   for (const tree of trees) {
     const into = byFingerprint.get(tree.fingerprint);
@@ -174,6 +210,10 @@ const KEY_PACKETS = Object.fromEntries(
   [openpgp.PublicKeyPacket, openpgp.PublicSubkeyPacket, openpgp.UserIDPacket, openpgp.UserAttributePacket, openpgp.SignaturePacket].map((c) => [c.tag, c]),
 );
 
+/**
+ * ASCII armor with the CRC-24 line. RFC 9580 §6.1 makes it optional, but gpg 2.2 (Debian 12) cannot
+ * read checksum-less armor whose data length is a multiple of 3 (GnuPG T7071).
+ */
 export function armor(kind: 'publicKey' | 'privateKey' | 'signature', bytes: Uint8Array): string {
-  return openpgp.armor(openpgp.enums.armor[kind], bytes);
+  return openpgp.armor(openpgp.enums.armor[kind], bytes, undefined, undefined, undefined, true);
 }

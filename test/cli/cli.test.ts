@@ -103,3 +103,29 @@ describe('pkgkeys command line', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, code: 'IO_ERROR' });
   });
 });
+
+describe('the revocation certificate of master init', () => {
+  it('imports into the keyring and revokes the master: every key under it is refused', async () => {
+    const out = path.join(dir, 'master');
+    const master = JSON.parse((await pkgkeys(['--json', ...NOW, 'master', 'init', '--uid', 'm <m@pkgsrc.test>', '--out', out], PASS)).stdout);
+    const host = JSON.parse((await pkgkeys(['--json', ...NOW, 'key', 'init', '--uid', 'h <h@pkgsrc.test>', '--out', path.join(dir, 'host'), '--no-passphrase'])).stdout);
+    const certified = path.join(dir, 'certified.asc');
+    await pkgkeys([...NOW, 'certify', '--signer', master.secret, '--scope', 'NetBSD/**', '--out', certified, host.public], PASS);
+    const keyring = path.join(dir, 'keyring');
+    expect((await pkgkeys(['keyring', '--keyring', keyring, 'import', master.public, certified])).status).toBe(0);
+    const explain = () => pkgkeys(['keyring', '--keyring', keyring, 'explain', host.fingerprint, '--anchor', master.public, '--repository', 'NetBSD/x86_64/10.0/All', '--at', '2026-02-01']);
+    expect((await explain()).status).toBe(0);
+    const imported = await pkgkeys(['keyring', '--keyring', keyring, 'import', master.revocation]);
+    expect(imported.stdout).toContain(`${master.fingerprint}/revocation/${master.fingerprint}.asc`);
+    const refused = await explain();
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toContain('FAIL ANCHOR_REVOKED');
+  });
+
+  it('is refused where a certificate is expected', async () => {
+    const master = JSON.parse((await pkgkeys(['--json', ...NOW, 'master', 'init', '--uid', 'm <m@pkgsrc.test>', '--out', dir], PASS)).stdout);
+    const result = await pkgkeys([...NOW, 'certify', '--signer', master.secret, '--scope', 'NetBSD/**', master.revocation], PASS);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('revocation certificate, where a certificate was expected');
+  });
+});
