@@ -2,9 +2,10 @@
 import type { Certificate, HashName, KeyAlgorithm, PublicKeyAlgorithm } from '../model';
 
 export interface Policy {
-  /** Refused anywhere in a chain: self-signatures, bindings and certifications. */
-  rejectHashes: ReadonlySet<HashName>;
-  rejectAlgorithms: ReadonlySet<PublicKeyAlgorithm>;
+  /** The only hashes accepted anywhere in a chain: self-signatures, bindings and certifications. */
+  acceptHashes: ReadonlySet<HashName>;
+  /** The only public-key algorithms accepted for keys in a chain. */
+  acceptAlgorithms: ReadonlySet<PublicKeyAlgorithm>;
   minRSABits: number;
   /** Intermediates allowed between an anchor and a signing key. */
   maxDelegationDepth: number;
@@ -14,9 +15,10 @@ export interface Policy {
   clockSkewSeconds: number;
 }
 
+/** Allow-lists, so that an algorithm nobody thought of is refused: no MD5, SHA-1, RIPEMD-160, SHA-224, DSA, ElGamal. */
 export const DEFAULT_POLICY: Policy = Object.freeze({
-  rejectHashes: new Set(['md5', 'sha1', 'ripemd', 'sha224', 'unknown']),
-  rejectAlgorithms: new Set<PublicKeyAlgorithm>(['dsa', 'elgamal', 'unknown']),
+  acceptHashes: new Set(['sha256', 'sha384', 'sha512', 'sha3_256', 'sha3_512']),
+  acceptAlgorithms: new Set<PublicKeyAlgorithm>(['rsa', 'eddsa', 'ed25519', 'ed448', 'ecdsa']),
   minRSABits: 2048,
   maxDelegationDepth: 1,
   minTrustAmount: 120,
@@ -25,13 +27,13 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
 
 /** Why an algorithm is refused, or null when the policy allows it. */
 export function weakAlgorithm(algorithm: KeyAlgorithm, policy: Policy): string | null {
-  if (policy.rejectAlgorithms.has(algorithm.name)) return `${algorithm.name.toUpperCase()} keys are not accepted`;
+  if (!policy.acceptAlgorithms.has(algorithm.name)) return `${algorithm.name.toUpperCase()} keys are not accepted`;
   if (algorithm.name === 'rsa' && algorithm.bits < policy.minRSABits) return `RSA-${algorithm.bits} is shorter than ${policy.minRSABits} bits`;
   return null;
 }
 
 export function weakHash(hash: HashName, policy: Policy): string | null {
-  return policy.rejectHashes.has(hash) ? `${hash.toUpperCase()} signatures are not accepted` : null;
+  return policy.acceptHashes.has(hash) ? null : `${hash.toUpperCase()} signatures are not accepted`;
 }
 
 /**
