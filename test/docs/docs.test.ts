@@ -1,0 +1,189 @@
+/**
+ * The documentation is tested like code: the walk-through in docs/master-key.md runs as written, the
+ * man page is clean under `mandoc -Tlint`, and the man page names every command and option the CLI has.
+ * These run the compiled CLI (bin/pkgkeys.js), so dist/ must be built first: `make test` does that.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'pkgkeys.js');
+const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
+const WALKTHROUGH = path.join(ROOT, 'docs', 'master-key.md');
+const MANPAGE = path.join(ROOT, 'docs', 'pkgkeys.1');
+
+interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program and reports how it ended; never rejects for a non-zero status. */
+function runProgram(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { ...options, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') {
+        // Not an exit status: the program could not start, or was killed (timeout).
+        if (error.code === 'ENOENT') return reject(new Error(`${file} is not installed or not on PATH`));
+        return resolve({ status: -1, stdout, stderr: `${stderr}\n[${file} did not finish: ${error.message}; signal ${error.signal ?? 'none'}]` });
+      }
+      resolve({ status: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
+}
+
+function requireBuild(): void {
+  if (!existsSync(MAIN)) {
+    throw new Error(`${MAIN} is missing: these tests run the compiled CLI. Build it with \`make build\` (or \`npx tsc -p tsconfig.build.json\`); \`make test\` builds it before running jest.`);
+  }
+}
+
+const pkgkeys = (args: string[]) => runProgram(process.execPath, [BIN, ...args], { cwd: ROOT });
+
+/** The ```sh blocks of a Markdown text, in order. */
+function shellBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/^```sh[ \t]*\n([\s\S]*?)^```[ \t]*$/gm)].map((m) => m[1]!);
+}
+
+const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+describe('docs/master-key.md', () => {
+  test('every ```sh block runs as written, in order, in one empty directory', async () => {
+    requireBuild();
+    const blocks = shellBlocks(await fs.readFile(WALKTHROUGH, 'utf8'));
+    expect(blocks.length).toBeGreaterThan(10);
+    expect(blocks[0]).toMatch(/^export PKGKEYS_PASSPHRASE=/m);
+
+    const script = [
+      'set -euo pipefail',
+      'PS4="+ docs/master-key.md: "',
+      'set -x',
+      `pkgkeys() { ${shellQuote(process.execPath)} ${shellQuote(BIN)} "$@"; }`,
+      ...blocks.map((block, i) => `# block ${i + 1}\n${block}`),
+    ].join('\n');
+
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pkgkeys-docs-'));
+    try {
+      const scriptFile = path.join(dir, '.walkthrough.sh');
+      await fs.writeFile(scriptFile, script);
+      const work = path.join(dir, 'work');
+      await fs.mkdir(work);
+      // The walk-through must set the passphrase itself; nothing leaks in from the test's environment.
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      delete env.PKGKEYS_PASSPHRASE;
+      const result = await runProgram('bash', [scriptFile], { cwd: work, env, timeout: 120_000 });
+      if (result.status !== 0) {
+        throw new Error(`the walk-through in docs/master-key.md failed with status ${result.status}\n--- stdout ---\n${result.stdout}\n--- stderr (with the commands, set -x) ---\n${result.stderr}`);
+      }
+      // The end of the walk-through: a reproducible export.
+      expect((await fs.stat(path.join(work, 'pkgsrc-keyring.gpg'))).size).toBeGreaterThan(0);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
+});
+
+describe('docs/pkgkeys.1', () => {
+  test('mandoc -Tlint finds nothing at WARNING, ERROR or UNSUPP level', async () => {
+    const result = await runProgram('mandoc', ['-Tlint', MANPAGE]);
+    const lines = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => l.trim() !== '');
+    const bad = lines.filter((l) => /:\s*(WARNING|ERROR|UNSUPP|BADARG|SYSERR):/.test(l));
+    if (bad.length > 0) throw new Error(`mandoc -Tlint ${MANPAGE}:\n${bad.join('\n')}`);
+  });
+
+  /** A command as --help lists it: its words, and the options its own --help shows. */
+  interface CommandHelp {
+    words: string[];
+    options: string[];
+    subcommands: string[][];
+  }
+
+  async function helpOf(words: string[]): Promise<CommandHelp> {
+    const result = await pkgkeys([...words, '--help']);
+    if (result.status !== 0) throw new Error(`pkgkeys ${[...words, '--help'].join(' ')} failed (${result.status}): ${result.stderr}`);
+    const lines = result.stdout.split('\n');
+    const subcommands: string[][] = [];
+    const options: string[] = [];
+    let section = '';
+    for (const line of lines) {
+      if (/^\S.*:$/.test(line)) section = line;
+      else if (section === 'Commands:') {
+        const m = /^\s+pkgkeys\s+(.*)$/.exec(line);
+        if (m) subcommands.push(m[1]!.split(/\s+/).filter((w) => /^[a-z][a-z0-9-]*$/.test(w)).slice(0, words.length + 1));
+      } else if (section === 'Options:' || section === 'Positionals:') {
+        const m = /^\s+(?:-\w,\s+)?--([a-z][a-z0-9-]*)/.exec(line);
+        if (m) options.push(m[1]!);
+      }
+    }
+    return { words, options, subcommands: subcommands.filter((s) => s.length === words.length + 1) };
+  }
+
+  /** Every command and subcommand of the CLI, from the top-level --help down. */
+  async function allCommands(): Promise<CommandHelp[]> {
+    const out: CommandHelp[] = [];
+    const walk = async (words: string[]) => {
+      const help = await helpOf(words);
+      out.push(help);
+      for (const sub of help.subcommands) await walk(sub);
+    };
+    await walk([]);
+    return out;
+  }
+
+  /** Section headers and list items of the page, as plain words: `.Ss keyring import` gives ["keyring", "import"]. */
+  function entries(page: string): Array<{ words: string[]; line: number; header: boolean }> {
+    return page.split('\n').flatMap((text, line) => {
+      const m = /^\.(Sh|Ss|It)\s+(.*)$/.exec(text);
+      if (!m) return [];
+      const words = m[2]!
+        .replace(/"/g, ' ')
+        .split(/\s+/)
+        .filter((w) => w !== '' && !/^[A-Z][a-z]{1,2}$/.test(w) && w !== 'pkgkeys');
+      return [{ words, line, header: m[1] !== 'It' }];
+    });
+  }
+
+  const startsWith = (words: string[], prefix: string[]) => prefix.every((w, i) => words[i] === w);
+
+  test('names every command and subcommand of the CLI, with its options', async () => {
+    requireBuild();
+    const page = await fs.readFile(MANPAGE, 'utf8');
+    const pageLines = page.split('\n');
+    const items = entries(page);
+    const commands = await allCommands();
+    // The CLI has commands; a broken --help parser must not pass this test vacuously.
+    expect(commands.filter((c) => c.words.length === 1).map((c) => c.words[0])).toEqual(expect.arrayContaining(['master', 'key', 'certify', 'revoke', 'keyring']));
+    expect(commands.length).toBeGreaterThanOrEqual(16);
+
+    const missing: string[] = [];
+    const parentOptions = new Map(commands.map((c) => [c.words.join(' '), c.options]));
+    for (const command of commands) {
+      if (command.words.length === 0) {
+        for (const option of command.options) if (!page.includes(`Fl -${option}`)) missing.push(`global option --${option}`);
+        continue;
+      }
+      const name = command.words.join(' ');
+      const entry = items.find((e) => startsWith(e.words, command.words));
+      if (!entry) {
+        missing.push(`command "${name}" (no .Sh, .Ss or .It entry starting with it)`);
+        continue;
+      }
+      if (command.subcommands.length > 0) continue;
+      // A leaf command: its own options must be described in its section, the .Ss (or .Sh) whose title
+      // matches most of its words: `.Ss keyring import`, or `.Ss revoke` for all three revoke commands.
+      const matched = (e: { words: string[] }) => command.words.findIndex((w, i) => e.words[i] !== w);
+      const depth = (e: { words: string[] }) => (matched(e) === -1 ? command.words.length : matched(e));
+      const header = items.filter((e) => e.header && depth(e) > 0).sort((a, b) => depth(b) - depth(a))[0] ?? entry;
+      const next = items.find((e) => e.header && e.line > header.line);
+      const section = pageLines.slice(header.line, next ? next.line : undefined).join('\n');
+      const inherited = new Set(parentOptions.get(command.words.slice(0, -1).join(' ')) ?? []);
+      for (const option of command.options) {
+        const documented = (text: string) => text.includes(`Fl -${option}`) || text.includes(`Fl -no-${option}`);
+        if (inherited.has(option) ? !documented(page) : !documented(section)) missing.push(`option --${option} of "${name}"`);
+      }
+    }
+    if (missing.length > 0) throw new Error(`docs/pkgkeys.1 has fallen behind the CLI; missing:\n  ${missing.join('\n  ')}`);
+  }, 60_000);
+});
