@@ -63,6 +63,11 @@ export function processIO(): IO {
 }
 
 export function main(): void {
+  // `pkgkeys keyring list | head`: a reader that stops early is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   run(process.argv.slice(2), processIO()).then(
     (status) => (process.exitCode = status),
     (error) => {

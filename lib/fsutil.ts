@@ -56,15 +56,31 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Creates `file` only if it does not exist yet (for secret keys: never overwrite one). */
+/**
+ * Creates `file` only if it does not exist yet (for secret keys: never overwrite one). The content is
+ * written and synced under a temporary name, then linked into place: link(2) fails if the name exists,
+ * so there is no window between the check and the write.
+ */
 export async function writeNew(file: string, data: string, mode: number): Promise<void> {
+  const dir = path.dirname(file);
+  const temporary = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await fs.access(file);
-    throw new PkgkeysError('EXISTS', `${file} already exists; refusing to overwrite it`);
-  } catch (error) {
-    if (error instanceof PkgkeysError) throw error;
+    await fs.mkdir(dir, { recursive: true });
+    const handle = await fs.open(temporary, 'wx', mode);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.link(temporary, file);
+    await syncDirectory(dir);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'EEXIST') throw new PkgkeysError('EXISTS', `${file} already exists; refusing to overwrite it`);
+    throw ioError('cannot write', file, cause);
+  } finally {
+    await fs.rm(temporary, { force: true });
   }
-  await writeAtomic(file, data, mode);
 }
 
 /**

@@ -200,6 +200,9 @@ function walk(question: Question, target: { certificate: Certificate; subkey: Su
     scopes.push(cert.scopes);
     issuer = subject;
   }
+  // A delegation grants the power to certify within a scope, not to sign: intermediates are people's keys.
+  const last = path.links[path.links.length - 1]!.cert;
+  if (last.trust && !step(() => refuse('NOT_SIGNING_KEY', `${describe(target.certificate)} is an intermediate (trust signature by ${last.issuer}): it may certify signing keys, not sign`))) return fail();
   if (!step(() => checkKey(target.certificate, 'signer', question.signedAt, now, policy, target.subkey ? null : KEY_FLAG.sign))) return fail();
   if (target.subkey && !step(() => checkSubkey(target.certificate, target.subkey!, question.signedAt, now, policy))) return fail();
   return { trusted: true, key: question.key, primary: target.certificate.fingerprint, steps, scopes };

@@ -16,6 +16,17 @@ describe('delegation', () => {
     await expectRefused(w, [master], host.fingerprint, 'NOT_DELEGATED');
   });
 
+  it('lets an intermediate certify signing keys but not sign itself', async () => {
+    const w = new World();
+    const master = await w.key('master');
+    const dev = await w.key('developer');
+    const host = await w.key('host');
+    await w.certify(master, dev, { delegate: 1 });
+    await w.certify(dev, host, { at: day(2) });
+    await expectTrusted(w, [master], host.fingerprint);
+    await expectRefused(w, [master], dev.fingerprint, 'NOT_SIGNING_KEY');
+  });
+
   it('refuses a chain deeper than the delegation allows', async () => {
     const w = new World();
     const master = await w.key('master');
@@ -25,7 +36,7 @@ describe('delegation', () => {
     await w.certify(master, dev1, { delegate: 1 });
     await w.certify(dev1, dev2, { delegate: 1, at: day(2) });
     await w.certify(dev2, host, { at: day(3) });
-    await expectTrusted(w, [master], dev2.fingerprint);
+    await expectRefused(w, [master], dev2.fingerprint, 'NOT_SIGNING_KEY');
     await expectRefused(w, [master], host.fingerprint, 'DEPTH_EXCEEDED');
   });
 
