@@ -26,25 +26,22 @@ export async function readBounded(file: string, limit: number): Promise<Buffer> 
   }
 }
 
-/** Writes `data` to `file` through a temporary file in the same directory: fsync, rename, fsync the directory. */
-export async function writeAtomic(file: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
+/** Writes `data` under a fresh temporary name beside `file`, synced to disk; returns that name. */
+async function writeTemporary(file: string, data: Uint8Array | string, mode: number): Promise<string> {
   const dir = path.dirname(file);
+  await fs.mkdir(dir, { recursive: true });
   const temporary = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await fs.open(temporary, 'wx', mode);
   try {
-    await fs.mkdir(dir, { recursive: true });
-    const handle = await fs.open(temporary, 'wx', mode);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temporary, file);
-    await syncDirectory(dir);
-  } catch (cause) {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (error) {
     await fs.rm(temporary, { force: true });
-    throw ioError('cannot write', file, cause);
+    throw error;
+  } finally {
+    await handle.close();
   }
+  return temporary;
 }
 
 async function syncDirectory(dir: string): Promise<void> {
@@ -57,31 +54,31 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
- * Creates `file` only if it does not exist yet (for secret keys: never overwrite one). The content is
- * written and synced under a temporary name, then linked into place: link(2) fails if the name exists,
- * so there is no window between the check and the write.
+ * Puts `data` at `file` through a synced temporary file: `replace` renames it over any old file, else it
+ * is linked into place, which fails if the name exists (link(2)): no window between check and write.
  */
-export async function writeNew(file: string, data: string, mode: number): Promise<void> {
-  const dir = path.dirname(file);
-  const temporary = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+async function install(file: string, data: Uint8Array | string, mode: number, replace: boolean): Promise<void> {
+  let temporary: string | null = null;
   try {
-    await fs.mkdir(dir, { recursive: true });
-    const handle = await fs.open(temporary, 'wx', mode);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.link(temporary, file);
-    await syncDirectory(dir);
+    temporary = await writeTemporary(file, data, mode);
+    if (replace) await fs.rename(temporary, file);
+    else await fs.link(temporary, file);
+    await syncDirectory(path.dirname(file));
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'EEXIST') throw new PkgkeysError('EXISTS', `${file} already exists; refusing to overwrite it`);
+    if (!replace && (cause as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new PkgkeysError('EXISTS', `${file} already exists; refusing to overwrite it`);
+    }
     throw ioError('cannot write', file, cause);
   } finally {
-    await fs.rm(temporary, { force: true });
+    if (temporary) await fs.rm(temporary, { force: true });
   }
 }
+
+/** Writes `file` atomically: a crash leaves the old content or the new, never a mix. */
+export const writeAtomic = (file: string, data: Uint8Array | string, mode = 0o644) => install(file, data, mode, true);
+
+/** Creates `file`, atomically, only if it does not exist yet (for secret keys: never overwrite one). */
+export const writeNew = (file: string, data: string, mode: number) => install(file, data, mode, false);
 
 /**
  * Runs `body` holding an exclusive lock on `dir` (a `.lock` file holding the owner's pid). A lock whose
