@@ -29,7 +29,7 @@ export interface KeyringFile {
 }
 
 /** A directory name for a User ID: readable, portable and unable to leave its directory. */
-export function userIDName(text: string): string {
+function userIDName(text: string): string {
   const name = text.replace(/[^A-Za-z0-9.@+-]+/g, '_').replace(/^[._]+|_+$/g, '').slice(0, 96);
   return name === '' ? '_' : name;
 }

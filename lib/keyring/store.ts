@@ -69,7 +69,10 @@ export async function readKeyring(source: string): Promise<Material> {
 
 /** Certificates from several sources (anchors, keyrings), merged by fingerprint and checked together. */
 export async function loadCertificates(sources: readonly string[]): Promise<Certificate[]> {
-  const material = await Promise.all(sources.map(readKeyring));
+  return certificatesOf(await Promise.all(sources.map(readKeyring)));
+}
+
+function certificatesOf(material: readonly Material[]): Promise<Certificate[]> {
   return inspectAll(mergeTrees(material.flatMap((m) => m.trees), material.flatMap((m) => m.loose)));
 }
 
@@ -119,7 +122,7 @@ function treeSignatures(tree: Tree): string[] {
 }
 
 
-export function armorFile(file: KeyringFile): string {
+function armorFile(file: KeyringFile): string {
   return armor(file.kind === 'key' ? 'publicKey' : 'signature', file.packet);
 }
 
@@ -169,7 +172,8 @@ export async function checkLayout(dir: string): Promise<{ certificates: Certific
  */
 export async function loadTrustGraph(anchorFiles: readonly string[], keyring: string): Promise<TrustGraph> {
   if (anchorFiles.length === 0) throw new PkgkeysError('USAGE', 'no trust anchor given: pass --anchor FILE (the master key\'s public certificate)');
-  const anchors = (await Promise.all(anchorFiles.map(readKeyring))).flatMap((m) => m.trees.map((t) => t.fingerprint));
-  return new TrustGraph(await loadCertificates([...anchorFiles, keyring]), anchors);
+  const anchorMaterial = await Promise.all(anchorFiles.map(readKeyring));
+  const anchors = anchorMaterial.flatMap((m) => m.trees.map((t) => t.fingerprint));
+  return new TrustGraph(await certificatesOf([...anchorMaterial, await readKeyring(keyring)]), anchors);
 }
 

@@ -52,9 +52,9 @@ function problemOf(sig: Sig): string | null {
   return null;
 }
 
-export const hashName = (id: number | null): HashName => (id === null ? 'unknown' : openpgp.enums.read(openpgp.enums.hash, id) ?? `hash-${id}`).toLowerCase();
+const hashName = (id: number | null): HashName => (id === null ? 'unknown' : openpgp.enums.read(openpgp.enums.hash, id) ?? `hash-${id}`).toLowerCase();
 
-export function algorithmOf(key: KeyPacket): KeyAlgorithm {
+function algorithmOf(key: KeyPacket): KeyAlgorithm {
   const info = key.getAlgorithmInfo() as { algorithm: string; bits?: number; curve?: string };
   const names: Record<string, PublicKeyAlgorithm> = {
     rsaEncryptSign: 'rsa', rsaEncrypt: 'rsa', rsaSign: 'rsa', elgamal: 'elgamal', dsa: 'dsa', ecdh: 'ecdh', ecdsa: 'ecdsa',
@@ -87,7 +87,7 @@ const newest = <S extends { created: Date }>(list: S[]): S | null =>
   list.reduce<S | null>((best, s) => (best === null || s.created > best.created ? s : best), null);
 
 /** Subpacket 6 (RFC 9580 §5.2.3.22), read from the hashed area: OpenPGP.js keeps only its first byte. */
-export function regexOf(sig: Sig): string | null {
+function regexOf(sig: Sig): string | null {
   const data = sig.signatureData;
   if (!data || data[0] !== 4) return null;
   const end = 6 + ((data[4]! << 8) | data[5]!);
@@ -106,9 +106,9 @@ export function regexOf(sig: Sig): string | null {
 }
 
 /** Finds the keys that may have made `sig`: by issuer fingerprint if it names one, else by key ID. */
-export type IssuerLookup = (sig: Sig) => Array<{ fingerprint: Fingerprint; key: KeyPacket }>;
+type IssuerLookup = (sig: Sig) => Array<{ fingerprint: Fingerprint; key: KeyPacket }>;
 
-export function issuerLookup(trees: Tree[]): IssuerLookup {
+function issuerLookup(trees: Tree[]): IssuerLookup {
   const byKeyID = new Map<string, Array<{ fingerprint: Fingerprint; key: KeyPacket }>>();
   for (const tree of trees) {
     const id = keyIDOf(tree.key);
@@ -122,7 +122,7 @@ export function issuerLookup(trees: Tree[]): IssuerLookup {
 }
 
 /** Builds the model of one certificate; `lookup` finds other keys, for third-party certifications. */
-export async function inspect(tree: Tree, lookup: IssuerLookup): Promise<Certificate> {
+async function inspect(tree: Tree, lookup: IssuerLookup): Promise<Certificate> {
   const primary = tree.key;
   const fingerprint = tree.fingerprint;
   const created = primary.created;

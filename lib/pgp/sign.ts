@@ -187,8 +187,8 @@ export async function revokeSubkey(signer: SecretKey, subkey: Fingerprint, optio
 /** The target certificate with the signer's certifications on it revoked (0x30, RFC 9580 §5.2.1.12). */
 export async function revokeCertification(signer: SecretKey, target: Uint8Array | string, options: RevokeOptions): Promise<{ fingerprint: Fingerprint; userIDs: string[]; armored: string }> {
   const tree = await singleTree(target, 'certificate whose certification to revoke');
-  const signerKeyID = (await signer.publicTree()).key;
-  const certified = tree.userIDs.filter((u) => u.sigs.some((s) => s.signatureType !== T.certRevocation && sigIssuerKeyID(s) === keyIDOf(signerKeyID)));
+  const signerKeyID = keyIDOf((await signer.publicTree()).key);
+  const certified = tree.userIDs.filter((u) => u.sigs.some((s) => s.signatureType !== T.certRevocation && sigIssuerKeyID(s) === signerKeyID));
   if (certified.length === 0) {
     throw new PkgkeysError('USAGE', `certificate ${tree.fingerprint} carries no certification by ${signer.fingerprint} to revoke`);
   }

@@ -17,7 +17,7 @@
  * (compromised, unspecified) voids all of them (RFC 9580 §5.2.3.31). Keys up the chain are judged the
  * same way, each at the time it made the certification below it.
  */
-import { type Code, PkgkeysError } from '../errors';
+import type { Code } from '../errors';
 import type { Certificate, Certification, Fingerprint, Revocation, SelfSignature, Subkey, UserID } from '../model';
 import { KEY_FLAG } from '../model';
 import { formatTime } from '../time';
@@ -125,11 +125,6 @@ export function authorizeAll(graph: TrustGraph, question: Omit<Question, 'key'>)
     }
   }
   return verdicts;
-}
-
-/** The verdict as an error to throw, for callers that stop at "not trusted". */
-export function verdictError(verdict: Verdict & { trusted: false }): PkgkeysError {
-  return new PkgkeysError(verdict.code, verdict.reason);
 }
 
 const progress = (verdict: Verdict) => verdict.steps.filter((s) => s.ok).length;

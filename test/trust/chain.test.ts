@@ -1,4 +1,4 @@
-import { authorize } from '../../lib/trust/chain';
+import { authorize, authorizeAll } from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { World, day } from '../helpers/world';
 import { NOW, REPO, expectRefused, expectTrusted, judge } from '../helpers/chain';
@@ -79,6 +79,21 @@ describe('chain from an anchor to a signing key', () => {
     await expectRefused(w, [master], host.fingerprint, 'CERT_EXPIRED');
     await w.certify(master, host, { at: day(60), expires: day(400) });
     await expectTrusted(w, [master], host.fingerprint);
+  });
+
+  it('decides for every key of the keyring, subkeys included, leaving out the anchors', async () => {
+    const w = new World();
+    const master = await w.key('master');
+    const good = await w.key('good');
+    const revoked = await w.key('revoked');
+    const stranger = await w.key('stranger');
+    await w.certify(master, good);
+    await w.certify(master, revoked);
+    await w.revokeKey(revoked, 'compromised', day(50));
+    const verdicts = authorizeAll(await w.graph(master), { scope: { repository: REPO }, signedAt: NOW, now: NOW, policy: DEFAULT_POLICY });
+    const outcome = (fpr: string) => { const v = verdicts.get(fpr)!; return v.trusted ? 'trusted' : v.code; };
+    expect([...verdicts.keys()].sort()).toEqual([good, revoked, stranger].map((k) => k.fingerprint).sort());
+    expect([outcome(good.fingerprint), outcome(revoked.fingerprint), outcome(stranger.fingerprint)]).toEqual(['trusted', 'KEY_REVOKED', 'NO_PATH']);
   });
 
   it('judges the same question the same way however often it is asked (no cached state)', async () => {
