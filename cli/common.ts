@@ -1,7 +1,10 @@
 /** Helpers shared by the command modules: time, passphrases, printing. */
+import type { Argv } from 'yargs';
 import { PkgkeysError } from '../lib/errors';
 import { readBounded } from '../lib/fsutil';
+import { anchorFiles, defaultLocations } from '../lib/paths';
 import { formatTime, parseTime } from '../lib/time';
+import type { TrustSources } from '../lib/verify';
 import type { GlobalArgs, IO } from './io';
 
 /** The one `now` of a run: --now, or the clock. */
@@ -48,3 +51,29 @@ export const warn = (argv: GlobalArgs, message: string) => argv.session.io.stder
  */
 export const repeatable = (describe: string) =>
   ({ type: 'string', describe, coerce: (v: string | string[]) => ([] as string[]).concat(v) }) as const;
+
+/** Where verification reads its trust from: options, or the configured locations (lib/paths.ts). */
+export interface TrustArgs extends GlobalArgs {
+  anchor: string[] | undefined;
+  keyring: string | undefined;
+  repository: string;
+  'state-dir': string | undefined;
+}
+
+export const trustOptions = <T extends GlobalArgs>(y: Argv<T>) =>
+  y
+    .option('anchor', repeatable(`trust anchor: the master key's public certificate; repeatable (default: every file in ${DEFAULT_LOCATIONS.anchorDir})`))
+    .option('keyring', { type: 'string', describe: `keyring file or directory (default: ${DEFAULT_LOCATIONS.keyring})` })
+    .option('repository', { type: 'string', demandOption: true, describe: 'repository identifier the index must be signed for, e.g. NetBSD/x86_64/10.0/All' })
+    .option('state-dir', { type: 'string', describe: `where the newest accepted signature per repository is kept (default: ${DEFAULT_LOCATIONS.stateDir})` });
+
+const DEFAULT_LOCATIONS = defaultLocations({});
+
+export async function trustSources(argv: TrustArgs): Promise<TrustSources> {
+  const defaults = defaultLocations(argv.session.io.env);
+  return {
+    anchors: argv.anchor?.length ? argv.anchor : await anchorFiles(defaults.anchorDir),
+    keyring: argv.keyring ?? defaults.keyring,
+    stateDir: argv['state-dir'] ?? defaults.stateDir,
+  };
+}

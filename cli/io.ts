@@ -1,7 +1,9 @@
 /** What a command may touch of the outside world; tests pass their own. */
 export interface IO {
-  stdout(text: string): void;
+  stdout(data: string | Uint8Array): void;
   stderr(text: string): void;
+  /** Whether standard error is a terminal, where progress may be drawn. */
+  terminal?: boolean;
   env: Record<string, string | undefined>;
   /** Reads a secret from the terminal without echo, or null when there is no terminal. */
   prompt(question: string): Promise<string | null>;

@@ -9,11 +9,14 @@ import { keyCommand } from './commands/key';
 import { keyringCommand } from './commands/keyring';
 import { masterCommand } from './commands/master';
 import { revokeCommand } from './commands/revoke';
+import { signSummaryCommand } from './commands/sign-summary';
+import { verifyPackagesCommand } from './commands/verify-packages';
+import { verifySummaryCommand } from './commands/verify-summary';
 import type { IO, Session } from './io';
 import { promptHidden } from './prompt';
 
 /** Every command; `session` reaches their handlers as parse context, which the typings cannot see. */
-const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyringCommand] as unknown as CommandModule[];
+const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyringCommand, signSummaryCommand, verifySummaryCommand, verifyPackagesCommand] as unknown as CommandModule[];
 
 export async function run(argv: readonly string[], io: IO): Promise<number> {
   const session: Session = { io, exit: EXIT.ok };
@@ -55,8 +58,9 @@ function report(error: unknown, io: IO, json: boolean): number {
 
 export function processIO(): IO {
   return {
-    stdout: (text) => process.stdout.write(text),
+    stdout: (data) => process.stdout.write(data),
     stderr: (text) => process.stderr.write(text),
+    terminal: process.stderr.isTTY === true,
     env: process.env,
     prompt: promptHidden,
   };

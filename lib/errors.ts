@@ -34,6 +34,24 @@ const CODES = {
   UNKNOWN_KEY: EXIT.notTrusted,
   // Keyring consistency.
   KEYRING_INVALID: EXIT.notTrusted,
+  // The signed index (RFC 9580 §7 cleartext framework, DESIGN.md §5 freshness).
+  INDEX_MALFORMED: EXIT.notTrusted,
+  TOO_LARGE: EXIT.notTrusted,
+  HASH_HEADER_MISMATCH: EXIT.notTrusted,
+  BAD_SIGNATURE: EXIT.notTrusted,
+  REPOSITORY_MISMATCH: EXIT.notTrusted,
+  INDEX_NO_EXPIRY: EXIT.notTrusted,
+  INDEX_EXPIRED: EXIT.notTrusted,
+  INDEX_FROM_FUTURE: EXIT.notTrusted,
+  ROLLBACK: EXIT.notTrusted,
+  SUMMARY_MALFORMED: EXIT.notTrusted,
+  // Packages against the index.
+  HASH_MISMATCH: EXIT.notTrusted,
+  SIZE_MISMATCH: EXIT.notTrusted,
+  NO_CHECKSUM: EXIT.notTrusted,
+  UNSAFE_PATH: EXIT.notTrusted,
+  UNKNOWN_PACKAGE: EXIT.notTrusted,
+  PACKAGE_MISSING: EXIT.io,
   // Usage and configuration.
   USAGE: EXIT.usage,
   BAD_PASSPHRASE: EXIT.usage,

@@ -17,7 +17,7 @@ export async function readBounded(file: string, limit: number): Promise<Buffer> 
   }
   try {
     const { size } = await handle.stat();
-    if (size > limit) throw new PkgkeysError('BAD_INPUT', `${file}: ${size} bytes is more than the ${limit} allowed`);
+    if (size > limit) throw new PkgkeysError('TOO_LARGE', `${file}: ${size} bytes is more than the ${limit} allowed`);
     return await handle.readFile();
   } catch (cause) {
     throw cause instanceof PkgkeysError ? cause : ioError('cannot read', file, cause);

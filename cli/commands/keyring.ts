@@ -42,7 +42,7 @@ const exportCmd: CommandModule<KeyringArgs, KeyringArgs & { armor: boolean; out:
     const binary = await exportKeyring(argv.keyring);
     const data = argv.armor ? armor('publicKey', binary) : binary;
     if (argv.out) await writeAtomic(argv.out, data);
-    else argv.session.io.stdout(typeof data === 'string' ? data : Buffer.from(data).toString('latin1'));
+    else argv.session.io.stdout(data);
   },
 };
 

@@ -6,6 +6,7 @@ import * as openpgp from 'openpgp';
 import { PkgkeysError } from '../errors';
 import { type Fingerprint, type RevocationReason, SCOPE_NOTATION } from '../model';
 import { secondsBetween } from '../time';
+import { type Signer, signerOf } from './signature';
 import { type Sig, type Tree, armor, fingerprintOf, readTrees, sigIssuerKeyID, treeBytes, keyIDOf } from './packets';
 
 const T = openpgp.enums.signature;
@@ -102,9 +103,9 @@ export class SecretKey {
     return sig;
   }
 
-  subkey(fingerprint: Fingerprint): openpgp.PublicSubkeyPacket | null {
-    const sub = this.key.subkeys.find((s) => fingerprintOf(s.keyPacket) === fingerprint);
-    return sub ? (sub.keyPacket as unknown as openpgp.PublicSubkeyPacket) : null;
+  /** Signs data (indexes, packages) with the primary key: lib/pgp/signature.ts. */
+  signer(): Signer {
+    return signerOf(this.key.keyPacket as openpgp.SecretKeyPacket);
   }
 }
 

@@ -18,7 +18,7 @@
  * same way, each at the time it made the certification below it.
  */
 import type { Code } from '../errors';
-import type { Certificate, Certification, Fingerprint, Revocation, SelfSignature, Subkey, UserID } from '../model';
+import type { Certificate, Certification, Fingerprint, KeyID, Revocation, SelfSignature, Subkey, UserID } from '../model';
 import { KEY_FLAG } from '../model';
 import { formatTime } from '../time';
 import { type Policy, weakAlgorithm, weakHash } from './policy';
@@ -69,6 +69,18 @@ export class TrustGraph {
     const certificate = this.byFingerprint.get(fingerprint);
     if (certificate) return { certificate, subkey: null };
     return this.bySubkey.get(fingerprint) ?? null;
+  }
+
+  /** Keys and subkeys with this key ID (RFC 9580 §5.5.4: the fingerprint's low 64 bits). */
+  byKeyID(keyID: KeyID): Fingerprint[] {
+    return [...this.byFingerprint.values()].flatMap((c) => [c, ...c.subkeys]).filter((k) => k.keyID === keyID).map((k) => k.fingerprint);
+  }
+
+  /** The key packet of a key or subkey in the graph, to check a signature with. */
+  keyPacket(fingerprint: Fingerprint): Uint8Array {
+    const found = this.resolve(fingerprint);
+    if (!found) throw new Error(`key ${fingerprint} is not in the trust graph`);
+    return (found.subkey ?? found.certificate).packet;
   }
 
   certificates(): Iterable<Certificate> {

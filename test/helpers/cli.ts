@@ -14,7 +14,7 @@ export async function pkgkeys(args: string[], env: Record<string, string | undef
   let stdout = '';
   let stderr = '';
   const status = await run(args, {
-    stdout: (t) => void (stdout += t),
+    stdout: (t) => void (stdout += typeof t === 'string' ? t : Buffer.from(t).toString('latin1')),
     stderr: (t) => void (stderr += t),
     env,
     prompt: async () => null,

@@ -19,7 +19,8 @@ export async function rawKey(name: string, options: { rsaBits?: number; signingS
     format: 'object',
     config: { minRSABits: 512, v6Keys: false },
   });
-  return { name, fingerprint: made.privateKey.getFingerprint().toUpperCase(), userID, secret: await SecretKey.open(made.privateKey.armor(), null, name), public: made.publicKey.armor() };
+  const secretArmored = made.privateKey.armor();
+  return { name, fingerprint: made.privateKey.getFingerprint().toUpperCase(), userID, secret: await SecretKey.open(secretArmored, null, name), secretArmored, public: made.publicKey.armor() };
 }
 
 export function subkeyFingerprints(key: TestKey): Promise<string[]> {

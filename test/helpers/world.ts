@@ -14,6 +14,8 @@ export interface TestKey {
   fingerprint: Fingerprint;
   userID: string;
   secret: SecretKey;
+  /** The armored secret key, unprotected, for commands that read a key file. */
+  secretArmored: string;
   public: string;
 }
 
@@ -27,7 +29,7 @@ export class World {
     const userID = `${name} <${name}@pkgsrc.test>`;
     const made = await generateKey({ userID, type: options.type ?? 'ed25519', passphrase: null, created: options.created ?? T0, expires: options.expires ?? null });
     this.material.push(made.public);
-    return { name, fingerprint: made.fingerprint, userID, secret: await SecretKey.open(made.secret, null, name), public: made.public };
+    return { name, fingerprint: made.fingerprint, userID, secret: await SecretKey.open(made.secret, null, name), secretArmored: made.secret, public: made.public };
   }
 
   async certify(

@@ -1,0 +1,53 @@
+import type { CommandModule } from 'yargs';
+import { openSecretKey } from '../../lib/authority';
+import { PkgkeysError } from '../../lib/errors';
+import { readBounded, writeAtomic } from '../../lib/fsutil';
+import { defaultJobs } from '../../lib/packages/hash';
+import { addChecksums, signSummary } from '../../lib/publish/summary';
+import { decompress } from '../../lib/summary/compress';
+import { formatTime, parseExpiry } from '../../lib/time';
+import { MAX_INDEX_BYTES } from '../../lib/verify/summary';
+import { nowOf, print, readPassphrase } from '../common';
+import type { GlobalArgs } from '../io';
+
+interface Args extends GlobalArgs {
+  summary: string;
+  key: string;
+  repository: string;
+  expires: string;
+  hash: 'sha256' | 'sha512';
+  packages: string | undefined;
+  jobs: number;
+  output: string | undefined;
+  'passphrase-file': string | undefined;
+}
+
+export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'sign-summary <summary>',
+  describe: 'Clearsign a pkg_summary for one repository, with an expiry (and, with --packages, checksums first)',
+  builder: (y) =>
+    y
+      .positional('summary', { type: 'string', demandOption: true, describe: 'pkg_summary, plain or .gz/.bz2/.xz/.zst' })
+      .option('key', { type: 'string', demandOption: true, describe: "the build host's secret signing key" })
+      .option('repository', { type: 'string', demandOption: true, describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All' })
+      .option('expires', { type: 'string', default: '7d', describe: 'when the signature expires: DURATION (7d, 36h) or DATE; never is refused' })
+      .option('hash', { choices: ['sha512', 'sha256'] as const, default: 'sha512' as const, describe: 'digest algorithm' })
+      .option('packages', { type: 'string', describe: 'add (or check) FILE_SIZE and FILE_CKSUM from the package files in DIR first' })
+      .option('jobs', { type: 'number', default: defaultJobs(), describe: 'files hashed in parallel with --packages' })
+      .option('output', { type: 'string', describe: 'write the signed index here, atomically (default: standard output)' })
+      .option('passphrase-file', { type: 'string', describe: "read the key's passphrase from the first line of FILE" }),
+  handler: async (argv) => {
+    const now = nowOf(argv);
+    const expires = parseExpiry(argv.expires, now);
+    if (expires === null) throw new PkgkeysError('USAGE', 'an index signature must expire (freshness is mandatory): give --expires DURATION');
+    const key = await openSecretKey(argv.key, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`));
+    let text = await decompress(await readBounded(argv.summary, MAX_INDEX_BYTES), argv.summary, MAX_INDEX_BYTES);
+    if (argv.packages) text = await addChecksums(text, argv.summary, argv.packages, argv.jobs);
+    const result = await signSummary(text, argv.summary, { key, repository: argv.repository, created: now, expires, hash: argv.hash });
+    if (argv.output) await writeAtomic(argv.output, result.signed);
+    else if (!argv.json) argv.session.io.stdout(result.signed);
+    const report = { signer: result.signer, repository: argv.repository, entries: result.entries, signed: now, expires, output: argv.output ?? null };
+    if (argv.json) return print(argv, report, () => []);
+    argv.session.io.stderr(`pkgkeys: signed ${result.entries} entries for ${argv.repository} with ${result.signer}, valid until ${formatTime(expires)}\n`);
+  },
+};

@@ -1,0 +1,92 @@
+/**
+ * SHA-256 of package files, streamed (a fixed 1 MiB buffer per worker, whatever the file size) and
+ * spread over worker threads, one per core by default: hashing is the cost of checking a repository.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { type Code, PkgkeysError } from '../errors';
+
+export interface FileDigest {
+  size: number;
+  sha256: string;
+}
+
+export interface HashJob {
+  file: string;
+  /** Stop reading past this many bytes (the index's FILE_SIZE): a file that never ends is not hashed forever. */
+  limit: number | null;
+}
+
+export type HashResult = ({ ok: true } & FileDigest) | { ok: false; error: PkgkeysError };
+
+// Plain JavaScript run by each worker (eval'd, so the same code serves the built CLI and the tests).
+// Reads synchronously: the worker has nothing else to do, and sync reads avoid a promise per chunk.
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const fs = require('node:fs');
+const buffer = Buffer.allocUnsafe(1 << 20);
+const REPORT = 16 << 20;
+parentPort.on('message', ({ index, file, limit }) => {
+  let fd;
+  try {
+    fd = fs.openSync(file, 'r');
+    const hash = createHash('sha256');
+    let size = 0, reported = 0, n;
+    while ((n = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0) {
+      hash.update(buffer.subarray(0, n));
+      size += n;
+      if (size - reported >= REPORT) { parentPort.postMessage({ progress: size - reported }); reported = size; }
+      if (limit !== null && size > limit) break;
+    }
+    parentPort.postMessage({ progress: size - reported });
+    parentPort.postMessage({ index, size, sha256: hash.digest('hex') });
+  } catch (error) {
+    parentPort.postMessage({ index, errno: error.code || null, message: error.message });
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+});
+`;
+
+export const defaultJobs = (): number => availableParallelism();
+
+/** Hashes every job with `jobs` workers; results come back in job order, failures as values. */
+export async function hashFiles(jobs: readonly HashJob[], options: { jobs: number; onProgress?: (bytes: number) => void }): Promise<HashResult[]> {
+  const results: HashResult[] = new Array(jobs.length);
+  if (jobs.length === 0) return results;
+  const workers = Array.from({ length: Math.max(1, Math.min(options.jobs, jobs.length)) }, () => new Worker(WORKER_SOURCE, { eval: true }));
+  let next = 0;
+  try {
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            const feed = () => {
+              if (next >= jobs.length) return resolve();
+              const index = next++;
+              worker.postMessage({ index, file: jobs[index]!.file, limit: jobs[index]!.limit });
+            };
+            worker.on('message', (message: { progress?: number; index?: number; size?: number; sha256?: string; errno?: string | null; message?: string }) => {
+              if (message.progress !== undefined) return options.onProgress?.(message.progress);
+              const index = message.index!;
+              results[index] = message.sha256 !== undefined
+                ? { ok: true, size: message.size!, sha256: message.sha256 }
+                : { ok: false, error: readError(jobs[index]!.file, message.errno ?? null, message.message ?? 'unknown error') };
+              feed();
+            });
+            worker.on('error', reject);
+            feed();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return results;
+}
+
+function readError(file: string, errno: string | null, message: string): PkgkeysError {
+  const code: Code = errno === 'ENOENT' ? 'PACKAGE_MISSING' : 'IO_ERROR';
+  return new PkgkeysError(code, errno === 'ENOENT' ? `${file}: no such package file` : `cannot read ${file}: ${message}`);
+}

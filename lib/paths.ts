@@ -1,0 +1,42 @@
+/**
+ * Where pkgkeys finds things on a client when no option names them (DESIGN.md §5): the trust anchors
+ * the base system ships, and the live keyring and verification state under ${VARBASE}/db/pkgkeys.
+ * PKGKEYS_ROOT prefixes every default, so tests and chroots use the same layout elsewhere.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { PkgkeysError, ioError } from './errors';
+
+export interface Locations {
+  /** Directory of trust anchors: every *.asc, *.gpg or *.pgp file in it is one. */
+  anchorDir: string;
+  /** The full keyring `pkgkeys update` keeps current. */
+  keyring: string;
+  /** The newest accepted index signature per repository (lib/verify/state.ts). */
+  stateDir: string;
+}
+
+export function defaultLocations(env: Record<string, string | undefined>): Locations {
+  const root = env.PKGKEYS_ROOT ?? '';
+  return {
+    anchorDir: path.join(root, '/etc/pkgkeys/anchors'),
+    keyring: path.join(root, '/var/db/pkgkeys/keyring.gpg'),
+    stateDir: path.join(root, '/var/db/pkgkeys/state'),
+  };
+}
+
+/** The anchor files of a directory, sorted; none is a configuration error. */
+export async function anchorFiles(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('cannot read anchor directory', dir, cause);
+    names = [];
+  }
+  const files = names.filter((n) => /\.(asc|gpg|pgp)$/.test(n)).sort().map((n) => path.join(dir, n));
+  if (files.length === 0) {
+    throw new PkgkeysError('USAGE', `no trust anchor in ${dir}: install the master key's public certificate there, or pass --anchor FILE`);
+  }
+  return files;
+}

@@ -1,0 +1,64 @@
+/**
+ * The build host's side of the index: checksums into pkg_summary, then a cleartext signature that
+ * names the repository and expires (DESIGN.md §5). The signature is RSA or Ed25519 v4 with the Issuer
+ * Key ID in the hashed area, the layout gpgv, sq and pkg_add's verifier all accept (lib/pgp/signature.ts).
+ */
+import { PkgkeysError } from '../errors';
+import { REPOSITORY_NOTATION } from '../model';
+import { packageFile, pkgnameOf } from '../packages/files';
+import { hashFiles } from '../packages/hash';
+import { type SecretKey, hashCanonical, signData, signableText, writeCleartext } from '../pgp';
+import { type Entry, checkSummary, formatSummary, parseSummary, setValue, value } from '../summary/format';
+import { checkRepository } from '../trust/scope';
+
+export interface SignSummaryOptions {
+  key: SecretKey;
+  repository: string;
+  created: Date;
+  /** Mandatory: an index without an expiry could be replayed for ever (freeze, DESIGN.md §3). */
+  expires: Date;
+  hash: 'sha256' | 'sha512';
+}
+
+export interface SignedSummary {
+  /** The whole clearsigned file. */
+  signed: Buffer;
+  entries: number;
+  signer: string;
+}
+
+/** Signs a pkg_summary text (already decompressed). Trailing whitespace, which a cleartext signature cannot cover, is removed. */
+export async function signSummary(text: Buffer, source: string, options: SignSummaryOptions): Promise<SignedSummary> {
+  checkRepository(options.repository);
+  if (options.expires <= options.created) throw new PkgkeysError('USAGE', 'the index signature must expire after it is made');
+  const signable = signableText(text);
+  const entries = checkSummary(signable, source);
+  const signer = options.key.signer();
+  const notations = [{ name: REPOSITORY_NOTATION, value: options.repository }];
+  const signature = await signData(signer, { kind: 'text', hash: options.hash, created: options.created, expires: options.expires, notations }, (hash) =>
+    hashCanonical(signable, hash),
+  );
+  return { signed: writeCleartext(signable, options.hash, signature), entries, signer: signer.fingerprint };
+}
+
+/**
+ * Adds FILE_SIZE and FILE_CKSUM=sha256 to every entry from its package file in `dir`, or checks them
+ * where the entry has them already. A missing file, or a checksum that disagrees, is refused: the
+ * index would promise a package the repository does not have.
+ */
+export async function addChecksums(text: Buffer, source: string, dir: string, jobs: number): Promise<Buffer> {
+  const entries = parseSummary(text, source);
+  const files = entries.map((entry) => packageFile(dir, entry));
+  const hashed = await hashFiles(files.map((file) => ({ file, limit: null })), { jobs });
+  const out: Entry[] = entries.map((entry, i) => {
+    const got = hashed[i]!;
+    if (!got.ok) throw got.error;
+    const pkgname = pkgnameOf(entry);
+    const size = value(entry, 'FILE_SIZE');
+    const cksum = value(entry, 'FILE_CKSUM');
+    if (size !== undefined && size !== String(got.size)) throw new PkgkeysError('SIZE_MISMATCH', `${pkgname}: FILE_SIZE says ${size} bytes, ${files[i]} has ${got.size}`);
+    if (cksum !== undefined && cksum !== `sha256 ${got.sha256}`) throw new PkgkeysError('HASH_MISMATCH', `${pkgname}: FILE_CKSUM says ${cksum}, ${files[i]} has sha256 ${got.sha256}`);
+    return setValue(setValue(entry, 'FILE_SIZE', String(got.size)), 'FILE_CKSUM', `sha256 ${got.sha256}`);
+  });
+  return Buffer.from(formatSummary(out), 'latin1');
+}

@@ -1,0 +1,110 @@
+/**
+ * Decompression of pkg_summary.{gz,bz2,xz,zst}, chosen by magic bytes rather than by file name. Output
+ * is capped while it is produced: a decompression bomb fails at `limit` bytes instead of filling memory.
+ * gzip is node:zlib; the others run the system tools, present on pkgsrc hosts and in Debian's bzip2,
+ * xz-utils and zstd packages, as Node has no decoder for them.
+ */
+import { spawn } from 'node:child_process';
+import { gunzip } from 'node:zlib';
+import { PkgkeysError, ioError } from '../errors';
+
+export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
+
+const MAGIC: [Compression, number[]][] = [
+  ['gzip', [0x1f, 0x8b]],
+  ['bzip2', [0x42, 0x5a, 0x68]], // "BZh"
+  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+];
+
+/** The tool for each format run as a child, and where to get it when it is missing. */
+const TOOLS = {
+  bzip2: { command: 'bzip2', args: ['-dc'], install: 'Debian bzip2, pkgsrc archivers/bzip2' },
+  xz: { command: 'xz', args: ['-dc'], install: 'Debian xz-utils, pkgsrc archivers/xz' },
+  zstd: { command: 'zstd', args: ['-dc', '-q'], install: 'Debian zstd, pkgsrc archivers/zstd' },
+} as const;
+
+/** Enough of a tool's stderr to quote its first line. */
+const STDERR_KEPT = 4096;
+
+export function compressionOf(data: Uint8Array): Compression {
+  for (const [format, magic] of MAGIC) {
+    if (magic.every((byte, i) => data[i] === byte)) return format;
+  }
+  return 'none';
+}
+
+const tooLarge = (source: string, limit: number) => new PkgkeysError('BAD_INPUT', `${source}: decompresses to more than ${limit} bytes`);
+
+/**
+ * Decompresses `data` as its magic bytes say (plain data comes back as it is), failing with BAD_INPUT
+ * once the output passes `limit` bytes (plain data included: the limit is on the text, whatever its
+ * form) or when the data is corrupt. `limit` is at least 1.
+ */
+export async function decompress(data: Uint8Array, source: string, limit: number): Promise<Buffer> {
+  const format = compressionOf(data);
+  switch (format) {
+    case 'none':
+      if (data.length > limit) throw tooLarge(source, limit);
+      return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    case 'gzip':
+      return gunzipBounded(data, source, limit);
+    default:
+      return runTool(format, data, source, limit);
+  }
+}
+
+function gunzipBounded(data: Uint8Array, source: string, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    gunzip(data, { maxOutputLength: limit }, (error, out) => {
+      if (!error) resolve(out);
+      else if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') reject(tooLarge(source, limit));
+      else reject(new PkgkeysError('BAD_INPUT', `${source}: corrupt gzip data: ${error.message}`, { cause: error }));
+    });
+  });
+}
+
+/** Pipes `data` through the format's tool, killing it as soon as its output passes `limit`. */
+function runTool(format: keyof typeof TOOLS, data: Uint8Array, source: string, limit: number): Promise<Buffer> {
+  const tool = TOOLS[format];
+  return new Promise((resolve, reject) => {
+    const child = spawn(tool.command, tool.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let stderr = '';
+    let settled = false;
+    const fail = (error: PkgkeysError) => {
+      if (settled) return;
+      settled = true;
+      child.kill('SIGKILL');
+      reject(error);
+    };
+
+    child.on('error', (cause: NodeJS.ErrnoException) => {
+      const what = cause.code === 'ENOENT' ? `cannot run ${tool.command} (install it: ${tool.install}) to decompress` : `cannot run ${tool.command} to decompress`;
+      fail(ioError(what, source, cause));
+    });
+    // The tool stops reading when the data is corrupt or when it is killed; its exit status tells.
+    child.stdin.on('error', () => {});
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > limit) fail(tooLarge(source, limit));
+      else chunks.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.length < STDERR_KEPT) stderr += chunk.toString('utf8');
+    });
+    child.on('close', (code, signal) => {
+      if (settled) return;
+      if (code === 0) {
+        settled = true;
+        resolve(Buffer.concat(chunks, size));
+        return;
+      }
+      const reason = stderr.split('\n').find((line) => line.trim() !== '')?.trim() ?? (signal ? `killed by ${signal}` : `exit status ${code}`);
+      fail(new PkgkeysError('BAD_INPUT', `${source}: corrupt ${format} data: ${reason}`));
+    });
+    child.stdin.end(data);
+  });
+}

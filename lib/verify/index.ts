@@ -1,0 +1,55 @@
+/**
+ * The verifier's edges: files in (signed index, anchors, keyring, state), a verified index out. The
+ * checks themselves are in summary.ts (the index) and packages.ts (the packages), in that order.
+ */
+import { PkgkeysError } from '../errors';
+import { readBounded } from '../fsutil';
+import { loadTrustGraph } from '../keyring/store';
+import { decompress } from '../summary/compress';
+import { type Policy } from '../trust/policy';
+import { checkRepository } from '../trust/scope';
+import { type PackageOptions, type PackageResult, verifyPackages } from './packages';
+import { FreshnessState } from './state';
+import { MAX_INDEX_BYTES, type VerifiedSummary, verifySummary } from './summary';
+
+export interface TrustSources {
+  anchors: readonly string[];
+  keyring: string;
+  stateDir: string;
+}
+
+export interface IndexRequest {
+  file: string;
+  repository: string;
+  sources: TrustSources;
+  now: Date;
+  policy: Policy;
+}
+
+/** Reads (and decompresses, whatever the mirror served) a signed index and verifies it. */
+export async function verifySummaryFile(request: IndexRequest): Promise<VerifiedSummary> {
+  checkRepository(request.repository);
+  const graph = await loadTrustGraph(request.sources.anchors, request.sources.keyring);
+  const data = await decompressed(await readBounded(request.file, MAX_INDEX_BYTES), request.file);
+  return verifySummary(data, request.file, {
+    graph, repository: request.repository, now: request.now, policy: request.policy, state: new FreshnessState(request.sources.stateDir),
+  });
+}
+
+/** Verifies the index, then the packages in `dir` against it. */
+export async function verifyPackagesFile(request: IndexRequest & { dir: string } & PackageOptions): Promise<{ index: VerifiedSummary; packages: PackageResult[] }> {
+  const index = await verifySummaryFile(request);
+  return { index, packages: await verifyPackages(index.text, request.file, request.dir, request) };
+}
+
+/** A mirror may serve the index compressed; a stream that does not decompress is a malformed index. */
+async function decompressed(raw: Buffer, source: string): Promise<Buffer> {
+  try {
+    return await decompress(raw, source, MAX_INDEX_BYTES);
+  } catch (error) {
+    if (error instanceof PkgkeysError && error.code === 'BAD_INPUT') throw new PkgkeysError('INDEX_MALFORMED', error.message, { cause: error });
+    throw error;
+  }
+}
+
+export type { PackageResult, VerifiedSummary };

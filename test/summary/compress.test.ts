@@ -1,0 +1,132 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PkgkeysError } from '../../lib/errors';
+import { Compression, compressionOf, decompress } from '../../lib/summary/compress';
+
+const FORMATS = [
+  ['gzip', ['gzip', '-c']],
+  ['bzip2', ['bzip2', '-c']],
+  ['xz', ['xz', '-c']],
+  ['zstd', ['zstd', '-c', '-q']],
+] as const satisfies readonly (readonly [Compression, readonly string[]])[];
+
+/** Compresses with the real tool, as a repository's publishing scripts do. */
+function compress(command: readonly string[], data: Uint8Array): Buffer {
+  const run = spawnSync(command[0], command.slice(1), { input: data, maxBuffer: 64 << 20 });
+  if (run.status !== 0) throw new Error(`${command.join(' ')} failed: ${run.stderr}`);
+  return run.stdout;
+}
+
+/** Some summary text with latin1 bytes, then random bytes that do not compress away. */
+const ORIGINAL = Buffer.concat([Buffer.from('PKGNAME=caf\xe9-1.0\nDESCRIPTION=\xff\x80\n\n', 'latin1'), randomBytes(200_000)]);
+const ZEROS = Buffer.alloc(4 << 20);
+
+async function caught(run: () => Promise<unknown>): Promise<PkgkeysError> {
+  try {
+    await run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(PkgkeysError);
+    return error as PkgkeysError;
+  }
+  throw new Error('expected an error, got none');
+}
+
+describe.each(FORMATS)('%s', (format, command) => {
+  const packed = compress(command, ORIGINAL);
+
+  it('is recognised by its magic bytes and decompresses to the original', async () => {
+    expect(compressionOf(packed)).toBe(format);
+    expect((await decompress(packed, `pkg_summary.${format}`, ORIGINAL.length)).equals(ORIGINAL)).toBe(true);
+  });
+
+  it('decompresses concatenated streams to the concatenated text', async () => {
+    const tail = Buffer.from('PKGNAME=second-2\n\n');
+    const both = Buffer.concat([packed, compress(command, tail)]);
+    expect((await decompress(both, 'both', ORIGINAL.length + tail.length)).equals(Buffer.concat([ORIGINAL, tail]))).toBe(true);
+  });
+
+  it('allows exactly the limit and refuses one byte more', async () => {
+    const zeros = compress(command, ZEROS);
+    expect(zeros.length).toBeLessThan(ZEROS.length / 100);
+    expect((await decompress(zeros, 'zeros', ZEROS.length)).equals(ZEROS)).toBe(true);
+    const error = await caught(() => decompress(zeros, 'zeros', ZEROS.length - 1));
+    expect(error.code).toBe('BAD_INPUT');
+    expect(error.message).toBe(`zeros: decompresses to more than ${ZEROS.length - 1} bytes`);
+  });
+
+  it('stops a bomb at the limit instead of decompressing it whole', async () => {
+    // 4 GiB of zeros in a few hundred kilobytes: decompressed whole, it would take far longer than this.
+    const bomb = Buffer.concat(Array(1024).fill(compress(command, ZEROS)));
+    const started = Date.now();
+    const error = await caught(() => decompress(bomb, 'bomb', 1 << 20));
+    expect(error.message).toBe(`bomb: decompresses to more than ${1 << 20} bytes`);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('refuses corrupt and truncated data as BAD_INPUT naming the format', async () => {
+    const corrupt = Buffer.concat([packed.subarray(0, 16), Buffer.alloc(4096, 0x55)]);
+    const truncated = packed.subarray(0, packed.length >> 1);
+    for (const data of [corrupt, truncated]) {
+      const error = await caught(() => decompress(data, 'broken', 1 << 30));
+      expect(error.code).toBe('BAD_INPUT');
+      expect(error.message).toMatch(new RegExp(`^broken: corrupt ${format} data: \\S`));
+    }
+  });
+});
+
+describe('plain data', () => {
+  it('comes back as it is', async () => {
+    expect(compressionOf(ORIGINAL)).toBe('none');
+    expect((await decompress(ORIGINAL, 'pkg_summary', ORIGINAL.length)).equals(ORIGINAL)).toBe(true);
+    expect(await decompress(new Uint8Array(0), 'empty', 1)).toHaveLength(0);
+  });
+
+  it('is held to the limit too', async () => {
+    const error = await caught(() => decompress(ORIGINAL, 'pkg_summary', ORIGINAL.length - 1));
+    expect(error.code).toBe('BAD_INPUT');
+  });
+
+  it('is what a prefix of a magic number is', () => {
+    expect(compressionOf(Buffer.from([0x1f]))).toBe('none');
+    expect(compressionOf(Buffer.from('BZ'))).toBe('none');
+    expect(compressionOf(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a]))).toBe('none');
+    expect(compressionOf(Buffer.from([0x28, 0xb5, 0x2f]))).toBe('none');
+  });
+});
+
+describe('a missing tool', () => {
+  let dir: string;
+  beforeEach(async () => (dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pkgkeys-compress-'))));
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  /** The module as it runs where the tools would be looked up in an empty directory. */
+  function withoutTools(): typeof import('../../lib/summary/compress') {
+    let isolated: typeof import('../../lib/summary/compress') | undefined;
+    jest.isolateModules(() => {
+      jest.doMock('node:child_process', () => {
+        const actual = jest.requireActual<typeof import('node:child_process')>('node:child_process');
+        return { ...actual, spawn: (command: string, ...rest: [string[], object]) => actual.spawn(path.join(dir, command), ...rest) };
+      });
+      isolated = require('../../lib/summary/compress');
+    });
+    return isolated!;
+  }
+
+  const starts = {
+    bzip2: Buffer.from('BZh9'),
+    xz: Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]),
+    zstd: Buffer.from([0x28, 0xb5, 0x2f, 0xfd]),
+  };
+
+  it.each(Object.entries(starts))('is an IO_ERROR saying to install %s', async (format, data) => {
+    // The isolated module has its own PkgkeysError class, so look at the code rather than the class.
+    const error = await withoutTools()
+      .decompress(data, 'pkg_summary', 1 << 20)
+      .then(() => null, (e: PkgkeysError) => e);
+    expect(error?.code).toBe('IO_ERROR');
+    expect(error?.message).toMatch(new RegExp(`^cannot run ${format} \\(install it: Debian .*\\) to decompress pkg_summary: .*ENOENT`));
+  });
+});
