@@ -34,12 +34,12 @@ export function compressionOf(data: Uint8Array): Compression {
   return 'none';
 }
 
-const tooLarge = (source: string, limit: number) => new PkgkeysError('BAD_INPUT', `${source}: decompresses to more than ${limit} bytes`);
+const tooLarge = (source: string, limit: number) => new PkgkeysError('TOO_LARGE', `${source}: decompresses to more than ${limit} bytes`);
 
 /**
- * Decompresses `data` as its magic bytes say (plain data comes back as it is), failing with BAD_INPUT
+ * Decompresses `data` as its magic bytes say (plain data comes back as it is), failing with TOO_LARGE
  * once the output passes `limit` bytes (plain data included: the limit is on the text, whatever its
- * form) or when the data is corrupt. `limit` is at least 1.
+ * form), or with BAD_INPUT when the data is corrupt. `limit` is at least 1.
  */
 export async function decompress(data: Uint8Array, source: string, limit: number): Promise<Buffer> {
   const format = compressionOf(data);

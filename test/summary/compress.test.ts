@@ -53,7 +53,7 @@ describe.each(FORMATS)('%s', (format, command) => {
     expect(zeros.length).toBeLessThan(ZEROS.length / 100);
     expect((await decompress(zeros, 'zeros', ZEROS.length)).equals(ZEROS)).toBe(true);
     const error = await caught(() => decompress(zeros, 'zeros', ZEROS.length - 1));
-    expect(error.code).toBe('BAD_INPUT');
+    expect(error.code).toBe('TOO_LARGE');
     expect(error.message).toBe(`zeros: decompresses to more than ${ZEROS.length - 1} bytes`);
   });
 
@@ -86,7 +86,7 @@ describe('plain data', () => {
 
   it('is held to the limit too', async () => {
     const error = await caught(() => decompress(ORIGINAL, 'pkg_summary', ORIGINAL.length - 1));
-    expect(error.code).toBe('BAD_INPUT');
+    expect(error.code).toBe('TOO_LARGE');
   });
 
   it('is what a prefix of a magic number is', () => {
