@@ -11,7 +11,6 @@ import * as path from 'node:path';
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'pkgkeys.js');
 const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
-const WALKTHROUGH = path.join(ROOT, 'docs', 'master-key.md');
 const MANPAGE = path.join(ROOT, 'docs', 'pkgkeys.1');
 
 interface Run {
@@ -49,16 +48,32 @@ function shellBlocks(markdown: string): string[] {
 
 const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
-describe('docs/master-key.md', () => {
+/** Walk-throughs that run as written, each checked afterwards by what it must have left behind. */
+const WALKTHROUGHS: Array<{ doc: string; left: (work: string) => Promise<void> }> = [
+  {
+    doc: 'master-key.md',
+    // The end of the walk-through: a reproducible export.
+    left: async (work) => expect((await fs.stat(path.join(work, 'pkgsrc-keyring.gpg'))).size).toBeGreaterThan(0),
+  },
+  {
+    doc: 'signed-index.md',
+    left: async (work) => {
+      expect(await fs.readFile(path.join(work, 'pkg_summary.verified'), 'utf8')).toMatch(/^FILE_CKSUM=sha256 [0-9a-f]{64}$/m);
+      expect(await fs.readdir(path.join(work, 'state'))).toEqual([`${encodeURIComponent('NetBSD/x86_64/10.0/All')}.json`]);
+    },
+  },
+];
+
+describe.each(WALKTHROUGHS)('docs/$doc', ({ doc, left }) => {
   test('every ```sh block runs as written, in order, in one empty directory', async () => {
     requireBuild();
-    const blocks = shellBlocks(await fs.readFile(WALKTHROUGH, 'utf8'));
-    expect(blocks.length).toBeGreaterThan(10);
+    const blocks = shellBlocks(await fs.readFile(path.join(ROOT, 'docs', doc), 'utf8'));
+    expect(blocks.length).toBeGreaterThan(5);
     expect(blocks[0]).toMatch(/^export PKGKEYS_PASSPHRASE=/m);
 
     const script = [
       'set -euo pipefail',
-      'PS4="+ docs/master-key.md: "',
+      `PS4="+ docs/${doc}: "`,
       'set -x',
       `pkgkeys() { ${shellQuote(process.execPath)} ${shellQuote(BIN)} "$@"; }`,
       ...blocks.map((block, i) => `# block ${i + 1}\n${block}`),
@@ -75,10 +90,9 @@ describe('docs/master-key.md', () => {
       delete env.PKGKEYS_PASSPHRASE;
       const result = await runProgram('bash', [scriptFile], { cwd: work, env, timeout: 120_000 });
       if (result.status !== 0) {
-        throw new Error(`the walk-through in docs/master-key.md failed with status ${result.status}\n--- stdout ---\n${result.stdout}\n--- stderr (with the commands, set -x) ---\n${result.stderr}`);
+        throw new Error(`the walk-through in docs/${doc} failed with status ${result.status}\n--- stdout ---\n${result.stdout}\n--- stderr (with the commands, set -x) ---\n${result.stderr}`);
       }
-      // The end of the walk-through: a reproducible export.
-      expect((await fs.stat(path.join(work, 'pkgsrc-keyring.gpg'))).size).toBeGreaterThan(0);
+      await left(work);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
