@@ -4,7 +4,8 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/pkgkeys-demo.XXXXXX")
-trap 'rm -rf "$work"' EXIT INT TERM
+server=
+trap '[ -z "$server" ] || kill "$server" 2>/dev/null; rm -rf "$work"' EXIT INT TERM
 cd "$work"
 pkgkeys() { node "$here/bin/pkgkeys.js" "$@"; }
 step() { printf '\n== %s\n' "$*"; }
@@ -15,6 +16,9 @@ expect() { # expect STATUS CODE command...: runs the command, which must exit ST
 	if [ "$got" != "$want" ] || ! printf '%s' "$out" | grep -q -- "$code"; then
 		echo "demo: expected exit $want with $code, got exit $got" >&2; exit 1
 	fi
+}
+get() { # get URL FILE: an HTTP download, failing on any status but 200
+	node -e 'fetch(process.argv[1]).then(async (r) => { if (!r.ok) process.exit(1); require("fs").writeFileSync(process.argv[2], Buffer.from(await r.arrayBuffer())); })' "$1" "$2"
 }
 fpr() { sed -n 's/.*"fingerprint": "\([0-9A-F]*\)".*/\1/p' | head -n 1; }
 
@@ -56,12 +60,71 @@ expect 1 'OUT_OF_SCOPE' pkgkeys keyring --keyring keyrings/pkgsrc explain "$B2" 
 step "Rejected: b1 judged after its certification expired (a frozen, replayed keyring)"
 expect 1 'CERT_EXPIRED' pkgkeys keyring --keyring keyrings/pkgsrc explain "$B1" --anchor master/master-public.asc --repository "$REPO" --at 2099-01-01
 
+step "b1 builds packages and signs the index for $REPO: FILE_CKSUM=sha256 added, expires in 7 days"
+mkdir -p mirror/packages/$REPO
+for p in hello-2.12 tree-2.1.1 pkgin-24.5.1; do printf 'demo package %s\n' "$p" > "mirror/packages/$REPO/$p.tgz"; done
+for p in hello-2.12 tree-2.1.1 pkgin-24.5.1; do printf 'PKGNAME=%s\nCOMMENT=demo package %s\nPKGPATH=misc/%s\n\n' "$p" "$p" "${p%-*}"; done > pkg_summary
+gzip -9c pkg_summary > "mirror/packages/$REPO/pkg_summary.gz"
+pkgkeys sign-summary --key b1/signing-secret.asc --repository "$REPO" --packages "mirror/packages/$REPO" \
+	--output "mirror/packages/$REPO/pkg_summary.asc" "mirror/packages/$REPO/pkg_summary.gz"
+cp "mirror/packages/$REPO/pkg_summary.asc" last-week.asc
+sleep 1 # index signatures have one-second resolution: the next one is newer
+pkgkeys sign-summary --key b1/signing-secret.asc --repository "$REPO" --packages "mirror/packages/$REPO" \
+	--output "mirror/packages/$REPO/pkg_summary.asc" "mirror/packages/$REPO/pkg_summary.gz" 2>/dev/null
+
+step "The mirror serves the repository on 127.0.0.1"
+node "$here/demo/serve.js" mirror > port &
+server=$!
+while [ ! -s port ]; do sleep 0.1; done
+URL="http://127.0.0.1:$(cat port)/packages/$REPO"
+echo "   $URL/"
+
+step "A user fetches the signed index and verifies it: chain, signature, repository, freshness"
+pkgkeys keyring --keyring keyrings/pkgsrc export --out client/keyring.gpg
+get "$URL/pkg_summary.asc" client/pkg_summary.asc
+expect 0 'good index' pkgkeys verify-summary --anchor master/master-public.asc --keyring client/keyring.gpg \
+	--repository "$REPO" --state-dir client/state --output client/pkg_summary client/pkg_summary.asc
+
+step "... then fetches the packages and checks each one's SHA-256 against the verified index"
+mkdir -p client/All
+for p in hello-2.12 tree-2.1.1 pkgin-24.5.1; do get "$URL/$p.tgz" "client/All/$p.tgz"; done
+expect 0 '3 package(s) match' pkgkeys verify-packages --anchor master/master-public.asc --keyring client/keyring.gpg \
+	--repository "$REPO" --state-dir client/state client/pkg_summary.asc client/All
+
+step "Rejected: the mirror swaps a package for another of the same size"
+printf 'EVIL package tree-2.1.1\n' > "mirror/packages/$REPO/tree-2.1.1.tgz"
+get "$URL/tree-2.1.1.tgz" client/All/tree-2.1.1.tgz
+expect 1 'HASH_MISMATCH' pkgkeys verify-packages --anchor master/master-public.asc --keyring client/keyring.gpg \
+	--repository "$REPO" --state-dir client/state client/pkg_summary.asc client/All tree-2.1.1
+
+step "Rejected: the mirror edits the signed index"
+sed 's/^COMMENT=demo package hello/COMMENT=trojaned hello/' client/pkg_summary.asc > client/tampered.asc
+expect 1 'BAD_SIGNATURE' pkgkeys verify-summary --anchor master/master-public.asc --keyring client/keyring.gpg \
+	--repository "$REPO" --state-dir client/state --output /dev/null client/tampered.asc
+
+step "Rejected: the mirror replays last week's index (rollback), or serves it for another repository"
+cp last-week.asc "mirror/packages/$REPO/pkg_summary.asc"
+get "$URL/pkg_summary.asc" client/replayed.asc
+expect 1 'ROLLBACK' pkgkeys verify-summary --anchor master/master-public.asc --keyring client/keyring.gpg \
+	--repository "$REPO" --state-dir client/state --output /dev/null client/replayed.asc
+expect 1 'REPOSITORY_MISMATCH' pkgkeys verify-summary --anchor master/master-public.asc --keyring client/keyring.gpg \
+	--repository NetBSD/x86_64/10.1/All --state-dir client/state --output /dev/null client/pkg_summary.asc
+
+step "Rejected: the index once its signature has expired (a frozen mirror), judged 8 days on"
+expect 1 'INDEX_EXPIRED' pkgkeys --now "$(node -e 'console.log(new Date(Date.now() + 8 * 86400e3).toISOString())')" verify-summary \
+	--anchor master/master-public.asc --keyring client/keyring.gpg --repository "$REPO" --state-dir client/state --output /dev/null client/pkg_summary.asc
+
 step "b1's key is compromised: its holder revokes it; the revocation is a one-file change"
 pkgkeys revoke key --signer b1/signing-secret.asc --reason compromised --text "disk stolen" --out b1/revoked.asc
 pkgkeys keyring --keyring keyrings/pkgsrc import b1/revoked.asc | sed 's/^/   /'
 
 step "Rejected: b1 after the revocation, for every signature it ever made"
 expect 1 'KEY_REVOKED' pkgkeys keyring --keyring keyrings/pkgsrc explain "$B1" --anchor master/master-public.asc --repository "$REPO"
+
+step "Rejected: the index b1 signed, once the client's keyring has the revocation"
+pkgkeys keyring --keyring keyrings/pkgsrc export --out client/keyring.gpg
+expect 1 'KEY_REVOKED' pkgkeys verify-summary --anchor master/master-public.asc --keyring client/keyring.gpg \
+	--repository "$REPO" --state-dir client/state --output /dev/null client/pkg_summary.asc
 
 step "Rejected: a tampered keyring file"
 # Flip bytes inside the signature of the developer's certification of b2.
@@ -72,5 +135,5 @@ mv "$f.new" "$f"
 expect 1 'KEYRING_INVALID' pkgkeys keyring --keyring keyrings/pkgsrc check
 expect 1 'NO_PATH' pkgkeys keyring --keyring keyrings/pkgsrc explain "$B2" --anchor master/master-public.asc --repository NetBSD/aarch64/10.0/All
 
-printf '\n== Done. The trust chain held: 2 keys trusted, 5 attempts rejected.\n'
-echo "   (Signed pkg_summary over 127.0.0.1, 'pkgkeys update' and its replay checks come with the next issues.)"
+printf '\n== Done. 2 keys, 1 signed index and 3 packages trusted; 11 attempts rejected.\n'
+echo "   ('pkgkeys update' from cron, with its own replay checks, comes with the keyring package.)"
