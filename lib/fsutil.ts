@@ -18,7 +18,17 @@ export async function readBounded(file: string, limit: number): Promise<Buffer> 
   try {
     const { size } = await handle.stat();
     if (size > limit) throw new PkgkeysError('TOO_LARGE', `${file}: ${size} bytes is more than the ${limit} allowed`);
-    return await handle.readFile();
+    // Reads of the size fstat gave (readFile would go in 512 KiB round trips); a file that grows
+    // meanwhile is a moving target, refused rather than read past what was checked.
+    const data = Buffer.allocUnsafe(size);
+    let length = 0;
+    while (length < size) {
+      const { bytesRead } = await handle.read(data, length, size - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if ((await handle.read(Buffer.alloc(1), 0, 1, length)).bytesRead > 0) throw ioError('cannot read', file, new Error('the file changed while it was read'));
+    return data.subarray(0, length);
   } catch (cause) {
     throw cause instanceof PkgkeysError ? cause : ioError('cannot read', file, cause);
   } finally {

@@ -31,7 +31,7 @@ export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
       .option('key', { type: 'string', demandOption: true, describe: "the build host's secret signing key" })
       .option('repository', { type: 'string', demandOption: true, describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All' })
       .option('expires', { type: 'string', default: '7d', describe: 'when the signature expires: DURATION (7d, 36h) or DATE; never is refused' })
-      .option('hash', { choices: ['sha512', 'sha256'] as const, default: 'sha512' as const, describe: 'digest algorithm' })
+      .option('hash', { choices: ['sha256', 'sha512'] as const, default: 'sha256' as const, describe: 'digest algorithm (SHA-256 is hardware-accelerated on most CPUs)' })
       .option('packages', { type: 'string', describe: 'add (or check) FILE_SIZE and FILE_CKSUM from the package files in DIR first' })
       .option('jobs', { type: 'number', default: defaultJobs(), describe: 'files hashed in parallel with --packages' })
       .option('output', { type: 'string', describe: 'write the signed index here, atomically (default: standard output)' })

@@ -14,7 +14,7 @@
  */
 import { PkgkeysError } from '../errors';
 import { type Fingerprint, REPOSITORY_NOTATION } from '../model';
-import { type Cleartext, type MessageSignature, hashCanonical, parseCleartext, readMessageSignature, verifyData } from '../pgp';
+import { type Cleartext, type MessageSignature, canonicalize, parseCleartext, readMessageSignature, verifyData } from '../pgp';
 import { checkSummary } from '../summary/format';
 import { type TrustGraph, type Verdict, authorize } from '../trust/chain';
 import { type Policy, weakHash } from '../trust/policy';
@@ -51,12 +51,12 @@ export async function verifySummary(data: Buffer, source: string, options: Verif
   const { cleartext, sig } = await parseFramework(data, source);
   const signer = findSigner(options.graph, sig);
   const chain = walkChain(options.graph, signer, sig, options);
-  await checkSignature(options.graph, signer, sig, cleartext, options.policy);
+  const text = await checkSignature(options.graph, signer, sig, cleartext, options.policy);
   checkRepository(sig, options.repository);
   const expires = checkFreshness(sig, options);
   await options.state.accept({ repository: options.repository, signed: sig.created, signer });
-  const entries = checkSummary(cleartext.text, source);
-  return { text: cleartext.text, entries, repository: options.repository, signer, primary: chain.primary, signed: sig.created, expires, chain };
+  const entries = checkSummary(text, source);
+  return { text, entries, repository: options.repository, signer, primary: chain.primary, signed: sig.created, expires, chain };
 }
 
 /** Step 1. The signature packet is read here only for its hash algorithm, which the header must name. */
@@ -95,14 +95,20 @@ function walkChain(graph: TrustGraph, signer: Fingerprint, sig: MessageSignature
   return verdict;
 }
 
-/** Step 4: the hash policy, then the mathematics over the canonical text (RFC 9580 §7.2). */
-async function checkSignature(graph: TrustGraph, signer: Fingerprint, sig: MessageSignature, cleartext: Cleartext, policy: Policy): Promise<void> {
+/**
+ * Step 4: the hash policy, then the mathematics over the canonical text (RFC 9580 §7.2). Returns the
+ * signed text, decoded from the framework in the same pass that hashes it.
+ */
+async function checkSignature(graph: TrustGraph, signer: Fingerprint, sig: MessageSignature, cleartext: Cleartext, policy: Policy): Promise<Buffer> {
   const weak = weakHash(sig.hash, policy);
   if (weak) throw new PkgkeysError('WEAK_ALGORITHM', `index signature: ${weak}`);
   if (sig.problem) throw new PkgkeysError('BAD_SIGNATURE', `index signature: ${sig.problem}`);
-  if (!(await verifyData(sig, graph.keyPacket(signer), (hash) => hashCanonical(cleartext.text, hash)))) {
-    throw new PkgkeysError('BAD_SIGNATURE', `the signature by ${signer} does not match the signed text: the index was modified`);
-  }
+  let text: Buffer | null = null;
+  const valid = await verifyData(sig, graph.keyPacket(signer), (hash) => {
+    text = canonicalize(cleartext.body, hash);
+  });
+  if (!valid || text === null) throw new PkgkeysError('BAD_SIGNATURE', `the signature by ${signer} does not match the signed text: the index was modified`);
+  return text;
 }
 
 /** Step 5: the index names its repository, so one signed for another repository cannot be swapped in. */
