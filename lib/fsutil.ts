@@ -36,14 +36,18 @@ export async function readBounded(file: string, limit: number): Promise<Buffer> 
   }
 }
 
+/** What a file is written from: text, bytes, or parts of bytes in order. */
+export type FileData = string | Uint8Array | readonly Uint8Array[];
+
 /** Writes `data` under a fresh temporary name beside `file`, synced to disk; returns that name. */
-async function writeTemporary(file: string, data: Uint8Array | string, mode: number): Promise<string> {
+async function writeTemporary(file: string, data: FileData, mode: number): Promise<string> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const temporary = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(temporary, 'wx', mode);
   try {
-    await handle.writeFile(data);
+    // Successive writeFile calls on one handle append.
+    for (const part of Array.isArray(data) ? data : [data]) await handle.writeFile(part);
     await handle.sync();
   } catch (error) {
     await fs.rm(temporary, { force: true });
@@ -67,7 +71,7 @@ async function syncDirectory(dir: string): Promise<void> {
  * Puts `data` at `file` through a synced temporary file: `replace` renames it over any old file, else it
  * is linked into place, which fails if the name exists (link(2)): no window between check and write.
  */
-async function install(file: string, data: Uint8Array | string, mode: number, replace: boolean): Promise<void> {
+async function install(file: string, data: FileData, mode: number, replace: boolean): Promise<void> {
   let temporary: string | null = null;
   try {
     temporary = await writeTemporary(file, data, mode);
@@ -85,40 +89,48 @@ async function install(file: string, data: Uint8Array | string, mode: number, re
 }
 
 /** Writes `file` atomically: a crash leaves the old content or the new, never a mix. */
-export const writeAtomic = (file: string, data: Uint8Array | string, mode = 0o644) => install(file, data, mode, true);
+export const writeAtomic = (file: string, data: FileData, mode = 0o644) => install(file, data, mode, true);
 
 /** Creates `file`, atomically, only if it does not exist yet (for secret keys: never overwrite one). */
 export const writeNew = (file: string, data: string, mode: number) => install(file, data, mode, false);
 
 /**
  * Runs `body` holding an exclusive lock on `dir` (a `.lock` file holding the owner's pid). A lock whose
- * owner has died is taken over; a live one is refused at once, naming its pid.
+ * owner has died is taken over; a live one is waited for up to `waitMs` (0: refused at once), then
+ * refused, naming its pid.
  */
-export async function withLock<T>(dir: string, body: () => Promise<T>): Promise<T> {
+export async function withLock<T>(dir: string, body: () => Promise<T>, options: { waitMs?: number } = {}): Promise<T> {
   const lock = path.join(dir, '.lock');
   await fs.mkdir(dir, { recursive: true }).catch((cause) => {
     throw ioError('cannot create', dir, cause);
   });
-  for (let attempt = 0; ; attempt++) {
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
     try {
       await fs.writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
       break;
     } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
-        throw cause instanceof PkgkeysError ? cause : new PkgkeysError('LOCKED', `${dir} is locked by ${lock}`, { cause });
-      }
-      const owner = Number.parseInt(await fs.readFile(lock, 'utf8').catch(() => ''), 10);
-      if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
-        throw new PkgkeysError('LOCKED', `${dir} is locked by process ${owner} (${lock})`);
-      }
-      await fs.rm(lock, { force: true }); // stale: its owner is gone
+      if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError('cannot create', lock, cause);
     }
+    const owner = Number.parseInt(await fs.readFile(lock, 'utf8').catch(() => ''), 10);
+    if (Number.isInteger(owner) && owner > 0 ? !alive(owner) : await olderThan(lock, 10_000)) {
+      await fs.rm(lock, { force: true }); // stale: its owner is gone
+      continue;
+    }
+    if (Date.now() >= deadline) throw new PkgkeysError('LOCKED', `${dir} is locked by ${Number.isInteger(owner) ? `process ${owner}` : 'another process'} (${lock})`);
+    await new Promise((resolve) => setTimeout(resolve, pause));
   }
   try {
     return await body();
   } finally {
     await fs.rm(lock, { force: true });
   }
+}
+
+/** A lock file without a pid is being written, unless it has been so for long: its writer died. */
+async function olderThan(file: string, ms: number): Promise<boolean> {
+  const stat = await fs.stat(file).catch(() => null);
+  return stat === null || Date.now() - stat.mtimeMs > ms;
 }
 
 function alive(pid: number): boolean {

@@ -203,7 +203,10 @@ export async function signData(signer: Signer, spec: SignatureSpec, feed: DataFe
 /** Parsed signature packets, kept beside the model so checking needs no second parse. */
 const parsed = new WeakMap<MessageSignature, Sig>();
 
-/** Reads exactly one v4 signature packet over data; anything else is INDEX_MALFORMED. */
+/**
+ * Reads one v4 signature packet over data; anything else is INDEX_MALFORMED. Packets RFC 9580 says to
+ * ignore (Marker, Padding) are dropped by OpenPGP.js before the count.
+ */
 export async function readMessageSignature(bytes: Uint8Array, what: string): Promise<MessageSignature> {
   let list: openpgp.PacketList<openpgp.AnyPacket>;
   try {

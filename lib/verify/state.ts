@@ -32,13 +32,19 @@ export class FreshnessState {
       if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw ioError('cannot read verification state', this.file(repository), cause);
     }
-    const record = JSON.parse(text) as { repository?: unknown; signed?: unknown; signer?: unknown };
-    const signed = typeof record.signed === 'string' ? new Date(record.signed) : new Date(NaN);
-    if (record.repository !== repository || Number.isNaN(signed.getTime()) || typeof record.signer !== 'string') {
+    type Stored = { repository?: unknown; signed?: unknown; signer?: unknown } | null;
+    let record: Stored = null;
+    try {
+      record = JSON.parse(text) as Stored;
+    } catch {
+      // handled below, as any other damage
+    }
+    const signed = typeof record?.signed === 'string' ? new Date(record.signed) : new Date(NaN);
+    if (record?.repository !== repository || Number.isNaN(signed.getTime()) || typeof record.signer !== 'string') {
       // A damaged state file must not reopen the door to rollback: refuse until someone looks.
       throw new PkgkeysError('IO_ERROR', `${this.file(repository)}: damaged verification state; remove it only if you trust the next index`);
     }
-    return { repository, signed, signer: record.signer };
+    return { repository, signed, signer: record.signer as Fingerprint };
   }
 
   /**
@@ -46,13 +52,14 @@ export class FreshnessState {
    * rollback for this one. An equal time is the same index seen again.
    */
   async accept(accepted: Accepted): Promise<void> {
+    // Concurrent verifications (cron and a user) wait for each other: each is judged against the other's record.
     await withLock(this.dir, async () => {
       const newest = await this.newest(accepted.repository);
       if (newest && accepted.signed < newest.signed) throw rollback(accepted, newest);
       if (newest && accepted.signed.getTime() === newest.signed.getTime()) return;
       const record = { repository: accepted.repository, signed: formatTime(accepted.signed), signer: accepted.signer };
       await writeAtomic(this.file(accepted.repository), `${JSON.stringify(record, null, 2)}\n`);
-    });
+    }, { waitMs: 30_000 });
   }
 }
 

@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { REPOSITORY_NOTATION } from '../../lib/model';
+import { type SignatureSpec, hashCanonical, signData, writeCleartext } from '../../lib/pgp';
 import { type CliResult, cleanup, pkgkeys, tempDir } from './cli';
 import { type TestKey, World, day } from './world';
 
@@ -39,6 +41,29 @@ export function entry(pkgname: string, extra: string[] = [], content?: Buffer): 
     ...extra,
   ];
   return `${lines.join('\n')}\n\n`;
+}
+
+/** The cleartext-signed file writeCleartext makes, as one Buffer (whether it returns one or parts). */
+export function clearsign(text: Buffer, hash: 'sha256' | 'sha512', signature: Uint8Array): Buffer {
+  return Buffer.concat(([] as Uint8Array[]).concat(writeCleartext(text, hash, signature)));
+}
+
+export interface SignOptions {
+  summary?: string;
+  out?: string;
+  at?: Date;
+  repository?: string;
+  expires?: string;
+  /** Sign with this key instead of the host's. */
+  key?: TestKey;
+  args?: string[];
+}
+
+export interface VerifyOptions {
+  at?: Date;
+  repository?: string;
+  /** Default: the repository's state/ directory. */
+  stateDir?: string;
 }
 
 export class Repo {
@@ -78,32 +103,60 @@ export class Repo {
     return text;
   }
 
-  /** `pkgkeys sign-summary` at SIGNED_AT (or `at`), writing `out`. */
-  async sign(options: { summary?: string; out?: string; at?: Date; repository?: string; expires?: string; args?: string[] } = {}): Promise<{ result: CliResult; file: string }> {
+  /** Writes `data` as `name` in the repository directory; returns its path. */
+  async write(name: string, data: string | Uint8Array): Promise<string> {
+    await fs.writeFile(this.path(name), data);
+    return this.path(name);
+  }
+
+  /** `pkgkeys sign-summary` at SIGNED_AT (or `at`) with the host's key (or `key`), writing `out`. */
+  async sign(options: SignOptions = {}): Promise<{ result: CliResult; file: string }> {
+    const signed = await this.trySign(options);
+    if (signed.result.status !== 0) throw new Error(`sign-summary failed (${signed.result.status}): ${signed.result.stderr}`);
+    return signed;
+  }
+
+  /** As `sign`, but a failure is returned, not thrown. */
+  async trySign(options: SignOptions = {}): Promise<{ result: CliResult; file: string }> {
     const file = this.path(options.out ?? 'pkg_summary.asc');
+    const key = options.key ? await this.write(`${options.key.name}-secret.asc`, options.key.secretArmored) : this.path('host-secret.asc');
     const result = await pkgkeys([
-      'sign-summary', '--now', iso(options.at ?? SIGNED_AT), '--key', this.path('host-secret.asc'), '--repository', options.repository ?? REPO,
+      'sign-summary', '--now', iso(options.at ?? SIGNED_AT), '--key', key, '--repository', options.repository ?? REPO,
       ...(options.expires ? ['--expires', options.expires] : []), ...(options.args ?? []), '--output', file, this.path(options.summary ?? 'pkg_summary'),
     ]);
-    if (result.status !== 0) throw new Error(`sign-summary failed (${result.status}): ${result.stderr}`);
     return { result, file };
   }
 
+  /**
+   * A signed index made with signData directly, for signatures the CLI would never make (no expiry,
+   * no or several repository notations, ...). Defaults are what sign-summary makes: a SHA-256 text
+   * signature by the host at SIGNED_AT, expiring 7 days later, naming REPO.
+   */
+  async signIndex(text: string | Buffer, spec: Partial<Omit<SignatureSpec, 'kind'>> & { key?: TestKey } = {}): Promise<Buffer> {
+    const created = spec.created ?? SIGNED_AT;
+    const full: SignatureSpec = {
+      kind: 'text', hash: spec.hash ?? 'sha256', created, expires: spec.expires === undefined ? day(7, created) : spec.expires,
+      notations: spec.notations ?? [{ name: REPOSITORY_NOTATION, value: REPO }],
+    };
+    const body = Buffer.from(text);
+    return clearsign(body, full.hash, await signData((spec.key ?? this.host).secret.signer(), full, (hash) => hashCanonical(body, hash)));
+  }
+
   /** The options every verification passes: anchor, keyring, repository, state directory, clock. */
-  trustArgs(options: { at?: Date; repository?: string } = {}): string[] {
+  trustArgs(options: VerifyOptions = {}): string[] {
     return [
       '--now', iso(options.at ?? VERIFY_AT), '--anchor', this.path('master.asc'), '--keyring', this.path('keyring.asc'),
-      '--repository', options.repository ?? REPO, '--state-dir', this.path('state'),
+      '--repository', options.repository ?? REPO, '--state-dir', options.stateDir ?? this.path('state'),
     ];
   }
 
   /** `pkgkeys verify-summary` of `file`; the verified text is on stdout. */
-  verify(file: string, options: { at?: Date; repository?: string; args?: string[] } = {}): Promise<CliResult> {
+  verify(file: string, options: VerifyOptions & { args?: string[] } = {}): Promise<CliResult> {
     return pkgkeys(['verify-summary', ...this.trustArgs(options), ...(options.args ?? []), file]);
   }
 
   /** `pkgkeys verify-packages` of `file` against All/. */
-  verifyPackages(file: string, pkgnames: string[] = [], options: { at?: Date; args?: string[] } = {}): Promise<CliResult> {
+  verifyPackages(file: string, pkgnames: string[] = [], options: VerifyOptions & { args?: string[] } = {}): Promise<CliResult> {
     return pkgkeys(['verify-packages', ...this.trustArgs(options), ...(options.args ?? []), file, this.path('All'), ...pkgnames]);
   }
 
@@ -119,5 +172,75 @@ export function codeOf(result: CliResult): string | null {
 
 /** Asserts a refusal: the status, the code, and that nothing of the index reached stdout. */
 export function expectRefusal(result: CliResult, code: string, status = 1): void {
-  expect({ status: result.status, code: codeOf(result), stdout: result.stdout }).toEqual({ status, code, stdout: '' });
+  try {
+    expect({ status: result.status, code: codeOf(result), stdout: result.stdout }).toEqual({ status, code, stdout: '' });
+  } catch (error) {
+    (error as Error).message += `\n\nstandard error: ${result.stderr}`;
+    throw error;
+  }
+}
+
+/** Asserts success, showing what was printed on standard error if it was not. */
+export function expectVerified(result: CliResult): void {
+  expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+}
+
+/** What verify-packages printed for each failed package (`PKGNAME: CODE: reason` lines on stdout). */
+export function failedPackages(result: CliResult): Record<string, string> {
+  const failed: Record<string, string> = {};
+  for (const m of result.stdout.matchAll(/^(.+?): ([A-Z_]+): /gm)) failed[m[1]!] = m[2]!;
+  return failed;
+}
+
+const HASHES = { sha1: { id: 2, header: 'SHA1' }, sha256: { id: 8, header: 'SHA256' }, sha512: { id: 10, header: 'SHA512' } } as const;
+
+/** A raw signature subpacket (RFC 9580 §5.2.3.7): length, type with the critical bit, body. */
+export function subpacket(type: number, body: Uint8Array, critical = false): Buffer {
+  if (body.length + 1 >= 192) throw new Error('long subpackets are not needed here');
+  return Buffer.concat([Buffer.from([body.length + 1, (critical ? 0x80 : 0) | type]), body]);
+}
+
+/** A human-readable notation subpacket (RFC 9580 §5.2.3.24), critical or not. */
+export function notationSubpacket(name: string, value: string, critical = false): Buffer {
+  const [n, v] = [Buffer.from(name), Buffer.from(value)];
+  const lengths = Buffer.alloc(4);
+  lengths.writeUInt16BE(n.length, 0);
+  lengths.writeUInt16BE(v.length, 2);
+  return subpacket(20, Buffer.concat([Buffer.from([0x80, 0, 0, 0]), lengths, n, v]), critical);
+}
+
+/**
+ * A signed index whose v4 text signature (RFC 9580 §5.2.3, §5.2.4) is written here byte by byte, for
+ * what signData refuses to make: SHA-1, extra hashed subpackets. `subpackets` follow creation time,
+ * Issuer Key ID, expiry and Issuer Fingerprint. The key must be Ed25519 (EdDSA signs the digest itself,
+ * whatever the hash); the Hash header names the hash used.
+ */
+export function forgeIndex(
+  key: TestKey,
+  text: string | Buffer,
+  spec: { hash: keyof typeof HASHES; created?: Date; expires?: Date | null; subpackets?: Buffer[] },
+): Buffer {
+  const signer = key.secret.signer();
+  if (signer.algorithm !== 22) throw new Error('forgeIndex signs with Ed25519 keys only');
+  const created = spec.created ?? SIGNED_AT;
+  const expires = spec.expires === undefined ? day(7, created) : spec.expires;
+  const uint32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+  const hashed = Buffer.concat([
+    subpacket(2, uint32(Math.floor(created.getTime() / 1000))),
+    subpacket(16, Buffer.from(signer.keyID, 'hex')),
+    ...(expires ? [subpacket(3, uint32(Math.round((expires.getTime() - created.getTime()) / 1000)))] : []),
+    subpacket(33, Buffer.concat([Buffer.from([4]), Buffer.from(signer.fingerprint, 'hex')])),
+    ...(spec.subpackets ?? [notationSubpacket(REPOSITORY_NOTATION, REPO)]),
+  ]);
+  const hashedPart = Buffer.concat([Buffer.from([4, 0x01, signer.algorithm, HASHES[spec.hash].id, hashed.length >> 8, hashed.length & 0xff]), hashed]);
+  const body = Buffer.from(text);
+  const hash = createHash(spec.hash);
+  hashCanonical(body, hash);
+  hash.update(hashedPart);
+  hash.update(Buffer.concat([Buffer.from([4, 0xff]), uint32(hashedPart.length)]));
+  const digest = hash.digest();
+  const sigBody = Buffer.concat([hashedPart, Buffer.from([0, 0]), digest.subarray(0, 2), signer.sign(digest, 'sha512')]);
+  if (sigBody.length >= 256) throw new Error('signature packet too long for a one-byte length');
+  const packet = Buffer.concat([Buffer.from([0x88, sigBody.length]), sigBody]);
+  return Buffer.from(clearsign(body, 'sha256', packet).toString('latin1').replace('Hash: SHA256\n', `Hash: ${HASHES[spec.hash].header}\n`), 'latin1');
 }
