@@ -45,7 +45,7 @@ export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
     if (argv.packages) text = await addChecksums(text, argv.summary, argv.packages, argv.jobs);
     const result = await signSummary(text, argv.summary, { key, repository: argv.repository, created: now, expires, hash: argv.hash });
     if (argv.output) await writeAtomic(argv.output, result.signed);
-    else if (!argv.json) argv.session.io.stdout(result.signed);
+    else if (!argv.json) for (const part of result.signed) argv.session.io.stdout(part);
     const report = { signer: result.signer, repository: argv.repository, entries: result.entries, signed: now, expires, output: argv.output ?? null };
     if (argv.json) return print(argv, report, () => []);
     argv.session.io.stderr(`pkgkeys: signed ${result.entries} entries for ${argv.repository} with ${result.signer}, valid until ${formatTime(expires)}\n`);

@@ -21,8 +21,8 @@ export interface SignSummaryOptions {
 }
 
 export interface SignedSummary {
-  /** The whole clearsigned file. */
-  signed: Buffer;
+  /** The whole clearsigned file, in parts to be written one after the other. */
+  signed: Buffer[];
   entries: number;
   signer: string;
 }
