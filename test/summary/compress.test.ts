@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PkgkeysError } from '../../lib/errors';
 import { Compression, compressionOf, decompress } from '../../lib/summary/compress';
+import { caught } from '../helpers/caught';
 
 const FORMATS = [
   ['gzip', ['gzip', '-c']],
@@ -24,15 +25,6 @@ function compress(command: readonly string[], data: Uint8Array): Buffer {
 const ORIGINAL = Buffer.concat([Buffer.from('PKGNAME=caf\xe9-1.0\nDESCRIPTION=\xff\x80\n\n', 'latin1'), randomBytes(200_000)]);
 const ZEROS = Buffer.alloc(4 << 20);
 
-async function caught(run: () => Promise<unknown>): Promise<PkgkeysError> {
-  try {
-    await run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PkgkeysError);
-    return error as PkgkeysError;
-  }
-  throw new Error('expected an error, got none');
-}
 
 describe.each(FORMATS)('%s', (format, command) => {
   const packed = compress(command, ORIGINAL);

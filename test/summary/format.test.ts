@@ -1,6 +1,5 @@
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { PkgkeysError } from '../../lib/errors';
 import {
   Entry,
   checkSummary,
@@ -13,6 +12,7 @@ import {
   values,
   writeEntries,
 } from '../../lib/summary/format';
+import { caught } from '../helpers/caught';
 
 // Three entries: multi-line DESCRIPTION and DEPENDS (one of them apart from the others), an unknown
 // variable, empty values, and DESCRIPTION bytes that are latin1 and not valid UTF-8.
@@ -59,16 +59,6 @@ async function collect(chunks: AsyncIterable<Uint8Array>, source = 'stream'): Pr
   return entries;
 }
 
-/** The error a call throws (or rejects with), failing the test when there is none. */
-async function caught(run: () => unknown): Promise<PkgkeysError> {
-  try {
-    await run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PkgkeysError);
-    return error as PkgkeysError;
-  }
-  throw new Error('expected an error, got none');
-}
 
 describe('parseSummary', () => {
   it('keeps every variable, in file order, one per line', () => {
