@@ -37,6 +37,7 @@ export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
       .option('output', { type: 'string', describe: 'write the signed index here, atomically (default: standard output)' })
       .option('passphrase-file', { type: 'string', describe: "read the key's passphrase from the first line of FILE" }),
   handler: async (argv) => {
+    if (argv.json && !argv.output) throw new PkgkeysError('USAGE', 'with --json, standard output carries the report: give --output FILE for the signed index');
     const now = nowOf(argv);
     const expires = parseExpiry(argv.expires, now);
     if (expires === null) throw new PkgkeysError('USAGE', 'an index signature must expire (freshness is mandatory): give --expires DURATION');

@@ -55,6 +55,14 @@ describe('sign-summary then verify-summary', () => {
     expect(state).toEqual({ repository: REPO, signed: new Date(SIGNED_AT.getTime() + 60_000).toISOString().replace('.000', ''), signer: repo.host.fingerprint });
   });
 
+  it('reports as JSON with --json, the signed index going to --output only', async () => {
+    const json = await pkgkeys(['--json', 'sign-summary', '--now', SIGNED_AT.toISOString(), '--key', repo.path('host-secret.asc'), '--repository', REPO, '--output', repo.path('json.asc'), repo.path('pkg_summary')]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ signer: repo.host.fingerprint, repository: REPO, entries: 2, output: repo.path('json.asc') });
+    await expect(fs.readFile(repo.path('json.asc'), 'utf8')).resolves.toMatch(/^-----BEGIN PGP SIGNED MESSAGE-----\n/);
+    const lost = await pkgkeys(['--json', 'sign-summary', '--key', repo.path('host-secret.asc'), '--repository', REPO, repo.path('pkg_summary')]);
+    expect({ status: lost.status, code: JSON.parse(lost.stdout).code }).toEqual({ status: 2, code: 'USAGE' });
+  });
+
   it('refuses to sign something that is not a pkg_summary, or with an expiry of never', async () => {
     await fs.writeFile(repo.path('garbage'), 'this is not a pkg_summary\n');
     const garbage = await pkgkeys(['sign-summary', '--key', repo.path('host-secret.asc'), '--repository', REPO, repo.path('garbage')]);
