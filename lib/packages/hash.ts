@@ -76,6 +76,8 @@ export async function hashFiles(jobs: readonly HashJob[], options: { jobs: numbe
               feed();
             });
             worker.on('error', reject);
+            // A worker that dies without an error must not leave the verification waiting for ever.
+            worker.on('exit', (code) => reject(new PkgkeysError('IO_ERROR', `a hashing worker stopped (exit ${code}) before its files were hashed`)));
             feed();
           }),
       ),
