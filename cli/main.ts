@@ -10,13 +10,15 @@ import { keyringCommand } from './commands/keyring';
 import { masterCommand } from './commands/master';
 import { revokeCommand } from './commands/revoke';
 import { signSummaryCommand } from './commands/sign-summary';
+import { statusCommand } from './commands/status';
+import { updateCommand } from './commands/update';
 import { verifyPackagesCommand } from './commands/verify-packages';
 import { verifySummaryCommand } from './commands/verify-summary';
 import type { IO, Session } from './io';
 import { promptHidden } from './prompt';
 
 /** Every command; `session` reaches their handlers as parse context, which the typings cannot see. */
-const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyringCommand, signSummaryCommand, verifySummaryCommand, verifyPackagesCommand] as unknown as CommandModule[];
+const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyringCommand, signSummaryCommand, verifySummaryCommand, verifyPackagesCommand, updateCommand, statusCommand] as unknown as CommandModule[];
 
 export async function run(argv: readonly string[], io: IO): Promise<number> {
   const session: Session = { io, exit: EXIT.ok };

@@ -45,6 +45,11 @@ const CODES = {
   INDEX_FROM_FUTURE: EXIT.notTrusted,
   ROLLBACK: EXIT.notTrusted,
   SUMMARY_MALFORMED: EXIT.notTrusted,
+  // Keyring releases (lib/keyring/release.ts): a replayed keyring must not hide a revocation.
+  RELEASE_MALFORMED: EXIT.notTrusted,
+  RELEASE_FROM_FUTURE: EXIT.notTrusted,
+  KEYRING_FROZEN: EXIT.notTrusted,
+  KEYRING_STALE: EXIT.notTrusted,
   // Packages against the index.
   HASH_MISMATCH: EXIT.notTrusted,
   SIZE_MISMATCH: EXIT.notTrusted,
@@ -62,9 +67,13 @@ const CODES = {
   IO_ERROR: EXIT.io,
   EXISTS: EXIT.io,
   LOCKED: EXIT.io,
+  NETWORK_ERROR: EXIT.io,
+  BAD_CONTENT_TYPE: EXIT.io,
 } as const satisfies Record<string, ExitStatus>;
 
 export type Code = keyof typeof CODES;
+
+export const exitStatusOf = (code: Code): ExitStatus => CODES[code];
 
 export class PkgkeysError extends Error {
   readonly code: Code;

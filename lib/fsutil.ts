@@ -58,7 +58,8 @@ async function writeTemporary(file: string, data: FileData, mode: number): Promi
   return temporary;
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** Makes the names in `dir` (a rename, a new file) durable. */
+export async function syncDirectory(dir: string): Promise<void> {
   const handle = await fs.open(dir, 'r');
   try {
     await handle.sync();

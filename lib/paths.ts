@@ -10,16 +10,22 @@ import { PkgkeysError, ioError } from './errors';
 export interface Locations {
   /** Directory of trust anchors: every *.asc, *.gpg or *.pgp file in it is one. */
   anchorDir: string;
+  /** Where `pkgkeys update` installs the keyring and its exports (lib/keyring/live.ts). */
+  liveDir: string;
   /** The full keyring `pkgkeys update` keeps current. */
   keyring: string;
   /** The newest accepted index signature per repository (lib/verify/state.ts). */
   stateDir: string;
 }
 
+/** Where the pkgsrc keyring's releases are published (release.asc and keyring.gpg). */
+export const DEFAULT_KEYRING_URL = 'https://cdn.NetBSD.org/pub/pkgsrc/keyring/pkgsrc/';
+
 export function defaultLocations(env: Record<string, string | undefined>): Locations {
   const root = env.PKGKEYS_ROOT ?? '';
   return {
     anchorDir: path.join(root, '/etc/pkgkeys/anchors'),
+    liveDir: path.join(root, '/var/db/pkgkeys'),
     keyring: path.join(root, '/var/db/pkgkeys/keyring.gpg'),
     stateDir: path.join(root, '/var/db/pkgkeys/state'),
   };

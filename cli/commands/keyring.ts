@@ -1,14 +1,18 @@
+import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { openSecretKey } from '../../lib/authority';
 import { EXIT, PkgkeysError } from '../../lib/errors';
 import { readBounded, writeAtomic } from '../../lib/fsutil';
 import { checkLayout, exportKeyring, importKeys, loadCertificates, loadTrustGraph } from '../../lib/keyring/store';
+import { KEYRING_FILE, RELEASE_FILE } from '../../lib/keyring/release';
 import type { Certificate } from '../../lib/model';
 import { MAX_KEYRING_BYTES, armor } from '../../lib/pgp';
 import { authorize, describe as describeKey } from '../../lib/trust/chain';
 import { DEFAULT_POLICY, certificateProblems } from '../../lib/trust/policy';
 import { checkRepository } from '../../lib/trust/scope';
-import { formatTime, parseTime } from '../../lib/time';
-import { nowOf, print, repeatable } from '../common';
+import { publishKeyring } from '../../lib/publish/keyring';
+import { formatTime, parseExpiry, parseTime } from '../../lib/time';
+import { nowOf, print, readPassphrase, repeatable } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface KeyringArgs extends GlobalArgs {
@@ -131,6 +135,43 @@ const explainCmd: CommandModule<KeyringArgs, ExplainArgs> = {
   },
 };
 
+interface PublishArgs extends KeyringArgs {
+  key: string;
+  anchor: string[];
+  name: string | undefined;
+  serial: number | undefined;
+  expires: string;
+  out: string;
+  'passphrase-file': string | undefined;
+}
+
+const publishCmd: CommandModule<KeyringArgs, PublishArgs> = {
+  command: 'publish',
+  describe: 'Write the keyring and a signed, serial-numbered, expiring release statement for mirrors to serve',
+  builder: (y) =>
+    y
+      .option('key', { type: 'string', demandOption: true, describe: 'secret key certified for keyring/NAME (the master may sign itself only if so certified)' })
+      .option('anchor', { ...repeatable("trust anchor the release is checked against, as clients will; repeatable"), demandOption: true })
+      .option('name', { type: 'string', describe: 'keyring name; the release is signed for keyring/NAME (default: the keyring directory\'s name)' })
+      .option('serial', { type: 'number', describe: 'release serial (default: one more than the release in --out, and at least YYYYMMDD01 of today)' })
+      .option('expires', { type: 'string', default: '14d', describe: 'when the release statement expires: clients report the keyring frozen after that' })
+      .option('out', { type: 'string', demandOption: true, describe: 'directory the mirror serves: keyring.gpg and release.asc are written there' })
+      .option('passphrase-file', { type: 'string', describe: "read the key's passphrase from the first line of FILE" }),
+  handler: async (argv) => {
+    const now = nowOf(argv);
+    const expires = parseExpiry(argv.expires, now);
+    if (expires === null) throw new PkgkeysError('USAGE', 'a keyring release must expire, or a frozen mirror could not be noticed: give --expires DURATION');
+    const key = await openSecretKey(argv.key, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`));
+    const name = argv.name ?? path.basename(path.resolve(argv.keyring));
+    const release = await publishKeyring({ keyring: argv.keyring, name, serial: argv.serial ?? null, key, anchors: argv.anchor, now, expires, out: argv.out });
+    print(argv, { ...release, out: argv.out }, (r) => [
+      `keyring ${r.name} release ${r.serial}: ${r.size} bytes, sha256 ${r.sha256}, signed by ${r.signer}, valid until ${formatTime(r.expires)}`,
+      `  ${path.join(r.out, KEYRING_FILE)}`,
+      `  ${path.join(r.out, RELEASE_FILE)}`,
+    ]);
+  },
+};
+
 export const keyringCommand: CommandModule<GlobalArgs, KeyringArgs> = {
   command: 'keyring <command>',
   describe: 'Manage the decomposed keyring (keyrings/<name>/)',
@@ -141,6 +182,7 @@ export const keyringCommand: CommandModule<GlobalArgs, KeyringArgs> = {
       .command(checkCmd)
       .command(listCmd)
       .command(explainCmd)
+      .command(publishCmd)
       .demandCommand(1),
   handler: () => undefined,
 };

@@ -57,10 +57,18 @@ async function isDirectory(source: string): Promise<boolean> {
 }
 
 /** The key material of a keyring directory or file (armored or binary). A damaged keyring is not trusted at all. */
-export async function readKeyring(source: string): Promise<Material> {
+export function readKeyring(source: string): Promise<Material> {
+  return asKeyring(async () =>
+    readMaterial((await isDirectory(source)) ? assemble((await readDirectory(source)).files) : await readBounded(source, MAX_KEYRING_BYTES), source),
+  );
+}
+
+/** Key material from bytes already in hand (a download). */
+export const parseKeyring = (data: Uint8Array, source: string): Promise<Material> => asKeyring(() => readMaterial(data, source));
+
+async function asKeyring(read: () => Promise<Material>): Promise<Material> {
   try {
-    if (await isDirectory(source)) return await readMaterial(assemble((await readDirectory(source)).files), source);
-    return await readMaterial(await readBounded(source, MAX_KEYRING_BYTES), source);
+    return await read();
   } catch (error) {
     if (error instanceof PkgkeysError && error.code === 'BAD_INPUT') throw new PkgkeysError('KEYRING_INVALID', error.message, { cause: error });
     throw error;
@@ -171,9 +179,18 @@ export async function checkLayout(dir: string): Promise<{ certificates: Certific
  * (so a revocation of an anchor reaches it through the keyring too), with the anchor files' keys as anchors.
  */
 export async function loadTrustGraph(anchorFiles: readonly string[], keyring: string): Promise<TrustGraph> {
+  return trustGraphOf(anchorFiles, [await readKeyring(keyring)]);
+}
+
+/** The same, from keyrings already read: several are merged, so every revocation any of them holds counts. */
+export async function trustGraphOf(anchorFiles: readonly string[], keyrings: readonly Material[]): Promise<TrustGraph> {
   if (anchorFiles.length === 0) throw new PkgkeysError('USAGE', 'no trust anchor given: pass --anchor FILE (the master key\'s public certificate)');
   const anchorMaterial = await Promise.all(anchorFiles.map(readKeyring));
   const anchors = anchorMaterial.flatMap((m) => m.trees.map((t) => t.fingerprint));
-  return new TrustGraph(await certificatesOf([...anchorMaterial, await readKeyring(keyring)]), anchors);
+  return new TrustGraph(await certificatesOf([...anchorMaterial, ...keyrings]), anchors);
 }
 
+/** Keyrings merged into one sorted, reproducible keyring file: signatures are only ever added. */
+export async function mergeKeyrings(keyrings: readonly Material[]): Promise<Uint8Array> {
+  return assemble(decompose(await certificatesOf(keyrings)));
+}

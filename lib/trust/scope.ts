@@ -48,3 +48,14 @@ function compile(glob: string): RegExp | null {
 export function inScope(repository: string, scopes: readonly string[]): boolean {
   return scopes.some((glob) => compile(glob)?.test(repository) ?? false);
 }
+
+/**
+ * Identifiers that name no repository: `keyring/<name>` for a keyring's releases
+ * (lib/keyring/release.ts) and `pkg-vulnerabilities` for the vulnerability list pkg_admin fetches. A
+ * key certified only for these signs no package.
+ */
+export const PKG_VULNERABILITIES = 'pkg-vulnerabilities';
+export const KEYRING_PREFIX = 'keyring/';
+
+/** True when a scope glob grants more than keyring releases and the vulnerability list. */
+export const grantsPackages = (glob: string): boolean => !glob.startsWith(KEYRING_PREFIX) && glob !== PKG_VULNERABILITIES;

@@ -1,0 +1,165 @@
+/**
+ * `pkgkeys update`: brings the installed keyring (lib/keyring/live.ts) up to the newest release a
+ * mirror serves, the way a cron job needs it: serialized by a lock, every download capped, and the
+ * last good keyring left in place on any failure, with the reason recorded for `pkgkeys status`.
+ *
+ *   1. fetch the release statement, conditionally: "not modified" ends here, once the installed
+ *      release is checked to be still in force (a mirror that stops changing is a frozen one);
+ *   2. fetch the keyring file it describes;
+ *   3. merge it with the installed keyring, so that no revocation known here is lost (revocations
+ *      are self-authenticating: whoever delivers one, it counts);
+ *   4. verify the statement: its signer's chain to an anchor for `keyring/<name>`, its signature,
+ *      expiry, the keyring's size and digest, and a serial not below the installed one;
+ *   5. install the merged keyring and its exports for pkg_install as one new generation.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { PkgkeysError, ioError } from '../errors';
+import { withLock, writeAtomic } from '../fsutil';
+import { pkgInstallKeyrings } from '../keyring/exports';
+import { type Generation, type Installed, installGeneration, readInstalled, readLive } from '../keyring/live';
+import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE } from '../keyring/release';
+import { mergeKeyrings, parseKeyring, trustGraphOf } from '../keyring/store';
+import { MAX_KEYRING_BYTES, type Material } from '../pgp';
+import { formatTime } from '../time';
+import type { Policy } from '../trust/policy';
+import { type Change, type VerifiedRelease, verifyRelease } from '../verify/release';
+import { type Validators, fetchBounded } from './fetch';
+
+export interface UpdateRequest {
+  /** The directory URL the release and keyring files are served under. */
+  url: string;
+  /** The keyring's name: releases are signed for `keyring/<name>`. */
+  name: string;
+  /** ${VARBASE}/db/pkgkeys */
+  dir: string;
+  anchors: readonly string[];
+  now: Date;
+  policy: Policy;
+  timeoutMs: number;
+  /** How long to wait for another update (an overlapping cron run) to finish. */
+  lockWaitMs: number;
+}
+
+export interface UpdateResult {
+  change: Change | 'not-modified';
+  release: VerifiedRelease;
+  /** Primary keys in the pkg_install exports after the update. */
+  verifyKeys: number;
+  pkgvulnKeys: number;
+}
+
+/** The outcome of the last runs, for `pkgkeys status`; not part of the keyring. */
+export interface UpdateRecord {
+  url: string;
+  validators: Validators | null;
+  lastAttempt: Date;
+  lastSuccess: Date | null;
+  lastError: { code: string; message: string } | null;
+}
+
+const RECORD_FILE = 'update.json';
+const RELEASE_TYPES = ['text/plain', 'application/pgp-signature', 'application/octet-stream'];
+const KEYRING_TYPES = ['application/pgp-keys', 'application/octet-stream'];
+
+export async function update(request: UpdateRequest): Promise<UpdateResult> {
+  const url = new URL(request.url.endsWith('/') ? request.url : `${request.url}/`).href;
+  return withLock(request.dir, async () => {
+    const previous = await readRecord(request.dir);
+    const record = recordBase(url, request.now, previous);
+    try {
+      const { result, validators } = await updateLocked(url, request, record.validators);
+      await writeRecord(request.dir, { ...record, validators, lastSuccess: request.now });
+      return result;
+    } catch (error) {
+      const failure = error instanceof PkgkeysError ? error : ioError('update failed in', request.dir, error);
+      await writeRecord(request.dir, { ...record, lastError: { code: failure.code, message: failure.message } });
+      throw failure;
+    }
+  }, { waitMs: request.lockWaitMs });
+}
+
+async function updateLocked(url: string, request: UpdateRequest, validators: Validators | null): Promise<{ result: UpdateResult; validators: Validators | null }> {
+  const releaseURL = new URL(RELEASE_FILE, url);
+  const installed = await readInstalled(request.dir);
+  const fetched = await fetchBounded({ url: releaseURL, limit: MAX_RELEASE_BYTES, types: RELEASE_TYPES, timeoutMs: request.timeoutMs, validators: installed ? validators : null });
+
+  let next: { release: VerifiedRelease; statement: Uint8Array; keyrings: Material[]; change: UpdateResult['change'] };
+  if (fetched.notModified) {
+    next = { release: checkInForce(installed!, request.now), statement: await readLive(installed!, 'release.asc'), keyrings: [await installedKeyring(installed!)], change: 'not-modified' };
+  } else {
+    const keyringURL = new URL(KEYRING_FILE, url);
+    const offered = await fetchBounded({ url: keyringURL, limit: MAX_KEYRING_BYTES, types: KEYRING_TYPES, timeoutMs: request.timeoutMs });
+    if (offered.notModified) throw new PkgkeysError('NETWORK_ERROR', `${keyringURL}: "not modified" to an unconditional request`);
+    const keyrings = await withInstalled(await parseKeyring(offered.body, keyringURL.href), installed);
+    const { release, change } = await verifyRelease(Buffer.from(fetched.body), offered.body, releaseURL.href, {
+      graph: await trustGraphOf(request.anchors, keyrings), name: request.name, now: request.now, policy: request.policy, installed: installed?.release ?? null,
+    });
+    next = change === 'unchanged'
+      ? { release: installed!.release, statement: await readLive(installed!, 'release.asc'), keyrings, change }
+      : { release, statement: fetched.body, keyrings, change };
+  }
+
+  // Validity changes with time alone (a key expires), so the exports are rebuilt on every run.
+  const graph = await trustGraphOf(request.anchors, next.keyrings);
+  const exports = pkgInstallKeyrings(graph, request.now, request.policy);
+  const generation = { keyring: await mergeKeyrings(next.keyrings), verify: exports.verify, pkgvuln: exports.pkgvuln, statement: next.statement, release: next.release };
+  if (!installed || !(await sameGeneration(installed, generation))) await installGeneration(request.dir, generation, request.now);
+  const result = { change: next.change, release: next.release, verifyKeys: exports.verifyKeys.length, pkgvulnKeys: exports.pkgvulnKeys.length };
+  return { result, validators: fetched.notModified ? validators : fetched.validators };
+}
+
+async function installedKeyring(installed: Installed): Promise<Material> {
+  return parseKeyring(await readLive(installed, 'keyring.gpg'), path.join(installed.dir, 'keyring.gpg'));
+}
+
+async function sameGeneration(installed: Installed, generation: Generation): Promise<boolean> {
+  for (const [file, data] of [['keyring.gpg', generation.keyring], ['verify.gpg', generation.verify], ['pkgvuln.gpg', generation.pkgvuln], ['release.asc', generation.statement]] as const) {
+    if (!(await readLive(installed, file)).equals(data)) return false;
+  }
+  return true;
+}
+
+/**
+ * The offered keyring and the certificates of the installed one that it still carries: keys dropped
+ * upstream go, but no signature known here (a revocation above all) is lost to an update.
+ */
+async function withInstalled(fresh: Material, installed: Installed | null): Promise<Material[]> {
+  if (!installed) return [fresh];
+  const old = await installedKeyring(installed);
+  const kept = new Set(fresh.trees.map((t) => t.fingerprint));
+  return [fresh, { trees: old.trees.filter((t) => kept.has(t.fingerprint)), loose: [] }];
+}
+
+/** A release nobody renews is a frozen mirror (DESIGN.md §3), even when it answers "not modified". */
+function checkInForce(installed: Installed, now: Date): VerifiedRelease {
+  const { release } = installed;
+  if (now >= release.expires) {
+    throw new PkgkeysError('KEYRING_FROZEN', `keyring ${release.name} release ${release.serial} expired ${formatTime(release.expires)} and the mirror offers nothing newer: it may be frozen or stale`);
+  }
+  return release;
+}
+
+function recordBase(url: string, now: Date, previous: UpdateRecord | null): UpdateRecord {
+  const same = previous?.url === url;
+  return { url, validators: same ? previous!.validators : null, lastAttempt: now, lastSuccess: previous?.lastSuccess ?? null, lastError: null };
+}
+
+export async function readRecord(dir: string): Promise<UpdateRecord | null> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(dir, RECORD_FILE), 'utf8');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw ioError('cannot read', path.join(dir, RECORD_FILE), cause);
+  }
+  try {
+    const r = JSON.parse(text) as Record<string, unknown>;
+    const date = (v: unknown) => (typeof v === 'string' ? new Date(v) : null);
+    return { url: String(r.url), validators: (r.validators as Validators) ?? null, lastAttempt: date(r.lastAttempt)!, lastSuccess: date(r.lastSuccess), lastError: (r.lastError as UpdateRecord['lastError']) ?? null };
+  } catch {
+    return null; // only a cache and a report: a damaged one is started afresh
+  }
+}
+
+const writeRecord = (dir: string, record: UpdateRecord) => writeAtomic(path.join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);

@@ -1,0 +1,68 @@
+/**
+ * The master key holder's (or a release machine's) side of a keyring release: the sorted export of
+ * keyrings/<name>/ and the signed statement about it (lib/keyring/release.ts), as a mirror serves them.
+ * The result is verified as a client would, against the anchor and the release already in the output
+ * directory, before anything is written: a release clients would refuse is never published.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { PkgkeysError } from '../errors';
+import { readBounded, writeAtomic } from '../fsutil';
+import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, describeKeyring, formatRelease, keyringIdentifier, parseRelease } from '../keyring/release';
+import { checkLayout, exportKeyring, parseKeyring, trustGraphOf } from '../keyring/store';
+import { REPOSITORY_NOTATION } from '../model';
+import { type SecretKey, canonicalize, hashCanonical, parseCleartext, readMessageSignature, signData, writeCleartext } from '../pgp';
+import { DEFAULT_POLICY } from '../trust/policy';
+import { type VerifiedRelease, verifyRelease } from '../verify/release';
+
+export interface PublishRequest {
+  /** The decomposed keyring, keyrings/<name>/. */
+  keyring: string;
+  name: string;
+  /** Default: one more than the release in `out`, and at least YYYYMMDD01 of `now`. */
+  serial: number | null;
+  key: SecretKey;
+  anchors: readonly string[];
+  now: Date;
+  expires: Date;
+  /** Where the mirror's files go: keyring.gpg and release.asc. */
+  out: string;
+}
+
+export async function publishKeyring(request: PublishRequest): Promise<VerifiedRelease> {
+  const identifier = keyringIdentifier(request.name);
+  const { problems } = await checkLayout(request.keyring);
+  if (problems.length > 0) throw new PkgkeysError('KEYRING_INVALID', `${request.keyring}: ${problems.length} problem(s); run pkgkeys keyring check`);
+  const keyring = await exportKeyring(request.keyring);
+  const previous = await previousRelease(request);
+  const serial = request.serial ?? Math.max((previous?.serial ?? 0) + 1, Number(`${request.now.toISOString().slice(0, 10).replace(/-/g, '')}01`));
+  const text = formatRelease(describeKeyring(request.name, keyring, serial));
+  const signature = await signData(
+    request.key.signer(),
+    { kind: 'text', hash: 'sha256', created: request.now, expires: request.expires, notations: [{ name: REPOSITORY_NOTATION, value: identifier }] },
+    (hash) => hashCanonical(text, hash),
+  );
+  const statement = Buffer.concat(writeCleartext(text, 'sha256', signature));
+  const { release } = await verifyRelease(Buffer.from(statement), keyring, 'the new release', {
+    graph: await trustGraphOf(request.anchors, [await parseKeyring(keyring, request.keyring)]),
+    name: request.name, now: request.now, policy: DEFAULT_POLICY, installed: previous,
+  });
+  // The keyring first: a mirror that syncs in between serves a statement that does not match, which clients refuse and retry.
+  await writeAtomic(path.join(request.out, KEYRING_FILE), keyring);
+  await writeAtomic(path.join(request.out, RELEASE_FILE), statement);
+  return release;
+}
+
+/**
+ * The release already in the output directory, read but not judged: it is this publisher's own, and
+ * may well have expired (which is why a new one is being made). Only its serial and digest matter.
+ */
+async function previousRelease(request: PublishRequest): Promise<VerifiedRelease | null> {
+  const file = path.join(request.out, RELEASE_FILE);
+  if (!(await fs.stat(file).catch(() => null))) return null;
+  const cleartext = parseCleartext(await readBounded(file, MAX_RELEASE_BYTES), file);
+  const sig = await readMessageSignature(cleartext.signature, file);
+  const release = parseRelease(canonicalize(cleartext.body, createHash('sha256')), file);
+  return { ...release, signer: sig.issuerFingerprint ?? sig.issuerKeyID, signed: sig.created, expires: sig.expires ?? sig.created };
+}

@@ -1,0 +1,64 @@
+/**
+ * Verifying a keyring release (lib/keyring/release.ts): the steps of every signed document
+ * (signed.ts), for the identifier `keyring/<name>`, then what the statement says: the keyring file is
+ * the one described, and the serial does not go back from the installed one (rollback).
+ */
+import { PkgkeysError } from '../errors';
+import { MAX_RELEASE_BYTES, type Release, checkKeyringFile, keyringIdentifier, parseRelease } from '../keyring/release';
+import type { Fingerprint } from '../model';
+import type { TrustGraph } from '../trust/chain';
+import type { Policy } from '../trust/policy';
+import { formatTime } from '../time';
+import { type DocumentKind, verifySigned } from './signed';
+
+export const RELEASE: DocumentKind = {
+  noun: 'keyring release',
+  maxBytes: MAX_RELEASE_BYTES,
+  // A release that cannot expire could be replayed for ever: it is no release at all.
+  codes: { malformed: 'RELEASE_MALFORMED', noExpiry: 'RELEASE_MALFORMED', expired: 'KEYRING_FROZEN', fromFuture: 'RELEASE_FROM_FUTURE' },
+};
+
+/** A release that verified, with its signature's times: what a client keeps of it. */
+export interface VerifiedRelease extends Release {
+  signer: Fingerprint;
+  signed: Date;
+  expires: Date;
+}
+
+export interface ReleaseOptions {
+  graph: TrustGraph;
+  name: string;
+  now: Date;
+  policy: Policy;
+  /** The release installed now, or null on the first update. */
+  installed: VerifiedRelease | null;
+}
+
+/**
+ * `new`: a higher serial; `renewed`: the installed keyring, signed again later (a fresher expiry);
+ * `unchanged`: what is installed, or an older signature of it.
+ */
+export type Change = 'new' | 'renewed' | 'unchanged';
+
+/** `statement` is consumed. */
+export async function verifyRelease(statement: Buffer, keyring: Uint8Array, source: string, options: ReleaseOptions): Promise<{ release: VerifiedRelease; change: Change }> {
+  const identifier = keyringIdentifier(options.name);
+  const signed = await verifySigned(statement, source, RELEASE, { ...options, identifier });
+  const release = parseRelease(signed.text, source);
+  if (release.name !== options.name) throw new PkgkeysError('REPOSITORY_MISMATCH', `${source} describes keyring ${release.name}, not ${options.name}`);
+  checkKeyringFile(release, keyring, `keyring of ${source}`);
+  const verified = { ...release, signer: signed.signer, signed: signed.signed, expires: signed.expires };
+  return { release: verified, change: compare(verified, options.installed) };
+}
+
+function compare(offered: VerifiedRelease, installed: VerifiedRelease | null): Change {
+  if (installed === null || offered.serial > installed.serial) return 'new';
+  const what = `keyring ${offered.name} release ${offered.serial} (signed ${formatTime(offered.signed)})`;
+  if (offered.serial < installed.serial) {
+    throw new PkgkeysError('ROLLBACK', `${what} is older than the installed release ${installed.serial} (signed ${formatTime(installed.signed)})`);
+  }
+  if (offered.sha256 !== installed.sha256) {
+    throw new PkgkeysError('ROLLBACK', `${what} describes another keyring than the installed release of the same serial: a serial is never reused`);
+  }
+  return offered.signed > installed.signed ? 'renewed' : 'unchanged';
+}
