@@ -18,12 +18,12 @@ import { PkgkeysError, ioError } from '../errors';
 import { withLock, writeAtomic } from '../fsutil';
 import { pkgInstallKeyrings } from '../keyring/exports';
 import { type Generation, type Installed, installGeneration, readInstalled, readLive } from '../keyring/live';
-import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE } from '../keyring/release';
+import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, checkKeyringFile } from '../keyring/release';
 import { mergeKeyrings, parseKeyring, trustGraphOf } from '../keyring/store';
 import { MAX_KEYRING_BYTES, type Material } from '../pgp';
 import { formatTime } from '../time';
 import type { Policy } from '../trust/policy';
-import { type Change, type VerifiedRelease, verifyRelease } from '../verify/release';
+import { type Change, type VerifiedRelease, readClaim, verifyRelease } from '../verify/release';
 import { type Validators, fetchBounded } from './fetch';
 
 export interface UpdateRequest {
@@ -89,8 +89,11 @@ async function updateLocked(url: string, request: UpdateRequest, validators: Val
     next = { release: checkInForce(installed!, request.now), statement: await readLive(installed!, 'release.asc'), keyrings: [await installedKeyring(installed!)], change: 'not-modified' };
   } else {
     const keyringURL = new URL(KEYRING_FILE, url);
-    const offered = await fetchBounded({ url: keyringURL, limit: MAX_KEYRING_BYTES, types: KEYRING_TYPES, timeoutMs: request.timeoutMs });
+    // The size the statement claims caps the download; its claims are checked before the keyring is parsed, and judged after.
+    const claim = await readClaim(fetched.body, releaseURL.href);
+    const offered = await fetchBounded({ url: keyringURL, limit: Math.min(claim.release.size, MAX_KEYRING_BYTES), types: KEYRING_TYPES, timeoutMs: request.timeoutMs });
     if (offered.notModified) throw new PkgkeysError('NETWORK_ERROR', `${keyringURL}: "not modified" to an unconditional request`);
+    checkKeyringFile(claim.release, offered.body, keyringURL.href);
     const keyrings = await withInstalled(await parseKeyring(offered.body, keyringURL.href), installed);
     const { release, change } = await verifyRelease(Buffer.from(fetched.body), offered.body, releaseURL.href, {
       graph: await trustGraphOf(request.anchors, keyrings), name: request.name, now: request.now, policy: request.policy, installed: installed?.release ?? null,

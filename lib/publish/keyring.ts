@@ -4,17 +4,16 @@
  * The result is verified as a client would, against the anchor and the release already in the output
  * directory, before anything is written: a release clients would refuse is never published.
  */
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PkgkeysError } from '../errors';
 import { readBounded, writeAtomic } from '../fsutil';
-import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, describeKeyring, formatRelease, keyringIdentifier, parseRelease } from '../keyring/release';
+import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, describeKeyring, formatRelease, keyringIdentifier } from '../keyring/release';
 import { checkLayout, exportKeyring, parseKeyring, trustGraphOf } from '../keyring/store';
 import { REPOSITORY_NOTATION } from '../model';
-import { type SecretKey, canonicalize, hashCanonical, parseCleartext, readMessageSignature, signData, writeCleartext } from '../pgp';
+import { type SecretKey, hashCanonical, signData, writeCleartext } from '../pgp';
 import { DEFAULT_POLICY } from '../trust/policy';
-import { type VerifiedRelease, verifyRelease } from '../verify/release';
+import { type VerifiedRelease, readClaim, verifyRelease } from '../verify/release';
 
 export interface PublishRequest {
   /** The decomposed keyring, keyrings/<name>/. */
@@ -61,8 +60,6 @@ export async function publishKeyring(request: PublishRequest): Promise<VerifiedR
 async function previousRelease(request: PublishRequest): Promise<VerifiedRelease | null> {
   const file = path.join(request.out, RELEASE_FILE);
   if (!(await fs.stat(file).catch(() => null))) return null;
-  const cleartext = parseCleartext(await readBounded(file, MAX_RELEASE_BYTES), file);
-  const sig = await readMessageSignature(cleartext.signature, file);
-  const release = parseRelease(canonicalize(cleartext.body, createHash('sha256')), file);
-  return { ...release, signer: sig.issuerFingerprint ?? sig.issuerKeyID, signed: sig.created, expires: sig.expires ?? sig.created };
+  const claim = await readClaim(await readBounded(file, MAX_RELEASE_BYTES), file);
+  return { ...claim.release, signer: claim.issuer, signed: claim.signed, expires: claim.expires ?? claim.signed };
 }

@@ -3,9 +3,11 @@
  * (signed.ts), for the identifier `keyring/<name>`, then what the statement says: the keyring file is
  * the one described, and the serial does not go back from the installed one (rollback).
  */
+import { createHash } from 'node:crypto';
 import { PkgkeysError } from '../errors';
 import { MAX_RELEASE_BYTES, type Release, checkKeyringFile, keyringIdentifier, parseRelease } from '../keyring/release';
 import type { Fingerprint } from '../model';
+import { canonicalize, parseCleartext, readMessageSignature } from '../pgp';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { formatTime } from '../time';
@@ -39,6 +41,22 @@ export interface ReleaseOptions {
  * `unchanged`: what is installed, or an older signature of it.
  */
 export type Change = 'new' | 'renewed' | 'unchanged';
+
+/**
+ * What a statement claims, read without judging it: only ever used to refuse early (a keyring file
+ * that cannot be the one described is not worth parsing), or by a publisher reading its own last release.
+ */
+export async function readClaim(statement: Uint8Array, source: string): Promise<{ release: Release; signed: Date; expires: Date | null; issuer: string }> {
+  try {
+    const cleartext = parseCleartext(Buffer.from(statement), source);
+    const sig = await readMessageSignature(cleartext.signature, source);
+    const release = parseRelease(canonicalize(cleartext.body, createHash('sha256')), source);
+    return { release, signed: sig.created, expires: sig.expires, issuer: sig.issuerFingerprint ?? sig.issuerKeyID };
+  } catch (error) {
+    if (error instanceof PkgkeysError && error.code === 'INDEX_MALFORMED') throw new PkgkeysError('RELEASE_MALFORMED', error.message, { cause: error });
+    throw error;
+  }
+}
 
 /** `statement` is consumed. */
 export async function verifyRelease(statement: Buffer, keyring: Uint8Array, source: string, options: ReleaseOptions): Promise<{ release: VerifiedRelease; change: Change }> {

@@ -1,0 +1,104 @@
+/** `pkgkeys update` and `pkgkeys status` against a real mirror on 127.0.0.1. */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parseKeyring } from '../../lib/keyring/store';
+import { Client, KeyringSite, MirrorServer, UPDATE_AT, etagOf } from '../helpers/mirror';
+import { codeOf } from '../helpers/repo';
+import { day } from '../helpers/world';
+
+let site: KeyringSite;
+let mirror: MirrorServer;
+
+beforeAll(async () => {
+  site = await KeyringSite.create();
+  mirror = await MirrorServer.start();
+}, 60_000);
+afterAll(async () => {
+  await mirror.close();
+  await site.cleanup();
+});
+
+const fingerprints = async (file: string) => (await parseKeyring(await fs.readFile(file), file)).trees.map((t) => t.fingerprint).sort();
+
+describe('a first update', () => {
+  let client: Client;
+  beforeAll(async () => {
+    mirror.serve(await site.publish(2026041001));
+    client = await site.client('first');
+  });
+
+  test('installs the keyring, the release and the exports, and says so in one line', async () => {
+    const result = await client.update(mirror.url);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^keyring pkgsrc release 2026041001 installed, valid until 2026-04-2\dT.*: 1 package signing key\(s\), 1 pkg-vulnerabilities key\(s\)/);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    const live = client.live;
+    expect(await fs.readFile(path.join(live, 'release.asc'))).toEqual(await fs.readFile(site.path('pub/release.asc')));
+    expect(await fingerprints(path.join(live, 'keyring.gpg'))).toEqual([site.master, site.publisher, site.rsaHost, site.edHost, site.vuln].map((k) => k.fingerprint).sort());
+    expect(await fingerprints(path.join(live, 'verify.gpg'))).toEqual([site.rsaHost.fingerprint]);
+    expect(await fingerprints(path.join(live, 'pkgvuln.gpg'))).toEqual([site.vuln.fingerprint]);
+    expect(await fs.readlink(path.join(live, 'verify.gpg'))).toBe('current/verify.gpg');
+  });
+
+  test('the next run asks conditionally, is told "not modified", and changes nothing', async () => {
+    const before = await client.snapshot();
+    const asked = mirror.requests.length;
+    const result = await client.update(mirror.url, { at: day(1, UPDATE_AT) });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/release 2026041001 up to date/);
+    const requests = mirror.requests.slice(asked);
+    expect(requests.map((r) => r.path)).toEqual(['release.asc']);
+    expect(requests[0]!.headers['if-none-match']).toBe(etagOf(mirror.files.get('release.asc')!.body));
+    expect(await client.snapshot()).toEqual(before);
+  });
+
+  test('--quiet prints nothing on success', async () => {
+    const result = await client.update(mirror.url, { args: ['--quiet'] });
+    expect(result).toEqual({ status: 0, stdout: '', stderr: '' });
+  });
+
+  test('status shows the release, the last update, and exits 0 while current', async () => {
+    const result = await client.status({ at: day(2, UPDATE_AT) });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/keyring pkgsrc release 2026041001 installed .* \(2 days ago\)/);
+    expect(result.stdout).toMatch(/last update .*: ok; last success/);
+  });
+
+  test('status fails once no update succeeded for longer than --max-age', async () => {
+    const result = await client.status({ at: day(5, UPDATE_AT), args: ['--max-age', '3d'] });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/KEYRING_STALE: no successful update since/);
+  });
+});
+
+describe('a new serial', () => {
+  test('replaces the keyring; a re-signed release of the same serial renews it', async () => {
+    const client = await site.client('newer');
+    mirror.serve(await site.publish(2026041001));
+    expect((await client.update(mirror.url)).status).toBe(0);
+    mirror.serve(await site.publish(2026041002, { at: day(1, UPDATE_AT) }));
+    const newer = await client.update(mirror.url, { at: day(1.1, UPDATE_AT) });
+    expect(newer.stdout).toMatch(/release 2026041002 installed/);
+    mirror.serve(await site.publish(2026041002, { at: day(2, UPDATE_AT) }));
+    const renewed = await client.update(mirror.url, { at: day(2.1, UPDATE_AT) });
+    expect(renewed.stdout).toMatch(/release 2026041002 renewed, valid until 2026-04-2/);
+    expect(await fs.readFile(path.join(client.live, 'release.asc'))).toEqual(mirror.files.get('release.asc')!.body);
+    expect(await fs.readdir(path.join(client.live, 'generations'))).toHaveLength(1);
+  });
+});
+
+test('status without a keyring says so and fails', async () => {
+  const client = await site.client('none');
+  const result = await client.status();
+  expect(result.status).toBe(1);
+  expect(result.stdout).toMatch(/no keyring installed/);
+});
+
+test('a release signed by a key not certified for keyring/pkgsrc is refused', async () => {
+  const client = await site.client('scope');
+  await fs.writeFile(site.path('host-secret.asc'), site.edHost.secretArmored);
+  const publish = await site.publish(2026041001, { key: site.path('host-secret.asc') }).catch((e: Error) => e);
+  expect(String(publish)).toMatch(/OUT_OF_SCOPE/);
+  expect(codeOf(await client.update(`${mirror.url}missing/`))).toBe('NETWORK_ERROR');
+});
