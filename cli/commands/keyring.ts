@@ -11,6 +11,7 @@ import { authorize, describe as describeKey } from '../../lib/trust/chain';
 import { DEFAULT_POLICY, certificateProblems } from '../../lib/trust/policy';
 import { checkRepository } from '../../lib/trust/scope';
 import { publishKeyring } from '../../lib/publish/keyring';
+import { keyringPackage } from '../../lib/publish/keyring-package';
 import { formatTime, parseExpiry, parseTime } from '../../lib/time';
 import { nowOf, print, readPassphrase, repeatable } from '../common';
 import type { GlobalArgs } from '../io';
@@ -172,6 +173,38 @@ const publishCmd: CommandModule<KeyringArgs, PublishArgs> = {
   },
 };
 
+interface PackageArgs extends KeyringArgs {
+  release: string;
+  opsys: string;
+  'os-version': string;
+  'machine-arch': string;
+  prefix: string;
+  'pkgtools-version': string;
+  out: string;
+}
+
+const packageCmd: CommandModule<KeyringArgs, PackageArgs> = {
+  command: 'package',
+  describe: 'Build pkgsrc-keyring-SERIAL.tgz, a pkgsrc binary package of a published release, for pkg_add',
+  builder: (y) =>
+    y
+      .option('release', { type: 'string', demandOption: true, describe: 'directory of a published release (keyring publish --out)' })
+      .option('opsys', { type: 'string', demandOption: true, describe: 'OPSYS of the target systems, e.g. NetBSD (pkg_add refuses another)' })
+      .option('os-version', { type: 'string', demandOption: true, describe: 'OS_VERSION, e.g. 10.0 (pkg_add warns on another)' })
+      .option('machine-arch', { type: 'string', demandOption: true, describe: 'MACHINE_ARCH, e.g. x86_64 (pkg_add refuses another)' })
+      .option('prefix', { type: 'string', default: '/usr/pkg', describe: 'installation prefix (@cwd)' })
+      .option('pkgtools-version', { type: 'string', default: '20091115', describe: 'PKGTOOLS_VERSION: pkg_add refuses a package that needs a newer pkg_install' })
+      .option('out', { type: 'string', default: '.', describe: 'directory the package is written to' }),
+  handler: async (argv) => {
+    const built = await keyringPackage({
+      release: argv.release, prefix: argv.prefix, opsys: argv.opsys, osVersion: argv['os-version'], machineArch: argv['machine-arch'], pkgtoolsVersion: argv['pkgtools-version'],
+    });
+    const file = path.join(argv.out, `${built.pkgname}.tgz`);
+    await writeAtomic(file, built.data);
+    print(argv, { pkgname: built.pkgname, serial: built.serial, file, size: built.data.length }, (r) => [`${r.file}: ${r.pkgname}, ${r.size} bytes`]);
+  },
+};
+
 export const keyringCommand: CommandModule<GlobalArgs, KeyringArgs> = {
   command: 'keyring <command>',
   describe: 'Manage the decomposed keyring (keyrings/<name>/)',
@@ -183,6 +216,7 @@ export const keyringCommand: CommandModule<GlobalArgs, KeyringArgs> = {
       .command(listCmd)
       .command(explainCmd)
       .command(publishCmd)
+      .command(packageCmd)
       .demandCommand(1),
   handler: () => undefined,
 };

@@ -13,6 +13,7 @@ interface Args extends GlobalArgs {
   'random-delay': number;
   timeout: number;
   quiet: boolean;
+  'allow-expired': boolean;
 }
 
 const CHANGES = {
@@ -32,14 +33,15 @@ export const updateCommand: CommandModule<GlobalArgs, Args> = {
       .option('anchor', repeatable(`trust anchor: the master key's public certificate; repeatable (default: every file in ${defaultLocations({}).anchorDir})`))
       .option('random-delay', { type: 'number', default: 0, describe: 'wait a random time of up to SECONDS first, so that machines started by cron at the same minute spread out' })
       .option('timeout', { type: 'number', default: 60, describe: 'seconds allowed for each download' })
-      .option('quiet', { type: 'boolean', default: false, describe: 'print nothing on success' }),
+      .option('quiet', { type: 'boolean', default: false, describe: 'print nothing on success' })
+      .option('allow-expired', { type: 'boolean', default: false, describe: "accept an expired release (the keyring package's copy); never an older serial, and status reports it frozen" }),
   handler: async (argv) => {
     const locations = defaultLocations(argv.session.io.env);
     const anchors = argv.anchor?.length ? argv.anchor : await anchorFiles(locations.anchorDir);
     if (argv['random-delay'] > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * argv['random-delay'] * 1000));
     const result = await update({
       url: argv.url, name: argv.name, dir: locations.liveDir, anchors, now: nowOf(argv), policy: DEFAULT_POLICY,
-      timeoutMs: argv.timeout * 1000, lockWaitMs: 10 * 60 * 1000,
+      timeoutMs: argv.timeout * 1000, lockWaitMs: 10 * 60 * 1000, allowExpired: argv['allow-expired'],
     });
     if (argv.quiet && !argv.json) return;
     const { release } = result;

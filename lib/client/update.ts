@@ -39,6 +39,11 @@ export interface UpdateRequest {
   timeoutMs: number;
   /** How long to wait for another update (an overlapping cron run) to finish. */
   lockWaitMs: number;
+  /**
+   * Accept a release whose statement has expired, as the keyring package's copy will have: never a
+   * downgrade, and `pkgkeys status` reports the keyring frozen until an update from a mirror succeeds.
+   */
+  allowExpired?: boolean;
 }
 
 export interface UpdateResult {
@@ -97,6 +102,7 @@ async function updateLocked(url: string, request: UpdateRequest, validators: Val
     const keyrings = await withInstalled(await parseKeyring(offered.body, keyringURL.href), installed);
     const { release, change } = await verifyRelease(Buffer.from(fetched.body), offered.body, releaseURL.href, {
       graph: await trustGraphOf(request.anchors, keyrings), name: request.name, now: request.now, policy: request.policy, installed: installed?.release ?? null,
+      allowExpired: request.allowExpired,
     });
     next = change === 'unchanged'
       ? { release: installed!.release, statement: await readLive(installed!, 'release.asc'), keyrings, change }

@@ -25,7 +25,7 @@ export interface PublishRequest {
   anchors: readonly string[];
   now: Date;
   expires: Date;
-  /** Where the mirror's files go: keyring.gpg and release.asc. */
+  /** Where the mirror's files go: keyring.gpg and release.asc, and a copy of both in SERIAL/. */
   out: string;
 }
 
@@ -47,9 +47,12 @@ export async function publishKeyring(request: PublishRequest): Promise<VerifiedR
     graph: await trustGraphOf(request.anchors, [await parseKeyring(keyring, request.keyring)]),
     name: request.name, now: request.now, policy: DEFAULT_POLICY, installed: previous,
   });
-  // The keyring first: a mirror that syncs in between serves a statement that does not match, which clients refuse and retry.
-  await writeAtomic(path.join(request.out, KEYRING_FILE), keyring);
-  await writeAtomic(path.join(request.out, RELEASE_FILE), statement);
+  // Each release also stays in SERIAL/, where a pkgsrc package's distfiles never change (keyrings/pkgsrc-keyring).
+  // The keyring before its statement: a mirror that syncs in between serves a pair clients refuse, and retry.
+  for (const dir of [path.join(request.out, String(release.serial)), request.out]) {
+    await writeAtomic(path.join(dir, KEYRING_FILE), keyring);
+    await writeAtomic(path.join(dir, RELEASE_FILE), statement);
+  }
   return release;
 }
 

@@ -34,6 +34,8 @@ export interface ReleaseOptions {
   policy: Policy;
   /** The release installed now, or null on the first update. */
   installed: VerifiedRelease | null;
+  /** Accept an expired statement; the serial must still not go back. */
+  allowExpired?: boolean;
 }
 
 /**

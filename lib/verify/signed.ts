@@ -33,6 +33,8 @@ export interface SignedOptions {
   identifier: string;
   now: Date;
   policy: Policy;
+  /** Accept a signature past its expiry (a keyring package's release, installed long after it was made). */
+  allowExpired?: boolean;
 }
 
 export interface SignedText {
@@ -133,7 +135,7 @@ function checkIdentifier(sig: MessageSignature, identifier: string, kind: Docume
 /** Step 6, the part that needs no state: an expiry must be set and not passed; the time must not lie ahead. */
 function checkFreshness(sig: MessageSignature, options: SignedOptions, kind: DocumentKind): Date {
   if (!sig.expires) throw new PkgkeysError(kind.codes.noExpiry, `the ${kind.noun} signature made ${formatTime(sig.created)} has no expiration time; it must expire`);
-  if (options.now >= sig.expires) {
+  if (options.now >= sig.expires && !options.allowExpired) {
     throw new PkgkeysError(kind.codes.expired, `the ${kind.noun} signature expired ${formatTime(sig.expires)} (now ${formatTime(options.now)}): the mirror may be frozen or stale`);
   }
   if (sig.created.getTime() > options.now.getTime() + options.policy.clockSkewSeconds * 1000) {
