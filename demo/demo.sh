@@ -48,6 +48,14 @@ pkgkeys keyring --keyring keyrings/pkgsrc import master/master-public.asc b1/cer
 find keyrings/pkgsrc -type f | sort | sed 's/^/   /'
 pkgkeys keyring --keyring keyrings/pkgsrc check
 
+step "A keyring publisher key, certified for keyring/pkgsrc only, publishes release 1 of the keyring"
+pkgkeys key init --uid "keyring publisher <keyring@pkgsrc.invalid>" --out publisher --algo ed25519 --no-passphrase >/dev/null 2>&1
+pkgkeys certify --signer master/master-secret.asc --scope keyring/pkgsrc --out publisher/certified.asc publisher/signing-public.asc
+pkgkeys keyring --keyring keyrings/pkgsrc import publisher/certified.asc >/dev/null
+pkgkeys keyring --keyring keyrings/pkgsrc publish --key publisher/signing-secret.asc --anchor master/master-public.asc \
+	--out mirror/keyring/pkgsrc | sed 's/^/   /'
+cp -R mirror/keyring/pkgsrc first-release
+
 step "Is b1 allowed to sign $REPO today?"
 expect 0 'trusted' pkgkeys keyring --keyring keyrings/pkgsrc explain "$B1" --anchor master/master-public.asc --repository "$REPO"
 
@@ -78,41 +86,49 @@ server=$!
 while [ ! -s port ]; do sleep 0.1; done
 URL="http://127.0.0.1:$(cat port)/packages/$REPO"
 echo "   $URL/"
+KEYRING_URL="http://127.0.0.1:$(cat port)/keyring/pkgsrc/"
+
+step "A user's machine (its /etc and /var under client/root) installs the keyring with pkgkeys update"
+mkdir -p client/root/etc/pkgkeys/anchors
+cp master/master-public.asc client/root/etc/pkgkeys/anchors/pkgsrc.asc
+KR=client/root/var/db/pkgkeys/keyring.gpg
+expect 0 'installed' env PKGKEYS_ROOT="$work/client/root" node "$here/bin/pkgkeys.js" update --url "$KEYRING_URL"
+expect 0 'up to date' env PKGKEYS_ROOT="$work/client/root" node "$here/bin/pkgkeys.js" update --url "$KEYRING_URL"
+ls -l client/root/var/db/pkgkeys | sed 's/^/   /'
 
 step "A user fetches the signed index and verifies it: chain, signature, repository, freshness"
-pkgkeys keyring --keyring keyrings/pkgsrc export --out client/keyring.gpg
 get "$URL/pkg_summary.asc" client/pkg_summary.asc
-expect 0 'good index' pkgkeys verify-summary --anchor master/master-public.asc --keyring client/keyring.gpg \
+expect 0 'good index' pkgkeys verify-summary --anchor master/master-public.asc --keyring "$KR" \
 	--repository "$REPO" --state-dir client/state --output client/pkg_summary client/pkg_summary.asc
 
 step "... then fetches the packages and checks each one's SHA-256 against the verified index"
 mkdir -p client/All
 for p in hello-2.12 tree-2.1.1 pkgin-24.5.1; do get "$URL/$p.tgz" "client/All/$p.tgz"; done
-expect 0 '3 package(s) match' pkgkeys verify-packages --anchor master/master-public.asc --keyring client/keyring.gpg \
+expect 0 '3 package(s) match' pkgkeys verify-packages --anchor master/master-public.asc --keyring "$KR" \
 	--repository "$REPO" --state-dir client/state client/pkg_summary.asc client/All
 
 step "Rejected: the mirror swaps a package for another of the same size"
 printf 'EVIL package tree-2.1.1\n' > "mirror/packages/$REPO/tree-2.1.1.tgz"
 get "$URL/tree-2.1.1.tgz" client/All/tree-2.1.1.tgz
-expect 1 'HASH_MISMATCH' pkgkeys verify-packages --anchor master/master-public.asc --keyring client/keyring.gpg \
+expect 1 'HASH_MISMATCH' pkgkeys verify-packages --anchor master/master-public.asc --keyring "$KR" \
 	--repository "$REPO" --state-dir client/state client/pkg_summary.asc client/All tree-2.1.1
 
 step "Rejected: the mirror edits the signed index"
 sed 's/^COMMENT=demo package hello/COMMENT=trojaned hello/' client/pkg_summary.asc > client/tampered.asc
-expect 1 'BAD_SIGNATURE' pkgkeys verify-summary --anchor master/master-public.asc --keyring client/keyring.gpg \
+expect 1 'BAD_SIGNATURE' pkgkeys verify-summary --anchor master/master-public.asc --keyring "$KR" \
 	--repository "$REPO" --state-dir client/state --output /dev/null client/tampered.asc
 
 step "Rejected: the mirror replays last week's index (rollback), or serves it for another repository"
 cp last-week.asc "mirror/packages/$REPO/pkg_summary.asc"
 get "$URL/pkg_summary.asc" client/replayed.asc
-expect 1 'ROLLBACK' pkgkeys verify-summary --anchor master/master-public.asc --keyring client/keyring.gpg \
+expect 1 'ROLLBACK' pkgkeys verify-summary --anchor master/master-public.asc --keyring "$KR" \
 	--repository "$REPO" --state-dir client/state --output /dev/null client/replayed.asc
-expect 1 'REPOSITORY_MISMATCH' pkgkeys verify-summary --anchor master/master-public.asc --keyring client/keyring.gpg \
+expect 1 'REPOSITORY_MISMATCH' pkgkeys verify-summary --anchor master/master-public.asc --keyring "$KR" \
 	--repository NetBSD/x86_64/10.1/All --state-dir client/state --output /dev/null client/pkg_summary.asc
 
 step "Rejected: the index once its signature has expired (a frozen mirror), judged 8 days on"
 expect 1 'INDEX_EXPIRED' pkgkeys --now "$(node -e 'console.log(new Date(Date.now() + 8 * 86400e3).toISOString())')" verify-summary \
-	--anchor master/master-public.asc --keyring client/keyring.gpg --repository "$REPO" --state-dir client/state --output /dev/null client/pkg_summary.asc
+	--anchor master/master-public.asc --keyring "$KR" --repository "$REPO" --state-dir client/state --output /dev/null client/pkg_summary.asc
 
 step "b1's key is compromised: its holder revokes it; the revocation is a one-file change"
 pkgkeys revoke key --signer b1/signing-secret.asc --reason compromised --text "disk stolen" --out b1/revoked.asc
@@ -121,10 +137,21 @@ pkgkeys keyring --keyring keyrings/pkgsrc import b1/revoked.asc | sed 's/^/   /'
 step "Rejected: b1 after the revocation, for every signature it ever made"
 expect 1 'KEY_REVOKED' pkgkeys keyring --keyring keyrings/pkgsrc explain "$B1" --anchor master/master-public.asc --repository "$REPO"
 
+step "The publisher publishes release 2 with the revocation; the client's next update fetches it"
+pkgkeys keyring --keyring keyrings/pkgsrc publish --key publisher/signing-secret.asc --anchor master/master-public.asc \
+	--out mirror/keyring/pkgsrc | sed 's/^/   /'
+expect 0 'installed' env PKGKEYS_ROOT="$work/client/root" node "$here/bin/pkgkeys.js" update --url "$KEYRING_URL"
+
 step "Rejected: the index b1 signed, once the client's keyring has the revocation"
-pkgkeys keyring --keyring keyrings/pkgsrc export --out client/keyring.gpg
-expect 1 'KEY_REVOKED' pkgkeys verify-summary --anchor master/master-public.asc --keyring client/keyring.gpg \
+expect 1 'KEY_REVOKED' pkgkeys verify-summary --anchor master/master-public.asc --keyring "$KR" \
 	--repository "$REPO" --state-dir client/state --output /dev/null client/pkg_summary.asc
+
+step "Rejected: the mirror replays keyring release 1 to hide the revocation (rollback), or keeps it for ever (freeze)"
+cp first-release/keyring.gpg first-release/release.asc mirror/keyring/pkgsrc/
+expect 1 'ROLLBACK' env PKGKEYS_ROOT="$work/client/root" node "$here/bin/pkgkeys.js" update --url "$KEYRING_URL"
+expect 1 'KEYRING_FROZEN' env PKGKEYS_ROOT="$work/client/root" node "$here/bin/pkgkeys.js" \
+	--now "$(node -e 'console.log(new Date(Date.now() + 15 * 86400e3).toISOString())')" update --url "$KEYRING_URL"
+expect 1 'KEY_REVOKED' pkgkeys keyring --keyring "$KR" explain "$B1" --anchor master/master-public.asc --repository "$REPO"
 
 step "Rejected: a tampered keyring file"
 # Flip bytes inside the signature of the developer's certification of b2.
@@ -135,5 +162,4 @@ mv "$f.new" "$f"
 expect 1 'KEYRING_INVALID' pkgkeys keyring --keyring keyrings/pkgsrc check
 expect 1 'NO_PATH' pkgkeys keyring --keyring keyrings/pkgsrc explain "$B2" --anchor master/master-public.asc --repository NetBSD/aarch64/10.0/All
 
-printf '\n== Done. 2 keys, 1 signed index and 3 packages trusted; 11 attempts rejected.\n'
-echo "   ('pkgkeys update' from cron, with its own replay checks, comes with the keyring package.)"
+printf '\n== Done. 2 keys, 2 keyring releases, 1 signed index and 3 packages trusted; 14 attempts rejected.\n'

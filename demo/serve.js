@@ -12,7 +12,10 @@ const server = http.createServer((req, res) => {
   if (req.method !== 'GET' || !file.startsWith(root + path.sep)) return void res.writeHead(404).end();
   fs.stat(file, (error, stat) => {
     if (error || !stat.isFile()) return void res.writeHead(404).end();
-    res.writeHead(200, { 'Content-Length': stat.size });
+    // Conditional requests, as mirrors answer them: pkgkeys update asks with If-None-Match.
+    const etag = `"${stat.size}-${Math.floor(stat.mtimeMs)}"`;
+    if (req.headers['if-none-match'] === etag) return void res.writeHead(304, { ETag: etag }).end();
+    res.writeHead(200, { 'Content-Length': stat.size, ETag: etag });
     fs.createReadStream(file).pipe(res);
   });
 });

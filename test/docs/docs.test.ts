@@ -62,6 +62,17 @@ const WALKTHROUGHS: Array<{ doc: string; left: (work: string) => Promise<void> }
       expect(await fs.readdir(path.join(work, 'state'))).toEqual([`${encodeURIComponent('NetBSD/x86_64/10.0/All')}.json`]);
     },
   },
+  {
+    doc: 'keyring-updates.md',
+    left: async (work) => {
+      const live = path.join(work, 'client/var/db/pkgkeys');
+      // The second release took the default serial: above the first, whatever today's date.
+      const serial = /^Serial: (\d+)$/m.exec(await fs.readFile(path.join(live, 'release.asc'), 'utf8'));
+      expect(Number(serial?.[1])).toBeGreaterThan(2026112301);
+      expect((await fs.stat(path.join(live, 'verify.gpg'))).size).toBe(0);
+      expect((await fs.readdir(path.join(work, 'packages')))).toEqual(['pkgsrc-keyring-2026112301.tgz']);
+    },
+  },
 ];
 
 describe.each(WALKTHROUGHS)('docs/$doc', ({ doc, left }) => {
