@@ -28,6 +28,8 @@ export interface Served {
   contentLength?: number | null;
   /** Send this many bytes of the body, then close the connection. */
   dieAfter?: number;
+  /** Send this many bytes of the body, then nothing more, keeping the connection open. */
+  stallAfter?: number;
   status?: number;
 }
 
@@ -56,6 +58,7 @@ export class MirrorServer {
     if (served.etag) headers.etag = served.etag;
     if (served.contentLength !== null) headers['content-length'] = served.contentLength ?? served.body.length;
     res.writeHead(served.status ?? 200, headers);
+    if (served.stallAfter !== undefined) return void res.write(served.body.subarray(0, served.stallAfter));
     if (served.dieAfter === undefined) return void res.end(served.body);
     res.write(served.body.subarray(0, served.dieAfter), () => res.socket?.destroy());
   }
@@ -153,7 +156,9 @@ export class Client {
 
   /** `pkgkeys update`, in this process. */
   update(url: string, options: { at?: Date; args?: string[] } = {}): Promise<CliResult> {
-    return pkgkeys(['update', '--url', url, '--now', iso(options.at ?? UPDATE_AT), '--timeout', '5', ...(options.args ?? [])], { PKGKEYS_ROOT: this.root });
+    const args = options.args ?? [];
+    const timeout = args.includes('--timeout') ? [] : ['--timeout', '5'];
+    return pkgkeys(['update', '--url', url, '--now', iso(options.at ?? UPDATE_AT), ...timeout, ...args], { PKGKEYS_ROOT: this.root });
   }
 
   status(options: { at?: Date; args?: string[] } = {}): Promise<CliResult> {
@@ -188,4 +193,17 @@ export async function installedWorld(): Promise<{ site: KeyringSite; mirror: Mir
   const result = await client.update(mirror.url);
   if (result.status !== 0) throw new Error(`first update failed: ${result.stderr}`);
   return { site, mirror, client, first };
+}
+
+export type InstalledWorld = Awaited<ReturnType<typeof installedWorld>>;
+
+/** `installedWorld()` for a whole test file: made before its tests, its server stopped and files removed after. */
+export function withInstalledWorld(): InstalledWorld {
+  const world = {} as InstalledWorld;
+  beforeAll(async () => void Object.assign(world, await installedWorld()), 60_000);
+  afterAll(async () => {
+    await world.mirror?.close();
+    await world.site?.cleanup();
+  });
+  return world;
 }

@@ -7,35 +7,26 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { armor, signData } from '../../lib/pgp';
-import { Client, KeyringSite, MirrorServer, installedWorld } from '../helpers/mirror';
+import { withInstalledWorld } from '../helpers/mirror';
 import { type TestKey, day } from '../helpers/world';
 
-let site: KeyringSite;
-let mirror: MirrorServer;
-let client: Client;
 
-beforeAll(async () => {
-  ({ site, mirror, client } = await installedWorld());
-}, 60_000);
-afterAll(async () => {
-  await mirror.close();
-  await site.cleanup();
-});
+const w = withInstalledWorld();
 
-/** `gpg --list-packets`, as [packet header, its first detail line] pairs. */
+/** `gpg --list-packets`, as [packet header, its w.first detail line] pairs. */
 function packets(file: string): Array<[string, string]> {
-  const out = execFileSync('gpg', ['--batch', '--homedir', site.path('gnupg-none'), '--list-packets', file], { encoding: 'utf8' });
+  const out = execFileSync('gpg', ['--batch', '--homedir', w.site.path('gnupg-none'), '--list-packets', file], { encoding: 'utf8' });
   const lines = out.split('\n');
   return lines.flatMap((line, i) => (line.startsWith(':') ? [[line.trim(), (lines[i + 1] ?? '').trim()] as [string, string]] : []));
 }
 
-beforeAll(() => fs.mkdir(site.path('gnupg-none'), { recursive: true, mode: 0o700 }));
+beforeAll(() => fs.mkdir(w.site.path('gnupg-none'), { recursive: true, mode: 0o700 }));
 
 test.each([
-  ['verify.gpg', () => site.rsaHost],
-  ['pkgvuln.gpg', () => site.vuln],
+  ['verify.gpg', () => w.site.rsaHost],
+  ['pkgvuln.gpg', () => w.site.vuln],
 ])('gpg --list-packets on %s shows one RSA key with its User ID and self-signature only', (file, key) => {
-  const list = packets(path.join(client.live, file));
+  const list = packets(path.join(w.client.live, file));
   expect(list.map(([header]) => header.replace(/^(:[a-zA-Z ]+packet:).*/, '$1'))).toEqual([':public key packet:', ':user ID packet:', ':signature packet:']);
   expect(list[0]![1]).toMatch(/^version 4, algo 1, /);
   expect(list[1]![0]).toContain(key().userID);
@@ -50,10 +41,10 @@ async function detachedSignature(key: TestKey, data: Buffer): Promise<string> {
 
 test('gpgv accepts a signature by the RSA build host against verify.gpg, and not one by the Ed25519 host', async () => {
   const data = Buffer.from('pkgsrc signature\n');
-  await fs.writeFile(site.path('data'), data);
-  for (const [key, ok] of [[site.rsaHost, true], [site.edHost, false]] as const) {
-    await fs.writeFile(site.path('data.asc'), await detachedSignature(key, data));
-    const run = spawnSync('gpgv', ['--keyring', path.join(client.live, 'verify.gpg'), site.path('data.asc'), site.path('data')], { encoding: 'utf8' });
+  await fs.writeFile(w.site.path('data'), data);
+  for (const [key, ok] of [[w.site.rsaHost, true], [w.site.edHost, false]] as const) {
+    await fs.writeFile(w.site.path('data.asc'), await detachedSignature(key, data));
+    const run = spawnSync('gpgv', ['--keyring', path.join(w.client.live, 'verify.gpg'), w.site.path('data.asc'), w.site.path('data')], { encoding: 'utf8' });
     expect({ key: key.name, ok: run.status === 0 }).toEqual({ key: key.name, ok });
   }
 });

@@ -6,22 +6,15 @@
 import { describeKeyring, formatRelease } from '../../lib/keyring/release';
 import { REPOSITORY_NOTATION } from '../../lib/model';
 import { hashCanonical, signData } from '../../lib/pgp';
-import { Client, KeyringSite, MirrorServer, type Release, type Served, UPDATE_AT, installedWorld } from '../helpers/mirror';
+import { type Release, type Served, UPDATE_AT, withInstalledWorld } from '../helpers/mirror';
 import { clearsign, codeOf } from '../helpers/repo';
 import { day } from '../helpers/world';
 
-let site: KeyringSite;
-let mirror: MirrorServer;
-let client: Client;
 let next: Release;
 
+const w = withInstalledWorld();
 beforeAll(async () => {
-  ({ site, mirror, client } = await installedWorld());
-  next = await site.publish(2026041002, { at: day(1, UPDATE_AT) });
-}, 60_000);
-afterAll(async () => {
-  await mirror.close();
-  await site.cleanup();
+  next = await w.site.publish(2026041002, { at: day(1, UPDATE_AT) });
 });
 
 const BIG = Buffer.alloc(20 << 20, 0x99);
@@ -43,41 +36,53 @@ const cases: Array<[string, 'release.asc' | 'keyring.gpg', (r: Release) => Serve
 ];
 
 test.each(cases)('%s is refused with the old keyring intact', async (_what, file, serve, code) => {
-  const before = await client.snapshot();
-  mirror.serve(next);
-  mirror.files.set(file, serve(next));
-  const result = await client.update(mirror.url, { at: day(1.1, UPDATE_AT) });
+  const before = await w.client.snapshot();
+  w.mirror.serve(next);
+  w.mirror.files.set(file, serve(next));
+  const result = await w.client.update(w.mirror.url, { at: day(1.1, UPDATE_AT) });
   expect(codeOf(result)).toBe(code);
   expect(result.status).toBe(['NETWORK_ERROR', 'BAD_CONTENT_TYPE'].includes(code) ? 3 : 1);
   expect(result.stderr.trim().split('\n')).toHaveLength(1);
-  expect(await client.snapshot()).toEqual(before);
+  expect(await w.client.snapshot()).toEqual(before);
+});
+
+test('a mirror that stops sending is given up on after --timeout', async () => {
+  const before = await w.client.snapshot();
+  w.mirror.serve(next);
+  w.mirror.files.set('keyring.gpg', { body: next.keyring, stallAfter: 100 });
+  const started = Date.now();
+  const result = await w.client.update(w.mirror.url, { at: day(1.1, UPDATE_AT), args: ['--timeout', '1'] });
+  expect(codeOf(result)).toBe('NETWORK_ERROR');
+  expect(result.stderr).toMatch(/no complete answer within 1 s/);
+  expect(Date.now() - started).toBeLessThan(4000);
+  expect(await w.client.snapshot()).toEqual(before);
 });
 
 test('a keyring of the right size with other bytes fails the digest', async () => {
-  const before = await client.snapshot();
-  mirror.serve(next);
+  const before = await w.client.snapshot();
+  w.mirror.serve(next);
   const forged = Buffer.from(next.keyring);
   forged[forged.length - 1] ^= 1;
-  mirror.files.set('keyring.gpg', { body: forged });
-  const result = await client.update(mirror.url, { at: day(1.1, UPDATE_AT) });
+  w.mirror.files.set('keyring.gpg', { body: forged });
+  const result = await w.client.update(w.mirror.url, { at: day(1.1, UPDATE_AT) });
   expect(codeOf(result)).toBe('HASH_MISMATCH');
-  expect(await client.snapshot()).toEqual(before);
+  expect(await w.client.snapshot()).toEqual(before);
 });
 
 test('garbage that a validly signed release describes is still no keyring', async () => {
-  const before = await client.snapshot();
+  const before = await w.client.snapshot();
   const garbage = Buffer.from('not a keyring at all, though the statement says so\n');
   const body = formatRelease(describeKeyring('pkgsrc', garbage, 2026041009));
   const spec = { kind: 'text' as const, hash: 'sha256' as const, created: day(1, UPDATE_AT), expires: day(14, UPDATE_AT), notations: [{ name: REPOSITORY_NOTATION, value: 'keyring/pkgsrc' }] };
-  mirror.files.set('release.asc', { body: clearsign(body, 'sha256', await signData(site.publisher.secret.signer(), spec, (hash) => hashCanonical(body, hash))) });
-  mirror.files.set('keyring.gpg', { body: garbage });
-  const result = await client.update(mirror.url, { at: day(1.1, UPDATE_AT) });
+  w.mirror.files.set('release.asc', { body: clearsign(body, 'sha256', await signData(w.site.publisher.secret.signer(), spec, (hash) => hashCanonical(body, hash))) });
+  w.mirror.files.set('keyring.gpg', { body: garbage });
+  const result = await w.client.update(w.mirror.url, { at: day(1.1, UPDATE_AT) });
   expect(codeOf(result)).toBe('KEYRING_INVALID');
-  expect(await client.snapshot()).toEqual(before);
+  expect(await w.client.snapshot()).toEqual(before);
 });
 
 test('after all that, the good release installs', async () => {
-  mirror.serve(next);
-  const result = await client.update(mirror.url, { at: day(1.1, UPDATE_AT) });
+  w.mirror.serve(next);
+  const result = await w.client.update(w.mirror.url, { at: day(1.1, UPDATE_AT) });
   expect(result.stdout).toMatch(/release 2026041002 installed/);
 });
