@@ -22,6 +22,7 @@ import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, checkKeyringFile } from 
 import { mergeKeyrings, parseKeyring, trustGraphOf } from '../keyring/store';
 import { MAX_KEYRING_BYTES, type Material } from '../pgp';
 import { formatTime } from '../time';
+import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { type Change, type VerifiedRelease, readClaim, verifyRelease } from '../verify/release';
 import { type Validators, fetchBounded } from './fetch';
@@ -89,9 +90,11 @@ async function updateLocked(url: string, request: UpdateRequest, validators: Val
   const installed = await readInstalled(request.dir);
   const fetched = await fetchBounded({ url: releaseURL, limit: MAX_RELEASE_BYTES, types: RELEASE_TYPES, timeoutMs: request.timeoutMs, validators: installed ? validators : null });
 
-  let next: { release: VerifiedRelease; statement: Uint8Array; keyrings: Material[]; change: UpdateResult['change'] };
+  let next: { release: VerifiedRelease; statement: Uint8Array; keyrings: Material[]; graph: TrustGraph; change: UpdateResult['change'] };
   if (fetched.notModified) {
-    next = { release: checkInForce(installed!, request.now), statement: await readLive(installed!, 'release.asc'), keyrings: [await installedKeyring(installed!)], change: 'not-modified' };
+    const keyrings = [await installedKeyring(installed!)];
+    const graph = await trustGraphOf(request.anchors, keyrings);
+    next = { release: checkInForce(installed!, request.now), statement: await readLive(installed!, 'release.asc'), keyrings, graph, change: 'not-modified' };
   } else {
     const keyringURL = new URL(KEYRING_FILE, url);
     // The size the statement claims caps the download; its claims are checked before the keyring is parsed, and judged after.
@@ -100,18 +103,18 @@ async function updateLocked(url: string, request: UpdateRequest, validators: Val
     if (offered.notModified) throw new PkgkeysError('NETWORK_ERROR', `${keyringURL}: "not modified" to an unconditional request`);
     checkKeyringFile(claim.release, offered.body, keyringURL.href);
     const keyrings = await withInstalled(await parseKeyring(offered.body, keyringURL.href), installed);
+    const graph = await trustGraphOf(request.anchors, keyrings);
     const { release, change } = await verifyRelease(Buffer.from(fetched.body), offered.body, releaseURL.href, {
-      graph: await trustGraphOf(request.anchors, keyrings), name: request.name, now: request.now, policy: request.policy, installed: installed?.release ?? null,
+      graph, name: request.name, now: request.now, policy: request.policy, installed: installed?.release ?? null,
       allowExpired: request.allowExpired,
     });
     next = change === 'unchanged'
-      ? { release: installed!.release, statement: await readLive(installed!, 'release.asc'), keyrings, change }
-      : { release, statement: fetched.body, keyrings, change };
+      ? { release: installed!.release, statement: await readLive(installed!, 'release.asc'), keyrings, graph, change }
+      : { release, statement: fetched.body, keyrings, graph, change };
   }
 
   // Validity changes with time alone (a key expires), so the exports are rebuilt on every run.
-  const graph = await trustGraphOf(request.anchors, next.keyrings);
-  const exports = pkgInstallKeyrings(graph, request.now, request.policy);
+  const exports = pkgInstallKeyrings(next.graph, request.now, request.policy);
   const generation = { keyring: await mergeKeyrings(next.keyrings), verify: exports.verify, pkgvuln: exports.pkgvuln, statement: next.statement, release: next.release };
   if (!installed || !(await sameGeneration(installed, generation))) await installGeneration(request.dir, generation, request.now);
   const result = { change: next.change, release: next.release, verifyKeys: exports.verifyKeys.length, pkgvulnKeys: exports.pkgvulnKeys.length };
