@@ -2,7 +2,9 @@
 import type { Argv } from 'yargs';
 import { PkgkeysError } from '../lib/errors';
 import { readBounded } from '../lib/fsutil';
-import { anchorFiles, defaultLocations } from '../lib/paths';
+import { type Config, defaultConfig, policyOf, readConfig } from '../lib/client/config';
+import { type Locations, anchorFiles, defaultLocations } from '../lib/paths';
+import type { Policy } from '../lib/trust/policy';
 import { formatTime, parseTime } from '../lib/time';
 import type { TrustSources } from '../lib/verify';
 import type { GlobalArgs, IO } from './io';
@@ -69,11 +71,31 @@ export const trustOptions = <T extends GlobalArgs>(y: Argv<T>) =>
 
 const DEFAULT_LOCATIONS = defaultLocations({});
 
-export async function trustSources(argv: TrustArgs): Promise<TrustSources> {
-  const defaults = defaultLocations(argv.session.io.env);
-  return {
-    anchors: argv.anchor?.length ? argv.anchor : await anchorFiles(defaults.anchorDir),
-    keyring: argv.keyring ?? defaults.keyring,
-    stateDir: argv['state-dir'] ?? defaults.stateDir,
-  };
+/** Where verification reads its trust from (options, else the client's configuration) and the policy it applies. */
+export async function sourcesAndPolicy(argv: TrustArgs): Promise<{ sources: TrustSources; policy: Policy }> {
+  const client = await clientOf(argv);
+  const sources = { anchors: await anchorsOf(argv, client), keyring: argv.keyring ?? client.locations.keyring, stateDir: argv['state-dir'] ?? client.locations.stateDir };
+  return { sources, policy: client.policy };
 }
+
+/** A client machine as commands see it: its files (lib/paths.ts) and its pkgkeys.conf (--config, or the default). */
+export interface Client {
+  locations: Locations;
+  /** The configuration file read (it may not exist: then the defaults hold). */
+  file: string;
+  config: Config;
+  defaults: Config;
+  policy: Policy;
+}
+
+export async function clientOf(argv: GlobalArgs): Promise<Client> {
+  const locations = defaultLocations(argv.session.io.env);
+  const file = argv.config ?? locations.config;
+  const defaults = defaultConfig(locations);
+  const config = await readConfig(file, defaults);
+  return { locations, file, config, defaults, policy: policyOf(config) };
+}
+
+/** --anchor files, or every anchor in the configured directory. */
+export const anchorsOf = async (argv: GlobalArgs & { anchor?: string[] | undefined }, client: Client): Promise<string[]> =>
+  argv.anchor?.length ? argv.anchor : anchorFiles(client.config.anchorDir);

@@ -13,11 +13,15 @@ export interface IO {
 export interface Session {
   io: IO;
   exit: number;
+  /** The words after `pkgin` in `pkgkeys [OPTIONS] pkgin ARGS...`: pkgin's, never parsed here. */
+  wrapped: string[];
 }
 
 /** Global options every command has (cli/main.ts). */
 export interface GlobalArgs {
   json: boolean;
   now: string | undefined;
+  /** pkgkeys.conf(5) to read instead of the default. */
+  config: string | undefined;
   session: Session;
 }

@@ -4,11 +4,16 @@
  */
 import yargs, { type CommandModule } from 'yargs';
 import { EXIT, PkgkeysError } from '../lib/errors';
+import { defaultLocations } from '../lib/paths';
 import { certifyCommand } from './commands/certify';
+import { checkRepoCommand } from './commands/check-repo';
 import { keyCommand } from './commands/key';
 import { keyringCommand } from './commands/keyring';
 import { masterCommand } from './commands/master';
+import { pkginCommand } from './commands/pkgin';
+import { proxyCommand } from './commands/proxy';
 import { revokeCommand } from './commands/revoke';
+import { setupCommand } from './commands/setup';
 import { signSummaryCommand } from './commands/sign-summary';
 import { statusCommand } from './commands/status';
 import { updateCommand } from './commands/update';
@@ -18,11 +23,15 @@ import type { IO, Session } from './io';
 import { promptHidden } from './prompt';
 
 /** Every command; `session` reaches their handlers as parse context, which the typings cannot see. */
-const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyringCommand, signSummaryCommand, verifySummaryCommand, verifyPackagesCommand, updateCommand, statusCommand] as unknown as CommandModule[];
+const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyringCommand, signSummaryCommand, verifySummaryCommand, verifyPackagesCommand, updateCommand, statusCommand, setupCommand, checkRepoCommand, proxyCommand, pkginCommand] as unknown as CommandModule[];
 
 export async function run(argv: readonly string[], io: IO): Promise<number> {
-  const session: Session = { io, exit: EXIT.ok };
-  const json = argv.includes('--json');
+  // In `pkgkeys pkgin -y upgrade`, -y is pkgin's: whatever follows the pkgin command is passed on
+  // unparsed, but for a lone --help (pkgin has no such option), which asks for the command's help here.
+  const at = argv.indexOf('pkgin');
+  const [ours, wrapped] = at < 0 || (argv.length === at + 2 && argv[at + 1] === '--help') ? [argv, []] : [argv.slice(0, at + 1), argv.slice(at + 1)];
+  const session: Session = { io, exit: EXIT.ok, wrapped };
+  const json = ours.includes('--json');
   try {
     let helpText = '';
     await yargs()
@@ -30,6 +39,7 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
       .usage('$0 <command> [options]\n\nOpenPGP web-of-trust keyring manager for signed pkgsrc binary packages.')
       .option('json', { type: 'boolean', default: false, global: true, describe: 'machine-readable output' })
       .option('now', { type: 'string', global: true, describe: 'act as if the time were TIME (ISO 8601): for tests and replays' })
+      .option('config', { type: 'string', global: true, describe: `client configuration, pkgkeys.conf(5) (default: ${defaultLocations({}).config})` })
       .command(COMMANDS)
       .demandCommand(1, 'name a command; see pkgkeys --help')
       .strict()
@@ -41,7 +51,7 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
       .fail((message, error) => {
         throw error ?? new PkgkeysError('USAGE', message);
       })
-      .parseAsync([...argv], { session }, (_error, _parsed, output) => {
+      .parseAsync([...ours], { session }, (_error, _parsed, output) => {
         helpText = output;
       });
     if (helpText) io.stdout(`${helpText}\n`);

@@ -63,11 +63,13 @@ const CODES = {
   NO_PASSPHRASE: EXIT.usage,
   NOT_SECRET_KEY: EXIT.usage,
   BAD_INPUT: EXIT.usage,
+  BAD_CONFIG: EXIT.usage,
   // Input/output.
   IO_ERROR: EXIT.io,
   EXISTS: EXIT.io,
   LOCKED: EXIT.io,
   NETWORK_ERROR: EXIT.io,
+  NOT_FOUND: EXIT.io,
   BAD_CONTENT_TYPE: EXIT.io,
 } as const satisfies Record<string, ExitStatus>;
 

@@ -1,13 +1,16 @@
 /**
- * Where pkgkeys finds things on a client when no option names them (DESIGN.md §5): the trust anchors
- * the base system ships, and the live keyring and verification state under ${VARBASE}/db/pkgkeys.
- * PKGKEYS_ROOT prefixes every default, so tests and chroots use the same layout elsewhere.
+ * Where pkgkeys finds things on a client when no option names them (DESIGN.md §5): its configuration
+ * and the trust anchors the base system ships under ${PKG_SYSCONFDIR}/pkgkeys, and the live keyring,
+ * verification state and package cache under ${VARBASE}/db/pkgkeys. PKGKEYS_ROOT prefixes every
+ * default, so tests and chroots use the same layout elsewhere.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from './errors';
 
 export interface Locations {
+  /** pkgkeys.conf(5): repositories, keyring URL, policy (lib/client/config.ts). */
+  config: string;
   /** Directory of trust anchors: every *.asc, *.gpg or *.pgp file in it is one. */
   anchorDir: string;
   /** Where `pkgkeys update` installs the keyring and its exports (lib/keyring/live.ts). */
@@ -16,7 +19,16 @@ export interface Locations {
   keyring: string;
   /** The newest accepted index signature per repository (lib/verify/state.ts). */
   stateDir: string;
+  /** Packages the proxy verified, named by their SHA-256 (lib/client/proxy.ts). */
+  cacheDir: string;
+  /** pkgin's list of repositories, which `pkgkeys setup` reads. */
+  pkginRepositories: string;
 }
+
+/** ${PKG_SYSCONFDIR}: where the base system keeps the anchors, and so pkgkeys.conf beside them. */
+export const SYSCONFDIR = '/etc';
+/** ${PREFIX} of pkgsrc, where pkgin and pkgkeys are installed. */
+export const PREFIX = '/usr/pkg';
 
 /** Where the pkgsrc keyring's releases are published (release.asc and keyring.gpg). */
 export const DEFAULT_KEYRING_URL = 'https://cdn.NetBSD.org/pub/pkgsrc/keyring/pkgsrc/';
@@ -24,10 +36,13 @@ export const DEFAULT_KEYRING_URL = 'https://cdn.NetBSD.org/pub/pkgsrc/keyring/pk
 export function defaultLocations(env: Record<string, string | undefined>): Locations {
   const root = env.PKGKEYS_ROOT ?? '';
   return {
-    anchorDir: path.join(root, '/etc/pkgkeys/anchors'),
+    config: path.join(root, SYSCONFDIR, 'pkgkeys/pkgkeys.conf'),
+    anchorDir: path.join(root, SYSCONFDIR, 'pkgkeys/anchors'),
     liveDir: path.join(root, '/var/db/pkgkeys'),
     keyring: path.join(root, '/var/db/pkgkeys/keyring.gpg'),
     stateDir: path.join(root, '/var/db/pkgkeys/state'),
+    cacheDir: path.join(root, '/var/db/pkgkeys/cache'),
+    pkginRepositories: path.join(root, PREFIX, 'etc/pkgin/repositories.conf'),
   };
 }
 

@@ -1,10 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { keyringStatus } from '../../lib/client/status';
 import { PkgkeysError, exitStatusOf } from '../../lib/errors';
-import { anchorFiles, defaultLocations } from '../../lib/paths';
 import { formatTime, parseExpiry } from '../../lib/time';
-import { DEFAULT_POLICY } from '../../lib/trust/policy';
-import { nowOf, print, repeatable } from '../common';
+import { anchorsOf, clientOf, nowOf, print, repeatable } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends GlobalArgs {
@@ -19,16 +17,17 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
   describe: 'Show the installed keyring, its age, keys that expire within 30 days and the last update; fail when it is stale',
   builder: (y) =>
     y
-      .option('anchor', repeatable(`trust anchor: the master key's public certificate; repeatable (default: every file in ${defaultLocations({}).anchorDir})`))
+      .option('anchor', repeatable('trust anchor: the master key\'s public certificate; repeatable (default: every file in the anchors directory of pkgkeys.conf)'))
       .option('max-age', { type: 'string', default: '3d', describe: 'stale when no update succeeded for this long (DURATION: 3d, 36h)' }),
   handler: async (argv) => {
-    const locations = defaultLocations(argv.session.io.env);
+    const client = await clientOf(argv);
+    const { locations } = client;
     const now = nowOf(argv);
     const maxAge = parseExpiry(argv['max-age'], now);
     if (maxAge === null) throw new PkgkeysError('USAGE', '--max-age must be a duration');
     const status = await keyringStatus({
-      dir: locations.liveDir, anchors: argv.anchor?.length ? argv.anchor : await anchorFiles(locations.anchorDir),
-      now, policy: DEFAULT_POLICY, maxAgeMs: maxAge.getTime() - now.getTime(), warnMs: 30 * DAY,
+      dir: locations.liveDir, anchors: await anchorsOf(argv, client),
+      now, policy: client.policy, maxAgeMs: maxAge.getTime() - now.getTime(), warnMs: 30 * DAY,
     });
     const { installed, update } = status;
     print(argv, { ...status, ok: status.problems.length === 0, dir: locations.liveDir }, (s) => [

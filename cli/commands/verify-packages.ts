@@ -1,9 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { PkgkeysError } from '../../lib/errors';
 import { defaultJobs } from '../../lib/packages/hash';
-import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { verifyPackagesFile } from '../../lib/verify';
-import { type TrustArgs, nowOf, print, trustOptions, trustSources } from '../common';
+import { type TrustArgs, nowOf, print, sourcesAndPolicy, trustOptions } from '../common';
 import type { GlobalArgs } from '../io';
 import { progressBar } from '../progress';
 
@@ -27,7 +26,7 @@ export const verifyPackagesCommand: CommandModule<GlobalArgs, Args> = {
     if (!Number.isInteger(argv.jobs) || argv.jobs < 1) throw new PkgkeysError('USAGE', `--jobs must be a positive integer, found ${argv.jobs}`);
     const bar = progressBar(argv.session.io, 'hashing');
     const { index, packages } = await verifyPackagesFile({
-      file: argv.index, repository: argv.repository, sources: await trustSources(argv), now: nowOf(argv), policy: DEFAULT_POLICY,
+      file: argv.index, repository: argv.repository, ...(await sourcesAndPolicy(argv)), now: nowOf(argv),
       dir: argv.dir, names: argv.pkgnames, jobs: argv.jobs, onStart: bar.start, onProgress: bar.add,
     });
     bar.done();

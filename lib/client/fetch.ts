@@ -5,12 +5,11 @@
  * (RFC 9110 §13.1: If-None-Match, If-Modified-Since) so that an unchanged file costs one round trip.
  * A transfer that ends short of its Content-Length is an error, never a shorter file.
  */
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { PkgkeysError, ioError } from '../errors';
-import { readBounded } from '../fsutil';
 
 /** What the server said identifies this version of the file. */
 export interface Validators {
@@ -26,20 +25,39 @@ export interface FetchRequest {
   types: readonly string[];
   /** For the whole transfer, redirects included. */
   timeoutMs: number;
+  /** Longest silence accepted while the body arrives (default: no limit but `timeoutMs`). */
+  idleMs?: number;
   /** From the last successful fetch of this URL: ask to be told "not modified". */
   validators?: Validators | null;
 }
 
 export type Fetched = { notModified: true } | { notModified: false; body: Buffer; validators: Validators };
 
+/** Receives the body as it arrives; a returned promise holds the transfer until it settles. */
+export type Sink = (chunk: Buffer) => void | Promise<void>;
+
+export type Streamed = { notModified: true } | { notModified: false; validators: Validators };
+
 const MAX_REDIRECTS = 5;
 
+/** Downloads a whole (small) file into memory. */
 export async function fetchBounded(request: FetchRequest): Promise<Fetched> {
-  if (request.url.protocol === 'file:') return fetchFile(request);
+  const chunks: Buffer[] = [];
+  const streamed = await fetchStream(request, (chunk) => void chunks.push(chunk));
+  return streamed.notModified ? streamed : { notModified: false, body: Buffer.concat(chunks), validators: streamed.validators };
+}
+
+/**
+ * Downloads a file into `sink`, chunk by chunk: the sink sees at most `limit` bytes, and a transfer
+ * that fails after some of them rejects, so the sink's owner must discard what it was given.
+ * NOT_FOUND (404, 410, a missing file) is told apart from the other failures: a caller may try another name.
+ */
+export async function fetchStream(request: FetchRequest, sink: Sink): Promise<Streamed> {
+  if (request.url.protocol === 'file:') return streamFile(request, sink);
   let url = request.url;
   const deadline = Date.now() + request.timeoutMs;
   for (let hops = 0; ; hops++) {
-    const response = await get(url, request, deadline);
+    const response = await get(url, request, deadline, sink);
     if (response.redirect === null) return response.result;
     const next = new URL(response.redirect, url);
     // A redirect may not downgrade to plain HTTP, nor leave HTTP altogether.
@@ -50,65 +68,93 @@ export async function fetchBounded(request: FetchRequest): Promise<Fetched> {
   }
 }
 
-/** A local release (the keyring package's copy, a mounted mirror): the same cap, no conditions. */
-async function fetchFile(request: FetchRequest): Promise<Fetched> {
+/** A local release or repository (a package's copy, a mounted mirror): the same cap, no conditions. */
+async function streamFile(request: FetchRequest, sink: Sink): Promise<Streamed> {
   const file = fileURLToPath(request.url);
-  const body = await readBounded(file, request.limit);
-  const stat = await fs.stat(file).catch((cause) => {
+  const stat = await fs.stat(file).catch((cause: NodeJS.ErrnoException) => {
+    if (cause.code === 'ENOENT') throw new PkgkeysError('NOT_FOUND', `${file}: no such file`);
     throw ioError('cannot read', file, cause);
   });
-  return { notModified: false, body, validators: { etag: null, lastModified: stat.mtime.toUTCString() } };
+  if (stat.size > request.limit) throw new PkgkeysError('TOO_LARGE', `${file}: ${stat.size} bytes is more than the ${request.limit} allowed`);
+  let length = 0;
+  try {
+    for await (const chunk of createReadStream(file)) {
+      length += (chunk as Buffer).length;
+      if (length > request.limit) throw new PkgkeysError('TOO_LARGE', `${file}: grew past the ${request.limit} bytes allowed while it was read`);
+      await sink(chunk as Buffer);
+    }
+  } catch (cause) {
+    throw cause instanceof PkgkeysError ? cause : ioError('cannot read', file, cause);
+  }
+  return { notModified: false, validators: { etag: null, lastModified: stat.mtime.toUTCString() } };
 }
 
-function get(url: URL, request: FetchRequest, deadline: number): Promise<{ redirect: string; result?: never } | { redirect: null; result: Fetched }> {
+type Answer = { redirect: string; result?: never } | { redirect: null; result: Streamed };
+
+function get(url: URL, request: FetchRequest, deadline: number, sink: Sink): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const fail = (code: 'NETWORK_ERROR' | 'TOO_LARGE' | 'BAD_CONTENT_TYPE', message: string) => {
+    let idle: NodeJS.Timeout | undefined;
+    let failed = false;
+    const abort = (error: unknown) => {
+      if (failed) return;
+      failed = true;
       clearTimeout(timer);
+      clearTimeout(idle);
       req.destroy();
-      reject(new PkgkeysError(code, `${url}: ${message}`));
+      reject(error);
     };
+    const fail = (code: 'NETWORK_ERROR' | 'NOT_FOUND' | 'TOO_LARGE' | 'BAD_CONTENT_TYPE', message: string) => abort(new PkgkeysError(code, `${url}: ${message}`));
     const headers: Record<string, string> = { 'user-agent': 'pkgkeys', 'accept-encoding': 'identity' };
     if (request.validators?.etag) headers['if-none-match'] = request.validators.etag;
     if (request.validators?.lastModified) headers['if-modified-since'] = request.validators.lastModified;
     const client = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
     if (client === null) return reject(new PkgkeysError('USAGE', `${url}: only http, https and file URLs are fetched`));
     const req = client.get(url, { headers });
-    const remaining = deadline - Date.now();
-    const timer = setTimeout(() => fail('NETWORK_ERROR', `no complete answer within ${Math.round(request.timeoutMs / 1000)} s`), Math.max(remaining, 0));
+    const timer = setTimeout(() => fail('NETWORK_ERROR', `no complete answer within ${Math.round(request.timeoutMs / 1000)} s`), Math.max(deadline - Date.now(), 0));
+    const quiet = () => {
+      if (request.idleMs === undefined) return;
+      clearTimeout(idle);
+      idle = setTimeout(() => fail('NETWORK_ERROR', `nothing received for ${Math.round(request.idleMs! / 1000)} s`), request.idleMs);
+    };
     req.on('error', (error) => fail('NETWORK_ERROR', error.message));
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
-      if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {
+      const done = (answer: Answer) => {
         clearTimeout(timer);
+        clearTimeout(idle);
         res.resume();
-        return resolve({ redirect: res.headers.location });
-      }
-      if (status === 304 && request.validators) {
-        clearTimeout(timer);
-        res.resume();
-        return resolve({ redirect: null, result: { notModified: true } });
-      }
+        resolve(answer);
+      };
+      if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) return done({ redirect: res.headers.location });
+      if (status === 304 && request.validators) return done({ redirect: null, result: { notModified: true } });
+      if (status === 404 || status === 410) return fail('NOT_FOUND', `HTTP ${status} ${res.statusMessage ?? ''}`.trim());
       if (status !== 200) return fail('NETWORK_ERROR', `HTTP ${status} ${res.statusMessage ?? ''}`.trim());
       const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== '' && !request.types.includes(type)) return fail('BAD_CONTENT_TYPE', `served as ${type}, expected ${request.types.join(' or ')}`);
       const declared = res.headers['content-length'] === undefined ? null : Number(res.headers['content-length']);
       if (declared !== null && declared > request.limit) return fail('TOO_LARGE', `${declared} bytes announced, more than the ${request.limit} allowed`);
-      const chunks: Buffer[] = [];
       let length = 0;
+      // The sink's last write, which the end of the transfer waits for.
+      let written: Promise<void> = Promise.resolve();
+      quiet();
       res.on('data', (chunk: Buffer) => {
+        quiet();
         length += chunk.length;
         if (length > request.limit) return fail('TOO_LARGE', `more than the ${request.limit} bytes allowed`);
-        chunks.push(chunk);
+        const held = sink(chunk);
+        if (held) {
+          res.pause();
+          written = held.then(() => void res.resume(), abort);
+        }
       });
       res.on('error', () => undefined); // reported by 'close' below, with the byte count
       res.on('close', () => {
-        if (length > request.limit) return;
+        if (failed) return;
         if (!res.complete || (declared !== null && length !== declared)) {
           return fail('NETWORK_ERROR', `transfer cut off after ${length}${declared !== null ? ` of ${declared}` : ''} bytes`);
         }
-        clearTimeout(timer);
         const validators = { etag: header(res.headers.etag), lastModified: header(res.headers['last-modified']) };
-        resolve({ redirect: null, result: { notModified: false, body: Buffer.concat(chunks, length), validators } });
+        void written.then(() => failed || done({ redirect: null, result: { notModified: false, validators } }));
       });
     });
   });

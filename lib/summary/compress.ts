@@ -1,11 +1,12 @@
 /**
- * Decompression of pkg_summary.{gz,bz2,xz,zst}, chosen by magic bytes rather than by file name. Output
- * is capped while it is produced: a decompression bomb fails at `limit` bytes instead of filling memory.
- * gzip is node:zlib; the others run the system tools, present on pkgsrc hosts and in Debian's bzip2,
- * xz-utils and zstd packages, as Node has no decoder for them.
+ * pkg_summary.{gz,bz2,xz,zst}: decompression chosen by magic bytes rather than by file name, and
+ * compression for what pkgin asks for. Output is capped while it is produced: a decompression bomb
+ * fails at `limit` bytes instead of filling memory. gzip is node:zlib; the others run the system
+ * tools, present on pkgsrc hosts and in Debian's bzip2, xz-utils and zstd packages, as Node has no
+ * codec for them.
  */
 import { spawn } from 'node:child_process';
-import { gunzip } from 'node:zlib';
+import { gunzip, gzip } from 'node:zlib';
 import { PkgkeysError, ioError } from '../errors';
 
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
@@ -19,10 +20,13 @@ const MAGIC: [Compression, number[]][] = [
 
 /** The tool for each format run as a child, and where to get it when it is missing. */
 const TOOLS = {
-  bzip2: { command: 'bzip2', args: ['-dc'], install: 'Debian bzip2, pkgsrc archivers/bzip2' },
-  xz: { command: 'xz', args: ['-dc'], install: 'Debian xz-utils, pkgsrc archivers/xz' },
-  zstd: { command: 'zstd', args: ['-dc', '-q'], install: 'Debian zstd, pkgsrc archivers/zstd' },
+  bzip2: { command: 'bzip2', decompress: ['-dc'], compress: ['-c'], install: 'Debian bzip2, pkgsrc archivers/bzip2' },
+  xz: { command: 'xz', decompress: ['-dc'], compress: ['-c', '-T1'], install: 'Debian xz-utils, pkgsrc archivers/xz' },
+  zstd: { command: 'zstd', decompress: ['-dc', '-q'], compress: ['-c', '-q'], install: 'Debian zstd, pkgsrc archivers/zstd' },
 } as const;
+
+/** The compressed forms a pkg_summary is published in, by file name extension, in pkgin's order of preference. */
+export const EXTENSIONS = { zst: 'zstd', xz: 'xz', bz2: 'bzip2', gz: 'gzip' } as const satisfies Record<string, Exclude<Compression, 'none'>>;
 
 /** Enough of a tool's stderr to quote its first line. */
 const STDERR_KEPT = 4096;
@@ -50,8 +54,16 @@ export async function decompress(data: Uint8Array, source: string, limit: number
     case 'gzip':
       return gunzipBounded(data, source, limit);
     default:
-      return runTool(format, data, source, limit);
+      return runTool(format, 'decompress', data, source, limit);
   }
+}
+
+/** Compresses `data` into `format`; a missing tool is an IO_ERROR that says where to get it. */
+export async function compress(data: Uint8Array, format: Exclude<Compression, 'none'>, source: string): Promise<Buffer> {
+  // Compressed text is smaller than the text; the cap only stops a tool gone mad.
+  const limit = data.length * 2 + 65536;
+  if (format !== 'gzip') return runTool(format, 'compress', data, source, limit);
+  return new Promise((resolve, reject) => gzip(data, (error, out) => (error ? reject(ioError('cannot compress', source, error)) : resolve(out))));
 }
 
 function gunzipBounded(data: Uint8Array, source: string, limit: number): Promise<Buffer> {
@@ -65,10 +77,10 @@ function gunzipBounded(data: Uint8Array, source: string, limit: number): Promise
 }
 
 /** Pipes `data` through the format's tool, killing it as soon as its output passes `limit`. */
-function runTool(format: keyof typeof TOOLS, data: Uint8Array, source: string, limit: number): Promise<Buffer> {
+function runTool(format: keyof typeof TOOLS, direction: 'compress' | 'decompress', data: Uint8Array, source: string, limit: number): Promise<Buffer> {
   const tool = TOOLS[format];
   return new Promise((resolve, reject) => {
-    const child = spawn(tool.command, tool.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(tool.command, tool[direction], { stdio: ['pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     let size = 0;
     let stderr = '';
@@ -81,7 +93,7 @@ function runTool(format: keyof typeof TOOLS, data: Uint8Array, source: string, l
     };
 
     child.on('error', (cause: NodeJS.ErrnoException) => {
-      const what = cause.code === 'ENOENT' ? `cannot run ${tool.command} (install it: ${tool.install}) to decompress` : `cannot run ${tool.command} to decompress`;
+      const what = cause.code === 'ENOENT' ? `cannot run ${tool.command} (install it: ${tool.install}) to ${direction}` : `cannot run ${tool.command} to ${direction}`;
       fail(ioError(what, source, cause));
     });
     // The tool stops reading when the data is corrupt or when it is killed; its exit status tells.
@@ -103,7 +115,7 @@ function runTool(format: keyof typeof TOOLS, data: Uint8Array, source: string, l
         return;
       }
       const reason = stderr.split('\n').find((line) => line.trim() !== '')?.trim() ?? (signal ? `killed by ${signal}` : `exit status ${code}`);
-      fail(new PkgkeysError('BAD_INPUT', `${source}: corrupt ${format} data: ${reason}`));
+      fail(direction === 'decompress' ? new PkgkeysError('BAD_INPUT', `${source}: corrupt ${format} data: ${reason}`) : ioError(`${tool.command} failed to compress`, source, new Error(reason)));
     });
     child.stdin.end(data);
   });

@@ -5,12 +5,12 @@
 import { PkgkeysError } from '../errors';
 import { readBounded } from '../fsutil';
 import { loadTrustGraph } from '../keyring/store';
-import { decompress } from '../summary/compress';
+import { compressionOf, decompress } from '../summary/compress';
 import { type Policy } from '../trust/policy';
 import { checkRepository } from '../trust/scope';
 import { type PackageOptions, type PackageResult, verifyPackages } from './packages';
 import { FreshnessState } from './state';
-import { MAX_INDEX_BYTES, type VerifiedSummary, verifySummary } from './summary';
+import { MAX_INDEX_BYTES, type VerifiedSummary, type VerifyOptions, verifySummary } from './summary';
 
 export interface TrustSources {
   anchors: readonly string[];
@@ -30,10 +30,16 @@ export interface IndexRequest {
 export async function verifySummaryFile(request: IndexRequest): Promise<VerifiedSummary> {
   checkRepository(request.repository);
   const graph = await loadTrustGraph(request.sources.anchors, request.sources.keyring);
-  const data = await decompressed(await readBounded(request.file, MAX_INDEX_BYTES), request.file);
-  return verifySummary(data, request.file, {
+  return verifySummaryData(await readBounded(request.file, MAX_INDEX_BYTES), request.file, {
     graph, repository: request.repository, now: request.now, policy: request.policy, state: new FreshnessState(request.sources.stateDir),
   });
+}
+
+/** Verifies a signed index as a mirror served it, plain or compressed; `raw` is left as it was. */
+export async function verifySummaryData(raw: Uint8Array, source: string, options: VerifyOptions): Promise<VerifiedSummary> {
+  const data = await decompressed(raw, source);
+  // The verifier rewrites its input in place: never the caller's bytes (plain data comes back as a view of them).
+  return verifySummary(compressionOf(raw) === 'none' ? Buffer.from(data) : data, source, options);
 }
 
 /** Verifies the index, then the packages in `dir` against it. */
@@ -43,7 +49,7 @@ export async function verifyPackagesFile(request: IndexRequest & { dir: string }
 }
 
 /** A mirror may serve the index compressed; a stream that does not decompress is a malformed index. */
-async function decompressed(raw: Buffer, source: string): Promise<Buffer> {
+async function decompressed(raw: Uint8Array, source: string): Promise<Buffer> {
   try {
     return await decompress(raw, source, MAX_INDEX_BYTES);
   } catch (error) {
@@ -52,4 +58,4 @@ async function decompressed(raw: Buffer, source: string): Promise<Buffer> {
   }
 }
 
-export type { PackageResult, VerifiedSummary };
+export type { PackageResult, VerifiedSummary, VerifyOptions };

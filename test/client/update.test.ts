@@ -100,5 +100,5 @@ test('a release signed by a key not certified for keyring/pkgsrc is refused', as
   await fs.writeFile(site.path('host-secret.asc'), site.edHost.secretArmored);
   const publish = await site.publish(2026041001, { key: site.path('host-secret.asc') }).catch((e: Error) => e);
   expect(String(publish)).toMatch(/OUT_OF_SCOPE/);
-  expect(codeOf(await client.update(`${mirror.url}missing/`))).toBe('NETWORK_ERROR');
+  expect(codeOf(await client.update(`${mirror.url}missing/`))).toBe('NOT_FOUND');
 });

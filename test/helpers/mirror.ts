@@ -39,22 +39,26 @@ export class MirrorServer {
   private server!: http.Server;
   url = '';
 
-  static async start(): Promise<MirrorServer> {
-    const mirror = new MirrorServer();
+  private constructor(private readonly prefix: string) {}
+
+  /** A server for the files under `prefix` (a path that starts and ends with /); `url` is that directory. */
+  static async start(prefix = '/keyring/'): Promise<MirrorServer> {
+    const mirror = new MirrorServer(prefix);
     mirror.server = http.createServer((req, res) => mirror.answer(req, res));
     await new Promise<void>((resolve) => mirror.server.listen(0, '127.0.0.1', resolve));
-    mirror.url = `http://127.0.0.1:${(mirror.server.address() as AddressInfo).port}/keyring/`;
+    mirror.url = `http://127.0.0.1:${(mirror.server.address() as AddressInfo).port}${prefix}`;
     return mirror;
   }
 
   private answer(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const name = (req.url ?? '').replace(/^\/keyring\//, '');
+    const target = req.url ?? '';
+    const name = target.startsWith(this.prefix) ? decodeURIComponent(target.slice(this.prefix.length)) : '';
     this.requests.push({ path: name, headers: req.headers });
     const served = this.files.get(name);
     if (!served) return void res.writeHead(404).end('not found');
     if (served.etag && req.headers['if-none-match'] === served.etag) return void res.writeHead(304).end();
     const headers: http.OutgoingHttpHeaders = {};
-    if (served.type !== null) headers['content-type'] = served.type ?? (name.endsWith('.asc') ? 'text/plain' : 'application/pgp-keys');
+    if (served.type !== null) headers['content-type'] = served.type ?? (name.endsWith('.asc') ? 'text/plain' : name.endsWith('.gpg') ? 'application/pgp-keys' : 'application/octet-stream');
     if (served.etag) headers.etag = served.etag;
     if (served.contentLength !== null) headers['content-length'] = served.contentLength ?? served.body.length;
     res.writeHead(served.status ?? 200, headers);

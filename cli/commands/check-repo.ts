@@ -1,0 +1,46 @@
+import type { CommandModule } from 'yargs';
+import { checkRepositories } from '../../lib/client/check-repo';
+import { selectRepositories } from '../../lib/client/config';
+import { exitStatusOf } from '../../lib/errors';
+import { describeSpan, formatTime } from '../../lib/time';
+import { anchorsOf, clientOf, nowOf, print, repeatable } from '../common';
+import type { GlobalArgs } from '../io';
+
+interface Args extends GlobalArgs {
+  ids: string[];
+  anchor: string[] | undefined;
+  timeout: number;
+  quiet: boolean;
+}
+
+export const checkRepoCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'check-repo [ids..]',
+  describe: "Verify the current signed index of each configured repository (or those named) and report its age and expiry; installs nothing",
+  builder: (y) =>
+    y
+      .positional('ids', { type: 'string', array: true, default: [], describe: 'repository identifiers from pkgkeys.conf (default: all)' })
+      .option('anchor', repeatable('trust anchor: the master key\'s public certificate; repeatable (default: every file in the anchors directory of pkgkeys.conf)'))
+      .option('timeout', { type: 'number', default: 300, describe: 'seconds allowed for each index download' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'print only the repositories that fail (for cron, which mails what is printed)' }) as never,
+  handler: async (argv) => {
+    const client = await clientOf(argv);
+    const now = nowOf(argv);
+    const checks = await checkRepositories(selectRepositories(client.config, argv.ids, client.file), {
+      anchors: await anchorsOf(argv, client), keyring: client.locations.keyring, stateDir: client.locations.stateDir, now, policy: client.policy, timeoutMs: argv.timeout * 1000,
+    });
+    const failed = checks.filter((c) => !c.ok);
+    print(argv, { ok: failed.length === 0, repositories: checks }, (r) =>
+      r.repositories
+        .filter((c) => !(argv.quiet && c.ok))
+        .map((c) =>
+          c.ok
+            ? `${c.id}: good index, ${c.entries} entries, signed ${formatTime(c.signed)} (${describeSpan(now.getTime() - c.signed.getTime())} ago) by ${c.signer}, ` +
+              `expires ${formatTime(c.expires)} (in ${describeSpan(c.expires.getTime() - now.getTime())})`
+            : `${c.id}: ${c.code}: ${c.message}`,
+        ),
+    );
+    // Not trusted outranks a network failure: the lowest non-zero status of all.
+    const statuses = failed.map((c) => exitStatusOf(c.code));
+    if (statuses.length > 0) argv.session.exit = Math.min(...statuses);
+  },
+};

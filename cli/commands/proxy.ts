@@ -1,0 +1,66 @@
+import type { CommandModule } from 'yargs';
+import { selectRepositories } from '../../lib/client/config';
+import { type Listen, type ProxyOptions, VerifyingProxy } from '../../lib/client/proxy';
+import { PkgkeysError } from '../../lib/errors';
+import { anchorFiles } from '../../lib/paths';
+import { parseTime } from '../../lib/time';
+import { type Client, clientOf, print } from '../common';
+import type { GlobalArgs } from '../io';
+
+interface Args extends GlobalArgs {
+  listen: string;
+  cache: string | undefined;
+  timeout: number;
+}
+
+export const DEFAULT_LISTEN = '127.0.0.1:8771';
+
+/** `HOST:PORT`, `[IPv6]:PORT` or `PORT` (on 127.0.0.1). */
+export function parseListen(text: string): Listen {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(text);
+  const port = Number(m?.[2]);
+  if (!m || port > 65535) throw new PkgkeysError('USAGE', `--listen takes HOST:PORT or PORT, not "${text}"`);
+  return { host: m[1]?.replace(/^\[|\]$/g, '') ?? '127.0.0.1', port };
+}
+
+/** The proxy's options from the client's configuration and files. */
+export async function proxyOptions(argv: GlobalArgs & { cache?: string | undefined; timeout: number }, client: Client): Promise<ProxyOptions> {
+  const fixed = argv.now ? parseTime(argv.now) : null;
+  return {
+    repositories: selectRepositories(client.config, [], client.file),
+    anchors: await anchorFiles(client.config.anchorDir),
+    keyring: client.locations.keyring,
+    stateDir: client.locations.stateDir,
+    cacheDir: argv.cache ?? client.locations.cacheDir,
+    policy: client.policy,
+    now: () => fixed ?? new Date(),
+    timeoutMs: argv.timeout * 1000,
+    log: (line) => argv.session.io.stderr(`${line}\n`),
+  };
+}
+
+export const cacheOption = { type: 'string', describe: 'where verified packages are kept (default: cache/ in the keyring directory, /var/db/pkgkeys/cache)' } as const;
+export const timeoutOption = { type: 'number', default: 300, describe: 'seconds allowed for an index download, and of silence in a package download' } as const;
+
+export const proxyCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'proxy',
+  describe: 'Serve the configured repositories to pkgin, verified: only signed indexes, only packages that match them',
+  builder: (y) =>
+    y
+      .option('listen', { type: 'string', default: DEFAULT_LISTEN, describe: 'address and port to listen on (HOST:PORT; loopback unless you say otherwise)' })
+      .option('cache', cacheOption)
+      .option('timeout', timeoutOption),
+  handler: async (argv) => {
+    const client = await clientOf(argv);
+    const options = await proxyOptions(argv, client);
+    const proxy = await VerifyingProxy.start(options, parseListen(argv.listen));
+    const repos = options.repositories.map((r) => proxy.repositoryURL(r));
+    print(argv, { url: proxy.url, repositories: repos }, () => [`pkgkeys proxy on ${proxy.url}; point pkgin at it with:`, `PKG_REPOS='${repos.join(' ')}'`]);
+    // Serves until told to stop.
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await proxy.close();
+  },
+};

@@ -1,0 +1,39 @@
+/**
+ * `pkgkeys check-repo`: each configured repository's current signed index verified as the proxy would
+ * verify it, without serving or installing anything, for monitoring from cron. A repository whose
+ * build host stopped signing shows here before an index expires under pkgin.
+ */
+import { type Code, PkgkeysError } from '../errors';
+import { loadTrustGraph } from '../keyring/store';
+import type { Policy } from '../trust/policy';
+import { FreshnessState } from '../verify/state';
+import type { Repository } from './config';
+import { verifyRemoteIndex } from './remote-index';
+
+export interface CheckOptions {
+  anchors: readonly string[];
+  keyring: string;
+  stateDir: string;
+  now: Date;
+  policy: Policy;
+  timeoutMs: number;
+}
+
+export type RepositoryCheck = Repository &
+  ({ ok: true; entries: number; signer: string; signed: Date; expires: Date; source: string } | { ok: false; code: Code; message: string });
+
+export async function checkRepositories(repositories: readonly Repository[], options: CheckOptions): Promise<RepositoryCheck[]> {
+  const graph = await loadTrustGraph(options.anchors, options.keyring);
+  const state = new FreshnessState(options.stateDir);
+  const checks: RepositoryCheck[] = [];
+  for (const repository of repositories) {
+    try {
+      const { index, download } = await verifyRemoteIndex(repository, { graph, now: options.now, policy: options.policy, state, timeoutMs: options.timeoutMs });
+      checks.push({ ...repository, ok: true, entries: index.entries, signer: index.signer, signed: index.signed, expires: index.expires, source: download.url });
+    } catch (error) {
+      if (!(error instanceof PkgkeysError)) throw error;
+      checks.push({ ...repository, ok: false, code: error.code, message: error.message });
+    }
+  }
+  return checks;
+}

@@ -1,0 +1,160 @@
+/**
+ * pkgkeys.conf(5), the client's configuration in ${PKG_SYSCONFDIR}/pkgkeys: which repositories to
+ * verify (identifier and upstream URL), where the keyring comes from, the anchors, and the policy.
+ * One setting per line, `keyword value...`, `#` starts a comment. Reading is strict: an unknown
+ * keyword or a malformed value is a configuration error with its line number, never a silent default
+ * that could turn a check off.
+ */
+import { promises as fs } from 'node:fs';
+import { PkgkeysError, ioError } from '../errors';
+import { DEFAULT_KEYRING_URL, type Locations } from '../paths';
+import { DEFAULT_POLICY, type Policy } from '../trust/policy';
+import { checkRepository } from '../trust/scope';
+
+/** A binary package repository as pkgin knows it, with the identifier its index must be signed for. */
+export interface Repository {
+  id: string;
+  /** The upstream directory, without a trailing slash: `<url>/pkg_summary.gz`, `<url>/<file>.tgz`. */
+  url: string;
+}
+
+export interface Config {
+  repositories: Repository[];
+  keyringURL: string;
+  keyringName: string;
+  anchorDir: string;
+  /** The pkgin that `pkgkeys pkgin` runs: a path, or a name looked up in PATH. */
+  pkgin: string;
+  clockSkewSeconds: number;
+  minRSABits: number;
+}
+
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+export const defaultConfig = (locations: Locations): Config => ({
+  repositories: [],
+  keyringURL: DEFAULT_KEYRING_URL,
+  keyringName: 'pkgsrc',
+  anchorDir: locations.anchorDir,
+  pkgin: 'pkgin',
+  clockSkewSeconds: DEFAULT_POLICY.clockSkewSeconds,
+  minRSABits: DEFAULT_POLICY.minRSABits,
+});
+
+/** The policy a configuration asks for: DEFAULT_POLICY with its settings; never weaker than the floor below. */
+export const policyOf = (config: Config): Policy => ({ ...DEFAULT_POLICY, clockSkewSeconds: config.clockSkewSeconds, minRSABits: config.minRSABits });
+
+/** Checks an upstream repository URL and returns it without a trailing slash. */
+export function checkRepositoryURL(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new PkgkeysError('BAD_CONFIG', `"${text}" is not a URL`);
+  }
+  if (!['http:', 'https:', 'file:'].includes(url.protocol) || url.search || url.hash) {
+    throw new PkgkeysError('BAD_CONFIG', `${text}: a repository is an http, https or file URL without query or fragment`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+type Setter = (config: Config, values: string[]) => void;
+
+const integer = (min: number, max: number) => (text: string, keyword: string): number => {
+  if (!/^\d{1,9}$/.test(text) || Number(text) < min || Number(text) > max) throw new PkgkeysError('BAD_CONFIG', `${keyword} must be a whole number from ${min} to ${max}, not "${text}"`);
+  return Number(text);
+};
+
+/** Every keyword, with the number of values it takes and what it sets. */
+const SETTINGS: Record<string, { arity: number; set: Setter }> = {
+  repository: {
+    arity: 2,
+    set: (c, [id, url]) => {
+      const repository = { id: configured(() => checkRepository(id!)), url: checkRepositoryURL(url!) };
+      if (c.repositories.some((r) => r.id === repository.id)) throw new PkgkeysError('BAD_CONFIG', `repository ${repository.id} is configured twice`);
+      c.repositories.push(repository);
+    },
+  },
+  'keyring-url': { arity: 1, set: (c, [url]) => void (c.keyringURL = url!) },
+  'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = name!) },
+  anchors: { arity: 1, set: (c, [dir]) => void (c.anchorDir = dir!) },
+  pkgin: { arity: 1, set: (c, [file]) => void (c.pkgin = file!) },
+  'clock-skew': { arity: 1, set: (c, [s]) => void (c.clockSkewSeconds = integer(0, 86400)(s!, 'clock-skew')) },
+  // Raising the floor is allowed; lowering it below the default is not a configuration, it is a hole.
+  'min-rsa-bits': { arity: 1, set: (c, [b]) => void (c.minRSABits = integer(DEFAULT_POLICY.minRSABits, 16384)(b!, 'min-rsa-bits')) },
+};
+
+const configured = <T>(check: () => T): T => {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof PkgkeysError) throw new PkgkeysError('BAD_CONFIG', error.message, { cause: error });
+    throw error;
+  }
+};
+
+export function parseConfig(text: string, source: string, defaults: Config): Config {
+  const config: Config = { ...defaults, repositories: [] };
+  text.split('\n').forEach((raw, i) => {
+    const words = raw.replace(/(^|\s)#.*$/, '').trim().split(/\s+/).filter((w) => w !== '');
+    if (words.length === 0) return;
+    const [keyword, ...values] = words as [string, ...string[]];
+    const setting = SETTINGS[keyword];
+    try {
+      if (!setting) throw new PkgkeysError('BAD_CONFIG', `unknown keyword "${keyword}" (known: ${Object.keys(SETTINGS).join(', ')})`);
+      if (values.length !== setting.arity) throw new PkgkeysError('BAD_CONFIG', `${keyword} takes ${setting.arity} value(s), found ${values.length}`);
+      setting.set(config, values);
+    } catch (error) {
+      if (error instanceof PkgkeysError) throw new PkgkeysError('BAD_CONFIG', `${source}:${i + 1}: ${error.message}`, { cause: error });
+      throw error;
+    }
+  });
+  return config;
+}
+
+/** The configuration in `file`; when there is none, the defaults, with no repository. */
+export async function readConfig(file: string, defaults: Config): Promise<Config> {
+  let text: string;
+  try {
+    const stat = await fs.stat(file);
+    if (stat.size > MAX_CONFIG_BYTES) throw new PkgkeysError('BAD_CONFIG', `${file}: ${stat.size} bytes is too large for a configuration`);
+    text = await fs.readFile(file, 'utf8');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return { ...defaults, repositories: [] };
+    throw cause instanceof PkgkeysError ? cause : ioError('cannot read', file, cause);
+  }
+  return parseConfig(text, file, defaults);
+}
+
+/** The repositories named by `ids` (all when none is named); an unknown name or none at all is a configuration error. */
+export function selectRepositories(config: Config, ids: readonly string[], file: string): Repository[] {
+  if (config.repositories.length === 0) throw new PkgkeysError('BAD_CONFIG', `no repository is configured in ${file}: run pkgkeys setup`);
+  if (ids.length === 0) return config.repositories;
+  return ids.map((id) => {
+    const repository = config.repositories.find((r) => r.id === id);
+    if (!repository) throw new PkgkeysError('BAD_CONFIG', `${id} is not a repository configured in ${file} (configured: ${config.repositories.map((r) => r.id).join(', ')})`);
+    return repository;
+  });
+}
+
+/**
+ * pkgkeys.conf text for `config`: the repositories, then every other setting, commented out where it
+ * is the default (so the file shows what can be set, and a later default change reaches it).
+ */
+export function formatConfig(config: Config, defaults: Config): string {
+  const line = (keyword: string, value: string | number, fallback: string | number) => `${value === fallback ? '#' : ''}${keyword} ${value}`;
+  return [
+    '# pkgkeys.conf(5): written by pkgkeys setup; settings other than the repositories are kept when it runs again.',
+    '#',
+    '# repository IDENTIFIER URL: the index at URL must be signed for IDENTIFIER.',
+    ...config.repositories.map((r) => `repository ${r.id} ${r.url}`),
+    '',
+    line('keyring-url', config.keyringURL, defaults.keyringURL),
+    line('keyring-name', config.keyringName, defaults.keyringName),
+    line('anchors', config.anchorDir, defaults.anchorDir),
+    line('pkgin', config.pkgin, defaults.pkgin),
+    line('clock-skew', config.clockSkewSeconds, defaults.clockSkewSeconds),
+    line('min-rsa-bits', config.minRSABits, defaults.minRSABits),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,91 @@
+/**
+ * pkgin as it is, unpatched (DESIGN.md §4): its repositories.conf, from which `pkgkeys setup` takes
+ * the repositories to verify, and pkgin run with PKG_REPOS pointing at the verifying proxy.
+ */
+import { spawn } from 'node:child_process';
+import * as os from 'node:os';
+import { PkgkeysError } from '../errors';
+import { checkRepository } from '../trust/scope';
+import { type Repository, checkRepositoryURL } from './config';
+
+export interface Macros {
+  /** pkgin's `$arch`: the MACHINE_ARCH packages are built for (x86_64, aarch64, ...). */
+  arch: string;
+  /** pkgin's `$osrelease`: the OS release, as `uname -r` prints it. */
+  osrelease: string;
+}
+
+/** pkgin's `$arch` from Node's name for the CPU, where the two differ (pkgsrc's MACHINE_ARCH). */
+const MACHINE_ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i386', ppc64: 'powerpc64', riscv64: 'riscv64' };
+
+export const hostMacros = (): Macros => ({ arch: MACHINE_ARCH[process.arch] ?? os.machine(), osrelease: os.release() });
+
+/** The repository URLs of a repositories.conf: one per line, `#` comments, `$arch` and `$osrelease` expanded. */
+export function parseRepositoriesConf(text: string, macros: Macros): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => line.replace(/\$arch\b/g, macros.arch).replace(/\$osrelease\b/g, macros.osrelease));
+}
+
+/**
+ * The repository identifier of a URL (DESIGN.md §5): its path below `packages/`, so
+ * https://cdn.NetBSD.org/pub/pkgsrc/packages/NetBSD/x86_64/10.0/All is NetBSD/x86_64/10.0/All.
+ * Null when the path has no `packages` directory.
+ */
+export function identifierOf(url: string): string | null {
+  const segments = new URL(checkRepositoryURL(url)).pathname.split('/').filter((s) => s !== '');
+  const at = segments.lastIndexOf('packages');
+  if (at < 0 || at === segments.length - 1) return null;
+  const id = segments.slice(at + 1).map((s) => decodeURIComponent(s)).join('/');
+  try {
+    return checkRepository(id);
+  } catch (error) {
+    throw new PkgkeysError('BAD_CONFIG', `${url}: the path below packages/ is not a repository identifier: ${(error as Error).message}`);
+  }
+}
+
+/** The repositories of pkgin's URLs, each with its identifier: derived, or given in `named` (URL → identifier). */
+export function repositoriesOf(urls: readonly string[], named: ReadonlyMap<string, string>): Repository[] {
+  const repositories: Repository[] = [];
+  for (const raw of urls) {
+    const url = checkRepositoryURL(raw);
+    const id = named.get(url) ?? identifierOf(url);
+    if (id === null) throw new PkgkeysError('BAD_CONFIG', `${url}: cannot derive a repository identifier (no packages/ directory in the path); give one with --identifier ${url}=IDENTIFIER`);
+    if (repositories.some((r) => r.id === id)) throw new PkgkeysError('BAD_CONFIG', `two repositories have the identifier ${id}; give them apart with --identifier URL=IDENTIFIER`);
+    repositories.push({ id: checkRepository(id), url });
+  }
+  return repositories;
+}
+
+/** Variables through which pkgin (libfetch) would send its requests elsewhere than to the proxy. */
+const PROXY_VARIABLES = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'ALL_PROXY', 'all_proxy'];
+
+/**
+ * Runs pkgin with PKG_REPOS set to `repos`, on the caller's terminal, and returns its exit status (a
+ * signal's death as 128 + the signal's number, as shells report it). While it runs, the terminal's
+ * interrupt goes to pkgin, which decides; a termination asked of pkgkeys is passed on to it.
+ */
+export function runPkgin(pkgin: string, args: readonly string[], repos: readonly string[], env: Record<string, string | undefined>): Promise<number> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PKG_REPOS: repos.join(' ') };
+  for (const name of PROXY_VARIABLES) delete childEnv[name];
+  return new Promise((resolve, reject) => {
+    const child = spawn(pkgin, [...args], { stdio: 'inherit', env: childEnv });
+    const ignore = () => undefined;
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    const handlers: Array<[NodeJS.Signals, (signal: NodeJS.Signals) => void]> = [['SIGINT', ignore], ['SIGQUIT', ignore], ['SIGTERM', forward], ['SIGHUP', forward]];
+    for (const [signal, handler] of handlers) process.on(signal, handler);
+    const done = () => {
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+    };
+    child.on('error', (cause: NodeJS.ErrnoException) => {
+      done();
+      reject(new PkgkeysError(cause.code === 'ENOENT' ? 'BAD_CONFIG' : 'IO_ERROR', `cannot run ${pkgin}: ${cause.message}${cause.code === 'ENOENT' ? ' (set its path with the pkgin keyword in pkgkeys.conf)' : ''}`, { cause }));
+    });
+    child.on('exit', (code, signal) => {
+      done();
+      resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0));
+    });
+  });
+}
