@@ -4,8 +4,8 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/pkgkeys-demo.XXXXXX")
-server=
-trap '[ -z "$server" ] || kill "$server" 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+server= proxy=
+trap 'for p in $server $proxy; do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT INT TERM
 cd "$work"
 pkgkeys() { node "$here/bin/pkgkeys.js" "$@"; }
 step() { printf '\n== %s\n' "$*"; }
@@ -20,6 +20,7 @@ expect() { # expect STATUS CODE command...: runs the command, which must exit ST
 get() { # get URL FILE: an HTTP download, failing on any status but 200
 	node -e 'fetch(process.argv[1]).then(async (r) => { if (!r.ok) process.exit(1); require("fs").writeFileSync(process.argv[2], Buffer.from(await r.arrayBuffer())); })' "$1" "$2"
 }
+client() { env PKGKEYS_ROOT="$work/client/root" node "$here/bin/pkgkeys.js" "$@"; } # the user's machine
 fpr() { sed -n 's/.*"fingerprint": "\([0-9A-F]*\)".*/\1/p' | head -n 1; }
 
 # A throw-away passphrase; on a real offline machine you type it at the prompt.
@@ -107,11 +108,31 @@ for p in hello-2.12 tree-2.1.1 pkgin-24.5.1; do get "$URL/$p.tgz" "client/All/$p
 expect 0 '3 package(s) match' pkgkeys verify-packages --anchor master/master-public.asc --keyring "$KR" \
 	--repository "$REPO" --state-dir client/state client/pkg_summary.asc client/All
 
+step "pkgin's way: pkgkeys setup reads pkgin's repositories.conf, check-repo verifies the repository upstream"
+mkdir -p client/root/usr/pkg/etc/pkgin
+echo "http://127.0.0.1:$(cat port)/packages/NetBSD/\$arch/\$osrelease/All" > client/root/usr/pkg/etc/pkgin/repositories.conf
+sed 's/^/   repositories.conf: /' client/root/usr/pkg/etc/pkgin/repositories.conf
+expect 0 "wrote" client setup --arch x86_64 --osrelease 10.0
+expect 0 'good index' client check-repo
+
+step "pkgkeys pkgin runs pkgin against a verifying proxy; here the proxy runs alone and we fetch what pkgin would"
+client proxy --listen 127.0.0.1:0 > proxy.out 2> proxy.err &
+proxy=$!
+while ! grep -q '^PKG_REPOS=' proxy.out 2>/dev/null; do sleep 0.1; done
+sed 's/^/   /' proxy.out
+PROXIED=$(sed -n "s/^PKG_REPOS='\(.*\)'$/\1/p" proxy.out)
+get "$PROXIED/pkg_summary.gz" client/proxied_summary.gz
+gzip -dc client/proxied_summary.gz | grep -c '^FILE_CKSUM=sha256 ' | sed 's/^/   verified pkg_summary.gz with FILE_CKSUM for each of: /'
+get "$PROXIED/hello-2.12.tgz" client/proxied-hello.tgz && echo "   hello-2.12.tgz: served once its SHA-256 matched"
+
 step "Rejected: the mirror swaps a package for another of the same size"
 printf 'EVIL package tree-2.1.1\n' > "mirror/packages/$REPO/tree-2.1.1.tgz"
 get "$URL/tree-2.1.1.tgz" client/All/tree-2.1.1.tgz
 expect 1 'HASH_MISMATCH' pkgkeys verify-packages --anchor master/master-public.asc --keyring "$KR" \
 	--repository "$REPO" --state-dir client/state client/pkg_summary.asc client/All tree-2.1.1
+if get "$PROXIED/tree-2.1.1.tgz" client/proxied-tree.tgz; then echo "demo: the proxy served a swapped package" >&2; exit 1; fi
+grep -q 'HASH_MISMATCH' proxy.err && sed 's/^/   /' proxy.err
+kill "$proxy"; wait "$proxy" 2>/dev/null || true; proxy=
 
 step "Rejected: the mirror edits the signed index"
 sed 's/^COMMENT=demo package hello/COMMENT=trojaned hello/' client/pkg_summary.asc > client/tampered.asc
@@ -162,4 +183,4 @@ mv "$f.new" "$f"
 expect 1 'KEYRING_INVALID' pkgkeys keyring --keyring keyrings/pkgsrc check
 expect 1 'NO_PATH' pkgkeys keyring --keyring keyrings/pkgsrc explain "$B2" --anchor master/master-public.asc --repository NetBSD/aarch64/10.0/All
 
-printf '\n== Done. 2 keys, 2 keyring releases, 1 signed index and 3 packages trusted; 14 attempts rejected.\n'
+printf '\n== Done. 2 keys, 2 keyring releases, 1 signed index and 3 packages trusted; 15 attempts rejected.\n'
