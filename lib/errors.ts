@@ -81,7 +81,7 @@ export class PkgkeysError extends Error {
   readonly code: Code;
 
   constructor(code: Code, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(printable(message), options);
     this.name = 'PkgkeysError';
     this.code = code;
   }
@@ -90,6 +90,13 @@ export class PkgkeysError extends Error {
     return CODES[this.code];
   }
 }
+
+/**
+ * Control characters escaped as \xNN, but for line ends and tabs: messages quote what mirrors and
+ * files said, and an escape sequence in a message could rewrite the terminal it is printed on.
+ */
+export const printable = (text: string): string =>
+  text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 /** Wraps a failed file-system call so the message names the path. */
 export function ioError(what: string, path: string, cause: unknown): PkgkeysError {

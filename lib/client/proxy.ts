@@ -152,10 +152,12 @@ export class VerifyingProxy {
 
   private refuse(route: Route, error: unknown, res: http.ServerResponse): void {
     const failure = error instanceof PkgkeysError ? error : new PkgkeysError('IO_ERROR', `unexpected error: ${(error as Error)?.stack ?? String(error)}`);
-    this.options.log(`pkgkeys: proxy: refused ${route.repository.id}/${route.name}: ${failure.code}: ${failure.message}`);
+    // One line per refusal, whatever the message quotes: a line end from upstream cannot forge another.
+    const message = failure.message.replace(/\n/g, '\\n');
+    this.options.log(`pkgkeys: proxy: refused ${route.repository.id}/${route.name}: ${failure.code}: ${message}`);
     const status = failure.code === 'UNKNOWN_PACKAGE' ? 404 : failure.exitStatus === EXIT.notTrusted ? 403 : failure.exitStatus === EXIT.io ? 502 : 500;
     if (res.headersSent) return void res.destroy(); // a package cut off: pkgin sees a short file, never a wrong one
-    res.writeHead(status, { 'content-type': 'text/plain' }).end(`pkgkeys: ${failure.code}: ${failure.message}\n`);
+    res.writeHead(status, { 'content-type': 'text/plain' }).end(`pkgkeys: ${failure.code}: ${message}\n`);
   }
 
   /** pkg_summary: the upstream index is fetched and verified again for every request, as pkgin asks only to refresh. */

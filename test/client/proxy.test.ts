@@ -2,6 +2,7 @@
  * The verifying proxy against a real upstream on 127.0.0.1, driven by pkgin's request sequence. The
  * attacks it refuses have a file each under test/security/proxy-*.test.ts.
  */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { REPO, SIGNED_AT, VERIFY_AT } from '../helpers/repo';
 import { ClientRoot, Upstream, packagesOf, pkginPackage, pkginSummary, summaryOf } from '../helpers/upstream';
@@ -38,4 +39,39 @@ test('pkgin gets the verified text, dated by the signature, then 304 while it is
   } finally {
     await proxy.close();
   }
+});
+
+describe('many pkgin processes at once', () => {
+  const many = packagesOf({ 'a-1.0': 20_000, 'b-1.0': 65_536, 'c-1.0': 150_000, 'd-1.0': 400_000, 'e-1.0': 700_000, 'f-1.0': 1_000_000 });
+  let own: Upstream;
+  beforeAll(async () => {
+    own = await Upstream.start();
+    await own.publish(many);
+  }, 60_000);
+  afterAll(() => own?.stop());
+
+  test.each([
+    ['after the summary was fetched', true],
+    ['before any index was verified', false],
+  ])('200 concurrent requests %s get the right bytes; each package is fetched upstream once and cached once', async (_when, summaryFirst) => {
+    const ownClient = await ClientRoot.create(own, own.repo.path(summaryFirst ? 'client-pkgin' : 'client-cold'));
+    const { proxy, log, repoURL } = await ownClient.proxy();
+    const before = own.mirror.requests.length;
+    try {
+      if (summaryFirst) expect((await pkginSummary(repoURL)).outcome.status).toBe(200);
+      const asked = Array.from({ length: 200 }, (_, i) => many[(i * 7) % many.length]!);
+      const answers = await Promise.all(asked.map((p) => pkginPackage(repoURL, p.pkgname)));
+      const wrong = answers.flatMap((res, i) => (res.status === 200 && !res.truncated && res.body.equals(asked[i]!.content) ? [] : [`${i} ${asked[i]!.pkgname}: ${res.status} ${res.body.length}`]));
+      expect(wrong).toEqual([]);
+      expect(log).toEqual([]);
+
+      const fetched: Record<string, number> = {};
+      for (const r of own.mirror.requests.slice(before)) if (r.path.endsWith('.tgz')) fetched[r.path] = (fetched[r.path] ?? 0) + 1;
+      expect(fetched).toEqual(Object.fromEntries(many.map((p) => [`${p.pkgname}.tgz`, 1])));
+      const sha = (p: { content: Buffer }) => createHash('sha256').update(p.content).digest('hex');
+      expect(await ownClient.cacheFiles()).toEqual(many.map((p) => `${sha(p)}.tgz`).sort());
+    } finally {
+      await proxy.close();
+    }
+  });
 });
