@@ -73,6 +73,8 @@ const PACKAGE_TYPES = [
   'application/octet-stream', 'application/gzip', 'application/x-gzip', 'application/x-tar', 'application/x-gtar',
   'application/x-tgz', 'application/x-compressed-tar', 'application/x-compressed',
 ];
+/** How long a cached package is kept after it was last served (the wall clock's time, not a request's). */
+const CACHE_KEEP_MS = 7 * 86400_000;
 /** A package download may take long; silence is what is limited (ProxyOptions.timeoutMs). */
 const PACKAGE_DEADLINE_MS = 24 * 3600_000;
 /** Characters a request path may hold: those of repository identifiers and package names, nothing encoded. */
@@ -115,13 +117,21 @@ export class VerifyingProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  /** The cache directory exists, and downloads a killed proxy left half-done are gone. */
+  /**
+   * The cache directory exists, downloads a killed proxy left half-done are gone, and so are packages
+   * nobody asked for in a week: pkgin keeps its own copy of what it installs.
+   */
   private async prepareCache(): Promise<void> {
     const dir = this.options.cacheDir;
     await fs.mkdir(dir, { recursive: true, mode: 0o755 }).catch((cause) => {
       throw ioError('cannot create', dir, cause);
     });
-    for (const name of await fs.readdir(dir)) if (name.endsWith('.part')) await fs.rm(path.join(dir, name), { force: true });
+    const unused = Date.now() - CACHE_KEEP_MS;
+    for (const name of await fs.readdir(dir)) {
+      const file = path.join(dir, name);
+      const stat = await fs.stat(file).catch(() => null);
+      if (name.endsWith('.part') || (stat !== null && stat.mtimeMs < unused)) await fs.rm(file, { force: true });
+    }
   }
 
   private async answer(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -193,6 +203,8 @@ export class VerifyingProxy {
     if (!listing) throw new PkgkeysError('UNKNOWN_PACKAGE', `${route.pkgname} is not in the verified index of ${route.repository.id}`);
     if ('error' in listing) throw listing.error;
     const file = await this.cached(route.repository, listing);
+    const touched = new Date();
+    await fs.utimes(file, touched, touched).catch(() => undefined); // kept while in use (prepareCache)
     const handle = await fs.open(file, 'r').catch((cause) => {
       throw ioError('cannot open', file, cause);
     });

@@ -41,6 +41,22 @@ test('pkgin gets the verified text, dated by the signature, then 304 while it is
   }
 });
 
+test('cached packages unused for a week are removed when a proxy starts; those in use are kept', async () => {
+  const first = await client.proxy();
+  try {
+    for (const p of packages) expect((await pkginPackage(first.repoURL, p.pkgname)).status).toBe(200);
+  } finally {
+    await first.proxy.close();
+  }
+  const cached = await client.cacheFiles();
+  expect(cached).toHaveLength(packages.length);
+  const old = new Date(Date.now() - 8 * 86400_000);
+  await fs.utimes(client.path('var/db/pkgkeys/cache', cached[0]!), old, old);
+  const second = await client.proxy();
+  await second.proxy.close();
+  expect(await client.cacheFiles()).toEqual(cached.slice(1));
+});
+
 describe('many pkgin processes at once', () => {
   const many = packagesOf({ 'a-1.0': 20_000, 'b-1.0': 65_536, 'c-1.0': 150_000, 'd-1.0': 400_000, 'e-1.0': 700_000, 'f-1.0': 1_000_000 });
   let own: Upstream;
