@@ -41,12 +41,13 @@ lint: node_modules/.package-lock.json
 check: lint test
 
 install: build
-	mkdir -p $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	mkdir -p $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	cp -R dist package.json $(DESTDIR)$(LIBDIR)/
 	cd $(DESTDIR)$(LIBDIR) && $(NPM) install --omit=dev --no-audit --no-fund --ignore-scripts --no-package-lock >/dev/null
 	mkdir -p $(DESTDIR)$(LIBDIR)/bin && cp bin/pkgkeys.js $(DESTDIR)$(LIBDIR)/bin/pkgkeys.js
 	ln -sf $(LIBDIR)/bin/pkgkeys.js $(DESTDIR)$(BINDIR)/pkgkeys
 	cp docs/pkgkeys.1 $(DESTDIR)$(MANDIR)/man1/pkgkeys.1
+	cp docs/pkgkeys.conf.5 $(DESTDIR)$(MANDIR)/man5/pkgkeys.conf.5
 
 clean:
 	rm -rf dist

@@ -64,7 +64,7 @@ export interface TrustArgs extends GlobalArgs {
 
 export const trustOptions = <T extends GlobalArgs>(y: Argv<T>) =>
   y
-    .option('anchor', repeatable(`trust anchor: the master key's public certificate; repeatable (default: every file in ${DEFAULT_LOCATIONS.anchorDir})`))
+    .option('anchor', repeatable('trust anchor: the master key\'s public certificate; repeatable (default: every file in the anchors directory of pkgkeys.conf)'))
     .option('keyring', { type: 'string', describe: `keyring file or directory (default: ${DEFAULT_LOCATIONS.keyring})` })
     .option('repository', { type: 'string', demandOption: true, describe: 'repository identifier the index must be signed for, e.g. NetBSD/x86_64/10.0/All' })
     .option('state-dir', { type: 'string', describe: `where the newest accepted signature per repository is kept (default: ${DEFAULT_LOCATIONS.stateDir})` });
@@ -88,11 +88,12 @@ export interface Client {
   policy: Policy;
 }
 
-export async function clientOf(argv: GlobalArgs): Promise<Client> {
+export async function clientOf(argv: GlobalArgs, creates = false): Promise<Client> {
   const locations = defaultLocations(argv.session.io.env);
   const file = argv.config ?? locations.config;
   const defaults = defaultConfig(locations);
-  const config = await readConfig(file, defaults);
+  // setup may create the file --config names; every other command needs it to exist.
+  const config = await readConfig(file, defaults, argv.config !== undefined && !creates);
   return { locations, file, config, defaults, policy: policyOf(config) };
 }
 

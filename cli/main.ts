@@ -28,8 +28,9 @@ const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyr
 export async function run(argv: readonly string[], io: IO): Promise<number> {
   // In `pkgkeys pkgin -y upgrade`, -y is pkgin's: whatever follows the pkgin command is passed on
   // unparsed, but for a lone --help (pkgin has no such option), which asks for the command's help here.
-  const at = argv.indexOf('pkgin');
-  const [ours, wrapped] = at < 0 || (argv.length === at + 2 && argv[at + 1] === '--help') ? [argv, []] : [argv.slice(0, at + 1), argv.slice(at + 1)];
+  const at = commandIndex(argv);
+  const wraps = argv[at] === 'pkgin' && !(argv.length === at + 2 && argv[at + 1] === '--help');
+  const [ours, wrapped] = wraps ? [argv.slice(0, at + 1), argv.slice(at + 1)] : [argv, []];
   const session: Session = { io, exit: EXIT.ok, wrapped };
   const json = ours.includes('--json');
   try {
@@ -59,6 +60,18 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
   } catch (error) {
     return report(error, io, json);
   }
+}
+
+/** The options that may come before the command word and take a value (global ones, and the pkgin command's). */
+const VALUED = new Set(['--now', '--config', '--listen', '--cache', '--timeout']);
+
+/** Where the command word is: the first word that is neither an option nor an option's value; -1 if none. */
+function commandIndex(argv: readonly string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    if (VALUED.has(argv[i]!)) i++;
+    else if (!argv[i]!.startsWith('-')) return i;
+  }
+  return -1;
 }
 
 function report(error: unknown, io: IO, json: boolean): number {

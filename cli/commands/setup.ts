@@ -31,7 +31,7 @@ export const setupCommand: CommandModule<GlobalArgs, Args> = {
       .option('keyring-url', { type: 'string', describe: 'where the keyring releases are published (default: keep, or the pkgsrc keyring)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'print pkgkeys.conf instead of writing it' }),
   handler: async (argv) => {
-    const client = await clientOf(argv);
+    const client = await clientOf(argv, true);
     const identifiers = new Map<string, string>();
     for (const pair of argv.identifier ?? []) {
       const at = pair.lastIndexOf('=');
@@ -46,7 +46,7 @@ export const setupCommand: CommandModule<GlobalArgs, Args> = {
     const configArg = argv.config ? ` --config ${argv.config}` : '';
     const pkgInstallConf = [`GPG_KEYRING_VERIFY=${path.join(liveDir, 'verify.gpg')}`, `GPG_KEYRING_PKGVULN=${path.join(liveDir, 'pkgvuln.gpg')}`, 'VERIFIED_INSTALLATION=always'];
     const cron = [
-      `17 */6 * * * ${PREFIX}/bin/pkgkeys${configArg} update --random-delay 3600 --quiet`,
+      `17 3 * * * ${PREFIX}/bin/pkgkeys${configArg} update --random-delay 3600 --quiet`,
       `47 5 * * * ${PREFIX}/bin/pkgkeys${configArg} check-repo --quiet`,
     ];
     if (argv['dry-run'] && !argv.json) return void argv.session.io.stdout(text);

@@ -6,6 +6,7 @@
  * that could turn a check off.
  */
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
 import { DEFAULT_KEYRING_URL, type Locations } from '../paths';
 import { DEFAULT_POLICY, type Policy } from '../trust/policy';
@@ -75,13 +76,19 @@ const SETTINGS: Record<string, { arity: number; set: Setter }> = {
       c.repositories.push(repository);
     },
   },
-  'keyring-url': { arity: 1, set: (c, [url]) => void (c.keyringURL = url!) },
-  'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = name!) },
-  anchors: { arity: 1, set: (c, [dir]) => void (c.anchorDir = dir!) },
-  pkgin: { arity: 1, set: (c, [file]) => void (c.pkgin = file!) },
+  'keyring-url': { arity: 1, set: (c, [url]) => void (c.keyringURL = `${checkRepositoryURL(url!)}/`) },
+  'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = configured(() => checkRepository(name!))) },
+  anchors: { arity: 1, set: (c, [dir]) => void (c.anchorDir = absolute(dir!, 'anchors')) },
+  pkgin: { arity: 1, set: (c, [file]) => void (c.pkgin = file!.includes('/') ? absolute(file!, 'pkgin') : file!) },
   'clock-skew': { arity: 1, set: (c, [s]) => void (c.clockSkewSeconds = integer(0, 86400)(s!, 'clock-skew')) },
   // Raising the floor is allowed; lowering it below the default is not a configuration, it is a hole.
   'min-rsa-bits': { arity: 1, set: (c, [b]) => void (c.minRSABits = integer(DEFAULT_POLICY.minRSABits, 16384)(b!, 'min-rsa-bits')) },
+};
+
+/** A path in the configuration is absolute: relative to what, for a command run from cron? */
+const absolute = (file: string, keyword: string): string => {
+  if (!path.isAbsolute(file)) throw new PkgkeysError('BAD_CONFIG', `${keyword} must be an absolute path, not "${file}"`);
+  return file;
 };
 
 const configured = <T>(check: () => T): T => {
@@ -112,15 +119,16 @@ export function parseConfig(text: string, source: string, defaults: Config): Con
   return config;
 }
 
-/** The configuration in `file`; when there is none, the defaults, with no repository. */
-export async function readConfig(file: string, defaults: Config): Promise<Config> {
+/** The configuration in `file`; when there is none, the defaults, with no repository, unless it was asked for by name (`required`). */
+export async function readConfig(file: string, defaults: Config, required = false): Promise<Config> {
   let text: string;
   try {
     const stat = await fs.stat(file);
     if (stat.size > MAX_CONFIG_BYTES) throw new PkgkeysError('BAD_CONFIG', `${file}: ${stat.size} bytes is too large for a configuration`);
     text = await fs.readFile(file, 'utf8');
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return { ...defaults, repositories: [] };
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT' && !required) return { ...defaults, repositories: [] };
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw new PkgkeysError('BAD_CONFIG', `${file} does not exist`);
     throw cause instanceof PkgkeysError ? cause : ioError('cannot read', file, cause);
   }
   return parseConfig(text, file, defaults);

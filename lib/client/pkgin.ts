@@ -18,7 +18,8 @@ export interface Macros {
 /** pkgin's `$arch` from Node's name for the CPU, where the two differ (pkgsrc's MACHINE_ARCH). */
 const MACHINE_ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i386', ppc64: 'powerpc64', riscv64: 'riscv64' };
 
-export const hostMacros = (): Macros => ({ arch: MACHINE_ARCH[process.arch] ?? os.machine(), osrelease: os.release() });
+/** pkgin's own values: `$osrelease` is `uname -r` up to its first character that is neither a digit nor a dot (10.1_STABLE is 10.1). */
+export const hostMacros = (): Macros => ({ arch: MACHINE_ARCH[process.arch] ?? os.machine(), osrelease: /^[0-9.]*/.exec(os.release())![0] || os.release() });
 
 /** The repository URLs of a repositories.conf: one per line, `#` comments, `$arch` and `$osrelease` expanded. */
 export function parseRepositoriesConf(text: string, macros: Macros): string[] {

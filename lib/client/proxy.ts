@@ -75,6 +75,8 @@ const PACKAGE_TYPES = [
 ];
 /** How long a cached package is kept after it was last served (the wall clock's time, not a request's). */
 const CACHE_KEEP_MS = 7 * 86400_000;
+/** A partial download nobody has written to for this long was left by a proxy that died. */
+const PART_KEEP_MS = 86400_000;
 /** A package download may take long; silence is what is limited (ProxyOptions.timeoutMs). */
 const PACKAGE_DEADLINE_MS = 24 * 3600_000;
 /** Characters a request path may hold: those of repository identifiers and package names, nothing encoded. */
@@ -99,7 +101,11 @@ export class VerifyingProxy {
     const proxy = new VerifyingProxy(options);
     await proxy.prepareCache();
     await new Promise<void>((resolve, reject) => {
-      proxy.server.once('error', (cause) => reject(ioError('cannot listen on', `${listen.host}:${listen.port}`, cause)));
+      proxy.server.once('error', (cause: NodeJS.ErrnoException) => {
+        const where = `${listen.host}:${listen.port}`;
+        if (cause.code !== 'EADDRINUSE') return reject(ioError('cannot listen on', where, cause));
+        reject(new PkgkeysError('IO_ERROR', `${where} is in use: by a pkgkeys proxy already running (then run pkgin with the PKG_REPOS it printed), or choose another with --listen`, { cause }));
+      });
       proxy.server.listen(listen.port, listen.host, resolve);
     });
     const address = proxy.server.address() as AddressInfo;
@@ -126,11 +132,13 @@ export class VerifyingProxy {
     await fs.mkdir(dir, { recursive: true, mode: 0o755 }).catch((cause) => {
       throw ioError('cannot create', dir, cause);
     });
-    const unused = Date.now() - CACHE_KEEP_MS;
+    // Another proxy may share the directory: its download in progress was written to lately, and a
+    // package it verified and then lost here is fetched again (servePackage).
+    const now = Date.now();
     for (const name of await fs.readdir(dir)) {
       const file = path.join(dir, name);
       const stat = await fs.stat(file).catch(() => null);
-      if (name.endsWith('.part') || (stat !== null && stat.mtimeMs < unused)) await fs.rm(file, { force: true });
+      if (stat !== null && stat.mtimeMs < now - (name.endsWith('.part') ? PART_KEEP_MS : CACHE_KEEP_MS)) await fs.rm(file, { force: true });
     }
   }
 
@@ -202,15 +210,10 @@ export class VerifyingProxy {
     const listing = current.listings.get(route.pkgname);
     if (!listing) throw new PkgkeysError('UNKNOWN_PACKAGE', `${route.pkgname} is not in the verified index of ${route.repository.id}`);
     if ('error' in listing) throw listing.error;
-    const file = await this.cached(route.repository, listing);
-    const touched = new Date();
-    await fs.utimes(file, touched, touched).catch(() => undefined); // kept while in use (prepareCache)
-    const handle = await fs.open(file, 'r').catch((cause) => {
-      throw ioError('cannot open', file, cause);
-    });
+    const handle = await this.openCached(route.repository, listing);
     try {
       const { size } = await handle.stat();
-      if (size !== listing.expected.size) throw new PkgkeysError('SIZE_MISMATCH', `${file} changed in the cache`);
+      if (size !== listing.expected.size) throw new PkgkeysError('SIZE_MISMATCH', `the cached copy of ${route.pkgname} changed size in ${this.options.cacheDir}`);
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
       if (req.method === 'HEAD') return void res.end();
       await new Promise<void>((resolve, reject) => {
@@ -224,6 +227,22 @@ export class VerifyingProxy {
       });
     } finally {
       await handle.close();
+    }
+  }
+
+  /** The package's verified cache file, open; fetched again if another proxy sharing the cache removed it meanwhile. */
+  private async openCached(repository: Repository, listing: { file: string; expected: Expected }): Promise<fs.FileHandle> {
+    for (let attempt = 1; ; attempt++) {
+      const file = await this.cached(repository, listing);
+      try {
+        const handle = await fs.open(file, 'r');
+        const touched = new Date();
+        await fs.utimes(file, touched, touched).catch(() => undefined); // kept while in use (prepareCache)
+        return handle;
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 1) throw ioError('cannot open', file, cause);
+        this.packages.delete(listing.expected.sha256);
+      }
     }
   }
 

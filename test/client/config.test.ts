@@ -52,6 +52,8 @@ test.each([
   ['a URL with a query', 'repository a/b http://x/a?b', /without query/],
   ['an RSA floor below 2048 bits', 'min-rsa-bits 1024', /min-rsa-bits must be a whole number from 2048/],
   ['a clock skew that is not a number', 'clock-skew 5m', /clock-skew must be a whole number/],
+  ['a relative anchors directory', 'anchors etc/anchors', /anchors must be an absolute path/],
+  ['a keyring URL that is no URL', 'keyring-url cdn.NetBSD.org/keyring', /is not a URL/],
 ])('%s is a configuration error with its line', (_what, text, message) => {
   expect(refusal(text)).toMatch(message);
 });

@@ -3,6 +3,7 @@
  * PKG_REPOS (fetch pkg_summary.gz, then <PKGNAME>.tgz), records what it saw, and exits as told.
  */
 import { promises as fs } from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { pkgkeys } from '../helpers/cli';
 import { REPO, VERIFY_AT, iso } from '../helpers/repo';
@@ -49,7 +50,7 @@ afterAll(() => upstream.stop());
 async function wrap(args: string[]) {
   const out = client.path('standin.json');
   await fs.rm(out, { force: true });
-  const result = await pkgkeys(['--now', iso(VERIFY_AT), 'pkgin', ...args], { ...client.env, STANDIN_OUT: out, http_proxy: 'http://127.0.0.1:9/' });
+  const result = await pkgkeys(['--now', iso(VERIFY_AT), '--listen', '127.0.0.1:0', 'pkgin', ...args], { ...client.env, STANDIN_OUT: out, http_proxy: 'http://127.0.0.1:9/' });
   return { result, saw: JSON.parse(await fs.readFile(out, 'utf8')) as { args: string[]; repos: string[]; httpProxy: string | null; summary: string; pkg: string } };
 }
 
@@ -75,10 +76,26 @@ test('a pkgin that cannot be run is a configuration error naming it', async () =
   const saved = await fs.readFile(conf, 'utf8');
   await fs.writeFile(conf, saved.replace(/^pkgin .*$/m, `pkgin ${path.join(client.root, 'missing-pkgin')}`));
   try {
-    const result = await pkgkeys(['--now', iso(VERIFY_AT), 'pkgin', 'upgrade'], client.env);
+    const result = await pkgkeys(['--now', iso(VERIFY_AT), '--listen', '127.0.0.1:0', 'pkgin', 'upgrade'], client.env);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/BAD_CONFIG: cannot run .*missing-pkgin/);
   } finally {
     await fs.writeFile(conf, saved);
+  }
+});
+
+test('an address in use is refused before pkgin runs, saying what to do', async () => {
+  const busy = net.createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const port = (busy.address() as net.AddressInfo).port;
+  const out = client.path('standin.json');
+  await fs.rm(out, { force: true });
+  try {
+    const result = await pkgkeys(['--now', iso(VERIFY_AT), '--listen', `127.0.0.1:${port}`, 'pkgin', 'upgrade', '0'], { ...client.env, STANDIN_OUT: out });
+    expect(result.status).toBe(3);
+    expect(result.stderr).toMatch(new RegExp(`^pkgkeys: IO_ERROR: 127\\.0\\.0\\.1:${port} is in use: by a pkgkeys proxy already running`));
+    await expect(fs.stat(out)).rejects.toThrow(/ENOENT/);
+  } finally {
+    busy.close();
   }
 });

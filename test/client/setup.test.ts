@@ -63,3 +63,13 @@ test('no repositories.conf: a clear configuration error', async () => {
   expect(result.status).toBe(2);
   expect(result.stderr).toMatch(/BAD_CONFIG: .*repositories.conf does not exist: install and configure pkgin first/);
 });
+
+test('a --config that names no file is an error for every command but setup, which creates it', async () => {
+  const named = path.join(root, 'elsewhere.conf');
+  const check = await pkgkeys(['--config', named, 'check-repo'], { PKGKEYS_ROOT: root });
+  expect({ status: check.status, stderr: check.stderr }).toEqual({ status: 2, stderr: `pkgkeys: BAD_CONFIG: ${named} does not exist\n` });
+  // "pkgin" as an option's value is not the pkgin command.
+  await fs.copyFile(pkginConf(), path.join(root, 'pkgin'));
+  expect((await setup(['--config', named, '--repositories', path.join(root, 'pkgin')])).status).toBe(0);
+  expect(await fs.readFile(named, 'utf8')).toMatch(/^repository NetBSD\/x86_64\/10.0\/All /m);
+});

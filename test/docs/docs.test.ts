@@ -1,6 +1,6 @@
 /**
  * The documentation is tested like code: the walk-through in docs/master-key.md runs as written, the
- * man page is clean under `mandoc -Tlint`, and the man page names every command and option the CLI has.
+ * man pages are clean under `mandoc -Tlint`, and docs/pkgkeys.1 names every command and option the CLI has.
  * These run the compiled CLI (bin/pkgkeys.js), so dist/ must be built first: `make test` does that.
  */
 import { execFile } from 'node:child_process';
@@ -12,6 +12,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'pkgkeys.js');
 const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
 const MANPAGE = path.join(ROOT, 'docs', 'pkgkeys.1');
+/** Every man page in docs/, each checked with mandoc -Tlint. */
+const MANPAGES = ['pkgkeys.1', 'pkgkeys.conf.5'];
 
 interface Run {
   status: number;
@@ -110,14 +112,17 @@ describe.each(WALKTHROUGHS)('docs/$doc', ({ doc, left }) => {
   }, 150_000);
 });
 
-describe('docs/pkgkeys.1', () => {
+describe.each(MANPAGES)('docs/%s', (name) => {
   test('mandoc -Tlint finds nothing at WARNING, ERROR or UNSUPP level', async () => {
-    const result = await runProgram('mandoc', ['-Tlint', MANPAGE]);
+    const page = path.join(ROOT, 'docs', name);
+    const result = await runProgram('mandoc', ['-Tlint', page]);
     const lines = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => l.trim() !== '');
     const bad = lines.filter((l) => /:\s*(WARNING|ERROR|UNSUPP|BADARG|SYSERR):/.test(l));
-    if (bad.length > 0) throw new Error(`mandoc -Tlint ${MANPAGE}:\n${bad.join('\n')}`);
+    if (bad.length > 0) throw new Error(`mandoc -Tlint ${page}:\n${bad.join('\n')}`);
   });
+});
 
+describe('docs/pkgkeys.1', () => {
   /** A command as --help lists it: its words, and the options its own --help shows. */
   interface CommandHelp {
     words: string[];

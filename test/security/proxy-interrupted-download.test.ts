@@ -55,12 +55,19 @@ test('what a killed proxy or a damaged disk left in the cache is never served', 
   const sha = createHash('sha256').update(content).digest('hex');
   const first = await client.proxy();
   await first.proxy.close();
-  await fs.writeFile(client.path('var/db/pkgkeys/cache', `.${sha}.0123456789ab.part`), content.subarray(0, 1000));
+  // A download a killed proxy left two days ago, and one another proxy sharing the cache is writing now.
+  const dead = client.path('var/db/pkgkeys/cache', `.${sha}.0123456789ab.part`);
+  await fs.writeFile(dead, content.subarray(0, 1000));
+  const twoDaysAgo = new Date(Date.now() - 2 * 86400_000);
+  await fs.utimes(dead, twoDaysAgo, twoDaysAgo);
+  const live = `.${sha}.ba9876543210.part`;
+  await fs.writeFile(client.path('var/db/pkgkeys/cache', live), content.subarray(0, 1000));
   // And other bytes of the right size under the final name (a disk error, or planted there).
   await fs.writeFile(client.path('var/db/pkgkeys/cache', `${sha}.tgz`), Buffer.alloc(SIZE, 0x5a));
   const { proxy, log, repoURL } = await client.proxy({ timeoutMs: 1000 });
   try {
-    expect(await client.cacheFiles()).toEqual([`${sha}.tgz`]);
+    expect(await client.cacheFiles()).toEqual([live, `${sha}.tgz`]);
+    await fs.rm(client.path('var/db/pkgkeys/cache', live));
     upstream.mirror.files.set('big-1.0.tgz', { body: content });
     const asked = upstream.mirror.requests.length;
     const res = await pkginPackage(repoURL, 'big-1.0');
