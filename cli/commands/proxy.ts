@@ -1,4 +1,4 @@
-import type { CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { selectRepositories } from '../../lib/client/config';
 import { type Listen, type ProxyOptions, VerifyingProxy } from '../../lib/client/proxy';
 import { PkgkeysError } from '../../lib/errors';
@@ -7,7 +7,7 @@ import { parseTime } from '../../lib/time';
 import { type Client, clientOf, print } from '../common';
 import type { GlobalArgs } from '../io';
 
-interface Args extends GlobalArgs {
+export interface Args extends GlobalArgs {
   listen: string;
   cache: string | undefined;
   timeout: number;
@@ -39,23 +39,28 @@ export async function proxyOptions(argv: GlobalArgs & { cache?: string | undefin
   };
 }
 
-export const cacheOption = { type: 'string', describe: 'where verified packages are kept (default: cache/ in the keyring directory, /var/db/pkgkeys/cache)' } as const;
-export const timeoutOption = { type: 'number', default: 300, describe: 'seconds allowed for an index download, and of silence in a package download' } as const;
+/** The options of both commands that run a proxy: where it listens, its cache, its patience. */
+export const proxyArgs = <T extends GlobalArgs>(y: Argv<T>, listen: string) =>
+  y
+    .option('listen', { type: 'string', default: DEFAULT_LISTEN, describe: listen })
+    .option('cache', { type: 'string', describe: 'where verified packages are kept (default: cache/ in the keyring directory, /var/db/pkgkeys/cache)' })
+    .option('timeout', { type: 'number', default: 300, describe: 'seconds allowed for an index download, and of silence in a package download' });
+
+/** A proxy for the client's configured repositories, listening. */
+export async function startProxy(argv: Args): Promise<{ proxy: VerifyingProxy; client: Client; urls: string[] }> {
+  const client = await clientOf(argv);
+  const options = await proxyOptions(argv, client);
+  const proxy = await VerifyingProxy.start(options, parseListen(argv.listen));
+  return { proxy, client, urls: options.repositories.map((r) => proxy.repositoryURL(r)) };
+}
 
 export const proxyCommand: CommandModule<GlobalArgs, Args> = {
   command: 'proxy',
   describe: 'Serve the configured repositories to pkgin, verified: only signed indexes, only packages that match them',
-  builder: (y) =>
-    y
-      .option('listen', { type: 'string', default: DEFAULT_LISTEN, describe: 'address and port to listen on (HOST:PORT; loopback unless you say otherwise)' })
-      .option('cache', cacheOption)
-      .option('timeout', timeoutOption),
+  builder: (y) => proxyArgs(y, 'address and port to listen on (HOST:PORT; loopback unless you say otherwise)'),
   handler: async (argv) => {
-    const client = await clientOf(argv);
-    const options = await proxyOptions(argv, client);
-    const proxy = await VerifyingProxy.start(options, parseListen(argv.listen));
-    const repos = options.repositories.map((r) => proxy.repositoryURL(r));
-    print(argv, { url: proxy.url, repositories: repos }, () => [`pkgkeys proxy on ${proxy.url}; point pkgin at it with:`, `PKG_REPOS='${repos.join(' ')}'`]);
+    const { proxy, urls } = await startProxy(argv);
+    print(argv, { url: proxy.url, repositories: urls }, () => [`pkgkeys proxy on ${proxy.url}; point pkgin at it with:`, `PKG_REPOS='${urls.join(' ')}'`]);
     // Serves until told to stop.
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

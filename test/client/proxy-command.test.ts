@@ -2,21 +2,14 @@
 import { spawn } from 'node:child_process';
 import { BIN } from '../helpers/mirror';
 import { REPO, VERIFY_AT, iso } from '../helpers/repo';
-import { ClientRoot, Upstream, packagesOf, pkginPackage } from '../helpers/upstream';
+import { packagesOf, pkginPackage, withPublished } from '../helpers/upstream';
 
-let upstream: Upstream;
-let client: ClientRoot;
 const packages = packagesOf({ 'foo-1.0': 1234 });
 
-beforeAll(async () => {
-  upstream = await Upstream.start();
-  await upstream.publish(packages);
-  client = await ClientRoot.create(upstream);
-}, 60_000);
-afterAll(() => upstream.stop());
+const published = withPublished(packages);
 
 test('prints PKG_REPOS for pkgin, serves verified packages, exits 0 on SIGTERM', async () => {
-  const child = spawn(process.execPath, [BIN, 'proxy', '--listen', '127.0.0.1:0', '--now', iso(VERIFY_AT)], { env: { ...process.env, ...client.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'proxy', '--listen', '127.0.0.1:0', '--now', iso(VERIFY_AT)], { env: { ...process.env, ...published.client.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let stdout = '';
   const repos = await new Promise<string>((resolve, reject) => {

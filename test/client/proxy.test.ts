@@ -1,25 +1,18 @@
 /**
- * The verifying proxy against a real upstream on 127.0.0.1, driven by pkgin's request sequence. The
+ * The verifying proxy against a real published.upstream on 127.0.0.1, driven by pkgin's request sequence. The
  * attacks it refuses have a file each under test/security/proxy-*.test.ts.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { REPO, SIGNED_AT, VERIFY_AT } from '../helpers/repo';
-import { ClientRoot, Upstream, packagesOf, pkginPackage, pkginSummary, summaryOf } from '../helpers/upstream';
+import { SIGNED_AT } from '../helpers/repo';
+import { ClientRoot, Upstream, packagesOf, pkginPackage, pkginSummary, summaryOf, withPublished } from '../helpers/upstream';
 
-let upstream: Upstream;
-let client: ClientRoot;
 const packages = packagesOf({ 'foo-1.0': 3000, 'bar-2.1nb3': 70_000, 'baz-0.9': 1 });
 
-beforeAll(async () => {
-  upstream = await Upstream.start();
-  await upstream.publish(packages);
-  client = await ClientRoot.create(upstream);
-}, 60_000);
-afterAll(() => upstream.stop());
+const published = withPublished(packages);
 
 test('pkgin gets the verified text, dated by the signature, then 304 while it is unchanged, then the packages', async () => {
-  const { proxy, log, repoURL } = await client.proxy();
+  const { proxy, log, repoURL } = await published.client.proxy();
   try {
     const first = await pkginSummary(repoURL);
     expect(first.tried).toEqual([{ ext: 'zst', status: 200 }]);
@@ -42,19 +35,19 @@ test('pkgin gets the verified text, dated by the signature, then 304 while it is
 });
 
 test('cached packages unused for a week are removed when a proxy starts; those in use are kept', async () => {
-  const first = await client.proxy();
+  const first = await published.client.proxy();
   try {
     for (const p of packages) expect((await pkginPackage(first.repoURL, p.pkgname)).status).toBe(200);
   } finally {
     await first.proxy.close();
   }
-  const cached = await client.cacheFiles();
+  const cached = await published.client.cacheFiles();
   expect(cached).toHaveLength(packages.length);
   const old = new Date(Date.now() - 8 * 86400_000);
-  await fs.utimes(client.path('var/db/pkgkeys/cache', cached[0]!), old, old);
-  const second = await client.proxy();
+  await fs.utimes(published.client.path('var/db/pkgkeys/cache', cached[0]!), old, old);
+  const second = await published.client.proxy();
   await second.proxy.close();
-  expect(await client.cacheFiles()).toEqual(cached.slice(1));
+  expect(await published.client.cacheFiles()).toEqual(cached.slice(1));
 });
 
 describe('many pkgin processes at once', () => {
@@ -69,7 +62,7 @@ describe('many pkgin processes at once', () => {
   test.each([
     ['after the summary was fetched', true],
     ['before any index was verified', false],
-  ])('200 concurrent requests %s get the right bytes; each package is fetched upstream once and cached once', async (_when, summaryFirst) => {
+  ])('200 concurrent requests %s get the right bytes; each package is fetched published.upstream once and cached once', async (_when, summaryFirst) => {
     const ownClient = await ClientRoot.create(own, own.repo.path(summaryFirst ? 'client-pkgin' : 'client-cold'));
     const { proxy, log, repoURL } = await ownClient.proxy();
     const before = own.mirror.requests.length;

@@ -189,3 +189,15 @@ export const loggedCodes = (log: string[]): string[] => log.map((line) => {
   const m = /^pkgkeys: proxy: refused \S+\/([^/\s]+): ([A-Z_]+): [^\n]*$/.exec(line);
   return m ? `${m[1]}: ${m[2]}` : line;
 });
+
+/** An upstream publishing `packages` and a client configured for it, for a whole test file: made before its tests, stopped after. */
+export function withPublished(packages: PackageSpec[]): { upstream: Upstream; client: ClientRoot } {
+  const published = {} as { upstream: Upstream; client: ClientRoot };
+  beforeAll(async () => {
+    published.upstream = await Upstream.start();
+    await published.upstream.publish(packages);
+    published.client = await ClientRoot.create(published.upstream);
+  }, 60_000);
+  afterAll(() => published.upstream?.stop());
+  return published;
+}

@@ -9,48 +9,41 @@
 import { promises as fs } from 'node:fs';
 import type { VerifyingProxy } from '../../lib/client/proxy';
 import { SIGNED_AT } from '../helpers/repo';
-import { ClientRoot, Upstream, loggedCodes, packagesOf, pkginPackage, pkginSummary, refusalOf, summaryOf } from '../helpers/upstream';
+import { ClientRoot, Upstream, loggedCodes, packagesOf, pkginPackage, pkginSummary, refusalOf, summaryOf, withPublished } from '../helpers/upstream';
 import { World } from '../helpers/world';
 
 const packages = packagesOf({ 'foo-1.0': 3000, 'bar-2.0': 9000 });
 const text = summaryOf(packages);
 
-let upstream: Upstream;
-let client: ClientRoot;
 
-beforeAll(async () => {
-  upstream = await Upstream.start();
-  await upstream.publish(packages);
-  client = await ClientRoot.create(upstream);
-}, 60_000);
-afterAll(() => upstream?.stop());
+const published = withPublished(packages);
 
 const cases: Array<[string, () => Promise<Buffer>, string]> = [
-  ['an impostor key with the host\'s user ID, not in the keyring', async () => upstream.repo.signIndex(text, { key: await new World().key('host') }), 'UNKNOWN_KEY'],
+  ['an impostor key with the host\'s user ID, not in the keyring', async () => published.upstream.repo.signIndex(text, { key: await new World().key('host') }), 'UNKNOWN_KEY'],
   ['a key in the keyring that nobody certified', async () => {
-    const stranger = await upstream.repo.world.key('stranger');
-    await client.installKeyring(upstream.repo);
-    return upstream.repo.signIndex(text, { key: stranger });
+    const stranger = await published.upstream.repo.world.key('stranger');
+    await published.client.installKeyring(published.upstream.repo);
+    return published.upstream.repo.signIndex(text, { key: stranger });
   }, 'NO_PATH'],
   ['a key certified by the host, which may not delegate', async () => {
-    const { world, host } = upstream.repo;
+    const { world, host } = published.upstream.repo;
     const minion = await world.key('minion');
     await world.certify(host, minion, { scopes: ['NetBSD/**'] });
-    await client.installKeyring(upstream.repo);
-    return upstream.repo.signIndex(text, { key: minion });
+    await published.client.installKeyring(published.upstream.repo);
+    return published.upstream.repo.signIndex(text, { key: minion });
   }, 'NOT_DELEGATED'],
-  ['the host\'s signature on the index of another repository', async () => fs.readFile((await upstream.repo.sign({ repository: 'NetBSD/x86_64/9.0/All', out: 'other.asc' })).file), 'REPOSITORY_MISMATCH'],
+  ['the host\'s signature on the index of another repository', async () => fs.readFile((await published.upstream.repo.sign({ repository: 'NetBSD/x86_64/9.0/All', out: 'other.asc' })).file), 'REPOSITORY_MISMATCH'],
 ];
 
 test.each(cases)('%s: no summary, no package', async (_what, make, code) => {
-  upstream.serveIndex(await make());
-  const { proxy, log, repoURL } = await client.proxy();
+  published.upstream.serveIndex(await make());
+  const { proxy, log, repoURL } = await published.client.proxy();
   try {
     const fetched = await pkginSummary(repoURL);
     expect(fetched.tried).toEqual([{ ext: 'zst', status: 403 }]);
     expect(refusalOf(await pkginPackage(repoURL, 'foo-1.0'))).toEqual({ status: 403, code });
     expect(loggedCodes(log)).toEqual([`pkg_summary.zst: ${code}`, `foo-1.0.tgz: ${code}`]);
-    expect(upstream.mirror.requests.map((r) => r.path)).not.toContain('foo-1.0.tgz');
+    expect(published.upstream.mirror.requests.map((r) => r.path)).not.toContain('foo-1.0.tgz');
   } finally {
     await proxy.close();
   }
