@@ -194,7 +194,7 @@ export class VerifyingProxy {
     let made = current.compressed.get(ext);
     if (!made) {
       // A missing tool means pkgin should try its next extension; gzip is always there.
-      made = compress(current.index.text, EXTENSIONS[ext], `pkg_summary.${ext}`).catch((error: unknown) => {
+      made = compress(current.index.text, EXTENSIONS[ext], `pkg_summary.${ext}`, { fast: true }).catch((error: unknown) => {
         if (error instanceof PkgkeysError && error.code === 'IO_ERROR' && /cannot run/.test(error.message)) return null;
         current.compressed.delete(ext);
         throw error;

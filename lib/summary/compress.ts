@@ -20,9 +20,9 @@ const MAGIC: [Compression, number[]][] = [
 
 /** The tool for each format run as a child, and where to get it when it is missing. */
 const TOOLS = {
-  bzip2: { command: 'bzip2', decompress: ['-dc'], compress: ['-c'], install: 'Debian bzip2, pkgsrc archivers/bzip2' },
-  xz: { command: 'xz', decompress: ['-dc'], compress: ['-c', '-T1'], install: 'Debian xz-utils, pkgsrc archivers/xz' },
-  zstd: { command: 'zstd', decompress: ['-dc', '-q'], compress: ['-c', '-q'], install: 'Debian zstd, pkgsrc archivers/zstd' },
+  bzip2: { command: 'bzip2', decompress: ['-dc'], compress: ['-c'], fast: ['-c', '-1'], install: 'Debian bzip2, pkgsrc archivers/bzip2' },
+  xz: { command: 'xz', decompress: ['-dc'], compress: ['-c', '-T1'], fast: ['-c', '-0', '-T1'], install: 'Debian xz-utils, pkgsrc archivers/xz' },
+  zstd: { command: 'zstd', decompress: ['-dc', '-q'], compress: ['-c', '-q'], fast: ['-c', '-q', '-1'], install: 'Debian zstd, pkgsrc archivers/zstd' },
 } as const;
 
 /** The compressed forms a pkg_summary is published in, by file name extension, in pkgin's order of preference. */
@@ -58,12 +58,17 @@ export async function decompress(data: Uint8Array, source: string, limit: number
   }
 }
 
-/** Compresses `data` into `format`; a missing tool is an IO_ERROR that says where to get it. */
-export async function compress(data: Uint8Array, format: Exclude<Compression, 'none'>, source: string): Promise<Buffer> {
+/**
+ * Compresses `data` into `format`; a missing tool is an IO_ERROR that says where to get it. `fast`
+ * trades size for time, for data that only crosses the loopback (xz's default takes half a minute
+ * on a full pkg_summary).
+ */
+export async function compress(data: Uint8Array, format: Exclude<Compression, 'none'>, source: string, options: { fast?: boolean } = {}): Promise<Buffer> {
   // Compressed text is smaller than the text; the cap only stops a tool gone mad.
   const limit = data.length * 2 + 65536;
-  if (format !== 'gzip') return runTool(format, 'compress', data, source, limit);
-  return new Promise((resolve, reject) => gzip(data, (error, out) => (error ? reject(ioError('cannot compress', source, error)) : resolve(out))));
+  if (format !== 'gzip') return runTool(format, options.fast ? 'fast' : 'compress', data, source, limit);
+  const level = options.fast ? 1 : 6;
+  return new Promise((resolve, reject) => gzip(data, { level }, (error, out) => (error ? reject(ioError('cannot compress', source, error)) : resolve(out))));
 }
 
 function gunzipBounded(data: Uint8Array, source: string, limit: number): Promise<Buffer> {
@@ -77,8 +82,9 @@ function gunzipBounded(data: Uint8Array, source: string, limit: number): Promise
 }
 
 /** Pipes `data` through the format's tool, killing it as soon as its output passes `limit`. */
-function runTool(format: keyof typeof TOOLS, direction: 'compress' | 'decompress', data: Uint8Array, source: string, limit: number): Promise<Buffer> {
+function runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fast' | 'decompress', data: Uint8Array, source: string, limit: number): Promise<Buffer> {
   const tool = TOOLS[format];
+  const verb = direction === 'decompress' ? 'decompress' : 'compress';
   return new Promise((resolve, reject) => {
     const child = spawn(tool.command, tool[direction], { stdio: ['pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
@@ -93,7 +99,7 @@ function runTool(format: keyof typeof TOOLS, direction: 'compress' | 'decompress
     };
 
     child.on('error', (cause: NodeJS.ErrnoException) => {
-      const what = cause.code === 'ENOENT' ? `cannot run ${tool.command} (install it: ${tool.install}) to ${direction}` : `cannot run ${tool.command} to ${direction}`;
+      const what = cause.code === 'ENOENT' ? `cannot run ${tool.command} (install it: ${tool.install}) to ${verb}` : `cannot run ${tool.command} to ${verb}`;
       fail(ioError(what, source, cause));
     });
     // The tool stops reading when the data is corrupt or when it is killed; its exit status tells.

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PkgkeysError } from '../../lib/errors';
-import { Compression, compressionOf, decompress } from '../../lib/summary/compress';
+import { Compression, compress as pack, compressionOf, decompress } from '../../lib/summary/compress';
 import { caught } from '../helpers/caught';
 
 const FORMATS = [
@@ -120,5 +120,17 @@ describe('a missing tool', () => {
       .then(() => null, (e: PkgkeysError) => e);
     expect(error?.code).toBe('IO_ERROR');
     expect(error?.message).toMatch(new RegExp(`^cannot run ${format} \\(install it: Debian .*\\) to decompress pkg_summary: .*ENOENT`));
+  });
+});
+
+describe('compress', () => {
+  const text = Buffer.from('PKGNAME=foo-1.0\nCOMMENT=a package\n\n'.repeat(2000));
+  test.each(['gzip', 'bzip2', 'xz', 'zstd'] as const)('%s, default and fast, decompresses to the same text', async (format) => {
+    for (const options of [{}, { fast: true }]) {
+      const packed = await pack(text, format, 'test', options);
+      expect(compressionOf(packed)).toBe(format);
+      expect(packed.length).toBeLessThan(text.length / 10);
+      expect((await decompress(packed, 'test', text.length)).equals(text)).toBe(true);
+    }
   });
 });
