@@ -63,6 +63,8 @@ interface Current {
   listings: Map<string, Listing>;
   /** Identifies the keyring file the index was verified against. */
   keyring: string;
+  /** When (by the request clock) it was verified. */
+  verified: Date;
   /** The text compressed for pkgin, per extension, made on first request. */
   compressed: Map<string, Promise<Buffer | null>>;
 }
@@ -73,6 +75,8 @@ const PACKAGE_TYPES = [
   'application/octet-stream', 'application/gzip', 'application/x-gzip', 'application/x-tar', 'application/x-gtar',
   'application/x-tgz', 'application/x-compressed-tar', 'application/x-compressed',
 ];
+/** How long a verified index is used for packages before it is verified again (a certification may have expired meanwhile). */
+const REVERIFY_MS = 10 * 60_000;
 /** How long a cached package is kept after it was last served (the wall clock's time, not a request's). */
 const CACHE_KEEP_MS = 7 * 86400_000;
 /** A partial download nobody has written to for this long was left by a proxy that died. */
@@ -246,10 +250,15 @@ export class VerifyingProxy {
     }
   }
 
-  /** The verified index, if it may still be used now; else a fresh one. */
+  /**
+   * The verified index, if it may still be used now; else a fresh one. Besides the index's own expiry
+   * and the keyring, time alone ends a key's or a certification's validity: a verdict is not kept long.
+   */
   private async usable(repository: Repository): Promise<Current> {
     const current = this.current.get(repository.id);
-    if (current && this.options.now() < current.index.expires && current.keyring === (await this.keyringStamp())) return current;
+    const now = this.options.now();
+    const fresh = current && now < current.index.expires && now.getTime() - current.verified.getTime() < REVERIFY_MS;
+    if (fresh && current.keyring === (await this.keyringStamp())) return current;
     return this.refresh(repository);
   }
 
@@ -267,11 +276,12 @@ export class VerifyingProxy {
     const previous = this.current.get(repository.id);
     const keyring = await this.keyringStamp();
     const graph = await loadTrustGraph(options.anchors, options.keyring);
+    const now = options.now();
     const { index, download } = await verifyRemoteIndex(repository, {
-      graph, now: options.now(), policy: options.policy, state: new FreshnessState(options.stateDir), timeoutMs: options.timeoutMs, previous: previous?.download,
+      graph, now, policy: options.policy, state: new FreshnessState(options.stateDir), timeoutMs: options.timeoutMs, previous: previous?.download,
     });
     const same = previous?.download.raw.equals(download.raw);
-    const current: Current = { download, index, keyring, listings: same ? previous!.listings : listingsOf(index), compressed: same ? previous!.compressed : new Map() };
+    const current: Current = { download, index, keyring, verified: new Date(now), listings: same ? previous!.listings : listingsOf(index), compressed: same ? previous!.compressed : new Map() };
     this.current.set(repository.id, current);
     return current;
   }
