@@ -45,6 +45,10 @@ const CODES = {
   INDEX_FROM_FUTURE: EXIT.notTrusted,
   ROLLBACK: EXIT.notTrusted,
   SUMMARY_MALFORMED: EXIT.notTrusted,
+  // Signed binary packages (lib/pkgsrc/signed-package.ts).
+  PACKAGE_MALFORMED: EXIT.notTrusted,
+  PKGNAME_MISMATCH: EXIT.notTrusted,
+  SIGNATURE_EXPIRED: EXIT.notTrusted,
   // Keyring releases (lib/keyring/release.ts): a replayed keyring must not hide a revocation.
   RELEASE_MALFORMED: EXIT.notTrusted,
   RELEASE_FROM_FUTURE: EXIT.notTrusted,

@@ -39,15 +39,21 @@ export async function readBounded(file: string, limit: number): Promise<Buffer> 
 /** What a file is written from: text, bytes, or parts of bytes in order. */
 export type FileData = string | Uint8Array | readonly Uint8Array[];
 
-/** Writes `data` under a fresh temporary name beside `file`, synced to disk; returns that name. */
-async function writeTemporary(file: string, data: FileData, mode: number): Promise<string> {
+/** What writes a file's content into an open handle, in order (successive writeFile calls on one handle append). */
+export type Writer = (handle: fs.FileHandle) => Promise<void>;
+
+const writerOf = (data: FileData): Writer => async (handle) => {
+  for (const part of Array.isArray(data) ? data : [data]) await handle.writeFile(part);
+};
+
+/** Writes under a fresh temporary name beside `file`, synced to disk; returns that name. */
+async function writeTemporary(file: string, write: Writer, mode: number): Promise<string> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const temporary = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(temporary, 'wx', mode);
   try {
-    // Successive writeFile calls on one handle append.
-    for (const part of Array.isArray(data) ? data : [data]) await handle.writeFile(part);
+    await write(handle);
     await handle.sync();
   } catch (error) {
     await fs.rm(temporary, { force: true });
@@ -72,10 +78,10 @@ export async function syncDirectory(dir: string): Promise<void> {
  * Puts `data` at `file` through a synced temporary file: `replace` renames it over any old file, else it
  * is linked into place, which fails if the name exists (link(2)): no window between check and write.
  */
-async function install(file: string, data: FileData, mode: number, replace: boolean): Promise<void> {
+async function install(file: string, write: Writer, mode: number, replace: boolean): Promise<void> {
   let temporary: string | null = null;
   try {
-    temporary = await writeTemporary(file, data, mode);
+    temporary = await writeTemporary(file, write, mode);
     if (replace) await fs.rename(temporary, file);
     else await fs.link(temporary, file);
     await syncDirectory(path.dirname(file));
@@ -90,10 +96,13 @@ async function install(file: string, data: FileData, mode: number, replace: bool
 }
 
 /** Writes `file` atomically: a crash leaves the old content or the new, never a mix. */
-export const writeAtomic = (file: string, data: FileData, mode = 0o644) => install(file, data, mode, true);
+export const writeAtomic = (file: string, data: FileData, mode = 0o644) => install(file, writerOf(data), mode, true);
+
+/** `writeAtomic` for content too large to hold in memory: `write` streams it into the temporary file. */
+export const writeAtomicWith = (file: string, write: Writer, mode = 0o644) => install(file, write, mode, true);
 
 /** Creates `file`, atomically, only if it does not exist yet (for secret keys: never overwrite one). */
-export const writeNew = (file: string, data: string, mode: number) => install(file, data, mode, false);
+export const writeNew = (file: string, data: string, mode: number) => install(file, writerOf(data), mode, false);
 
 /**
  * Runs `body` holding an exclusive lock on `dir` (a `.lock` file holding the owner's pid). A lock whose

@@ -51,7 +51,7 @@ export interface SignedText {
 /** `data` is consumed: the text is rewritten in place. */
 export async function verifySigned(data: Buffer, source: string, kind: DocumentKind, options: SignedOptions): Promise<SignedText> {
   const { cleartext, sig } = await parseFramework(data, source, kind);
-  const signer = findSigner(options.graph, sig, kind);
+  const signer = findSigner(options.graph, sig, kind.noun);
   const chain = walkChain(options.graph, signer, sig, options);
   const text = await checkSignature(options.graph, signer, sig, cleartext, options.policy, kind);
   checkIdentifier(sig, options.identifier, kind);
@@ -84,14 +84,14 @@ async function parseFramework(data: Buffer, source: string, kind: DocumentKind):
 }
 
 /** Step 2: by Issuer Fingerprint when the signature names one, else by its Issuer Key ID. */
-function findSigner(graph: TrustGraph, sig: MessageSignature, kind: DocumentKind): Fingerprint {
+export function findSigner(graph: TrustGraph, sig: MessageSignature, noun: string): Fingerprint {
   if (sig.issuerFingerprint) {
-    if (!graph.resolve(sig.issuerFingerprint)) throw new PkgkeysError('UNKNOWN_KEY', `the ${kind.noun} is signed by ${sig.issuerFingerprint}, which is not in the keyring`);
+    if (!graph.resolve(sig.issuerFingerprint)) throw new PkgkeysError('UNKNOWN_KEY', `the ${noun} is signed by ${sig.issuerFingerprint}, which is not in the keyring`);
     return sig.issuerFingerprint;
   }
   const candidates = graph.byKeyID(sig.issuerKeyID);
   if (candidates.length !== 1) {
-    throw new PkgkeysError('UNKNOWN_KEY', `the ${kind.noun} is signed by key ID ${sig.issuerKeyID}, which ${candidates.length ? 'names several keys' : 'is not in the keyring'}`);
+    throw new PkgkeysError('UNKNOWN_KEY', `the ${noun} is signed by key ID ${sig.issuerKeyID}, which ${candidates.length ? 'names several keys' : 'is not in the keyring'}`);
   }
   return candidates[0]!;
 }

@@ -1,0 +1,45 @@
+import type { CommandModule } from 'yargs';
+import { PkgkeysError, exitStatusOf } from '../../lib/errors';
+import { loadTrustGraph } from '../../lib/keyring/store';
+import { checkRepository } from '../../lib/trust/scope';
+import { verifySignedPackage } from '../../lib/verify/signed-package';
+import { anchorsOf, clientOf, nowOf, print, repeatable } from '../common';
+import type { GlobalArgs } from '../io';
+
+interface Args extends GlobalArgs {
+  packages: string[];
+  anchor: string[] | undefined;
+  keyring: string | undefined;
+  repository: string | undefined;
+}
+
+export const verifyPackageCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'verify-package <packages..>',
+  describe: 'Verify signed binary packages: the signer\'s chain (valid now), the signature over +PKG_HASH, every block, the pkgname',
+  builder: (y) =>
+    y
+      .positional('packages', { type: 'string', array: true, demandOption: true, describe: 'signed packages' })
+      .option('anchor', repeatable('trust anchor: the master key\'s public certificate; repeatable (default: every file in the anchors directory of pkgkeys.conf)'))
+      .option('keyring', { type: 'string', describe: 'keyring file or directory (default: the keyring pkgkeys update installs, /var/db/pkgkeys/keyring.gpg)' })
+      .option('repository', { type: 'string', describe: 'the repository the signer must be certified for (default: any scope that grants packages)' }) as never,
+  handler: async (argv) => {
+    const client = await clientOf(argv);
+    if (argv.repository) checkRepository(argv.repository);
+    const graph = await loadTrustGraph(await anchorsOf(argv, client), argv.keyring ?? client.locations.keyring);
+    const now = nowOf(argv);
+    const results = [];
+    for (const file of argv.packages) {
+      try {
+        results.push({ file, ok: true as const, ...(await verifySignedPackage(file, { graph, now, policy: client.policy, repository: argv.repository })) });
+      } catch (error) {
+        if (!(error instanceof PkgkeysError)) throw error;
+        results.push({ file, ok: false as const, code: error.code, message: error.message });
+      }
+    }
+    print(argv, { ok: results.every((r) => r.ok), packages: results }, (r) =>
+      r.packages.map((p) => (p.ok ? `${p.file}: good package ${p.pkgname}, signed by ${p.signer}` : `${p.file}: ${p.code}: ${p.message}`)),
+    );
+    const failed = results.flatMap((r) => (r.ok ? [] : [exitStatusOf(r.code)]));
+    if (failed.length > 0) argv.session.exit = Math.min(...failed);
+  },
+};
