@@ -12,6 +12,7 @@ import { keyringCommand } from './commands/keyring';
 import { masterCommand } from './commands/master';
 import { pkginCommand } from './commands/pkgin';
 import { proxyCommand } from './commands/proxy';
+import { publishCommand } from './commands/publish';
 import { revokeCommand } from './commands/revoke';
 import { setupCommand } from './commands/setup';
 import { signPackageCommand } from './commands/sign-package';
@@ -25,7 +26,7 @@ import type { IO, Session } from './io';
 import { promptHidden } from './prompt';
 
 /** Every command; `session` reaches their handlers as parse context, which the typings cannot see. */
-const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyringCommand, signSummaryCommand, verifySummaryCommand, verifyPackagesCommand, signPackageCommand, verifyPackageCommand, updateCommand, statusCommand, setupCommand, checkRepoCommand, proxyCommand, pkginCommand] as unknown as CommandModule[];
+const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyringCommand, signSummaryCommand, verifySummaryCommand, verifyPackagesCommand, signPackageCommand, verifyPackageCommand, publishCommand, updateCommand, statusCommand, setupCommand, checkRepoCommand, proxyCommand, pkginCommand] as unknown as CommandModule[];
 
 export async function run(argv: readonly string[], io: IO): Promise<number> {
   // In `pkgkeys pkgin -y upgrade`, -y is pkgin's: whatever follows the pkgin command is passed on

@@ -44,9 +44,10 @@ export async function signSummary(text: Buffer, source: string, options: SignSum
 /**
  * Adds FILE_SIZE and FILE_CKSUM=sha256 to every entry from its package file in `dir`, or checks them
  * where the entry has them already. A missing file, or a checksum that disagrees, is refused: the
- * index would promise a package the repository does not have.
+ * index would promise a package the repository does not have. With `replace`, values already there
+ * are replaced instead (the files were changed on purpose: signed, lib/publish/repository.ts).
  */
-export async function addChecksums(text: Buffer, source: string, dir: string, jobs: number): Promise<Buffer> {
+export async function addChecksums(text: Buffer, source: string, dir: string, jobs: number, options: { replace?: boolean } = {}): Promise<Buffer> {
   const entries = parseSummary(text, source);
   const files = entries.map((entry) => packageFile(dir, entry));
   const hashed = await hashFiles(files.map((file) => ({ file, limit: null })), { jobs });
@@ -54,8 +55,8 @@ export async function addChecksums(text: Buffer, source: string, dir: string, jo
     const got = hashed[i]!;
     if (!got.ok) throw got.error;
     const pkgname = pkgnameOf(entry);
-    const size = value(entry, 'FILE_SIZE');
-    const cksum = value(entry, 'FILE_CKSUM');
+    const size = options.replace ? undefined : value(entry, 'FILE_SIZE');
+    const cksum = options.replace ? undefined : value(entry, 'FILE_CKSUM');
     if (size !== undefined && size !== String(got.size)) throw new PkgkeysError('SIZE_MISMATCH', `${pkgname}: FILE_SIZE says ${size} bytes, ${files[i]} has ${got.size}`);
     if (cksum !== undefined && cksum !== `sha256 ${got.sha256}`) throw new PkgkeysError('HASH_MISMATCH', `${pkgname}: FILE_CKSUM says ${cksum}, ${files[i]} has sha256 ${got.sha256}`);
     return setValue(setValue(entry, 'FILE_SIZE', String(got.size)), 'FILE_CKSUM', `sha256 ${got.sha256}`);

@@ -1,0 +1,63 @@
+import type { CommandModule } from 'yargs';
+import { openSecretKey } from '../../lib/authority';
+import { PkgkeysError } from '../../lib/errors';
+import { defaultJobs } from '../../lib/packages/hash';
+import { ALL_EXTENSIONS, type Extension, publish } from '../../lib/publish/repository';
+import { signPackage } from '../../lib/publish/sign-package';
+import { signSummary } from '../../lib/publish/summary';
+import { checkRepository } from '../../lib/trust/scope';
+import { formatTime, parseExpiry } from '../../lib/time';
+import { nowOf, print, readPassphrase } from '../common';
+import type { GlobalArgs } from '../io';
+
+interface Args extends GlobalArgs {
+  dir: string;
+  repository: string;
+  key: string;
+  expires: string;
+  hash: 'sha256' | 'sha512';
+  formats: string;
+  'sign-packages': boolean;
+  resign: boolean;
+  jobs: number;
+  'lock-wait': number;
+  'passphrase-file': string | undefined;
+}
+
+export const publishCommand: CommandModule<GlobalArgs, Args> = {
+  command: 'publish <dir>',
+  describe: "Publish a build's repository: checksums into pkg_summary, the compressed and signed index files, all swapped in at once under a lock",
+  builder: (y) =>
+    y
+      .positional('dir', { type: 'string', demandOption: true, describe: 'the repository directory: the packages and the pkg_summary the build wrote' })
+      .option('repository', { type: 'string', demandOption: true, describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All' })
+      .option('key', { type: 'string', demandOption: true, describe: "the build host's secret signing key" })
+      .option('expires', { type: 'string', default: '7d', describe: 'when the index signature expires: DURATION or DATE (re-sign before with --resign)' })
+      .option('hash', { choices: ['sha256', 'sha512'] as const, default: 'sha256' as const, describe: 'digest algorithm of the index signature' })
+      .option('formats', { type: 'string', default: ALL_EXTENSIONS.join(','), describe: 'compressed forms to publish, of gz, bz2, xz, zst' })
+      .option('sign-packages', { type: 'boolean', default: false, describe: 'sign every package not signed yet, in place, for pkg_add (RSA key)' })
+      .option('resign', { type: 'boolean', default: false, describe: 'only sign the published index again, with a new expiry (for cron)' })
+      .option('jobs', { type: 'number', default: defaultJobs(), describe: 'files hashed in parallel' })
+      .option('lock-wait', { type: 'number', default: 600, describe: 'seconds to wait for another publish of this directory to finish' })
+      .option('passphrase-file', { type: 'string', describe: "read the key's passphrase from the first line of FILE" }) as never,
+  handler: async (argv) => {
+    checkRepository(argv.repository);
+    const extensions = argv.formats.split(',').filter((f) => f !== '');
+    const unknown = extensions.filter((e) => !(ALL_EXTENSIONS as string[]).includes(e));
+    if (unknown.length > 0 || extensions.length === 0) throw new PkgkeysError('USAGE', `--formats takes some of ${ALL_EXTENSIONS.join(', ')}, not "${argv.formats}"`);
+    if (argv.resign && argv['sign-packages']) throw new PkgkeysError('USAGE', '--resign signs the published index only; --sign-packages needs a publish');
+    const now = nowOf(argv);
+    const expires = parseExpiry(argv.expires, now);
+    if (expires === null) throw new PkgkeysError('USAGE', 'an index signature must expire: give --expires DURATION');
+    const key = await openSecretKey(argv.key, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`));
+    const result = await publish({
+      dir: argv.dir, extensions: extensions as Extension[], jobs: argv.jobs, lockWaitMs: argv['lock-wait'] * 1000, resign: argv.resign,
+      label: formatTime(now).replace(/[-:]/g, ''),
+      sign: async (text) => (await signSummary(text, argv.dir, { key, repository: argv.repository, created: now, expires, hash: argv.hash })).signed,
+      signPackage: argv['sign-packages'] ? async (input, output) => void (await signPackage(input, output, { key, created: now })) : undefined,
+    });
+    print(argv, { ...result, repository: argv.repository, expires }, (r) => [
+      `published ${r.entries} entries for ${r.repository}${r.signedPackages ? `, ${r.signedPackages} package(s) signed` : ''}, index valid until ${formatTime(expires)}: ${r.files.join(' ')}`,
+    ]);
+  },
+};
