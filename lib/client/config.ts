@@ -59,15 +59,41 @@ export function checkRepositoryURL(text: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
-type Setter = (config: Config, values: string[]) => void;
+/** A keyword of a configuration file: how many values it takes, and what it sets. */
+export interface Setting<T> {
+  arity: number;
+  set: (config: T, values: string[]) => void;
+}
 
-const integer = (min: number, max: number) => (text: string, keyword: string): number => {
+/**
+ * Reads `keyword value...` lines (`#` starts a comment) into `config` with `settings`: an unknown
+ * keyword, a wrong number of values or a value a setter refuses is BAD_CONFIG, with the line.
+ */
+export function readSettings<T>(text: string, source: string, config: T, settings: Record<string, Setting<T>>): T {
+  text.split('\n').forEach((raw, i) => {
+    const words = raw.replace(/(^|\s)#.*$/, '').trim().split(/\s+/).filter((w) => w !== '');
+    if (words.length === 0) return;
+    const [keyword, ...values] = words as [string, ...string[]];
+    const setting = settings[keyword];
+    try {
+      if (!setting) throw new PkgkeysError('BAD_CONFIG', `unknown keyword "${keyword}" (known: ${Object.keys(settings).join(', ')})`);
+      if (values.length !== setting.arity) throw new PkgkeysError('BAD_CONFIG', `${keyword} takes ${setting.arity} value(s), found ${values.length}`);
+      setting.set(config, values);
+    } catch (error) {
+      if (error instanceof PkgkeysError) throw new PkgkeysError('BAD_CONFIG', `${source}:${i + 1}: ${error.message}`, { cause: error });
+      throw error;
+    }
+  });
+  return config;
+}
+
+export const integer = (min: number, max: number) => (text: string, keyword: string): number => {
   if (!/^\d{1,9}$/.test(text) || Number(text) < min || Number(text) > max) throw new PkgkeysError('BAD_CONFIG', `${keyword} must be a whole number from ${min} to ${max}, not "${text}"`);
   return Number(text);
 };
 
 /** Every keyword, with the number of values it takes and what it sets. */
-const SETTINGS: Record<string, { arity: number; set: Setter }> = {
+const SETTINGS: Record<string, Setting<Config>> = {
   repository: {
     arity: 2,
     set: (c, [id, url]) => {
@@ -86,12 +112,12 @@ const SETTINGS: Record<string, { arity: number; set: Setter }> = {
 };
 
 /** A path in the configuration is absolute: relative to what, for a command run from cron? */
-const absolute = (file: string, keyword: string): string => {
+export const absolute = (file: string, keyword: string): string => {
   if (!path.isAbsolute(file)) throw new PkgkeysError('BAD_CONFIG', `${keyword} must be an absolute path, not "${file}"`);
   return file;
 };
 
-const configured = <T>(check: () => T): T => {
+export const configured = <T>(check: () => T): T => {
   try {
     return check();
   } catch (error) {
@@ -101,22 +127,7 @@ const configured = <T>(check: () => T): T => {
 };
 
 export function parseConfig(text: string, source: string, defaults: Config): Config {
-  const config: Config = { ...defaults, repositories: [] };
-  text.split('\n').forEach((raw, i) => {
-    const words = raw.replace(/(^|\s)#.*$/, '').trim().split(/\s+/).filter((w) => w !== '');
-    if (words.length === 0) return;
-    const [keyword, ...values] = words as [string, ...string[]];
-    const setting = SETTINGS[keyword];
-    try {
-      if (!setting) throw new PkgkeysError('BAD_CONFIG', `unknown keyword "${keyword}" (known: ${Object.keys(SETTINGS).join(', ')})`);
-      if (values.length !== setting.arity) throw new PkgkeysError('BAD_CONFIG', `${keyword} takes ${setting.arity} value(s), found ${values.length}`);
-      setting.set(config, values);
-    } catch (error) {
-      if (error instanceof PkgkeysError) throw new PkgkeysError('BAD_CONFIG', `${source}:${i + 1}: ${error.message}`, { cause: error });
-      throw error;
-    }
-  });
-  return config;
+  return readSettings(text, source, { ...defaults, repositories: [] }, SETTINGS);
 }
 
 /** The configuration in `file`; when there is none, the defaults, with no repository, unless it was asked for by name (`required`). */

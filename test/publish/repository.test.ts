@@ -11,7 +11,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { pkgkeys } from '../helpers/cli';
 import { BIN } from '../helpers/mirror';
 import { REPO, Repo, SIGNED_AT, VERIFY_AT, entry, iso } from '../helpers/repo';
-import { incompressible } from '../helpers/packages';
+import { buildPackage } from '../../lib/pkgsrc/package';
+import { incompressible, packageSpec } from '../helpers/packages';
 
 const FORMS = ['pkg_summary.gz', 'pkg_summary.bz2', 'pkg_summary.xz', 'pkg_summary.zst', 'pkg_summary.asc', 'pkg_summary.asc.gz', 'pkg_summary.asc.bz2', 'pkg_summary.asc.xz', 'pkg_summary.asc.zst'];
 
@@ -86,8 +87,6 @@ test('--sign-packages signs every package in place for pkg_add; the index descri
   repo = rsa;
   await build(['foo-1.0']);
   // A package must be a real package (+CONTENTS first) to be signed.
-  const { buildPackage } = await import('../../lib/pkgsrc/package');
-  const { packageSpec } = await import('../helpers/packages');
   await fs.writeFile(path.join(all(), 'foo-1.0.tgz'), buildPackage(packageSpec('foo-1.0', incompressible(5000))));
   const result = await publish(['--sign-packages']);
   expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
