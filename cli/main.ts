@@ -16,6 +16,7 @@ import { publishCommand } from './commands/publish';
 import { revokeCommand } from './commands/revoke';
 import { setupCommand } from './commands/setup';
 import { signPackageCommand } from './commands/sign-package';
+import { signdCommand } from './commands/signd';
 import { signSummaryCommand } from './commands/sign-summary';
 import { statusCommand } from './commands/status';
 import { updateCommand } from './commands/update';
@@ -26,7 +27,7 @@ import type { IO, Session } from './io';
 import { promptHidden } from './prompt';
 
 /** Every command; `session` reaches their handlers as parse context, which the typings cannot see. */
-const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyringCommand, signSummaryCommand, verifySummaryCommand, verifyPackagesCommand, signPackageCommand, verifyPackageCommand, publishCommand, updateCommand, statusCommand, setupCommand, checkRepoCommand, proxyCommand, pkginCommand] as unknown as CommandModule[];
+const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyringCommand, signSummaryCommand, verifySummaryCommand, verifyPackagesCommand, signPackageCommand, verifyPackageCommand, publishCommand, signdCommand, updateCommand, statusCommand, setupCommand, checkRepoCommand, proxyCommand, pkginCommand] as unknown as CommandModule[];
 
 export async function run(argv: readonly string[], io: IO): Promise<number> {
   // In `pkgkeys pkgin -y upgrade`, -y is pkgin's: whatever follows the pkgin command is passed on

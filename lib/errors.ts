@@ -68,6 +68,10 @@ const CODES = {
   NOT_SECRET_KEY: EXIT.usage,
   BAD_INPUT: EXIT.usage,
   BAD_CONFIG: EXIT.usage,
+  // The signing daemon (lib/signd/).
+  SIGND_LOCKED: EXIT.io,
+  SIGND_REFUSED: EXIT.notTrusted,
+  AUDIT_BROKEN: EXIT.notTrusted,
   // Input/output.
   IO_ERROR: EXIT.io,
   EXISTS: EXIT.io,

@@ -2,7 +2,9 @@ import type { CommandModule } from 'yargs';
 import { openSecretKey } from '../../lib/authority';
 import { PkgkeysError } from '../../lib/errors';
 import { defaultJobs } from '../../lib/packages/hash';
-import { ALL_EXTENSIONS, type Extension, publish } from '../../lib/publish/repository';
+import { writeAtomic } from '../../lib/fsutil';
+import { ALL_EXTENSIONS, type Extension, publish, stagingFile } from '../../lib/publish/repository';
+import { signIndexVia } from '../../lib/signd/client';
 import { signPackage } from '../../lib/publish/sign-package';
 import { signSummary } from '../../lib/publish/summary';
 import { checkRepository } from '../../lib/trust/scope';
@@ -13,7 +15,8 @@ import type { GlobalArgs } from '../io';
 interface Args extends GlobalArgs {
   dir: string;
   repository: string;
-  key: string;
+  key: string | undefined;
+  signd: string | undefined;
   expires: string;
   hash: 'sha256' | 'sha512';
   formats: string;
@@ -31,7 +34,8 @@ export const publishCommand: CommandModule<GlobalArgs, Args> = {
     y
       .positional('dir', { type: 'string', demandOption: true, describe: 'the repository directory: the packages and the pkg_summary the build wrote' })
       .option('repository', { type: 'string', demandOption: true, describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All' })
-      .option('key', { type: 'string', demandOption: true, describe: "the build host's secret signing key" })
+      .option('key', { type: 'string', describe: "the build host's secret signing key (or --signd)" })
+      .option('signd', { type: 'string', describe: "the signing daemon's socket: it signs the index, the key stays with it" })
       .option('expires', { type: 'string', default: '7d', describe: 'when the index signature expires: DURATION or DATE (re-sign before with --resign)' })
       .option('hash', { choices: ['sha256', 'sha512'] as const, default: 'sha256' as const, describe: 'digest algorithm of the index signature' })
       .option('formats', { type: 'string', default: ALL_EXTENSIONS.join(','), describe: 'compressed forms to publish, of gz, bz2, xz, zst' })
@@ -49,12 +53,22 @@ export const publishCommand: CommandModule<GlobalArgs, Args> = {
     const now = nowOf(argv);
     const expires = parseExpiry(argv.expires, now);
     if (expires === null) throw new PkgkeysError('USAGE', 'an index signature must expire: give --expires DURATION');
-    const key = await openSecretKey(argv.key, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`));
+    if ((argv.key === undefined) === (argv.signd === undefined)) throw new PkgkeysError('USAGE', 'give either --key or --signd');
+    if (argv.signd && argv['sign-packages']) throw new PkgkeysError('USAGE', '--sign-packages needs --key: signd signs indexes only');
+    const key = argv.key ? await openSecretKey(argv.key, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`)) : null;
+    const socket = argv.signd;
+    const sign = key
+      ? async (text: Buffer) => (await signSummary(text, argv.dir, { key, repository: argv.repository, created: now, expires, hash: argv.hash })).signed
+      : async (text: Buffer) => {
+          // The daemon reads what it signs itself, from the staging file, and checks it is this text.
+          await writeAtomic(stagingFile(argv.dir), text);
+          return [await signIndexVia(socket!, argv.repository, text)];
+        };
     const result = await publish({
       dir: argv.dir, extensions: extensions as Extension[], jobs: argv.jobs, lockWaitMs: argv['lock-wait'] * 1000, resign: argv.resign,
       label: formatTime(now).replace(/[-:]/g, ''),
-      sign: async (text) => (await signSummary(text, argv.dir, { key, repository: argv.repository, created: now, expires, hash: argv.hash })).signed,
-      signPackage: argv['sign-packages'] ? async (input, output) => void (await signPackage(input, output, { key, created: now })) : undefined,
+      sign,
+      signPackage: key && argv['sign-packages'] ? async (input, output) => void (await signPackage(input, output, { key, created: now })) : undefined,
     });
     print(argv, { ...result, repository: argv.repository, expires }, (r) => [
       `published ${r.entries} entries for ${r.repository}${r.signedPackages ? `, ${r.signedPackages} package(s) signed` : ''}, index valid until ${formatTime(expires)}: ${r.files.join(' ')}`,

@@ -26,6 +26,9 @@ export type Extension = keyof typeof EXTENSIONS;
 export const ALL_EXTENSIONS = Object.keys(EXTENSIONS) as Extension[];
 const HOME = '.pkgkeys';
 
+/** Where the index text waits for a signing daemon, which reads it from there itself (lib/signd/daemon.ts). */
+export const stagingFile = (dir: string): string => path.join(dir, HOME, 'to-sign', 'pkg_summary');
+
 export interface PublishRequest {
   dir: string;
   /** Clearsigns the index text (a key here, or a signing daemon). */

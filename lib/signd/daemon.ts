@@ -1,0 +1,168 @@
+/**
+ * `pkgkeys signd`: the build host's signing key behind a Unix socket, so that the bulk build's
+ * publishing step never holds it (DESIGN.md §3). It signs only indexes of the repositories in its
+ * configuration, reading each index itself from the repository's staging file and checking the hash
+ * the client named: it never signs bytes a client sends. The key is usable only between an operator's
+ * unlock and the configured relock time. Every signature is recorded in the chained audit log with the
+ * requester's uid, which the client proves by creating a file named by a one-time nonce in proofDir
+ * (its owner is the uid; Node has no getpeereid(2)).
+ */
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { PkgkeysError, ioError } from '../errors';
+import { readBounded } from '../fsutil';
+import { MAX_KEYRING_BYTES, SecretKey } from '../pgp';
+import { stagingFile } from '../publish/repository';
+import { signSummary } from '../publish/summary';
+import { formatTime, parseExpiry } from '../time';
+import { MAX_INDEX_BYTES } from '../verify/summary';
+import { AuditLog } from './audit';
+import type { SigndConfig } from './config';
+import { LineReader, type Message, refusal, send } from './protocol';
+
+export interface DaemonOptions {
+  config: SigndConfig;
+  now: () => Date;
+  /** Per read from a client. */
+  timeoutMs: number;
+  log: (line: string) => void;
+}
+
+export class SigningDaemon {
+  private key: SecretKey | null = null;
+  private relock: NodeJS.Timeout | null = null;
+  private unlockedUntil: Date | null = null;
+  private readonly audit: AuditLog;
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+
+  private constructor(private readonly options: DaemonOptions) {
+    this.audit = new AuditLog(options.config.auditLog);
+    this.server = net.createServer((socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      void this.serve(socket);
+    });
+  }
+
+  static async start(options: DaemonOptions): Promise<SigningDaemon> {
+    const daemon = new SigningDaemon(options);
+    const { socket, socketMode, socketGroup } = options.config;
+    await fs.rm(socket, { force: true }); // a socket a stopped daemon left behind
+    await new Promise<void>((resolve, reject) => {
+      daemon.server.once('error', (cause) => reject(ioError('cannot listen on', socket, cause)));
+      daemon.server.listen(socket, resolve);
+    });
+    await fs.chmod(socket, socketMode);
+    if (socketGroup !== null) await chgrp(socket, socketGroup);
+    return daemon;
+  }
+
+  get locked(): boolean {
+    return this.key === null;
+  }
+
+  async close(): Promise<void> {
+    this.lock();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private lock(): void {
+    this.key = null;
+    this.unlockedUntil = null;
+    if (this.relock) clearTimeout(this.relock);
+    this.relock = null;
+  }
+
+  private async serve(socket: net.Socket): Promise<void> {
+    const reader = new LineReader(socket, this.options.timeoutMs);
+    try {
+      send(socket, await this.answer(await reader.next(), reader, socket));
+    } catch (error) {
+      const failure = error instanceof PkgkeysError ? error : new PkgkeysError('IO_ERROR', `unexpected error: ${(error as Error)?.message ?? String(error)}`);
+      this.options.log(`pkgkeys: signd: refused: ${failure.code}: ${failure.message}`);
+      if (!socket.destroyed) send(socket, refusal(failure));
+    } finally {
+      // A client that never reads the answer, nor closes, is dropped all the same.
+      socket.end();
+      socket.setTimeout(this.options.timeoutMs, () => socket.destroy());
+    }
+  }
+
+  private async answer(request: Message, reader: LineReader, socket: net.Socket): Promise<Message> {
+    switch (request.op) {
+      case 'status':
+        return { ok: true, locked: this.locked, until: this.unlockedUntil ? formatTime(this.unlockedUntil) : null };
+      case 'lock':
+        this.lock();
+        return { ok: true, locked: true };
+      case 'unlock':
+        return this.unlock(request);
+      case 'sign':
+        return this.sign(request, reader, socket);
+      default:
+        throw new PkgkeysError('SIGND_REFUSED', `unknown op ${JSON.stringify(request.op)?.slice(0, 40)}`);
+    }
+  }
+
+  private async unlock(request: Message): Promise<Message> {
+    if (typeof request.passphrase !== 'string' || request.passphrase === '') throw new PkgkeysError('NO_PASSPHRASE', 'unlock needs the passphrase');
+    const { config } = this.options;
+    const key = await SecretKey.open(await readBounded(config.key, MAX_KEYRING_BYTES), request.passphrase, config.key);
+    this.lock();
+    this.key = key;
+    this.unlockedUntil = new Date(this.options.now().getTime() + config.unlockMinutes * 60_000);
+    this.relock = setTimeout(() => this.lock(), config.unlockMinutes * 60_000);
+    this.relock.unref();
+    this.options.log(`pkgkeys: signd: unlocked until ${formatTime(this.unlockedUntil)}`);
+    return { ok: true, locked: false, until: formatTime(this.unlockedUntil) };
+  }
+
+  /** Checks the request, then the requester, then the index on disk against the hash asked for, and only then signs. */
+  private async sign(request: Message, reader: LineReader, socket: net.Socket): Promise<Message> {
+    const repository = this.options.config.repositories.find((r) => r.id === request.repository);
+    if (!repository) throw new PkgkeysError('SIGND_REFUSED', `${JSON.stringify(request.repository)?.slice(0, 80)} is not a repository this daemon signs for`);
+    if (typeof request.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(request.sha256)) throw new PkgkeysError('SIGND_REFUSED', 'sha256 must be 64 lowercase hex digits');
+    if (this.locked) throw new PkgkeysError('SIGND_LOCKED', 'the signing key is locked: an operator must run pkgkeys signd unlock');
+    const uid = await this.requester(reader, socket);
+    const file = stagingFile(repository.dir);
+    const text = await readBounded(file, MAX_INDEX_BYTES);
+    const digest = createHash('sha256').update(text).digest('hex');
+    if (digest !== request.sha256) throw new PkgkeysError('SIGND_REFUSED', `${file} has SHA-256 ${digest}, not the ${request.sha256} asked for`);
+    const key = this.key;
+    if (!key) throw new PkgkeysError('SIGND_LOCKED', 'the signing key locked itself meanwhile');
+    const now = this.options.now();
+    const signed = Buffer.concat(await signSummary(text, file, { key, repository: repository.id, created: now, expires: parseExpiry(repository.expires, now)!, hash: 'sha256' }).then((s) => s.signed));
+    await this.audit.append({ time: now, uid, repository: repository.id, index: digest, signature: createHash('sha256').update(signed).digest('hex') });
+    this.options.log(`pkgkeys: signd: signed ${repository.id} (${digest}) for uid ${uid}`);
+    return { ok: true, signed: signed.toString('base64') };
+  }
+
+  /** The client's uid: the owner of the file it creates, named by a fresh nonce, in proofDir. */
+  private async requester(reader: LineReader, socket: net.Socket): Promise<number> {
+    const nonce = randomBytes(16).toString('hex');
+    const proof = path.join(this.options.config.proofDir, nonce);
+    send(socket, { challenge: nonce, proofDir: this.options.config.proofDir });
+    const reply = await reader.next();
+    try {
+      const stat = await fs.lstat(proof).catch(() => null);
+      // A link to someone else's file would borrow their uid: only a plain file with one name counts.
+      if (reply.proved !== true || !stat?.isFile() || stat.nlink !== 1) throw new PkgkeysError('SIGND_REFUSED', `no proof of identity: expected a plain file ${proof}`);
+      return stat.uid;
+    } finally {
+      await fs.rm(proof, { force: true });
+    }
+  }
+}
+
+/** chgrp(1) by name: Node's chown takes numbers only, and the group database is the system's. */
+async function chgrp(file: string, group: string): Promise<void> {
+  await new Promise<void>((resolve, reject) =>
+    execFile('chgrp', [group, file], (error, _out, stderr) => (error ? reject(ioError('cannot set the group of', file, new Error(stderr.trim() || error.message))) : resolve())),
+  );
+}
