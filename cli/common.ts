@@ -1,6 +1,7 @@
 /** Helpers shared by the command modules: time, passphrases, printing. */
 import type { Argv } from 'yargs';
-import { PkgkeysError } from '../lib/errors';
+import { createReadStream } from 'node:fs';
+import { PkgkeysError, ioError } from '../lib/errors';
 import { readBounded } from '../lib/fsutil';
 import { type Config, defaultConfig, policyOf, readConfig } from '../lib/client/config';
 import { type Locations, anchorFiles, defaultLocations } from '../lib/paths';
@@ -33,6 +34,25 @@ export async function readPassphrase(io: IO, file: string | undefined, question:
   if (typed === '') throw new PkgkeysError('NO_PASSPHRASE', 'empty passphrase');
   if (confirm && (await io.prompt('Repeat the passphrase: ')) !== typed) throw new PkgkeysError('BAD_PASSPHRASE', 'the passphrases do not match');
   return typed;
+}
+
+/** The first line from file descriptor `fd` (a pipe, a here-document), read as it comes: at most 4 KiB. */
+export async function readFdLine(fd: number): Promise<string> {
+  const stream = createReadStream('', { fd, autoClose: false, end: 4095 });
+  let text = '';
+  try {
+    for await (const chunk of stream) {
+      text += (chunk as Buffer).toString('utf8');
+      if (text.includes('\n')) break;
+    }
+  } catch (cause) {
+    throw ioError('cannot read file descriptor', String(fd), cause);
+  } finally {
+    stream.destroy();
+  }
+  const line = text.split(/\r?\n/)[0] ?? '';
+  if (line === '') throw new PkgkeysError('NO_PASSPHRASE', `file descriptor ${fd} gave no passphrase`);
+  return line;
 }
 
 /** Prints `value` as JSON with --json, or as the lines `text` makes of it. */

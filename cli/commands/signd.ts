@@ -5,7 +5,7 @@ import { signdRequest } from '../../lib/signd/client';
 import { readSigndConfig } from '../../lib/signd/config';
 import { SigningDaemon } from '../../lib/signd/daemon';
 import { parseTime } from '../../lib/time';
-import { print, readPassphrase } from '../common';
+import { print, readFdLine, readPassphrase } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends GlobalArgs {
@@ -39,8 +39,8 @@ export const signdCommand: CommandModule<GlobalArgs, Args> = {
         return daemon.close();
       }
       case 'unlock': {
-        const file = argv['passphrase-fd'] === undefined ? undefined : `/dev/fd/${argv['passphrase-fd']}`;
-        const passphrase = await readPassphrase(io, file, `Passphrase for ${config.key}`);
+        const fd = argv['passphrase-fd'];
+        const passphrase = fd === undefined ? await readPassphrase(io, undefined, `Passphrase for ${config.key}`) : await readFdLine(fd);
         const reply = await signdRequest(config.socket, { op: 'unlock', passphrase });
         return print(argv, reply, (r) => [`signd unlocked until ${String(r.until)}`]);
       }

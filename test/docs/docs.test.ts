@@ -65,6 +65,14 @@ const WALKTHROUGHS: Array<{ doc: string; left: (work: string) => Promise<void> }
     },
   },
   {
+    doc: 'build-hosts.md',
+    left: async (work) => {
+      // Two signatures by the daemon (publish, then --resign), both in the chained log.
+      expect((await fs.readFile(path.join(work, 'signd-audit.log'), 'utf8')).trim().split('\n')).toHaveLength(2);
+      expect((await fs.lstat(path.join(work, 'packages/All/pkg_summary.asc'))).isSymbolicLink()).toBe(true);
+    },
+  },
+  {
     doc: 'keyring-updates.md',
     left: async (work) => {
       const live = path.join(work, 'client/var/db/pkgkeys');
@@ -88,7 +96,6 @@ describe.each(WALKTHROUGHS)('docs/$doc', ({ doc, left }) => {
       'set -euo pipefail',
       `PS4="+ docs/${doc}: "`,
       'set -x',
-      `pkgkeys() { ${shellQuote(process.execPath)} ${shellQuote(BIN)} "$@"; }`,
       ...blocks.map((block, i) => `# block ${i + 1}\n${block}`),
     ].join('\n');
 
@@ -96,10 +103,13 @@ describe.each(WALKTHROUGHS)('docs/$doc', ({ doc, left }) => {
     try {
       const scriptFile = path.join(dir, '.walkthrough.sh');
       await fs.writeFile(scriptFile, script);
+      // pkgkeys as a program on PATH, as installed: `pkgkeys signd &` then has the daemon's own pid in $!.
+      await fs.mkdir(path.join(dir, 'bin'));
+      await fs.writeFile(path.join(dir, 'bin', 'pkgkeys'), `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(BIN)} "$@"\n`, { mode: 0o755 });
       const work = path.join(dir, 'work');
       await fs.mkdir(work);
       // The walk-through must set the passphrase itself; nothing leaks in from the test's environment.
-      const env: NodeJS.ProcessEnv = { ...process.env };
+      const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` };
       delete env.PKGKEYS_PASSPHRASE;
       const result = await runProgram('bash', [scriptFile], { cwd: work, env, timeout: 120_000 });
       if (result.status !== 0) {

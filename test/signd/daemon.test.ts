@@ -3,6 +3,7 @@
  * only the staged index of a configured repository whose hash the client names; it records every
  * signature in a chained audit log; it survives bad clients; and publish --signd uses it.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
@@ -17,6 +18,7 @@ import type { SigndConfig } from '../../lib/signd/config';
 import { SigningDaemon } from '../../lib/signd/daemon';
 import { caught } from '../helpers/caught';
 import { pkgkeys } from '../helpers/cli';
+import { BIN } from '../helpers/mirror';
 import { REPO, Repo, SIGNED_AT, VERIFY_AT, entry, iso } from '../helpers/repo';
 import type { TestKey } from '../helpers/world';
 
@@ -132,14 +134,13 @@ test('the command line: signd.conf read, unlock from a file descriptor, status, 
   ].join('\n'));
   const signd = (args: string[]) => pkgkeys(['signd', ...args, '--signd-config', conf]);
   expect((await signd(['lock'])).stdout).toBe('signd is locked\n');
-  await fs.writeFile(repo.path('passphrase'), `${PASSPHRASE}\n`);
-  const fd = (await fs.open(repo.path('passphrase'), 'r'));
-  try {
-    const unlocked = await signd(['unlock', '--passphrase-fd', String(fd.fd)]);
-    expect({ status: unlocked.status, stderr: unlocked.stderr }).toEqual({ status: 0, stderr: '' });
-  } finally {
-    await fd.close();
-  }
+  // As an operator's script would: the passphrase on a pipe, file descriptor 3 of a pkgkeys process.
+  const child = spawn(process.execPath, [BIN, 'signd', 'unlock', '--passphrase-fd', '3', '--signd-config', conf], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  (child.stdio[3] as NodeJS.WritableStream).end(`${PASSPHRASE}\n`);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
+  const status = await new Promise((resolve) => child.on('exit', resolve));
+  expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
   expect((await signd(['status'])).stdout).toMatch(/^signd is unlocked until /);
   const audit = await signd(['audit', '--verify']);
   expect(audit).toMatchObject({ status: 0, stdout: expect.stringMatching(/: \d+ record\(s\), chain intact\n$/) });
