@@ -6,10 +6,11 @@ NPM ?=		npm
 LIBDIR =	$(PREFIX)/lib/pkgkeys
 BINDIR =	$(PREFIX)/bin
 MANDIR =	$(PREFIX)/man
+EGDIR =		$(PREFIX)/share/examples/pkgkeys
 JEST =		node_modules/.bin/jest
 TSC =		node_modules/.bin/tsc
 
-.PHONY: all build test demo bench lint check install clean
+.PHONY: all build test demo bench lint check install plist clean
 
 all: build
 
@@ -40,14 +41,27 @@ lint: node_modules/.package-lock.json
 
 check: lint test
 
+# Everything pkgsrc/security/pkgkeys/PLIST lists, and nothing else. The production dependencies
+# are copied from node_modules (bin/install-modules.js): no npm and no network. The example pkgkeys.conf
+# is what the code itself writes with no repository, so the two cannot drift. bin/pkgkeys is a link
+# relative to PREFIX (where BINDIR and LIBDIR are), so a DESTDIR tree runs as it is.
 install: build
-	mkdir -p $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	rm -rf $(DESTDIR)$(LIBDIR)/dist $(DESTDIR)$(LIBDIR)/node_modules
+	mkdir -p $(DESTDIR)$(LIBDIR)/bin $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(EGDIR)
 	cp -R dist package.json $(DESTDIR)$(LIBDIR)/
-	cd $(DESTDIR)$(LIBDIR) && $(NPM) install --omit=dev --no-audit --no-fund --ignore-scripts --no-package-lock >/dev/null
-	mkdir -p $(DESTDIR)$(LIBDIR)/bin && cp bin/pkgkeys.js $(DESTDIR)$(LIBDIR)/bin/pkgkeys.js
-	ln -sf $(LIBDIR)/bin/pkgkeys.js $(DESTDIR)$(BINDIR)/pkgkeys
+	$(NODE) bin/install-modules.js $(DESTDIR)$(LIBDIR)
+	cp bin/pkgkeys.js $(DESTDIR)$(LIBDIR)/bin/pkgkeys.js
+	ln -sf ../lib/pkgkeys/bin/pkgkeys.js $(DESTDIR)$(BINDIR)/pkgkeys
 	cp docs/pkgkeys.1 $(DESTDIR)$(MANDIR)/man1/pkgkeys.1
 	cp docs/pkgkeys.conf.5 $(DESTDIR)$(MANDIR)/man5/pkgkeys.conf.5
+	$(NODE) -e 'const c = require("./dist/lib/client/config.js"), d = c.defaultConfig(require("./dist/lib/paths.js").defaultLocations({})); process.stdout.write(c.formatConfig(d, d))' >$(DESTDIR)$(EGDIR)/pkgkeys.conf
+
+# Rewrites pkgsrc/security/pkgkeys/PLIST from what `make install` installs: run it after adding or
+# removing a source file or a dependency (test/pkgsrc/pkgkeys-package.test.ts compares the two).
+plist: build
+	tmp=$$(mktemp -d) && $(MAKE) --no-print-directory install DESTDIR=$$tmp PREFIX=/usr/pkg >/dev/null && \
+	{ echo '@comment $$NetBSD$$'; cd $$tmp/usr/pkg && find . -type f -o -type l | sed 's|^\./||' | LC_ALL=C sort; } \
+		>pkgsrc/security/pkgkeys/PLIST; status=$$?; rm -rf $$tmp; exit $$status
 
 clean:
 	rm -rf dist

@@ -18,16 +18,18 @@ import { setupCommand } from './commands/setup';
 import { signPackageCommand } from './commands/sign-package';
 import { signdCommand } from './commands/signd';
 import { signSummaryCommand } from './commands/sign-summary';
+import { signVulnerabilitiesCommand } from './commands/sign-vulnerabilities';
 import { statusCommand } from './commands/status';
 import { updateCommand } from './commands/update';
 import { verifyPackageCommand } from './commands/verify-package';
 import { verifyPackagesCommand } from './commands/verify-packages';
 import { verifySummaryCommand } from './commands/verify-summary';
+import { verifyVulnerabilitiesCommand } from './commands/verify-vulnerabilities';
 import type { IO, Session } from './io';
 import { promptHidden } from './prompt';
 
 /** Every command; `session` reaches their handlers as parse context, which the typings cannot see. */
-const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyringCommand, signSummaryCommand, verifySummaryCommand, verifyPackagesCommand, signPackageCommand, verifyPackageCommand, publishCommand, signdCommand, updateCommand, statusCommand, setupCommand, checkRepoCommand, proxyCommand, pkginCommand] as unknown as CommandModule[];
+const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyringCommand, signSummaryCommand, verifySummaryCommand, verifyPackagesCommand, signPackageCommand, verifyPackageCommand, signVulnerabilitiesCommand, verifyVulnerabilitiesCommand, publishCommand, signdCommand, updateCommand, statusCommand, setupCommand, checkRepoCommand, proxyCommand, pkginCommand] as unknown as CommandModule[];
 
 export async function run(argv: readonly string[], io: IO): Promise<number> {
   // In `pkgkeys pkgin -y upgrade`, -y is pkgin's: whatever follows the pkgin command is passed on

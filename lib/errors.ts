@@ -54,6 +54,10 @@ const CODES = {
   RELEASE_FROM_FUTURE: EXIT.notTrusted,
   KEYRING_FROZEN: EXIT.notTrusted,
   KEYRING_STALE: EXIT.notTrusted,
+  // pkg-vulnerabilities (lib/verify/vulnerabilities.ts), as pkg_admin fetch-pkg-vulnerabilities reads it.
+  VULNERABILITIES_MALFORMED: EXIT.notTrusted,
+  VULNERABILITIES_EXPIRED: EXIT.notTrusted,
+  VULNERABILITIES_FROM_FUTURE: EXIT.notTrusted,
   // Packages against the index.
   HASH_MISMATCH: EXIT.notTrusted,
   SIZE_MISMATCH: EXIT.notTrusted,

@@ -5,7 +5,7 @@
  * to `pkgkeys update` at POST-INSTALL, which verifies them like a download: the chain to the anchor,
  * the statement, and a serial that never goes back, merging revocations into what is installed. With
  * no pkgkeys, or a release pkgkeys refuses, it says so and succeeds: a failing +INSTALL would abort the
- * pkg_add, and the keyring in use is untouched either way. keyrings/pkgsrc-keyring/ is the same
+ * pkg_add, and the keyring in use is untouched either way. pkgsrc/security/pkgsrc-keyring/ is the same
  * package as a pkgsrc package directory.
  */
 import * as path from 'node:path';
@@ -19,7 +19,7 @@ import { readClaim } from '../verify/release';
 export const PACKAGE_BASE = 'pkgsrc-keyring';
 export const SHARE_DIR = `share/${PACKAGE_BASE}`;
 
-/** The POST-INSTALL step, as keyrings/pkgsrc-keyring/INSTALL has it for the pkgsrc tree. */
+/** The POST-INSTALL step, as pkgsrc/security/pkgsrc-keyring/INSTALL has it for the pkgsrc tree. */
 export const INSTALL_FRAGMENT = `case \${STAGE} in
 POST-INSTALL)
 	release="\${PKG_PREFIX}/${SHARE_DIR}"
@@ -77,7 +77,7 @@ export async function keyringPackage(request: KeyringPackageRequest): Promise<{ 
       PKGPATH: `security/${PACKAGE_BASE}`, PKGTOOLS_VERSION: request.pkgtoolsVersion, LICENSE: 'public-domain',
     },
     install: INSTALL_SCRIPT,
-    // In PLIST order (keyrings/pkgsrc-keyring/PLIST).
+    // In PLIST order (pkgsrc/security/pkgsrc-keyring/PLIST).
     files: [
       { path: `${SHARE_DIR}/${KEYRING_FILE}`, data: keyring },
       { path: `${SHARE_DIR}/${RELEASE_FILE}`, data: statement },

@@ -47,7 +47,7 @@ export async function publishKeyring(request: PublishRequest): Promise<VerifiedR
     graph: await trustGraphOf(request.anchors, [await parseKeyring(keyring, request.keyring)]),
     name: request.name, now: request.now, policy: DEFAULT_POLICY, installed: previous,
   });
-  // Each release also stays in SERIAL/, where a pkgsrc package's distfiles never change (keyrings/pkgsrc-keyring).
+  // Each release also stays in SERIAL/, where a pkgsrc package's distfiles never change (pkgsrc/security/pkgsrc-keyring).
   // The keyring before its statement: a mirror that syncs in between serves a pair clients refuse, and retry.
   for (const dir of [path.join(request.out, String(release.serial)), request.out]) {
     await writeAtomic(path.join(dir, KEYRING_FILE), keyring);

@@ -20,7 +20,7 @@ export interface SignPackageOptions {
 
 export async function signPackage(input: string, output: string, options: SignPackageOptions): Promise<{ pkgname: string; size: number; signer: string }> {
   const signer = options.key.signer();
-  if (signer.algorithm !== RSA) throw new PkgkeysError('USAGE', `${signer.fingerprint} is not an RSA key: pkg_add verifies RSA signatures only (make the host key with key init --type rsa3072)`);
+  if (signer.algorithm !== RSA) throw new PkgkeysError('USAGE', `${signer.fingerprint} is not an RSA key: pkg_add verifies RSA signatures only (make the host key with key init --algo rsa3072)`);
   const handle = await fs.open(input, 'r').catch((cause) => {
     throw ioError('cannot open', input, cause);
   });

@@ -63,7 +63,7 @@ test('the same release makes the same package, byte for byte', async () => {
 });
 
 test('the pkgsrc package directory builds the same package: PLIST, DESCR, COMMENT and INSTALL agree', async () => {
-  const pkgdir = path.join(REPO_ROOT, 'keyrings/pkgsrc-keyring');
+  const pkgdir = path.join(REPO_ROOT, 'pkgsrc/security/pkgsrc-keyring');
   const plist = (await fs.readFile(path.join(pkgdir, 'PLIST'), 'utf8')).split('\n').filter((l) => l && !l.startsWith('@comment'));
   expect(plist).toEqual(execFileSync('tar', ['-tzf', tgz]).toString().trim().split('\n').filter((n) => !n.startsWith('+')));
   expect(await fs.readFile(path.join(pkgdir, 'DESCR'), 'utf8')).toBe(DESCRIPTION);
