@@ -1,12 +1,14 @@
 /**
- * The documentation is tested like code: the walk-through in docs/master-key.md runs as written, the
- * man pages are clean under `mandoc -Tlint`, and docs/pkgkeys.1 names every command and option the CLI has.
+ * The documentation is tested like code: the walk-throughs in docs/ run as written, the man pages are
+ * clean under `mandoc -Tlint`, docs/pkgkeys.1 names every command and option the CLI has, and the pkgsrc
+ * guide chapter docs/guide/signing.xml is well-formed DocBook made of the guide's elements.
  * These run the compiled CLI (bin/pkgkeys.js), so dist/ must be built first: `make test` does that.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'pkgkeys.js');
@@ -81,6 +83,27 @@ const WALKTHROUGHS: Array<{ doc: string; left: (work: string) => Promise<void> }
       expect(Number(serial?.[1])).toBeGreaterThan(2026112301);
       expect((await fs.stat(path.join(live, 'verify.gpg'))).size).toBe(0);
       expect((await fs.readdir(path.join(work, 'packages')))).toEqual(['pkgsrc-keyring-2026112301.tgz']);
+    },
+  },
+  {
+    doc: 'releng.md',
+    // The new system's root after sysinst's steps: the anchor from the base system, a verified keyring
+    // with its pkg_add export, pkg_install.conf, pkgkeys.conf from pkgin's repositories, cron, and the
+    // repository's index accepted once.
+    left: async (work) => {
+      const root = path.join(work, 'destdir');
+      expect((await fs.stat(path.join(root, 'etc/pkgkeys/anchors/pkgsrc.asc'))).mode & 0o777).toBe(0o444);
+      const pkgInstallConf = await fs.readFile(path.join(root, 'etc/pkg_install.conf'), 'utf8');
+      expect(pkgInstallConf).toMatch(/^VERIFIED_INSTALLATION=always$/m);
+      expect(pkgInstallConf).toMatch(/^GPG_KEYRING_VERIFY=\/var\/db\/pkgkeys\/verify\.gpg$/m);
+      expect(pkgInstallConf).toMatch(/^GPG_KEYRING_PKGVULN=\/var\/db\/pkgkeys\/pkgvuln\.gpg$/m);
+      expect(await fs.readFile(path.join(root, 'etc/pkgkeys/pkgkeys.conf'), 'utf8')).toMatch(/^repository NetBSD\/x86_64\/10\.0\/All file:\/\/\S+\/packages\/NetBSD\/x86_64\/10\.0\/All$/m);
+      const live = path.join(root, 'var/db/pkgkeys');
+      expect(await fs.readFile(path.join(live, 'release.asc'), 'utf8')).toMatch(/^Keyring: pkgsrc$/m);
+      // b1 is certified for packages: pkg_add's keyring has it.
+      expect((await fs.stat(path.join(live, 'verify.gpg'))).size).toBeGreaterThan(0);
+      expect(await fs.readdir(path.join(live, 'state'))).toEqual([`${encodeURIComponent('NetBSD/x86_64/10.0/All')}.json`]);
+      expect(await fs.readFile(path.join(root, 'var/cron/tabs/root'), 'utf8')).toMatch(/^17 3 \* \* \* \/usr\/pkg\/bin\/pkgkeys update --random-delay 3600 --quiet$/m);
     },
   },
 ];
@@ -226,4 +249,72 @@ describe('docs/pkgkeys.1', () => {
     }
     if (missing.length > 0) throw new Error(`docs/pkgkeys.1 has fallen behind the CLI; missing:\n  ${missing.join('\n  ')}`);
   }, 60_000);
+});
+
+describe('docs/guide/signing.xml', () => {
+  /** The DocBook elements the pkgsrc guide's chapters (doc/guide/files/*.xml) are written with. */
+  const GUIDE_ELEMENTS = new Set([
+    'chapter', 'sect1', 'sect2', 'sect3', 'title', 'para', 'note', 'warning', 'tip', 'important',
+    'programlisting', 'screen', 'userinput', 'prompt', 'literal', 'filename', 'command', 'varname', 'envar',
+    'option', 'replaceable', 'emphasis', 'quote', 'pkg', 'xref', 'link', 'ulink',
+    'itemizedlist', 'orderedlist', 'listitem', 'variablelist', 'varlistentry', 'term', 'procedure', 'step',
+  ]);
+  const XML_ENTITIES = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
+
+  /** An element of the parsed document (fast-xml-parser, preserveOrder: one key per node, attributes in ':@'). */
+  interface Element {
+    name: string;
+    attributes: Record<string, string>;
+    children: Element[];
+    text: string;
+  }
+
+  function elementsOf(nodes: unknown[]): Element[] {
+    const out: Element[] = [];
+    for (const node of nodes as Array<Record<string, unknown>>) {
+      const name = Object.keys(node).find((k) => k !== ':@');
+      if (name === undefined || name === '#text' || name.startsWith('?')) continue;
+      const children = node[name] as unknown[];
+      const text = children.map((c) => (c as Record<string, unknown>)['#text'] ?? '').join('');
+      out.push({ name, attributes: (node[':@'] ?? {}) as Record<string, string>, children: elementsOf(children), text: String(text) });
+    }
+    return out;
+  }
+
+  const walk = (elements: Element[]): Element[] => elements.flatMap((e) => [e, ...walk(e.children)]);
+
+  test('is a DocBook chapter of the guide: well-formed, known elements, every sect1 with an id and a title, every xref resolves', async () => {
+    const file = path.join(ROOT, 'docs', 'guide', 'signing.xml');
+    const xml = await fs.readFile(file, 'utf8');
+    const valid = XMLValidator.validate(xml);
+    if (valid !== true) throw new Error(`${file}:${valid.err.line}:${valid.err.col}: ${valid.err.code}: ${valid.err.msg}`);
+    // It is parsed standalone here, and included by an entity in the guide: no entities of the guide's own.
+    const entities = [...xml.matchAll(/&([A-Za-z][\w.-]*);/g)].map((m) => m[1]!).filter((e) => !XML_ENTITIES.has(e));
+    expect(entities).toEqual([]);
+
+    const parsed = new XMLParser({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '', processEntities: false, trimValues: false }).parse(xml) as unknown[];
+    const roots = elementsOf(parsed);
+    expect(roots.map((r) => r.name)).toEqual(['chapter']);
+    const chapter = roots[0]!;
+    expect(chapter.attributes.id).toMatch(/^[a-z][a-z0-9.-]*$/);
+    expect(chapter.children[0]?.name).toBe('title');
+
+    const all = walk(roots);
+    expect(all.map((e) => e.name).filter((name) => !GUIDE_ELEMENTS.has(name))).toEqual([]);
+
+    const ids = all.map((e) => e.attributes.id).filter((id): id is string => id !== undefined);
+    expect(new Set(ids).size).toBe(ids.length);
+    const sections = all.filter((e) => e.name === 'sect1');
+    expect(sections.length).toBeGreaterThanOrEqual(3);
+    for (const section of sections) {
+      expect(section.attributes.id).toMatch(/^[a-z][a-z0-9.-]*$/);
+      const title = section.children[0];
+      expect(title?.name).toBe('title');
+      expect(title?.text.trim()).not.toBe('');
+    }
+    const xrefs = all.filter((e) => e.name === 'xref');
+    expect(xrefs.length).toBeGreaterThan(0);
+    const dangling = xrefs.map((x) => x.attributes.linkend).filter((target) => target === undefined || !ids.includes(target));
+    expect(dangling).toEqual([]);
+  });
 });
