@@ -26,7 +26,7 @@ export const checkRepoCommand: CommandModule<GlobalArgs, Args> = {
     const client = await clientOf(argv);
     const now = nowOf(argv);
     const checks = await checkRepositories(selectRepositories(client.config, argv.ids, client.file), {
-      anchors: await anchorsOf(argv, client), keyring: client.locations.keyring, stateDir: client.locations.stateDir, now, policy: client.policy, timeoutMs: argv.timeout * 1000,
+      anchors: await anchorsOf(argv, client), keyring: client.locations.keyring, liveDir: client.locations.liveDir, stateDir: client.locations.stateDir, now, policy: client.policy, timeoutMs: argv.timeout * 1000,
     });
     const failed = checks.filter((c) => !c.ok);
     print(argv, { ok: failed.length === 0, repositories: checks }, (r) =>

@@ -30,6 +30,7 @@ export async function proxyOptions(argv: GlobalArgs & { cache?: string | undefin
     repositories: selectRepositories(client.config, [], client.file),
     anchors: await anchorFiles(client.config.anchorDir),
     keyring: client.locations.keyring,
+    liveDir: client.locations.liveDir,
     stateDir: client.locations.stateDir,
     cacheDir: argv.cache ?? client.locations.cacheDir,
     policy: client.policy,

@@ -4,6 +4,7 @@
  * build host stopped signing shows here before an index expires under pkgin.
  */
 import { type Code, PkgkeysError } from '../errors';
+import { checkInstalledInForce } from '../keyring/live';
 import { loadTrustGraph } from '../keyring/store';
 import type { Policy } from '../trust/policy';
 import { FreshnessState } from '../verify/state';
@@ -13,6 +14,8 @@ import { verifyRemoteIndex } from './remote-index';
 export interface CheckOptions {
   anchors: readonly string[];
   keyring: string;
+  /** Where `pkgkeys update` installs the keyring: an expired release there is refused (KEYRING_FROZEN). */
+  liveDir: string;
   stateDir: string;
   now: Date;
   policy: Policy;
@@ -23,6 +26,7 @@ export type RepositoryCheck = Repository &
   ({ ok: true; entries: number; signer: string; signed: Date; expires: Date; source: string } | { ok: false; code: Code; message: string });
 
 export async function checkRepositories(repositories: readonly Repository[], options: CheckOptions): Promise<RepositoryCheck[]> {
+  await checkInstalledInForce(options.liveDir, options.now);
   const graph = await loadTrustGraph(options.anchors, options.keyring);
   const state = new FreshnessState(options.stateDir);
   const checks: RepositoryCheck[] = [];

@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { EXIT, PkgkeysError, ioError } from '../errors';
 import { syncDirectory } from '../fsutil';
+import { checkInstalledInForce } from '../keyring/live';
 import { loadTrustGraph } from '../keyring/store';
 import { type Expected, expectedOf, packageFile, pkgnameOf } from '../packages/files';
 import { EXTENSIONS, compress } from '../summary/compress';
@@ -37,6 +38,8 @@ export interface ProxyOptions {
   anchors: readonly string[];
   /** The live keyring `pkgkeys update` keeps current: read again whenever it changes. */
   keyring: string;
+  /** Where `pkgkeys update` installs it: an expired release there is refused (KEYRING_FROZEN). */
+  liveDir: string;
   stateDir: string;
   cacheDir: string;
   policy: Policy;
@@ -275,8 +278,9 @@ export class VerifyingProxy {
     const { options } = this;
     const previous = this.current.get(repository.id);
     const keyring = await this.keyringStamp();
-    const graph = await loadTrustGraph(options.anchors, options.keyring);
     const now = options.now();
+    await checkInstalledInForce(options.liveDir, now);
+    const graph = await loadTrustGraph(options.anchors, options.keyring);
     const { index, download } = await verifyRemoteIndex(repository, {
       graph, now, policy: options.policy, state: new FreshnessState(options.stateDir), timeoutMs: options.timeoutMs, previous: previous?.download,
     });

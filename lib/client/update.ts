@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
 import { withLock, writeAtomic } from '../fsutil';
 import { pkgInstallKeyrings } from '../keyring/exports';
-import { type Generation, type Installed, installGeneration, readInstalled, readLive } from '../keyring/live';
+import { type Generation, type Installed, checkInForce, installGeneration, readInstalled, readLive } from '../keyring/live';
 import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, checkKeyringFile } from '../keyring/release';
 import { mergeKeyrings, parseKeyring, trustGraphOf } from '../keyring/store';
 import { MAX_KEYRING_BYTES, type Material } from '../pgp';
@@ -143,14 +143,6 @@ async function withInstalled(fresh: Material, installed: Installed | null): Prom
   return [fresh, { trees: old.trees.filter((t) => kept.has(t.fingerprint)), loose: [] }];
 }
 
-/** A release nobody renews is a frozen mirror (DESIGN.md §3), even when it answers "not modified". */
-function checkInForce(installed: Installed, now: Date): VerifiedRelease {
-  const { release } = installed;
-  if (now >= release.expires) {
-    throw new PkgkeysError('KEYRING_FROZEN', `keyring ${release.name} release ${release.serial} expired ${formatTime(release.expires)} and the mirror offers nothing newer: it may be frozen or stale`);
-  }
-  return release;
-}
 
 function recordBase(url: string, now: Date, previous: UpdateRecord | null): UpdateRecord {
   const same = previous?.url === url;

@@ -15,6 +15,7 @@
  */
 import * as path from 'node:path';
 import { PkgkeysError } from '../errors';
+import { formatTime } from '../time';
 import { readBounded } from '../fsutil';
 import { type GenerationSet, currentGeneration, installGeneration as install } from '../generations';
 import { MAX_KEYRING_BYTES } from '../pgp';
@@ -74,4 +75,23 @@ export async function installGeneration(dir: string, generation: Generation, now
     [LIVE.keyring, generation.keyring], [LIVE.verify, generation.verify], [LIVE.pkgvuln, generation.pkgvuln],
     [LIVE.release, generation.statement], [RECORD, `${JSON.stringify(record, null, 2)}\n`],
   ]);
+}
+
+/**
+ * A release nobody renews is a frozen mirror (DESIGN.md §3), even when it answers "not modified": its
+ * keyring may lack a revocation. Updates refuse it, and so do the verifiers that use the installed
+ * keyring (the proxy, check-repo), rather than go on trusting what it says.
+ */
+export function checkInForce(installed: Installed, now: Date): VerifiedRelease {
+  const { release } = installed;
+  if (now >= release.expires) {
+    throw new PkgkeysError('KEYRING_FROZEN', `keyring ${release.name} release ${release.serial} expired ${formatTime(release.expires)} and no newer one was installed: the keyring mirror may be frozen or stale; run pkgkeys update`);
+  }
+  return release;
+}
+
+/** For verifiers reading the installed keyring: refuses when its release has expired; a keyring installed by hand has none to check. */
+export async function checkInstalledInForce(dir: string, now: Date): Promise<void> {
+  const installed = await readInstalled(dir);
+  if (installed) checkInForce(installed, now);
 }

@@ -108,6 +108,13 @@ const WALKTHROUGHS: Array<{ doc: string; left: (work: string) => Promise<void> }
   },
 ];
 
+test('every doc with runnable ```sh blocks is a walk-through that runs here', async () => {
+  const docs = (await fs.readdir(path.join(ROOT, 'docs'))).filter((f) => f.endsWith('.md'));
+  const runnable = [];
+  for (const doc of docs) if (shellBlocks(await fs.readFile(path.join(ROOT, 'docs', doc), 'utf8')).length > 0) runnable.push(doc);
+  expect(runnable.sort()).toEqual(WALKTHROUGHS.map((w) => w.doc).sort());
+});
+
 describe.each(WALKTHROUGHS)('docs/$doc', ({ doc, left }) => {
   test('every ```sh block runs as written, in order, in one empty directory', async () => {
     requireBuild();

@@ -106,6 +106,7 @@ export class ClientRoot {
         repositories: [{ id: REPO, url: this.upstreamURL }],
         anchors: [this.path('etc/pkgkeys/anchors/pkgsrc.asc')],
         keyring: path.join(live, 'keyring.gpg'),
+        liveDir: live,
         stateDir: path.join(live, 'state'),
         cacheDir: path.join(live, 'cache'),
         policy: DEFAULT_POLICY,
