@@ -5,11 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { type PackageSpec, buildPackage } from '../../lib/pkgsrc/package';
-import { type CliResult, cleanup, pkgkeys, tempDir } from './cli';
+import { type CliResult, pkgkeys, tempDir } from './cli';
 import { iso } from './repo';
-import { type TestKey, World, day } from './world';
+import { TestSite } from './site';
+import { type TestKey, day } from './world';
 
 export const SIGNED_AT = day(100);
 export const CHECKED_AT = new Date(SIGNED_AT.getTime() + 3600_000);
@@ -44,12 +44,10 @@ export function packageOfSize(pkgname: string, size: number): Buffer {
   throw new Error(`no package of exactly ${size} bytes found`);
 }
 
-export class PackageSigners {
-  readonly world = new World();
+export class PackageSigners extends TestSite {
   master!: TestKey;
   /** RSA-3072, certified for NetBSD/**. */
   host!: TestKey;
-  private constructor(readonly dir: string) {}
 
   static async create(): Promise<PackageSigners> {
     const s = new PackageSigners(await tempDir('pkgkeys-packages-'));
@@ -62,24 +60,9 @@ export class PackageSigners {
     return s;
   }
 
-  path(...parts: string[]): string {
-    return path.join(this.dir, ...parts);
-  }
 
-  async writeSecret(key: TestKey): Promise<string> {
-    await fs.writeFile(this.path(`${key.name}-secret.asc`), key.secretArmored, { mode: 0o600 });
-    return this.path(`${key.name}-secret.asc`);
-  }
 
-  async writeKeyring(): Promise<void> {
-    await fs.writeFile(this.path('keyring.asc'), this.world.material.join('\n'));
-  }
 
-  /** Writes `data` as `name`; returns its path. */
-  async write(name: string, data: Uint8Array): Promise<string> {
-    await fs.writeFile(this.path(name), data);
-    return this.path(name);
-  }
 
   /** `pkgkeys sign-package` of `input` into `output`, by the host (or `key`). */
   sign(input: string, output: string, key: TestKey = this.host): Promise<CliResult> {
@@ -91,7 +74,4 @@ export class PackageSigners {
     return pkgkeys(['verify-package', '--now', iso(at), '--anchor', this.path('master.asc'), '--keyring', this.path('keyring.asc'), ...args, ...files]);
   }
 
-  cleanup(): Promise<void> {
-    return cleanup(this.dir);
-  }
 }

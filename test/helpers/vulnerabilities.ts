@@ -6,12 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { REPOSITORY_NOTATION } from '../../lib/model';
 import { type SignatureSpec, hashCanonical, signData } from '../../lib/pgp';
-import { type CliResult, cleanup, pkgkeys, tempDir } from './cli';
+import { type CliResult, pkgkeys, tempDir } from './cli';
 import { clearsign, iso } from './repo';
-import { type TestKey, World, day } from './world';
+import { TestSite } from './site';
+import { type TestKey, day } from './world';
 
 export const SIGNED_AT = day(100);
 export const VERIFY_AT = new Date(SIGNED_AT.getTime() + 3600_000);
@@ -56,8 +56,7 @@ export interface SignOptions {
   args?: string[];
 }
 
-export class VulnSite {
-  readonly world = new World();
+export class VulnSite extends TestSite {
   master!: TestKey;
   /** RSA-3072, certified by the master for pkg-vulnerabilities only. */
   vuln!: TestKey;
@@ -66,7 +65,6 @@ export class VulnSite {
   /** The list as the input file holds it. */
   text = vulnerabilitiesText();
 
-  private constructor(readonly dir: string) {}
 
   static async create(): Promise<VulnSite> {
     const site = new VulnSite(await tempDir('pkgkeys-vuln-'));
@@ -83,23 +81,9 @@ export class VulnSite {
     return site;
   }
 
-  path(...parts: string[]): string {
-    return path.join(this.dir, ...parts);
-  }
 
-  async writeSecret(key: TestKey): Promise<string> {
-    await fs.writeFile(this.path(`${key.name}-secret.asc`), key.secretArmored, { mode: 0o600 });
-    return this.path(`${key.name}-secret.asc`);
-  }
 
-  async writeKeyring(): Promise<void> {
-    await fs.writeFile(this.path('keyring.asc'), this.world.material.join('\n'));
-  }
 
-  async write(name: string, data: string | Uint8Array): Promise<string> {
-    await fs.writeFile(this.path(name), data);
-    return this.path(name);
-  }
 
   /** `pkgkeys sign-vulnerabilities` at SIGNED_AT (or `at`) with the vuln key (or `key`), into `out`. */
   async trySign(options: SignOptions = {}): Promise<{ result: CliResult; file: string }> {
@@ -138,7 +122,4 @@ export class VulnSite {
     ]);
   }
 
-  cleanup(): Promise<void> {
-    return cleanup(this.dir);
-  }
 }
