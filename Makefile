@@ -14,10 +14,10 @@ TSC =		node_modules/.bin/tsc
 
 all: build
 
-# The registry this project is built from lacks other platforms' optional packages (@swc/core-darwin-*),
-# so `npm ci` cannot validate the lock; `npm install` then installs the locked versions all the same.
+# The lock lists every platform's optional packages (@swc/core-*), so `npm ci` takes it as it is and a
+# fresh clone stays clean.
 node_modules/.package-lock.json: package.json package-lock.json
-	$(NPM) ci --no-audit --no-fund || $(NPM) install --no-audit --no-fund
+	$(NPM) ci --no-audit --no-fund
 
 dist/cli/main.js: node_modules/.package-lock.json $(shell find lib cli -name '*.ts')
 	rm -rf dist
