@@ -149,7 +149,7 @@ export async function cleanPkginCache(cache: string, packages: ReadonlyMap<strin
   });
   for (const { file } of suspects) {
     await fs.rm(file, { force: true }).catch((cause) => {
-      throw ioError("cannot remove a package pkgin would install unchecked from its cache (remove it, or run as the user pkgin runs as):", file, cause);
+      throw ioError("cannot remove, from pkgin's cache, a file pkgin would install unchecked (run as root, or remove it):", file, cause);
     });
   }
   return suspects;
