@@ -49,6 +49,11 @@ export interface ProxyOptions {
   timeoutMs: number;
   /** One line per refusal. */
   log: (line: string) => void;
+  /**
+   * Called with each index that verified, before it is served or its packages are: what each PKGNAME's
+   * file must be, or why it has none. A failure refuses the index (`pkgkeys pkgin` cleans pkgin's cache).
+   */
+  beforeServing?: (packages: ReadonlyMap<string, Expected | PkgkeysError>) => Promise<void>;
 }
 
 export interface Listen {
@@ -286,6 +291,9 @@ export class VerifyingProxy {
     });
     const same = previous?.download.raw.equals(download.raw);
     const current: Current = { download, index, keyring, verified: new Date(now), listings: same ? previous!.listings : listingsOf(index), compressed: same ? previous!.compressed : new Map() };
+    if (!same && options.beforeServing) {
+      await options.beforeServing(new Map([...current.listings].map(([pkgname, listing]) => [pkgname, 'error' in listing ? listing.error : listing.expected])));
+    }
     this.current.set(repository.id, current);
     return current;
   }

@@ -16,6 +16,7 @@ import { readBounded, withLock } from '../fsutil';
 import { currentGeneration, installGeneration } from '../generations';
 import { packageFile } from '../packages/files';
 import { AR_MAGIC } from '../pkgsrc/ar';
+import { readSignedPackage } from '../pkgsrc/signed-package';
 import { EXTENSIONS, compress, decompress } from '../summary/compress';
 import { parseSummary } from '../summary/format';
 import { MAX_INDEX_BYTES } from '../verify/summary';
@@ -110,15 +111,26 @@ async function publishedText(dir: string): Promise<Buffer> {
   return decompress(await readBounded(path.join(current, form), MAX_INDEX_BYTES), path.join(current, form), MAX_INDEX_BYTES);
 }
 
-/** Signs in place every package of the index that is not a signed package already; returns how many. */
+/**
+ * Signs in place every package of the index that is not a signed package already; returns how many.
+ * One signed already must be one pkg_add can verify: an earlier pkgkeys signed some with a block
+ * size that pkg_add cannot, and those are refused (PKG_ADD_UNVERIFIABLE), not published.
+ */
 async function signPackages(text: Buffer, source: string, dir: string, sign: (input: string, output: string) => Promise<void>): Promise<number> {
   let signed = 0;
   for (const entry of parseSummary(text, source)) {
     const file = packageFile(dir, entry);
     const head = Buffer.alloc(AR_MAGIC.length);
     const handle = await fs.open(file, 'r');
-    await handle.read(head, 0, head.length, 0).finally(() => handle.close());
-    if (head.equals(AR_MAGIC)) continue;
+    try {
+      await handle.read(head, 0, head.length, 0);
+      if (head.equals(AR_MAGIC)) {
+        await readSignedPackage(handle, file);
+        continue;
+      }
+    } finally {
+      await handle.close();
+    }
     // sign-package writes atomically: the name holds the unsigned package or the signed one.
     await sign(file, file);
     signed++;
