@@ -8,7 +8,7 @@ import {
   type Certificate, type Certification, type Fingerprint, type HashName, type KeyAlgorithm, type PublicKeyAlgorithm,
   type Revocation, type RevocationReason, type SelfSignature, type Subkey, type UserID, REPOSITORY_NOTATION, SCOPE_NOTATION,
 } from '../model';
-import { type Sig, type Tree, fingerprintOf, keyIDOf, packetBytes, sigIssuerFingerprint, sigIssuerKeyID } from './packets';
+import { type Sig, type Tree, fingerprintOf, keyIDOf, mergeTrees, packetBytes, sigIssuerFingerprint, sigIssuerKeyID } from './packets';
 
 const T = openpgp.enums.signature;
 const CERTIFICATIONS: ReadonlySet<number> = new Set([T.certGeneric, T.certPersona, T.certCasual, T.certPositive]);
@@ -225,8 +225,13 @@ function certificationOf(sig: Sig, issuer: Fingerprint, subject: Fingerprint, us
   return { issuer, subject, userID, created: sig.created!, expires: expiresAt(sig), scopes, trust, hash: hashName(sig.hashAlgorithm), problem: problemOf(sig), packet: packetBytes(sig) };
 }
 
-/** Models every certificate of a keyring; signatures by keys outside `trees` cannot be checked and are left out. */
+/**
+ * Models every certificate of a keyring; signatures by keys outside `trees` cannot be checked and are
+ * left out. Trees are merged first (`mergeTrees`), so a certificate, User ID or subkey that appears
+ * twice is judged once, with all its signatures.
+ */
 export async function inspectAll(trees: Tree[]): Promise<Certificate[]> {
-  const lookup = issuerLookup(trees);
-  return Promise.all(trees.map((tree) => inspect(tree, lookup)));
+  const merged = mergeTrees(trees);
+  const lookup = issuerLookup(merged);
+  return Promise.all(merged.map((tree) => inspect(tree, lookup)));
 }

@@ -155,19 +155,15 @@ export function mergeTrees(trees: Tree[], loose: Sig[] = []): Tree[] {
   return merged;
 }
 
+/**
+ * Also merges within one tree: a User ID or subkey packet that appears twice is one User ID or subkey
+ * (as gpg merges them), so no signature is judged apart from the others over the same packet.
+ */
 function mergeByFingerprint(trees: Tree[]): Tree[] {
   const byFingerprint = new Map<Fingerprint, Tree>();
   for (const tree of trees) {
-    const into = byFingerprint.get(tree.fingerprint);
-    if (!into) {
-      byFingerprint.set(tree.fingerprint, {
-        ...tree,
-        sigs: dedupe(tree.sigs),
-        userIDs: tree.userIDs.map((u) => ({ packet: u.packet, sigs: dedupe(u.sigs) })),
-        subkeys: tree.subkeys.map((s) => ({ packet: s.packet, sigs: dedupe(s.sigs) })),
-      });
-      continue;
-    }
+    let into = byFingerprint.get(tree.fingerprint);
+    if (!into) byFingerprint.set(tree.fingerprint, (into = { fingerprint: tree.fingerprint, key: tree.key, sigs: [], userIDs: [], subkeys: [] }));
     into.sigs = dedupe([...into.sigs, ...tree.sigs]);
     for (const uid of tree.userIDs) {
       const same = into.userIDs.find((u) => u.packet.userID === uid.packet.userID);

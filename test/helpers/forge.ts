@@ -4,7 +4,7 @@
  */
 import * as openpgp from 'openpgp';
 import { SCOPE_NOTATION } from '../../lib/model';
-import { SecretKey } from '../../lib/pgp';
+import { SecretKey, armor, mergeTrees, readTrees, treeBytes } from '../../lib/pgp';
 import type { TestKey } from './world';
 import { T0 } from './world';
 
@@ -94,4 +94,17 @@ export async function graftSubkey(donor: TestKey, target: TestKey): Promise<stri
   for (const p of into.toPacketList()) list.push(p);
   for (const p of (from.subkeys[0] as unknown as { toPacketList(): openpgp.AnyPacket[] }).toPacketList()) list.push(p);
   return openpgp.armor(openpgp.enums.armor.publicKey, list.write());
+}
+
+/**
+ * The certificate of `fingerprint`, merged from `material`, rewritten with its (first) User ID packet
+ * twice: the signatures `second` picks go under the second copy, the others stay under the first.
+ */
+export async function splitUserID(material: readonly string[], fingerprint: string, second: (sig: openpgp.SignaturePacket) => boolean): Promise<string> {
+  const trees = [];
+  for (const m of material) trees.push(...(await readTrees(m, 'test material')));
+  const tree = mergeTrees(trees).find((t) => t.fingerprint === fingerprint)!;
+  const [uid, ...rest] = tree.userIDs;
+  const copies = [{ packet: uid!.packet, sigs: uid!.sigs.filter((s) => !second(s)) }, { packet: uid!.packet, sigs: uid!.sigs.filter(second) }];
+  return armor('publicKey', treeBytes({ ...tree, userIDs: [...copies, ...rest] }));
 }
