@@ -70,8 +70,8 @@ export async function toBinary(data: Uint8Array | string, what: string): Promise
 
 /**
  * Key material as found in files: certificates, and key revocations standing alone before them (a
- * revocation certificate, as `master init` and `gpg --gen-revoke` write them), which `mergeTrees`
- * attaches to the key they revoke.
+ * revocation certificate, as `master init` and `gpg --gen-revoke` write them). A key revocation
+ * anywhere else lands in the tree before it; `inspectAll` matches each to the key it revokes.
  */
 export interface Material {
   trees: Tree[];
@@ -143,7 +143,7 @@ export function treeBytes(tree: Tree): Uint8Array {
 /**
  * Merges trees of the same fingerprint (from anchors, keyring files, imports) into one tree each,
  * keeping every distinct signature once, and attaches loose key revocations to the key their issuer
- * names (they are checked like any other signature later). Order of first appearance is kept.
+ * names (`inspectAll` then judges them for every key they may revoke). Order of first appearance is kept.
  */
 export function mergeTrees(trees: Tree[], loose: Sig[] = []): Tree[] {
   const merged = mergeByFingerprint(trees);

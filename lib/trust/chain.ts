@@ -243,7 +243,13 @@ function checkKey(key: Certificate, role: Role, signedAt: Date, now: Date, polic
     refuse('KEY_NOT_YET_VALID', `${describe(key)} was created ${formatTime(key.created)}, after the signature it would have made at ${formatTime(signedAt)}`);
   }
   const revoked = revocationAt(key.revocations, signedAt);
-  if (revoked) refuse(codes.revoked, `${describe(key)} ${revocationText(revoked, signedAt)}`);
+  if (revoked) refuse(codes.revoked, `${describe(key)} ${revocationText(revoked, signedAt, key.fingerprint)}`);
+  // RFC 9580 §5.2.3.23: a revocation by a designated revoker whose certificate is missing cannot be
+  // checked, so the key might be revoked: never trusted silently.
+  const unknown = key.revokers.find((r) => !r.known);
+  if (unknown) {
+    refuse('KEY_INVALID', `${describe(key)} names ${unknown.fingerprint} as a designated revoker, whose certificate is not in the keyring: a revocation by it could not be checked; add that certificate to the keyring`);
+  }
   const expires = self!.keyExpires;
   if (expires && expires.getTime() <= Math.max(now.getTime(), signedAt.getTime())) {
     refuse(codes.expired, `${describe(key)} expired ${formatTime(expires)}`);
@@ -319,7 +325,7 @@ function checkSubkey(primary: Certificate, subkey: Subkey, signedAt: Date, now: 
     refuse('KEY_NOT_YET_VALID', `${what} was created ${formatTime(subkey.created)}, after the signature at ${formatTime(signedAt)}`);
   }
   const revoked = revocationAt(subkey.revocations, signedAt);
-  if (revoked) refuse('SUBKEY_REVOKED', `${what} ${revocationText(revoked, signedAt)}`);
+  if (revoked) refuse('SUBKEY_REVOKED', `${what} ${revocationText(revoked, signedAt, primary.fingerprint)}`);
   const expires = binding!.keyExpires;
   if (expires && expires.getTime() <= Math.max(now.getTime(), signedAt.getTime())) refuse('SUBKEY_EXPIRED', `${what} expired ${formatTime(expires)}`);
   return `signing subkey ${subkey.fingerprint} (${subkey.algorithm.name} ${subkey.algorithm.bits}): bound, valid${expires ? `, expires ${formatTime(expires)}` : ''}`;
@@ -330,9 +336,10 @@ function revocationAt(revocations: readonly Revocation[], signedAt: Date): Revoc
   return revocations.find((r) => r.hard) ?? revocations.find((r) => r.created <= signedAt) ?? null;
 }
 
-function revocationText(revocation: Revocation, signedAt: Date): string {
+function revocationText(revocation: Revocation, signedAt: Date, owner: Fingerprint): string {
   const kind = revocation.hard ? 'every signature it made is void' : `signatures after that are void, and this one is from ${formatTime(signedAt)}`;
-  return `was revoked ${formatTime(revocation.created)}${reasonText(revocation)}: ${kind}`;
+  const by = revocation.issuer === owner ? '' : ` by designated revoker ${revocation.issuer}`;
+  return `was revoked${by} ${formatTime(revocation.created)}${reasonText(revocation)}: ${kind}`;
 }
 
 const reasonText = (r: Revocation) => ` (${r.reason}${r.text ? `: ${r.text}` : ''})`;

@@ -45,6 +45,7 @@ export function certificateProblems(cert: Certificate, policy: Policy): string[]
   const add = (what: string, problem: string | null) => problem && problems.push(`${what}: ${problem}`);
   add(`key ${cert.fingerprint}`, weakAlgorithm(cert.algorithm, policy));
   if (!cert.direct && !cert.userIDs.some((u) => u.self)) problems.push(`key ${cert.fingerprint}: no valid self-signature`);
+  for (const r of cert.revokers.filter((r) => !r.known)) problems.push(`key ${cert.fingerprint}: its designated revoker ${r.fingerprint} is not in the keyring`);
   for (const uid of cert.userIDs) {
     if (uid.self) add(`self-signature on "${uid.text}"`, weakHash(uid.self.hash, policy) ?? uid.self.problem);
     for (const c of uid.certifications) add(`certification of "${uid.text}" by ${c.issuer}`, weakHash(c.hash, policy) ?? c.problem);

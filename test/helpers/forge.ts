@@ -3,8 +3,8 @@
  * critical subpackets, signing subkeys. Tests only.
  */
 import * as openpgp from 'openpgp';
-import { SCOPE_NOTATION } from '../../lib/model';
-import { SecretKey, armor, mergeTrees, readTrees, treeBytes } from '../../lib/pgp';
+import { type RevocationReason, SCOPE_NOTATION } from '../../lib/model';
+import { SecretKey, armor, mergeTrees, packetBytes, readTrees, revokeKey, treeBytes } from '../../lib/pgp';
 import type { TestKey } from './world';
 import { T0 } from './world';
 
@@ -107,4 +107,25 @@ export async function splitUserID(material: readonly string[], fingerprint: stri
   const [uid, ...rest] = tree.userIDs;
   const copies = [{ packet: uid!.packet, sigs: uid!.sigs.filter((s) => !second(s)) }, { packet: uid!.packet, sigs: uid!.sigs.filter(second) }];
   return armor('publicKey', treeBytes({ ...tree, userIDs: [...copies, ...rest] }));
+}
+
+/** A revocation certificate: `key`'s key revocation (0x20) alone, armored as gpg --gen-revoke writes one. */
+export async function revocationCertificate(key: TestKey, reason: RevocationReason, at: Date): Promise<string> {
+  const [tree] = await readTrees(await revokeKey(key.secret, { reason, text: `test: ${reason}`, created: at }), 'revoked key');
+  return armor('publicKey', packetBytes(tree!.sigs.find((s) => s.signatureType === openpgp.enums.signature.keyRevocation)!));
+}
+
+/** `certificate` with a new direct-key self-signature (0x1F) made at `at` by `secretArmored`, naming no revoker. */
+export async function addDirectSignature(secretArmored: string, certificate: string, at: Date): Promise<string> {
+  const own = await openpgp.readPrivateKey({ armoredKey: secretArmored });
+  const target = await openpgp.readKey({ armoredKey: certificate });
+  const sig = new openpgp.SignaturePacket();
+  sig.signatureType = openpgp.enums.signature.key;
+  sig.publicKeyAlgorithm = own.keyPacket.algorithm;
+  sig.hashAlgorithm = openpgp.enums.hash.sha512;
+  await (sig.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>).call(
+    sig, own.keyPacket, { key: own.keyPacket }, at, false, openpgp.config,
+  );
+  (target as unknown as { directSignatures: openpgp.SignaturePacket[] }).directSignatures.push(sig);
+  return target.armor();
 }
