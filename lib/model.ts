@@ -94,8 +94,11 @@ export interface Subkey extends HasPacket {
   keyID: KeyID;
   algorithm: KeyAlgorithm;
   created: Date;
-  /** The newest valid binding signature, or null when the subkey is not bound. */
-  binding: (SelfSignature & { backSigned: boolean }) | null;
+  /**
+   * The newest valid binding signature, or null when the subkey is not bound; `back` is the valid 0x19
+   * back-signature embedded in it (the subkey cross-certifying its primary), or null.
+   */
+  binding: (SelfSignature & { back: { hash: HashName; problem: string | null } | null }) | null;
   revocations: Revocation[];
 }
 

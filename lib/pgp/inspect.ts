@@ -227,15 +227,16 @@ async function inspect(tree: Tree, keyring: Keyring): Promise<Certificate> {
   const subkeys: Subkey[] = [];
   for (const node of tree.subkeys) {
     const data = { key: primary, bind: node.packet };
-    const bindings: Array<SelfSignature & { backSigned: boolean }> = [];
+    const bindings: Array<NonNullable<Subkey['binding']>> = [];
     const subRevocations: Revocation[] = [];
     for (const sig of node.sigs) {
       if (!byPrimary(sig)) continue;
       if (sig.signatureType === T.subkeyBinding && (await verifies(sig, primary, T.subkeyBinding, data))) {
         // RFC 9580 §5.2.1: a signing subkey must cross-certify its primary (0x19, embedded).
+        // Its hash and subpackets are reported, for the policy to judge like any other signature's.
         const back = sig.embeddedSignature;
         const backSigned = back !== null && back.signatureType === T.keyBinding && (await verifies(back, node.packet, T.keyBinding, data));
-        bindings.push({ ...selfSignatureOf(sig, node.packet.created), backSigned });
+        bindings.push({ ...selfSignatureOf(sig, node.packet.created), back: backSigned ? { hash: hashName(back.hashAlgorithm), problem: problemOf(back) } : null });
       } else if (sig.signatureType === T.subkeyRevocation && (await verifies(sig, primary, T.subkeyRevocation, data))) {
         subRevocations.push(revocationOf(sig, fingerprint));
       }

@@ -320,7 +320,11 @@ function checkSubkey(primary: Certificate, subkey: Subkey, signedAt: Date, now: 
   const weakBinding = weakHash(binding!.hash, policy);
   if (weakBinding) refuse('WEAK_ALGORITHM', `${what} is bound with ${binding!.hash.toUpperCase()} (${weakBinding})`);
   if (binding!.flags === null || (binding!.flags & KEY_FLAG.sign) === 0) refuse('NOT_SIGNING_KEY', `${what} is not flagged for signing`);
-  if (!binding!.backSigned) refuse('SUBKEY_UNBOUND', `${what} does not cross-certify its primary key (no valid 0x19 back-signature)`);
+  const back = binding!.back;
+  if (!back) refuse('SUBKEY_UNBOUND', `${what} does not cross-certify its primary key (no valid 0x19 back-signature)`);
+  if (back!.problem) refuse('SUBKEY_UNBOUND', `${what}: its 0x19 back-signature has ${back!.problem}`);
+  const weakBack = weakHash(back!.hash, policy);
+  if (weakBack) refuse('WEAK_ALGORITHM', `${what} cross-certifies its primary key with ${back!.hash.toUpperCase()} (${weakBack})`);
   if (subkey.created.getTime() > signedAt.getTime() + policy.clockSkewSeconds * 1000) {
     refuse('KEY_NOT_YET_VALID', `${what} was created ${formatTime(subkey.created)}, after the signature at ${formatTime(signedAt)}`);
   }

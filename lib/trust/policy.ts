@@ -53,6 +53,7 @@ export function certificateProblems(cert: Certificate, policy: Policy): string[]
   for (const sub of cert.subkeys) {
     add(`subkey ${sub.fingerprint}`, weakAlgorithm(sub.algorithm, policy));
     if (sub.binding) add(`binding of subkey ${sub.fingerprint}`, weakHash(sub.binding.hash, policy) ?? sub.binding.problem);
+    if (sub.binding?.back) add(`back-signature of subkey ${sub.fingerprint}`, weakHash(sub.binding.back.hash, policy) ?? sub.binding.back.problem);
   }
   return problems;
 }

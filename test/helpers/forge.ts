@@ -129,3 +129,31 @@ export async function addDirectSignature(secretArmored: string, certificate: str
   (target as unknown as { directSignatures: openpgp.SignaturePacket[] }).directSignatures.push(sig);
   return target.armor();
 }
+
+/**
+ * `key`'s certificate (from `rawKey` with a signing subkey) with the subkey's binding replaced by one
+ * made at `at`: SHA-256, flagged for signing, with an embedded 0x19 back-signature made with `backHash`.
+ */
+export async function rebindSubkey(key: TestKey, backHash: 'md5' | 'sha1' | 'sha256', at: Date): Promise<string> {
+  const own = await privateOf(key);
+  const subkey = own.subkeys[0]!;
+  const data = { key: own.keyPacket, bind: subkey.keyPacket };
+  const sign = (sig: openpgp.SignaturePacket, signer: unknown) =>
+    (sig.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>).call(
+      sig, signer, data, at, false, { ...openpgp.config, rejectHashAlgorithms: new Set<openpgp.enums.hash>(), minRSABits: 512, nonDeterministicSignaturesViaNotation: false },
+    );
+  const back = new openpgp.SignaturePacket();
+  back.signatureType = openpgp.enums.signature.keyBinding;
+  back.publicKeyAlgorithm = subkey.keyPacket.algorithm;
+  back.hashAlgorithm = openpgp.enums.hash[backHash];
+  await sign(back, subkey.keyPacket);
+  const binding = new openpgp.SignaturePacket();
+  binding.signatureType = openpgp.enums.signature.subkeyBinding;
+  binding.publicKeyAlgorithm = own.keyPacket.algorithm;
+  binding.hashAlgorithm = openpgp.enums.hash.sha256;
+  binding.keyFlags = new Uint8Array([openpgp.enums.keyFlags.signData]);
+  binding.embeddedSignature = back;
+  await sign(binding, own.keyPacket);
+  subkey.bindingSignatures = [binding];
+  return own.toPublic().armor();
+}
