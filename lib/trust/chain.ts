@@ -46,16 +46,19 @@ export type Verdict =
   | { trusted: true; key: Fingerprint; primary: Fingerprint; steps: Step[]; scopes: string[][] }
   | { trusted: false; key: Fingerprint; code: Code; reason: string; steps: Step[] };
 
+/** Where a (sub)key fingerprint sits: a certificate, and the subkey when it is not the primary key. */
+export type Holder = { certificate: Certificate; subkey: Subkey | null };
+
 /** Certificates by fingerprint, with anchors marked; the input of every question. */
 export class TrustGraph {
   private readonly byFingerprint = new Map<Fingerprint, Certificate>();
-  private readonly bySubkey = new Map<Fingerprint, { certificate: Certificate; subkey: Subkey }>();
+  private readonly bySubkey = new Map<Fingerprint, Holder[]>();
   readonly anchors: ReadonlySet<Fingerprint>;
 
   constructor(certificates: Iterable<Certificate>, anchors: Iterable<Fingerprint>) {
     for (const certificate of certificates) {
       this.byFingerprint.set(certificate.fingerprint, certificate);
-      for (const subkey of certificate.subkeys) this.bySubkey.set(subkey.fingerprint, { certificate, subkey });
+      for (const subkey of certificate.subkeys) this.bySubkey.set(subkey.fingerprint, [...(this.bySubkey.get(subkey.fingerprint) ?? []), { certificate, subkey }]);
     }
     this.anchors = new Set(anchors);
   }
@@ -64,16 +67,27 @@ export class TrustGraph {
     return this.byFingerprint.get(fingerprint);
   }
 
-  /** The certificate a (sub)key fingerprint belongs to. */
-  resolve(fingerprint: Fingerprint): { certificate: Certificate; subkey: Subkey | null } | null {
-    const certificate = this.byFingerprint.get(fingerprint);
-    if (certificate) return { certificate, subkey: null };
-    return this.bySubkey.get(fingerprint) ?? null;
+  /**
+   * Every certificate that holds a (sub)key fingerprint. Anyone can bind someone else's subkey, or
+   * publish its key material as a primary key; only the owner's certificate has it bound and
+   * back-signed (RFC 9580 §5.2.1). Those come first; the others stay, for `authorize` to try and refuse.
+   */
+  holders(fingerprint: Fingerprint): Holder[] {
+    const primary = this.byFingerprint.get(fingerprint);
+    const all: Holder[] = [...(primary ? [{ certificate: primary, subkey: null }] : []), ...(this.bySubkey.get(fingerprint) ?? [])];
+    const owned = (h: Holder) => (h.subkey ? h.subkey.binding?.back != null : h.certificate.direct !== null || h.certificate.userIDs.some((u) => u.self));
+    return [...all.filter(owned), ...all.filter((h) => !owned(h))];
+  }
+
+  /** The certificate a (sub)key fingerprint most likely belongs to: the first of `holders`. */
+  resolve(fingerprint: Fingerprint): Holder | null {
+    return this.holders(fingerprint)[0] ?? null;
   }
 
   /** Keys and subkeys with this key ID (RFC 9580 §5.5.4: the fingerprint's low 64 bits). */
   byKeyID(keyID: KeyID): Fingerprint[] {
-    return [...this.byFingerprint.values()].flatMap((c) => [c, ...c.subkeys]).filter((k) => k.keyID === keyID).map((k) => k.fingerprint);
+    const keys = [...this.byFingerprint.values()].flatMap((c) => [c, ...c.subkeys]).filter((k) => k.keyID === keyID);
+    return [...new Set(keys.map((k) => k.fingerprint))];
   }
 
   /** The key packet of a key or subkey in the graph, to check a signature with. */
@@ -105,10 +119,21 @@ interface Path {
 }
 
 export function authorize(graph: TrustGraph, question: Question): Verdict {
-  const found = graph.resolve(question.key);
-  if (!found) {
+  const holders = graph.holders(question.key);
+  if (holders.length === 0) {
     return refused(question.key, [], 'UNKNOWN_KEY', `key ${question.key} is not in the keyring`);
   }
+  // A key claimed by several certificates is judged under each: a claim alone proves nothing.
+  let best: Verdict | null = null;
+  for (const holder of holders) {
+    const verdict = authorizeAs(graph, question, holder);
+    if (verdict.trusted) return verdict;
+    if (best === null || progress(verdict) > progress(best)) best = verdict;
+  }
+  return best!;
+}
+
+function authorizeAs(graph: TrustGraph, question: Question, found: Holder): Verdict {
   const { certificate } = found;
   if (graph.anchors.has(certificate.fingerprint)) {
     return refused(question.key, [], 'ANCHOR_NOT_SIGNER', `${describe(certificate)} is a trust anchor: it certifies signing keys and signs nothing else`);

@@ -157,3 +157,33 @@ export async function rebindSubkey(key: TestKey, backHash: 'md5' | 'sha1' | 'sha
   subkey.bindingSignatures = [binding];
   return own.toPublic().armor();
 }
+
+/**
+ * `thief`'s certificate with `owner`'s (first) subkey bound to it by the thief's own binding, flagged
+ * for signing: what anyone can make, since only the back-signature needs the subkey's secret.
+ */
+export async function stealSubkey(owner: TestKey, thief: TestKey): Promise<string> {
+  const subkey = (await openpgp.readKey({ armoredKey: owner.public })).subkeys[0]!.keyPacket;
+  const own = await privateOf(thief);
+  const binding = new openpgp.SignaturePacket();
+  binding.signatureType = openpgp.enums.signature.subkeyBinding;
+  binding.publicKeyAlgorithm = own.keyPacket.algorithm;
+  binding.hashAlgorithm = openpgp.enums.hash.sha512;
+  binding.keyFlags = new Uint8Array([openpgp.enums.keyFlags.signData]);
+  await (binding.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>).call(
+    binding, own.keyPacket, { key: own.keyPacket, bind: subkey }, T0, false, openpgp.config,
+  );
+  const list = new openpgp.PacketList<openpgp.AnyPacket>();
+  list.push(...own.toPublic().toPacketList(), subkey, binding);
+  return openpgp.armor(openpgp.enums.armor.publicKey, list.write());
+}
+
+/** `owner`'s (first) subkey made into a primary key packet with a User ID and no self-signature. */
+export async function subkeyAsPrimary(owner: TestKey): Promise<string> {
+  const subkey = (await openpgp.readKey({ armoredKey: owner.public })).subkeys[0]!.keyPacket;
+  const primary = new openpgp.PublicKeyPacket();
+  primary.read(subkey.write());
+  const list = new openpgp.PacketList<openpgp.AnyPacket>();
+  list.push(primary, openpgp.UserIDPacket.fromObject({ name: 'impostor', email: 'impostor@pkgsrc.test' }));
+  return openpgp.armor(openpgp.enums.armor.publicKey, list.write());
+}
