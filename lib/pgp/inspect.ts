@@ -61,7 +61,7 @@ function algorithmOf(key: KeyPacket): KeyAlgorithm {
     rsaEncryptSign: 'rsa', rsaEncrypt: 'rsa', rsaSign: 'rsa', elgamal: 'elgamal', dsa: 'dsa', ecdh: 'ecdh', ecdsa: 'ecdsa',
     eddsaLegacy: 'eddsa', ed25519: 'ed25519', ed448: 'ed448', x25519: 'x25519', x448: 'x448',
   };
-  const curveBits: Record<string, number> = { ed25519Legacy: 256, curve25519Legacy: 256, nistP256: 256, nistP384: 384, nistP521: 521, brainpoolP256r1: 256, brainpoolP384r1: 384, brainpoolP512r1: 512 };
+  const curveBits: Record<string, number> = { ed25519Legacy: 256, curve25519Legacy: 256, nistP256: 256, nistP384: 384, nistP521: 521, brainpoolP256r1: 256, brainpoolP384r1: 384, brainpoolP512r1: 512, secp256k1: 256 };
   const name = names[info.algorithm] ?? 'unknown';
   const bits = info.bits ?? (info.curve ? curveBits[info.curve] ?? 0 : name === 'ed25519' || name === 'x25519' ? 256 : 448);
   return info.curve ? { name, bits, curve: info.curve } : { name, bits };

@@ -326,7 +326,11 @@ function checkCertification(issuer: Certificate, subject: Certificate, cert: Cer
 
 /** The certified User ID must still be the subject's: self-signed, with an acceptable hash, not revoked. */
 function checkUserID(subject: Certificate, uid: UserID, now: Date, policy: Policy): void {
-  if (!uid.self) refuse('KEY_INVALID', `User ID "${uid.text}" of ${subject.fingerprint} has no valid self-signature`);
+  if (!uid.self) {
+    // A key of an algorithm or curve pkgkeys cannot verify has no self-signature that verifies: say why.
+    const weak = weakAlgorithm(subject.algorithm, policy);
+    refuse(weak ? 'WEAK_ALGORITHM' : 'KEY_INVALID', weak ? `${describe(subject)}: ${weak}` : `User ID "${uid.text}" of ${subject.fingerprint} has no valid self-signature`);
+  }
   if (uid.self!.problem) refuse('KEY_INVALID', `User ID "${uid.text}" of ${subject.fingerprint}: self-signature has ${uid.self!.problem}`);
   const weak = weakHash(uid.self!.hash, policy);
   if (weak) refuse('WEAK_ALGORITHM', `User ID "${uid.text}" of ${subject.fingerprint} is bound with ${uid.self!.hash.toUpperCase()} (${weak})`);
@@ -337,14 +341,15 @@ function checkUserID(subject: Certificate, uid: UserID, now: Date, policy: Polic
 /** A signing subkey: bound, cross-certified, allowed to sign, not revoked, not expired (RFC 9580 §5.2.1). */
 function checkSubkey(primary: Certificate, subkey: Subkey, signedAt: Date, now: Date, policy: Policy): string {
   const what = `subkey ${subkey.fingerprint} of ${primary.fingerprint}`;
-  const weak = weakAlgorithm(subkey.algorithm, policy);
-  if (weak) refuse('WEAK_ALGORITHM', `${what}: ${weak}`);
   const binding = subkey.binding;
   if (!binding) refuse('SUBKEY_UNBOUND', `${what} has no valid binding signature`);
   if (binding!.problem) refuse('SUBKEY_UNBOUND', `${what}: binding signature has ${binding!.problem}`);
+  // By its use first: an encryption subkey is not a signing key, whatever its algorithm.
+  if (binding!.flags === null || (binding!.flags & KEY_FLAG.sign) === 0) refuse('NOT_SIGNING_KEY', `${what} is not flagged for signing`);
+  const weak = weakAlgorithm(subkey.algorithm, policy);
+  if (weak) refuse('WEAK_ALGORITHM', `${what}: ${weak}`);
   const weakBinding = weakHash(binding!.hash, policy);
   if (weakBinding) refuse('WEAK_ALGORITHM', `${what} is bound with ${binding!.hash.toUpperCase()} (${weakBinding})`);
-  if (binding!.flags === null || (binding!.flags & KEY_FLAG.sign) === 0) refuse('NOT_SIGNING_KEY', `${what} is not flagged for signing`);
   const back = binding!.back;
   if (!back) refuse('SUBKEY_UNBOUND', `${what} does not cross-certify its primary key (no valid 0x19 back-signature)`);
   if (back!.problem) refuse('SUBKEY_UNBOUND', `${what}: its 0x19 back-signature has ${back!.problem}`);
