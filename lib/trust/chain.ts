@@ -124,13 +124,7 @@ export function authorize(graph: TrustGraph, question: Question): Verdict {
     return refused(question.key, [], 'UNKNOWN_KEY', `key ${question.key} is not in the keyring`);
   }
   // A key claimed by several certificates is judged under each: a claim alone proves nothing.
-  let best: Verdict | null = null;
-  for (const holder of holders) {
-    const verdict = authorizeAs(graph, question, holder);
-    if (verdict.trusted) return verdict;
-    if (best === null || progress(verdict) > progress(best)) best = verdict;
-  }
-  return best!;
+  return bestOf(holders.map((holder) => authorizeAs(graph, question, holder)));
 }
 
 function authorizeAs(graph: TrustGraph, question: Question, found: Holder): Verdict {
@@ -142,14 +136,12 @@ function authorizeAs(graph: TrustGraph, question: Question, found: Holder): Verd
   if (paths.length === 0) {
     return refused(question.key, [], 'NO_PATH', noPathReason(graph, certificate));
   }
-  // Try every path; report the first that holds, or else the one that got furthest.
-  let best: Verdict | null = null;
-  for (const path of paths) {
-    const verdict = walk(question, found, path);
-    if (verdict.trusted) return verdict;
-    if (best === null || progress(verdict) > progress(best)) best = verdict;
-  }
-  return best!;
+  return bestOf(paths.map((path) => walk(question, found, path)));
+}
+
+/** The first verdict that trusts, or else the one that got furthest. */
+function bestOf(verdicts: Verdict[]): Verdict {
+  return verdicts.find((v) => v.trusted) ?? verdicts.reduce((best, v) => (progress(v) > progress(best) ? v : best));
 }
 
 /** Answers the question for every key and subkey of the graph that is not an anchor. */
