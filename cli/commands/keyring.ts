@@ -79,7 +79,7 @@ function summary(cert: Certificate) {
     fingerprint: cert.fingerprint,
     algorithm: `${cert.algorithm.name}${cert.algorithm.bits}`,
     created: cert.created,
-    revoked: cert.revocations.map((r) => ({ created: r.created, reason: r.reason, text: r.text })),
+    revoked: cert.revocations.map((r) => ({ created: r.created, reason: r.reason, text: r.text, by: r.issuer })),
     userIDs: cert.userIDs.map((u) => ({
       userID: u.text,
       certifications: u.certifications.map((c) => ({
@@ -92,7 +92,7 @@ function summary(cert: Certificate) {
 }
 
 function listLines(s: ReturnType<typeof summary>): string[] {
-  const lines = [`${s.fingerprint}  ${s.algorithm}  created ${formatTime(s.created)}${s.revoked.map((r) => `  REVOKED ${formatTime(r.created)} (${r.reason})`).join('')}`];
+  const lines = [`${s.fingerprint}  ${s.algorithm}  created ${formatTime(s.created)}${s.revoked.map((r) => `  REVOKED ${formatTime(r.created)} (${r.reason})${r.by === s.fingerprint ? '' : ` by designated revoker ${r.by}`}`).join('')}`];
   for (const u of s.userIDs) {
     lines.push(`  uid ${u.userID}`);
     for (const c of u.certifications) {
