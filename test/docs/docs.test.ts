@@ -69,9 +69,11 @@ const WALKTHROUGHS: Array<{ doc: string; left: (work: string) => Promise<void> }
   {
     doc: 'build-hosts.md',
     left: async (work) => {
-      // Two signatures by the daemon (publish, then --resign), both in the chained log.
-      expect((await fs.readFile(path.join(work, 'signd-audit.log'), 'utf8')).trim().split('\n')).toHaveLength(2);
-      expect((await fs.lstat(path.join(work, 'packages/All/pkg_summary.asc'))).isSymbolicLink()).toBe(true);
+      // Three signatures by the daemon (two publishes, then --resign), all in the chained log.
+      expect((await fs.readFile(path.join(work, 'signd-audit.log'), 'utf8')).trim().split('\n')).toHaveLength(3);
+      // The second build never touched the repository directory; its publish did.
+      expect((await fs.lstat(path.join(work, 'pub/NetBSD/x86_64/10.0/All/pkg_summary.asc'))).isSymbolicLink()).toBe(true);
+      expect((await fs.readdir(path.join(work, 'pub/NetBSD/x86_64/10.0/All'))).filter((n) => n.endsWith('.tgz')).sort()).toEqual(['bar-2.0.tgz', 'baz-1.0.tgz', 'foo-1.0.tgz']);
     },
   },
   {
