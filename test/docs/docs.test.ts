@@ -89,12 +89,15 @@ const WALKTHROUGHS: Array<{ doc: string; left: (work: string) => Promise<void> }
   },
   {
     doc: 'releng.md',
-    // The new system's root after sysinst's steps: the anchor from the base system, a verified keyring
+    // The new system's root after sysinst's steps: the anchor and bootstrap keyring from the base system, a verified keyring
     // with its pkg_add export, pkg_install.conf, pkgkeys.conf from pkgin's repositories, cron, and the
     // repository's index accepted once.
     left: async (work) => {
       const root = path.join(work, 'destdir');
       expect((await fs.stat(path.join(root, 'etc/pkgkeys/anchors/pkgsrc.asc'))).mode & 0o777).toBe(0o444);
+      // The bootstrap keyring pkg_add used before pkgkeys was there: b1, exported for pkg_install.
+      const bootstrap = await fs.stat(path.join(root, 'etc/pkgkeys/bootstrap-verify.gpg'));
+      expect({ mode: bootstrap.mode & 0o777, empty: bootstrap.size === 0 }).toEqual({ mode: 0o444, empty: false });
       const pkgInstallConf = await fs.readFile(path.join(root, 'etc/pkg_install.conf'), 'utf8');
       expect(pkgInstallConf).toMatch(/^VERIFIED_INSTALLATION=always$/m);
       expect(pkgInstallConf).toMatch(/^GPG_KEYRING_VERIFY=\/var\/db\/pkgkeys\/verify\.gpg$/m);
