@@ -1,9 +1,10 @@
 /**
  * File-system edges: bounded reads, atomic writes and a lock. Every write of a keyring, state or index
- * goes through `writeAtomic`, so a crash leaves the old file or the new one, never a torn one.
+ * goes through `writeAtomic`, so a crash leaves the old file or the new one, never a torn one; what is
+ * written to a device or a pipe (--output /dev/stdout) goes straight to it.
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from './errors';
 
@@ -75,12 +76,30 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
+ * `file` opened for writing if it is a device, FIFO or socket, or a link to one (/dev/null, /dev/stdout,
+ * a shell's process substitution): renaming a file over it would replace the device. Null for a regular
+ * file, a link to one, or no file at all. Opened without O_CREAT or O_TRUNC, and checked once open,
+ * as the name may have changed meanwhile. On a FIFO, open(2) waits for a reader, as a shell's `>` does.
+ */
+async function openSpecial(file: string): Promise<fs.FileHandle | null> {
+  const stat = await fs.stat(file).catch(() => null);
+  if (stat === null || stat.isFile() || stat.isDirectory()) return null;
+  const handle = await fs.open(file, constants.O_WRONLY | constants.O_NOCTTY);
+  if (!(await handle.stat()).isFile()) return handle;
+  await handle.close();
+  return null;
+}
+
+/**
  * Puts `data` at `file` through a synced temporary file: `replace` renames it over any old file, else it
  * is linked into place, which fails if the name exists (link(2)): no window between check and write.
+ * A device, FIFO or terminal is written straight instead (`openSpecial`): it has no old content to keep.
  */
 async function install(file: string, write: Writer, mode: number, replace: boolean): Promise<void> {
   let temporary: string | null = null;
   try {
+    const special = replace ? await openSpecial(file) : null;
+    if (special) return await write(special).finally(() => special.close());
     temporary = await writeTemporary(file, write, mode);
     if (replace) await fs.rename(temporary, file);
     else await fs.link(temporary, file);
