@@ -4,20 +4,39 @@
  * written to a device or a pipe (--output /dev/stdout) goes straight to it.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, promises as fs } from 'node:fs';
+import { type Stats, constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from './errors';
 
-/** Reads a whole file, refusing one larger than `limit` bytes before reading it. */
-export async function readBounded(file: string, limit: number): Promise<Buffer> {
+/**
+ * Reads a whole regular file, refusing one larger than `limit` bytes before reading it. A FIFO or a
+ * device is refused unopened (reading one may never end; opening a FIFO blocks): stat first, then
+ * O_NONBLOCK, and fstat of what was opened, in case the name changed meanwhile. With `follow: false`,
+ * a symbolic link or a second hard link is refused too, for a reader with more rights than whoever
+ * can write the directory (signd): it must not be pointed at a file only it can read.
+ */
+export async function readBounded(file: string, limit: number, options: { follow?: boolean } = {}): Promise<Buffer> {
+  const follow = options.follow ?? true;
+  const notRegular = (what: string) => new PkgkeysError('NOT_REGULAR_FILE', `${file} is ${what}, not a regular file; refusing to read it`);
+  const check = (stat: Stats) => {
+    if (stat.isSymbolicLink()) throw notRegular('a symbolic link');
+    if (!stat.isFile()) throw notRegular(stat.isFIFO() ? 'a FIFO' : stat.isDirectory() ? 'a directory' : 'a device or socket');
+    if (!follow && stat.nlink !== 1) throw notRegular(`one of ${stat.nlink} hard links to a file`);
+  };
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(file, 'r');
+    check(await (follow ? fs.stat(file) : fs.lstat(file)));
+    handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW));
   } catch (cause) {
+    if (cause instanceof PkgkeysError) throw cause;
+    // O_NOFOLLOW on a link that appeared since lstat: ELOOP (Linux), EMLINK (FreeBSD), EFTYPE (NetBSD).
+    if (!follow && ['ELOOP', 'EMLINK', 'EFTYPE'].includes((cause as NodeJS.ErrnoException).code ?? '')) throw notRegular('a symbolic link');
     throw ioError('cannot open', file, cause);
   }
   try {
-    const { size } = await handle.stat();
+    const stat = await handle.stat();
+    check(stat);
+    const { size } = stat;
     if (size > limit) throw new PkgkeysError('TOO_LARGE', `${file}: ${size} bytes is more than the ${limit} allowed`);
     // Reads of the size fstat gave (readFile would go in 512 KiB round trips); a file that grows
     // meanwhile is a moving target, refused rather than read past what was checked.
