@@ -20,7 +20,7 @@ import { signSummary } from '../publish/summary';
 import { formatTime, parseExpiry } from '../time';
 import { MAX_INDEX_BYTES } from '../verify/summary';
 import { AuditLog } from './audit';
-import type { SigndConfig } from './config';
+import { type SigndConfig, auditStateFile } from './config';
 import { LineReader, type Message, refusal, send } from './protocol';
 
 export interface DaemonOptions {
@@ -40,7 +40,7 @@ export class SigningDaemon {
   private readonly sockets = new Set<net.Socket>();
 
   private constructor(private readonly options: DaemonOptions) {
-    this.audit = new AuditLog(options.config.auditLog);
+    this.audit = new AuditLog(options.config.auditLog, auditStateFile(options.config));
     this.server = net.createServer((socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
