@@ -6,19 +6,12 @@ import { promises as fs } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { pkgkeys } from '../helpers/cli';
 import { mkfifo, releaseReaders } from '../helpers/fifo';
-import { REPO, Repo, SIGNED_AT, entry, expectVerified, failedPackages, iso } from '../helpers/repo';
+import { REPO, SIGNED_AT, entry, expectVerified, failedPackages, iso, withSignedRepo } from '../helpers/repo';
 
 const PACKAGES = ['foo-1.0', 'bar-2.0'].map((pkgname) => ({ pkgname, content: Buffer.from(`${pkgname} package contents`) }));
-let repo: Repo;
-let index: string;
-beforeAll(async () => {
-  repo = await Repo.create();
-  await repo.publish(PACKAGES);
-  index = (await repo.sign()).file;
-});
-afterAll(() => repo.cleanup());
+const signed = withSignedRepo(PACKAGES);
 
-const bar = () => repo.path('All', 'bar-2.0.tgz');
+const bar = () => signed.repo.path('All', 'bar-2.0.tgz');
 
 /**
  * Runs `check` with bar-2.0's package replaced by `make`, releasing any reader stuck on `fifo` (and
@@ -39,23 +32,23 @@ async function withBarAs(make: () => Promise<void>, check: () => Promise<void>, 
 }
 
 test('verify-packages: the control verifies', async () => {
-  expectVerified(await repo.verifyPackages(index));
+  expectVerified(await signed.repo.verifyPackages(signed.index));
 });
 
 test('verify-packages: a FIFO is refused without being opened; foo-1.0 is still checked', () =>
   withBarAs(async () => mkfifo(bar()), async () => {
-    const result = await repo.verifyPackages(index);
+    const result = await signed.repo.verifyPackages(signed.index);
     expect(result.status).toBe(3);
     expect(failedPackages(result)).toEqual({ 'bar-2.0': 'NOT_REGULAR_FILE' });
     expect(result.stdout).toContain('1 of 2 package(s) failed verification');
   }, bar()), 30_000);
 
 test('verify-packages: a link to a FIFO or to a device is refused too', async () => {
-  const fifo = repo.path('fifo');
+  const fifo = signed.repo.path('fifo');
   mkfifo(fifo);
   for (const target of [fifo, '/dev/zero']) {
     await withBarAs(() => fs.symlink(target, bar()), async () => {
-      const result = await repo.verifyPackages(index);
+      const result = await signed.repo.verifyPackages(signed.index);
       expect(failedPackages(result)).toEqual({ 'bar-2.0': 'NOT_REGULAR_FILE' });
     }, fifo);
   }
@@ -63,15 +56,15 @@ test('verify-packages: a link to a FIFO or to a device is refused too', async ()
 
 test('verify-packages: a link to a regular file is followed (category directories link into All/)', () =>
   withBarAs(async () => {
-    await fs.writeFile(repo.path('bar-elsewhere.tgz'), PACKAGES[1]!.content);
-    await fs.symlink(repo.path('bar-elsewhere.tgz'), bar());
-  }, async () => expectVerified(await repo.verifyPackages(index))));
+    await fs.writeFile(signed.repo.path('bar-elsewhere.tgz'), PACKAGES[1]!.content);
+    await fs.symlink(signed.repo.path('bar-elsewhere.tgz'), bar());
+  }, async () => expectVerified(await signed.repo.verifyPackages(signed.index))));
 
 test('publish: a FIFO among the packages is refused before anything is published', () =>
   withBarAs(async () => mkfifo(bar()), async () => {
-    await fs.writeFile(repo.path('All', 'pkg_summary.gz'), gzipSync(PACKAGES.map((p) => entry(p.pkgname)).join('')));
-    const result = await pkgkeys(['publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--key', repo.path('host-secret.asc'), repo.path('All')]);
+    await fs.writeFile(signed.repo.path('All', 'pkg_summary.gz'), gzipSync(PACKAGES.map((p) => entry(p.pkgname)).join('')));
+    const result = await pkgkeys(['publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--key', signed.repo.path('host-secret.asc'), signed.repo.path('All')]);
     expect(result.status).toBe(3);
     expect(result.stderr).toMatch(/^pkgkeys: NOT_REGULAR_FILE: .*bar-2\.0\.tgz is not a regular file/m);
-    await expect(fs.lstat(repo.path('All', 'pkg_summary.asc'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(fs.lstat(signed.repo.path('All', 'pkg_summary.asc'))).rejects.toMatchObject({ code: 'ENOENT' });
   }, bar()), 30_000);
