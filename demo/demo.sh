@@ -116,7 +116,9 @@ expect 0 "wrote" client setup --arch x86_64 --osrelease 10.0
 expect 0 'good index' client check-repo
 
 step "pkgkeys pkgin runs pkgin against a verifying proxy; here the proxy runs alone and we fetch what pkgin would"
-client proxy --listen 127.0.0.1:0 > proxy.out 2> proxy.err &
+# Not the client function: backgrounded, a function runs in a subshell, and $! would be the subshell,
+# not node (killing it would leave the proxy running after the demo).
+env PKGKEYS_ROOT="$work/client/root" node "$here/bin/pkgkeys.js" proxy --listen 127.0.0.1:0 > proxy.out 2> proxy.err &
 proxy=$!
 while ! grep -q '^PKG_REPOS=' proxy.out 2>/dev/null; do sleep 0.1; done
 sed 's/^/   /' proxy.out

@@ -5,6 +5,7 @@ import { EXIT, PkgkeysError } from '../../lib/errors';
 import { readBounded, writeAtomic } from '../../lib/fsutil';
 import { checkLayout, exportKeyring, importKeys, loadCertificates, loadTrustGraph } from '../../lib/keyring/store';
 import { KEYRING_FILE, RELEASE_FILE } from '../../lib/keyring/release';
+import { findKey } from '../../lib/keyref';
 import type { Certificate } from '../../lib/model';
 import { MAX_KEYRING_BYTES, armor } from '../../lib/pgp';
 import { authorize, describe as describeKey } from '../../lib/trust/chain';
@@ -116,7 +117,7 @@ const explainCmd: CommandModule<KeyringArgs, ExplainArgs> = {
   describe: 'Show the chain from an anchor to a key, step by step, or the first step that fails',
   builder: (y) =>
     y
-      .positional('fingerprint', { type: 'string', demandOption: true, describe: 'fingerprint of a key or subkey' })
+      .positional('fingerprint', { type: 'string', demandOption: true, describe: 'fingerprint or key ID of a key or subkey' })
       .option('anchor', { ...repeatable("trust anchor: the master key's public certificate; repeatable"), demandOption: true })
       .option('repository', { type: 'string', describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All (default: scope not checked)' })
       .option('at', { type: 'string', describe: 'judge as of this time (default: now)' }),
@@ -124,7 +125,7 @@ const explainCmd: CommandModule<KeyringArgs, ExplainArgs> = {
     const at = argv.at ? parseTime(argv.at) : nowOf(argv);
     const graph = await loadTrustGraph(argv.anchor, argv.keyring);
     const scope = argv.repository ? { repository: checkRepository(argv.repository) } : ({ anyRepository: true } as const);
-    const key = argv.fingerprint.replace(/\s+/g, '').toUpperCase();
+    const key = findKey([...graph.certificates()].flatMap((c) => [c, ...c.subkeys]), argv.fingerprint, `${argv.keyring} and the anchors`);
     const verdict = authorize(graph, { key, scope, signedAt: at, now: at, policy: DEFAULT_POLICY });
     const found = graph.resolve(key);
     print(argv, { ...verdict, repository: argv.repository ?? null, at }, (v) => [

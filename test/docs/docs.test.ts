@@ -64,13 +64,16 @@ const WALKTHROUGHS: Array<{ doc: string; left: (work: string) => Promise<void> }
     left: async (work) => {
       expect(await fs.readFile(path.join(work, 'pkg_summary.verified'), 'utf8')).toMatch(/^FILE_CKSUM=sha256 [0-9a-f]{64}$/m);
       expect(await fs.readdir(path.join(work, 'state'))).toEqual([`${encodeURIComponent('NetBSD/x86_64/10.0/All')}.json`]);
+      // It writes --output /dev/null: as root, an atomic rename would have replaced the device.
+      expect((await fs.stat('/dev/null')).isCharacterDevice()).toBe(true);
     },
   },
   {
     doc: 'build-hosts.md',
     left: async (work) => {
-      // Three signatures by the daemon (two publishes, then --resign), all in the chained log.
+      // Three signatures by the daemon (two publishes, then --resign), all in the chained log, and counted in its state.
       expect((await fs.readFile(path.join(work, 'signd-audit.log'), 'utf8')).trim().split('\n')).toHaveLength(3);
+      expect(JSON.parse(await fs.readFile(path.join(work, 'signd-state/audit.head'), 'utf8'))).toMatchObject({ count: 3 });
       // The second build never touched the repository directory; its publish did.
       expect((await fs.lstat(path.join(work, 'pub/NetBSD/x86_64/10.0/All/pkg_summary.asc'))).isSymbolicLink()).toBe(true);
       expect((await fs.readdir(path.join(work, 'pub/NetBSD/x86_64/10.0/All'))).filter((n) => n.endsWith('.tgz')).sort()).toEqual(['bar-2.0.tgz', 'baz-1.0.tgz', 'foo-1.0.tgz']);
