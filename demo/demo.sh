@@ -183,6 +183,7 @@ last=$(grep -n '^[A-Za-z0-9+/]\{40,\}$' "$f" | tail -n 1 | cut -d: -f1)
 awk -v n="$last" 'NR == n { $0 = substr($0, 1, 8) (substr($0, 9, 4) == "AAAA" ? "BBBB" : "AAAA") substr($0, 13) } { print }' "$f" > "$f.new"
 mv "$f.new" "$f"
 expect 1 'KEYRING_INVALID' pkgkeys keyring --keyring keyrings/pkgsrc check
-expect 1 'NO_PATH' pkgkeys keyring --keyring keyrings/pkgsrc explain "$B2" --anchor master/master-public.asc --repository NetBSD/aarch64/10.0/All
+# A keyring directory that check refuses is not used for any verdict: the whole keyring is refused.
+expect 1 'KEYRING_INVALID' pkgkeys keyring --keyring keyrings/pkgsrc explain "$B2" --anchor master/master-public.asc --repository NetBSD/aarch64/10.0/All
 
 printf '\n== Done. 2 keys, 2 keyring releases, 1 signed index and 3 packages trusted; 15 attempts rejected.\n'
