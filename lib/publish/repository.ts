@@ -18,7 +18,7 @@ import { packageFile } from '../packages/files';
 import { AR_MAGIC } from '../pkgsrc/ar';
 import { EXTENSIONS, compress, decompress } from '../summary/compress';
 import { parseSummary } from '../summary/format';
-import { MAX_INDEX_BYTES } from '../verify/summary';
+import { MAX_INDEX_BYTES } from '../limits';
 import { addChecksums } from './summary';
 
 /** Compressed forms, by extension (lib/summary/compress.ts EXTENSIONS). */
