@@ -6,9 +6,9 @@
 
 /**
  * A signed pkg_summary, compressed or not, and the text it decompresses to. A full repository is
- * about 45 MB of text today (25,000 entries), so this leaves room for five times that (`make bench`
- * runs 100,000 entries, 168 MB), while a hostile mirror can make a client allocate no more than this:
- * check-repo and the proxy peak at about the index plus 70 MiB, which a 1 GB board can afford.
+ * about 45 MB of text today (25,000 entries), so this leaves room for six times that (`make bench`
+ * runs 100,000 entries, 168 MB), while a hostile mirror can make a client allocate about this much and
+ * no more (check-repo peaks at about the index plus 70-100 MiB), which a 1 GB board can afford.
  */
 export const MAX_INDEX_BYTES = 256 * 1024 * 1024;
 
