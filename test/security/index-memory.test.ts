@@ -40,16 +40,20 @@ function summaryOf(bytes: number): Buffer {
   return Buffer.from(parts.join(''), 'latin1');
 }
 
-/** `pkgkeys check-repo` as its own process (the compiled CLI) under GNU time: what it printed, and its peak RSS in bytes. */
+/**
+ * `pkgkeys check-repo` as its own process (the compiled CLI): what it printed, and its peak RSS in
+ * bytes, which it reads itself as it exits. VmHWM, not getrusage: a child's ru_maxrss starts from the
+ * RSS of the process it was forked from (this one, which holds the test's data), VmHWM from its own.
+ */
 async function checkRepo(): Promise<{ status: number; stdout: string; rss: number }> {
-  const rssFile = client.path('maxrss');
-  const args = ['-f', '%M', '-o', rssFile, process.execPath, BIN, 'check-repo', '--now', iso(VERIFY_AT), '--timeout', '600'];
+  const rssFile = client.path('vmhwm');
+  const report = `const fs = require('node:fs'); process.on('exit', () => fs.writeFileSync(${JSON.stringify(rssFile)}, /^VmHWM:\\s*(\\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'latin1'))[1]));`;
+  const code = `${report} process.argv.splice(1, 0, ${JSON.stringify(BIN)}); require(${JSON.stringify(BIN)});`;
+  const args = ['-e', code, '--', 'check-repo', '--now', iso(VERIFY_AT), '--timeout', '600'];
   const { status, stdout } = await new Promise<{ status: number; stdout: string }>((resolve) => {
-    execFile('/usr/bin/time', args, { env: { ...process.env, ...client.env } }, (error, out) => resolve({ status: error ? Number(error.code) : 0, stdout: out }));
+    execFile(process.execPath, args, { env: { ...process.env, ...client.env } }, (error, out) => resolve({ status: error ? Number(error.code) : 0, stdout: out }));
   });
-  // GNU time writes a line of its own before the figure when the command fails.
-  const kib = Number((await fs.readFile(rssFile, 'utf8')).trim().split('\n').pop());
-  return { status, stdout, rss: kib * 1024 };
+  return { status, stdout, rss: Number(await fs.readFile(rssFile, 'latin1')) * 1024 };
 }
 
 describe('an index of 100 MiB', () => {
