@@ -59,8 +59,22 @@ async function isDirectory(source: string): Promise<boolean> {
 /** The key material of a keyring directory or file (armored or binary). A damaged keyring is not trusted at all. */
 export function readKeyring(source: string): Promise<Material> {
   return asKeyring(async () =>
-    readMaterial((await isDirectory(source)) ? assemble((await readDirectory(source)).files) : await readBounded(source, MAX_KEYRING_BYTES), source),
+    readMaterial((await isDirectory(source)) ? assemble(await soundFiles(source)) : await readBounded(source, MAX_KEYRING_BYTES), source),
   );
+}
+
+/**
+ * The files of a directory that `check` accepts. Anything out of place may be a revocation (saved as
+ * gpg's <FPR>.rev, under a lower-case name, behind a symlinked directory): a directory with any
+ * problem is refused whole rather than read without it.
+ */
+async function soundFiles(dir: string): Promise<KeyringFile[]> {
+  const { files, problems } = await checkLayout(dir);
+  if (problems.length > 0) {
+    const named = problems.slice(0, 3).map((p) => `${p.path}: ${p.message}`).join('; ');
+    throw new PkgkeysError('KEYRING_INVALID', `${dir}: keyring directory with ${problems.length} problem(s) (pkgkeys keyring check lists them), not used: ${named}${problems.length > 3 ? '; ...' : ''}`);
+  }
+  return files;
 }
 
 /** Key material from bytes already in hand (a download). */
@@ -149,7 +163,7 @@ export interface CheckProblem {
  * directory is exactly the decomposition of its own certificates: no dangling signature (issuer not in
  * the keyring), no unverifiable, superseded, duplicate or misnamed packet.
  */
-export async function checkLayout(dir: string): Promise<{ certificates: Certificate[]; problems: CheckProblem[] }> {
+export async function checkLayout(dir: string): Promise<{ certificates: Certificate[]; problems: CheckProblem[]; files: KeyringFile[] }> {
   const { files, stray } = await readDirectory(dir);
   const problems: CheckProblem[] = stray.map((p) => ({ path: p, message: 'file has no place in the keyring layout' }));
   for (const file of files) {
@@ -159,7 +173,7 @@ export async function checkLayout(dir: string): Promise<{ certificates: Certific
       problems.push({ path: file.path, message: (error as Error).message });
     }
   }
-  if (problems.length > 0) return { certificates: [], problems };
+  if (problems.length > 0) return { certificates: [], problems, files };
   const certificates = await inspectAll(await readTrees(assemble(files), dir));
   const expected = new Map(decompose(certificates).map((f) => [f.path, Buffer.from(f.packet)]));
   const actual = new Map(files.map((f) => [f.path, Buffer.from(f.packet)]));
@@ -171,7 +185,7 @@ export async function checkLayout(dir: string): Promise<{ certificates: Certific
   for (const file of expected.keys()) {
     if (!actual.has(file)) problems.push({ path: file, message: 'packet present under another name; expected here' });
   }
-  return { certificates, problems };
+  return { certificates, problems, files };
 }
 
 /**

@@ -22,7 +22,7 @@ import type { Certificate, Certification, Fingerprint, KeyID, Revocation, SelfSi
 import { KEY_FLAG } from '../model';
 import { formatTime } from '../time';
 import { type Policy, weakAlgorithm, weakHash } from './policy';
-import { inScope } from './scope';
+import { inScope, intersectScopes } from './scope';
 
 /** Which repositories the question is about. Index verification always names one. */
 export type RepositoryScope = { repository: string } | { anyRepository: true };
@@ -43,7 +43,8 @@ export interface Step {
 }
 
 export type Verdict =
-  | { trusted: true; key: Fingerprint; primary: Fingerprint; steps: Step[]; scopes: string[][] }
+  /** `granted`: the scopes the path grants, the intersection of every link's (lib/trust/scope.ts). */
+  | { trusted: true; key: Fingerprint; primary: Fingerprint; steps: Step[]; granted: string[] }
   | { trusted: false; key: Fingerprint; code: Code; reason: string; steps: Step[] };
 
 /** Certificates by fingerprint, with anchors marked; the input of every question. */
@@ -197,14 +198,19 @@ function walk(question: Question, target: { certificate: Certificate; subkey: Su
 
   // Each key in the path is judged at the time it signed: the anchor and intermediates when they made
   // the certification below them, the signing key at `signedAt`.
-  const scopes: string[][] = [];
+  let granted: string[] | null = null;
   let issuer = path.anchor;
   for (const [i, { cert, subject }] of path.links.entries()) {
     const role = i === 0 ? 'anchor' : 'intermediate';
     const below = path.links.slice(i + 1).map((l) => l.cert);
     if (!step(() => checkKey(issuer, role, cert.created, now, policy, KEY_FLAG.certify))) return fail();
-    if (!step(() => checkCertification(issuer, subject, cert, below, question))) return fail();
-    scopes.push(cert.scopes);
+    const above: string[] | null = granted;
+    const checked = (): string => {
+      const result = checkCertification(issuer, subject, cert, below, question, above);
+      granted = result.granted;
+      return result.text;
+    };
+    if (!step(checked)) return fail();
     issuer = subject;
   }
   // A delegation grants the power to certify within a scope, not to sign: intermediates are people's keys.
@@ -212,7 +218,7 @@ function walk(question: Question, target: { certificate: Certificate; subkey: Su
   if (last.trust && !step(() => refuse('NOT_SIGNING_KEY', `${describe(target.certificate)} is an intermediate (trust signature by ${last.issuer}): it may certify signing keys, not sign`))) return fail();
   if (!step(() => checkKey(target.certificate, 'signer', question.signedAt, now, policy, target.subkey ? null : KEY_FLAG.sign))) return fail();
   if (target.subkey && !step(() => checkSubkey(target.certificate, target.subkey!, question.signedAt, now, policy))) return fail();
-  return { trusted: true, key: question.key, primary: target.certificate.fingerprint, steps, scopes };
+  return { trusted: true, key: question.key, primary: target.certificate.fingerprint, steps, granted: granted! };
 }
 
 type Role = 'anchor' | 'intermediate' | 'signer';
@@ -253,9 +259,11 @@ function checkKey(key: Certificate, role: Role, signedAt: Date, now: Date, polic
 
 /**
  * One certification by `issuer` of `subject`: the signature itself, its User ID, expiry, revocation,
- * scope, and, when more links follow, the delegation it must grant to the subject.
+ * scope, and, when more links follow, the delegation it must grant to the subject. `above` is what the
+ * links above grant (null for the anchor's link): a certification grants only within it, whether or
+ * not a repository is named.
  */
-function checkCertification(issuer: Certificate, subject: Certificate, cert: Certification, below: Certification[], question: Question): string {
+function checkCertification(issuer: Certificate, subject: Certificate, cert: Certification, below: Certification[], question: Question, above: string[] | null): { text: string; granted: string[] } {
   const { now, policy } = question;
   const what = `certification by ${issuer.fingerprint} of "${cert.userID}" (${subject.fingerprint}) made ${formatTime(cert.created)}`;
   if (cert.problem) refuse('CERT_INVALID', `${what} has ${cert.problem}`);
@@ -274,6 +282,12 @@ function checkCertification(issuer: Certificate, subject: Certificate, cert: Cer
   if ('repository' in question.scope && !inScope(question.scope.repository, cert.scopes)) {
     refuse('OUT_OF_SCOPE', `${what} is for ${cert.scopes.join(', ')}, not for ${question.scope.repository}`);
   }
+  const granted = intersectScopes(above ?? cert.scopes, cert.scopes);
+  if (granted.length === 0) {
+    refuse('OUT_OF_SCOPE', above === null
+      ? `${what} is for ${cert.scopes.join(', ')}, which names no repository`
+      : `${what} is for ${cert.scopes.join(', ')}, none of it within ${above.join(', ')}, what the chain above grants`);
+  }
 
   if (below.length > 0) {
     // The subject goes on to certify: this must be a trust signature deep enough for what follows.
@@ -290,7 +304,9 @@ function checkCertification(issuer: Certificate, subject: Certificate, cert: Cer
     }
   }
   const kind = cert.trust ? `trust signature (depth ${cert.trust.depth}, amount ${cert.trust.amount})` : 'certification';
-  return `${issuer.fingerprint} ${kind} of "${cert.userID}" (${subject.fingerprint}): scope ${cert.scopes.join(', ')}; made ${formatTime(cert.created)}, ${cert.expires ? `expires ${formatTime(cert.expires)}` : 'does not expire'}`;
+  const narrowed = above === null || granted.join(', ') === [...cert.scopes].sort().join(', ') ? '' : ` (within the chain: ${granted.join(', ')})`;
+  const text = `${issuer.fingerprint} ${kind} of "${cert.userID}" (${subject.fingerprint}): scope ${cert.scopes.join(', ')}${narrowed}; made ${formatTime(cert.created)}, ${cert.expires ? `expires ${formatTime(cert.expires)}` : 'does not expire'}`;
+  return { text, granted };
 }
 
 /** The certified User ID must still be the subject's: self-signed, with an acceptable hash, not revoked. */

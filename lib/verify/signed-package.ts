@@ -45,8 +45,8 @@ export async function verifySignedPackage(file: string, check: PackageCheck): Pr
     const scope = check.repository ? { repository: check.repository } : { anyRepository: true as const };
     const verdict = authorize(check.graph, { key: signer, scope, signedAt: sig.created, now: check.now, policy: check.policy });
     if (!verdict.trusted) throw new PkgkeysError(verdict.code, verdict.reason);
-    if (!check.repository && !verdict.scopes.at(-1)!.some(grantsPackages)) {
-      throw new PkgkeysError('OUT_OF_SCOPE', `${signer} is certified for ${verdict.scopes.at(-1)!.join(', ')}, which grants no packages`);
+    if (!check.repository && !verdict.granted.some(grantsPackages)) {
+      throw new PkgkeysError('OUT_OF_SCOPE', `${signer}: its chain grants ${verdict.granted.join(', ')}, which grants no packages`);
     }
 
     const weak = weakHash(sig.hash, check.policy);
