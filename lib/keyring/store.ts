@@ -198,13 +198,33 @@ export async function loadTrustGraph(anchorFiles: readonly string[], keyring: st
 
 /** The same, from keyrings already read: several are merged, so every revocation any of them holds counts. */
 export async function trustGraphOf(anchorFiles: readonly string[], keyrings: readonly Material[]): Promise<TrustGraph> {
-  if (anchorFiles.length === 0) throw new PkgkeysError('USAGE', 'no trust anchor given: pass --anchor FILE (the master key\'s public certificate)');
-  const anchorMaterial = await Promise.all(anchorFiles.map(readKeyring));
+  const anchorMaterial = await readAnchors(anchorFiles);
   const anchors = anchorMaterial.flatMap((m) => m.trees.map((t) => t.fingerprint));
   return new TrustGraph(await certificatesOf([...anchorMaterial, ...keyrings]), anchors);
 }
 
-/** Keyrings merged into one sorted, reproducible keyring file: signatures are only ever added. */
-export async function mergeKeyrings(keyrings: readonly Material[]): Promise<Uint8Array> {
-  return assemble(decompose(await certificatesOf(keyrings)));
+async function readAnchors(anchorFiles: readonly string[]): Promise<Material[]> {
+  if (anchorFiles.length === 0) throw new PkgkeysError('USAGE', 'no trust anchor given: pass --anchor FILE (the master key\'s public certificate)');
+  return Promise.all(anchorFiles.map(readKeyring));
+}
+
+/**
+ * Everything a trust graph holds, anchors included, as one sorted, reproducible keyring file: every
+ * signature that its anchors make checkable is kept, so an anchor's revocations survive in it.
+ */
+export const keyringOf = (graph: TrustGraph): Uint8Array => assemble(decompose(graph.certificates()));
+
+/**
+ * What an installed keyring hands on to the next release (lib/client/update.ts): every key it holds,
+ * with its self-signatures and every revocation (of the key 0x20, of a subkey 0x28, of a User ID or
+ * of a certification 0x30), but no certification by another key. So no revocation once installed is
+ * lost, whatever later releases carry or leave out, and its issuer's key stays to check it; while
+ * trust comes from the release in force alone: a key or certification dropped upstream stops
+ * counting unless a later release certifies it again. Read with the anchors, so that the revocations
+ * an anchor issued stay checkable although no release carries the anchor.
+ */
+export async function revocationsOf(anchorFiles: readonly string[], installed: Material): Promise<Material> {
+  const certificates = await certificatesOf([...(await readAnchors(anchorFiles)), installed]);
+  const kept = certificates.map((c) => ({ ...c, userIDs: c.userIDs.map((u) => ({ ...u, certifications: [] })) }));
+  return parseKeyring(assemble(decompose(kept)), 'the installed keyring');
 }

@@ -22,7 +22,7 @@ import type { Certificate, Certification, Fingerprint, KeyID, Revocation, SelfSi
 import { KEY_FLAG } from '../model';
 import { formatTime } from '../time';
 import { type Policy, weakAlgorithm, weakHash } from './policy';
-import { inScope, intersectScopes } from './scope';
+import { grantedScopes, inScope } from './scope';
 
 /** Which repositories the question is about. Index verification always names one. */
 export type RepositoryScope = { repository: string } | { anyRepository: true };
@@ -198,19 +198,13 @@ function walk(question: Question, target: { certificate: Certificate; subkey: Su
 
   // Each key in the path is judged at the time it signed: the anchor and intermediates when they made
   // the certification below them, the signing key at `signedAt`.
-  let granted: string[] | null = null;
   let issuer = path.anchor;
   for (const [i, { cert, subject }] of path.links.entries()) {
     const role = i === 0 ? 'anchor' : 'intermediate';
+    const above = path.links.slice(0, i).map((l) => l.cert);
     const below = path.links.slice(i + 1).map((l) => l.cert);
     if (!step(() => checkKey(issuer, role, cert.created, now, policy, KEY_FLAG.certify))) return fail();
-    const above: string[] | null = granted;
-    const checked = (): string => {
-      const result = checkCertification(issuer, subject, cert, below, question, above);
-      granted = result.granted;
-      return result.text;
-    };
-    if (!step(checked)) return fail();
+    if (!step(() => checkCertification(issuer, subject, cert, above, below, question))) return fail();
     issuer = subject;
   }
   // A delegation grants the power to certify within a scope, not to sign: intermediates are people's keys.
@@ -218,7 +212,7 @@ function walk(question: Question, target: { certificate: Certificate; subkey: Su
   if (last.trust && !step(() => refuse('NOT_SIGNING_KEY', `${describe(target.certificate)} is an intermediate (trust signature by ${last.issuer}): it may certify signing keys, not sign`))) return fail();
   if (!step(() => checkKey(target.certificate, 'signer', question.signedAt, now, policy, target.subkey ? null : KEY_FLAG.sign))) return fail();
   if (target.subkey && !step(() => checkSubkey(target.certificate, target.subkey!, question.signedAt, now, policy))) return fail();
-  return { trusted: true, key: question.key, primary: target.certificate.fingerprint, steps, granted: granted! };
+  return { trusted: true, key: question.key, primary: target.certificate.fingerprint, steps, granted: grantedScopes(path.links.map((l) => l.cert.scopes)) };
 }
 
 type Role = 'anchor' | 'intermediate' | 'signer';
@@ -259,11 +253,10 @@ function checkKey(key: Certificate, role: Role, signedAt: Date, now: Date, polic
 
 /**
  * One certification by `issuer` of `subject`: the signature itself, its User ID, expiry, revocation,
- * scope, and, when more links follow, the delegation it must grant to the subject. `above` is what the
- * links above grant (null for the anchor's link): a certification grants only within it, whether or
- * not a repository is named.
+ * scope, and, when more links follow (`below`), the delegation it must grant to the subject. It grants
+ * only within what the links `above` grant, whether or not a repository is named.
  */
-function checkCertification(issuer: Certificate, subject: Certificate, cert: Certification, below: Certification[], question: Question, above: string[] | null): { text: string; granted: string[] } {
+function checkCertification(issuer: Certificate, subject: Certificate, cert: Certification, above: Certification[], below: Certification[], question: Question): string {
   const { now, policy } = question;
   const what = `certification by ${issuer.fingerprint} of "${cert.userID}" (${subject.fingerprint}) made ${formatTime(cert.created)}`;
   if (cert.problem) refuse('CERT_INVALID', `${what} has ${cert.problem}`);
@@ -282,11 +275,11 @@ function checkCertification(issuer: Certificate, subject: Certificate, cert: Cer
   if ('repository' in question.scope && !inScope(question.scope.repository, cert.scopes)) {
     refuse('OUT_OF_SCOPE', `${what} is for ${cert.scopes.join(', ')}, not for ${question.scope.repository}`);
   }
-  const granted = intersectScopes(above ?? cert.scopes, cert.scopes);
+  const granted = grantedScopes([...above, cert].map((c) => c.scopes));
   if (granted.length === 0) {
-    refuse('OUT_OF_SCOPE', above === null
+    refuse('OUT_OF_SCOPE', above.length === 0
       ? `${what} is for ${cert.scopes.join(', ')}, which names no repository`
-      : `${what} is for ${cert.scopes.join(', ')}, none of it within ${above.join(', ')}, what the chain above grants`);
+      : `${what} is for ${cert.scopes.join(', ')}, none of it within ${grantedScopes(above.map((c) => c.scopes)).join(', ')}, what the chain above grants`);
   }
 
   if (below.length > 0) {
@@ -304,9 +297,8 @@ function checkCertification(issuer: Certificate, subject: Certificate, cert: Cer
     }
   }
   const kind = cert.trust ? `trust signature (depth ${cert.trust.depth}, amount ${cert.trust.amount})` : 'certification';
-  const narrowed = above === null || granted.join(', ') === [...cert.scopes].sort().join(', ') ? '' : ` (within the chain: ${granted.join(', ')})`;
-  const text = `${issuer.fingerprint} ${kind} of "${cert.userID}" (${subject.fingerprint}): scope ${cert.scopes.join(', ')}${narrowed}; made ${formatTime(cert.created)}, ${cert.expires ? `expires ${formatTime(cert.expires)}` : 'does not expire'}`;
-  return { text, granted };
+  const narrowed = above.length === 0 || granted.join(', ') === [...cert.scopes].sort().join(', ') ? '' : ` (within the chain: ${granted.join(', ')})`;
+  return `${issuer.fingerprint} ${kind} of "${cert.userID}" (${subject.fingerprint}): scope ${cert.scopes.join(', ')}${narrowed}; made ${formatTime(cert.created)}, ${cert.expires ? `expires ${formatTime(cert.expires)}` : 'does not expire'}`;
 }
 
 /** The certified User ID must still be the subject's: self-signed, with an acceptable hash, not revoked. */

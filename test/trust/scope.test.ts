@@ -28,9 +28,18 @@ describe('scope intersection', () => {
     expect(grantedScopes([['pkg-vulnerabilities'], ['NetBSD/**']])).toEqual([]);
   });
 
-  it('fails closed on an intersection too large to write down', () => {
-    const hostile = `${'*a'.repeat(60)}*`;
-    expect(intersectScopes([hostile], [`${'*b'.repeat(60)}*`])).toEqual([]);
+  it('fails closed on an intersection too costly to write down', () => {
+    expect(intersectScopes([`${'*a'.repeat(60)}*`], [`${'*b'.repeat(60)}*`])).toEqual([]);
+    expect(intersectScopes([`${'*a?'.repeat(80)}*`], [`${'*?b'.repeat(80)}*`])).toEqual([]);
+    const many = Array.from({ length: 65 }, (_, i) => `NetBSD/x86_64/${i}/All`);
+    expect(grantedScopes([many])).toEqual([]);
+    expect(intersectScopes(['NetBSD/**'], many.slice(0, 64))).toHaveLength(64);
+  });
+
+  it('keeps a link with many scopes whole', () => {
+    const archs = Array.from({ length: 20 }, (_, i) => `NetBSD/arch${i}/**`);
+    expect(grantedScopes([archs])).toEqual([...archs].sort());
+    expect(grantedScopes([['NetBSD/**'], archs, ['NetBSD/*/10.0/All']])).toHaveLength(20);
   });
 
   it('decides containment of globs', () => {
