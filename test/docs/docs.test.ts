@@ -144,8 +144,7 @@ describe.each(WALKTHROUGHS)('docs/$doc', ({ doc, left }) => {
       // The walk-through must set the passphrase itself; nothing leaks in from the test's environment.
       const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` };
       delete env.PKGKEYS_PASSPHRASE;
-      // A limit only against a hung walk-through: on a busy machine a long one takes minutes.
-      const result = await runProgram('bash', [scriptFile], { cwd: work, env, timeout: 600_000 });
+      const result = await runProgram('bash', [scriptFile], { cwd: work, env, timeout: 120_000 });
       if (result.status !== 0) {
         throw new Error(`the walk-through in docs/${doc} failed with status ${result.status}\n--- stdout ---\n${result.stdout}\n--- stderr (with the commands, set -x) ---\n${result.stderr}`);
       }
@@ -153,7 +152,7 @@ describe.each(WALKTHROUGHS)('docs/$doc', ({ doc, left }) => {
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
-  }, 660_000);
+  }, 150_000);
 });
 
 describe.each(MANPAGES)('docs/%s', (name) => {
