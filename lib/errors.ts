@@ -86,6 +86,8 @@ const CODES = {
   LOCKED: EXIT.io,
   NETWORK_ERROR: EXIT.io,
   NOT_FOUND: EXIT.io,
+  /** A FIFO, device or socket where a file is read: refused before it is opened, as reading one may never end. */
+  NOT_REGULAR_FILE: EXIT.io,
   BAD_CONTENT_TYPE: EXIT.io,
 } as const satisfies Record<string, ExitStatus>;
 

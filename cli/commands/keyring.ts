@@ -5,6 +5,7 @@ import { EXIT, PkgkeysError } from '../../lib/errors';
 import { readBounded, writeAtomic } from '../../lib/fsutil';
 import { checkLayout, exportKeyring, importKeys, loadCertificates, loadTrustGraph } from '../../lib/keyring/store';
 import { KEYRING_FILE, RELEASE_FILE } from '../../lib/keyring/release';
+import { findKey } from '../../lib/keyref';
 import type { Certificate } from '../../lib/model';
 import { MAX_KEYRING_BYTES, armor } from '../../lib/pgp';
 import { type Step, type TrustGraph, describe as describeKey } from '../../lib/trust/chain';
@@ -112,7 +113,7 @@ function summary(cert: Certificate, verdict: ThresholdVerdict | 'anchor' | null)
     trust: standing(verdict),
     algorithm: `${cert.algorithm.name}${cert.algorithm.bits}`,
     created: cert.created,
-    revoked: cert.revocations.map((r) => ({ created: r.created, reason: r.reason, text: r.text })),
+    revoked: cert.revocations.map((r) => ({ created: r.created, reason: r.reason, text: r.text, by: r.issuer })),
     userIDs: cert.userIDs.map((u) => ({
       userID: u.text,
       certifications: u.certifications.map((c) => ({
@@ -125,7 +126,7 @@ function summary(cert: Certificate, verdict: ThresholdVerdict | 'anchor' | null)
 }
 
 function listLines(s: ReturnType<typeof summary>): string[] {
-  const lines = [`${s.fingerprint}  ${s.algorithm}  created ${formatTime(s.created)}${s.revoked.map((r) => `  REVOKED ${formatTime(r.created)} (${r.reason})`).join('')}`];
+  const lines = [`${s.fingerprint}  ${s.algorithm}  created ${formatTime(s.created)}${s.revoked.map((r) => `  REVOKED ${formatTime(r.created)} (${r.reason})${r.by === s.fingerprint ? '' : ` by designated revoker ${r.by}`}`).join('')}`];
   const t = s.trust;
   if (t) lines.push(`  ${'anchor' in t ? 'trust anchor' : t.trusted ? `trusted now for ${t.granted!.join(' ')}` : `not trusted now: ${t.code}`}`);
   for (const u of s.userIDs) {
@@ -152,7 +153,7 @@ const explainCmd: CommandModule<KeyringArgs, ExplainArgs> = {
   describe: 'Show the chain from each anchor to a key, step by step, or the first step that fails, and how many anchors vouch',
   builder: (y) =>
     y
-      .positional('fingerprint', { type: 'string', demandOption: true, describe: 'fingerprint of a key or subkey' })
+      .positional('fingerprint', { type: 'string', demandOption: true, describe: 'fingerprint or key ID of a key or subkey' })
       .option('anchor', { ...repeatable("trust anchor: the master key's public certificate; repeatable"), demandOption: true })
       .option('threshold', thresholdOption)
       .option('repository', { type: 'string', describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All (default: any repository the whole chain grants)' })
@@ -161,7 +162,7 @@ const explainCmd: CommandModule<KeyringArgs, ExplainArgs> = {
     const at = argv.at ? parseTime(argv.at) : nowOf(argv);
     const graph = await loadTrustGraph(argv.anchor, argv.keyring);
     const scope = argv.repository ? { repository: checkRepository(argv.repository) } : ({ anyRepository: true } as const);
-    const key = argv.fingerprint.replace(/\s+/g, '').toUpperCase();
+    const key = findKey([...graph.certificates()].flatMap((c) => [c, ...c.subkeys]), argv.fingerprint, `${argv.keyring} and the anchors`);
     const verdict = authorizeThreshold(graph, { key, scope, signedAt: at, now: at, policy: keyringPolicy(argv) });
     const found = graph.resolve(key);
     print(argv, { ...verdict, repository: argv.repository ?? null, at }, (v) => [

@@ -67,8 +67,6 @@ export interface UpdateRecord {
 }
 
 const RECORD_FILE = 'update.json';
-const RELEASE_TYPES = ['text/plain', 'application/pgp-signature', 'application/octet-stream'];
-const KEYRING_TYPES = ['application/pgp-keys', 'application/octet-stream'];
 
 export async function update(request: UpdateRequest): Promise<UpdateResult> {
   const url = new URL(request.url.endsWith('/') ? request.url : `${request.url}/`).href;
@@ -90,7 +88,7 @@ export async function update(request: UpdateRequest): Promise<UpdateResult> {
 async function updateLocked(url: string, request: UpdateRequest, validators: Validators | null): Promise<{ result: UpdateResult; validators: Validators | null }> {
   const releaseURL = new URL(RELEASE_FILE, url);
   const installed = await readInstalled(request.dir);
-  const fetched = await fetchBounded({ url: releaseURL, limit: MAX_RELEASE_BYTES, types: RELEASE_TYPES, timeoutMs: request.timeoutMs, validators: installed ? validators : null });
+  const fetched = await fetchBounded({ url: releaseURL, limit: MAX_RELEASE_BYTES, timeoutMs: request.timeoutMs, validators: installed ? validators : null });
 
   let next: { release: VerifiedRelease; statement: Uint8Array; graph: TrustGraph; change: UpdateResult['change'] };
   if (fetched.notModified) {
@@ -100,7 +98,7 @@ async function updateLocked(url: string, request: UpdateRequest, validators: Val
     const keyringURL = new URL(KEYRING_FILE, url);
     // The size the statement claims caps the download; its claims are checked before the keyring is parsed, and judged after.
     const claim = await readClaim(fetched.body, releaseURL.href);
-    const offered = await fetchBounded({ url: keyringURL, limit: Math.min(claim.release.size, MAX_KEYRING_BYTES), types: KEYRING_TYPES, timeoutMs: request.timeoutMs });
+    const offered = await fetchBounded({ url: keyringURL, limit: Math.min(claim.release.size, MAX_KEYRING_BYTES), timeoutMs: request.timeoutMs });
     if (offered.notModified) throw new PkgkeysError('NETWORK_ERROR', `${keyringURL}: "not modified" to an unconditional request`);
     checkKeyringFile(claim.release, offered.body, keyringURL.href);
     const fresh = await parseKeyring(offered.body, keyringURL.href);

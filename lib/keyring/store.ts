@@ -36,6 +36,9 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   try {
     entries = await fs.readdir(path.join(dir, prefix), { withFileTypes: true });
   } catch (cause) {
+    if (prefix === '' && (cause as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      throw new PkgkeysError('USAGE', `${dir} is a file, not a keyring directory: import and check work on a directory of one packet per file (keyrings/NAME/); import the file into one (pkgkeys keyring --keyring DIR import ${dir})`);
+    }
     throw ioError('cannot read keyring directory', path.join(dir, prefix), cause);
   }
   const out: string[] = [];

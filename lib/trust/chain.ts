@@ -47,16 +47,19 @@ export type Verdict =
   | { trusted: true; key: Fingerprint; primary: Fingerprint; steps: Step[]; granted: string[] }
   | { trusted: false; key: Fingerprint; code: Code; reason: string; steps: Step[] };
 
+/** Where a (sub)key fingerprint sits: a certificate, and the subkey when it is not the primary key. */
+export type Holder = { certificate: Certificate; subkey: Subkey | null };
+
 /** Certificates by fingerprint, with anchors marked; the input of every question. */
 export class TrustGraph {
   private readonly byFingerprint = new Map<Fingerprint, Certificate>();
-  private readonly bySubkey = new Map<Fingerprint, { certificate: Certificate; subkey: Subkey }>();
+  private readonly bySubkey = new Map<Fingerprint, Holder[]>();
   readonly anchors: ReadonlySet<Fingerprint>;
 
   constructor(certificates: Iterable<Certificate>, anchors: Iterable<Fingerprint>) {
     for (const certificate of certificates) {
       this.byFingerprint.set(certificate.fingerprint, certificate);
-      for (const subkey of certificate.subkeys) this.bySubkey.set(subkey.fingerprint, { certificate, subkey });
+      for (const subkey of certificate.subkeys) this.bySubkey.set(subkey.fingerprint, [...(this.bySubkey.get(subkey.fingerprint) ?? []), { certificate, subkey }]);
     }
     this.anchors = new Set(anchors);
   }
@@ -65,16 +68,27 @@ export class TrustGraph {
     return this.byFingerprint.get(fingerprint);
   }
 
-  /** The certificate a (sub)key fingerprint belongs to. */
-  resolve(fingerprint: Fingerprint): { certificate: Certificate; subkey: Subkey | null } | null {
-    const certificate = this.byFingerprint.get(fingerprint);
-    if (certificate) return { certificate, subkey: null };
-    return this.bySubkey.get(fingerprint) ?? null;
+  /**
+   * Every certificate that holds a (sub)key fingerprint. Anyone can bind someone else's subkey, or
+   * publish its key material as a primary key; only the owner's certificate has it bound and
+   * back-signed (RFC 9580 §5.2.1). Those come first; the others stay, for `authorize` to try and refuse.
+   */
+  holders(fingerprint: Fingerprint): Holder[] {
+    const primary = this.byFingerprint.get(fingerprint);
+    const all: Holder[] = [...(primary ? [{ certificate: primary, subkey: null }] : []), ...(this.bySubkey.get(fingerprint) ?? [])];
+    const owned = (h: Holder) => (h.subkey ? h.subkey.binding?.back != null : h.certificate.direct !== null || h.certificate.userIDs.some((u) => u.self));
+    return [...all.filter(owned), ...all.filter((h) => !owned(h))];
+  }
+
+  /** The certificate a (sub)key fingerprint most likely belongs to: the first of `holders`. */
+  resolve(fingerprint: Fingerprint): Holder | null {
+    return this.holders(fingerprint)[0] ?? null;
   }
 
   /** Keys and subkeys with this key ID (RFC 9580 §5.5.4: the fingerprint's low 64 bits). */
   byKeyID(keyID: KeyID): Fingerprint[] {
-    return [...this.byFingerprint.values()].flatMap((c) => [c, ...c.subkeys]).filter((k) => k.keyID === keyID).map((k) => k.fingerprint);
+    const keys = [...this.byFingerprint.values()].flatMap((c) => [c, ...c.subkeys]).filter((k) => k.keyID === keyID);
+    return [...new Set(keys.map((k) => k.fingerprint))];
   }
 
   /** The key packet of a key or subkey in the graph, to check a signature with. */
@@ -106,10 +120,15 @@ interface Path {
 }
 
 export function authorize(graph: TrustGraph, question: Question): Verdict {
-  const found = graph.resolve(question.key);
-  if (!found) {
+  const holders = graph.holders(question.key);
+  if (holders.length === 0) {
     return refused(question.key, [], 'UNKNOWN_KEY', `key ${question.key} is not in the keyring`);
   }
+  // A key claimed by several certificates is judged under each: a claim alone proves nothing.
+  return bestOf(holders.map((holder) => authorizeAs(graph, question, holder)));
+}
+
+function authorizeAs(graph: TrustGraph, question: Question, found: Holder): Verdict {
   const { certificate } = found;
   if (graph.anchors.has(certificate.fingerprint)) {
     return refused(question.key, [], 'ANCHOR_NOT_SIGNER', `${describe(certificate)} is a trust anchor: it certifies signing keys and signs nothing else`);
@@ -118,14 +137,12 @@ export function authorize(graph: TrustGraph, question: Question): Verdict {
   if (paths.length === 0) {
     return refused(question.key, [], 'NO_PATH', noPathReason(graph, certificate));
   }
-  // Try every path; report the first that holds, or else the one that got furthest.
-  let best: Verdict | null = null;
-  for (const path of paths) {
-    const verdict = walk(question, found, path);
-    if (verdict.trusted) return verdict;
-    if (best === null || progress(verdict) > progress(best)) best = verdict;
-  }
-  return best!;
+  return bestOf(paths.map((path) => walk(question, found, path)));
+}
+
+/** The first verdict that trusts, or else the one that got furthest. */
+function bestOf(verdicts: Verdict[]): Verdict {
+  return verdicts.find((v) => v.trusted) ?? verdicts.reduce((best, v) => (progress(v) > progress(best) ? v : best));
 }
 
 /** Answers the question for every key and subkey of the graph that is not an anchor. */
@@ -243,7 +260,13 @@ function checkKey(key: Certificate, role: Role, signedAt: Date, now: Date, polic
     refuse('KEY_NOT_YET_VALID', `${describe(key)} was created ${formatTime(key.created)}, after the signature it would have made at ${formatTime(signedAt)}`);
   }
   const revoked = revocationAt(key.revocations, signedAt);
-  if (revoked) refuse(codes.revoked, `${describe(key)} ${revocationText(revoked, signedAt)}`);
+  if (revoked) refuse(codes.revoked, `${describe(key)} ${revocationText(revoked, signedAt, key.fingerprint)}`);
+  // RFC 9580 §5.2.3.23: a revocation by a designated revoker whose certificate is missing cannot be
+  // checked, so the key might be revoked: never trusted silently.
+  const unknown = key.revokers.find((r) => !r.known);
+  if (unknown) {
+    refuse('KEY_INVALID', `${describe(key)} names ${unknown.fingerprint} as a designated revoker, whose certificate is not in the keyring: a revocation by it could not be checked; add that certificate to the keyring`);
+  }
   const expires = self!.keyExpires;
   if (expires && expires.getTime() <= Math.max(now.getTime(), signedAt.getTime())) {
     refuse(codes.expired, `${describe(key)} expired ${formatTime(expires)}`);
@@ -303,7 +326,11 @@ function checkCertification(issuer: Certificate, subject: Certificate, cert: Cer
 
 /** The certified User ID must still be the subject's: self-signed, with an acceptable hash, not revoked. */
 function checkUserID(subject: Certificate, uid: UserID, now: Date, policy: Policy): void {
-  if (!uid.self) refuse('KEY_INVALID', `User ID "${uid.text}" of ${subject.fingerprint} has no valid self-signature`);
+  if (!uid.self) {
+    // A key of an algorithm or curve pkgkeys cannot verify has no self-signature that verifies: say why.
+    const weak = weakAlgorithm(subject.algorithm, policy);
+    refuse(weak ? 'WEAK_ALGORITHM' : 'KEY_INVALID', weak ? `${describe(subject)}: ${weak}` : `User ID "${uid.text}" of ${subject.fingerprint} has no valid self-signature`);
+  }
   if (uid.self!.problem) refuse('KEY_INVALID', `User ID "${uid.text}" of ${subject.fingerprint}: self-signature has ${uid.self!.problem}`);
   const weak = weakHash(uid.self!.hash, policy);
   if (weak) refuse('WEAK_ALGORITHM', `User ID "${uid.text}" of ${subject.fingerprint} is bound with ${uid.self!.hash.toUpperCase()} (${weak})`);
@@ -314,20 +341,25 @@ function checkUserID(subject: Certificate, uid: UserID, now: Date, policy: Polic
 /** A signing subkey: bound, cross-certified, allowed to sign, not revoked, not expired (RFC 9580 §5.2.1). */
 function checkSubkey(primary: Certificate, subkey: Subkey, signedAt: Date, now: Date, policy: Policy): string {
   const what = `subkey ${subkey.fingerprint} of ${primary.fingerprint}`;
-  const weak = weakAlgorithm(subkey.algorithm, policy);
-  if (weak) refuse('WEAK_ALGORITHM', `${what}: ${weak}`);
   const binding = subkey.binding;
   if (!binding) refuse('SUBKEY_UNBOUND', `${what} has no valid binding signature`);
   if (binding!.problem) refuse('SUBKEY_UNBOUND', `${what}: binding signature has ${binding!.problem}`);
+  // By its use first: an encryption subkey is not a signing key, whatever its algorithm.
+  if (binding!.flags === null || (binding!.flags & KEY_FLAG.sign) === 0) refuse('NOT_SIGNING_KEY', `${what} is not flagged for signing`);
+  const weak = weakAlgorithm(subkey.algorithm, policy);
+  if (weak) refuse('WEAK_ALGORITHM', `${what}: ${weak}`);
   const weakBinding = weakHash(binding!.hash, policy);
   if (weakBinding) refuse('WEAK_ALGORITHM', `${what} is bound with ${binding!.hash.toUpperCase()} (${weakBinding})`);
-  if (binding!.flags === null || (binding!.flags & KEY_FLAG.sign) === 0) refuse('NOT_SIGNING_KEY', `${what} is not flagged for signing`);
-  if (!binding!.backSigned) refuse('SUBKEY_UNBOUND', `${what} does not cross-certify its primary key (no valid 0x19 back-signature)`);
+  const back = binding!.back;
+  if (!back) refuse('SUBKEY_UNBOUND', `${what} does not cross-certify its primary key (no valid 0x19 back-signature)`);
+  if (back!.problem) refuse('SUBKEY_UNBOUND', `${what}: its 0x19 back-signature has ${back!.problem}`);
+  const weakBack = weakHash(back!.hash, policy);
+  if (weakBack) refuse('WEAK_ALGORITHM', `${what} cross-certifies its primary key with ${back!.hash.toUpperCase()} (${weakBack})`);
   if (subkey.created.getTime() > signedAt.getTime() + policy.clockSkewSeconds * 1000) {
     refuse('KEY_NOT_YET_VALID', `${what} was created ${formatTime(subkey.created)}, after the signature at ${formatTime(signedAt)}`);
   }
   const revoked = revocationAt(subkey.revocations, signedAt);
-  if (revoked) refuse('SUBKEY_REVOKED', `${what} ${revocationText(revoked, signedAt)}`);
+  if (revoked) refuse('SUBKEY_REVOKED', `${what} ${revocationText(revoked, signedAt, primary.fingerprint)}`);
   const expires = binding!.keyExpires;
   if (expires && expires.getTime() <= Math.max(now.getTime(), signedAt.getTime())) refuse('SUBKEY_EXPIRED', `${what} expired ${formatTime(expires)}`);
   return `signing subkey ${subkey.fingerprint} (${subkey.algorithm.name} ${subkey.algorithm.bits}): bound, valid${expires ? `, expires ${formatTime(expires)}` : ''}`;
@@ -338,9 +370,10 @@ function revocationAt(revocations: readonly Revocation[], signedAt: Date): Revoc
   return revocations.find((r) => r.hard) ?? revocations.find((r) => r.created <= signedAt) ?? null;
 }
 
-function revocationText(revocation: Revocation, signedAt: Date): string {
+function revocationText(revocation: Revocation, signedAt: Date, owner: Fingerprint): string {
   const kind = revocation.hard ? 'every signature it made is void' : `signatures after that are void, and this one is from ${formatTime(signedAt)}`;
-  return `was revoked ${formatTime(revocation.created)}${reasonText(revocation)}: ${kind}`;
+  const by = revocation.issuer === owner ? '' : ` by designated revoker ${revocation.issuer}`;
+  return `was revoked${by} ${formatTime(revocation.created)}${reasonText(revocation)}: ${kind}`;
 }
 
 const reasonText = (r: Revocation) => ` (${r.reason}${r.text ? `: ${r.text}` : ''})`;

@@ -50,7 +50,7 @@ export interface SignedText {
   chain: ThresholdVerdict & { trusted: true };
 }
 
-/** `data` is consumed: the text is rewritten in place. */
+/** `data` is left as it is; the text returned may be a view of it. */
 export async function verifySigned(data: Buffer, source: string, kind: DocumentKind, options: SignedOptions): Promise<SignedText> {
   const { cleartext, sig } = await parseFramework(data, source, kind);
   const signer = findSigner(options.graph, sig, kind.noun);

@@ -356,7 +356,7 @@ describe("gpg 'key 1' revkey of an RSA signing subkey", () => {
     const model = await certificate(after, host);
     expect(model.revocations).toEqual([]);
     expect(model.subkeys).toMatchObject([
-      { fingerprint: subkey, algorithm: { name: 'rsa', bits: 2048 }, binding: { backSigned: true, flags: 0x02 }, revocations: [{ created: REVOKED, reason: 'unspecified', hard: true }] },
+      { fingerprint: subkey, algorithm: { name: 'rsa', bits: 2048 }, binding: { back: { hash: 'sha512', problem: null }, flags: 0x02 }, revocations: [{ created: REVOKED, reason: 'unspecified', hard: true }] },
     ]);
   });
 
