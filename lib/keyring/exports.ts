@@ -3,7 +3,8 @@
  * GPG_KEYRING_VERIFY for signed packages and GPG_KEYRING_PKGVULN for pkg-vulnerabilities.
  *
  * pkg_add's verifier (netpgpverify) knows nothing of certifications, scopes or expiry: whatever key
- * is in its keyring is trusted. So these files hold only the keys the chain makes valid now, and only
+ * is in its keyring is trusted. So these files hold only the keys the chain makes valid now (through
+ * as many anchors as the threshold asks, lib/trust/threshold.ts), and only
  * in the form netpgpverify reads: binary transferable public keys with an RSA primary key and a User ID
  * (one Ed25519 primary key anywhere makes the whole file unreadable to it). Certifications by others
  * are left out; they mean nothing to pkg_add.
