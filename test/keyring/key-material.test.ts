@@ -96,6 +96,15 @@ describe('a secret key where a certificate belongs', () => {
   });
 });
 
+describe('a public certificate where a secret key belongs', () => {
+  it('is refused by sign-summary, saying what it found', async () => {
+    const result = await repo.trySign({ key: { ...repo.host, name: 'host-public', secretArmored: repo.host.public }, out: 'never.asc' });
+    expectRefusal(result.result, 'NOT_SECRET_KEY', 2);
+    expect(result.result.stderr).toMatch(/host-public-secret\.asc: expected an OpenPGP secret key \("-----BEGIN PGP PRIVATE KEY BLOCK-----", or binary\), found a public certificate/);
+    expect(result.result.stderr).not.toMatch(UPSTREAM_WORDS);
+  });
+});
+
 describe('what cannot be read is described in pkgkeys\' words', () => {
   const cases: Array<[string, () => Promise<string | Buffer>, RegExp]> = [
     ['a text file without armor', async () => 'pub ed25519 2026-01-01\n', /: expected OpenPGP key material, binary or ASCII-armored .*found text without a complete armored block \(first line "pub ed25519 2026-01-01"\)/],
