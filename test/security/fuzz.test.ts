@@ -110,6 +110,9 @@ async function withMutatedSignature(file: Buffer, rand: (n: number) => number): 
   return { mutant: Buffer.from(text.slice(0, begin) + (mutant.length ? armor('signature', mutant) : '-----BEGIN PGP SIGNATURE-----\n\n-----END PGP SIGNATURE-----\n'), 'latin1'), what: `signature packet: ${what}` };
 }
 
+/** Hundreds of in-process runs: generous, for a loaded machine (nothing here is timed). */
+const FUZZ_TIMEOUT_MS = 600_000;
+
 interface Failure {
   target: string;
   seed: number;
@@ -166,7 +169,7 @@ describe('fuzzing with seeded mutations', () => {
       ...(await fuzz('index signature packet', 3, 60, (rand) => withMutatedSignature(signed, rand), verifyIndex)),
     ];
     expect(failures).toEqual([]);
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   it('keyrings and anchors, armored and binary', async () => {
     const failures = [
@@ -180,7 +183,7 @@ describe('fuzzing with seeded mutations', () => {
       }, verifyWith('anchor'))),
     ];
     expect(failures).toEqual([]);
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   describe('a keyring release statement', () => {
     let site: KeyringSite;
@@ -193,7 +196,7 @@ describe('fuzzing with seeded mutations', () => {
       releaseText = signedTextOf(statement)!;
       await fs.mkdir(site.path('mutant'));
       await fs.writeFile(site.path('mutant', 'keyring.gpg'), release.keyring);
-    });
+    }, 120_000);
     afterAll(() => site.cleanup());
 
     let clients = 0;
@@ -213,6 +216,6 @@ describe('fuzzing with seeded mutations', () => {
         ...(await fuzz('release signature packet', 10, 25, (rand) => withMutatedSignature(statement, rand), update)),
       ];
       expect(failures).toEqual([]);
-    });
+    }, FUZZ_TIMEOUT_MS);
   });
 });
