@@ -116,6 +116,11 @@ export class PkgkeysError extends Error {
 export const printable = (text: string): string =>
   text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
+/** `error` under the code `to` if it is a PkgkeysError of a code in `from` (a reader's generic code made the document's own), else `error`. */
+export function recode(error: unknown, from: readonly Code[], to: Code): unknown {
+  return error instanceof PkgkeysError && from.includes(error.code) ? new PkgkeysError(to, error.message, { cause: error }) : error;
+}
+
 /** Wraps a failed file-system call so the message names the path. */
 export function ioError(what: string, path: string, cause: unknown): PkgkeysError {
   const reason = cause instanceof Error ? cause.message : String(cause);

@@ -6,7 +6,7 @@
  * over +PKG_HASH, then every block of the package, then its pkgname against +CONTENTS.
  */
 import { promises as fs } from 'node:fs';
-import { PkgkeysError, ioError } from '../errors';
+import { PkgkeysError, ioError, recode } from '../errors';
 import type { Fingerprint } from '../model';
 import { readMessageSignature, toBinary, verifyData } from '../pgp';
 import { blockHashes, pkgnameOf, readSignedPackage } from '../pkgsrc/signed-package';
@@ -39,7 +39,11 @@ export async function verifySignedPackage(file: string, check: PackageCheck): Pr
   });
   try {
     const signed = await readSignedPackage(handle, file);
-    const sig = await readMessageSignature(await toBinary(signed.signature, `${file}: +PKG_GPG_SIGNATURE`), `${file}: +PKG_GPG_SIGNATURE`);
+    const what = `${file}: +PKG_GPG_SIGNATURE`;
+    // Whatever is wrong with the signature member is wrong with the package.
+    const sig = await toBinary(signed.signature, what).then((binary) => readMessageSignature(binary, what)).catch((error: unknown) => {
+      throw recode(error, ['BAD_INPUT', 'INDEX_MALFORMED'], 'PACKAGE_MALFORMED');
+    });
     if (sig.kind !== 'binary') throw new PkgkeysError('PACKAGE_MALFORMED', `${file}: +PKG_GPG_SIGNATURE must be a binary-mode signature (type 0x00)`);
 
     const signer = findSigner(check.graph, sig, 'package');
