@@ -98,6 +98,13 @@ describe('pkgkeys command line', () => {
     expect(ed.stderr).toContain("pkg_add's built-in verifier cannot check");
   });
 
+  it('refuses a certificate where a secret key is expected (NOT_SECRET_KEY), naming the file', async () => {
+    const host = JSON.parse((await pkgkeys(['--json', ...NOW, 'key', 'init', '--uid', 'h <h@pkgsrc.test>', '--out', dir, '--no-passphrase', '--algo', 'ed25519'])).stdout);
+    const result = await pkgkeys([...NOW, 'certify', '--signer', host.public, '--scope', 'NetBSD/**', host.public]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`^pkgkeys: NOT_SECRET_KEY: ${host.public.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not an OpenPGP secret key`));
+  });
+
   it('reports errors as JSON with --json', async () => {
     const result = await pkgkeys(['--json', 'keyring', '--keyring', path.join(dir, 'missing'), 'list']);
     expect(result.status).toBe(3);
