@@ -149,7 +149,11 @@ export class GpgHome {
 
   // ----------------------------------------------------------------- keys ---
 
-  /** `--quick-gen-key UID ALGO sign never` at `at`; returns the primary fingerprint. */
+  /**
+   * `--quick-gen-key UID ALGO sign never` at `at`; returns the primary fingerprint. Keys are made by
+   * gpg here, not taken from test/fixtures: what gpg makes is what these tests read (an RSA key takes
+   * gpg a second or two; the tests make three).
+   */
   async genKey(userID: string, algo: string, at: Date): Promise<string> {
     await this.gpg(['--quick-gen-key', userID, algo, 'sign', 'never'], { at });
     const email = /<[^>]+>/.exec(userID)![0];
