@@ -49,6 +49,8 @@ const CODES = {
   PACKAGE_MALFORMED: EXIT.notTrusted,
   PKGNAME_MISMATCH: EXIT.notTrusted,
   SIGNATURE_EXPIRED: EXIT.notTrusted,
+  /** Signed with a block size pkg_add cannot verify the package with, whoever signed it. */
+  PKG_ADD_UNVERIFIABLE: EXIT.notTrusted,
   // Keyring releases (lib/keyring/release.ts): a replayed keyring must not hide a revocation.
   RELEASE_MALFORMED: EXIT.notTrusted,
   RELEASE_FROM_FUTURE: EXIT.notTrusted,
@@ -82,6 +84,8 @@ const CODES = {
   LOCKED: EXIT.io,
   NETWORK_ERROR: EXIT.io,
   NOT_FOUND: EXIT.io,
+  /** A FIFO, device or socket where a file is read: refused before it is opened, as reading one may never end. */
+  NOT_REGULAR_FILE: EXIT.io,
   BAD_CONTENT_TYPE: EXIT.io,
 } as const satisfies Record<string, ExitStatus>;
 

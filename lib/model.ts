@@ -94,9 +94,24 @@ export interface Subkey extends HasPacket {
   keyID: KeyID;
   algorithm: KeyAlgorithm;
   created: Date;
-  /** The newest valid binding signature, or null when the subkey is not bound. */
-  binding: (SelfSignature & { backSigned: boolean }) | null;
+  /**
+   * The newest valid binding signature, or null when the subkey is not bound; `back` is the valid 0x19
+   * back-signature embedded in it (the subkey cross-certifying its primary), or null.
+   */
+  binding: (SelfSignature & { back: { hash: HashName; problem: string | null } | null }) | null;
   revocations: Revocation[];
+}
+
+/**
+ * A key that a certificate's holder authorized to revoke it (Revocation Key subpacket, what `gpg
+ * --edit-key addrevoker` writes). `packet` is a self-signature that names it: the certificate's own
+ * direct-key or User ID self-signature when one names it, else the newest older direct-key
+ * self-signature that does; a newer self-signature cannot take a revoker back.
+ */
+export interface Revoker extends HasPacket {
+  fingerprint: Fingerprint;
+  /** Whether the revoker's certificate is in the keyring: only then can a revocation by it be checked. */
+  known: boolean;
 }
 
 export interface Certificate extends HasPacket {
@@ -105,8 +120,13 @@ export interface Certificate extends HasPacket {
   version: number;
   algorithm: KeyAlgorithm;
   created: Date;
-  /** Key revocations (0x20) that verified against the key itself. */
+  /**
+   * Key revocations (0x20) that verified over this key, made by the key itself or by one of its
+   * designated revokers, wherever they stood in the input.
+   */
   revocations: Revocation[];
+  /** Designated revokers (RFC 9580 §5.2.3.23) its self-signatures name. */
+  revokers: Revoker[];
   /** The newest valid direct-key self-signature (0x1F), or null. */
   direct: SelfSignature | null;
   userIDs: UserID[];

@@ -23,6 +23,8 @@ export interface Locations {
   cacheDir: string;
   /** pkgin's list of repositories, which `pkgkeys setup` reads. */
   pkginRepositories: string;
+  /** pkgin's database directory, as pkgsrc builds pkgin (${VARBASE}/db/pkgin); its packages are in cache/. */
+  pkginDbDir: string;
 }
 
 /** ${PKG_SYSCONFDIR}: where the base system keeps the anchors, and so pkgkeys.conf beside them. */
@@ -43,6 +45,7 @@ export function defaultLocations(env: Record<string, string | undefined>): Locat
     stateDir: path.join(root, '/var/db/pkgkeys/state'),
     cacheDir: path.join(root, '/var/db/pkgkeys/cache'),
     pkginRepositories: path.join(root, PREFIX, 'etc/pkgin/repositories.conf'),
+    pkginDbDir: path.join(root, '/var/db/pkgin'),
   };
 }
 

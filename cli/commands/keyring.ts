@@ -5,9 +5,10 @@ import { EXIT, PkgkeysError } from '../../lib/errors';
 import { readBounded, writeAtomic } from '../../lib/fsutil';
 import { checkLayout, exportKeyring, importKeys, loadCertificates, loadTrustGraph } from '../../lib/keyring/store';
 import { KEYRING_FILE, RELEASE_FILE } from '../../lib/keyring/release';
+import { findKey } from '../../lib/keyref';
 import type { Certificate } from '../../lib/model';
 import { MAX_KEYRING_BYTES, armor } from '../../lib/pgp';
-import { authorize, describe as describeKey } from '../../lib/trust/chain';
+import { type Verdict, authorize, authorizeAll, describe as describeKey } from '../../lib/trust/chain';
 import { DEFAULT_POLICY, certificateProblems } from '../../lib/trust/policy';
 import { checkRepository } from '../../lib/trust/scope';
 import { publishKeyring } from '../../lib/publish/keyring';
@@ -65,21 +66,37 @@ const checkCmd: CommandModule<KeyringArgs, KeyringArgs> = {
   },
 };
 
-const listCmd: CommandModule<KeyringArgs, KeyringArgs> = {
+const listCmd: CommandModule<KeyringArgs, KeyringArgs & { anchor: string[] | undefined }> = {
   command: 'list',
-  describe: 'List certificates with their certifications and revocations',
+  describe: 'List certificates with their certifications and revocations; with --anchor, what each key is trusted for now',
+  builder: (y) => y.option('anchor', repeatable("trust anchor: with it, each key's verdict now and the scopes its chain grants; repeatable")),
   handler: async (argv) => {
-    const certificates = await loadCertificates([argv.keyring]);
-    print(argv, certificates.map(summary), (list) => list.flatMap(listLines));
+    if (!argv.anchor) {
+      print(argv, (await loadCertificates([argv.keyring])).map((c) => summary(c, null)), (list) => list.flatMap(listLines));
+      return;
+    }
+    const graph = await loadTrustGraph(argv.anchor, argv.keyring);
+    const now = nowOf(argv);
+    const verdicts = authorizeAll(graph, { scope: { anyRepository: true }, signedAt: now, now, policy: DEFAULT_POLICY });
+    const certificates = [...graph.certificates()].sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : 1));
+    print(argv, certificates.map((c) => summary(c, graph.anchors.has(c.fingerprint) ? 'anchor' : verdicts.get(c.fingerprint)!)), (list) => list.flatMap(listLines));
   },
 };
 
-function summary(cert: Certificate) {
+/** A key's standing for `list --anchor`: an anchor, or its verdict for any repository now, with the scopes its chain grants. */
+function standing(verdict: Verdict | 'anchor' | null) {
+  if (verdict === null) return undefined;
+  if (verdict === 'anchor') return { anchor: true };
+  return verdict.trusted ? { trusted: true, granted: verdict.granted } : { trusted: false, code: verdict.code, reason: verdict.reason };
+}
+
+function summary(cert: Certificate, verdict: Verdict | 'anchor' | null) {
   return {
     fingerprint: cert.fingerprint,
+    trust: standing(verdict),
     algorithm: `${cert.algorithm.name}${cert.algorithm.bits}`,
     created: cert.created,
-    revoked: cert.revocations.map((r) => ({ created: r.created, reason: r.reason, text: r.text })),
+    revoked: cert.revocations.map((r) => ({ created: r.created, reason: r.reason, text: r.text, by: r.issuer })),
     userIDs: cert.userIDs.map((u) => ({
       userID: u.text,
       certifications: u.certifications.map((c) => ({
@@ -92,7 +109,9 @@ function summary(cert: Certificate) {
 }
 
 function listLines(s: ReturnType<typeof summary>): string[] {
-  const lines = [`${s.fingerprint}  ${s.algorithm}  created ${formatTime(s.created)}${s.revoked.map((r) => `  REVOKED ${formatTime(r.created)} (${r.reason})`).join('')}`];
+  const lines = [`${s.fingerprint}  ${s.algorithm}  created ${formatTime(s.created)}${s.revoked.map((r) => `  REVOKED ${formatTime(r.created)} (${r.reason})${r.by === s.fingerprint ? '' : ` by designated revoker ${r.by}`}`).join('')}`];
+  const t = s.trust;
+  if (t) lines.push(`  ${'anchor' in t ? 'trust anchor' : t.trusted ? `trusted now for ${t.granted!.join(' ')}` : `not trusted now: ${t.code}`}`);
   for (const u of s.userIDs) {
     lines.push(`  uid ${u.userID}`);
     for (const c of u.certifications) {
@@ -116,20 +135,21 @@ const explainCmd: CommandModule<KeyringArgs, ExplainArgs> = {
   describe: 'Show the chain from an anchor to a key, step by step, or the first step that fails',
   builder: (y) =>
     y
-      .positional('fingerprint', { type: 'string', demandOption: true, describe: 'fingerprint of a key or subkey' })
+      .positional('fingerprint', { type: 'string', demandOption: true, describe: 'fingerprint or key ID of a key or subkey' })
       .option('anchor', { ...repeatable("trust anchor: the master key's public certificate; repeatable"), demandOption: true })
-      .option('repository', { type: 'string', describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All (default: scope not checked)' })
+      .option('repository', { type: 'string', describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All (default: any repository the whole chain grants)' })
       .option('at', { type: 'string', describe: 'judge as of this time (default: now)' }),
   handler: async (argv) => {
     const at = argv.at ? parseTime(argv.at) : nowOf(argv);
     const graph = await loadTrustGraph(argv.anchor, argv.keyring);
     const scope = argv.repository ? { repository: checkRepository(argv.repository) } : ({ anyRepository: true } as const);
-    const key = argv.fingerprint.replace(/\s+/g, '').toUpperCase();
+    const key = findKey([...graph.certificates()].flatMap((c) => [c, ...c.subkeys]), argv.fingerprint, `${argv.keyring} and the anchors`);
     const verdict = authorize(graph, { key, scope, signedAt: at, now: at, policy: DEFAULT_POLICY });
     const found = graph.resolve(key);
     print(argv, { ...verdict, repository: argv.repository ?? null, at }, (v) => [
       `${found ? describeKey(found.certificate) : key}${argv.repository ? ` for ${argv.repository}` : ' (any repository)'} at ${formatTime(at)}`,
       ...v.steps.map((s) => `  ${s.ok ? 'ok  ' : `FAIL ${s.code}`}  ${s.text}`),
+      ...(v.trusted ? [`  granted: ${v.granted.join(', ')}`] : []),
       v.trusted ? 'trusted' : `not trusted: ${v.code}`,
     ]);
     if (!verdict.trusted) argv.session.exit = EXIT.notTrusted;

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { runPkgin } from '../../lib/client/pkgin';
+import { cleanPkginCache, pkginCacheDir, pkginDbDir, runPkgin } from '../../lib/client/pkgin';
 import type { GlobalArgs } from '../io';
 import { type Args, proxyArgs, startProxy } from './proxy';
 
@@ -9,9 +9,22 @@ export const pkginCommand: CommandModule<GlobalArgs, Args> = {
   // A fixed address by default: pkgin keys its database by repository URL, and an unchanged URL is what lets If-Modified-Since spare a download.
   builder: (y) => proxyArgs(y, 'where the proxy listens while pkgin runs (HOST:PORT on loopback; keep it stable, pkgin knows repositories by URL)'),
   handler: async (argv) => {
-    const { proxy, client, urls } = await startProxy(argv);
+    const { io } = argv.session;
+    let dbDir = '';
+    const { proxy, client, urls } = await startProxy(argv, (client) => {
+      dbDir = pkginDbDir(io.env, client.config.pkginDbDir);
+      // pkgin takes from its cache, unasked, what has the index's size: each index is checked against it first.
+      return {
+        beforeServing: async (packages) => {
+          for (const { file, reason } of await cleanPkginCache(pkginCacheDir(dbDir), packages)) {
+            io.stderr(`pkgkeys: removed ${file} from pkgin's cache, which pkgin would have installed without a download: ${reason}\n`);
+          }
+        },
+      };
+    });
     try {
-      argv.session.exit = await runPkgin(client.config.pkgin, argv.session.wrapped, urls, argv.session.io.env);
+      // pkgin is told the directory that was checked, whatever default it was built with.
+      argv.session.exit = await runPkgin(client.config.pkgin, argv.session.wrapped, urls, { ...io.env, PKGIN_DBDIR: dbDir });
     } finally {
       await proxy.close();
     }

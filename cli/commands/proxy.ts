@@ -47,10 +47,10 @@ export const proxyArgs = <T extends GlobalArgs>(y: Argv<T>, listen: string) =>
     .option('cache', { type: 'string', describe: 'where verified packages are kept (default: cache/ in the keyring directory, /var/db/pkgkeys/cache)' })
     .option('timeout', { type: 'number', default: 300, describe: 'seconds allowed for an index download, and of silence in a package download' });
 
-/** A proxy for the client's configured repositories, listening. */
-export async function startProxy(argv: Args): Promise<{ proxy: VerifyingProxy; client: Client; urls: string[] }> {
+/** A proxy for the client's configured repositories, listening; `more` adds options that depend on the client's configuration. */
+export async function startProxy(argv: Args, more: (client: Client) => Partial<ProxyOptions> = () => ({})): Promise<{ proxy: VerifyingProxy; client: Client; urls: string[] }> {
   const client = await clientOf(argv);
-  const options = await proxyOptions(argv, client);
+  const options = { ...(await proxyOptions(argv, client)), ...more(client) };
   const proxy = await VerifyingProxy.start(options, parseListen(argv.listen));
   return { proxy, client, urls: options.repositories.map((r) => proxy.repositoryURL(r)) };
 }

@@ -26,6 +26,8 @@ export interface Config {
   anchorDir: string;
   /** The pkgin that `pkgkeys pkgin` runs: a path, or a name looked up in PATH. */
   pkgin: string;
+  /** pkgin's database directory when PKGIN_DBDIR is not set: the one it was built with. */
+  pkginDbDir: string;
   clockSkewSeconds: number;
   minRSABits: number;
 }
@@ -38,6 +40,7 @@ export const defaultConfig = (locations: Locations): Config => ({
   keyringName: 'pkgsrc',
   anchorDir: locations.anchorDir,
   pkgin: 'pkgin',
+  pkginDbDir: locations.pkginDbDir,
   clockSkewSeconds: DEFAULT_POLICY.clockSkewSeconds,
   minRSABits: DEFAULT_POLICY.minRSABits,
 });
@@ -106,6 +109,7 @@ const SETTINGS: Record<string, Setting<Config>> = {
   'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = configured(() => checkRepository(name!))) },
   anchors: { arity: 1, set: (c, [dir]) => void (c.anchorDir = absolute(dir!, 'anchors')) },
   pkgin: { arity: 1, set: (c, [file]) => void (c.pkgin = file!.includes('/') ? absolute(file!, 'pkgin') : file!) },
+  'pkgin-dbdir': { arity: 1, set: (c, [dir]) => void (c.pkginDbDir = absolute(dir!, 'pkgin-dbdir')) },
   'clock-skew': { arity: 1, set: (c, [s]) => void (c.clockSkewSeconds = integer(0, 86400)(s!, 'clock-skew')) },
   // Raising the floor is allowed; lowering it below the default is not a configuration, it is a hole.
   'min-rsa-bits': { arity: 1, set: (c, [b]) => void (c.minRSABits = integer(DEFAULT_POLICY.minRSABits, 16384)(b!, 'min-rsa-bits')) },
@@ -172,6 +176,7 @@ export function formatConfig(config: Config, defaults: Config): string {
     line('keyring-name', config.keyringName, defaults.keyringName),
     line('anchors', config.anchorDir, defaults.anchorDir),
     line('pkgin', config.pkgin, defaults.pkgin),
+    line('pkgin-dbdir', config.pkginDbDir, defaults.pkginDbDir),
     line('clock-skew', config.clockSkewSeconds, defaults.clockSkewSeconds),
     line('min-rsa-bits', config.minRSABits, defaults.minRSABits),
     '',

@@ -1,10 +1,14 @@
 /**
  * pkgin as it is, unpatched (DESIGN.md §4): its repositories.conf, from which `pkgkeys setup` takes
- * the repositories to verify, and pkgin run with PKG_REPOS pointing at the verifying proxy.
+ * the repositories to verify, pkgin run with PKG_REPOS pointing at the verifying proxy, and pkgin's
+ * own cache made to hold nothing but what the verified index describes.
  */
 import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
-import { PkgkeysError } from '../errors';
+import { PkgkeysError, ioError } from '../errors';
+import { type Expected } from '../packages/files';
+import { defaultJobs, hashFiles } from '../packages/hash';
 import { checkRepository } from '../trust/scope';
 import { type Repository, checkRepositoryURL } from './config';
 
@@ -89,4 +93,64 @@ export function runPkgin(pkgin: string, args: readonly string[], repos: readonly
       resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0));
     });
   });
+}
+
+/** pkgin's database directory, found as pkgin finds it: PKGIN_DBDIR, else the one it was built with (`pkgin-dbdir`). */
+export const pkginDbDir = (env: Record<string, string | undefined>, builtWith: string): string => env.PKGIN_DBDIR ?? builtWith;
+
+/** pkgin's cache of packages in a database directory (pkgindb.c: "%s/cache"). */
+export const pkginCacheDir = (dbDir: string): string => `${dbDir}/cache`;
+
+export interface Removed {
+  file: string;
+  reason: string;
+}
+
+/**
+ * pkgin installs `<cache>/<PKGNAME>.tgz` without asking anyone when its size is the index's FILE_SIZE
+ * and pkg_info finds no other BUILD_DATE in it (pkgin's actions.c), so such a file never reaches the
+ * proxy. Before pkgin gets an index, every file it could take that way is hashed, and removed unless it
+ * is the package the index describes: one of the right size with another SHA-256, or any file of a
+ * package the index gives no checksum for. A file of another size is left: pkgin replaces it through
+ * the proxy. `packages` maps each PKGNAME of the verified index to what its file must be, or to why
+ * it has nothing usable (lib/client/proxy.ts).
+ */
+export async function cleanPkginCache(cache: string, packages: ReadonlyMap<string, Expected | PkgkeysError>): Promise<Removed[]> {
+  let names: Set<string>;
+  try {
+    names = new Set(await fs.readdir(cache));
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw ioError("cannot read pkgin's cache", cache, cause);
+  }
+  const suspects: Removed[] = [];
+  const toHash: Array<{ file: string; expected: Expected }> = [];
+  for (const [pkgname, expected] of packages) {
+    // pkgin would look for it outside its cache, where nothing can be checked.
+    if (/[/\0]/.test(pkgname)) throw new PkgkeysError('UNSAFE_PATH', `PKGNAME "${pkgname.slice(0, 80)}" is not a plain file name: pkgin would look for its package elsewhere than in ${cache}`);
+    const file = `${cache}/${pkgname}.tgz`;
+    if (!names.has(`${pkgname}.tgz`)) continue;
+    if (expected instanceof PkgkeysError) {
+      suspects.push({ file, reason: `the index gives nothing to check it against (${expected.code})` });
+      continue;
+    }
+    // stat, as pkgin does: through a symbolic link (a file:// repository's).
+    const stat = await fs.stat(file).catch(() => null);
+    if (stat?.size !== expected.size) continue;
+    if (stat.isFile()) toHash.push({ file, expected });
+    else suspects.push({ file, reason: 'it has the size the index gives, but it is not a regular file' });
+  }
+  const hashed = await hashFiles(toHash.map(({ file, expected }) => ({ file, limit: expected.size })), { jobs: defaultJobs() });
+  hashed.forEach((result, i) => {
+    const { file, expected } = toHash[i]!;
+    if (!result.ok && result.error.code === 'PACKAGE_MISSING') return; // gone meanwhile: pkgin cannot take it either
+    if (!result.ok) suspects.push({ file, reason: `it cannot be read to be checked: ${result.error.message}` });
+    else if (result.sha256 !== expected.sha256 || result.size !== expected.size) suspects.push({ file, reason: `it has the size the index gives, but its SHA-256 is ${result.sha256}, not ${expected.sha256}` });
+  });
+  for (const { file } of suspects) {
+    await fs.rm(file, { force: true }).catch((cause) => {
+      throw ioError("cannot remove, from pkgin's cache, a file pkgin would install unchecked (run as root, or remove it):", file, cause);
+    });
+  }
+  return suspects;
 }

@@ -49,6 +49,11 @@ export interface ProxyOptions {
   timeoutMs: number;
   /** One line per refusal. */
   log: (line: string) => void;
+  /**
+   * Called with each index that verified, before it is served or its packages are: what each PKGNAME's
+   * file must be, or why it has none. A failure refuses the index (`pkgkeys pkgin` cleans pkgin's cache).
+   */
+  beforeServing?: (packages: ReadonlyMap<string, Expected | PkgkeysError>) => Promise<void>;
 }
 
 export interface Listen {
@@ -74,10 +79,6 @@ interface Current {
 
 type Route = { repository: Repository; name: string } & ({ kind: 'summary'; ext: keyof typeof EXTENSIONS } | { kind: 'package'; pkgname: string });
 
-const PACKAGE_TYPES = [
-  'application/octet-stream', 'application/gzip', 'application/x-gzip', 'application/x-tar', 'application/x-gtar',
-  'application/x-tgz', 'application/x-compressed-tar', 'application/x-compressed',
-];
 /** How long a verified index is used for packages before it is verified again (a certification may have expired meanwhile). */
 const REVERIFY_MS = 10 * 60_000;
 /** How long a cached package is kept after it was last served (the wall clock's time, not a request's). */
@@ -286,6 +287,9 @@ export class VerifyingProxy {
     });
     const same = previous?.download.raw.equals(download.raw);
     const current: Current = { download, index, keyring, verified: new Date(now), listings: same ? previous!.listings : listingsOf(index), compressed: same ? previous!.compressed : new Map() };
+    if (!same && options.beforeServing) {
+      await options.beforeServing(new Map([...current.listings].map(([pkgname, listing]) => [pkgname, 'error' in listing ? listing.error : listing.expected])));
+    }
     this.current.set(repository.id, current);
     return current;
   }
@@ -325,7 +329,7 @@ export class VerifyingProxy {
       const hash = createHash('sha256');
       let size = 0;
       try {
-        await fetchStream({ url, limit: expected.size, types: PACKAGE_TYPES, timeoutMs: PACKAGE_DEADLINE_MS, idleMs: this.options.timeoutMs }, async (chunk) => {
+        await fetchStream({ url, limit: expected.size, timeoutMs: PACKAGE_DEADLINE_MS, idleMs: this.options.timeoutMs }, async (chunk) => {
           hash.update(chunk);
           size += chunk.length;
           await handle.write(chunk);

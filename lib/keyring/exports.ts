@@ -23,8 +23,9 @@ export interface PkgInstallKeyrings {
 
 export function pkgInstallKeyrings(graph: TrustGraph, now: Date, policy: Policy): PkgInstallKeyrings {
   const question = { signedAt: now, now, policy };
-  // A package signer: certified now for some scope beyond keyring releases and pkg-vulnerabilities.
-  const signers = trusted(authorizeAll(graph, { ...question, scope: { anyRepository: true } }), (v) => v.scopes.at(-1)!.some(grantsPackages));
+  // A package signer: its chain grants, now, some scope beyond keyring releases and pkg-vulnerabilities
+  // (the intersection of every link's scopes: pkg_add will trust it for every package).
+  const signers = trusted(authorizeAll(graph, { ...question, scope: { anyRepository: true } }), (v) => v.granted.some(grantsPackages));
   const pkgvuln = trusted(authorizeAll(graph, { ...question, scope: { repository: PKG_VULNERABILITIES } }), () => true);
   const verify = transferable(graph, signers);
   const vuln = transferable(graph, pkgvuln);

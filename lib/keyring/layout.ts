@@ -4,7 +4,8 @@
  *
  *     <FPR>/<FPR>.asc                              primary public key
  *     <FPR>/direct/<FPR>.asc                       direct-key self-signature (newest)
- *     <FPR>/revocation/<FPR>.asc                   key revocation (the strongest: hard before soft, then earliest)
+ *     <FPR>/direct/<REVOKER>.asc                   an older direct-key self-signature naming REVOKER as designated revoker
+ *     <FPR>/revocation/<ISSUER>.asc                key revocation by ISSUER, the key or a designated revoker (the strongest: hard before soft, then earliest)
  *     <FPR>/uid/<NAME>/<NAME>.asc                  User ID; NAME is the User ID with unsafe characters as _
  *     <FPR>/uid/<NAME>/certification/<ISSUER>.asc  newest certification by ISSUER (self-signature: ISSUER = FPR)
  *     <FPR>/uid/<NAME>/revocation/<ISSUER>.asc     newest revocation by ISSUER (of the User ID, or of ISSUER's certification)
@@ -42,7 +43,13 @@ export function decompose(certificates: Iterable<Certificate>): KeyringFile[] {
     const fpr = cert.fingerprint;
     key(`${fpr}/${fpr}.asc`, cert);
     sig(`${fpr}/direct/${fpr}.asc`, cert.direct);
-    sig(`${fpr}/revocation/${fpr}.asc`, strongest(cert.revocations));
+    // A revoker named only by an older direct-key self-signature keeps it (RFC 9580 §5.2.3.23).
+    const kept = new Set([cert.direct, ...cert.userIDs.map((u) => u.self)].map((s) => s && Buffer.from(s.packet).toString('base64')));
+    for (const r of [...cert.revokers].sort(by((r) => r.fingerprint))) {
+      if (!kept.has(Buffer.from(r.packet).toString('base64'))) sig(`${fpr}/direct/${r.fingerprint}.asc`, r);
+    }
+    const revocationIssuers = [...new Set(cert.revocations.map((r) => r.issuer))].sort();
+    for (const issuer of revocationIssuers) sig(`${fpr}/revocation/${issuer}.asc`, strongest(cert.revocations.filter((r) => r.issuer === issuer)));
     const names = new Map<string, string>();
     for (const uid of [...cert.userIDs].sort(by((u) => userIDName(u.text)))) {
       const name = userIDName(uid.text);

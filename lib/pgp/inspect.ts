@@ -6,9 +6,9 @@
 import * as openpgp from 'openpgp';
 import {
   type Certificate, type Certification, type Fingerprint, type HashName, type KeyAlgorithm, type PublicKeyAlgorithm,
-  type Revocation, type RevocationReason, type SelfSignature, type Subkey, type UserID, REPOSITORY_NOTATION, SCOPE_NOTATION,
+  type Revocation, type RevocationReason, type Revoker, type SelfSignature, type Subkey, type UserID, REPOSITORY_NOTATION, SCOPE_NOTATION,
 } from '../model';
-import { type Sig, type Tree, fingerprintOf, keyIDOf, packetBytes, sigIssuerFingerprint, sigIssuerKeyID } from './packets';
+import { type Sig, type Tree, fingerprintOf, keyIDOf, mergeTrees, packetBytes, sigIssuerFingerprint, sigIssuerKeyID } from './packets';
 
 const T = openpgp.enums.signature;
 const CERTIFICATIONS: ReadonlySet<number> = new Set([T.certGeneric, T.certPersona, T.certCasual, T.certPositive]);
@@ -30,8 +30,9 @@ type KeyPacket = Tree['key'] | Tree['subkeys'][number]['packet'];
 
 /**
  * Checks the signature's mathematics only. Subpacket semantics (unknown critical subpackets, critical
- * notations, designated revokers) are judged by `problemOf`, so the check runs on a view of the packet
- * without them; the hashed bytes (`signatureData`) are untouched, so this changes nothing cryptographic.
+ * notations, designated revokers) are judged by `problemOf` and `revokersOf`, so the check runs on a
+ * view of the packet without them; the hashed bytes (`signatureData`) are untouched, so this changes
+ * nothing cryptographic.
  */
 async function verifies(sig: Sig, key: KeyPacket, type: openpgp.enums.signature, data: object): Promise<boolean> {
   const view: Sig = Object.assign(Object.create(Object.getPrototypeOf(sig)), sig, { unknownSubpackets: [], rawNotations: [], revocationKeyClass: null });
@@ -60,7 +61,7 @@ function algorithmOf(key: KeyPacket): KeyAlgorithm {
     rsaEncryptSign: 'rsa', rsaEncrypt: 'rsa', rsaSign: 'rsa', elgamal: 'elgamal', dsa: 'dsa', ecdh: 'ecdh', ecdsa: 'ecdsa',
     eddsaLegacy: 'eddsa', ed25519: 'ed25519', ed448: 'ed448', x25519: 'x25519', x448: 'x448',
   };
-  const curveBits: Record<string, number> = { ed25519Legacy: 256, curve25519Legacy: 256, nistP256: 256, nistP384: 384, nistP521: 521, brainpoolP256r1: 256, brainpoolP384r1: 384, brainpoolP512r1: 512 };
+  const curveBits: Record<string, number> = { ed25519Legacy: 256, curve25519Legacy: 256, nistP256: 256, nistP384: 384, nistP521: 521, brainpoolP256r1: 256, brainpoolP384r1: 384, brainpoolP512r1: 512, secp256k1: 256 };
   const name = names[info.algorithm] ?? 'unknown';
   const bits = info.bits ?? (info.curve ? curveBits[info.curve] ?? 0 : name === 'ed25519' || name === 'x25519' ? 256 : 448);
   return info.curve ? { name, bits, curve: info.curve } : { name, bits };
@@ -86,27 +87,48 @@ function selfSignatureOf(sig: Sig, keyCreated: Date): SelfSignature {
 const newest = <S extends { created: Date }>(list: S[]): S | null =>
   list.reduce<S | null>((best, s) => (best === null || s.created > best.created ? s : best), null);
 
-/** Subpacket 6 (RFC 9580 §5.2.3.22), read from the hashed area: OpenPGP.js keeps only its first byte. */
-function regexOf(sig: Sig): string | null {
+/** The subpackets of the hashed area of a v4 signature (RFC 9580 §5.2.3.7), read from the raw bytes. */
+function hashedSubpackets(sig: Sig): Array<{ type: number; body: Buffer }> {
   const data = sig.signatureData;
-  if (!data || data[0] !== 4) return null;
+  const out: Array<{ type: number; body: Buffer }> = [];
+  if (!data || data[0] !== 4) return out;
   const end = 6 + ((data[4]! << 8) | data[5]!);
   for (let i = 6; i < end && i < data.length; ) {
     let length = data[i]!;
     if (length < 192) i += 1;
     else if (length < 255) (length = ((length - 192) << 8) + data[i + 1]! + 192), (i += 2);
-    else (length = (data[i + 1]! << 24) | (data[i + 2]! << 16) | (data[i + 3]! << 8) | data[i + 4]!), (i += 5);
-    if ((data[i]! & 0x7f) === 6) {
-      const body = Buffer.from(data.subarray(i + 1, i + length));
-      return body.toString('utf8').replace(/\0$/, '');
-    }
+    else (length = data[i + 1]! * 2 ** 24 + ((data[i + 2]! << 16) | (data[i + 3]! << 8) | data[i + 4]!)), (i += 5);
+    if (length === 0 || i + length > end) break;
+    out.push({ type: data[i]! & 0x7f, body: Buffer.from(data.subarray(i + 1, i + length)) });
     i += length;
   }
-  return null;
+  return out;
 }
+
+/** Subpacket 6 (RFC 9580 §5.2.3.22): OpenPGP.js keeps only its first byte. */
+function regexOf(sig: Sig): string | null {
+  const body = hashedSubpackets(sig).find((s) => s.type === 6)?.body;
+  return body ? body.toString('utf8').replace(/\0$/, '') : null;
+}
+
+/**
+ * Subpackets 12 (RFC 9580 §5.2.3.23: class, algorithm, fingerprint), every one in the hashed area:
+ * OpenPGP.js keeps only the last. The class is not looked at: every named revoker is honoured.
+ */
+const revokersOf = (sig: Sig): Fingerprint[] =>
+  hashedSubpackets(sig).filter((s) => s.type === 12 && s.body.length > 2).map((s) => s.body.subarray(2).toString('hex').toUpperCase());
 
 /** Finds the keys that may have made `sig`: by issuer fingerprint if it names one, else by key ID. */
 type IssuerLookup = (sig: Sig) => Array<{ fingerprint: Fingerprint; key: KeyPacket }>;
+
+/** What `inspect` sees of the rest of the keyring. */
+interface Keyring {
+  lookup: IssuerLookup;
+  /** Fingerprints of every certificate. */
+  known: ReadonlySet<Fingerprint>;
+  /** Every key revocation (0x20) of the input, wherever it stood. */
+  keyRevocations: readonly Sig[];
+}
 
 function issuerLookup(trees: Tree[]): IssuerLookup {
   const byKeyID = new Map<string, Array<{ fingerprint: Fingerprint; key: KeyPacket }>>();
@@ -121,22 +143,24 @@ function issuerLookup(trees: Tree[]): IssuerLookup {
   };
 }
 
-/** Builds the model of one certificate; `lookup` finds other keys, for third-party certifications. */
-async function inspect(tree: Tree, lookup: IssuerLookup): Promise<Certificate> {
+/** Builds the model of one certificate; `keyring` finds other keys, for third-party signatures. */
+async function inspect(tree: Tree, keyring: Keyring): Promise<Certificate> {
   const primary = tree.key;
   const fingerprint = tree.fingerprint;
   const created = primary.created;
   const byPrimary = (sig: Sig) => sigIssuerKeyID(sig) === keyIDOf(primary) && (sigIssuerFingerprint(sig) ?? fingerprint) === fingerprint;
+  const { lookup } = keyring;
+  /** The designated revokers each self-signature names. */
+  const named = new Map<SelfSignature, Fingerprint[]>();
+  const self = (sig: Sig) => {
+    const made = selfSignatureOf(sig, created);
+    named.set(made, revokersOf(sig));
+    return made;
+  };
 
-  const revocations: Revocation[] = [];
   const directs: SelfSignature[] = [];
   for (const sig of tree.sigs) {
-    if (!byPrimary(sig)) continue; // designated revokers are not supported: only the key revokes itself
-    if (sig.signatureType === T.keyRevocation && (await verifies(sig, primary, T.keyRevocation, { key: primary }))) {
-      revocations.push(revocationOf(sig, fingerprint));
-    } else if (sig.signatureType === T.key && (await verifies(sig, primary, T.key, { key: primary }))) {
-      directs.push(selfSignatureOf(sig, created));
-    }
+    if (byPrimary(sig) && sig.signatureType === T.key && (await verifies(sig, primary, T.key, { key: primary }))) directs.push(self(sig));
   }
 
   const userIDs: UserID[] = [];
@@ -148,7 +172,7 @@ async function inspect(tree: Tree, lookup: IssuerLookup): Promise<Certificate> {
     const certRevocations = new Map<Fingerprint, Revocation>();
     for (const sig of node.sigs) {
       if (byPrimary(sig)) {
-        if (CERTIFICATIONS.has(sig.signatureType!) && (await verifies(sig, primary, sig.signatureType!, data))) selfs.push(selfSignatureOf(sig, created));
+        if (CERTIFICATIONS.has(sig.signatureType!) && (await verifies(sig, primary, sig.signatureType!, data))) selfs.push(self(sig));
         else if (sig.signatureType === T.certRevocation && (await verifies(sig, primary, T.certRevocation, data))) uidRevocations.push(revocationOf(sig, fingerprint));
         continue;
       }
@@ -176,18 +200,43 @@ async function inspect(tree: Tree, lookup: IssuerLookup): Promise<Certificate> {
     });
   }
 
+  // Designated revokers (RFC 9580 §5.2.3.23): those the self-signatures in force name, then those of
+  // every older direct-key self-signature, as gpg counts them: a newer self-signature cannot take a
+  // revoker back, or whoever stole the key could undo the revoker's power.
+  const direct = newest(directs);
+  const newestFirst = [...directs].sort((a, b) => b.created.getTime() - a.created.getTime());
+  const revokers = new Map<Fingerprint, Revoker>();
+  for (const s of [direct, ...userIDs.map((u) => u.self), ...newestFirst]) {
+    for (const revoker of (s && named.get(s)) ?? []) {
+      if (revoker !== fingerprint && !revokers.has(revoker)) revokers.set(revoker, { fingerprint: revoker, known: keyring.known.has(revoker), packet: s!.packet });
+    }
+  }
+
+  // Key revocations count by who made them, not by where they stood in the input: the key itself or
+  // one of its designated revokers, over this key (RFC 9580 §5.2.1.9).
+  const revokedBy = new Set([fingerprint, ...revokers.keys()]);
+  const revocations: Revocation[] = [];
+  for (const sig of keyring.keyRevocations) {
+    for (const issuer of lookup(sig)) {
+      if (!revokedBy.has(issuer.fingerprint) || !(await verifies(sig, issuer.key, T.keyRevocation, { key: primary }))) continue;
+      revocations.push(revocationOf(sig, issuer.fingerprint));
+      break;
+    }
+  }
+
   const subkeys: Subkey[] = [];
   for (const node of tree.subkeys) {
     const data = { key: primary, bind: node.packet };
-    const bindings: Array<SelfSignature & { backSigned: boolean }> = [];
+    const bindings: Array<NonNullable<Subkey['binding']>> = [];
     const subRevocations: Revocation[] = [];
     for (const sig of node.sigs) {
       if (!byPrimary(sig)) continue;
       if (sig.signatureType === T.subkeyBinding && (await verifies(sig, primary, T.subkeyBinding, data))) {
         // RFC 9580 §5.2.1: a signing subkey must cross-certify its primary (0x19, embedded).
+        // Its hash and subpackets are reported, for the policy to judge like any other signature's.
         const back = sig.embeddedSignature;
         const backSigned = back !== null && back.signatureType === T.keyBinding && (await verifies(back, node.packet, T.keyBinding, data));
-        bindings.push({ ...selfSignatureOf(sig, node.packet.created), backSigned });
+        bindings.push({ ...selfSignatureOf(sig, node.packet.created), back: backSigned ? { hash: hashName(back.hashAlgorithm), problem: problemOf(back) } : null });
       } else if (sig.signatureType === T.subkeyRevocation && (await verifies(sig, primary, T.subkeyRevocation, data))) {
         subRevocations.push(revocationOf(sig, fingerprint));
       }
@@ -210,7 +259,8 @@ async function inspect(tree: Tree, lookup: IssuerLookup): Promise<Certificate> {
     algorithm: algorithmOf(primary),
     created,
     revocations,
-    direct: newest(directs),
+    revokers: [...revokers.values()],
+    direct,
     userIDs,
     subkeys,
     packet: packetBytes(primary),
@@ -225,8 +275,17 @@ function certificationOf(sig: Sig, issuer: Fingerprint, subject: Fingerprint, us
   return { issuer, subject, userID, created: sig.created!, expires: expiresAt(sig), scopes, trust, hash: hashName(sig.hashAlgorithm), problem: problemOf(sig), packet: packetBytes(sig) };
 }
 
-/** Models every certificate of a keyring; signatures by keys outside `trees` cannot be checked and are left out. */
+/**
+ * Models every certificate of a keyring; signatures by keys outside `trees` cannot be checked and are
+ * left out. Trees are merged first (`mergeTrees`), so a certificate, User ID or subkey that appears
+ * twice is judged once, with all its signatures.
+ */
 export async function inspectAll(trees: Tree[]): Promise<Certificate[]> {
-  const lookup = issuerLookup(trees);
-  return Promise.all(trees.map((tree) => inspect(tree, lookup)));
+  const merged = mergeTrees(trees);
+  const keyRevocations = new Map<string, Sig>();
+  for (const sig of merged.flatMap((t) => t.sigs)) {
+    if (sig.signatureType === T.keyRevocation) keyRevocations.set(Buffer.from(packetBytes(sig)).toString('base64'), sig);
+  }
+  const keyring: Keyring = { lookup: issuerLookup(merged), known: new Set(merged.map((t) => t.fingerprint)), keyRevocations: [...keyRevocations.values()] };
+  return Promise.all(merged.map((tree) => inspect(tree, keyring)));
 }

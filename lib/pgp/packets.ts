@@ -70,8 +70,8 @@ export async function toBinary(data: Uint8Array | string, what: string): Promise
 
 /**
  * Key material as found in files: certificates, and key revocations standing alone before them (a
- * revocation certificate, as `master init` and `gpg --gen-revoke` write them), which `mergeTrees`
- * attaches to the key they revoke.
+ * revocation certificate, as `master init` and `gpg --gen-revoke` write them). A key revocation
+ * anywhere else lands in the tree before it; `inspectAll` matches each to the key it revokes.
  */
 export interface Material {
   trees: Tree[];
@@ -143,7 +143,7 @@ export function treeBytes(tree: Tree): Uint8Array {
 /**
  * Merges trees of the same fingerprint (from anchors, keyring files, imports) into one tree each,
  * keeping every distinct signature once, and attaches loose key revocations to the key their issuer
- * names (they are checked like any other signature later). Order of first appearance is kept.
+ * names (`inspectAll` then judges them for every key they may revoke). Order of first appearance is kept.
  */
 export function mergeTrees(trees: Tree[], loose: Sig[] = []): Tree[] {
   const merged = mergeByFingerprint(trees);
@@ -155,19 +155,15 @@ export function mergeTrees(trees: Tree[], loose: Sig[] = []): Tree[] {
   return merged;
 }
 
+/**
+ * Also merges within one tree: a User ID or subkey packet that appears twice is one User ID or subkey
+ * (as gpg merges them), so no signature is judged apart from the others over the same packet.
+ */
 function mergeByFingerprint(trees: Tree[]): Tree[] {
   const byFingerprint = new Map<Fingerprint, Tree>();
   for (const tree of trees) {
-    const into = byFingerprint.get(tree.fingerprint);
-    if (!into) {
-      byFingerprint.set(tree.fingerprint, {
-        ...tree,
-        sigs: dedupe(tree.sigs),
-        userIDs: tree.userIDs.map((u) => ({ packet: u.packet, sigs: dedupe(u.sigs) })),
-        subkeys: tree.subkeys.map((s) => ({ packet: s.packet, sigs: dedupe(s.sigs) })),
-      });
-      continue;
-    }
+    let into = byFingerprint.get(tree.fingerprint);
+    if (!into) byFingerprint.set(tree.fingerprint, (into = { fingerprint: tree.fingerprint, key: tree.key, sigs: [], userIDs: [], subkeys: [] }));
     into.sigs = dedupe([...into.sigs, ...tree.sigs]);
     for (const uid of tree.userIDs) {
       const same = into.userIDs.find((u) => u.packet.userID === uid.packet.userID);

@@ -2,13 +2,16 @@
  * pkg_install's signed binary package (DESIGN.md §4; pkg_install's lib/pkg_signature.c), the format
  * pkg_add checks with VERIFIED_INSTALLATION: a BSD ar archive of
  *
- *   +PKG_HASH           "pkgsrc signature", the pkgname, SHA512, the block size (65536), the file
- *                       size, then the SHA-512 of each block of the package, one hex line each;
+ *   +PKG_HASH           "pkgsrc signature", the pkgname, SHA512, the block size, the file size,
+ *                       then the SHA-512 of each block of the package, one hex line each;
  *   +PKG_GPG_SIGNATURE  a detached, armored, binary-mode OpenPGP signature over +PKG_HASH;
  *   <name>.tgz          the package itself, unchanged.
  *
- * Blocks are min(65536, what is left) bytes: a package of exactly 65536 × N bytes has N lines, where
- * pkg_install's own signer asks for an empty last block and never ends.
+ * pkg_add takes any block size of at least 1024 bytes, and reads `size % block size` bytes for the
+ * last block (verify_signature_read_cb): when the block size divides the size, that is nothing, the
+ * last hash never matches, and the package cannot be installed. So a package is signed with 65536,
+ * pkg_install's own block size, unless that divides its size, and then with the largest smaller one
+ * that does not; and a signed package whose block size pkg_add would refuse is refused here too.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
@@ -19,52 +22,84 @@ import { type Member, type MemberMeta, AR_MAGIC, memberHeader, memberPadding, re
 
 export const HASH_MEMBER = '+PKG_HASH';
 export const SIGNATURE_MEMBER = '+PKG_GPG_SIGNATURE';
+/** pkg_install's own block size (pkg_admin gpg-sign-package). */
 export const BLOCK_SIZE = 65536;
+/** pkg_add's floor ("Assert sane minimum block size of 1KB"). */
+export const MIN_BLOCK_SIZE = 1024;
+/** pkg_add holds a whole block in memory: pkgkeys vouches for blocks up to 16 MiB, 256 times its own. */
+export const MAX_BLOCK_SIZE = 16 * 1024 * 1024;
 /** +PKG_HASH of an 8 GiB package is 17 MB. */
 const MAX_HASH_BYTES = 32 * 1024 * 1024;
 const MAX_SIGNATURE_BYTES = 64 * 1024;
 /** +CONTENTS of the largest packages is a few MB. */
 const MAX_CONTENTS_BYTES = 64 * 1024 * 1024;
+/** Blocks are hashed from reads of at most this much. */
+const READ_BYTES = 1024 * 1024;
 
 export interface HashFile {
   pkgname: string;
   size: number;
+  blockSize: number;
   /** SHA-512 of each block, lowercase hex. */
   blocks: string[];
 }
 
 export function formatHashFile(hash: HashFile): string {
-  return `pkgsrc signature\n\nversion: 1\npkgname: ${hash.pkgname}\nalgorithm: SHA512\nblock size: ${BLOCK_SIZE}\nfile size: ${hash.size}\n\n${hash.blocks.map((b) => `${b}\n`).join('')}end pkgsrc signature\n`;
+  return `pkgsrc signature\n\nversion: 1\npkgname: ${hash.pkgname}\nalgorithm: SHA512\nblock size: ${hash.blockSize}\nfile size: ${hash.size}\n\n${hash.blocks.map((b) => `${b}\n`).join('')}end pkgsrc signature\n`;
 }
 
-/** Reads +PKG_HASH exactly as pkgkeys writes it: any other text, pkg_install's other block sizes included, is refused. */
-export function parseHashFile(text: string, source: string): HashFile {
-  const m = /^pkgsrc signature\n\nversion: 1\npkgname: ([\x21-\x7e]+)\nalgorithm: SHA512\nblock size: 65536\nfile size: ([1-9][0-9]{0,15})\n\n((?:[0-9a-f]{128}\n)*)end pkgsrc signature\n$/.exec(text);
-  if (!m) throw new PkgkeysError('PACKAGE_MALFORMED', `${source}: ${HASH_MEMBER} is not a pkgsrc signature (version 1, SHA512, blocks of ${BLOCK_SIZE})`);
-  const size = Number(m[2]);
-  const blocks = m[3]!.split('\n').filter((b) => b !== '');
-  if (blocks.length !== Math.ceil(size / BLOCK_SIZE)) {
-    throw new PkgkeysError('PACKAGE_MALFORMED', `${source}: ${HASH_MEMBER} has ${blocks.length} block hashes for a file of ${size} bytes, not ${Math.ceil(size / BLOCK_SIZE)}`);
+/**
+ * Why pkg_add cannot verify a package of `size` bytes signed with blocks of `blockSize`, or null when
+ * it can: a block size below its floor, or one that divides the size (an empty last block).
+ */
+export function pkgAddRefusal(size: number, blockSize: number): string | null {
+  if (blockSize < MIN_BLOCK_SIZE) return `the block size ${blockSize} is below the ${MIN_BLOCK_SIZE} bytes pkg_add requires ("Unknown format of hash file")`;
+  if (blockSize > MAX_BLOCK_SIZE) return `the block size ${blockSize} is above the ${MAX_BLOCK_SIZE} bytes pkgkeys vouches pkg_add can hold in memory`;
+  if (size % blockSize === 0) {
+    return `its ${size} bytes are a multiple of the block size ${blockSize}: pkg_add reads size % block size bytes, none, for the last block and refuses it ("Invalid signature of block ${size / blockSize - 1}")`;
   }
-  return { pkgname: m[1]!, size, blocks };
+  return null;
 }
 
-/** The SHA-512 of each block of `size` bytes from `offset` of an open file. */
-export async function blockHashes(handle: fs.FileHandle, offset: number, size: number, source: string): Promise<string[]> {
-  const buffer = Buffer.alloc(BLOCK_SIZE);
+/** The block size to sign a package of `size` bytes with: 65536, unless it divides the size, then the largest smaller one that does not. */
+export function blockSizeFor(size: number): number {
+  for (let blockSize = BLOCK_SIZE; blockSize >= MIN_BLOCK_SIZE; blockSize--) if (pkgAddRefusal(size, blockSize) === null) return blockSize;
+  // Only a size divisible by every number from 1024 to 65536 gets here, and it is far above 2^53.
+  throw new PkgkeysError('TOO_LARGE', `no block size from ${MIN_BLOCK_SIZE} to ${BLOCK_SIZE} leaves a last block for ${size} bytes`);
+}
+
+/**
+ * Reads +PKG_HASH as pkgkeys writes it, with any block size pkg_add takes: any other text is refused,
+ * and so is a block size pkg_add cannot verify the package with (PKG_ADD_UNVERIFIABLE).
+ */
+export function parseHashFile(text: string, source: string): HashFile {
+  const m = /^pkgsrc signature\n\nversion: 1\npkgname: ([\x21-\x7e]+)\nalgorithm: SHA512\nblock size: ([0-9]{1,16})\nfile size: ([1-9][0-9]{0,15})\n\n((?:[0-9a-f]{128}\n)*)end pkgsrc signature\n$/.exec(text);
+  if (!m) throw new PkgkeysError('PACKAGE_MALFORMED', `${source}: ${HASH_MEMBER} is not a pkgsrc signature (version 1, SHA512)`);
+  const [blockSize, size] = [Number(m[2]), Number(m[3])];
+  const refusal = pkgAddRefusal(size, blockSize);
+  if (refusal) throw new PkgkeysError('PKG_ADD_UNVERIFIABLE', `${source}: pkg_add cannot verify this package: ${refusal}; sign the package again with pkgkeys sign-package`);
+  const blocks = m[4]!.split('\n').filter((b) => b !== '');
+  const expected = Math.ceil(size / blockSize);
+  if (blocks.length !== expected) throw new PkgkeysError('PACKAGE_MALFORMED', `${source}: ${HASH_MEMBER} has ${blocks.length} block hashes for a file of ${size} bytes in blocks of ${blockSize}, not ${expected}`);
+  return { pkgname: m[1]!, size, blockSize, blocks };
+}
+
+/** The SHA-512 of each block of `blockSize` bytes (the last one shorter) of `size` bytes from `offset` of an open file. */
+export async function blockHashes(handle: fs.FileHandle, offset: number, size: number, blockSize: number, source: string): Promise<string[]> {
+  const buffer = Buffer.alloc(Math.max(1, Math.min(blockSize, size, READ_BYTES)));
   const hashes: string[] = [];
-  for (let done = 0; done < size; ) {
-    const length = Math.min(BLOCK_SIZE, size - done);
-    let filled = 0;
-    while (filled < length) {
-      const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + done + filled).catch((cause) => {
+  for (let start = 0; start < size; start += blockSize) {
+    const end = Math.min(start + blockSize, size);
+    const hash = createHash('sha512');
+    for (let at = start; at < end; ) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - at), offset + at).catch((cause) => {
         throw ioError('cannot read', source, cause);
       });
       if (bytesRead === 0) throw ioError('cannot read', source, new Error('the file is shorter than it was'));
-      filled += bytesRead;
+      hash.update(buffer.subarray(0, bytesRead));
+      at += bytesRead;
     }
-    hashes.push(createHash('sha512').update(buffer.subarray(0, length)).digest('hex'));
-    done += length;
+    hashes.push(hash.digest('hex'));
   }
   return hashes;
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
 import { writeAtomicWith } from '../fsutil';
 import { type SecretKey, armor, signData } from '../pgp';
-import { blockHashes, formatHashFile, pkgnameOf, signedPackageWriter } from '../pkgsrc/signed-package';
+import { blockHashes, blockSizeFor, formatHashFile, pkgnameOf, signedPackageWriter } from '../pkgsrc/signed-package';
 
 /** pkg_add verifies RSA (and DSA) signatures only; RSA is algorithm 1 (RFC 9580 §9.1). */
 const RSA = 1;
@@ -27,7 +27,9 @@ export async function signPackage(input: string, output: string, options: SignPa
   try {
     const stat = await handle.stat();
     const pkgname = await pkgnameOf(input, 0, stat.size, input);
-    const hash = formatHashFile({ pkgname, size: stat.size, blocks: await blockHashes(handle, 0, stat.size, input) });
+    // Never a block size that divides the size: pkg_add could not verify the package (lib/pkgsrc/signed-package.ts).
+    const blockSize = blockSizeFor(stat.size);
+    const hash = formatHashFile({ pkgname, size: stat.size, blockSize, blocks: await blockHashes(handle, 0, stat.size, blockSize, input) });
     const signature = await signData(signer, { kind: 'binary', hash: 'sha512', created: options.created, expires: null, notations: [] }, (h) => void h.update(hash));
     // Every member carries the package file's metadata, as pkg_admin gpg-sign-package writes them.
     const meta = { mtime: Math.floor(stat.mtimeMs / 1000), uid: stat.uid, gid: stat.gid, mode: stat.mode };

@@ -22,7 +22,7 @@ import type { Certificate, Certification, Fingerprint, KeyID, Revocation, SelfSi
 import { KEY_FLAG } from '../model';
 import { formatTime } from '../time';
 import { type Policy, weakAlgorithm, weakHash } from './policy';
-import { inScope } from './scope';
+import { grantedScopes, inScope } from './scope';
 
 /** Which repositories the question is about. Index verification always names one. */
 export type RepositoryScope = { repository: string } | { anyRepository: true };
@@ -43,19 +43,23 @@ export interface Step {
 }
 
 export type Verdict =
-  | { trusted: true; key: Fingerprint; primary: Fingerprint; steps: Step[]; scopes: string[][] }
+  /** `granted`: the scopes the path grants, the intersection of every link's (lib/trust/scope.ts). */
+  | { trusted: true; key: Fingerprint; primary: Fingerprint; steps: Step[]; granted: string[] }
   | { trusted: false; key: Fingerprint; code: Code; reason: string; steps: Step[] };
+
+/** Where a (sub)key fingerprint sits: a certificate, and the subkey when it is not the primary key. */
+export type Holder = { certificate: Certificate; subkey: Subkey | null };
 
 /** Certificates by fingerprint, with anchors marked; the input of every question. */
 export class TrustGraph {
   private readonly byFingerprint = new Map<Fingerprint, Certificate>();
-  private readonly bySubkey = new Map<Fingerprint, { certificate: Certificate; subkey: Subkey }>();
+  private readonly bySubkey = new Map<Fingerprint, Holder[]>();
   readonly anchors: ReadonlySet<Fingerprint>;
 
   constructor(certificates: Iterable<Certificate>, anchors: Iterable<Fingerprint>) {
     for (const certificate of certificates) {
       this.byFingerprint.set(certificate.fingerprint, certificate);
-      for (const subkey of certificate.subkeys) this.bySubkey.set(subkey.fingerprint, { certificate, subkey });
+      for (const subkey of certificate.subkeys) this.bySubkey.set(subkey.fingerprint, [...(this.bySubkey.get(subkey.fingerprint) ?? []), { certificate, subkey }]);
     }
     this.anchors = new Set(anchors);
   }
@@ -64,16 +68,27 @@ export class TrustGraph {
     return this.byFingerprint.get(fingerprint);
   }
 
-  /** The certificate a (sub)key fingerprint belongs to. */
-  resolve(fingerprint: Fingerprint): { certificate: Certificate; subkey: Subkey | null } | null {
-    const certificate = this.byFingerprint.get(fingerprint);
-    if (certificate) return { certificate, subkey: null };
-    return this.bySubkey.get(fingerprint) ?? null;
+  /**
+   * Every certificate that holds a (sub)key fingerprint. Anyone can bind someone else's subkey, or
+   * publish its key material as a primary key; only the owner's certificate has it bound and
+   * back-signed (RFC 9580 §5.2.1). Those come first; the others stay, for `authorize` to try and refuse.
+   */
+  holders(fingerprint: Fingerprint): Holder[] {
+    const primary = this.byFingerprint.get(fingerprint);
+    const all: Holder[] = [...(primary ? [{ certificate: primary, subkey: null }] : []), ...(this.bySubkey.get(fingerprint) ?? [])];
+    const owned = (h: Holder) => (h.subkey ? h.subkey.binding?.back != null : h.certificate.direct !== null || h.certificate.userIDs.some((u) => u.self));
+    return [...all.filter(owned), ...all.filter((h) => !owned(h))];
+  }
+
+  /** The certificate a (sub)key fingerprint most likely belongs to: the first of `holders`. */
+  resolve(fingerprint: Fingerprint): Holder | null {
+    return this.holders(fingerprint)[0] ?? null;
   }
 
   /** Keys and subkeys with this key ID (RFC 9580 §5.5.4: the fingerprint's low 64 bits). */
   byKeyID(keyID: KeyID): Fingerprint[] {
-    return [...this.byFingerprint.values()].flatMap((c) => [c, ...c.subkeys]).filter((k) => k.keyID === keyID).map((k) => k.fingerprint);
+    const keys = [...this.byFingerprint.values()].flatMap((c) => [c, ...c.subkeys]).filter((k) => k.keyID === keyID);
+    return [...new Set(keys.map((k) => k.fingerprint))];
   }
 
   /** The key packet of a key or subkey in the graph, to check a signature with. */
@@ -105,10 +120,15 @@ interface Path {
 }
 
 export function authorize(graph: TrustGraph, question: Question): Verdict {
-  const found = graph.resolve(question.key);
-  if (!found) {
+  const holders = graph.holders(question.key);
+  if (holders.length === 0) {
     return refused(question.key, [], 'UNKNOWN_KEY', `key ${question.key} is not in the keyring`);
   }
+  // A key claimed by several certificates is judged under each: a claim alone proves nothing.
+  return bestOf(holders.map((holder) => authorizeAs(graph, question, holder)));
+}
+
+function authorizeAs(graph: TrustGraph, question: Question, found: Holder): Verdict {
   const { certificate } = found;
   if (graph.anchors.has(certificate.fingerprint)) {
     return refused(question.key, [], 'ANCHOR_NOT_SIGNER', `${describe(certificate)} is a trust anchor: it certifies signing keys and signs nothing else`);
@@ -117,14 +137,12 @@ export function authorize(graph: TrustGraph, question: Question): Verdict {
   if (paths.length === 0) {
     return refused(question.key, [], 'NO_PATH', noPathReason(graph, certificate));
   }
-  // Try every path; report the first that holds, or else the one that got furthest.
-  let best: Verdict | null = null;
-  for (const path of paths) {
-    const verdict = walk(question, found, path);
-    if (verdict.trusted) return verdict;
-    if (best === null || progress(verdict) > progress(best)) best = verdict;
-  }
-  return best!;
+  return bestOf(paths.map((path) => walk(question, found, path)));
+}
+
+/** The first verdict that trusts, or else the one that got furthest. */
+function bestOf(verdicts: Verdict[]): Verdict {
+  return verdicts.find((v) => v.trusted) ?? verdicts.reduce((best, v) => (progress(v) > progress(best) ? v : best));
 }
 
 /** Answers the question for every key and subkey of the graph that is not an anchor. */
@@ -197,14 +215,13 @@ function walk(question: Question, target: { certificate: Certificate; subkey: Su
 
   // Each key in the path is judged at the time it signed: the anchor and intermediates when they made
   // the certification below them, the signing key at `signedAt`.
-  const scopes: string[][] = [];
   let issuer = path.anchor;
   for (const [i, { cert, subject }] of path.links.entries()) {
     const role = i === 0 ? 'anchor' : 'intermediate';
+    const above = path.links.slice(0, i).map((l) => l.cert);
     const below = path.links.slice(i + 1).map((l) => l.cert);
     if (!step(() => checkKey(issuer, role, cert.created, now, policy, KEY_FLAG.certify))) return fail();
-    if (!step(() => checkCertification(issuer, subject, cert, below, question))) return fail();
-    scopes.push(cert.scopes);
+    if (!step(() => checkCertification(issuer, subject, cert, above, below, question))) return fail();
     issuer = subject;
   }
   // A delegation grants the power to certify within a scope, not to sign: intermediates are people's keys.
@@ -212,7 +229,7 @@ function walk(question: Question, target: { certificate: Certificate; subkey: Su
   if (last.trust && !step(() => refuse('NOT_SIGNING_KEY', `${describe(target.certificate)} is an intermediate (trust signature by ${last.issuer}): it may certify signing keys, not sign`))) return fail();
   if (!step(() => checkKey(target.certificate, 'signer', question.signedAt, now, policy, target.subkey ? null : KEY_FLAG.sign))) return fail();
   if (target.subkey && !step(() => checkSubkey(target.certificate, target.subkey!, question.signedAt, now, policy))) return fail();
-  return { trusted: true, key: question.key, primary: target.certificate.fingerprint, steps, scopes };
+  return { trusted: true, key: question.key, primary: target.certificate.fingerprint, steps, granted: grantedScopes(path.links.map((l) => l.cert.scopes)) };
 }
 
 type Role = 'anchor' | 'intermediate' | 'signer';
@@ -243,7 +260,13 @@ function checkKey(key: Certificate, role: Role, signedAt: Date, now: Date, polic
     refuse('KEY_NOT_YET_VALID', `${describe(key)} was created ${formatTime(key.created)}, after the signature it would have made at ${formatTime(signedAt)}`);
   }
   const revoked = revocationAt(key.revocations, signedAt);
-  if (revoked) refuse(codes.revoked, `${describe(key)} ${revocationText(revoked, signedAt)}`);
+  if (revoked) refuse(codes.revoked, `${describe(key)} ${revocationText(revoked, signedAt, key.fingerprint)}`);
+  // RFC 9580 §5.2.3.23: a revocation by a designated revoker whose certificate is missing cannot be
+  // checked, so the key might be revoked: never trusted silently.
+  const unknown = key.revokers.find((r) => !r.known);
+  if (unknown) {
+    refuse('KEY_INVALID', `${describe(key)} names ${unknown.fingerprint} as a designated revoker, whose certificate is not in the keyring: a revocation by it could not be checked; add that certificate to the keyring`);
+  }
   const expires = self!.keyExpires;
   if (expires && expires.getTime() <= Math.max(now.getTime(), signedAt.getTime())) {
     refuse(codes.expired, `${describe(key)} expired ${formatTime(expires)}`);
@@ -253,9 +276,10 @@ function checkKey(key: Certificate, role: Role, signedAt: Date, now: Date, polic
 
 /**
  * One certification by `issuer` of `subject`: the signature itself, its User ID, expiry, revocation,
- * scope, and, when more links follow, the delegation it must grant to the subject.
+ * scope, and, when more links follow (`below`), the delegation it must grant to the subject. It grants
+ * only within what the links `above` grant, whether or not a repository is named.
  */
-function checkCertification(issuer: Certificate, subject: Certificate, cert: Certification, below: Certification[], question: Question): string {
+function checkCertification(issuer: Certificate, subject: Certificate, cert: Certification, above: Certification[], below: Certification[], question: Question): string {
   const { now, policy } = question;
   const what = `certification by ${issuer.fingerprint} of "${cert.userID}" (${subject.fingerprint}) made ${formatTime(cert.created)}`;
   if (cert.problem) refuse('CERT_INVALID', `${what} has ${cert.problem}`);
@@ -274,6 +298,12 @@ function checkCertification(issuer: Certificate, subject: Certificate, cert: Cer
   if ('repository' in question.scope && !inScope(question.scope.repository, cert.scopes)) {
     refuse('OUT_OF_SCOPE', `${what} is for ${cert.scopes.join(', ')}, not for ${question.scope.repository}`);
   }
+  const granted = grantedScopes([...above, cert].map((c) => c.scopes));
+  if (granted.length === 0) {
+    refuse('OUT_OF_SCOPE', above.length === 0
+      ? `${what} is for ${cert.scopes.join(', ')}, which names no repository`
+      : `${what} is for ${cert.scopes.join(', ')}, none of it within ${grantedScopes(above.map((c) => c.scopes)).join(', ')}, what the chain above grants`);
+  }
 
   if (below.length > 0) {
     // The subject goes on to certify: this must be a trust signature deep enough for what follows.
@@ -290,12 +320,17 @@ function checkCertification(issuer: Certificate, subject: Certificate, cert: Cer
     }
   }
   const kind = cert.trust ? `trust signature (depth ${cert.trust.depth}, amount ${cert.trust.amount})` : 'certification';
-  return `${issuer.fingerprint} ${kind} of "${cert.userID}" (${subject.fingerprint}): scope ${cert.scopes.join(', ')}; made ${formatTime(cert.created)}, ${cert.expires ? `expires ${formatTime(cert.expires)}` : 'does not expire'}`;
+  const narrowed = above.length === 0 || granted.join(', ') === [...cert.scopes].sort().join(', ') ? '' : ` (within the chain: ${granted.join(', ')})`;
+  return `${issuer.fingerprint} ${kind} of "${cert.userID}" (${subject.fingerprint}): scope ${cert.scopes.join(', ')}${narrowed}; made ${formatTime(cert.created)}, ${cert.expires ? `expires ${formatTime(cert.expires)}` : 'does not expire'}`;
 }
 
 /** The certified User ID must still be the subject's: self-signed, with an acceptable hash, not revoked. */
 function checkUserID(subject: Certificate, uid: UserID, now: Date, policy: Policy): void {
-  if (!uid.self) refuse('KEY_INVALID', `User ID "${uid.text}" of ${subject.fingerprint} has no valid self-signature`);
+  if (!uid.self) {
+    // A key of an algorithm or curve pkgkeys cannot verify has no self-signature that verifies: say why.
+    const weak = weakAlgorithm(subject.algorithm, policy);
+    refuse(weak ? 'WEAK_ALGORITHM' : 'KEY_INVALID', weak ? `${describe(subject)}: ${weak}` : `User ID "${uid.text}" of ${subject.fingerprint} has no valid self-signature`);
+  }
   if (uid.self!.problem) refuse('KEY_INVALID', `User ID "${uid.text}" of ${subject.fingerprint}: self-signature has ${uid.self!.problem}`);
   const weak = weakHash(uid.self!.hash, policy);
   if (weak) refuse('WEAK_ALGORITHM', `User ID "${uid.text}" of ${subject.fingerprint} is bound with ${uid.self!.hash.toUpperCase()} (${weak})`);
@@ -306,20 +341,25 @@ function checkUserID(subject: Certificate, uid: UserID, now: Date, policy: Polic
 /** A signing subkey: bound, cross-certified, allowed to sign, not revoked, not expired (RFC 9580 §5.2.1). */
 function checkSubkey(primary: Certificate, subkey: Subkey, signedAt: Date, now: Date, policy: Policy): string {
   const what = `subkey ${subkey.fingerprint} of ${primary.fingerprint}`;
-  const weak = weakAlgorithm(subkey.algorithm, policy);
-  if (weak) refuse('WEAK_ALGORITHM', `${what}: ${weak}`);
   const binding = subkey.binding;
   if (!binding) refuse('SUBKEY_UNBOUND', `${what} has no valid binding signature`);
   if (binding!.problem) refuse('SUBKEY_UNBOUND', `${what}: binding signature has ${binding!.problem}`);
+  // By its use first: an encryption subkey is not a signing key, whatever its algorithm.
+  if (binding!.flags === null || (binding!.flags & KEY_FLAG.sign) === 0) refuse('NOT_SIGNING_KEY', `${what} is not flagged for signing`);
+  const weak = weakAlgorithm(subkey.algorithm, policy);
+  if (weak) refuse('WEAK_ALGORITHM', `${what}: ${weak}`);
   const weakBinding = weakHash(binding!.hash, policy);
   if (weakBinding) refuse('WEAK_ALGORITHM', `${what} is bound with ${binding!.hash.toUpperCase()} (${weakBinding})`);
-  if (binding!.flags === null || (binding!.flags & KEY_FLAG.sign) === 0) refuse('NOT_SIGNING_KEY', `${what} is not flagged for signing`);
-  if (!binding!.backSigned) refuse('SUBKEY_UNBOUND', `${what} does not cross-certify its primary key (no valid 0x19 back-signature)`);
+  const back = binding!.back;
+  if (!back) refuse('SUBKEY_UNBOUND', `${what} does not cross-certify its primary key (no valid 0x19 back-signature)`);
+  if (back!.problem) refuse('SUBKEY_UNBOUND', `${what}: its 0x19 back-signature has ${back!.problem}`);
+  const weakBack = weakHash(back!.hash, policy);
+  if (weakBack) refuse('WEAK_ALGORITHM', `${what} cross-certifies its primary key with ${back!.hash.toUpperCase()} (${weakBack})`);
   if (subkey.created.getTime() > signedAt.getTime() + policy.clockSkewSeconds * 1000) {
     refuse('KEY_NOT_YET_VALID', `${what} was created ${formatTime(subkey.created)}, after the signature at ${formatTime(signedAt)}`);
   }
   const revoked = revocationAt(subkey.revocations, signedAt);
-  if (revoked) refuse('SUBKEY_REVOKED', `${what} ${revocationText(revoked, signedAt)}`);
+  if (revoked) refuse('SUBKEY_REVOKED', `${what} ${revocationText(revoked, signedAt, primary.fingerprint)}`);
   const expires = binding!.keyExpires;
   if (expires && expires.getTime() <= Math.max(now.getTime(), signedAt.getTime())) refuse('SUBKEY_EXPIRED', `${what} expired ${formatTime(expires)}`);
   return `signing subkey ${subkey.fingerprint} (${subkey.algorithm.name} ${subkey.algorithm.bits}): bound, valid${expires ? `, expires ${formatTime(expires)}` : ''}`;
@@ -330,9 +370,10 @@ function revocationAt(revocations: readonly Revocation[], signedAt: Date): Revoc
   return revocations.find((r) => r.hard) ?? revocations.find((r) => r.created <= signedAt) ?? null;
 }
 
-function revocationText(revocation: Revocation, signedAt: Date): string {
+function revocationText(revocation: Revocation, signedAt: Date, owner: Fingerprint): string {
   const kind = revocation.hard ? 'every signature it made is void' : `signatures after that are void, and this one is from ${formatTime(signedAt)}`;
-  return `was revoked ${formatTime(revocation.created)}${reasonText(revocation)}: ${kind}`;
+  const by = revocation.issuer === owner ? '' : ` by designated revoker ${revocation.issuer}`;
+  return `was revoked${by} ${formatTime(revocation.created)}${reasonText(revocation)}: ${kind}`;
 }
 
 const reasonText = (r: Revocation) => ` (${r.reason}${r.text ? `: ${r.text}` : ''})`;

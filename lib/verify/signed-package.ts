@@ -1,8 +1,9 @@
 /**
  * Verifying a signed binary package (lib/pkgsrc/signed-package.ts) as pkg_add would, and more: the
- * signer's chain to an anchor, valid now. In order: the archive's three members, +PKG_HASH's form,
- * the signer, its chain (revocation, expiry, scope: `repository`, or any scope that grants packages),
- * the signature over +PKG_HASH, then every block of the package, then its pkgname against +CONTENTS.
+ * signer's chain to an anchor, valid now. In order: the archive's three members, +PKG_HASH's form
+ * with a block size pkg_add can verify the package with (else PKG_ADD_UNVERIFIABLE), the signer, its
+ * chain (revocation, expiry, scope: `repository`, or any scope that grants packages), the signature
+ * over +PKG_HASH, then every block of the package, then its pkgname against +CONTENTS.
  */
 import { promises as fs } from 'node:fs';
 import { PkgkeysError, ioError } from '../errors';
@@ -44,8 +45,8 @@ export async function verifySignedPackage(file: string, check: PackageCheck): Pr
     const scope = check.repository ? { repository: check.repository } : { anyRepository: true as const };
     const verdict = authorize(check.graph, { key: signer, scope, signedAt: sig.created, now: check.now, policy: check.policy });
     if (!verdict.trusted) throw new PkgkeysError(verdict.code, verdict.reason);
-    if (!check.repository && !verdict.scopes.at(-1)!.some(grantsPackages)) {
-      throw new PkgkeysError('OUT_OF_SCOPE', `${signer} is certified for ${verdict.scopes.at(-1)!.join(', ')}, which grants no packages`);
+    if (!check.repository && !verdict.granted.some(grantsPackages)) {
+      throw new PkgkeysError('OUT_OF_SCOPE', `${signer}: its chain grants ${verdict.granted.join(', ')}, which grants no packages`);
     }
 
     const weak = weakHash(sig.hash, check.policy);
@@ -61,7 +62,7 @@ export async function verifySignedPackage(file: string, check: PackageCheck): Pr
 
     const { hash, inner } = signed;
     if (inner.size !== hash.size) throw new PkgkeysError('SIZE_MISMATCH', `${file}: ${inner.name} has ${inner.size} bytes, +PKG_HASH says ${hash.size}`);
-    const blocks = await blockHashes(handle, inner.offset, inner.size, file);
+    const blocks = await blockHashes(handle, inner.offset, inner.size, hash.blockSize, file);
     const bad = blocks.findIndex((b, i) => b !== hash.blocks[i]);
     if (bad >= 0) throw new PkgkeysError('HASH_MISMATCH', `${file}: block ${bad} of ${inner.name} does not match +PKG_HASH: the package was modified`);
     const pkgname = await pkgnameOf(file, inner.offset, inner.size, file);

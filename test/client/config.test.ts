@@ -28,6 +28,7 @@ test('every keyword is read, comments and blank lines skipped', () => {
       'keyring-name example',
       'anchors /etc/example/anchors',
       'pkgin /opt/pkg/bin/pkgin',
+      'pkgin-dbdir /opt/pkg/var/db/pkgin',
       'clock-skew 60',
       'min-rsa-bits 3072',
     ].join('\n'),
@@ -38,7 +39,7 @@ test('every keyword is read, comments and blank lines skipped', () => {
       { id: 'local/All', url: 'file:///srv/packages/All' },
     ],
     keyringURL: 'https://mirror.example/keyring/', keyringName: 'example', anchorDir: '/etc/example/anchors', pkgin: '/opt/pkg/bin/pkgin',
-    clockSkewSeconds: 60, minRSABits: 3072,
+    pkginDbDir: '/opt/pkg/var/db/pkgin', clockSkewSeconds: 60, minRSABits: 3072,
   });
   expect(policyOf(config)).toMatchObject({ clockSkewSeconds: 60, minRSABits: 3072 });
 });
@@ -53,6 +54,7 @@ test.each([
   ['an RSA floor below 2048 bits', 'min-rsa-bits 1024', /min-rsa-bits must be a whole number from 2048/],
   ['a clock skew that is not a number', 'clock-skew 5m', /clock-skew must be a whole number/],
   ['a relative anchors directory', 'anchors etc/anchors', /anchors must be an absolute path/],
+  ["a relative pkgin database directory", 'pkgin-dbdir var/db/pkgin', /pkgin-dbdir must be an absolute path/],
   ['a keyring URL that is no URL', 'keyring-url cdn.NetBSD.org/keyring', /is not a URL/],
 ])('%s is a configuration error with its line', (_what, text, message) => {
   expect(refusal(text)).toMatch(message);

@@ -1,57 +1,34 @@
 /**
- * `pkgkeys pkgin ARGS...` with a stand-in for pkgin: a program that does what pkgin does with
- * PKG_REPOS (fetch pkg_summary.gz, then <PKGNAME>.tgz), records what it saw, and exits as told.
+ * `pkgkeys pkgin ARGS...` with a stand-in for pkgin (test/helpers/pkgin.ts): a program that does what
+ * pkgin does with PKG_REPOS and its cache (fetch pkg_summary.gz, then <PKGNAME>.tgz unless the cache
+ * has a file of its size), records what it saw, and exits as told.
  */
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { pkgkeys } from '../helpers/cli';
 import { REPO, VERIFY_AT, iso } from '../helpers/repo';
+import { standInRun, writePkginStandIn } from '../helpers/pkgin';
 import { ClientRoot, Upstream, packagesOf, request, summaryOf } from '../helpers/upstream';
 
 const packages = packagesOf({ 'foo-1.0': 5000 });
 let upstream: Upstream;
 let client: ClientRoot;
 
-/** Fetches through every repository of PKG_REPOS, writes what it saw to $STANDIN_OUT, then exits with its last argument or dies of SIGTERM. */
-const STAND_IN = `#!${process.execPath}
-const http = require('node:http');
-const zlib = require('node:zlib');
-const get = (url) => new Promise((resolve, reject) => http.get(url, (res) => {
-  const chunks = [];
-  res.on('data', (c) => chunks.push(c));
-  res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
-}).on('error', reject));
-(async () => {
-  const args = process.argv.slice(2);
-  const repos = process.env.PKG_REPOS.split(' ');
-  const summary = await get(repos[0] + '/pkg_summary.gz');
-  const pkg = await get(repos[0] + '/foo-1.0.tgz');
-  require('node:fs').writeFileSync(process.env.STANDIN_OUT, JSON.stringify({
-    args, repos, httpProxy: process.env.http_proxy ?? null,
-    summary: summary.status === 200 ? zlib.gunzipSync(summary.body).toString('latin1') : summary.status,
-    pkg: pkg.body.toString('base64'),
-  }));
-  const last = args[args.length - 1];
-  if (last === 'die') process.kill(process.pid, 'SIGTERM');
-  else process.exit(Number(last));
-})();
-`;
-
 beforeAll(async () => {
   upstream = await Upstream.start();
   await upstream.publish(packages);
   client = await ClientRoot.create(upstream);
-  await fs.writeFile(client.path('pkgin'), STAND_IN, { mode: 0o755 });
+  await writePkginStandIn(client.path('pkgin'), client.path('pkgin-built-with'));
   await fs.appendFile(client.path('etc/pkgkeys/pkgkeys.conf'), `pkgin ${client.path('pkgin')}\n`);
 }, 60_000);
 afterAll(() => upstream.stop());
 
-async function wrap(args: string[]) {
+async function wrap(args: string[], env: Record<string, string> = {}) {
   const out = client.path('standin.json');
   await fs.rm(out, { force: true });
-  const result = await pkgkeys(['--now', iso(VERIFY_AT), '--listen', '127.0.0.1:0', 'pkgin', ...args], { ...client.env, STANDIN_OUT: out, http_proxy: 'http://127.0.0.1:9/' });
-  return { result, saw: JSON.parse(await fs.readFile(out, 'utf8')) as { args: string[]; repos: string[]; httpProxy: string | null; summary: string; pkg: string } };
+  const result = await pkgkeys(['--now', iso(VERIFY_AT), '--listen', '127.0.0.1:0', 'pkgin', ...args], { ...client.env, STANDIN_OUT: out, http_proxy: 'http://127.0.0.1:9/', ...env });
+  return { result, saw: await standInRun(out) };
 }
 
 test("pkgin's arguments reach it untouched, it fetches through the proxy, and its exit status is pkgkeys'", async () => {
@@ -69,6 +46,20 @@ test("pkgin's arguments reach it untouched, it fetches through the proxy, and it
 test('exit 0 is 0; a pkgin killed by a signal is 128 + its number', async () => {
   expect((await wrap(['upgrade', '0'])).result.status).toBe(0);
   expect((await wrap(['upgrade', 'die'])).result.status).toBe(128 + 15);
+});
+
+test("pkgin's database directory is found as pkgin finds it (PKGIN_DBDIR, else the pkgin-dbdir setting, else /var/db/pkgin), and pkgin is told it", async () => {
+  expect((await wrap(['upgrade', '0'])).saw.dbDir).toBe(client.path('var/db/pkgin'));
+  expect((await wrap(['upgrade', '0'], { PKGIN_DBDIR: client.path('elsewhere') })).saw.dbDir).toBe(client.path('elsewhere'));
+  const conf = client.path('etc/pkgkeys/pkgkeys.conf');
+  const saved = await fs.readFile(conf, 'utf8');
+  await fs.appendFile(conf, `pkgin-dbdir ${client.path('configured')}\n`);
+  try {
+    expect((await wrap(['upgrade', '0'])).saw.dbDir).toBe(client.path('configured'));
+    expect((await wrap(['upgrade', '0'], { PKGIN_DBDIR: client.path('elsewhere') })).saw.dbDir).toBe(client.path('elsewhere'));
+  } finally {
+    await fs.writeFile(conf, saved);
+  }
 });
 
 test('a pkgin that cannot be run is a configuration error naming it', async () => {

@@ -3,8 +3,8 @@
  * critical subpackets, signing subkeys. Tests only.
  */
 import * as openpgp from 'openpgp';
-import { SCOPE_NOTATION } from '../../lib/model';
-import { SecretKey } from '../../lib/pgp';
+import { type RevocationReason, SCOPE_NOTATION } from '../../lib/model';
+import { SecretKey, armor, mergeTrees, packetBytes, readTrees, revokeKey, treeBytes } from '../../lib/pgp';
 import { fixtureKey } from './keys';
 import type { TestKey } from './world';
 import { T0 } from './world';
@@ -101,5 +101,97 @@ export async function graftSubkey(donor: TestKey, target: TestKey): Promise<stri
   const list = new openpgp.PacketList<openpgp.AnyPacket>();
   for (const p of into.toPacketList()) list.push(p);
   for (const p of (from.subkeys[0] as unknown as { toPacketList(): openpgp.AnyPacket[] }).toPacketList()) list.push(p);
+  return openpgp.armor(openpgp.enums.armor.publicKey, list.write());
+}
+
+/**
+ * The certificate of `fingerprint`, merged from `material`, rewritten with its (first) User ID packet
+ * twice: the signatures `second` picks go under the second copy, the others stay under the first.
+ */
+export async function splitUserID(material: readonly string[], fingerprint: string, second: (sig: openpgp.SignaturePacket) => boolean): Promise<string> {
+  const trees = [];
+  for (const m of material) trees.push(...(await readTrees(m, 'test material')));
+  const tree = mergeTrees(trees).find((t) => t.fingerprint === fingerprint)!;
+  const [uid, ...rest] = tree.userIDs;
+  const copies = [{ packet: uid!.packet, sigs: uid!.sigs.filter((s) => !second(s)) }, { packet: uid!.packet, sigs: uid!.sigs.filter(second) }];
+  return armor('publicKey', treeBytes({ ...tree, userIDs: [...copies, ...rest] }));
+}
+
+/** A revocation certificate: `key`'s key revocation (0x20) alone, armored as gpg --gen-revoke writes one. */
+export async function revocationCertificate(key: TestKey, reason: RevocationReason, at: Date): Promise<string> {
+  const [tree] = await readTrees(await revokeKey(key.secret, { reason, text: `test: ${reason}`, created: at }), 'revoked key');
+  return armor('publicKey', packetBytes(tree!.sigs.find((s) => s.signatureType === openpgp.enums.signature.keyRevocation)!));
+}
+
+/** `certificate` with a new direct-key self-signature (0x1F) made at `at` by `secretArmored`, naming no revoker. */
+export async function addDirectSignature(secretArmored: string, certificate: string, at: Date): Promise<string> {
+  const own = await openpgp.readPrivateKey({ armoredKey: secretArmored });
+  const target = await openpgp.readKey({ armoredKey: certificate });
+  const sig = new openpgp.SignaturePacket();
+  sig.signatureType = openpgp.enums.signature.key;
+  sig.publicKeyAlgorithm = own.keyPacket.algorithm;
+  sig.hashAlgorithm = openpgp.enums.hash.sha512;
+  await (sig.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>).call(
+    sig, own.keyPacket, { key: own.keyPacket }, at, false, openpgp.config,
+  );
+  (target as unknown as { directSignatures: openpgp.SignaturePacket[] }).directSignatures.push(sig);
+  return target.armor();
+}
+
+/**
+ * `key`'s certificate (from `rawKey` with a signing subkey) with the subkey's binding replaced by one
+ * made at `at`: SHA-256, flagged for signing, with an embedded 0x19 back-signature made with `backHash`.
+ */
+export async function rebindSubkey(key: TestKey, backHash: 'md5' | 'sha1' | 'sha256', at: Date): Promise<string> {
+  const own = await privateOf(key);
+  const subkey = own.subkeys[0]!;
+  const data = { key: own.keyPacket, bind: subkey.keyPacket };
+  const sign = (sig: openpgp.SignaturePacket, signer: unknown) =>
+    (sig.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>).call(
+      sig, signer, data, at, false, { ...openpgp.config, rejectHashAlgorithms: new Set<openpgp.enums.hash>(), minRSABits: 512, nonDeterministicSignaturesViaNotation: false },
+    );
+  const back = new openpgp.SignaturePacket();
+  back.signatureType = openpgp.enums.signature.keyBinding;
+  back.publicKeyAlgorithm = subkey.keyPacket.algorithm;
+  back.hashAlgorithm = openpgp.enums.hash[backHash];
+  await sign(back, subkey.keyPacket);
+  const binding = new openpgp.SignaturePacket();
+  binding.signatureType = openpgp.enums.signature.subkeyBinding;
+  binding.publicKeyAlgorithm = own.keyPacket.algorithm;
+  binding.hashAlgorithm = openpgp.enums.hash.sha256;
+  binding.keyFlags = new Uint8Array([openpgp.enums.keyFlags.signData]);
+  binding.embeddedSignature = back;
+  await sign(binding, own.keyPacket);
+  subkey.bindingSignatures = [binding];
+  return own.toPublic().armor();
+}
+
+/**
+ * `thief`'s certificate with `owner`'s (first) subkey bound to it by the thief's own binding, flagged
+ * for signing: what anyone can make, since only the back-signature needs the subkey's secret.
+ */
+export async function stealSubkey(owner: TestKey, thief: TestKey): Promise<string> {
+  const subkey = (await openpgp.readKey({ armoredKey: owner.public })).subkeys[0]!.keyPacket;
+  const own = await privateOf(thief);
+  const binding = new openpgp.SignaturePacket();
+  binding.signatureType = openpgp.enums.signature.subkeyBinding;
+  binding.publicKeyAlgorithm = own.keyPacket.algorithm;
+  binding.hashAlgorithm = openpgp.enums.hash.sha512;
+  binding.keyFlags = new Uint8Array([openpgp.enums.keyFlags.signData]);
+  await (binding.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>).call(
+    binding, own.keyPacket, { key: own.keyPacket, bind: subkey }, T0, false, openpgp.config,
+  );
+  const list = new openpgp.PacketList<openpgp.AnyPacket>();
+  list.push(...own.toPublic().toPacketList(), subkey, binding);
+  return openpgp.armor(openpgp.enums.armor.publicKey, list.write());
+}
+
+/** `owner`'s (first) subkey made into a primary key packet with a User ID and no self-signature. */
+export async function subkeyAsPrimary(owner: TestKey): Promise<string> {
+  const subkey = (await openpgp.readKey({ armoredKey: owner.public })).subkeys[0]!.keyPacket;
+  const primary = new openpgp.PublicKeyPacket();
+  primary.read(subkey.write());
+  const list = new openpgp.PacketList<openpgp.AnyPacket>();
+  list.push(primary, openpgp.UserIDPacket.fromObject({ name: 'impostor', email: 'impostor@pkgsrc.test' }));
   return openpgp.armor(openpgp.enums.armor.publicKey, list.write());
 }

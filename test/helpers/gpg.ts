@@ -259,6 +259,31 @@ export class GpgHome {
     return text.slice(begin);
   }
 
+  /** `--edit-key KEY addrevoker REVOKER save`: a direct-key self-signature naming REVOKER (subpacket 12). */
+  async addRevoker(fingerprint: string, revoker: string, options: { at: Date }): Promise<string[]> {
+    const { transcript } = await this.dialog(['--edit-key', fingerprint], {
+      'keyedit.prompt': ['addrevoker', 'save'],
+      'keyedit.add_revoker': [revoker],
+      'keyedit.add_revoker.okay': ['y'],
+    }, { at: options.at });
+    return transcript;
+  }
+
+  /**
+   * `--desig-revoke KEY` by its designated revoker (whose secret key is in this home), menu reasons as
+   * for `genRevoke`. Returns what gpg writes: the key with the revocation (0x20 by the revoker).
+   */
+  async desigRevoke(fingerprint: string, reason: 'none' | 'compromised' | 'superseded' | 'retired', options: { at: Date }): Promise<string> {
+    const menu = { none: '0', compromised: '1', superseded: '2', retired: '3' }[reason];
+    const { stdout } = await this.dialog(['--armor', '--desig-revoke', fingerprint], {
+      'gen_desig_revoke.okay': ['y'],
+      'ask_revocation_reason.code': [menu],
+      'ask_revocation_reason.text': [''],
+      'ask_revocation_reason.okay': ['y'],
+    }, { at: options.at, batch: false });
+    return stdout.toString('utf8');
+  }
+
   // ------------------------------------------------------ import / export ---
 
   async import(data: string | Buffer, options: { at?: Date } = {}): Promise<void> {

@@ -5,7 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import { writeAtomicWith } from '../../lib/fsutil';
+import { armor, signData } from '../../lib/pgp';
 import { type PackageSpec, buildPackage } from '../../lib/pkgsrc/package';
+import { BLOCK_SIZE, blockHashes, formatHashFile, pkgnameOf, signedPackageWriter } from '../../lib/pkgsrc/signed-package';
 import { type CliResult, pkgkeys, tempDir } from './cli';
 import { iso } from './repo';
 import { TestSite } from './site';
@@ -60,9 +63,27 @@ export class PackageSigners extends TestSite {
     return s;
   }
 
-
-
-
+  /**
+   * `input` signed by the host as sign-package would, but by hand: under `pkgname` (default the one
+   * in its +CONTENTS) and with blocks of `blockSize`, which sign-package never chooses when pkg_add
+   * could not verify the result. Returns the signed package's path.
+   */
+  async signByHand(input: string, output: string, options: { pkgname?: string; blockSize?: number } = {}): Promise<string> {
+    const handle = await fs.open(input, 'r');
+    try {
+      const { size } = await handle.stat();
+      const blockSize = options.blockSize ?? BLOCK_SIZE;
+      const name = input.slice(input.lastIndexOf('/') + 1);
+      const pkgname = options.pkgname ?? (await pkgnameOf(input, 0, size, input));
+      const hash = formatHashFile({ pkgname, size, blockSize, blocks: await blockHashes(handle, 0, size, blockSize, input) });
+      const sig = await signData(this.host.secret.signer(), { kind: 'binary', hash: 'sha512', created: SIGNED_AT, expires: null, notations: [] }, (h) => void h.update(hash));
+      const meta = { mtime: 0, uid: 0, gid: 0, mode: 0o100644 };
+      await writeAtomicWith(output, signedPackageWriter({ hash, signature: armor('signature', sig), name, input: handle, size, meta }));
+      return output;
+    } finally {
+      await handle.close();
+    }
+  }
 
   /** `pkgkeys sign-package` of `input` into `output`, by the host (or `key`). */
   sign(input: string, output: string, key: TestKey = this.host): Promise<CliResult> {
@@ -73,5 +94,4 @@ export class PackageSigners extends TestSite {
   verify(files: string[], args: string[] = [], at = CHECKED_AT): Promise<CliResult> {
     return pkgkeys(['verify-package', '--now', iso(at), '--anchor', this.path('master.asc'), '--keyring', this.path('keyring.asc'), ...args, ...files]);
   }
-
 }

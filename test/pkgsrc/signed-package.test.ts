@@ -8,36 +8,14 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { buildPackage } from '../../lib/pkgsrc/package';
 import { peerSync } from '../helpers/peer';
-import { CHECKED_AT, PackageSigners, incompressible, packageOfSize, packageSpec } from '../helpers/packages';
+import { CHECKED_AT, PackageSigners, incompressible, packageSpec } from '../helpers/packages';
+import { arMembers } from '../helpers/pkg-add';
 
 let signers: PackageSigners;
 beforeAll(async () => {
   signers = await PackageSigners.create();
 }, 60_000);
 afterAll(() => signers.cleanup());
-
-/** The members of a BSD ar archive as [name, header fields, data], read here independently of lib/pkgsrc/ar.ts. */
-function arMembers(archive: Buffer): Array<{ name: string; mode: string; data: Buffer }> {
-  expect(archive.subarray(0, 8).toString()).toBe('!<arch>\n');
-  const members = [];
-  for (let at = 8; at < archive.length; ) {
-    const header = archive.subarray(at, at + 60).toString('latin1');
-    expect(header.slice(58)).toBe('`\n');
-    let size = Number(header.slice(48, 58).trim());
-    let name = header.slice(0, 16).trimEnd();
-    let start = at + 60;
-    const long = /^#1\/(\d+)$/.exec(name);
-    if (long) {
-      name = archive.subarray(start, start + Number(long[1])).toString();
-      start += Number(long[1]);
-      size -= Number(long[1]);
-    }
-    members.push({ name, mode: header.slice(40, 48).trim(), data: archive.subarray(start, start + size) });
-    const stored = start + size - at - 60;
-    at += 60 + stored + (stored % 2);
-  }
-  return members;
-}
 
 const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('hex');
 
@@ -64,16 +42,6 @@ test('members, headers and +PKG_HASH text, as pkg_admin gpg-sign-package lays th
   );
   expect(members[1]!.data.toString()).toMatch(/^-----BEGIN PGP SIGNATURE-----\n[\s\S]*\n=[A-Za-z0-9+/]{4}\n-----END PGP SIGNATURE-----\n$/);
 });
-
-test.each([65536, 65537, 131072])('a package of exactly %i bytes: one hash per whole block, no empty block', async (size) => {
-  const pkg = packageOfSize('edge-1.0', size);
-  expect(pkg.length).toBe(size);
-  const { file, archive } = await signed(`edge-${size}`, pkg);
-  const hash = arMembers(archive)[0]!.data.toString();
-  const lines = hash.split('\n').filter((l) => /^[0-9a-f]{128}$/.test(l));
-  expect(lines).toEqual(Array.from({ length: Math.ceil(size / 65536) }, (_, i) => sha512(pkg.subarray(i * 65536, (i + 1) * 65536))));
-  expect((await signers.verify([file])).status).toBe(0);
-}, 30_000);
 
 test('libarchive (bsdtar) reads the archive as pkg_add does: the three members, the package intact', async () => {
   const pkg = buildPackage(packageSpec('bar-2.0', incompressible(5000)));

@@ -27,7 +27,7 @@ function key(name: string, o: { algorithm?: KeyAlgorithm; created?: Date; self?:
   const fpr = fingerprint();
   return {
     packet: NO_PACKET, fingerprint: fpr, keyID: fpr.slice(-16), version: 4, algorithm: o.algorithm ?? ED25519, created: o.created ?? day(0),
-    revocations: [], direct: null, subkeys: [],
+    revocations: [], revokers: [], direct: null, subkeys: [],
     userIDs: [{ packet: NO_PACKET, text: `${name} <${name}@pkgsrc.test>`, self: o.self === null ? null : selfSig(o.self), revocations: [], certifications: [], certificationRevocations: [] }],
   };
 }
@@ -44,12 +44,16 @@ function certify(issuer: Certificate, subject: Certificate, o: Partial<Omit<Cert
   return made;
 }
 
-function subkey(o: Partial<Omit<Subkey, 'binding'>> & { binding?: Partial<SelfSignature & { backSigned: boolean }> | null } = {}): Subkey {
+type Binding = NonNullable<Subkey['binding']>;
+const SOUND_BACK: Binding['back'] = { hash: 'sha512', problem: null };
+
+/** A signing subkey, bound and back-signed unless `binding` says otherwise. */
+function subkey(o: Partial<Omit<Subkey, 'binding'>> & { binding?: Partial<Binding> | null } = {}): Subkey {
   const fpr = fingerprint();
   const { binding, ...rest } = o;
   return {
     packet: NO_PACKET, fingerprint: fpr, keyID: fpr.slice(-16), algorithm: ED25519, created: day(0), revocations: [],
-    binding: binding === null ? null : { ...selfSig({ flags: 0x02 }), backSigned: true, ...binding }, ...rest,
+    binding: binding === null ? null : { ...selfSig({ flags: 0x02 }), back: SOUND_BACK, ...binding }, ...rest,
   };
 }
 
@@ -88,7 +92,7 @@ describe('the question', () => {
     const { master, host, all } = direct();
     const verdict = answer(all, [master], host);
     expectAnswer(verdict, 'trusted');
-    expect(verdict.trusted && { primary: verdict.primary, scopes: verdict.scopes, steps: verdict.steps.map((s) => s.ok) }).toEqual({ primary: host.fingerprint, scopes: [['NetBSD/**']], steps: [true, true, true] });
+    expect(verdict.trusted && { primary: verdict.primary, granted: verdict.granted, steps: verdict.steps.map((s) => s.ok) }).toEqual({ primary: host.fingerprint, granted: ['NetBSD/**'], steps: [true, true, true] });
   });
 
   it('is answered for every key but the anchors by authorizeAll', () => {
@@ -260,6 +264,15 @@ describe('a delegation', () => {
     expectAnswer(answer(all, [master], developer), 'NOT_SIGNING_KEY');
   });
 
+  it('OUT_OF_SCOPE: a certification outside what the delegation above grants, whether or not a repository is named', () => {
+    const { master, developer, host, all } = delegated();
+    developer.userIDs[0]!.certifications[0]!.scopes = ['NetBSD/aarch64/**'];
+    host.userIDs[0]!.certifications[0]!.scopes = ['NetBSD/x86_64/**'];
+    const error = answer(all, [master], host, { scope: { anyRepository: true } });
+    expectAnswer(error, 'OUT_OF_SCOPE');
+    expect(!error.trusted && error.reason).toContain('none of it within NetBSD/aarch64/**, what the chain above grants');
+  });
+
   it('KEY_REVOKED and KEY_EXPIRED: an intermediate revoked, or past its expiry', () => {
     const revoked = delegated();
     revoked.developer.revocations.push(revocation(revoked.developer.fingerprint, day(50), true));
@@ -304,6 +317,23 @@ describe('the signing key', () => {
     expectAnswer(answer(soft.all, [soft.master], soft.host, { signedAt: day(60) }), 'KEY_REVOKED');
   });
 
+  it('KEY_INVALID: a key naming a designated revoker whose certificate is not in the keyring (its revocation could not be checked)', () => {
+    const { master, host, all } = direct();
+    host.revokers.push({ packet: NO_PACKET, fingerprint: 'C'.repeat(40), known: false });
+    expectAnswer(answer(all, [master], host), 'KEY_INVALID');
+    host.revokers[0]!.known = true;
+    expectAnswer(answer(all, [master], host), 'trusted');
+  });
+
+  it('KEY_REVOKED: by a designated revoker, named as such', () => {
+    const { master, host, all } = direct();
+    host.revokers.push({ packet: NO_PACKET, fingerprint: 'C'.repeat(40), known: true });
+    host.revocations.push(revocation('C'.repeat(40), day(50), true));
+    const verdict = answer(all, [master], host);
+    expectAnswer(verdict, 'KEY_REVOKED');
+    expect(!verdict.trusted && verdict.reason).toContain(`by designated revoker ${'C'.repeat(40)}`);
+  });
+
   it('KEY_EXPIRED: a signing key past its expiry, now or when it signed', () => {
     const { master, host, all } = direct({ host: { self: { keyExpires: day(80) } } });
     expectAnswer(answer(all, [master], host, { now: day(79), signedAt: day(79) }), 'trusted');
@@ -333,15 +363,15 @@ describe('a signing subkey', () => {
     expect(verdict.trusted && verdict.primary).toBe(host.fingerprint);
   });
 
-  it('WEAK_ALGORITHM: a subkey of a refused algorithm, or bound with SHA-1', () => {
-    const weak = withSubkey({ algorithm: { name: 'rsa', bits: 1024 } });
-    expectAnswer(answer(weak.all, [weak.master], weak.sub.fingerprint), 'WEAK_ALGORITHM');
-    const sha1 = withSubkey({ binding: { hash: 'sha1' } });
-    expectAnswer(answer(sha1.all, [sha1.master], sha1.sub.fingerprint), 'WEAK_ALGORITHM');
+  it('WEAK_ALGORITHM: a subkey of a refused algorithm, bound with SHA-1, or back-signed with SHA-1', () => {
+    for (const o of [{ algorithm: { name: 'rsa', bits: 1024 } }, { binding: { hash: 'sha1' } }, { binding: { back: { hash: 'sha1', problem: null } } }] as const) {
+      const { master, all, sub } = withSubkey(o);
+      expectAnswer(answer(all, [master], sub.fingerprint), 'WEAK_ALGORITHM');
+    }
   });
 
-  it('SUBKEY_UNBOUND: no binding, a binding with a problem, or no back-signature', () => {
-    for (const binding of [null, { problem: 'unknown critical subpacket 99' }, { backSigned: false }] as const) {
+  it('SUBKEY_UNBOUND: no binding, a binding with a problem, no back-signature, or one with a problem', () => {
+    for (const binding of [null, { problem: 'unknown critical subpacket 99' }, { back: null }, { back: { hash: 'sha512', problem: 'unknown critical subpacket 99' } }] as const) {
       const { master, all, sub } = withSubkey({ binding });
       expectAnswer(answer(all, [master], sub.fingerprint), 'SUBKEY_UNBOUND');
     }
@@ -357,6 +387,15 @@ describe('a signing subkey', () => {
   it('KEY_NOT_YET_VALID: a signature dated before the subkey was made', () => {
     const { master, all, sub } = withSubkey({ created: day(60) });
     expectAnswer(answer(all, [master], sub.fingerprint, { signedAt: day(40) }), 'KEY_NOT_YET_VALID');
+  });
+
+  it('is judged under its owner when another certificate binds it too, without the back-signature only the owner can make', () => {
+    const { master, all, sub } = withSubkey();
+    const thief = key('thief');
+    certify(master, thief);
+    thief.subkeys.push({ ...sub, binding: { ...sub.binding!, back: null } });
+    expectAnswer(answer([thief, ...all], [master], sub.fingerprint), 'trusted');
+    expect((answer([thief, ...all], [master], sub.fingerprint) as { primary: string }).primary).toBe(all[1]!.fingerprint);
   });
 
   it('SUBKEY_REVOKED: a revoked subkey', () => {

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import { writeAtomicWith } from '../../lib/fsutil';
 import { type SignatureSpec, armor, signData } from '../../lib/pgp';
 import { buildPackage } from '../../lib/pkgsrc/package';
-import { type HashFile, blockHashes, formatHashFile, signedPackageWriter } from '../../lib/pkgsrc/signed-package';
+import { BLOCK_SIZE, type HashFile, blockHashes, formatHashFile, signedPackageWriter } from '../../lib/pkgsrc/signed-package';
 import type { TrustGraph } from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { type PackageCheck, verifySignedPackage } from '../../lib/verify/signed-package';
@@ -36,7 +36,7 @@ let made = 0;
 async function signed(o: { hash?: (h: HashFile) => HashFile; spec?: Partial<SignatureSpec>; key?: TestKey } = {}): Promise<string> {
   const input = await fs.open(signers.path('foo-1.0.tgz'), 'r');
   try {
-    const hashFile = (o.hash ?? ((h) => h))({ pkgname: 'foo-1.0', size: PKG.length, blocks: await blockHashes(input, 0, PKG.length, 'foo-1.0.tgz') });
+    const hashFile = (o.hash ?? ((h) => h))({ pkgname: 'foo-1.0', size: PKG.length, blockSize: BLOCK_SIZE, blocks: await blockHashes(input, 0, PKG.length, BLOCK_SIZE, 'foo-1.0.tgz') });
     const hash = formatHashFile(hashFile);
     const spec: SignatureSpec = { kind: 'binary', hash: 'sha512', created: SIGNED_AT, expires: null, notations: [], ...o.spec };
     const signature = await signData((o.key ?? signers.host).secret.signer(), spec, (h) => void h.update(hash));
@@ -78,7 +78,7 @@ describe('a signed package', () => {
     const [master, publisher] = [await world.key('master'), await world.key('publisher', { type: 'rsa3072' })];
     await world.certify(master, publisher, { scopes: ['keyring/pkgsrc'] });
     const error = await expectCode(verifySignedPackage(await signed({ key: publisher }), check({ graph: await world.graph(master) })), 'OUT_OF_SCOPE');
-    expect(error.message).toBe(`${publisher.fingerprint} is certified for keyring/pkgsrc, which grants no packages`);
+    expect(error.message).toBe(`${publisher.fingerprint}: its chain grants keyring/pkgsrc, which grants no packages`);
   });
 
   it('WEAK_ALGORITHM: a hash the policy does not accept', async () => {
@@ -101,6 +101,11 @@ describe('a signed package', () => {
     const error = await expectCode(verifySignedPackage(file, check()), 'SIGNATURE_EXPIRED');
     expect(error.message).toMatch(/the package signature expired 2026-04-11T00:59:59Z$/);
     await verifySignedPackage(file, check({ now: new Date(CHECKED_AT.getTime() - 2000) }));
+  });
+
+  it('PKG_ADD_UNVERIFIABLE: a block size pkg_add refuses, or one that divides the size (no last block for pkg_add to read)', async () => {
+    await expectCode(verifySignedPackage(await signed({ hash: (h) => ({ ...h, blockSize: 512, blocks: Array(Math.ceil(h.size / 512)).fill('0'.repeat(128)) }) }), check()), 'PKG_ADD_UNVERIFIABLE');
+    await expectCode(verifySignedPackage(await signed({ hash: (h) => ({ ...h, blockSize: h.size, blocks: ['0'.repeat(128)] }) }), check()), 'PKG_ADD_UNVERIFIABLE');
   });
 
   it('SIZE_MISMATCH: +PKG_HASH signed for a package of another size', async () => {
