@@ -3,22 +3,23 @@
  * called directly: files in, decompression whatever the mirror served, the signed document's steps,
  * freshness against the state, then the pkg_summary grammar; then the packages.
  */
+import { promises as fs } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { type IndexRequest, verifyPackagesFile, verifySummaryData, verifySummaryFile } from '../../lib/verify/index';
 import { FreshnessState } from '../../lib/verify/state';
 import { verifySummary } from '../../lib/verify/summary';
 import { expectCode } from '../helpers/caught';
-import { REPO, Repo, SIGNED_AT, VERIFY_AT, entry } from '../helpers/repo';
+import { REPO, type Repo, SIGNED_AT, VERIFY_AT, entry, withSignedRepo } from '../helpers/repo';
 import { day } from '../helpers/world';
 
+const signed = withSignedRepo([{ pkgname: 'foo-1.0', content: Buffer.from('foo') }, { pkgname: 'bar-2.0', content: Buffer.from('bar') }]);
 let repo: Repo;
 let summary: string;
 beforeAll(async () => {
-  repo = await Repo.create();
-  summary = await repo.publish([{ pkgname: 'foo-1.0', content: Buffer.from('foo') }, { pkgname: 'bar-2.0', content: Buffer.from('bar') }]);
+  repo = signed.repo;
+  summary = await fs.readFile(repo.path('pkg_summary'), 'utf8');
 });
-afterAll(() => repo.cleanup());
 
 let states = 0;
 /** A request against the repository's anchor and keyring, with a state directory of its own. */
