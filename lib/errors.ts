@@ -32,6 +32,8 @@ const CODES = {
   WEAK_ALGORITHM: EXIT.notTrusted,
   NO_PATH: EXIT.notTrusted,
   UNKNOWN_KEY: EXIT.notTrusted,
+  /** Some anchors vouch for the key, fewer than the threshold asks (lib/trust/threshold.ts). */
+  BELOW_THRESHOLD: EXIT.notTrusted,
   // Keyring consistency.
   KEYRING_INVALID: EXIT.notTrusted,
   // The signed index (RFC 9580 §7 cleartext framework, DESIGN.md §5 freshness).

@@ -2,11 +2,11 @@ import type { CommandModule } from 'yargs';
 import { openSecretKey } from '../../lib/authority';
 import { PkgkeysError } from '../../lib/errors';
 import { readBounded, writeAtomic } from '../../lib/fsutil';
+import { MAX_INDEX_BYTES } from '../../lib/limits';
 import { defaultJobs } from '../../lib/packages/hash';
 import { addChecksums, normaliseSummary, signSummary } from '../../lib/publish/summary';
 import { decompress } from '../../lib/summary/compress';
 import { formatTime, parseExpiry } from '../../lib/time';
-import { MAX_INDEX_BYTES } from '../../lib/verify/summary';
 import { nowOf, print, readPassphrase, warn } from '../common';
 import type { GlobalArgs } from '../io';
 

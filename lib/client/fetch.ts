@@ -9,6 +9,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { fileURLToPath } from 'node:url';
+import { BoundedBuffer } from '../bounded-buffer';
 import { PkgkeysError, ioError } from '../errors';
 
 /** What the server said identifies this version of the file. */
@@ -31,8 +32,11 @@ export interface FetchRequest {
 
 export type Fetched = { notModified: true } | { notModified: false; body: Buffer; validators: Validators };
 
-/** Receives the body as it arrives; a returned promise holds the transfer until it settles. */
-export type Sink = (chunk: Buffer) => void | Promise<void>;
+/**
+ * Receives the body as it arrives, with the length announced (Content-Length, a file's size) if there
+ * is one; a returned promise holds the transfer until it settles.
+ */
+export type Sink = (chunk: Buffer, announced: number | null) => void | Promise<void>;
 
 export type Streamed = { notModified: true } | { notModified: false; validators: Validators };
 
@@ -45,11 +49,15 @@ const MAX_REDIRECTS = 5;
  */
 const WEB_PAGES = ['text/html', 'application/xhtml+xml'];
 
-/** Downloads a whole (small) file into memory. */
+/**
+ * Downloads a whole file into one buffer: of the length announced, or else growing up to the limit,
+ * never gathered in pieces and joined (a 200 MB index must not cost twice that).
+ */
 export async function fetchBounded(request: FetchRequest): Promise<Fetched> {
-  const chunks: Buffer[] = [];
-  const streamed = await fetchStream(request, (chunk) => void chunks.push(chunk));
-  return streamed.notModified ? streamed : { notModified: false, body: Buffer.concat(chunks), validators: streamed.validators };
+  const body: { buffer?: BoundedBuffer } = {};
+  // fetchStream never passes the limit, so every chunk fits.
+  const streamed = await fetchStream(request, (chunk, announced) => void (body.buffer ??= new BoundedBuffer(request.limit, announced)).push(chunk));
+  return streamed.notModified ? streamed : { notModified: false, body: body.buffer?.bytes() ?? Buffer.alloc(0), validators: streamed.validators };
 }
 
 /**
@@ -86,7 +94,7 @@ async function streamFile(request: FetchRequest, sink: Sink): Promise<Streamed> 
     for await (const chunk of createReadStream(file)) {
       length += (chunk as Buffer).length;
       if (length > request.limit) throw new PkgkeysError('TOO_LARGE', `${file}: grew past the ${request.limit} bytes allowed while it was read`);
-      await sink(chunk as Buffer);
+      await sink(chunk as Buffer, stat.size);
     }
   } catch (cause) {
     throw cause instanceof PkgkeysError ? cause : ioError('cannot read', file, cause);
@@ -146,7 +154,7 @@ function get(url: URL, request: FetchRequest, deadline: number, sink: Sink): Pro
         quiet();
         length += chunk.length;
         if (length > request.limit) return fail('TOO_LARGE', `more than the ${request.limit} bytes allowed`);
-        const held = sink(chunk);
+        const held = sink(chunk, declared);
         if (held) {
           res.pause();
           written = held.then(() => void res.resume(), abort);

@@ -23,7 +23,7 @@ import { EXIT, PkgkeysError, ioError } from '../errors';
 import { syncDirectory } from '../fsutil';
 import { checkInstalledInForce } from '../keyring/live';
 import { loadTrustGraph } from '../keyring/store';
-import { type Expected, expectedOf, packageFile, pkgnameOf } from '../packages/files';
+import { type Expected, PACKAGE_VARIABLES, expectedOf, packageFile, pkgnameOf } from '../packages/files';
 import { EXTENSIONS, compress } from '../summary/compress';
 import { parseSummary } from '../summary/format';
 import type { Policy } from '../trust/policy';
@@ -357,7 +357,7 @@ export class VerifyingProxy {
 /** Every package of a verified index by PKGNAME, with its file name and checksum, or the reason it has none usable. */
 function listingsOf(index: VerifiedSummary): Map<string, Listing> {
   const listings = new Map<string, Listing>();
-  for (const entry of parseSummary(index.text, index.repository)) {
+  for (const entry of parseSummary(index.text, index.repository, PACKAGE_VARIABLES)) {
     let listing: Listing;
     try {
       listing = { file: path.basename(packageFile('/', entry)), expected: expectedOf(entry) };

@@ -5,12 +5,12 @@
  * each as far as this machine can decompress it; a form the mirror does not have (404) is skipped.
  */
 import { PkgkeysError } from '../errors';
+import { MAX_INDEX_BYTES } from '../limits';
 import { EXTENSIONS, compressionOf, decompress } from '../summary/compress';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { type VerifiedSummary, verifySummaryData } from '../verify';
 import type { FreshnessState } from '../verify/state';
-import { MAX_INDEX_BYTES } from '../verify/summary';
 import type { Repository } from './config';
 import { type Validators, fetchBounded } from './fetch';
 

@@ -28,7 +28,7 @@ import { AR_MAGIC } from '../pkgsrc/ar';
 import { readSignedPackage } from '../pkgsrc/signed-package';
 import { EXTENSIONS, compress, decompress } from '../summary/compress';
 import { type Entry, parseSummary, value } from '../summary/format';
-import { MAX_INDEX_BYTES } from '../verify/summary';
+import { MAX_INDEX_BYTES } from '../limits';
 import { addChecksums, normaliseSummary } from './summary';
 
 /** Compressed forms, by extension (lib/summary/compress.ts EXTENSIONS). */
