@@ -1,5 +1,5 @@
 /**
- * The programs the tests run as peers (gpg, gpgv, sq, sqv, mandoc, bsdtar, bzip2, xz, zstd): a peer
+ * The programs the tests run as peers (gpg, gpgv, sq, sqv, sq-wot, faketime, mandoc, bsdtar, bzip2, xz, zstd): a peer
  * that is missing fails the test that needs it, with what to install, instead of looking like a peer
  * that refused (a status that is "not 0" would pass a test that expects a refusal). README.md lists
  * them; .ci/run installs them.
@@ -12,6 +12,8 @@ export const PEERS = {
   gpgv: 'gpgv',
   sq: 'sq',
   sqv: 'sqv',
+  'sq-wot': 'sq-wot',
+  faketime: 'faketime',
   mandoc: 'mandoc',
   bsdtar: 'libarchive-tools',
   bzip2: 'bzip2',
