@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import { DEFAULT_POLICY } from '../../lib/trust/policy';
+import { verifySummary } from '../../lib/verify/summary';
 import { pkgkeys } from '../helpers/cli';
 import { REPO, Repo, SIGNED_AT, VERIFY_AT, codeOf, entry } from '../helpers/repo';
 
@@ -92,5 +94,17 @@ describe('sign-summary then verify-summary', () => {
     const { file } = await repo.sign({ summary: 'odd', out: 'odd.asc', at: new Date(SIGNED_AT.getTime() + 120_000) });
     expect((await repo.verify(file, { args: ['--output', repo.path('odd.out')] })).status).toBe(0);
     expect((await fs.readFile(repo.path('odd.out'))).equals(odd)).toBe(true);
+  });
+});
+
+describe('the verifier alone', () => {
+  it('is pure: judged against the newest signature it is given, with no directory to read or write', async () => {
+    const signed = await repo.signIndex(summary);
+    const options = { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY };
+    await expect(verifySummary(Buffer.from(signed), 'index', { ...options, newest: null })).resolves.toMatchObject({ entries: 2, signed: SIGNED_AT });
+    const same = { identifier: REPO, signed: SIGNED_AT, signer: repo.host.fingerprint };
+    await expect(verifySummary(Buffer.from(signed), 'index', { ...options, newest: same })).resolves.toMatchObject({ entries: 2 });
+    const newer = { ...same, signed: new Date(SIGNED_AT.getTime() + 1000) };
+    await expect(verifySummary(Buffer.from(signed), 'index', { ...options, newest: newer })).rejects.toMatchObject({ code: 'ROLLBACK' });
   });
 });
