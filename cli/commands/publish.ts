@@ -9,11 +9,12 @@ import { signPackage } from '../../lib/publish/sign-package';
 import { signSummary } from '../../lib/publish/summary';
 import { checkRepository } from '../../lib/trust/scope';
 import { formatTime, parseExpiry } from '../../lib/time';
-import { nowOf, print, readPassphrase } from '../common';
+import { nowOf, print, readPassphrase, warn } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends GlobalArgs {
   dir: string;
+  build: string | undefined;
   repository: string;
   key: string | undefined;
   signd: string | undefined;
@@ -29,10 +30,11 @@ interface Args extends GlobalArgs {
 
 export const publishCommand: CommandModule<GlobalArgs, Args> = {
   command: 'publish <dir>',
-  describe: "Publish a build's repository: checksums into pkg_summary, the compressed and signed index files, all swapped in at once under a lock",
+  describe: "Publish a build into the repository directory: its packages, checksums into pkg_summary, the compressed and signed index files, all swapped in at once under a lock",
   builder: (y) =>
     y
-      .positional('dir', { type: 'string', demandOption: true, describe: 'the repository directory: the packages and the pkg_summary the build wrote' })
+      .positional('dir', { type: 'string', demandOption: true, describe: 'the repository directory, which mirrors copy; only publish writes it' })
+      .option('build', { type: 'string', describe: "the build's output (pbulk's packages/All): its packages and the pkg_summary it wrote; never DIR itself" })
       .option('repository', { type: 'string', demandOption: true, describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All' })
       .option('key', { type: 'string', describe: "the build host's secret signing key (or --signd)" })
       .option('signd', { type: 'string', describe: "the signing daemon's socket: it signs the index, the key stays with it" })
@@ -65,13 +67,15 @@ export const publishCommand: CommandModule<GlobalArgs, Args> = {
           return [await signIndexVia(socket!, argv.repository, text)];
         };
     const result = await publish({
-      dir: argv.dir, extensions: extensions as Extension[], jobs: argv.jobs, lockWaitMs: argv['lock-wait'] * 1000, resign: argv.resign,
+      dir: argv.dir, build: argv.build, extensions: extensions as Extension[], jobs: argv.jobs, lockWaitMs: argv['lock-wait'] * 1000, resign: argv.resign,
       label: formatTime(now).replace(/[-:]/g, ''),
       sign,
       signPackage: key && argv['sign-packages'] ? async (input, output) => void (await signPackage(input, output, { key, created: now })) : undefined,
     });
+    for (const warning of result.warnings) warn(argv, warning);
     print(argv, { ...result, repository: argv.repository, expires }, (r) => [
-      `published ${r.entries} entries for ${r.repository}${r.signedPackages ? `, ${r.signedPackages} package(s) signed` : ''}, index valid until ${formatTime(expires)}: ${r.files.join(' ')}`,
+      `published ${r.entries} entries for ${r.repository}${r.signedPackages ? `, ${r.signedPackages} package(s) signed` : ''}` +
+        `${argv.resign ? '' : `, ${r.copiedPackages} package(s) copied, ${r.removedPackages} removed`}, index valid until ${formatTime(expires)}: ${r.files.join(' ')}`,
     ]);
   },
 };

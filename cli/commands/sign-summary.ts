@@ -2,12 +2,12 @@ import type { CommandModule } from 'yargs';
 import { openSecretKey } from '../../lib/authority';
 import { PkgkeysError } from '../../lib/errors';
 import { readBounded, writeAtomic } from '../../lib/fsutil';
+import { MAX_INDEX_BYTES } from '../../lib/limits';
 import { defaultJobs } from '../../lib/packages/hash';
-import { addChecksums, signSummary } from '../../lib/publish/summary';
+import { addChecksums, normaliseSummary, signSummary } from '../../lib/publish/summary';
 import { decompress } from '../../lib/summary/compress';
 import { formatTime, parseExpiry } from '../../lib/time';
-import { MAX_INDEX_BYTES } from '../../lib/verify/summary';
-import { nowOf, print, readPassphrase } from '../common';
+import { nowOf, print, readPassphrase, warn } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends GlobalArgs {
@@ -42,7 +42,9 @@ export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
     const expires = parseExpiry(argv.expires, now);
     if (expires === null) throw new PkgkeysError('USAGE', 'an index signature must expire (freshness is mandatory): give --expires DURATION');
     const key = await openSecretKey(argv.key, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`));
-    let text = await decompress(await readBounded(argv.summary, MAX_INDEX_BYTES), argv.summary, MAX_INDEX_BYTES);
+    const normal = normaliseSummary(await decompress(await readBounded(argv.summary, MAX_INDEX_BYTES), argv.summary, MAX_INDEX_BYTES));
+    if (normal.lines > 0) warn(argv, normal.warning(argv.summary));
+    let text = normal.text;
     if (argv.packages) text = await addChecksums(text, argv.summary, argv.packages, argv.jobs);
     const result = await signSummary(text, argv.summary, { key, repository: argv.repository, created: now, expires, hash: argv.hash });
     if (argv.output) await writeAtomic(argv.output, result.signed);

@@ -3,11 +3,12 @@ import { keyringStatus } from '../../lib/client/status';
 import { PkgkeysError, exitStatusOf } from '../../lib/errors';
 import { describeSpan, formatTime, parseExpiry } from '../../lib/time';
 import { ClientState } from '../../lib/verify/state';
-import { anchorsOf, clientOf, nowOf, print, repeatable } from '../common';
+import { anchorsOf, clientOf, nowOf, print, repeatable, thresholdOption } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends GlobalArgs {
   anchor: string[] | undefined;
+  threshold: number | undefined;
   'max-age': string;
   'update-interval': string;
 }
@@ -20,6 +21,7 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
   builder: (y) =>
     y
       .option('anchor', repeatable('trust anchor: the master key\'s public certificate; repeatable (default: every file in the anchors directory of pkgkeys.conf)'))
+      .option('threshold', thresholdOption)
       .option('max-age', { type: 'string', default: '3d', describe: 'stale when no update succeeded for this long (DURATION: 3d, 36h)' })
       .option('update-interval', { type: 'string', default: '25h', describe: 'the longest time between two runs of pkgkeys update, for the revocation bound (default: daily from cron, with --random-delay 3600)' }),
   handler: async (argv) => {

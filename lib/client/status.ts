@@ -8,7 +8,7 @@ import type { Code } from '../errors';
 import { type Installed, readInstalled, readLive } from '../keyring/live';
 import { parseKeyring, trustGraphOf } from '../keyring/store';
 import type { Fingerprint } from '../model';
-import { authorizeAll } from '../trust/chain';
+import { authorizeAllThreshold } from '../trust/threshold';
 import type { Policy } from '../trust/policy';
 import { formatTime } from '../time';
 import { type Clock, type Proof, clockBehind } from '../verify/state';
@@ -91,7 +91,7 @@ async function expiringKeys(installed: Installed, now: Date, request: StatusRequ
   const graph = await trustGraphOf(request.anchors, [keyring]);
   const horizon = now.getTime() + request.warnMs;
   const out: Expiring[] = [];
-  for (const verdict of authorizeAll(graph, { scope: { anyRepository: true }, signedAt: now, now, policy: request.policy }).values()) {
+  for (const verdict of authorizeAllThreshold(graph, { scope: { anyRepository: true }, signedAt: now, now, policy: request.policy }).values()) {
     if (!verdict.trusted) continue;
     const found = graph.resolve(verdict.key)!;
     const cert = found.certificate;

@@ -27,7 +27,33 @@ export interface SignedSummary {
   signer: string;
 }
 
-/** Signs a pkg_summary text (already decompressed). Trailing whitespace, which a cleartext signature cannot cover, is removed. */
+/** A build's text as it can be signed, and how many of its lines that changed. */
+export interface NormalisedSummary {
+  text: Buffer;
+  /** Lines that lost trailing blanks or a CR, plus one for a final newline added: 0 when `text` is the input. */
+  lines: number;
+  /** The warning to print when `lines` > 0, naming `source`. */
+  warning: (source: string) => string;
+}
+
+/**
+ * The text every published form is made from: a cleartext signature cannot keep trailing blanks or CR
+ * line ends (RFC 9580 §7.2: they are not part of what is signed, and verifiers drop them), so they are
+ * taken out before anything is signed or compressed, and the caller says so. Publishing the build's text
+ * beside a signature over another would leave pkg_summary.gz and pkg_summary.asc disagreeing.
+ */
+export function normaliseSummary(text: Buffer): NormalisedSummary {
+  const signable = signableText(text);
+  if (signable === text) return { text, lines: 0, warning: () => '' };
+  const raw = text.toString('latin1');
+  const lines = (raw.match(/[ \t\r]+(?=\n|$)/g) ?? []).length + (raw.endsWith('\n') ? 0 : 1);
+  return {
+    text: signable, lines,
+    warning: (source) => `${source}: ${lines} line(s) had trailing blanks or a CR (CRLF line ends) or no final newline; the index is signed and published without them`,
+  };
+}
+
+/** Signs a pkg_summary text (already decompressed). Trailing whitespace, which a cleartext signature cannot cover, is removed (normaliseSummary says when). */
 export async function signSummary(text: Buffer, source: string, options: SignSummaryOptions): Promise<SignedSummary> {
   checkRepository(options.repository);
   if (options.expires <= options.created) throw new PkgkeysError('USAGE', 'the index signature must expire after it is made');

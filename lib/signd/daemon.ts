@@ -14,13 +14,13 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
 import { readBounded } from '../fsutil';
+import { MAX_INDEX_BYTES } from '../limits';
 import { MAX_KEYRING_BYTES, SecretKey } from '../pgp';
 import { stagingFile } from '../publish/repository';
 import { signSummary } from '../publish/summary';
 import { formatTime, parseExpiry } from '../time';
-import { MAX_INDEX_BYTES } from '../verify/summary';
 import { AuditLog } from './audit';
-import type { SigndConfig } from './config';
+import { type SigndConfig, auditStateFile } from './config';
 import { LineReader, type Message, refusal, send } from './protocol';
 
 export interface DaemonOptions {
@@ -40,7 +40,7 @@ export class SigningDaemon {
   private readonly sockets = new Set<net.Socket>();
 
   private constructor(private readonly options: DaemonOptions) {
-    this.audit = new AuditLog(options.config.auditLog);
+    this.audit = new AuditLog(options.config.auditLog, auditStateFile(options.config));
     this.server = net.createServer((socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -85,7 +85,8 @@ export class SigningDaemon {
       send(socket, await this.answer(await reader.next(), reader, socket));
     } catch (error) {
       const failure = error instanceof PkgkeysError ? error : new PkgkeysError('IO_ERROR', `unexpected error: ${(error as Error)?.message ?? String(error)}`);
-      this.options.log(`pkgkeys: signd: refused: ${failure.code}: ${failure.message}`);
+      const detail = failure.cause instanceof PkgkeysError ? failure.cause : failure;
+      this.options.log(`pkgkeys: signd: refused: ${detail.code}: ${detail.message}`);
       if (!socket.destroyed) send(socket, refusal(failure));
     } finally {
       // A client that never reads the answer, nor closes, is dropped all the same.
@@ -131,13 +132,24 @@ export class SigningDaemon {
     if (this.locked) throw new PkgkeysError('SIGND_LOCKED', 'the signing key is locked: an operator must run pkgkeys signd unlock');
     const uid = await this.requester(reader, socket);
     const file = stagingFile(repository.dir);
-    const text = await readBounded(file, MAX_INDEX_BYTES);
-    const digest = createHash('sha256').update(text).digest('hex');
-    if (digest !== request.sha256) throw new PkgkeysError('SIGND_REFUSED', `${file} has SHA-256 ${digest}, not the ${request.sha256} asked for`);
-    const key = this.key;
-    if (!key) throw new PkgkeysError('SIGND_LOCKED', 'the signing key locked itself meanwhile');
     const now = this.options.now();
-    const signed = Buffer.concat(await signSummary(text, file, { key, repository: repository.id, created: now, expires: parseExpiry(repository.expires, now)!, hash: 'sha256' }).then((s) => s.signed));
+    const { digest, signed } = await withheld(file, async () => {
+      // The daemon may read what its clients cannot: only a regular file with one name, never a link,
+      // in the staging directory itself, not one a link below the repository points elsewhere.
+      const [staging, expected] = await Promise.all([fs.realpath(path.dirname(file)), fs.realpath(repository.dir)]).catch((cause) => {
+        throw ioError('cannot find the staging directory of', repository.dir, cause);
+      });
+      if (staging !== path.join(expected, path.relative(repository.dir, path.dirname(file)))) {
+        throw new PkgkeysError('NOT_REGULAR_FILE', `${path.dirname(file)} leads to ${staging} through a symbolic link; refusing to read there`);
+      }
+      const text = await readBounded(file, MAX_INDEX_BYTES, { follow: false });
+      const digest = createHash('sha256').update(text).digest('hex');
+      if (digest !== request.sha256) throw new PkgkeysError('SIGND_REFUSED', `${file} has SHA-256 ${digest}, not the ${request.sha256} asked for`);
+      const key = this.key;
+      if (!key) throw new PkgkeysError('SIGND_LOCKED', 'the signing key locked itself meanwhile');
+      const options = { key, repository: repository.id, created: now, expires: parseExpiry(repository.expires, now)!, hash: 'sha256' as const };
+      return { digest, signed: Buffer.concat((await signSummary(text, file, options)).signed) };
+    });
     await this.audit.append({ time: now, uid, repository: repository.id, index: digest, signature: createHash('sha256').update(signed).digest('hex') });
     this.options.log(`pkgkeys: signd: signed ${repository.id} (${digest}) for uid ${uid}`);
     return { ok: true, signed: signed.toString('base64') };
@@ -157,6 +169,20 @@ export class SigningDaemon {
     } finally {
       await fs.rm(proof, { force: true });
     }
+  }
+}
+
+/**
+ * Runs `body`, which reads `file`; a refusal reaches the client as its code and a fixed message, the
+ * details (a hash, a quoted line: what the file holds) only the daemon's log, as the error's cause.
+ * A client that could point the staging file elsewhere must learn nothing of what it points to.
+ */
+async function withheld<T>(file: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    if (!(error instanceof PkgkeysError)) throw error;
+    throw new PkgkeysError(error.code, `the staged index ${file} was refused (${error.code}); the signing daemon's log says why`, { cause: error });
   }
 }
 

@@ -7,7 +7,8 @@
  *   3. check the signature's algorithms against the policy;
  *   4. check the clock: the signature is not made after now (beyond the skew), or no judgement
  *      "at the signature's time and now" below means anything;
- *   5. walk its chain from an anchor, at the signature's time and now, for this identifier (lib/trust/chain.ts);
+ *   5. walk its chain from each anchor, at the signature's time and now, for this identifier, until
+ *      enough anchors vouch (lib/trust/chain.ts, lib/trust/threshold.ts);
  *   6. check the signature over the signed text;
  *   7. check that the `pkgsrc-repository@pkgsrc.org` notation names this identifier;
  *   8. check freshness: an expiry set and not passed.
@@ -19,7 +20,8 @@
 import { type Code, PkgkeysError } from '../errors';
 import { type Fingerprint, REPOSITORY_NOTATION } from '../model';
 import { type Cleartext, type MessageSignature, canonicalize, parseCleartext, readMessageSignature, verifyData } from '../pgp';
-import { type TrustGraph, type Verdict, authorize } from '../trust/chain';
+import type { TrustGraph } from '../trust/chain';
+import { type ThresholdVerdict, authorizeThreshold } from '../trust/threshold';
 import { type Policy, weakHash } from '../trust/policy';
 import { describeSpan, formatTime } from '../time';
 import { type Clock, SET_THE_CLOCK, clockBehind } from './state';
@@ -52,10 +54,10 @@ export interface SignedText {
   primary: Fingerprint;
   signed: Date;
   expires: Date;
-  chain: Verdict & { trusted: true };
+  chain: ThresholdVerdict & { trusted: true };
 }
 
-/** `data` is consumed: the text is rewritten in place. */
+/** `data` is left as it is; the text returned may be a view of it. */
 export async function verifySigned(data: Buffer, source: string, kind: DocumentKind, options: SignedOptions): Promise<SignedText> {
   const { cleartext, sig } = await parseFramework(data, source, kind);
   const signer = findSigner(options.graph, sig, kind.noun);
@@ -105,9 +107,9 @@ export function findSigner(graph: TrustGraph, sig: MessageSignature, noun: strin
   return candidates[0]!;
 }
 
-/** Step 5: revocation, expiry and scope at every link, for this identifier, at the signature's time and now. */
-function walkChain(graph: TrustGraph, signer: Fingerprint, sig: MessageSignature, options: SignedOptions): Verdict & { trusted: true } {
-  const verdict = authorize(graph, { key: signer, scope: { repository: options.identifier }, signedAt: sig.created, now: options.now, policy: options.policy });
+/** Step 5: revocation, expiry and scope at every link, for this identifier, at the signature's time and now; k anchors. */
+function walkChain(graph: TrustGraph, signer: Fingerprint, sig: MessageSignature, options: SignedOptions): ThresholdVerdict & { trusted: true } {
+  const verdict = authorizeThreshold(graph, { key: signer, scope: { repository: options.identifier }, signedAt: sig.created, now: options.now, policy: options.policy });
   if (!verdict.trusted) throw new PkgkeysError(verdict.code, verdict.reason);
   return verdict;
 }
@@ -162,9 +164,9 @@ function checkFreshness(sig: MessageSignature, options: SignedOptions, kind: Doc
  * Step 4: a signature made after now, beyond the skew, cannot be judged: either this machine's clock is
  * behind (a board without a battery reads 1970 until ntpd runs) or the signer's is ahead. Refused
  * either way, with the times that tell which (CLOCK_BEHIND); the chain is not walked at a "now" before
- * the signature. Also used for signatures outside a cleartext document.
+ * the signature.
  */
-export function checkClock(created: Date, options: { now: Date; clock?: Clock; policy: Policy }, noun: string): void {
+function checkClock(created: Date, options: { now: Date; clock?: Clock; policy: Policy }, noun: string): void {
   const ahead = created.getTime() - options.now.getTime();
   if (ahead <= options.policy.clockSkewSeconds * 1000) return;
   const clock = options.clock ?? { now: options.now, reads: options.now, floor: null };

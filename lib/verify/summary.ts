@@ -5,15 +5,13 @@
  * accepted, and only then the pkg_summary grammar (DESIGN.md §2). Pure: the caller reads the newest
  * accepted signature before, and records this one after (lib/verify/state.ts).
  */
+import { MAX_INDEX_BYTES } from '../limits';
 import type { Fingerprint } from '../model';
 import { checkSummary } from '../summary/format';
 import type { TrustGraph, Verdict } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { type DocumentKind, verifySigned } from './signed';
 import { type Clock, type Proof, checkRollback, proofOf } from './state';
-
-/** Largest signed index read: a full repository is about 40 MB today. */
-export const MAX_INDEX_BYTES = 512 * 1024 * 1024;
 
 export const INDEX: DocumentKind = {
   noun: 'index',
@@ -46,7 +44,7 @@ export interface VerifiedSummary {
   chain: Verdict & { trusted: true };
 }
 
-/** `data` is consumed: the text is rewritten in place. */
+/** `data` is left as it is; the text returned may be a view of it. */
 export async function verifySummary(data: Buffer, source: string, options: VerifyOptions): Promise<VerifiedSummary> {
   const { repository } = options;
   const signed = await verifySigned(data, source, INDEX, { ...options, identifier: repository });

@@ -56,22 +56,30 @@ const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 const WALKTHROUGHS: Array<{ doc: string; left: (work: string) => Promise<void> }> = [
   {
     doc: 'master-key.md',
-    // The end of the walk-through: a reproducible export.
-    left: async (work) => expect((await fs.stat(path.join(work, 'pkgsrc-keyring.gpg'))).size).toBeGreaterThan(0),
+    // A reproducible export; and the client of the group of masters (section 13) exports b6 for pkg_add.
+    left: async (work) => {
+      expect((await fs.stat(path.join(work, 'pkgsrc-keyring.gpg'))).size).toBeGreaterThan(0);
+      expect((await fs.stat(path.join(work, 'client-group/var/db/pkgkeys/verify.gpg'))).size).toBeGreaterThan(0);
+    },
   },
   {
     doc: 'signed-index.md',
     left: async (work) => {
       expect(await fs.readFile(path.join(work, 'pkg_summary.verified'), 'utf8')).toMatch(/^FILE_CKSUM=sha256 [0-9a-f]{64}$/m);
       expect(await fs.readdir(path.join(work, 'state'))).toEqual([`${encodeURIComponent('NetBSD/x86_64/10.0/All')}.json`]);
+      // It writes --output /dev/null: as root, an atomic rename would have replaced the device.
+      expect((await fs.stat('/dev/null')).isCharacterDevice()).toBe(true);
     },
   },
   {
     doc: 'build-hosts.md',
     left: async (work) => {
-      // Two signatures by the daemon (publish, then --resign), both in the chained log.
-      expect((await fs.readFile(path.join(work, 'signd-audit.log'), 'utf8')).trim().split('\n')).toHaveLength(2);
-      expect((await fs.lstat(path.join(work, 'packages/All/pkg_summary.asc'))).isSymbolicLink()).toBe(true);
+      // Three signatures by the daemon (two publishes, then --resign), all in the chained log, and counted in its state.
+      expect((await fs.readFile(path.join(work, 'signd-audit.log'), 'utf8')).trim().split('\n')).toHaveLength(3);
+      expect(JSON.parse(await fs.readFile(path.join(work, 'signd-state/audit.head'), 'utf8'))).toMatchObject({ count: 3 });
+      // The second build never touched the repository directory; its publish did.
+      expect((await fs.lstat(path.join(work, 'pub/NetBSD/x86_64/10.0/All/pkg_summary.asc'))).isSymbolicLink()).toBe(true);
+      expect((await fs.readdir(path.join(work, 'pub/NetBSD/x86_64/10.0/All'))).filter((n) => n.endsWith('.tgz')).sort()).toEqual(['bar-2.0.tgz', 'baz-1.0.tgz', 'foo-1.0.tgz']);
     },
   },
   {
@@ -87,12 +95,15 @@ const WALKTHROUGHS: Array<{ doc: string; left: (work: string) => Promise<void> }
   },
   {
     doc: 'releng.md',
-    // The new system's root after sysinst's steps: the anchor from the base system, a verified keyring
+    // The new system's root after sysinst's steps: the anchor and bootstrap keyring from the base system, a verified keyring
     // with its pkg_add export, pkg_install.conf, pkgkeys.conf from pkgin's repositories, cron, and the
     // repository's index checked once, which records nothing.
     left: async (work) => {
       const root = path.join(work, 'destdir');
       expect((await fs.stat(path.join(root, 'etc/pkgkeys/anchors/pkgsrc.asc'))).mode & 0o777).toBe(0o444);
+      // The bootstrap keyring pkg_add used before pkgkeys was there: b1, exported for pkg_install.
+      const bootstrap = await fs.stat(path.join(root, 'etc/pkgkeys/bootstrap-verify.gpg'));
+      expect({ mode: bootstrap.mode & 0o777, empty: bootstrap.size === 0 }).toEqual({ mode: 0o444, empty: false });
       const pkgInstallConf = await fs.readFile(path.join(root, 'etc/pkg_install.conf'), 'utf8');
       expect(pkgInstallConf).toMatch(/^VERIFIED_INSTALLATION=always$/m);
       expect(pkgInstallConf).toMatch(/^GPG_KEYRING_VERIFY=\/var\/db\/pkgkeys\/verify\.gpg$/m);

@@ -105,11 +105,12 @@ test('from the master key to a revoked build host refused everywhere', async () 
   await publish();
 
   // --- the build host: a bulk build's output, its packages signed for pkg_add, the repository published
-  const repoDir = mirror('packages', REPO);
+  const buildDir = path.join(work, 'bulk/packages/All');
+  await fs.mkdir(buildDir, { recursive: true });
   const names = ['foo-1.0', 'bar-2.0'];
-  for (const name of names) await fs.writeFile(path.join(repoDir, `${name}.tgz`), buildPackage(packageSpec(name, incompressible(3000, name))));
-  await fs.writeFile(path.join(repoDir, 'pkg_summary.gz'), gzipSync(names.map((n) => entry(n)).join('')));
-  await ok(['publish', '--repository', REPO, '--key', 'b1/signing-secret.asc', '--sign-packages', repoDir]);
+  for (const name of names) await fs.writeFile(path.join(buildDir, `${name}.tgz`), buildPackage(packageSpec(name, incompressible(3000, name))));
+  await fs.writeFile(path.join(buildDir, 'pkg_summary.gz'), gzipSync(names.map((n) => entry(n)).join('')));
+  await ok(['publish', '--repository', REPO, '--key', 'b1/signing-secret.asc', '--sign-packages', '--build', buildDir, mirror('packages', REPO)]);
 
   // --- release engineering: the anchor in the base system
   await fs.mkdir(path.join(work, 'client/etc/pkgkeys/anchors'), { recursive: true });
@@ -141,7 +142,7 @@ test('from the master key to a revoked build host refused everywhere', async () 
   expect({ status: refused.status, statuses: await fs.readFile(path.join(work, 'statuses'), 'utf8') }).toEqual({ status: 1, statuses: '403 403' });
   expect(refused.stderr).toMatch(/pkgkeys: proxy: refused .*pkg_summary.gz: KEY_REVOKED: /);
   await expect(fs.stat(path.join(work, 'foo-1.0.tgz'))).rejects.toThrow(/ENOENT/);
-  const pkg = await pkgkeys(['verify-package', path.join(repoDir, 'foo-1.0.tgz')], { client: true });
+  const pkg = await pkgkeys(['verify-package', path.join(mirror('packages', REPO), 'foo-1.0.tgz')], { client: true });
   expect({ status: pkg.status, line: pkg.stdout }).toEqual({ status: 1, line: expect.stringMatching(/: KEY_REVOKED: /) });
   // pkg_add's own keyring no longer holds the host's key.
   expect((await fs.stat(path.join(work, 'client/var/db/pkgkeys/verify.gpg'))).size).toBe(0);

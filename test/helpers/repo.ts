@@ -159,6 +159,18 @@ export class Repo {
   }
 }
 
+/** A Repo with `packages` published and signed, for a whole test file: made before its tests, removed after. */
+export function withSignedRepo(packages: PackageSpec[]): { repo: Repo; index: string } {
+  const fixture = {} as { repo: Repo; index: string };
+  beforeAll(async () => {
+    fixture.repo = await Repo.create();
+    await fixture.repo.publish(packages);
+    fixture.index = (await fixture.repo.sign()).file;
+  });
+  afterAll(() => fixture.repo?.cleanup());
+  return fixture;
+}
+
 /**
  * A signed index by `key`, made with signData: by default what sign-summary makes (a SHA-256 text
  * signature at SIGNED_AT, expiring 7 days later, naming REPO); `notations` name another identifier.

@@ -57,9 +57,10 @@ test('the key locks itself again after unlock-minutes', async () => {
 
 test('publish --signd: the daemon signs the staged index; the publication verifies', async () => {
   await signdRequest(fixture.config.socket, { op: 'unlock', passphrase: PASSPHRASE });
-  for (const name of ['foo-1.0', 'bar-2.0']) await fs.writeFile(fixture.repo.path('All', `${name}.tgz`), Buffer.from(name));
-  await fs.writeFile(fixture.repo.path('All', 'pkg_summary.gz'), gzipSync(text));
-  const result = await pkgkeys(['publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--signd', fixture.config.socket, fixture.repo.path('All')]);
+  await fs.mkdir(fixture.repo.path('build'));
+  for (const name of ['foo-1.0', 'bar-2.0']) await fs.writeFile(fixture.repo.path('build', `${name}.tgz`), Buffer.from(name));
+  await fs.writeFile(fixture.repo.path('build', 'pkg_summary.gz'), gzipSync(text));
+  const result = await pkgkeys(['publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--signd', fixture.config.socket, '--build', fixture.repo.path('build'), fixture.repo.path('All')]);
   expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
   const verified = await fixture.repo.verifyPackages(path.join(fixture.repo.path('All'), 'pkg_summary.asc'), [], { at: VERIFY_AT, stateDir: fixture.repo.path('state-publish') });
   expect(verified.status).toBe(0);
@@ -68,7 +69,7 @@ test('publish --signd: the daemon signs the staged index; the publication verifi
 test('the command line: signd.conf read, unlock from a file descriptor, status, lock, audit --verify', async () => {
   const conf = fixture.repo.path('signd.conf');
   await fs.writeFile(conf, [
-    `socket ${fixture.config.socket}`, 'socket-mode 0600', `key ${fixture.config.key}`, 'unlock-minutes 30', `audit-log ${fixture.config.auditLog}`,
+    `socket ${fixture.config.socket}`, 'socket-mode 0600', `key ${fixture.config.key}`, 'unlock-minutes 30', `audit-log ${fixture.config.auditLog}`, `state-dir ${fixture.config.stateDir}`,
     `proof-dir ${fixture.config.proofDir}`, `repository ${REPO} ${fixture.repo.path('All')} 7d`, '',
   ].join('\n'));
   const signd = (args: string[]) => pkgkeys(['signd', ...args, '--signd-config', conf]);
