@@ -44,8 +44,9 @@ const CODES = {
   REPOSITORY_MISMATCH: EXIT.notTrusted,
   INDEX_NO_EXPIRY: EXIT.notTrusted,
   INDEX_EXPIRED: EXIT.notTrusted,
-  INDEX_FROM_FUTURE: EXIT.notTrusted,
   ROLLBACK: EXIT.notTrusted,
+  /** A signature made after now, or a clock that reads before the time signatures proved (lib/verify/state.ts). */
+  CLOCK_BEHIND: EXIT.notTrusted,
   SUMMARY_MALFORMED: EXIT.notTrusted,
   // Signed binary packages (lib/pkgsrc/signed-package.ts).
   PACKAGE_MALFORMED: EXIT.notTrusted,
@@ -55,13 +56,11 @@ const CODES = {
   PKG_ADD_UNVERIFIABLE: EXIT.notTrusted,
   // Keyring releases (lib/keyring/release.ts): a replayed keyring must not hide a revocation.
   RELEASE_MALFORMED: EXIT.notTrusted,
-  RELEASE_FROM_FUTURE: EXIT.notTrusted,
   KEYRING_FROZEN: EXIT.notTrusted,
   KEYRING_STALE: EXIT.notTrusted,
   // pkg-vulnerabilities (lib/verify/vulnerabilities.ts), as pkg_admin fetch-pkg-vulnerabilities reads it.
   VULNERABILITIES_MALFORMED: EXIT.notTrusted,
   VULNERABILITIES_EXPIRED: EXIT.notTrusted,
-  VULNERABILITIES_FROM_FUTURE: EXIT.notTrusted,
   // Packages against the index.
   HASH_MISMATCH: EXIT.notTrusted,
   SIZE_MISMATCH: EXIT.notTrusted,

@@ -28,7 +28,7 @@ import { EXTENSIONS, compress } from '../summary/compress';
 import { parseSummary } from '../summary/format';
 import type { Policy } from '../trust/policy';
 import type { VerifiedSummary } from '../verify';
-import { FreshnessState } from '../verify/state';
+import { ClientState, proofOf } from '../verify/state';
 import type { Repository } from './config';
 import { fetchStream } from './fetch';
 import { type Download, verifyRemoteIndex } from './remote-index';
@@ -43,7 +43,7 @@ export interface ProxyOptions {
   stateDir: string;
   cacheDir: string;
   policy: Policy;
-  /** The time of a request (tests fix it). */
+  /** The clock's reading at a request (tests fix it); judged never before the floor of `stateDir`. */
   now: () => Date;
   /** Upstream: the whole index download, and the longest silence in a package download. */
   timeoutMs: number;
@@ -73,6 +73,8 @@ interface Current {
   keyring: string;
   /** When (by the request clock) it was verified. */
   verified: Date;
+  /** The time it was judged at: the clock, never before the floor. */
+  judged: Date;
   /** The text compressed for pkgin, per extension, made on first request. */
   compressed: Map<string, Promise<Buffer | null>>;
 }
@@ -260,8 +262,10 @@ export class VerifyingProxy {
    */
   private async usable(repository: Repository): Promise<Current> {
     const current = this.current.get(repository.id);
-    const now = this.options.now();
-    const fresh = current && now < current.index.expires && now.getTime() - current.verified.getTime() < REVERIFY_MS;
+    const reads = this.options.now().getTime();
+    // The expiry is judged never before the time it was judged at (the floor then); the age by the clock alone.
+    const age = current ? reads - current.verified.getTime() : -1;
+    const fresh = current && Math.max(reads, current.judged.getTime()) < current.index.expires.getTime() && age >= 0 && age < REVERIFY_MS;
     if (fresh && current.keyring === (await this.keyringStamp())) return current;
     return this.refresh(repository);
   }
@@ -279,14 +283,17 @@ export class VerifyingProxy {
     const { options } = this;
     const previous = this.current.get(repository.id);
     const keyring = await this.keyringStamp();
-    const now = options.now();
-    await checkInstalledInForce(options.liveDir, now);
+    const state = new ClientState(options.stateDir);
+    const clock = await state.clock(options.now());
+    await checkInstalledInForce(options.liveDir, clock.now);
     const graph = await loadTrustGraph(options.anchors, options.keyring);
     const { index, download } = await verifyRemoteIndex(repository, {
-      graph, now, policy: options.policy, state: new FreshnessState(options.stateDir), timeoutMs: options.timeoutMs, previous: previous?.download,
+      graph, clock, policy: options.policy, newest: await state.newest(repository.id), timeoutMs: options.timeoutMs, previous: previous?.download,
     });
+    // Recorded before anything of it is served; a newer index accepted meanwhile (another proxy) refuses this one.
+    await state.acceptIndex(proofOf(repository.id, index));
     const same = previous?.download.raw.equals(download.raw);
-    const current: Current = { download, index, keyring, verified: new Date(now), listings: same ? previous!.listings : listingsOf(index), compressed: same ? previous!.compressed : new Map() };
+    const current: Current = { download, index, keyring, verified: clock.reads, judged: clock.now, listings: same ? previous!.listings : listingsOf(index), compressed: same ? previous!.compressed : new Map() };
     if (!same && options.beforeServing) {
       await options.beforeServing(new Map([...current.listings].map(([pkgname, listing]) => [pkgname, 'error' in listing ? listing.error : listing.expected])));
     }

@@ -10,7 +10,7 @@ import { EXTENSIONS, compressionOf, decompress } from '../summary/compress';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { type VerifiedSummary, verifySummaryData } from '../verify';
-import type { FreshnessState } from '../verify/state';
+import type { Clock, Proof } from '../verify/state';
 import type { Repository } from './config';
 import { type Validators, fetchBounded } from './fetch';
 
@@ -28,18 +28,21 @@ export interface Download {
 
 export interface RemoteOptions {
   graph: TrustGraph;
-  now: Date;
+  /** The clock, never before the floor (ClientState.clock). */
+  clock: Clock;
   policy: Policy;
-  state: FreshnessState;
+  /** The newest index signature accepted for the repository (ClientState.newest): an older one is a rollback. */
+  newest: Proof | null;
   timeoutMs: number;
   /** The last download: asked for again conditionally, and verified again if unchanged. */
   previous?: Download | null;
 }
 
-/** Fetches and verifies a repository's current signed index; nothing unverified comes back. */
+/** Fetches and verifies a repository's current signed index; nothing unverified comes back, and nothing is recorded. */
 export async function verifyRemoteIndex(repository: Repository, options: RemoteOptions): Promise<{ index: VerifiedSummary; download: Download }> {
   const download = await fetchSignedIndex(repository, options);
-  const index = await verifySummaryData(download.raw, download.url, { graph: options.graph, repository: repository.id, now: options.now, policy: options.policy, state: options.state });
+  const { graph, clock, policy, newest } = options;
+  const index = await verifySummaryData(download.raw, download.url, { graph, repository: repository.id, now: clock.now, clock, policy, newest });
   return { index, download };
 }
 

@@ -1,6 +1,7 @@
 /**
- * The verifier's edges: files in (signed index, anchors, keyring, state), a verified index out. The
- * checks themselves are in summary.ts (the index) and packages.ts (the packages), in that order.
+ * The verifier's edges: files in (signed index, anchors, keyring, state), a verified index out, and
+ * the state brought up to it (lib/verify/state.ts). The checks themselves are in summary.ts (the index)
+ * and packages.ts (the packages), in that order.
  */
 import { PkgkeysError } from '../errors';
 import { readBounded } from '../fsutil';
@@ -10,7 +11,7 @@ import { decompress } from '../summary/compress';
 import { type Policy } from '../trust/policy';
 import { checkRepository } from '../trust/scope';
 import { type PackageOptions, type PackageResult, verifyPackages } from './packages';
-import { FreshnessState } from './state';
+import { type Clock, ClientState, proofOf } from './state';
 import { type VerifiedSummary, type VerifyOptions, verifySummary } from './summary';
 
 export interface TrustSources {
@@ -23,17 +24,22 @@ export interface IndexRequest {
   file: string;
   repository: string;
   sources: TrustSources;
-  now: Date;
+  /** The clock, never before the floor of `sources.stateDir` (ClientState.clock). */
+  clock: Clock;
   policy: Policy;
 }
 
-/** Reads (and decompresses, whatever the mirror served) a signed index and verifies it. */
+/** Reads (and decompresses, whatever the mirror served) a signed index, verifies it, and records it as the newest accepted. */
 export async function verifySummaryFile(request: IndexRequest): Promise<VerifiedSummary> {
-  checkRepository(request.repository);
+  const { repository, clock } = request;
+  checkRepository(repository);
   const graph = await loadTrustGraph(request.sources.anchors, request.sources.keyring);
-  return verifySummaryData(await readBounded(request.file, MAX_INDEX_BYTES), request.file, {
-    graph, repository: request.repository, now: request.now, policy: request.policy, state: new FreshnessState(request.sources.stateDir),
+  const state = new ClientState(request.sources.stateDir);
+  const index = await verifySummaryData(await readBounded(request.file, MAX_INDEX_BYTES), request.file, {
+    graph, repository, now: clock.now, clock, policy: request.policy, newest: await state.newest(repository),
   });
+  await state.acceptIndex(proofOf(repository, index));
+  return index;
 }
 
 /**

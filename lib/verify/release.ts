@@ -12,12 +12,13 @@ import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { formatTime } from '../time';
 import { type DocumentKind, verifySigned } from './signed';
+import type { Clock } from './state';
 
 export const RELEASE: DocumentKind = {
   noun: 'keyring release',
   maxBytes: MAX_RELEASE_BYTES,
   // A release that cannot expire could be replayed for ever: it is no release at all.
-  codes: { malformed: 'RELEASE_MALFORMED', noExpiry: 'RELEASE_MALFORMED', expired: 'KEYRING_FROZEN', fromFuture: 'RELEASE_FROM_FUTURE' },
+  codes: { malformed: 'RELEASE_MALFORMED', noExpiry: 'RELEASE_MALFORMED', expired: 'KEYRING_FROZEN' },
 };
 
 /** A release that verified, with its signature's times: what a client keeps of it. */
@@ -31,6 +32,8 @@ export interface ReleaseOptions {
   graph: TrustGraph;
   name: string;
   now: Date;
+  /** How `now` was found (for messages). */
+  clock?: Clock;
   policy: Policy;
   /** The release installed now, or null on the first update. */
   installed: VerifiedRelease | null;

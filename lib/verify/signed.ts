@@ -4,14 +4,18 @@
  *
  *   1. parse the cleartext framework strictly (one block, `Hash:` header consistent, size capped);
  *   2. find the signer in the keyring;
- *   3. walk its chain from each anchor, at the signature's time and now, for this identifier, until enough
- *      anchors vouch (lib/trust/chain.ts, lib/trust/threshold.ts);
- *   4. check the signature over the signed text;
- *   5. check that the `pkgsrc-repository@pkgsrc.org` notation names this identifier;
- *   6. check freshness: an expiry set and not passed, a creation time not ahead of now.
+ *   3. check the signature's algorithms against the policy;
+ *   4. check the clock: the signature is not made after now (beyond the skew), or no judgement
+ *      "at the signature's time and now" below means anything;
+ *   5. walk its chain from each anchor, at the signature's time and now, for this identifier, until
+ *      enough anchors vouch (lib/trust/chain.ts, lib/trust/threshold.ts);
+ *   6. check the signature over the signed text;
+ *   7. check that the `pkgsrc-repository@pkgsrc.org` notation names this identifier;
+ *   8. check freshness: an expiry set and not passed.
  *
  * Each step returns what the next needs or throws a PkgkeysError with a stable code; nothing is
  * returned unless every step passed. What the document says is the caller's to check, afterwards.
+ * "Now" is the later of the clock and the floor (lib/verify/state.ts), which the caller reads.
  */
 import { type Code, PkgkeysError } from '../errors';
 import { type Fingerprint, REPOSITORY_NOTATION } from '../model';
@@ -19,14 +23,15 @@ import { type Cleartext, type MessageSignature, canonicalize, parseCleartext, re
 import type { TrustGraph } from '../trust/chain';
 import { type ThresholdVerdict, authorizeThreshold } from '../trust/threshold';
 import { type Policy, weakHash } from '../trust/policy';
-import { formatTime } from '../time';
+import { describeSpan, formatTime } from '../time';
+import { type Clock, SET_THE_CLOCK, clockBehind } from './state';
 
 /** What kind of document is judged: its name in messages and its codes for the failures of its own. */
 export interface DocumentKind {
   noun: string;
   /** The whole file, before anything is read. */
   maxBytes: number;
-  codes: { malformed: Code; noExpiry: Code; expired: Code; fromFuture: Code };
+  codes: { malformed: Code; noExpiry: Code; expired: Code };
 }
 
 export interface SignedOptions {
@@ -34,6 +39,8 @@ export interface SignedOptions {
   /** The repository (or keyring) identifier the document must be signed for. */
   identifier: string;
   now: Date;
+  /** How `now` was found: the clock's reading and the floor; for messages that say which is wrong. */
+  clock?: Clock;
   policy: Policy;
   /** Accept a signature past its expiry (a keyring package's release, installed long after it was made). */
   allowExpired?: boolean;
@@ -54,8 +61,10 @@ export interface SignedText {
 export async function verifySigned(data: Buffer, source: string, kind: DocumentKind, options: SignedOptions): Promise<SignedText> {
   const { cleartext, sig } = await parseFramework(data, source, kind);
   const signer = findSigner(options.graph, sig, kind.noun);
+  checkAlgorithms(sig, options.policy, kind);
+  checkClock(sig.created, options, kind.noun);
   const chain = walkChain(options.graph, signer, sig, options);
-  const text = await checkSignature(options.graph, signer, sig, cleartext, options.policy, kind);
+  const text = await checkSignature(options.graph, signer, sig, cleartext, kind);
   checkIdentifier(sig, options.identifier, kind);
   const expires = checkFreshness(sig, options, kind);
   return { text, signer, primary: chain.primary, signed: sig.created, expires, chain };
@@ -98,21 +107,25 @@ export function findSigner(graph: TrustGraph, sig: MessageSignature, noun: strin
   return candidates[0]!;
 }
 
-/** Step 3: revocation, expiry and scope at every link, for this identifier, at the signature's time and now; k anchors. */
+/** Step 5: revocation, expiry and scope at every link, for this identifier, at the signature's time and now; k anchors. */
 function walkChain(graph: TrustGraph, signer: Fingerprint, sig: MessageSignature, options: SignedOptions): ThresholdVerdict & { trusted: true } {
   const verdict = authorizeThreshold(graph, { key: signer, scope: { repository: options.identifier }, signedAt: sig.created, now: options.now, policy: options.policy });
   if (!verdict.trusted) throw new PkgkeysError(verdict.code, verdict.reason);
   return verdict;
 }
 
-/**
- * Step 4: the hash policy, then the mathematics over the canonical text (RFC 9580 §7.2). Returns the
- * signed text, decoded from the framework in the same pass that hashes it.
- */
-async function checkSignature(graph: TrustGraph, signer: Fingerprint, sig: MessageSignature, cleartext: Cleartext, policy: Policy, kind: DocumentKind): Promise<Buffer> {
+/** Step 3: the hash policy, and what the packet reader found wrong (a critical subpacket it does not know). */
+function checkAlgorithms(sig: MessageSignature, policy: Policy, kind: DocumentKind): void {
   const weak = weakHash(sig.hash, policy);
   if (weak) throw new PkgkeysError('WEAK_ALGORITHM', `${kind.noun} signature: ${weak}`);
   if (sig.problem) throw new PkgkeysError('BAD_SIGNATURE', `${kind.noun} signature: ${sig.problem}`);
+}
+
+/**
+ * Step 6: the mathematics over the canonical text (RFC 9580 §7.2). Returns the signed text, decoded
+ * from the framework in the same pass that hashes it.
+ */
+async function checkSignature(graph: TrustGraph, signer: Fingerprint, sig: MessageSignature, cleartext: Cleartext, kind: DocumentKind): Promise<Buffer> {
   let text: Buffer | null = null;
   const valid = await verifyData(sig, graph.keyPacket(signer), (hash) => {
     text = canonicalize(cleartext.body, hash);
@@ -121,7 +134,7 @@ async function checkSignature(graph: TrustGraph, signer: Fingerprint, sig: Messa
   return text;
 }
 
-/** Step 5: the document names what it is for, so one signed for another repository or keyring cannot be swapped in. */
+/** Step 7: the document names what it is for, so one signed for another repository or keyring cannot be swapped in. */
 function checkIdentifier(sig: MessageSignature, identifier: string, kind: DocumentKind): void {
   const named = sig.notations.filter((n) => n.name === REPOSITORY_NOTATION).map((n) => n.value);
   if (named.length !== 1 || named[0] !== identifier) {
@@ -134,14 +147,36 @@ function checkIdentifier(sig: MessageSignature, identifier: string, kind: Docume
   }
 }
 
-/** Step 6, the part that needs no state: an expiry must be set and not passed; the time must not lie ahead. */
+/** Step 8: an expiry must be set and not passed, also when the clock was set back (`now` is never before the floor). */
 function checkFreshness(sig: MessageSignature, options: SignedOptions, kind: DocumentKind): Date {
   if (!sig.expires) throw new PkgkeysError(kind.codes.noExpiry, `the ${kind.noun} signature made ${formatTime(sig.created)} has no expiration time; it must expire`);
   if (options.now >= sig.expires && !options.allowExpired) {
-    throw new PkgkeysError(kind.codes.expired, `the ${kind.noun} signature expired ${formatTime(sig.expires)} (now ${formatTime(options.now)}): the mirror may be frozen or stale`);
-  }
-  if (sig.created.getTime() > options.now.getTime() + options.policy.clockSkewSeconds * 1000) {
-    throw new PkgkeysError(kind.codes.fromFuture, `the ${kind.noun} signature claims to be made ${formatTime(sig.created)}, after now (${formatTime(options.now)})`);
+    const behind = options.clock && clockBehind(options.clock, options.policy);
+    throw new PkgkeysError(
+      kind.codes.expired,
+      `the ${kind.noun} signature expired ${formatTime(sig.expires)} (now ${formatTime(options.now)}): ${behind ? `it stays expired, as ${behind}` : 'the mirror may be frozen or stale'}`,
+    );
   }
   return sig.expires;
+}
+
+/**
+ * Step 4: a signature made after now, beyond the skew, cannot be judged: either this machine's clock is
+ * behind (a board without a battery reads 1970 until ntpd runs) or the signer's is ahead. Refused
+ * either way, with the times that tell which (CLOCK_BEHIND); the chain is not walked at a "now" before
+ * the signature.
+ */
+function checkClock(created: Date, options: { now: Date; clock?: Clock; policy: Policy }, noun: string): void {
+  const ahead = created.getTime() - options.now.getTime();
+  if (ahead <= options.policy.clockSkewSeconds * 1000) return;
+  const clock = options.clock ?? { now: options.now, reads: options.now, floor: null };
+  const behind = clockBehind(clock, options.policy);
+  const proven = clock.floor ? `the latest time proven here is ${formatTime(clock.floor.signed)}` : 'nothing is proven here yet';
+  throw new PkgkeysError(
+    'CLOCK_BEHIND',
+    behind
+      ? `the ${noun} was signed ${formatTime(created)}, but ${behind}`
+      : `the ${noun} was signed ${formatTime(created)}, ${describeSpan(ahead)} after now: this machine's clock reads ${formatTime(clock.reads)} (${proven}). ` +
+        `If the clock is wrong, ${SET_THE_CLOCK}; if it is right, the signer's clock is ahead, and the ${noun} cannot be used before ${formatTime(created)}`,
+  );
 }

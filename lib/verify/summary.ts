@@ -1,8 +1,9 @@
 /**
  * Verifying a signed repository index: the steps every signed document goes through (signed.ts: the
- * framework, the signer, its chain for this repository, the signature, the repository notation, the
- * expiry), then the one an index adds, freshness against the newest index already accepted, and only
- * then the pkg_summary grammar (DESIGN.md §2).
+ * framework, the signer, the clock, its chain for this repository, the signature, the repository
+ * notation, the expiry), then the one an index adds, rollback against the newest index already
+ * accepted, and only then the pkg_summary grammar (DESIGN.md §2). Pure: the caller reads the newest
+ * accepted signature before, and records this one after (lib/verify/state.ts).
  */
 import { MAX_INDEX_BYTES } from '../limits';
 import type { Fingerprint } from '../model';
@@ -10,12 +11,12 @@ import { checkSummary } from '../summary/format';
 import type { TrustGraph, Verdict } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { type DocumentKind, verifySigned } from './signed';
-import type { FreshnessState } from './state';
+import { type Clock, type Proof, checkRollback, proofOf } from './state';
 
 export const INDEX: DocumentKind = {
   noun: 'index',
   maxBytes: MAX_INDEX_BYTES,
-  codes: { malformed: 'INDEX_MALFORMED', noExpiry: 'INDEX_NO_EXPIRY', expired: 'INDEX_EXPIRED', fromFuture: 'INDEX_FROM_FUTURE' },
+  codes: { malformed: 'INDEX_MALFORMED', noExpiry: 'INDEX_NO_EXPIRY', expired: 'INDEX_EXPIRED' },
 };
 
 export interface VerifyOptions {
@@ -23,8 +24,11 @@ export interface VerifyOptions {
   /** The repository identifier the index must be signed for (DESIGN.md §5). */
   repository: string;
   now: Date;
+  /** How `now` was found (for messages). */
+  clock?: Clock;
   policy: Policy;
-  state: FreshnessState;
+  /** The newest index signature accepted for this repository, or null (ClientState.newest). */
+  newest: Proof | null;
 }
 
 export interface VerifiedSummary {
@@ -42,9 +46,9 @@ export interface VerifiedSummary {
 
 /** `data` is left as it is; the text returned may be a view of it. */
 export async function verifySummary(data: Buffer, source: string, options: VerifyOptions): Promise<VerifiedSummary> {
-  const { repository, state } = options;
+  const { repository } = options;
   const signed = await verifySigned(data, source, INDEX, { ...options, identifier: repository });
-  await state.accept({ repository, signed: signed.signed, signer: signed.signer });
+  checkRollback(proofOf(repository, signed), options.newest);
   const entries = checkSummary(signed.text, source);
   return { ...signed, entries, repository };
 }

@@ -35,13 +35,14 @@ import type { TrustGraph, Verdict } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { PKG_VULNERABILITIES } from '../trust/scope';
 import { type DocumentKind, verifySigned } from './signed';
+import { type Clock, ClientState, proofOf } from './state';
 import type { TrustSources } from './index';
 
 export const VULNERABILITIES: DocumentKind = {
   noun: 'pkg-vulnerabilities',
   maxBytes: MAX_VULNERABILITIES_BYTES,
   // A list that cannot expire could be replayed for ever, hiding every later advisory: it is malformed.
-  codes: { malformed: 'VULNERABILITIES_MALFORMED', noExpiry: 'VULNERABILITIES_MALFORMED', expired: 'VULNERABILITIES_EXPIRED', fromFuture: 'VULNERABILITIES_FROM_FUTURE' },
+  codes: { malformed: 'VULNERABILITIES_MALFORMED', noExpiry: 'VULNERABILITIES_MALFORMED', expired: 'VULNERABILITIES_EXPIRED' },
 };
 
 /** One `#CHECKSUM` line: what it says, and what the text hashes to (null: an algorithm pkg_admin skips). */
@@ -146,6 +147,8 @@ export const checksumMismatch = (source: string, c: Checksum) =>
 export interface VulnerabilitiesOptions {
   graph: TrustGraph;
   now: Date;
+  /** How `now` was found (for messages). */
+  clock?: Clock;
   policy: Policy;
 }
 
@@ -170,12 +173,16 @@ export async function verifyVulnerabilities(data: Buffer, source: string, option
 
 export interface VulnerabilitiesRequest {
   file: string;
-  sources: Pick<TrustSources, 'anchors' | 'keyring'>;
-  now: Date;
+  sources: TrustSources;
+  /** The clock, never before the floor of `sources.stateDir` (ClientState.clock). */
+  clock: Clock;
   policy: Policy;
 }
 
-/** Reads a signed pkg-vulnerabilities file, plain or compressed as the mirror serves it (pkg-vulnerabilities.gz), and verifies it. */
+/**
+ * Reads a signed pkg-vulnerabilities file, plain or compressed as the mirror serves it
+ * (pkg-vulnerabilities.gz), verifies it, and records its signature time in the floor.
+ */
 export async function verifyVulnerabilitiesFile(request: VulnerabilitiesRequest): Promise<VerifiedVulnerabilities> {
   const graph = await loadTrustGraph(request.sources.anchors, request.sources.keyring);
   const raw = await readBounded(request.file, MAX_VULNERABILITIES_BYTES);
@@ -186,5 +193,7 @@ export async function verifyVulnerabilitiesFile(request: VulnerabilitiesRequest)
     if (error instanceof PkgkeysError && error.code === 'BAD_INPUT') throw new PkgkeysError('VULNERABILITIES_MALFORMED', error.message, { cause: error });
     throw error;
   }
-  return verifyVulnerabilities(data, request.file, { graph, now: request.now, policy: request.policy });
+  const list = await verifyVulnerabilities(data, request.file, { graph, now: request.clock.now, clock: request.clock, policy: request.policy });
+  await new ClientState(request.sources.stateDir).prove(proofOf(PKG_VULNERABILITIES, list));
+  return list;
 }

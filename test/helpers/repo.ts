@@ -135,14 +135,8 @@ export class Repo {
    * no or several repository notations, ...). Defaults are what sign-summary makes: a SHA-256 text
    * signature by the host at SIGNED_AT, expiring 7 days later, naming REPO.
    */
-  async signIndex(text: string | Buffer, spec: Partial<Omit<SignatureSpec, 'kind'>> & { key?: TestKey } = {}): Promise<Buffer> {
-    const created = spec.created ?? SIGNED_AT;
-    const full: SignatureSpec = {
-      kind: 'text', hash: spec.hash ?? 'sha256', created, expires: spec.expires === undefined ? day(7, created) : spec.expires,
-      notations: spec.notations ?? [{ name: REPOSITORY_NOTATION, value: REPO }],
-    };
-    const body = Buffer.from(text);
-    return clearsign(body, full.hash, await signData((spec.key ?? this.host).secret.signer(), full, (hash) => hashCanonical(body, hash)));
+  signIndex(text: string | Buffer, spec: Partial<Omit<SignatureSpec, 'kind'>> & { key?: TestKey } = {}): Promise<Buffer> {
+    return signIndexWith(spec.key ?? this.host, text, spec);
   }
 
   /** The options every verification passes: anchor, keyring, repository, state directory, clock. */
@@ -178,6 +172,20 @@ export function withSignedRepo(packages: PackageSpec[]): { repo: Repo; index: st
   });
   afterAll(() => fixture.repo?.cleanup());
   return fixture;
+}
+
+/**
+ * A signed index by `key`, made with signData: by default what sign-summary makes (a SHA-256 text
+ * signature at SIGNED_AT, expiring 7 days later, naming REPO); `notations` name another identifier.
+ */
+export async function signIndexWith(key: TestKey, text: string | Buffer, spec: Partial<Omit<SignatureSpec, 'kind'>> = {}): Promise<Buffer> {
+  const created = spec.created ?? SIGNED_AT;
+  const full: SignatureSpec = {
+    kind: 'text', hash: spec.hash ?? 'sha256', created, expires: spec.expires === undefined ? day(7, created) : spec.expires,
+    notations: spec.notations ?? [{ name: REPOSITORY_NOTATION, value: REPO }],
+  };
+  const body = Buffer.from(text);
+  return clearsign(body, full.hash, await signData(key.secret.signer(), full, (hash) => hashCanonical(body, hash)));
 }
 
 /** The code a failed CLI run printed: `pkgkeys: CODE: message`. */
