@@ -119,9 +119,9 @@ export class ClientRoot {
     return { proxy, log, repoURL: `${proxy.url}/${REPO}` };
   }
 
-  /** Files in the proxy's cache, temporary ones included. */
+  /** Files in the proxy's package cache, temporary ones included (index/ holds the verified indexes, not packages). */
   async cacheFiles(): Promise<string[]> {
-    return (await fs.readdir(this.path('var/db/pkgkeys/cache')).catch(() => [])).sort();
+    return (await fs.readdir(this.path('var/db/pkgkeys/cache')).catch(() => [])).filter((name) => name !== 'index').sort();
   }
 }
 
