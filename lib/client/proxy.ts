@@ -64,6 +64,8 @@ type Route = { repository: Repository; name: string } & ({ kind: 'summary'; ext:
 const PATH = /^\/[A-Za-z0-9._+\-/]+$/;
 const SUMMARY = /^pkg_summary\.(zst|xz|bz2|gz)$/;
 const PACKAGE = /^(.+)\.tgz$/;
+/** Bytes read from a file at a time to be sent. */
+const CHUNK = 256 * 1024;
 
 export class VerifyingProxy {
   private readonly server: http.Server;
@@ -177,7 +179,8 @@ async function send({ handle, size }: { handle: fs.FileHandle; size: number }, h
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size, ...headers });
     if (req.method === 'HEAD' || size === 0) return void res.end();
     // A client that goes away ends the stream early: that is not the file's failure.
-    await pipeline(createReadStream('', { fd: handle, autoClose: false, start: 0, end: size - 1 }), res).catch((error: unknown) => {
+    // The plain descriptor: a stream over a FileHandle reads through promises, a third slower.
+    await pipeline(createReadStream('', { fd: handle.fd, autoClose: false, start: 0, end: size - 1, highWaterMark: CHUNK }), res).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
     });
   } finally {
