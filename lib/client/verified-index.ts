@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
+import { alive } from '../fsutil';
 import { checkInstalledInForce } from '../keyring/live';
 import { loadTrustGraph } from '../keyring/store';
 import { MAX_INDEX_BYTES } from '../limits';
@@ -392,15 +393,5 @@ function listingOf(entry: Entry): Listing {
   } catch (error) {
     if (!(error instanceof PkgkeysError)) throw error;
     return { error };
-  }
-}
-
-/** Whether process `pid` runs (signal 0 only asks). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
