@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { PkgkeysError, ioError } from '../errors';
+import { PkgkeysError, ioError, recode } from '../errors';
 import { readBounded, withLock, writeAtomic } from '../fsutil';
 import type { Certificate, Fingerprint } from '../model';
 import { MAX_KEYRING_BYTES, type Material, type Tree, armor, inspectAll, mergeTrees, packetBytes, readMaterial, readPacket, readTrees, toBinary } from '../pgp';
@@ -25,7 +25,9 @@ export async function readDirectory(dir: string): Promise<{ files: KeyringFile[]
     const data = await readBounded(path.join(dir, relative), MAX_KEYRING_BYTES);
     total += data.length;
     if (total > MAX_KEYRING_BYTES) throw new PkgkeysError('BAD_INPUT', `${dir}: more than ${MAX_KEYRING_BYTES} bytes of key material`);
-    const packet = await toBinary(data, relative);
+    const packet = await toBinary(data, relative).catch((error: unknown) => {
+      throw recode(error, ['BAD_INPUT'], 'KEYRING_INVALID');
+    });
     files.push({ path: relative, packet, kind: where.kind });
   }
   return { files, stray };
@@ -208,7 +210,11 @@ export async function trustGraphOf(anchorFiles: readonly string[], keyrings: rea
 
 async function readAnchors(anchorFiles: readonly string[]): Promise<Material[]> {
   if (anchorFiles.length === 0) throw new PkgkeysError('USAGE', 'no trust anchor given: pass --anchor FILE (the master key\'s public certificate)');
-  return Promise.all(anchorFiles.map(readKeyring));
+  const material = await Promise.all(anchorFiles.map(readKeyring));
+  // Packets of versions or algorithms OpenPGP.js does not read are skipped: an anchor left with nothing would only show as NO_PATH.
+  const empty = anchorFiles.find((_, i) => material[i]!.trees.length === 0);
+  if (empty) throw new PkgkeysError('KEYRING_INVALID', `${empty}: expected the public certificate of a trust anchor, found no certificate pkgkeys can read (a v4 key, RSA or Ed25519)`);
+  return material;
 }
 
 /**

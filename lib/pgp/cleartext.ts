@@ -8,7 +8,7 @@
  */
 import type { Hash } from 'node:crypto';
 import { PkgkeysError } from '../errors';
-import { armor } from './packets';
+import { armor, dearmor, hashNameOfText, isHashTextName } from './packets';
 import { dataHash } from './signature';
 
 const BEGIN_MESSAGE = '-----BEGIN PGP SIGNED MESSAGE-----';
@@ -23,8 +23,6 @@ const DASH = 0x2d;
 const SPACE = 0x20;
 const TAB = 0x09;
 
-/** `Hash:` header names (RFC 9580 §7.1) and pkgkeys' hash names. */
-const HEADER_HASHES: Record<string, string> = { SHA256: 'sha256', SHA384: 'sha384', SHA512: 'sha512', SHA224: 'sha224', SHA1: 'sha1', MD5: 'md5', RIPEMD160: 'ripemd160', 'SHA3-256': 'sha3_256', 'SHA3-512': 'sha3_512' };
 
 export interface Cleartext {
   /** The signed text as it stands in the file: dash-escaped, possibly with CR LF and trailing whitespace. */
@@ -78,7 +76,7 @@ export function parseCleartext(data: Buffer, source: string): Cleartext {
     if (lines.offset - armorStart > MAX_ARMOR_BYTES) throw malformed(source, lineOf(data, line.start), `the signature block is longer than ${MAX_ARMOR_BYTES} bytes`);
     if (line.text() === END_SIGNATURE) break;
   }
-  const signature = dearmor(data.subarray(armorStart, lines.offset), source, () => lineOf(data, lines.offset - 1));
+  const signature = dearmorSignature(data.subarray(armorStart, lines.offset), source, () => lineOf(data, lines.offset - 1));
   for (;;) {
     const line = lines.next();
     if (line === null) break;
@@ -90,42 +88,18 @@ export function parseCleartext(data: Buffer, source: string): Cleartext {
 /** The hashes a `Hash:` header names (RFC 9580 §7.1), in pkgkeys' names; null for any other line. */
 function hashHeader(line: string): string[] | null {
   const m = /^Hash: (.+)$/.exec(line);
-  return m ? m[1]!.split(',').map((name) => HEADER_HASHES[name.trim().toUpperCase()] ?? name.trim()) : null;
+  return m ? m[1]!.split(',').map((n) => n.trim()).map((name) => (isHashTextName(name.toUpperCase()) ? hashNameOfText(name) : name)) : null;
 }
 
-/** RFC 9580 §6.2: headers, an empty line, base64, an optional CRC-24 line; checked, not trusted. */
-function dearmor(block: Buffer, source: string, endLine: () => number): Buffer {
-  const lines = block.toString('latin1').replace(/\r?\n$/, '').split(/\r?\n/);
+/** The signature's armor lines, from after the BEGIN line to the END line (RFC 9580 §6.2), as binary. */
+function dearmorSignature(block: Buffer, source: string, endLine: () => number): Buffer {
+  const lines = block.toString('latin1').replace(/\n$/, '').split('\n');
   lines.pop(); // the END line
-  let i = 0;
-  while (i < lines.length && lines[i] !== '') {
-    if (!/^[A-Za-z][A-Za-z0-9-]*: /.test(lines[i]!)) throw malformed(source, endLine(), `unexpected line in the signature armor headers: "${lines[i]!.slice(0, 60)}"`);
-    i++;
+  try {
+    return dearmor(lines);
+  } catch (error) {
+    throw malformed(source, endLine(), `the signature armor is damaged: ${(error as Error).message}`);
   }
-  const body = lines.slice(i + 1);
-  const crc = body.length > 0 && body[body.length - 1]!.startsWith('=') ? body.pop()!.slice(1) : null;
-  const base64 = body.join('');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0 || base64.length === 0) {
-    throw malformed(source, endLine(), 'the signature armor is not valid base64');
-  }
-  const bytes = Buffer.from(base64, 'base64');
-  if (crc !== null && Buffer.from(crc, 'base64').readUIntBE(0, 3) !== crc24(bytes)) {
-    throw malformed(source, endLine(), 'the signature armor checksum does not match');
-  }
-  return bytes;
-}
-
-/** RFC 9580 §6.1. */
-function crc24(bytes: Uint8Array): number {
-  let crc = 0xb704ce;
-  for (const byte of bytes) {
-    crc ^= byte << 16;
-    for (let i = 0; i < 8; i++) {
-      crc <<= 1;
-      if (crc & 0x1000000) crc ^= 0x1864cfb;
-    }
-  }
-  return crc & 0xffffff;
 }
 
 /** Lines of a Buffer without copying; a line ends at "\n", and a "\r" before it is dropped. */
@@ -357,7 +331,7 @@ export class CleartextReader {
         this.armor.push(Buffer.from(buf.subarray(start, Math.min(newline + 1, buf.length))));
         if (this.armorBytes > MAX_ARMOR_BYTES) throw malformed(source, number, `the signature block is longer than ${MAX_ARMOR_BYTES} bytes`);
         if (text() === END_SIGNATURE) {
-          this.signature = dearmor(Buffer.concat(this.armor), source, () => number);
+          this.signature = dearmorSignature(Buffer.concat(this.armor), source, () => number);
           this.armor = [];
           this.part = 'after';
         }

@@ -6,11 +6,12 @@
  * over +PKG_HASH, then every block of the package, then its pkgname against +CONTENTS.
  */
 import { promises as fs } from 'node:fs';
-import { PkgkeysError, ioError } from '../errors';
+import { PkgkeysError, ioError, recode } from '../errors';
 import type { Fingerprint } from '../model';
 import { readMessageSignature, toBinary, verifyData } from '../pgp';
 import { blockHashes, pkgnameOf, readSignedPackage } from '../pkgsrc/signed-package';
-import { type TrustGraph, authorize } from '../trust/chain';
+import type { TrustGraph } from '../trust/chain';
+import { authorizeThreshold } from '../trust/threshold';
 import { type Policy, weakHash } from '../trust/policy';
 import { grantsPackages } from '../trust/scope';
 import { formatTime } from '../time';
@@ -38,12 +39,16 @@ export async function verifySignedPackage(file: string, check: PackageCheck): Pr
   });
   try {
     const signed = await readSignedPackage(handle, file);
-    const sig = await readMessageSignature(await toBinary(signed.signature, `${file}: +PKG_GPG_SIGNATURE`), `${file}: +PKG_GPG_SIGNATURE`);
+    const what = `${file}: +PKG_GPG_SIGNATURE`;
+    // Whatever is wrong with the signature member is wrong with the package.
+    const sig = await toBinary(signed.signature, what).then((binary) => readMessageSignature(binary, what)).catch((error: unknown) => {
+      throw recode(error, ['BAD_INPUT', 'INDEX_MALFORMED'], 'PACKAGE_MALFORMED');
+    });
     if (sig.kind !== 'binary') throw new PkgkeysError('PACKAGE_MALFORMED', `${file}: +PKG_GPG_SIGNATURE must be a binary-mode signature (type 0x00)`);
 
     const signer = findSigner(check.graph, sig, 'package');
     const scope = check.repository ? { repository: check.repository } : { anyRepository: true as const };
-    const verdict = authorize(check.graph, { key: signer, scope, signedAt: sig.created, now: check.now, policy: check.policy });
+    const verdict = authorizeThreshold(check.graph, { key: signer, scope, signedAt: sig.created, now: check.now, policy: check.policy });
     if (!verdict.trusted) throw new PkgkeysError(verdict.code, verdict.reason);
     if (!check.repository && !verdict.granted.some(grantsPackages)) {
       throw new PkgkeysError('OUT_OF_SCOPE', `${signer}: its chain grants ${verdict.granted.join(', ')}, which grants no packages`);
