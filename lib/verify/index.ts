@@ -7,12 +7,12 @@ import { PkgkeysError } from '../errors';
 import { readBounded } from '../fsutil';
 import { loadTrustGraph } from '../keyring/store';
 import { MAX_INDEX_BYTES } from '../limits';
-import { decompress } from '../summary/compress';
+import { decompress, decompressFile } from '../summary/compress';
 import { type Policy } from '../trust/policy';
 import { checkRepository } from '../trust/scope';
 import { type PackageOptions, type PackageResult, verifyPackages } from './packages';
 import { type Clock, ClientState, proofOf } from './state';
-import { type VerifiedSummary, type VerifyOptions, verifySummary } from './summary';
+import { type StreamOptions, type StreamedSummary, type VerifiedSummary, type VerifyOptions, recheckSummary, verifySummary, verifySummaryStream } from './summary';
 
 export interface TrustSources {
   anchors: readonly string[];
@@ -50,6 +50,11 @@ export async function verifySummaryData(raw: Uint8Array, source: string, options
   return verifySummary(await decompressed(raw, source), source, options);
 }
 
+/** verifySummaryData for a file, read as it goes: neither it nor its text is ever whole in memory. */
+export function verifySummaryFileStream(file: string, source: string, options: StreamOptions): Promise<StreamedSummary> {
+  return verifySummaryStream(malformedIfCorrupt(decompressFile(file, source, MAX_INDEX_BYTES)), source, options);
+}
+
 /** Verifies the index, then the packages in `dir` against it. */
 export async function verifyPackagesFile(request: IndexRequest & { dir: string } & PackageOptions): Promise<{ index: VerifiedSummary; packages: PackageResult[] }> {
   const index = await verifySummaryFile(request);
@@ -58,12 +63,18 @@ export async function verifyPackagesFile(request: IndexRequest & { dir: string }
 
 /** A mirror may serve the index compressed; a stream that does not decompress is a malformed index. */
 async function decompressed(raw: Uint8Array, source: string): Promise<Buffer> {
+  return decompress(raw, source, MAX_INDEX_BYTES).catch((error: unknown) => Promise.reject(malformed(error)));
+}
+
+async function* malformedIfCorrupt(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   try {
-    return await decompress(raw, source, MAX_INDEX_BYTES);
+    yield* chunks;
   } catch (error) {
-    if (error instanceof PkgkeysError && error.code === 'BAD_INPUT') throw new PkgkeysError('INDEX_MALFORMED', error.message, { cause: error });
-    throw error;
+    throw malformed(error);
   }
 }
 
-export type { PackageResult, VerifiedSummary, VerifyOptions };
+const malformed = (error: unknown) => (error instanceof PkgkeysError && error.code === 'BAD_INPUT' ? new PkgkeysError('INDEX_MALFORMED', error.message, { cause: error }) : error);
+
+export { recheckSummary };
+export type { PackageResult, StreamOptions, StreamedSummary, VerifiedSummary, VerifyOptions };

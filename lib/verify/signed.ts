@@ -57,32 +57,54 @@ export interface SignedText {
   chain: ThresholdVerdict & { trusted: true };
 }
 
+/** What verifySigned finds, but the text (which a document read as it arrives does not keep). */
+export type SignedVerdict = Omit<SignedText, 'text'>;
+
+/** Whether the signature is valid by the signer's key packet `key` over the document's text (step 4's mathematics). */
+export type SignatureCheck = (key: Uint8Array) => Promise<boolean>;
+
 /** `data` is left as it is; the text returned may be a view of it. */
 export async function verifySigned(data: Buffer, source: string, kind: DocumentKind, options: SignedOptions): Promise<SignedText> {
-  const { cleartext, sig } = await parseFramework(data, source, kind);
+  if (data.length > kind.maxBytes) throw new PkgkeysError('TOO_LARGE', `${source}: ${data.length} bytes is more than the ${kind.maxBytes} allowed`);
+  const cleartext = await framework(kind, () => parseCleartext(data, source));
+  const sig = await readSignature(cleartext, source, kind);
+  let text: Buffer | null = null;
+  const verdict = await judgeSigned(sig, kind, options, (key) =>
+    verifyData(sig, key, (hash) => {
+      text = canonicalize(cleartext.body, hash);
+    }),
+  );
+  return { text: text!, ...verdict };
+}
+
+/**
+ * Steps 2 to 8 on the signature step 1 read; `matches` is step 4's mathematics over the text, however
+ * the text was read.
+ */
+export async function judgeSigned(sig: MessageSignature, kind: DocumentKind, options: SignedOptions, matches: SignatureCheck): Promise<SignedVerdict> {
   const signer = findSigner(options.graph, sig, kind.noun);
   checkAlgorithms(sig, options.policy, kind);
   checkClock(sig.created, options, kind.noun);
   const chain = walkChain(options.graph, signer, sig, options);
-  const text = await checkSignature(options.graph, signer, sig, cleartext, kind);
+  await checkSignature(options.graph, signer, kind, matches);
   checkIdentifier(sig, options.identifier, kind);
   const expires = checkFreshness(sig, options, kind);
-  return { text, signer, primary: chain.primary, signed: sig.created, expires, chain };
+  return { signer, primary: chain.primary, signed: sig.created, expires, chain };
 }
 
-/** Step 1. The signature packet is read here only for its hash algorithm, which the header must name. */
-async function parseFramework(data: Buffer, source: string, kind: DocumentKind): Promise<{ cleartext: Cleartext; sig: MessageSignature }> {
-  if (data.length > kind.maxBytes) throw new PkgkeysError('TOO_LARGE', `${source}: ${data.length} bytes is more than the ${kind.maxBytes} allowed`);
-  let cleartext: Cleartext;
-  let sig: MessageSignature;
+/** Step 1's parse, whose parser speaks of indexes: a keyring release has a code of its own. */
+export async function framework<T>(kind: DocumentKind, parse: () => T | Promise<T>): Promise<T> {
   try {
-    cleartext = parseCleartext(data, source);
-    sig = await readMessageSignature(cleartext.signature, `${source}: signature`);
+    return await parse();
   } catch (error) {
-    // The framework's parser speaks of indexes; a keyring release has a code of its own.
     if (error instanceof PkgkeysError && error.code === 'INDEX_MALFORMED') throw new PkgkeysError(kind.codes.malformed, error.message, { cause: error });
     throw error;
   }
+}
+
+/** Step 1, after the framework: the signature packet is read here only for its hash algorithm, which the header must name. */
+export async function readSignature(cleartext: Pick<Cleartext, 'headerHashes' | 'signature'>, source: string, kind: DocumentKind): Promise<MessageSignature> {
+  const sig = await framework(kind, () => readMessageSignature(cleartext.signature, `${source}: signature`));
   if (sig.kind !== 'text') throw new PkgkeysError(kind.codes.malformed, `${source}: a cleartext signature must be a text signature (type 0x01)`);
   // RFC 9580 §7.1: the header announces the hash, so a verifier can hash while reading; it must not lie.
   if (!cleartext.headerHashes.includes(sig.hash)) {
@@ -91,7 +113,7 @@ async function parseFramework(data: Buffer, source: string, kind: DocumentKind):
       `${source}: the signature uses ${sig.hash.toUpperCase()} but the Hash header says ${cleartext.headerHashes.map((h) => h.toUpperCase()).join(', ') || '(none)'}`,
     );
   }
-  return { cleartext, sig };
+  return sig;
 }
 
 /** Step 2: by Issuer Fingerprint when the signature names one, else by its Issuer Key ID. */
@@ -121,17 +143,9 @@ function checkAlgorithms(sig: MessageSignature, policy: Policy, kind: DocumentKi
   if (sig.problem) throw new PkgkeysError('BAD_SIGNATURE', `${kind.noun} signature: ${sig.problem}`);
 }
 
-/**
- * Step 6: the mathematics over the canonical text (RFC 9580 §7.2). Returns the signed text, decoded
- * from the framework in the same pass that hashes it.
- */
-async function checkSignature(graph: TrustGraph, signer: Fingerprint, sig: MessageSignature, cleartext: Cleartext, kind: DocumentKind): Promise<Buffer> {
-  let text: Buffer | null = null;
-  const valid = await verifyData(sig, graph.keyPacket(signer), (hash) => {
-    text = canonicalize(cleartext.body, hash);
-  });
-  if (!valid || text === null) throw new PkgkeysError('BAD_SIGNATURE', `the signature by ${signer} does not match the signed text: the ${kind.noun} was modified`);
-  return text;
+/** Step 6: the mathematics over the canonical text (RFC 9580 §7.2), however the text was read. */
+async function checkSignature(graph: TrustGraph, signer: Fingerprint, kind: DocumentKind, matches: SignatureCheck): Promise<void> {
+  if (!(await matches(graph.keyPacket(signer)))) throw new PkgkeysError('BAD_SIGNATURE', `the signature by ${signer} does not match the signed text: the ${kind.noun} was modified`);
 }
 
 /** Step 7: the document names what it is for, so one signed for another repository or keyring cannot be swapped in. */
