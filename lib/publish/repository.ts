@@ -221,6 +221,17 @@ async function publishedText(current: string): Promise<{ text: Buffer; altered: 
   return { text, altered: null };
 }
 
+/**
+ * What the publication in force in `dir` lists, for a signing daemon's shrink gate: null when there is
+ * none yet, or when something wrote into it (publish says so, and copies every package again).
+ */
+export async function publishedEntries(dir: string): Promise<Entry[] | null> {
+  const current = await currentGeneration({ dir, home: HOME, names: [] });
+  if (!current) return null;
+  const published = await publishedText(current);
+  return published.altered === null ? parseSummary(published.text, path.join(current, 'pkg_summary')) : null;
+}
+
 /** The published text, to be signed again: refused if anything wrote into it. */
 async function textToResign(current: string): Promise<Buffer> {
   const published = await publishedText(current);

@@ -15,12 +15,15 @@ import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
 import { readBounded } from '../fsutil';
 import { MAX_KEYRING_BYTES, SecretKey } from '../pgp';
-import { stagingFile } from '../publish/repository';
+import { checkShrink, checkSignerForClients, loadClientKeyring } from '../publish/gates';
+import { publishedEntries, stagingFile } from '../publish/repository';
 import { signSummary } from '../publish/summary';
 import { formatTime, parseExpiry } from '../time';
 import { MAX_INDEX_BYTES } from '../verify/summary';
 import { AuditLog } from './audit';
-import type { SigndConfig } from './config';
+import { parseSummary } from '../summary/format';
+import { DEFAULT_POLICY } from '../trust/policy';
+import type { SigndConfig, SigndRepository } from './config';
 import { LineReader, type Message, refusal, send } from './protocol';
 
 export interface DaemonOptions {
@@ -30,6 +33,9 @@ export interface DaemonOptions {
   timeoutMs: number;
   log: (line: string) => void;
 }
+
+/** For the keyring clients have, when it is fetched (keyring-url) before a signature. */
+const KEYRING_TIMEOUT_MS = 60_000;
 
 export class SigningDaemon {
   private key: SecretKey | null = null;
@@ -137,10 +143,26 @@ export class SigningDaemon {
     const key = this.key;
     if (!key) throw new PkgkeysError('SIGND_LOCKED', 'the signing key locked itself meanwhile');
     const now = this.options.now();
+    const overrides = await this.gates(key, repository, text, file, now, request.allowShrink === true);
     const signed = Buffer.concat(await signSummary(text, file, { key, repository: repository.id, created: now, expires: parseExpiry(repository.expires, now)!, hash: 'sha256' }).then((s) => s.signed));
-    await this.audit.append({ time: now, uid, repository: repository.id, index: digest, signature: createHash('sha256').update(signed).digest('hex') });
+    await this.audit.append({ time: now, uid, repository: repository.id, index: digest, signature: createHash('sha256').update(signed).digest('hex'), ...(overrides.length > 0 ? { overrides } : {}) });
+    for (const override of overrides) this.options.log(`pkgkeys: signd: override for uid ${uid}: ${override}`);
     this.options.log(`pkgkeys: signd: signed ${repository.id} (${digest}) for uid ${uid}`);
     return { ok: true, signed: signed.toString('base64') };
+  }
+
+  /**
+   * The publish gates (lib/publish/gates.ts), whoever asks: the key must be trusted for the repository
+   * by the keyring clients have now, and the index may not drop more than max-shrink percent of the
+   * published packages unless the request says allowShrink. Returns the overrides to record.
+   */
+  private async gates(key: SecretKey, repository: SigndRepository, text: Buffer, file: string, now: Date, allowShrink: boolean): Promise<string[]> {
+    const { config } = this.options;
+    const clients = await loadClientKeyring({ source: config.clientKeyring, name: config.keyringName, anchors: config.anchors, now, policy: DEFAULT_POLICY, timeoutMs: KEYRING_TIMEOUT_MS });
+    checkSignerForClients(clients, key.fingerprint, repository.id, now);
+    const previous = await publishedEntries(repository.dir);
+    const shrink = checkShrink(previous ?? [], parseSummary(text, file), { maxPercent: config.maxShrinkPercent, allow: allowShrink }, `${repository.dir} (${repository.id})`);
+    return shrink.override ? [shrink.override] : [];
   }
 
   /** The client's uid: the owner of the file it creates, named by a fresh nonce, in proofDir. */
