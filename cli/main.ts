@@ -2,6 +2,8 @@
  * The pkgkeys command line: parses and prints; lib/ decides. `run` is the single exit point, and
  * tests call it directly with their own IO.
  */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import yargs, { type CommandModule } from 'yargs';
 import { EXIT, PkgkeysError } from '../lib/errors';
 import { defaultLocations } from '../lib/paths';
@@ -48,15 +50,20 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
       .option('now', { type: 'string', global: true, describe: 'act as if the time were TIME (ISO 8601): for tests and replays' })
       .option('config', { type: 'string', global: true, describe: `client configuration, pkgkeys.conf(5) (default: ${defaultLocations({}).config})` })
       .command(COMMANDS)
-      .demandCommand(1, 'name a command; see pkgkeys --help')
+      .demandCommand(1, 'name a command')
       .strict()
       .help()
       .alias('h', 'help')
-      .version(false)
+      .version(version())
       .wrap(Math.min(100, process.stdout.columns ?? 100))
       .exitProcess(false)
-      .fail((message, error) => {
-        throw error ?? new PkgkeysError('USAGE', message);
+      .fail((message, error, y) => {
+        if (error) throw error;
+        // The usage of the command at hand (its subcommands, its arguments) says what was expected.
+        let usage = ' (see --help)';
+        if (!json) y.showHelp((text: string) => void (usage = `:\n\n${text}`));
+        const said = /^Not enough non-option arguments/.test(message) ? 'a subcommand or an argument is missing' : message;
+        throw new PkgkeysError('USAGE', `${said}${usage}`);
       })
       .parseAsync([...ours], { session }, (_error, _parsed, output) => {
         helpText = output;
@@ -66,6 +73,19 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
   } catch (error) {
     return report(error, io, json);
   }
+}
+
+/** pkgkeys' version, from package.json: beside cli/ in the sources, beside dist/ when built or installed. */
+function version(): string {
+  for (const up of ['..', '../..']) {
+    try {
+      const meta = JSON.parse(readFileSync(path.join(__dirname, up, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (meta.name === 'pkgkeys' && typeof meta.version === 'string') return meta.version;
+    } catch {
+      // not there: look one level up
+    }
+  }
+  return 'unknown';
 }
 
 /** The options that may come before the command word and take a value (global ones, and the pkgin command's). */

@@ -118,7 +118,9 @@ expect 0 "wrote" client setup --arch x86_64 --osrelease 10.0
 expect 0 'good index' client check-repo
 
 step "pkgkeys pkgin runs pkgin against a verifying proxy; here the proxy runs alone and we fetch what pkgin would"
-client proxy --listen 127.0.0.1:0 > proxy.out 2> proxy.err &
+# Not the client function: backgrounded, a function runs in a subshell, and $! would be the subshell,
+# not node (killing it would leave the proxy running after the demo).
+env PKGKEYS_ROOT="$work/client/root" node "$here/bin/pkgkeys.js" proxy --listen 127.0.0.1:0 > proxy.out 2> proxy.err &
 proxy=$!
 while ! grep -q '^PKG_REPOS=' proxy.out 2>/dev/null; do sleep 0.1; done
 sed 's/^/   /' proxy.out
@@ -183,6 +185,7 @@ last=$(grep -n '^[A-Za-z0-9+/]\{40,\}$' "$f" | tail -n 1 | cut -d: -f1)
 awk -v n="$last" 'NR == n { $0 = substr($0, 1, 8) (substr($0, 9, 4) == "AAAA" ? "BBBB" : "AAAA") substr($0, 13) } { print }' "$f" > "$f.new"
 mv "$f.new" "$f"
 expect 1 'KEYRING_INVALID' pkgkeys keyring --keyring keyrings/pkgsrc check
-expect 1 'NO_PATH' pkgkeys keyring --keyring keyrings/pkgsrc explain "$B2" --anchor master/master-public.asc --repository NetBSD/aarch64/10.0/All
+# A keyring directory that check refuses is not used for any verdict: the whole keyring is refused.
+expect 1 'KEYRING_INVALID' pkgkeys keyring --keyring keyrings/pkgsrc explain "$B2" --anchor master/master-public.asc --repository NetBSD/aarch64/10.0/All
 
 printf '\n== Done. 2 keys, 2 keyring releases, 1 signed index and 3 packages trusted; 15 attempts rejected.\n'

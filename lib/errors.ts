@@ -32,6 +32,8 @@ const CODES = {
   WEAK_ALGORITHM: EXIT.notTrusted,
   NO_PATH: EXIT.notTrusted,
   UNKNOWN_KEY: EXIT.notTrusted,
+  /** Some anchors vouch for the key, fewer than the threshold asks (lib/trust/threshold.ts). */
+  BELOW_THRESHOLD: EXIT.notTrusted,
   // Keyring consistency.
   KEYRING_INVALID: EXIT.notTrusted,
   // The signed index (RFC 9580 §7 cleartext framework, DESIGN.md §5 freshness).
@@ -94,6 +96,8 @@ const CODES = {
   LOCKED: EXIT.io,
   NETWORK_ERROR: EXIT.io,
   NOT_FOUND: EXIT.io,
+  /** A FIFO, device or socket where a file is read: refused before it is opened, as reading one may never end. */
+  NOT_REGULAR_FILE: EXIT.io,
   BAD_CONTENT_TYPE: EXIT.io,
 } as const satisfies Record<string, ExitStatus>;
 

@@ -1,22 +1,42 @@
 /**
  * File-system edges: bounded reads, atomic writes and a lock. Every write of a keyring, state or index
- * goes through `writeAtomic`, so a crash leaves the old file or the new one, never a torn one.
+ * goes through `writeAtomic`, so a crash leaves the old file or the new one, never a torn one; what is
+ * written to a device or a pipe (--output /dev/stdout) goes straight to it.
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { type Stats, constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from './errors';
 
-/** Reads a whole file, refusing one larger than `limit` bytes before reading it. */
-export async function readBounded(file: string, limit: number): Promise<Buffer> {
+/**
+ * Reads a whole regular file, refusing one larger than `limit` bytes before reading it. A FIFO or a
+ * device is refused unopened (reading one may never end; opening a FIFO blocks): stat first, then
+ * O_NONBLOCK, and fstat of what was opened, in case the name changed meanwhile. With `follow: false`,
+ * a symbolic link or a second hard link is refused too, for a reader with more rights than whoever
+ * can write the directory (signd): it must not be pointed at a file only it can read.
+ */
+export async function readBounded(file: string, limit: number, options: { follow?: boolean } = {}): Promise<Buffer> {
+  const follow = options.follow ?? true;
+  const notRegular = (what: string) => new PkgkeysError('NOT_REGULAR_FILE', `${file} is ${what}, not a regular file; refusing to read it`);
+  const check = (stat: Stats) => {
+    if (stat.isSymbolicLink()) throw notRegular('a symbolic link');
+    if (!stat.isFile()) throw notRegular(stat.isFIFO() ? 'a FIFO' : stat.isDirectory() ? 'a directory' : 'a device or socket');
+    if (!follow && stat.nlink !== 1) throw notRegular(`one of ${stat.nlink} hard links to a file`);
+  };
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(file, 'r');
+    check(await (follow ? fs.stat(file) : fs.lstat(file)));
+    handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW));
   } catch (cause) {
+    if (cause instanceof PkgkeysError) throw cause;
+    // O_NOFOLLOW on a link that appeared since lstat: ELOOP (Linux), EMLINK (FreeBSD), EFTYPE (NetBSD).
+    if (!follow && ['ELOOP', 'EMLINK', 'EFTYPE'].includes((cause as NodeJS.ErrnoException).code ?? '')) throw notRegular('a symbolic link');
     throw ioError('cannot open', file, cause);
   }
   try {
-    const { size } = await handle.stat();
+    const stat = await handle.stat();
+    check(stat);
+    const { size } = stat;
     if (size > limit) throw new PkgkeysError('TOO_LARGE', `${file}: ${size} bytes is more than the ${limit} allowed`);
     // Reads of the size fstat gave (readFile would go in 512 KiB round trips); a file that grows
     // meanwhile is a moving target, refused rather than read past what was checked.
@@ -75,12 +95,30 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
+ * `file` opened for writing if it is a device, FIFO or socket, or a link to one (/dev/null, /dev/stdout,
+ * a shell's process substitution): renaming a file over it would replace the device. Null for a regular
+ * file, a link to one, or no file at all. Opened without O_CREAT or O_TRUNC, and checked once open,
+ * as the name may have changed meanwhile. On a FIFO, open(2) waits for a reader, as a shell's `>` does.
+ */
+async function openSpecial(file: string): Promise<fs.FileHandle | null> {
+  const stat = await fs.stat(file).catch(() => null);
+  if (stat === null || stat.isFile() || stat.isDirectory()) return null;
+  const handle = await fs.open(file, constants.O_WRONLY | constants.O_NOCTTY);
+  if (!(await handle.stat()).isFile()) return handle;
+  await handle.close();
+  return null;
+}
+
+/**
  * Puts `data` at `file` through a synced temporary file: `replace` renames it over any old file, else it
  * is linked into place, which fails if the name exists (link(2)): no window between check and write.
+ * A device, FIFO or terminal is written straight instead (`openSpecial`): it has no old content to keep.
  */
 async function install(file: string, write: Writer, mode: number, replace: boolean): Promise<void> {
   let temporary: string | null = null;
   try {
+    const special = replace ? await openSpecial(file) : null;
+    if (special) return await write(special).finally(() => special.close());
     temporary = await writeTemporary(file, write, mode);
     if (replace) await fs.rename(temporary, file);
     else await fs.link(temporary, file);

@@ -43,8 +43,8 @@ const key: CommandModule<GlobalArgs, Args> = {
 const subkey: CommandModule<GlobalArgs, Args> = {
   command: 'subkey <subkey>',
   describe: "Revoke one of the signer's subkeys",
-  builder: (y) => common(y).positional('subkey', { type: 'string', demandOption: true, describe: 'fingerprint of the subkey' }) as Argv<Args>,
-  handler: handler((argv) => ({ kind: 'subkey', subkey: argv.subkey!.toUpperCase() })),
+  builder: (y) => common(y).positional('subkey', { type: 'string', demandOption: true, describe: 'fingerprint or key ID of the subkey' }) as Argv<Args>,
+  handler: handler((argv) => ({ kind: 'subkey', subkey: argv.subkey! })),
 };
 const certification: CommandModule<GlobalArgs, Args> = {
   command: 'certification <certificate>',

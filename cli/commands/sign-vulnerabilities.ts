@@ -2,10 +2,10 @@ import type { CommandModule } from 'yargs';
 import { openSecretKey } from '../../lib/authority';
 import { PkgkeysError } from '../../lib/errors';
 import { readBounded, writeAtomic } from '../../lib/fsutil';
+import { MAX_VULNERABILITIES_BYTES } from '../../lib/limits';
 import { DEFAULT_VULNERABILITIES_EXPIRY, signVulnerabilities } from '../../lib/publish/vulnerabilities';
 import { decompress } from '../../lib/summary/compress';
 import { formatTime, parseExpiry } from '../../lib/time';
-import { MAX_VULNERABILITIES_BYTES } from '../../lib/verify/vulnerabilities';
 import { nowOf, print, readPassphrase } from '../common';
 import type { GlobalArgs } from '../io';
 

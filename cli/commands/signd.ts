@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { PkgkeysError } from '../../lib/errors';
 import { verifyAudit } from '../../lib/signd/audit';
 import { signdRequest } from '../../lib/signd/client';
-import { readSigndConfig } from '../../lib/signd/config';
+import { auditStateFile, readSigndConfig } from '../../lib/signd/config';
 import { SigningDaemon } from '../../lib/signd/daemon';
 import { parseTime } from '../../lib/time';
 import { print, readFdLine, readPassphrase } from '../common';
@@ -51,7 +51,7 @@ export const signdCommand: CommandModule<GlobalArgs, Args> = {
       }
       case 'audit': {
         if (!argv.verify) throw new PkgkeysError('USAGE', 'signd audit needs --verify');
-        const head = await verifyAudit(config.auditLog);
+        const head = await verifyAudit(config.auditLog, auditStateFile(config));
         return print(argv, { ok: true, records: head.count, head: head.hash }, (r) => [`${config.auditLog}: ${r.records} record(s), chain intact`]);
       }
     }

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { PkgkeysError } from '../errors';
 import { readBounded, writeAtomic, writeNew } from '../fsutil';
 import type { Fingerprint, RevocationReason } from '../model';
-import { type KeyType, MAX_KEYRING_BYTES, SecretKey, certify, generateKey, revokeCertification, revokeKey, revokeSubkey } from '../pgp';
+import { findKey } from '../keyref';
+import { type KeyType, MAX_KEYRING_BYTES, SecretKey, certify, generateKey, inspectAll, revokeCertification, revokeKey, revokeSubkey } from '../pgp';
 import { checkScope } from '../trust/scope';
 
 export type KeyRole = 'master' | 'signing';
@@ -91,7 +92,8 @@ export async function certifyFile(request: CertifyRequest): Promise<CertifyResul
   return { signer: request.signer.fingerprint, fingerprint: result.fingerprint, userIDs: result.userIDs, scopes: request.scopes, expires: request.expires, delegated: request.delegate, armored: result.armored };
 }
 
-export type RevokeTarget = { kind: 'key' } | { kind: 'subkey'; subkey: Fingerprint } | { kind: 'certification'; certificate: string };
+/** `subkey`: its fingerprint or key ID. */
+export type RevokeTarget = { kind: 'key' } | { kind: 'subkey'; subkey: string } | { kind: 'certification'; certificate: string };
 
 export interface RevokeResult {
   signer: Fingerprint;
@@ -108,7 +110,11 @@ export async function revoke(options: { signer: SecretKey; target: RevokeTarget;
   let fingerprint = signer.fingerprint;
   let armored: string;
   if (target.kind === 'key') armored = await revokeKey(signer, how);
-  else if (target.kind === 'subkey') (armored = await revokeSubkey(signer, target.subkey, how)), (fingerprint = target.subkey);
+  else if (target.kind === 'subkey') {
+    const [own] = await inspectAll([await signer.publicTree()]);
+    fingerprint = findKey(own!.subkeys, target.subkey, `the subkeys of ${signer.fingerprint}`);
+    armored = await revokeSubkey(signer, fingerprint, how);
+  }
   else {
     const result = await revokeCertification(signer, await readBounded(target.certificate, MAX_KEYRING_BYTES), how);
     (armored = result.armored), (fingerprint = result.fingerprint);

@@ -9,6 +9,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { fileURLToPath } from 'node:url';
+import { BoundedBuffer } from '../bounded-buffer';
 import { PkgkeysError, ioError } from '../errors';
 
 /** What the server said identifies this version of the file. */
@@ -21,8 +22,6 @@ export interface FetchRequest {
   url: URL;
   /** Most bytes accepted. */
   limit: number;
-  /** Media types accepted, lower case; a response without Content-Type is accepted too. */
-  types: readonly string[];
   /** For the whole transfer, redirects included. */
   timeoutMs: number;
   /** Longest silence accepted while the body arrives (default: no limit but `timeoutMs`). */
@@ -33,18 +32,32 @@ export interface FetchRequest {
 
 export type Fetched = { notModified: true } | { notModified: false; body: Buffer; validators: Validators };
 
-/** Receives the body as it arrives; a returned promise holds the transfer until it settles. */
-export type Sink = (chunk: Buffer) => void | Promise<void>;
+/**
+ * Receives the body as it arrives, with the length announced (Content-Length, a file's size) if there
+ * is one; a returned promise holds the transfer until it settles.
+ */
+export type Sink = (chunk: Buffer, announced: number | null) => void | Promise<void>;
 
 export type Streamed = { notModified: true } | { notModified: false; validators: Validators };
 
 const MAX_REDIRECTS = 5;
 
-/** Downloads a whole (small) file into memory. */
+/**
+ * The Content-Types refused: what is clearly not the file. Any other is the server's guess from the
+ * name (Debian's /etc/mime.types, which Apache and Python's http.server use, makes .asc
+ * application/pgp-keys), and the bytes are verified whatever it says.
+ */
+const WEB_PAGES = ['text/html', 'application/xhtml+xml'];
+
+/**
+ * Downloads a whole file into one buffer: of the length announced, or else growing up to the limit,
+ * never gathered in pieces and joined (a 200 MB index must not cost twice that).
+ */
 export async function fetchBounded(request: FetchRequest): Promise<Fetched> {
-  const chunks: Buffer[] = [];
-  const streamed = await fetchStream(request, (chunk) => void chunks.push(chunk));
-  return streamed.notModified ? streamed : { notModified: false, body: Buffer.concat(chunks), validators: streamed.validators };
+  const body: { buffer?: BoundedBuffer } = {};
+  // fetchStream never passes the limit, so every chunk fits.
+  const streamed = await fetchStream(request, (chunk, announced) => void (body.buffer ??= new BoundedBuffer(request.limit, announced)).push(chunk));
+  return streamed.notModified ? streamed : { notModified: false, body: body.buffer?.bytes() ?? Buffer.alloc(0), validators: streamed.validators };
 }
 
 /**
@@ -81,7 +94,7 @@ async function streamFile(request: FetchRequest, sink: Sink): Promise<Streamed> 
     for await (const chunk of createReadStream(file)) {
       length += (chunk as Buffer).length;
       if (length > request.limit) throw new PkgkeysError('TOO_LARGE', `${file}: grew past the ${request.limit} bytes allowed while it was read`);
-      await sink(chunk as Buffer);
+      await sink(chunk as Buffer, stat.size);
     }
   } catch (cause) {
     throw cause instanceof PkgkeysError ? cause : ioError('cannot read', file, cause);
@@ -130,7 +143,7 @@ function get(url: URL, request: FetchRequest, deadline: number, sink: Sink): Pro
       if (status === 404 || status === 410) return fail('NOT_FOUND', `HTTP ${status} ${res.statusMessage ?? ''}`.trim());
       if (status !== 200) return fail('NETWORK_ERROR', `HTTP ${status} ${res.statusMessage ?? ''}`.trim());
       const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (type !== '' && !request.types.includes(type)) return fail('BAD_CONTENT_TYPE', `served as ${type}, expected ${request.types.join(' or ')}`);
+      if (WEB_PAGES.includes(type)) return fail('BAD_CONTENT_TYPE', `served as ${type}: a web page (a captive portal, an error page), not the file`);
       const declared = res.headers['content-length'] === undefined ? null : Number(res.headers['content-length']);
       if (declared !== null && declared > request.limit) return fail('TOO_LARGE', `${declared} bytes announced, more than the ${request.limit} allowed`);
       let length = 0;
@@ -141,7 +154,7 @@ function get(url: URL, request: FetchRequest, deadline: number, sink: Sink): Pro
         quiet();
         length += chunk.length;
         if (length > request.limit) return fail('TOO_LARGE', `more than the ${request.limit} bytes allowed`);
-        const held = sink(chunk);
+        const held = sink(chunk, declared);
         if (held) {
           res.pause();
           written = held.then(() => void res.resume(), abort);

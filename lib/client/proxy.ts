@@ -23,7 +23,7 @@ import { EXIT, PkgkeysError, ioError } from '../errors';
 import { syncDirectory } from '../fsutil';
 import { checkInstalledInForce } from '../keyring/live';
 import { loadTrustGraph } from '../keyring/store';
-import { type Expected, expectedOf, packageFile, pkgnameOf } from '../packages/files';
+import { type Expected, PACKAGE_VARIABLES, expectedOf, packageFile, pkgnameOf } from '../packages/files';
 import { EXTENSIONS, compress } from '../summary/compress';
 import { parseSummary } from '../summary/format';
 import type { Policy } from '../trust/policy';
@@ -79,10 +79,6 @@ interface Current {
 
 type Route = { repository: Repository; name: string } & ({ kind: 'summary'; ext: keyof typeof EXTENSIONS } | { kind: 'package'; pkgname: string });
 
-const PACKAGE_TYPES = [
-  'application/octet-stream', 'application/gzip', 'application/x-gzip', 'application/x-tar', 'application/x-gtar',
-  'application/x-tgz', 'application/x-compressed-tar', 'application/x-compressed',
-];
 /** How long a verified index is used for packages before it is verified again (a certification may have expired meanwhile). */
 const REVERIFY_MS = 10 * 60_000;
 /** How long a cached package is kept after it was last served (the wall clock's time, not a request's). */
@@ -333,7 +329,7 @@ export class VerifyingProxy {
       const hash = createHash('sha256');
       let size = 0;
       try {
-        await fetchStream({ url, limit: expected.size, types: PACKAGE_TYPES, timeoutMs: PACKAGE_DEADLINE_MS, idleMs: this.options.timeoutMs }, async (chunk) => {
+        await fetchStream({ url, limit: expected.size, timeoutMs: PACKAGE_DEADLINE_MS, idleMs: this.options.timeoutMs }, async (chunk) => {
           hash.update(chunk);
           size += chunk.length;
           await handle.write(chunk);
@@ -361,7 +357,7 @@ export class VerifyingProxy {
 /** Every package of a verified index by PKGNAME, with its file name and checksum, or the reason it has none usable. */
 function listingsOf(index: VerifiedSummary): Map<string, Listing> {
   const listings = new Map<string, Listing>();
-  for (const entry of parseSummary(index.text, index.repository)) {
+  for (const entry of parseSummary(index.text, index.repository, PACKAGE_VARIABLES)) {
     let listing: Listing;
     try {
       listing = { file: path.basename(packageFile('/', entry)), expected: expectedOf(entry) };

@@ -5,12 +5,12 @@
  * each as far as this machine can decompress it; a form the mirror does not have (404) is skipped.
  */
 import { PkgkeysError } from '../errors';
+import { MAX_INDEX_BYTES } from '../limits';
 import { EXTENSIONS, compressionOf, decompress } from '../summary/compress';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { type VerifiedSummary, verifySummaryData } from '../verify';
 import type { FreshnessState } from '../verify/state';
-import { MAX_INDEX_BYTES } from '../verify/summary';
 import type { Repository } from './config';
 import { type Validators, fetchBounded } from './fetch';
 
@@ -18,12 +18,6 @@ export const SIGNED_INDEX = 'pkg_summary.asc';
 
 /** Every name the signed index may be published under, in the order they are tried. */
 export const SIGNED_INDEX_FORMS: readonly string[] = [...Object.keys(EXTENSIONS).map((ext) => `${SIGNED_INDEX}.${ext}`), SIGNED_INDEX];
-
-/** Compressed data and text are both accepted: what counts is what verifies. */
-const INDEX_TYPES = [
-  'text/plain', 'application/pgp-signature', 'application/octet-stream',
-  'application/zstd', 'application/x-zstd', 'application/x-xz', 'application/x-bzip2', 'application/gzip', 'application/x-gzip',
-];
 
 /** One download of a signed index, as served, with what identifies it for a conditional request. */
 export interface Download {
@@ -53,7 +47,7 @@ async function fetchSignedIndex(repository: Repository, options: RemoteOptions):
   const { previous } = options;
   if (previous) {
     try {
-      const again = await fetchBounded({ url: new URL(previous.url), limit: MAX_INDEX_BYTES, types: INDEX_TYPES, timeoutMs: options.timeoutMs, validators: previous.validators });
+      const again = await fetchBounded({ url: new URL(previous.url), limit: MAX_INDEX_BYTES, timeoutMs: options.timeoutMs, validators: previous.validators });
       // Unchanged: verified again all the same, as time (expiry) and the keyring (revocations) move on.
       return again.notModified ? previous : { url: previous.url, raw: again.body, validators: again.validators };
     } catch (error) {
@@ -64,7 +58,7 @@ async function fetchSignedIndex(repository: Repository, options: RemoteOptions):
   for (const form of SIGNED_INDEX_FORMS) {
     const url = new URL(`${repository.url}/${form}`);
     try {
-      const fetched = await fetchBounded({ url, limit: MAX_INDEX_BYTES, types: INDEX_TYPES, timeoutMs: options.timeoutMs });
+      const fetched = await fetchBounded({ url, limit: MAX_INDEX_BYTES, timeoutMs: options.timeoutMs });
       if (fetched.notModified) continue; // not asked for conditionally: a broken server
       if (!(await decodable(fetched.body))) {
         missing.push(`${form} (no decompressor here)`);

@@ -6,8 +6,10 @@
  *   1. fetch the release statement, conditionally: "not modified" ends here, once the installed
  *      release is checked to be still in force (a mirror that stops changing is a frozen one);
  *   2. fetch the keyring file it describes;
- *   3. merge it with the installed keyring, so that no revocation known here is lost (revocations
- *      are self-authenticating: whoever delivers one, it counts);
+ *   3. merge it with what the installed keyring hands on: every key and revocation it holds, no
+ *      certification (lib/keyring/store.ts revocationsOf). No revocation known here is ever lost
+ *      (revocations are self-authenticating: whoever delivers one, it counts), and trust comes from
+ *      the new release alone;
  *   4. verify the statement: its signer's chain to an anchor for `keyring/<name>`, its signature,
  *      expiry, the keyring's size and digest, and a serial not below the installed one;
  *   5. install the merged keyring and its exports for pkg_install as one new generation.
@@ -19,7 +21,7 @@ import { withLock, writeAtomic } from '../fsutil';
 import { pkgInstallKeyrings } from '../keyring/exports';
 import { type Generation, type Installed, checkInForce, installGeneration, readInstalled, readLive } from '../keyring/live';
 import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, checkKeyringFile } from '../keyring/release';
-import { mergeKeyrings, parseKeyring, trustGraphOf } from '../keyring/store';
+import { keyringOf, parseKeyring, revocationsOf, trustGraphOf } from '../keyring/store';
 import { MAX_KEYRING_BYTES, type Material } from '../pgp';
 import { formatTime } from '../time';
 import type { TrustGraph } from '../trust/chain';
@@ -65,8 +67,6 @@ export interface UpdateRecord {
 }
 
 const RECORD_FILE = 'update.json';
-const RELEASE_TYPES = ['text/plain', 'application/pgp-signature', 'application/octet-stream'];
-const KEYRING_TYPES = ['application/pgp-keys', 'application/octet-stream'];
 
 export async function update(request: UpdateRequest): Promise<UpdateResult> {
   const url = new URL(request.url.endsWith('/') ? request.url : `${request.url}/`).href;
@@ -88,34 +88,34 @@ export async function update(request: UpdateRequest): Promise<UpdateResult> {
 async function updateLocked(url: string, request: UpdateRequest, validators: Validators | null): Promise<{ result: UpdateResult; validators: Validators | null }> {
   const releaseURL = new URL(RELEASE_FILE, url);
   const installed = await readInstalled(request.dir);
-  const fetched = await fetchBounded({ url: releaseURL, limit: MAX_RELEASE_BYTES, types: RELEASE_TYPES, timeoutMs: request.timeoutMs, validators: installed ? validators : null });
+  const fetched = await fetchBounded({ url: releaseURL, limit: MAX_RELEASE_BYTES, timeoutMs: request.timeoutMs, validators: installed ? validators : null });
 
-  let next: { release: VerifiedRelease; statement: Uint8Array; keyrings: Material[]; graph: TrustGraph; change: UpdateResult['change'] };
+  let next: { release: VerifiedRelease; statement: Uint8Array; graph: TrustGraph; change: UpdateResult['change'] };
   if (fetched.notModified) {
-    const keyrings = [await installedKeyring(installed!)];
-    const graph = await trustGraphOf(request.anchors, keyrings);
-    next = { release: checkInForce(installed!, request.now), statement: await readLive(installed!, 'release.asc'), keyrings, graph, change: 'not-modified' };
+    const graph = await trustGraphOf(request.anchors, [await installedKeyring(installed!)]);
+    next = { release: checkInForce(installed!, request.now), statement: await readLive(installed!, 'release.asc'), graph, change: 'not-modified' };
   } else {
     const keyringURL = new URL(KEYRING_FILE, url);
     // The size the statement claims caps the download; its claims are checked before the keyring is parsed, and judged after.
     const claim = await readClaim(fetched.body, releaseURL.href);
-    const offered = await fetchBounded({ url: keyringURL, limit: Math.min(claim.release.size, MAX_KEYRING_BYTES), types: KEYRING_TYPES, timeoutMs: request.timeoutMs });
+    const offered = await fetchBounded({ url: keyringURL, limit: Math.min(claim.release.size, MAX_KEYRING_BYTES), timeoutMs: request.timeoutMs });
     if (offered.notModified) throw new PkgkeysError('NETWORK_ERROR', `${keyringURL}: "not modified" to an unconditional request`);
     checkKeyringFile(claim.release, offered.body, keyringURL.href);
-    const keyrings = await withInstalled(await parseKeyring(offered.body, keyringURL.href), installed);
+    const fresh = await parseKeyring(offered.body, keyringURL.href);
+    const keyrings = installed ? [fresh, await revocationsOf(request.anchors, await installedKeyring(installed))] : [fresh];
     const graph = await trustGraphOf(request.anchors, keyrings);
     const { release, change } = await verifyRelease(Buffer.from(fetched.body), offered.body, releaseURL.href, {
       graph, name: request.name, now: request.now, policy: request.policy, installed: installed?.release ?? null,
       allowExpired: request.allowExpired,
     });
     next = change === 'unchanged'
-      ? { release: installed!.release, statement: await readLive(installed!, 'release.asc'), keyrings, graph, change }
-      : { release, statement: fetched.body, keyrings, graph, change };
+      ? { release: installed!.release, statement: await readLive(installed!, 'release.asc'), graph, change }
+      : { release, statement: fetched.body, graph, change };
   }
 
   // Validity changes with time alone (a key expires), so the exports are rebuilt on every run.
   const exports = pkgInstallKeyrings(next.graph, request.now, request.policy);
-  const generation = { keyring: await mergeKeyrings(next.keyrings), verify: exports.verify, pkgvuln: exports.pkgvuln, statement: next.statement, release: next.release };
+  const generation = { keyring: keyringOf(next.graph), verify: exports.verify, pkgvuln: exports.pkgvuln, statement: next.statement, release: next.release };
   if (!installed || !(await sameGeneration(installed, generation))) await installGeneration(request.dir, generation, request.now);
   const result = { change: next.change, release: next.release, verifyKeys: exports.verifyKeys.length, pkgvulnKeys: exports.pkgvulnKeys.length };
   return { result, validators: fetched.notModified ? validators : fetched.validators };
@@ -130,17 +130,6 @@ async function sameGeneration(installed: Installed, generation: Generation): Pro
     if (!(await readLive(installed, file)).equals(data)) return false;
   }
   return true;
-}
-
-/**
- * The offered keyring and the certificates of the installed one that it still carries: keys dropped
- * upstream go, but no signature known here (a revocation above all) is lost to an update.
- */
-async function withInstalled(fresh: Material, installed: Installed | null): Promise<Material[]> {
-  if (!installed) return [fresh];
-  const old = await installedKeyring(installed);
-  const kept = new Set(fresh.trees.map((t) => t.fingerprint));
-  return [fresh, { trees: old.trees.filter((t) => kept.has(t.fingerprint)), loose: [] }];
 }
 
 

@@ -36,6 +36,9 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   try {
     entries = await fs.readdir(path.join(dir, prefix), { withFileTypes: true });
   } catch (cause) {
+    if (prefix === '' && (cause as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      throw new PkgkeysError('USAGE', `${dir} is a file, not a keyring directory: import and check work on a directory of one packet per file (keyrings/NAME/); import the file into one (pkgkeys keyring --keyring DIR import ${dir})`);
+    }
     throw ioError('cannot read keyring directory', path.join(dir, prefix), cause);
   }
   const out: string[] = [];
@@ -59,8 +62,22 @@ async function isDirectory(source: string): Promise<boolean> {
 /** The key material of a keyring directory or file (armored or binary). A damaged keyring is not trusted at all. */
 export function readKeyring(source: string): Promise<Material> {
   return asKeyring(async () =>
-    readMaterial((await isDirectory(source)) ? assemble((await readDirectory(source)).files) : await readBounded(source, MAX_KEYRING_BYTES), source),
+    readMaterial((await isDirectory(source)) ? assemble(await soundFiles(source)) : await readBounded(source, MAX_KEYRING_BYTES), source),
   );
+}
+
+/**
+ * The files of a directory that `check` accepts. Anything out of place may be a revocation (saved as
+ * gpg's <FPR>.rev, under a lower-case name, behind a symlinked directory): a directory with any
+ * problem is refused whole rather than read without it.
+ */
+async function soundFiles(dir: string): Promise<KeyringFile[]> {
+  const { files, problems } = await checkLayout(dir);
+  if (problems.length > 0) {
+    const named = problems.slice(0, 3).map((p) => `${p.path}: ${p.message}`).join('; ');
+    throw new PkgkeysError('KEYRING_INVALID', `${dir}: keyring directory with ${problems.length} problem(s) (pkgkeys keyring check lists them), not used: ${named}${problems.length > 3 ? '; ...' : ''}`);
+  }
+  return files;
 }
 
 /** Key material from bytes already in hand (a download). */
@@ -149,7 +166,7 @@ export interface CheckProblem {
  * directory is exactly the decomposition of its own certificates: no dangling signature (issuer not in
  * the keyring), no unverifiable, superseded, duplicate or misnamed packet.
  */
-export async function checkLayout(dir: string): Promise<{ certificates: Certificate[]; problems: CheckProblem[] }> {
+export async function checkLayout(dir: string): Promise<{ certificates: Certificate[]; problems: CheckProblem[]; files: KeyringFile[] }> {
   const { files, stray } = await readDirectory(dir);
   const problems: CheckProblem[] = stray.map((p) => ({ path: p, message: 'file has no place in the keyring layout' }));
   for (const file of files) {
@@ -159,7 +176,7 @@ export async function checkLayout(dir: string): Promise<{ certificates: Certific
       problems.push({ path: file.path, message: (error as Error).message });
     }
   }
-  if (problems.length > 0) return { certificates: [], problems };
+  if (problems.length > 0) return { certificates: [], problems, files };
   const certificates = await inspectAll(await readTrees(assemble(files), dir));
   const expected = new Map(decompose(certificates).map((f) => [f.path, Buffer.from(f.packet)]));
   const actual = new Map(files.map((f) => [f.path, Buffer.from(f.packet)]));
@@ -171,7 +188,7 @@ export async function checkLayout(dir: string): Promise<{ certificates: Certific
   for (const file of expected.keys()) {
     if (!actual.has(file)) problems.push({ path: file, message: 'packet present under another name; expected here' });
   }
-  return { certificates, problems };
+  return { certificates, problems, files };
 }
 
 /**
@@ -184,13 +201,33 @@ export async function loadTrustGraph(anchorFiles: readonly string[], keyring: st
 
 /** The same, from keyrings already read: several are merged, so every revocation any of them holds counts. */
 export async function trustGraphOf(anchorFiles: readonly string[], keyrings: readonly Material[]): Promise<TrustGraph> {
-  if (anchorFiles.length === 0) throw new PkgkeysError('USAGE', 'no trust anchor given: pass --anchor FILE (the master key\'s public certificate)');
-  const anchorMaterial = await Promise.all(anchorFiles.map(readKeyring));
+  const anchorMaterial = await readAnchors(anchorFiles);
   const anchors = anchorMaterial.flatMap((m) => m.trees.map((t) => t.fingerprint));
   return new TrustGraph(await certificatesOf([...anchorMaterial, ...keyrings]), anchors);
 }
 
-/** Keyrings merged into one sorted, reproducible keyring file: signatures are only ever added. */
-export async function mergeKeyrings(keyrings: readonly Material[]): Promise<Uint8Array> {
-  return assemble(decompose(await certificatesOf(keyrings)));
+async function readAnchors(anchorFiles: readonly string[]): Promise<Material[]> {
+  if (anchorFiles.length === 0) throw new PkgkeysError('USAGE', 'no trust anchor given: pass --anchor FILE (the master key\'s public certificate)');
+  return Promise.all(anchorFiles.map(readKeyring));
+}
+
+/**
+ * Everything a trust graph holds, anchors included, as one sorted, reproducible keyring file: every
+ * signature that its anchors make checkable is kept, so an anchor's revocations survive in it.
+ */
+export const keyringOf = (graph: TrustGraph): Uint8Array => assemble(decompose(graph.certificates()));
+
+/**
+ * What an installed keyring hands on to the next release (lib/client/update.ts): every key it holds,
+ * with its self-signatures and every revocation (of the key 0x20, of a subkey 0x28, of a User ID or
+ * of a certification 0x30), but no certification by another key. So no revocation once installed is
+ * lost, whatever later releases carry or leave out, and its issuer's key stays to check it; while
+ * trust comes from the release in force alone: a key or certification dropped upstream stops
+ * counting unless a later release certifies it again. Read with the anchors, so that the revocations
+ * an anchor issued stay checkable although no release carries the anchor.
+ */
+export async function revocationsOf(anchorFiles: readonly string[], installed: Material): Promise<Material> {
+  const certificates = await certificatesOf([...(await readAnchors(anchorFiles)), installed]);
+  const kept = certificates.map((c) => ({ ...c, userIDs: c.userIDs.map((u) => ({ ...u, certifications: [] })) }));
+  return parseKeyring(assemble(decompose(kept)), 'the installed keyring');
 }

@@ -12,6 +12,9 @@ const SAFE_NAME = /^[A-Za-z0-9_+][^/\\\x00-\x1f\x7f]*$/;
 
 export const pkgnameOf = (entry: Entry): string => value(entry, 'PKGNAME')!;
 
+/** The variables pkgnameOf, packageFile and expectedOf read: all an entry needs to check its package. */
+export const PACKAGE_VARIABLES: ReadonlySet<string> = new Set(['PKGNAME', 'FILE_NAME', 'FILE_SIZE', 'FILE_CKSUM']);
+
 /** The package file of `entry` in `dir`: FILE_NAME, or PKGNAME.tgz when absent (pkg_summary(5)). */
 export function packageFile(dir: string, entry: Entry): string {
   const pkgname = pkgnameOf(entry);

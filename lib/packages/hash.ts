@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type Code, PkgkeysError } from '../errors';
+import { PkgkeysError } from '../errors';
 
 export interface FileDigest {
   size: number;
@@ -21,16 +21,23 @@ export type HashResult = ({ ok: true } & FileDigest) | { ok: false; error: Pkgke
 
 // Plain JavaScript run by each worker (eval'd, so the same code serves the built CLI and the tests).
 // Reads synchronously: the worker has nothing else to do, and sync reads avoid a promise per chunk.
+// Only regular files are read: a FIFO blocks open(2) until a writer comes, a device may never end.
+// stat first, so that no device is even opened; then O_NONBLOCK (an open that cannot block) and
+// fstat of what was opened, in case the name was swapped in between. Links are followed: package
+// directories link packages (category directories into All/, pkgin's cache).
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const buffer = Buffer.allocUnsafe(1 << 20);
 const REPORT = 16 << 20;
+const notRegular = () => Object.assign(new Error('not a regular file'), { code: 'NOT_REGULAR' });
 parentPort.on('message', ({ index, file, limit }) => {
   let fd;
   try {
-    fd = fs.openSync(file, 'r');
+    if (!fs.statSync(file).isFile()) throw notRegular();
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    if (!fs.fstatSync(fd).isFile()) throw notRegular();
     const hash = createHash('sha256');
     let size = 0, reported = 0, n;
     while ((n = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0) {
@@ -89,6 +96,7 @@ export async function hashFiles(jobs: readonly HashJob[], options: { jobs: numbe
 }
 
 function readError(file: string, errno: string | null, message: string): PkgkeysError {
-  const code: Code = errno === 'ENOENT' ? 'PACKAGE_MISSING' : 'IO_ERROR';
-  return new PkgkeysError(code, errno === 'ENOENT' ? `${file}: no such package file` : `cannot read ${file}: ${message}`);
+  if (errno === 'ENOENT') return new PkgkeysError('PACKAGE_MISSING', `${file}: no such package file`);
+  if (errno === 'NOT_REGULAR') return new PkgkeysError('NOT_REGULAR_FILE', `${file} is not a regular file (a FIFO, device or socket); refusing to read it`);
+  return new PkgkeysError('IO_ERROR', `cannot read ${file}: ${message}`);
 }

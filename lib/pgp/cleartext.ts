@@ -181,26 +181,33 @@ class CanonicalHasher {
 }
 
 /**
- * Undoes the framework's encoding of `body` in place and feeds the canonical text to `hash`, in one
- * pass: returns the text as the signer meant it (dash-escapes removed, trailing whitespace, which the
- * signature does not cover, removed, every line ended by "\n"). `body` must come from parseCleartext.
+ * Undoes the framework's encoding of `body` and feeds the canonical text to `hash`, in one pass:
+ * returns the text as the signer meant it (dash-escapes removed, trailing whitespace, which the
+ * signature does not cover, removed, every line ended by "\n"). `body` must come from parseCleartext
+ * and is left as it is: the text is `body` itself when there is nothing to undo (what pkgkeys signs),
+ * so a large index is not copied; otherwise a copy, decoded in place from the first change on.
  */
 export function canonicalize(body: Buffer, hash: Hash): Buffer {
   const out = new CanonicalHasher(hash, body);
+  let text = body;
+  // Where the next line goes in `text`; `body` is read from `start`, which `write` never passes.
   let write = 0;
   for (let start = 0; start < body.length; ) {
     const newline = body.indexOf(LF, start);
     let end = newline > start && body[newline - 1] === CR ? newline - 1 : newline;
     const from = body[start] === DASH ? start + 2 : start;
     while (end > from && (body[end - 1] === SPACE || body[end - 1] === TAB)) end--;
-    if (write !== from) body.copyWithin(write, from, end);
-    out.line(write, write + end - from);
-    write += end - from;
-    body[write++] = LF;
+    out.line(from, end);
+    if (text === body && (from !== start || end !== newline)) text = Buffer.from(body);
+    if (text !== body) {
+      text.copyWithin(write, from, end);
+      text[write + end - from] = LF;
+    }
+    write += end - from + 1;
     start = newline + 1;
   }
   out.flush();
-  return body.subarray(0, write);
+  return text.subarray(0, write);
 }
 
 /** Feeds `text`, already canonical but for its "\n" line ends (what signableText returns), to `hash`. */

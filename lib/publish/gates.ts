@@ -22,8 +22,9 @@ import { MAX_KEYRING_BYTES, parseCleartext, readMessageSignature } from '../pgp'
 import { pkgnameOf } from '../packages/files';
 import type { Entry } from '../summary/format';
 import { formatTime } from '../time';
-import { type TrustGraph, authorize } from '../trust/chain';
+import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
+import { authorizeThreshold } from '../trust/threshold';
 import { readClaim, verifyRelease } from '../verify/release';
 
 /** Where the keyring clients have now comes from: a published release (http, https or file URL), or a keyring file. */
@@ -46,9 +47,6 @@ export interface ClientKeyring {
   description: string;
 }
 
-const RELEASE_TYPES = ['text/plain', 'application/pgp-signature', 'application/octet-stream'];
-const KEYRING_TYPES = ['application/pgp-keys', 'application/octet-stream'];
-
 /**
  * The keyring clients have now. A release is verified as `pkgkeys update` verifies it (chain to an
  * anchor, signature, expiry, the keyring file it describes): one clients would refuse gives them no keys.
@@ -61,14 +59,14 @@ export async function loadClientKeyring(request: ClientKeyringRequest): Promise<
   const base = new URL(request.source.url.endsWith('/') ? request.source.url : `${request.source.url}/`);
   const releaseURL = new URL(RELEASE_FILE, base);
   const keyringURL = new URL(KEYRING_FILE, base);
-  const fetch = async (url: URL, limit: number, types: string[]) => {
-    const got = await fetchBounded({ url, limit, types, timeoutMs: request.timeoutMs });
+  const fetch = async (url: URL, limit: number) => {
+    const got = await fetchBounded({ url, limit, timeoutMs: request.timeoutMs });
     if (got.notModified) throw new PkgkeysError('NETWORK_ERROR', `${url.href}: "not modified" to an unconditional request`);
     return got.body;
   };
-  const statement = await fetch(releaseURL, MAX_RELEASE_BYTES, RELEASE_TYPES);
+  const statement = await fetch(releaseURL, MAX_RELEASE_BYTES);
   const claim = await readClaim(statement, releaseURL.href);
-  const keyring = await fetch(keyringURL, Math.min(claim.release.size, MAX_KEYRING_BYTES), KEYRING_TYPES);
+  const keyring = await fetch(keyringURL, Math.min(claim.release.size, MAX_KEYRING_BYTES));
   checkKeyringFile(claim.release, keyring, keyringURL.href);
   const graph = await trustGraphOf(request.anchors, [await parseKeyring(keyring, keyringURL.href)]);
   const { release } = await verifyRelease(statement, keyring, releaseURL.href, { graph, name: request.name, now: request.now, policy: request.policy, installed: null });
@@ -77,7 +75,7 @@ export async function loadClientKeyring(request: ClientKeyringRequest): Promise<
 
 /** PUBLISH_SIGNER_UNTRUSTED unless clients with `keyring` trust `signer` for `repository` at `now`. */
 export function checkSignerForClients(keyring: ClientKeyring, signer: Fingerprint, repository: string, now: Date): void {
-  const verdict = authorize(keyring.graph, { key: signer, scope: { repository }, signedAt: now, now, policy: keyring.policy });
+  const verdict = authorizeThreshold(keyring.graph, { key: signer, scope: { repository }, signedAt: now, now, policy: keyring.policy });
   if (!verdict.trusted) throw untrusted(keyring, signer, repository, verdict);
 }
 
@@ -90,7 +88,7 @@ export async function checkSignedForClients(keyring: ClientKeyring, signed: Buff
 
 /** The same for a signature that names its signer by key ID only (a package signed elsewhere): one key with that ID must be trusted. */
 export function checkKeyIDForClients(keyring: ClientKeyring, keyID: KeyID, repository: string, now: Date, what: string): void {
-  const verdicts = keyring.graph.byKeyID(keyID).map((key) => authorize(keyring.graph, { key, scope: { repository }, signedAt: now, now, policy: keyring.policy }));
+  const verdicts = keyring.graph.byKeyID(keyID).map((key) => authorizeThreshold(keyring.graph, { key, scope: { repository }, signedAt: now, now, policy: keyring.policy }));
   if (verdicts.some((v) => v.trusted)) return;
   const verdict = verdicts[0];
   if (!verdict || verdict.trusted) throw new PkgkeysError('PUBLISH_SIGNER_UNTRUSTED', `${what}: signed by key ID ${keyID}, which is not in ${keyring.description}: clients would refuse it`);

@@ -2,10 +2,11 @@
  * The master key holder's (or a release machine's) side of a keyring release: the sorted export of
  * keyrings/<name>/ and the signed statement about it (lib/keyring/release.ts), as a mirror serves them.
  * The result is verified as a client would, against the anchor and the release already in the output
- * directory, before anything is written: a release clients would refuse is never published. Two publish
- * gates (lib/publish/gates.ts) come first and last: the release must outlive the interval clients
- * update at (PUBLISH_RELEASE_TOO_SHORT), or between two runs every client would find it expired and
- * report the keyring frozen; and its signer's chain must outlive the release
+ * directory, before anything is written: a release clients would refuse is never published. Keys that
+ * some anchors vouch for, but fewer than the threshold, are reported: clients will not trust them yet.
+ * Two publish gates (lib/publish/gates.ts) come first and last: the release must outlive the interval
+ * clients update at (PUBLISH_RELEASE_TOO_SHORT), or between two runs every client would find it
+ * expired and report the keyring frozen; and its signer's chain must outlive the release
  * (PUBLISH_RELEASE_OUTLIVES_SIGNER), or clients would refuse it before it expires.
  */
 import { promises as fs } from 'node:fs';
@@ -16,8 +17,9 @@ import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, describeKeyring, formatR
 import { checkLayout, exportKeyring, parseKeyring, trustGraphOf } from '../keyring/store';
 import { REPOSITORY_NOTATION } from '../model';
 import { type SecretKey, hashCanonical, signData, writeCleartext } from '../pgp';
-import { type TrustGraph, authorize } from '../trust/chain';
-import { DEFAULT_POLICY } from '../trust/policy';
+import type { TrustGraph } from '../trust/chain';
+import type { Policy } from '../trust/policy';
+import { type ThresholdVerdict, authorizeThreshold, belowThreshold } from '../trust/threshold';
 import { describeSpan, formatTime } from '../time';
 import { type VerifiedRelease, readClaim, verifyRelease } from '../verify/release';
 
@@ -29,6 +31,8 @@ export interface PublishRequest {
   serial: number | null;
   key: SecretKey;
   anchors: readonly string[];
+  /** As clients will judge: their anchor threshold above all. */
+  policy: Policy;
   now: Date;
   expires: Date;
   /** How often clients run `pkgkeys update` (cron): the release must live longer. */
@@ -37,7 +41,7 @@ export interface PublishRequest {
   out: string;
 }
 
-export async function publishKeyring(request: PublishRequest): Promise<VerifiedRelease> {
+export async function publishKeyring(request: PublishRequest): Promise<VerifiedRelease & { belowThreshold: ThresholdVerdict[] }> {
   const identifier = keyringIdentifier(request.name);
   const lifetime = request.expires.getTime() - request.now.getTime();
   if (lifetime <= request.updateIntervalMs) {
@@ -60,27 +64,24 @@ export async function publishKeyring(request: PublishRequest): Promise<VerifiedR
   );
   const statement = Buffer.concat(writeCleartext(text, 'sha256', signature));
   const graph = await trustGraphOf(request.anchors, [await parseKeyring(keyring, request.keyring)]);
-  const { release } = await verifyRelease(Buffer.from(statement), keyring, 'the new release', {
-    graph,
-    name: request.name, now: request.now, policy: DEFAULT_POLICY, installed: previous,
-  });
-  checkSignerOutlives(graph, release, identifier);
+  const { release } = await verifyRelease(Buffer.from(statement), keyring, 'the new release', { graph, name: request.name, now: request.now, policy: request.policy, installed: previous });
+  checkSignerOutlives(graph, release, identifier, request.policy);
   // Each release also stays in SERIAL/, where a pkgsrc package's distfiles never change (pkgsrc/security/pkgsrc-keyring).
   // The keyring before its statement: a mirror that syncs in between serves a pair clients refuse, and retry.
   for (const dir of [path.join(request.out, String(release.serial)), request.out]) {
     await writeAtomic(path.join(dir, KEYRING_FILE), keyring);
     await writeAtomic(path.join(dir, RELEASE_FILE), statement);
   }
-  return release;
+  return { ...release, belowThreshold: belowThreshold(graph, request.now, request.policy) };
 }
 
 /**
  * The signer's chain (its certification for keyring/NAME, its key, the anchor) must still hold the
  * moment before the release expires: asked then, the trust engine says what lapses first.
  */
-function checkSignerOutlives(graph: TrustGraph, release: VerifiedRelease, identifier: string): void {
+function checkSignerOutlives(graph: TrustGraph, release: VerifiedRelease, identifier: string, policy: Policy): void {
   const lastMoment = new Date(release.expires.getTime() - 1);
-  const verdict = authorize(graph, { key: release.signer, scope: { repository: identifier }, signedAt: release.signed, now: lastMoment, policy: DEFAULT_POLICY });
+  const verdict = authorizeThreshold(graph, { key: release.signer, scope: { repository: identifier }, signedAt: release.signed, now: lastMoment, policy });
   if (!verdict.trusted) {
     throw new PkgkeysError(
       'PUBLISH_RELEASE_OUTLIVES_SIGNER',

@@ -34,7 +34,7 @@ import { SIGNATURE_MEMBER, readSignedPackage } from '../pkgsrc/signed-package';
 import { toBinary } from '../pgp';
 import { EXTENSIONS, compress, decompress } from '../summary/compress';
 import { type Entry, parseSummary, value } from '../summary/format';
-import { MAX_INDEX_BYTES } from '../verify/summary';
+import { MAX_INDEX_BYTES } from '../limits';
 import { type ClientKeyring, type ShrinkPolicy, checkKeyIDForClients, checkShrink, checkSignedForClients, overrideRecord } from './gates';
 import { addChecksums, normaliseSummary } from './summary';
 

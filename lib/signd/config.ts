@@ -8,6 +8,7 @@
  *     key /etc/pkgkeys/signd/host-secret.asc the build host's secret key, passphrase-protected
  *     unlock-minutes 60                      it locks itself again this long after an unlock
  *     audit-log /var/log/pkgkeys/signd.log   one chained record per signature
+ *     state-dir /var/db/pkgkeys/signd        the daemon's own state: the copy of the audit log's head
  *     proof-dir /var/run/pkgkeys/proof       where clients prove who they are (sticky, world-writable)
  *     repository NetBSD/x86_64/10.0/All /pub/packages/NetBSD/x86_64/10.0/All 7d
  *
@@ -43,6 +44,8 @@ export interface SigndConfig {
   key: string;
   unlockMinutes: number;
   auditLog: string;
+  /** Where the daemon keeps what must survive the log (lib/signd/audit.ts): writable by it alone. */
+  stateDir: string;
   proofDir: string;
   repositories: SigndRepository[];
   /** The keyring clients have, for the signer gate. */
@@ -55,13 +58,19 @@ export interface SigndConfig {
 /** keyring: keyring-url or client-keyring; the publish gates cannot be configured away. */
 const required = ['socket', 'key', 'audit-log', 'proof-dir', 'keyring', 'anchor'] as const;
 
+/** ${VARBASE}/db/pkgkeys, as for a client's state (lib/paths.ts). */
+export const DEFAULT_STATE_DIR = '/var/db/pkgkeys/signd';
+
+/** The daemon's copy of the audit log's head. */
+export const auditStateFile = (config: SigndConfig): string => `${config.stateDir}/audit.head`;
+
 export async function readSigndConfig(file: string): Promise<SigndConfig> {
   const text = await fs.readFile(file, 'utf8').catch((cause: NodeJS.ErrnoException) => {
     throw cause.code === 'ENOENT' ? new PkgkeysError('BAD_CONFIG', `${file} does not exist`) : ioError('cannot read', file, cause);
   });
   const seen = new Set<string>();
   const config: SigndConfig = {
-    socket: '', socketMode: 0o660, socketGroup: null, key: '', unlockMinutes: 60, auditLog: '', proofDir: '', repositories: [],
+    socket: '', socketMode: 0o660, socketGroup: null, key: '', unlockMinutes: 60, auditLog: '', stateDir: DEFAULT_STATE_DIR, proofDir: '', repositories: [],
     clientKeyring: { url: '' }, anchors: [], keyringName: 'pkgsrc', maxShrinkPercent: DEFAULT_MAX_SHRINK_PERCENT,
   };
   const path = (keyword: string, set: (c: SigndConfig, v: string) => void) => ({ arity: 1, set: (c: SigndConfig, [v]: string[]) => void (seen.add(keyword), set(c, absolute(v!, keyword))) });
@@ -75,6 +84,7 @@ export async function readSigndConfig(file: string): Promise<SigndConfig> {
     key: path('key', (c, v) => (c.key = v)),
     'audit-log': path('audit-log', (c, v) => (c.auditLog = v)),
     'proof-dir': path('proof-dir', (c, v) => (c.proofDir = v)),
+    'state-dir': path('state-dir', (c, v) => (c.stateDir = v)),
     'socket-mode': { arity: 1, set: (c, [m]) => {
       if (!/^0?[0-7]{3}$/.test(m!)) throw new PkgkeysError('BAD_CONFIG', `socket-mode is octal, such as 0660, not "${m}"`);
       c.socketMode = Number.parseInt(m!, 8);

@@ -14,16 +14,16 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
 import { readBounded } from '../fsutil';
+import { MAX_INDEX_BYTES } from '../limits';
 import { MAX_KEYRING_BYTES, SecretKey } from '../pgp';
 import { checkShrink, checkSignerForClients, loadClientKeyring } from '../publish/gates';
 import { publishedEntries, stagingFile } from '../publish/repository';
 import { signSummary } from '../publish/summary';
 import { formatTime, parseExpiry } from '../time';
-import { MAX_INDEX_BYTES } from '../verify/summary';
 import { AuditLog } from './audit';
 import { parseSummary } from '../summary/format';
 import { DEFAULT_POLICY } from '../trust/policy';
-import type { SigndConfig, SigndRepository } from './config';
+import { type SigndConfig, type SigndRepository, auditStateFile } from './config';
 import { LineReader, type Message, refusal, send } from './protocol';
 
 export interface DaemonOptions {
@@ -46,7 +46,7 @@ export class SigningDaemon {
   private readonly sockets = new Set<net.Socket>();
 
   private constructor(private readonly options: DaemonOptions) {
-    this.audit = new AuditLog(options.config.auditLog);
+    this.audit = new AuditLog(options.config.auditLog, auditStateFile(options.config));
     this.server = net.createServer((socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -91,7 +91,8 @@ export class SigningDaemon {
       send(socket, await this.answer(await reader.next(), reader, socket));
     } catch (error) {
       const failure = error instanceof PkgkeysError ? error : new PkgkeysError('IO_ERROR', `unexpected error: ${(error as Error)?.message ?? String(error)}`);
-      this.options.log(`pkgkeys: signd: refused: ${failure.code}: ${failure.message}`);
+      const detail = failure.cause instanceof PkgkeysError ? failure.cause : failure;
+      this.options.log(`pkgkeys: signd: refused: ${detail.code}: ${detail.message}`);
       if (!socket.destroyed) send(socket, refusal(failure));
     } finally {
       // A client that never reads the answer, nor closes, is dropped all the same.
@@ -137,14 +138,27 @@ export class SigningDaemon {
     if (this.locked) throw new PkgkeysError('SIGND_LOCKED', 'the signing key is locked: an operator must run pkgkeys signd unlock');
     const uid = await this.requester(reader, socket);
     const file = stagingFile(repository.dir);
-    const text = await readBounded(file, MAX_INDEX_BYTES);
-    const digest = createHash('sha256').update(text).digest('hex');
-    if (digest !== request.sha256) throw new PkgkeysError('SIGND_REFUSED', `${file} has SHA-256 ${digest}, not the ${request.sha256} asked for`);
-    const key = this.key;
-    if (!key) throw new PkgkeysError('SIGND_LOCKED', 'the signing key locked itself meanwhile');
     const now = this.options.now();
-    const overrides = await this.gates(key, repository, text, file, now, request.allowShrink === true);
-    const signed = Buffer.concat(await signSummary(text, file, { key, repository: repository.id, created: now, expires: parseExpiry(repository.expires, now)!, hash: 'sha256' }).then((s) => s.signed));
+    // The key first: whether clients trust it says nothing about the staged file.
+    await this.signerGate(repository, now);
+    const { digest, signed, overrides } = await withheld(file, async () => {
+      // The daemon may read what its clients cannot: only a regular file with one name, never a link,
+      // in the staging directory itself, not one a link below the repository points elsewhere.
+      const [staging, expected] = await Promise.all([fs.realpath(path.dirname(file)), fs.realpath(repository.dir)]).catch((cause) => {
+        throw ioError('cannot find the staging directory of', repository.dir, cause);
+      });
+      if (staging !== path.join(expected, path.relative(repository.dir, path.dirname(file)))) {
+        throw new PkgkeysError('NOT_REGULAR_FILE', `${path.dirname(file)} leads to ${staging} through a symbolic link; refusing to read there`);
+      }
+      const text = await readBounded(file, MAX_INDEX_BYTES, { follow: false });
+      const digest = createHash('sha256').update(text).digest('hex');
+      if (digest !== request.sha256) throw new PkgkeysError('SIGND_REFUSED', `${file} has SHA-256 ${digest}, not the ${request.sha256} asked for`);
+      const key = this.key;
+      if (!key) throw new PkgkeysError('SIGND_LOCKED', 'the signing key locked itself meanwhile');
+      const overrides = await this.shrinkGate(repository, text, file, request.allowShrink === true);
+      const options = { key, repository: repository.id, created: now, expires: parseExpiry(repository.expires, now)!, hash: 'sha256' as const };
+      return { digest, overrides, signed: Buffer.concat((await signSummary(text, file, options)).signed) };
+    });
     await this.audit.append({ time: now, uid, repository: repository.id, index: digest, signature: createHash('sha256').update(signed).digest('hex'), ...(overrides.length > 0 ? { overrides } : {}) });
     for (const override of overrides) this.options.log(`pkgkeys: signd: override for uid ${uid}: ${override}`);
     this.options.log(`pkgkeys: signd: signed ${repository.id} (${digest}) for uid ${uid}`);
@@ -152,16 +166,24 @@ export class SigningDaemon {
   }
 
   /**
-   * The publish gates (lib/publish/gates.ts), whoever asks: the key must be trusted for the repository
-   * by the keyring clients have now, and the index may not drop more than max-shrink percent of the
-   * published packages unless the request says allowShrink. Returns the overrides to record.
+   * The publish gates (lib/publish/gates.ts), whoever asks. The key must be trusted for the repository
+   * by the keyring clients have now.
    */
-  private async gates(key: SecretKey, repository: SigndRepository, text: Buffer, file: string, now: Date, allowShrink: boolean): Promise<string[]> {
+  private async signerGate(repository: SigndRepository, now: Date): Promise<void> {
     const { config } = this.options;
+    const key = this.key;
+    if (!key) throw new PkgkeysError('SIGND_LOCKED', 'the signing key locked itself meanwhile');
     const clients = await loadClientKeyring({ source: config.clientKeyring, name: config.keyringName, anchors: config.anchors, now, policy: DEFAULT_POLICY, timeoutMs: KEYRING_TIMEOUT_MS });
     checkSignerForClients(clients, key.fingerprint, repository.id, now);
+  }
+
+  /**
+   * The staged index may not drop more than max-shrink percent of the packages of the publication in
+   * force unless the request says allowShrink; returns the overrides to record.
+   */
+  private async shrinkGate(repository: SigndRepository, text: Buffer, file: string, allowShrink: boolean): Promise<string[]> {
     const previous = await publishedEntries(repository.dir);
-    const shrink = checkShrink(previous ?? [], parseSummary(text, file), { maxPercent: config.maxShrinkPercent, allow: allowShrink }, `${repository.dir} (${repository.id})`);
+    const shrink = checkShrink(previous ?? [], parseSummary(text, file), { maxPercent: this.options.config.maxShrinkPercent, allow: allowShrink }, `${repository.dir} (${repository.id})`);
     return shrink.override ? [shrink.override] : [];
   }
 
@@ -179,6 +201,20 @@ export class SigningDaemon {
     } finally {
       await fs.rm(proof, { force: true });
     }
+  }
+}
+
+/**
+ * Runs `body`, which reads `file`; a refusal reaches the client as its code and a fixed message, the
+ * details (a hash, a quoted line: what the file holds) only the daemon's log, as the error's cause.
+ * A client that could point the staging file elsewhere must learn nothing of what it points to.
+ */
+async function withheld<T>(file: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    if (!(error instanceof PkgkeysError)) throw error;
+    throw new PkgkeysError(error.code, `the staged index ${file} was refused (${error.code}); the signing daemon's log says why`, { cause: error });
   }
 }
 

@@ -1,12 +1,13 @@
 /**
  * pkg_summary.{gz,bz2,xz,zst}: decompression chosen by magic bytes rather than by file name, and
- * compression for what pkgin asks for. Output is capped while it is produced: a decompression bomb
- * fails at `limit` bytes instead of filling memory. gzip is node:zlib; the others run the system
- * tools, present on pkgsrc hosts and in Debian's bzip2, xz-utils and zstd packages, as Node has no
- * codec for them.
+ * compression for what pkgin asks for. Output goes into one buffer, capped while it is produced: a
+ * decompression bomb fails at `limit` bytes, having allocated about that, instead of filling memory.
+ * gzip is node:zlib; the others run the system tools, present on pkgsrc hosts and in Debian's bzip2,
+ * xz-utils and zstd packages, as Node has no codec for them.
  */
 import { spawn } from 'node:child_process';
-import { gunzip, gzip } from 'node:zlib';
+import { createGunzip, gzip } from 'node:zlib';
+import { BoundedBuffer } from '../bounded-buffer';
 import { PkgkeysError, ioError } from '../errors';
 
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
@@ -71,13 +72,19 @@ export async function compress(data: Uint8Array, format: Exclude<Compression, 'n
   return new Promise((resolve, reject) => gzip(data, { level }, (error, out) => (error ? reject(ioError('cannot compress', source, error)) : resolve(out))));
 }
 
+/** zlib's own gunzip gathers its output in pieces and joins them: twice the text at the end. */
 function gunzipBounded(data: Uint8Array, source: string, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    gunzip(data, { maxOutputLength: limit }, (error, out) => {
-      if (!error) resolve(out);
-      else if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') reject(tooLarge(source, limit));
-      else reject(new PkgkeysError('BAD_INPUT', `${source}: corrupt gzip data: ${error.message}`, { cause: error }));
+    const out = new BoundedBuffer(limit);
+    const stream = createGunzip({ chunkSize: 64 * 1024 });
+    stream.on('data', (chunk: Buffer) => {
+      if (out.push(chunk)) return;
+      stream.destroy();
+      reject(tooLarge(source, limit));
     });
+    stream.on('error', (error) => reject(new PkgkeysError('BAD_INPUT', `${source}: corrupt gzip data: ${error.message}`, { cause: error })));
+    stream.on('end', () => resolve(out.bytes()));
+    stream.end(data);
   });
 }
 
@@ -87,8 +94,7 @@ function runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fast' | 'd
   const verb = direction === 'decompress' ? 'decompress' : 'compress';
   return new Promise((resolve, reject) => {
     const child = spawn(tool.command, tool[direction], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    let size = 0;
+    const out = new BoundedBuffer(limit);
     let stderr = '';
     let settled = false;
     const fail = (error: PkgkeysError) => {
@@ -105,10 +111,7 @@ function runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fast' | 'd
     // The tool stops reading when the data is corrupt or when it is killed; its exit status tells.
     child.stdin.on('error', () => {});
     child.stdout.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      size += chunk.length;
-      if (size > limit) fail(tooLarge(source, limit));
-      else chunks.push(chunk);
+      if (!settled && !out.push(chunk)) fail(tooLarge(source, limit));
     });
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < STDERR_KEPT) stderr += chunk.toString('utf8');
@@ -117,7 +120,7 @@ function runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fast' | 'd
       if (settled) return;
       if (code === 0) {
         settled = true;
-        resolve(Buffer.concat(chunks, size));
+        resolve(out.bytes());
         return;
       }
       const reason = stderr.split('\n').find((line) => line.trim() !== '')?.trim() ?? (signal ? `killed by ${signal}` : `exit status ${code}`);

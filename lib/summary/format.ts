@@ -146,13 +146,17 @@ class Scanner {
   }
 }
 
-/** Collects entries as the scanner finds them. */
+/** Collects entries as the scanner finds them, with every variable or only those in `keep`. */
 class Builder implements Sink {
   private variables: Variable[] = [];
   private entries: Entry[] = [];
 
+  constructor(private readonly keep?: ReadonlySet<string>) {}
+
   variable(buf: Buffer, start: number, equals: number, end: number): void {
-    this.variables.push({ name: buf.toString('latin1', start, equals), value: buf.toString('latin1', equals + 1, end) });
+    const name = buf.toString('latin1', start, equals);
+    if (this.keep && !this.keep.has(name)) return;
+    this.variables.push({ name, value: buf.toString('latin1', equals + 1, end) });
   }
 
   entry(): void {
@@ -170,10 +174,14 @@ class Builder implements Sink {
 
 const asBuffer = (data: Uint8Array) => (Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
 
-/** Parses a whole pkg_summary; `source` names it in errors (`source:line: ...`). */
-export function parseSummary(data: Uint8Array, source: string): Entry[] {
+/**
+ * Parses a whole pkg_summary; `source` names it in errors (`source:line: ...`). With `keep`, entries
+ * hold only those variables (the grammar is checked all the same): a full index as strings costs
+ * several times its size, the few variables a package check reads do not.
+ */
+export function parseSummary(data: Uint8Array, source: string, keep?: ReadonlySet<string>): Entry[] {
   const buf = asBuffer(data);
-  const builder = new Builder();
+  const builder = new Builder(keep);
   const scanner = new Scanner(source, builder);
   scanner.finish(buf.subarray(scanner.scan(buf, 0)));
   return builder.take();

@@ -22,7 +22,7 @@ import type { Certificate, Certification, Fingerprint, KeyID, Revocation, SelfSi
 import { KEY_FLAG } from '../model';
 import { formatTime } from '../time';
 import { type Policy, weakAlgorithm, weakHash } from './policy';
-import { inScope } from './scope';
+import { grantedScopes, inScope } from './scope';
 
 /** Which repositories the question is about. Index verification always names one. */
 export type RepositoryScope = { repository: string } | { anyRepository: true };
@@ -43,7 +43,8 @@ export interface Step {
 }
 
 export type Verdict =
-  | { trusted: true; key: Fingerprint; primary: Fingerprint; steps: Step[]; scopes: string[][] }
+  /** `granted`: the scopes the path grants, the intersection of every link's (lib/trust/scope.ts). */
+  | { trusted: true; key: Fingerprint; primary: Fingerprint; steps: Step[]; granted: string[] }
   | { trusted: false; key: Fingerprint; code: Code; reason: string; steps: Step[] };
 
 /** Where a (sub)key fingerprint sits: a certificate, and the subkey when it is not the primary key. */
@@ -214,14 +215,13 @@ function walk(question: Question, target: { certificate: Certificate; subkey: Su
 
   // Each key in the path is judged at the time it signed: the anchor and intermediates when they made
   // the certification below them, the signing key at `signedAt`.
-  const scopes: string[][] = [];
   let issuer = path.anchor;
   for (const [i, { cert, subject }] of path.links.entries()) {
     const role = i === 0 ? 'anchor' : 'intermediate';
+    const above = path.links.slice(0, i).map((l) => l.cert);
     const below = path.links.slice(i + 1).map((l) => l.cert);
     if (!step(() => checkKey(issuer, role, cert.created, now, policy, KEY_FLAG.certify))) return fail();
-    if (!step(() => checkCertification(issuer, subject, cert, below, question))) return fail();
-    scopes.push(cert.scopes);
+    if (!step(() => checkCertification(issuer, subject, cert, above, below, question))) return fail();
     issuer = subject;
   }
   // A delegation grants the power to certify within a scope, not to sign: intermediates are people's keys.
@@ -229,7 +229,7 @@ function walk(question: Question, target: { certificate: Certificate; subkey: Su
   if (last.trust && !step(() => refuse('NOT_SIGNING_KEY', `${describe(target.certificate)} is an intermediate (trust signature by ${last.issuer}): it may certify signing keys, not sign`))) return fail();
   if (!step(() => checkKey(target.certificate, 'signer', question.signedAt, now, policy, target.subkey ? null : KEY_FLAG.sign))) return fail();
   if (target.subkey && !step(() => checkSubkey(target.certificate, target.subkey!, question.signedAt, now, policy))) return fail();
-  return { trusted: true, key: question.key, primary: target.certificate.fingerprint, steps, scopes };
+  return { trusted: true, key: question.key, primary: target.certificate.fingerprint, steps, granted: grantedScopes(path.links.map((l) => l.cert.scopes)) };
 }
 
 type Role = 'anchor' | 'intermediate' | 'signer';
@@ -276,9 +276,10 @@ function checkKey(key: Certificate, role: Role, signedAt: Date, now: Date, polic
 
 /**
  * One certification by `issuer` of `subject`: the signature itself, its User ID, expiry, revocation,
- * scope, and, when more links follow, the delegation it must grant to the subject.
+ * scope, and, when more links follow (`below`), the delegation it must grant to the subject. It grants
+ * only within what the links `above` grant, whether or not a repository is named.
  */
-function checkCertification(issuer: Certificate, subject: Certificate, cert: Certification, below: Certification[], question: Question): string {
+function checkCertification(issuer: Certificate, subject: Certificate, cert: Certification, above: Certification[], below: Certification[], question: Question): string {
   const { now, policy } = question;
   const what = `certification by ${issuer.fingerprint} of "${cert.userID}" (${subject.fingerprint}) made ${formatTime(cert.created)}`;
   if (cert.problem) refuse('CERT_INVALID', `${what} has ${cert.problem}`);
@@ -297,6 +298,12 @@ function checkCertification(issuer: Certificate, subject: Certificate, cert: Cer
   if ('repository' in question.scope && !inScope(question.scope.repository, cert.scopes)) {
     refuse('OUT_OF_SCOPE', `${what} is for ${cert.scopes.join(', ')}, not for ${question.scope.repository}`);
   }
+  const granted = grantedScopes([...above, cert].map((c) => c.scopes));
+  if (granted.length === 0) {
+    refuse('OUT_OF_SCOPE', above.length === 0
+      ? `${what} is for ${cert.scopes.join(', ')}, which names no repository`
+      : `${what} is for ${cert.scopes.join(', ')}, none of it within ${grantedScopes(above.map((c) => c.scopes)).join(', ')}, what the chain above grants`);
+  }
 
   if (below.length > 0) {
     // The subject goes on to certify: this must be a trust signature deep enough for what follows.
@@ -313,7 +320,8 @@ function checkCertification(issuer: Certificate, subject: Certificate, cert: Cer
     }
   }
   const kind = cert.trust ? `trust signature (depth ${cert.trust.depth}, amount ${cert.trust.amount})` : 'certification';
-  return `${issuer.fingerprint} ${kind} of "${cert.userID}" (${subject.fingerprint}): scope ${cert.scopes.join(', ')}; made ${formatTime(cert.created)}, ${cert.expires ? `expires ${formatTime(cert.expires)}` : 'does not expire'}`;
+  const narrowed = above.length === 0 || granted.join(', ') === [...cert.scopes].sort().join(', ') ? '' : ` (within the chain: ${granted.join(', ')})`;
+  return `${issuer.fingerprint} ${kind} of "${cert.userID}" (${subject.fingerprint}): scope ${cert.scopes.join(', ')}${narrowed}; made ${formatTime(cert.created)}, ${cert.expires ? `expires ${formatTime(cert.expires)}` : 'does not expire'}`;
 }
 
 /** The certified User ID must still be the subject's: self-signed, with an acceptable hash, not revoked. */

@@ -5,12 +5,13 @@
 import { PkgkeysError } from '../errors';
 import { readBounded } from '../fsutil';
 import { loadTrustGraph } from '../keyring/store';
-import { compressionOf, decompress } from '../summary/compress';
+import { MAX_INDEX_BYTES } from '../limits';
+import { decompress } from '../summary/compress';
 import { type Policy } from '../trust/policy';
 import { checkRepository } from '../trust/scope';
 import { type PackageOptions, type PackageResult, verifyPackages } from './packages';
 import { FreshnessState } from './state';
-import { MAX_INDEX_BYTES, type VerifiedSummary, type VerifyOptions, verifySummary } from './summary';
+import { type VerifiedSummary, type VerifyOptions, verifySummary } from './summary';
 
 export interface TrustSources {
   anchors: readonly string[];
@@ -35,11 +36,12 @@ export async function verifySummaryFile(request: IndexRequest): Promise<Verified
   });
 }
 
-/** Verifies a signed index as a mirror served it, plain or compressed; `raw` is left as it was. */
+/**
+ * Verifies a signed index as a mirror served it, plain or compressed; `raw` is left as it was. A plain
+ * index is not copied: the verified text is a view of `raw`.
+ */
 export async function verifySummaryData(raw: Uint8Array, source: string, options: VerifyOptions): Promise<VerifiedSummary> {
-  const data = await decompressed(raw, source);
-  // The verifier rewrites its input in place: never the caller's bytes (plain data comes back as a view of them).
-  return verifySummary(compressionOf(raw) === 'none' ? Buffer.from(data) : data, source, options);
+  return verifySummary(await decompressed(raw, source), source, options);
 }
 
 /** Verifies the index, then the packages in `dir` against it. */

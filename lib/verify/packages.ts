@@ -3,7 +3,7 @@
  * an index that has already verified. Names are checked before any path is built, sizes before hashes.
  */
 import { type Code, PkgkeysError } from '../errors';
-import { type Expected, expectedOf, packageFile, pkgnameOf } from '../packages/files';
+import { type Expected, PACKAGE_VARIABLES, expectedOf, packageFile, pkgnameOf } from '../packages/files';
 import { hashFiles } from '../packages/hash';
 import { type Entry, parseSummary } from '../summary/format';
 
@@ -24,7 +24,7 @@ export interface PackageOptions {
 }
 
 export async function verifyPackages(text: Buffer, source: string, dir: string, options: PackageOptions): Promise<PackageResult[]> {
-  const entries = parseSummary(text, source);
+  const entries = parseSummary(text, source, PACKAGE_VARIABLES);
   const byName = new Map(entries.map((e) => [pkgnameOf(e), e]));
   const selected: Array<{ pkgname: string; entry: Entry | undefined }> = options.names.length
     ? options.names.map((pkgname) => ({ pkgname, entry: byName.get(pkgname) }))

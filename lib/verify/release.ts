@@ -60,7 +60,6 @@ export async function readClaim(statement: Uint8Array, source: string): Promise<
   }
 }
 
-/** `statement` is consumed. */
 export async function verifyRelease(statement: Buffer, keyring: Uint8Array, source: string, options: ReleaseOptions): Promise<{ release: VerifiedRelease; change: Change }> {
   const identifier = keyringIdentifier(options.name);
   const signed = await verifySigned(statement, source, RELEASE, { ...options, identifier });

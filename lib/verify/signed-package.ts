@@ -10,7 +10,8 @@ import { PkgkeysError, ioError } from '../errors';
 import type { Fingerprint } from '../model';
 import { readMessageSignature, toBinary, verifyData } from '../pgp';
 import { blockHashes, pkgnameOf, readSignedPackage } from '../pkgsrc/signed-package';
-import { type TrustGraph, authorize } from '../trust/chain';
+import type { TrustGraph } from '../trust/chain';
+import { authorizeThreshold } from '../trust/threshold';
 import { type Policy, weakHash } from '../trust/policy';
 import { grantsPackages } from '../trust/scope';
 import { formatTime } from '../time';
@@ -43,10 +44,10 @@ export async function verifySignedPackage(file: string, check: PackageCheck): Pr
 
     const signer = findSigner(check.graph, sig, 'package');
     const scope = check.repository ? { repository: check.repository } : { anyRepository: true as const };
-    const verdict = authorize(check.graph, { key: signer, scope, signedAt: sig.created, now: check.now, policy: check.policy });
+    const verdict = authorizeThreshold(check.graph, { key: signer, scope, signedAt: sig.created, now: check.now, policy: check.policy });
     if (!verdict.trusted) throw new PkgkeysError(verdict.code, verdict.reason);
-    if (!check.repository && !verdict.scopes.at(-1)!.some(grantsPackages)) {
-      throw new PkgkeysError('OUT_OF_SCOPE', `${signer} is certified for ${verdict.scopes.at(-1)!.join(', ')}, which grants no packages`);
+    if (!check.repository && !verdict.granted.some(grantsPackages)) {
+      throw new PkgkeysError('OUT_OF_SCOPE', `${signer}: its chain grants ${verdict.granted.join(', ')}, which grants no packages`);
     }
 
     const weak = weakHash(sig.hash, check.policy);

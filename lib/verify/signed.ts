@@ -4,7 +4,8 @@
  *
  *   1. parse the cleartext framework strictly (one block, `Hash:` header consistent, size capped);
  *   2. find the signer in the keyring;
- *   3. walk its chain from an anchor, at the signature's time and now, for this identifier (lib/trust/chain.ts);
+ *   3. walk its chain from each anchor, at the signature's time and now, for this identifier, until enough
+ *      anchors vouch (lib/trust/chain.ts, lib/trust/threshold.ts);
  *   4. check the signature over the signed text;
  *   5. check that the `pkgsrc-repository@pkgsrc.org` notation names this identifier;
  *   6. check freshness: an expiry set and not passed, a creation time not ahead of now.
@@ -15,7 +16,8 @@
 import { type Code, PkgkeysError } from '../errors';
 import { type Fingerprint, REPOSITORY_NOTATION } from '../model';
 import { type Cleartext, type MessageSignature, canonicalize, parseCleartext, readMessageSignature, verifyData } from '../pgp';
-import { type TrustGraph, type Verdict, authorize } from '../trust/chain';
+import type { TrustGraph } from '../trust/chain';
+import { type ThresholdVerdict, authorizeThreshold } from '../trust/threshold';
 import { type Policy, weakHash } from '../trust/policy';
 import { formatTime } from '../time';
 
@@ -45,10 +47,10 @@ export interface SignedText {
   primary: Fingerprint;
   signed: Date;
   expires: Date;
-  chain: Verdict & { trusted: true };
+  chain: ThresholdVerdict & { trusted: true };
 }
 
-/** `data` is consumed: the text is rewritten in place. */
+/** `data` is left as it is; the text returned may be a view of it. */
 export async function verifySigned(data: Buffer, source: string, kind: DocumentKind, options: SignedOptions): Promise<SignedText> {
   const { cleartext, sig } = await parseFramework(data, source, kind);
   const signer = findSigner(options.graph, sig, kind.noun);
@@ -96,9 +98,9 @@ export function findSigner(graph: TrustGraph, sig: MessageSignature, noun: strin
   return candidates[0]!;
 }
 
-/** Step 3: revocation, expiry and scope at every link, for this identifier, at the signature's time and now. */
-function walkChain(graph: TrustGraph, signer: Fingerprint, sig: MessageSignature, options: SignedOptions): Verdict & { trusted: true } {
-  const verdict = authorize(graph, { key: signer, scope: { repository: options.identifier }, signedAt: sig.created, now: options.now, policy: options.policy });
+/** Step 3: revocation, expiry and scope at every link, for this identifier, at the signature's time and now; k anchors. */
+function walkChain(graph: TrustGraph, signer: Fingerprint, sig: MessageSignature, options: SignedOptions): ThresholdVerdict & { trusted: true } {
+  const verdict = authorizeThreshold(graph, { key: signer, scope: { repository: options.identifier }, signedAt: sig.created, now: options.now, policy: options.policy });
   if (!verdict.trusted) throw new PkgkeysError(verdict.code, verdict.reason);
   return verdict;
 }

@@ -4,15 +4,13 @@
  * expiry), then the one an index adds, freshness against the newest index already accepted, and only
  * then the pkg_summary grammar (DESIGN.md §2).
  */
+import { MAX_INDEX_BYTES } from '../limits';
 import type { Fingerprint } from '../model';
 import { checkSummary } from '../summary/format';
 import type { TrustGraph, Verdict } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { type DocumentKind, verifySigned } from './signed';
 import type { FreshnessState } from './state';
-
-/** Largest signed index read: a full repository is about 40 MB today. */
-export const MAX_INDEX_BYTES = 512 * 1024 * 1024;
 
 export const INDEX: DocumentKind = {
   noun: 'index',
@@ -42,7 +40,7 @@ export interface VerifiedSummary {
   chain: Verdict & { trusted: true };
 }
 
-/** `data` is consumed: the text is rewritten in place. */
+/** `data` is left as it is; the text returned may be a view of it. */
 export async function verifySummary(data: Buffer, source: string, options: VerifyOptions): Promise<VerifiedSummary> {
   const { repository, state } = options;
   const signed = await verifySigned(data, source, INDEX, { ...options, identifier: repository });

@@ -28,6 +28,7 @@ import { createHash } from 'node:crypto';
 import { PkgkeysError } from '../errors';
 import { readBounded } from '../fsutil';
 import { loadTrustGraph } from '../keyring/store';
+import { MAX_VULNERABILITIES_BYTES } from '../limits';
 import type { Fingerprint } from '../model';
 import { decompress } from '../summary/compress';
 import type { TrustGraph, Verdict } from '../trust/chain';
@@ -35,9 +36,6 @@ import type { Policy } from '../trust/policy';
 import { PKG_VULNERABILITIES } from '../trust/scope';
 import { type DocumentKind, verifySigned } from './signed';
 import type { TrustSources } from './index';
-
-/** Largest file read, signed or not, before or after decompression: the list is a few MB today. */
-export const MAX_VULNERABILITIES_BYTES = 64 * 1024 * 1024;
 
 export const VULNERABILITIES: DocumentKind = {
   noun: 'pkg-vulnerabilities',
@@ -163,7 +161,7 @@ export interface VerifiedVulnerabilities {
   chain: Verdict & { trusted: true };
 }
 
-/** `data` is consumed: the text is rewritten in place. */
+/** `data` is left as it is; the text returned may be a view of it. */
 export async function verifyVulnerabilities(data: Buffer, source: string, options: VulnerabilitiesOptions): Promise<VerifiedVulnerabilities> {
   const signed = await verifySigned(data, source, VULNERABILITIES, { ...options, identifier: PKG_VULNERABILITIES });
   const { entries } = checkVulnerabilities(signed.text, source);
@@ -188,6 +186,5 @@ export async function verifyVulnerabilitiesFile(request: VulnerabilitiesRequest)
     if (error instanceof PkgkeysError && error.code === 'BAD_INPUT') throw new PkgkeysError('VULNERABILITIES_MALFORMED', error.message, { cause: error });
     throw error;
   }
-  // The verifier rewrites its input in place: plain data is a view of `raw`, which is read for this call alone.
   return verifyVulnerabilities(data, request.file, { graph, now: request.now, policy: request.policy });
 }

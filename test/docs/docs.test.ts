@@ -56,21 +56,27 @@ const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 const WALKTHROUGHS: Array<{ doc: string; left: (work: string) => Promise<void> }> = [
   {
     doc: 'master-key.md',
-    // The end of the walk-through: a reproducible export.
-    left: async (work) => expect((await fs.stat(path.join(work, 'pkgsrc-keyring.gpg'))).size).toBeGreaterThan(0),
+    // A reproducible export; and the client of the group of masters (section 13) exports b6 for pkg_add.
+    left: async (work) => {
+      expect((await fs.stat(path.join(work, 'pkgsrc-keyring.gpg'))).size).toBeGreaterThan(0);
+      expect((await fs.stat(path.join(work, 'client-group/var/db/pkgkeys/verify.gpg'))).size).toBeGreaterThan(0);
+    },
   },
   {
     doc: 'signed-index.md',
     left: async (work) => {
       expect(await fs.readFile(path.join(work, 'pkg_summary.verified'), 'utf8')).toMatch(/^FILE_CKSUM=sha256 [0-9a-f]{64}$/m);
       expect(await fs.readdir(path.join(work, 'state'))).toEqual([`${encodeURIComponent('NetBSD/x86_64/10.0/All')}.json`]);
+      // It writes --output /dev/null: as root, an atomic rename would have replaced the device.
+      expect((await fs.stat('/dev/null')).isCharacterDevice()).toBe(true);
     },
   },
   {
     doc: 'build-hosts.md',
     left: async (work) => {
-      // Three signatures by the daemon (two publishes, then --resign), all in the chained log.
+      // Three signatures by the daemon (two publishes, then --resign), all in the chained log, and counted in its state.
       expect((await fs.readFile(path.join(work, 'signd-audit.log'), 'utf8')).trim().split('\n')).toHaveLength(3);
+      expect(JSON.parse(await fs.readFile(path.join(work, 'signd-state/audit.head'), 'utf8'))).toMatchObject({ count: 3 });
       // The second build never touched the repository directory; its publish did.
       expect((await fs.lstat(path.join(work, 'pub/NetBSD/x86_64/10.0/All/pkg_summary.asc'))).isSymbolicLink()).toBe(true);
       expect((await fs.readdir(path.join(work, 'pub/NetBSD/x86_64/10.0/All'))).filter((n) => n.endsWith('.tgz')).sort()).toEqual(['bar-2.0.tgz', 'baz-1.0.tgz', 'foo-1.0.tgz']);

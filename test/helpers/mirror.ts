@@ -58,7 +58,7 @@ export class MirrorServer {
     if (!served) return void res.writeHead(404).end('not found');
     if (served.etag && req.headers['if-none-match'] === served.etag) return void res.writeHead(304).end();
     const headers: http.OutgoingHttpHeaders = {};
-    if (served.type !== null) headers['content-type'] = served.type ?? (name.endsWith('.asc') ? 'text/plain' : name.endsWith('.gpg') ? 'application/pgp-keys' : 'application/octet-stream');
+    if (served.type !== null) headers['content-type'] = served.type ?? contentTypeOf(name);
     if (served.etag) headers.etag = served.etag;
     if (served.contentLength !== null) headers['content-length'] = served.contentLength ?? served.body.length;
     res.writeHead(served.status ?? 200, headers);
@@ -78,6 +78,16 @@ export class MirrorServer {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
+
+/**
+ * The Content-Type a web server on Debian sends for a name: /etc/mime.types (media-types), which Apache
+ * and Python's http.server read, and Python's own map for .bz2; anything else application/octet-stream.
+ */
+const MIME_TYPES: Record<string, string> = {
+  asc: 'application/pgp-keys', gz: 'application/gzip', bz2: 'application/x-bzip2', xz: 'application/x-xz', zst: 'application/zstd',
+  tgz: 'application/x-gtar-compressed',
+};
+export const contentTypeOf = (name: string): string => MIME_TYPES[/\.([^.]+)$/.exec(name)?.[1] ?? ''] ?? 'application/octet-stream';
 
 export const etagOf = (body: Buffer) => `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
 

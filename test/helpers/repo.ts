@@ -174,6 +174,18 @@ export class Repo {
   }
 }
 
+/** A Repo with `packages` published and signed, for a whole test file: made before its tests, removed after. */
+export function withSignedRepo(packages: PackageSpec[]): { repo: Repo; index: string } {
+  const fixture = {} as { repo: Repo; index: string };
+  beforeAll(async () => {
+    fixture.repo = await Repo.create();
+    await fixture.repo.publish(packages);
+    fixture.index = (await fixture.repo.sign()).file;
+  });
+  afterAll(() => fixture.repo?.cleanup());
+  return fixture;
+}
+
 /** The code a failed CLI run printed: `pkgkeys: CODE: message`. */
 export function codeOf(result: CliResult): string | null {
   return /^pkgkeys: ([A-Z_]+):/m.exec(result.stderr)?.[1] ?? null;

@@ -9,7 +9,7 @@ import { writeAtomic } from '../../lib/fsutil';
 import { generateKey } from '../../lib/pgp';
 import { stagingFile } from '../../lib/publish/repository';
 import { verifyAudit } from '../../lib/signd/audit';
-import type { SigndConfig } from '../../lib/signd/config';
+import { type SigndConfig, auditStateFile } from '../../lib/signd/config';
 import { SigningDaemon } from '../../lib/signd/daemon';
 import { caught } from './caught';
 import { REPO, Repo, SIGNED_AT, entry } from './repo';
@@ -44,7 +44,7 @@ export function withDaemon(configure: (repo: Repo) => Partial<SigndConfig> = () 
     await fs.mkdir(repo.path('proof'));
     const config: SigndConfig = {
       socket: repo.path('signd.sock'), socketMode: 0o600, socketGroup: null, key: repo.path('signd-secret.asc'),
-      unlockMinutes: 60, auditLog: repo.path('audit.log'), proofDir: repo.path('proof'),
+      unlockMinutes: 60, auditLog: repo.path('audit.log'), stateDir: repo.path('signd-state'), proofDir: repo.path('proof'),
       repositories: [{ id: REPO, dir: repo.path('All'), expires: '7d' }],
       clientKeyring: { file: repo.path('keyring.asc') }, anchors: [repo.path('master.asc')], keyringName: 'pkgsrc', maxShrinkPercent: 10,
       ...configure(repo),
@@ -52,7 +52,7 @@ export function withDaemon(configure: (repo: Repo) => Partial<SigndConfig> = () 
     await writeAtomic(stagingFile(repo.path('All')), STAGED);
     Object.assign(fixture, {
       repo, config, daemon: await SigningDaemon.start({ config, now: () => SIGNED_AT, timeoutMs: 500, log: (l) => void fixture.log.push(l) }),
-      records: async () => (await verifyAudit(config.auditLog)).count,
+      records: async () => (await verifyAudit(config.auditLog, auditStateFile(config))).count,
     });
   }, 60_000);
   afterAll(async () => {

@@ -128,7 +128,7 @@ describe('gpg --quick-sign-key with a scope notation and --default-cert-expire',
 
   test('engine: trusted for NetBSD/x86_64/10.0/All, OUT_OF_SCOPE for aarch64, CERT_EXPIRED after the expiry', async () => {
     const verdict = await judge(files, host, { signedAt: JUDGED });
-    expect(verdict).toMatchObject({ trusted: true, primary: host, scopes: [[X86]] });
+    expect(verdict).toMatchObject({ trusted: true, primary: host, granted: [X86] });
     expect(outcome(await judge(files, host, { repository: OTHER_REPO, signedAt: JUDGED }))).toBe('OUT_OF_SCOPE');
     expect(outcome(await judge(files, host, { signedAt: at('2026-03-01') }))).toBe('CERT_EXPIRED');
     // the expiry is judged at `now`, whenever the signature was made
@@ -203,7 +203,7 @@ describe('gpg tsign (trust signature depth 1, full trust) on an intermediate', (
 
   test('engine: a key certified by the intermediate is trusted through the trust signature', async () => {
     const verdict = await judge(files, leaf, { signedAt: JUDGED });
-    expect(verdict).toMatchObject({ trusted: true, primary: leaf, scopes: [[X86], [X86]] });
+    expect(verdict).toMatchObject({ trusted: true, primary: leaf, granted: [X86] });
     expect(verdict.steps.map((s) => s.text).join('\n')).toContain(`${master} trust signature (depth 1, amount 120)`);
     expect(outcome(await judge(files, leaf, { repository: OTHER_REPO, signedAt: JUDGED }))).toBe('OUT_OF_SCOPE');
   });

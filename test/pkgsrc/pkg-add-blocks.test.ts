@@ -97,7 +97,8 @@ test('publish --sign-packages: what it signs pkg_add installs; a package an earl
   const older = await signers.write('older-1.0.tgz', packages['older-1.0']);
   await signers.signByHand(older, `${dir}/older-1.0.tgz`, { blockSize: 65536 });
   await fs.writeFile(`${dir}/pkg_summary.gz`, gzipSync(Object.keys(packages).map((n) => entry(n)).join('')));
-  const repo = signers.path('repo');
+  // The build's directory is publish's input; the repository directory is what mirrors copy.
+  const repo = signers.path('pub');
   const publish = () => pkgkeys([
     'publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--key', signers.path('rsahost-secret.asc'), '--sign-packages',
     '--client-keyring', signers.path('keyring.asc'), '--anchor', signers.path('master.asc'), '--build', dir, repo,

@@ -10,20 +10,22 @@ import { cleanup, tempDir } from '../helpers/cli';
 
 let dir: string;
 let file: string;
+let state: string;
 beforeEach(async () => {
   dir = await tempDir('pkgkeys-audit-');
   file = `${dir}/audit.log`;
-  const log = new AuditLog(file);
+  state = `${dir}/state/audit.head`;
+  const log = new AuditLog(file, state);
   for (let i = 0; i < 4; i++) await log.append({ time: new Date(Date.UTC(2026, 0, 1, i)), uid: 1000 + i, repository: 'NetBSD/x86_64/10.0/All', index: 'a'.repeat(64), signature: `${i}`.repeat(64) });
 });
 afterEach(() => cleanup(dir));
 
 const lines = async () => (await fs.readFile(file, 'utf8')).trim().split('\n');
 const write = (l: string[]) => fs.writeFile(file, `${l.join('\n')}\n`);
-const broken = async () => ((await caught(() => verifyAudit(file))) as { code?: string; message: string });
+const broken = async () => ((await caught(() => verifyAudit(file, state))) as { code?: string; message: string });
 
 test('intact: four records', async () => {
-  expect(await verifyAudit(file)).toMatchObject({ count: 4 });
+  expect(await verifyAudit(file, state)).toMatchObject({ count: 4 });
 });
 
 test('an edited record (another uid) breaks the chain at the next one', async () => {
@@ -47,6 +49,6 @@ test('the last record cut: the head says there were four', async () => {
 
 test('the daemon will not add to a broken log', async () => {
   await write((await lines()).slice(0, 3));
-  const log = new AuditLog(file);
+  const log = new AuditLog(file, state);
   expect(((await caught(() => log.append({ time: new Date(), uid: 1, repository: 'r/x', index: 'b'.repeat(64), signature: 'c'.repeat(64) }))) as { code?: string }).code).toBe('AUDIT_BROKEN');
 });

@@ -69,7 +69,7 @@ test('publish --signd: the daemon signs the staged index; the publication verifi
 test('the command line: signd.conf read, unlock from a file descriptor, status, lock, audit --verify', async () => {
   const conf = fixture.repo.path('signd.conf');
   await fs.writeFile(conf, [
-    `socket ${fixture.config.socket}`, 'socket-mode 0600', `key ${fixture.config.key}`, 'unlock-minutes 30', `audit-log ${fixture.config.auditLog}`,
+    `socket ${fixture.config.socket}`, 'socket-mode 0600', `key ${fixture.config.key}`, 'unlock-minutes 30', `audit-log ${fixture.config.auditLog}`, `state-dir ${fixture.config.stateDir}`,
     `proof-dir ${fixture.config.proofDir}`, `repository ${REPO} ${fixture.repo.path('All')} 7d`,
     `client-keyring ${fixture.repo.path('keyring.asc')}`, `anchor ${fixture.repo.path('master.asc')}`, '',
   ].join('\n'));

@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import { DEFAULT_POLICY } from '../../lib/trust/policy';
+import { verifySummaryData } from '../../lib/verify';
+import { FreshnessState } from '../../lib/verify/state';
 import { pkgkeys } from '../helpers/cli';
 import { REPO, Repo, SIGNED_AT, VERIFY_AT, codeOf, entry } from '../helpers/repo';
 
@@ -92,5 +95,28 @@ describe('sign-summary then verify-summary', () => {
     const { file } = await repo.sign({ summary: 'odd', out: 'odd.asc', at: new Date(SIGNED_AT.getTime() + 120_000) });
     expect((await repo.verify(file, { args: ['--output', repo.path('odd.out')] })).status).toBe(0);
     expect((await fs.readFile(repo.path('odd.out'))).equals(odd)).toBe(true);
+  });
+});
+
+describe('the verified text, where it lies', () => {
+  const verifyData = async (raw: Buffer) =>
+    verifySummaryData(raw, 'pkg_summary.asc', { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, state: new FreshnessState(repo.path('state-in-place')) });
+
+  it('is a view of the signed file when there is nothing to decode: a large index is not copied', async () => {
+    const raw = await repo.signIndex(summary);
+    const index = await verifyData(raw);
+    expect(index.text.toString('latin1')).toBe(summary);
+    expect({ same: index.text.buffer === raw.buffer, at: index.text.byteOffset - raw.byteOffset }).toEqual({ same: true, at: raw.indexOf(summary) });
+  });
+
+  it('is a decoded copy when the file has CR LF, trailing whitespace or dash-escapes, which the signature does not cover; the file is left as it was', async () => {
+    const clean = (await repo.signIndex(summary)).toString('latin1');
+    const [head, signature] = [clean.slice(0, clean.indexOf(summary)), clean.slice(clean.indexOf(summary) + summary.length)];
+    const body = summary.replace('PKGNAME=bar-2.0\n', '- PKGNAME=bar-2.0\n').replace('OPSYS=NetBSD\n', 'OPSYS=NetBSD \t\n').replace(/\n/g, '\r\n');
+    const raw = Buffer.from(head + body + signature, 'latin1');
+    const before = Buffer.from(raw);
+    const index = await verifyData(raw);
+    expect(index.text.toString('latin1')).toBe(summary);
+    expect(raw.equals(before)).toBe(true);
   });
 });

@@ -1,0 +1,16 @@
+/**
+ * Size caps on documents read from outside (DESIGN.md §3 "endless data"): each is checked before a
+ * file is read, while a download arrives and while a decompressor's output grows, so that memory use
+ * is bounded by the cap whatever a mirror serves.
+ */
+
+/**
+ * A signed pkg_summary, compressed or not, and the text it decompresses to. A full repository is
+ * about 45 MB of text today (25,000 entries), so this leaves room for six times that (`make bench`
+ * runs 100,000 entries, 168 MB), while a hostile mirror can make a client allocate about this much and
+ * no more (check-repo peaks at about the index plus 70-100 MiB), which a 1 GB board can afford.
+ */
+export const MAX_INDEX_BYTES = 256 * 1024 * 1024;
+
+/** pkg-vulnerabilities, compressed or not, and its text: about 1 MB today. */
+export const MAX_VULNERABILITIES_BYTES = 64 * 1024 * 1024;
