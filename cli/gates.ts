@@ -3,20 +3,22 @@ import { promises as fs } from 'node:fs';
 import type { Argv } from 'yargs';
 import { PkgkeysError } from '../lib/errors';
 import { type ClientKeyring, type ClientKeyringSource, DEFAULT_MAX_SHRINK_PERCENT, loadClientKeyring } from '../lib/publish/gates';
-import { anchorsOf, clientOf, repeatable } from './common';
+import { anchorsOf, clientOf, repeatable, thresholdOption } from './common';
 import type { GlobalArgs } from './io';
 
 export interface ClientKeyringArgs extends GlobalArgs {
   'keyring-url': string | undefined;
   'client-keyring': string | undefined;
   anchor: string[] | undefined;
+  threshold: number | undefined;
 }
 
 export const clientKeyringOptions = <T extends GlobalArgs>(y: Argv<T>) =>
   y
     .option('keyring-url', { type: 'string', describe: 'the keyring release clients have: the directory serving release.asc and keyring.gpg (default: keyring-url of pkgkeys.conf, when it exists)' })
     .option('client-keyring', { type: 'string', describe: 'the keyring clients have, as a file (instead of --keyring-url)' })
-    .option('anchor', repeatable("trust anchor clients judge the keyring with; repeatable (default: every file in the anchors directory of pkgkeys.conf)"));
+    .option('anchor', repeatable("trust anchor clients judge the keyring with; repeatable (default: every file in the anchors directory of pkgkeys.conf)"))
+    .option('threshold', thresholdOption);
 
 /** 60 s for the release and the keyring, as a publish run from cron can wait. */
 const FETCH_TIMEOUT_MS = 60_000;

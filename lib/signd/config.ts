@@ -14,6 +14,7 @@
  *
  *     keyring-url https://cdn.NetBSD.org/pub/pkgsrc/keyring/pkgsrc/   the keyring release clients have
  *     anchor /etc/pkgkeys/anchors/pkgsrc.asc                          (one line per anchor)
+ *     anchor-threshold 1                                              how many anchors must vouch, as clients count
  *     max-shrink 10                                                   percent of packages a new index may drop
  *
  * A repository line names the identifier, the repository directory (the daemon reads the index to
@@ -52,6 +53,8 @@ export interface SigndConfig {
   clientKeyring: ClientKeyringSource;
   anchors: string[];
   keyringName: string;
+  /** How many of the anchors must each vouch for the key, as clients count (lib/trust/threshold.ts). */
+  anchorThreshold: number;
   maxShrinkPercent: number;
 }
 
@@ -71,7 +74,7 @@ export async function readSigndConfig(file: string): Promise<SigndConfig> {
   const seen = new Set<string>();
   const config: SigndConfig = {
     socket: '', socketMode: 0o660, socketGroup: null, key: '', unlockMinutes: 60, auditLog: '', stateDir: DEFAULT_STATE_DIR, proofDir: '', repositories: [],
-    clientKeyring: { url: '' }, anchors: [], keyringName: 'pkgsrc', maxShrinkPercent: DEFAULT_MAX_SHRINK_PERCENT,
+    clientKeyring: { url: '' }, anchors: [], keyringName: 'pkgsrc', anchorThreshold: 1, maxShrinkPercent: DEFAULT_MAX_SHRINK_PERCENT,
   };
   const path = (keyword: string, set: (c: SigndConfig, v: string) => void) => ({ arity: 1, set: (c: SigndConfig, [v]: string[]) => void (seen.add(keyword), set(c, absolute(v!, keyword))) });
   const clientKeyring = (source: ClientKeyringSource) => {
@@ -95,6 +98,7 @@ export async function readSigndConfig(file: string): Promise<SigndConfig> {
     'client-keyring': { arity: 1, set: (c, [file]) => void (c.clientKeyring = clientKeyring({ file: absolute(file!, 'client-keyring') })) },
     anchor: path('anchor', (c, v) => c.anchors.push(v)),
     'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = configured(() => checkRepository(name!))) },
+    'anchor-threshold': { arity: 1, set: (c, [k]) => void (c.anchorThreshold = integer(1, 1000)(k!, 'anchor-threshold')) },
     // Below 100: an index that drops every package always needs the operator's word.
     'max-shrink': { arity: 1, set: (c, [p]) => void (c.maxShrinkPercent = integer(0, 99)(p!, 'max-shrink')) },
     repository: { arity: 3, set: (c, [id, dir, expires]) => {

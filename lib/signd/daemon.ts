@@ -173,7 +173,7 @@ export class SigningDaemon {
     const { config } = this.options;
     const key = this.key;
     if (!key) throw new PkgkeysError('SIGND_LOCKED', 'the signing key locked itself meanwhile');
-    const clients = await loadClientKeyring({ source: config.clientKeyring, name: config.keyringName, anchors: config.anchors, now, policy: DEFAULT_POLICY, timeoutMs: KEYRING_TIMEOUT_MS });
+    const clients = await loadClientKeyring({ source: config.clientKeyring, name: config.keyringName, anchors: config.anchors, now, policy: { ...DEFAULT_POLICY, anchorThreshold: config.anchorThreshold }, timeoutMs: KEYRING_TIMEOUT_MS });
     checkSignerForClients(clients, key.fingerprint, repository.id, now);
   }
 

@@ -75,6 +75,15 @@ test('a key certified for other repositories only: refused (OUT_OF_SCOPE behind 
   expect(await published()).toEqual([]);
 });
 
+test('clients that need two anchors to vouch (--threshold 2) would refuse a key one master certified: refused', async () => {
+  const second = await new World().key('master2');
+  await fs.writeFile(site.path('master2.asc'), second.public);
+  const result = await publish(site.rsaHost, ['--client-keyring', site.path('pub', 'keyring.gpg'), '--anchor', site.path('master.asc'), '--anchor', site.path('master2.asc'), '--threshold', '2']);
+  expect(result.status).toBe(1);
+  expect(result.stderr).toMatch(/^pkgkeys: PUBLISH_SIGNER_UNTRUSTED: .*signs for NetBSD\/x86_64\/10\.0\/All \(BELOW_THRESHOLD: /);
+  expect(await published()).toEqual([]);
+});
+
 test('a release clients would refuse (expired: KEYRING_FROZEN) gives them no keys: refused', async () => {
   const result = await publish(site.rsaHost, clientKeyring(), day(20, UPDATE_AT));
   expect(result.status).toBe(1);
