@@ -59,7 +59,7 @@ describe('sign-summary then verify-summary', () => {
   });
 
   it('reports as JSON with --json, the signed index going to --output only', async () => {
-    const json = await pkgkeys(['--json', 'sign-summary', '--now', SIGNED_AT.toISOString(), '--key', repo.path('host-secret.asc'), '--repository', REPO, '--output', repo.path('json.asc'), repo.path('pkg_summary')]);
+    const json = await pkgkeys(['--json', 'sign-summary', '--now', SIGNED_AT.toISOString(), '--key', repo.path('host-secret.asc'), '--repository', REPO, ...repo.clientKeyringArgs(), '--output', repo.path('json.asc'), repo.path('pkg_summary')]);
     expect(JSON.parse(json.stdout)).toMatchObject({ signer: repo.host.fingerprint, repository: REPO, entries: 2, output: repo.path('json.asc') });
     await expect(fs.readFile(repo.path('json.asc'), 'utf8')).resolves.toMatch(/^-----BEGIN PGP SIGNED MESSAGE-----\n/);
     const lost = await pkgkeys(['--json', 'sign-summary', '--key', repo.path('host-secret.asc'), '--repository', REPO, repo.path('pkg_summary')]);
@@ -68,7 +68,7 @@ describe('sign-summary then verify-summary', () => {
 
   it('refuses to sign something that is not a pkg_summary, or with an expiry of never', async () => {
     await fs.writeFile(repo.path('garbage'), 'this is not a pkg_summary\n');
-    const garbage = await pkgkeys(['sign-summary', '--key', repo.path('host-secret.asc'), '--repository', REPO, repo.path('garbage')]);
+    const garbage = await pkgkeys(['sign-summary', '--now', SIGNED_AT.toISOString(), '--key', repo.path('host-secret.asc'), '--repository', REPO, ...repo.clientKeyringArgs(), repo.path('garbage')]);
     expect({ status: garbage.status, code: codeOf(garbage) }).toEqual({ status: 1, code: 'SUMMARY_MALFORMED' });
     const never = await pkgkeys(['sign-summary', '--key', repo.path('host-secret.asc'), '--repository', REPO, '--expires', 'never', repo.path('pkg_summary')]);
     expect({ status: never.status, code: codeOf(never) }).toEqual({ status: 2, code: 'USAGE' });
