@@ -102,7 +102,7 @@ describe('pkgkeys command line', () => {
     const host = JSON.parse((await pkgkeys(['--json', ...NOW, 'key', 'init', '--uid', 'h <h@pkgsrc.test>', '--out', dir, '--no-passphrase', '--algo', 'ed25519'])).stdout);
     const result = await pkgkeys([...NOW, 'certify', '--signer', host.public, '--scope', 'NetBSD/**', host.public]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(new RegExp(`^pkgkeys: NOT_SECRET_KEY: ${host.public.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not an OpenPGP secret key`));
+    expect(result.stderr).toMatch(new RegExp(`^pkgkeys: NOT_SECRET_KEY: ${host.public.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: expected an OpenPGP secret key .*, found a public certificate`));
   });
 
   it('reports errors as JSON with --json', async () => {
