@@ -72,7 +72,9 @@ test('signd audit --verify reads state-dir from signd.conf', async () => {
   const conf = path.join(dir, 'signd.conf');
   await fs.writeFile(conf, [
     `socket ${dir}/signd.sock`, `key ${dir}/key.asc`, `audit-log ${file}`, `state-dir ${path.dirname(state)}`, `proof-dir ${dir}/proof`,
-    `repository NetBSD/x86_64/10.0/All ${dir}/All 7d`, '',
+    `repository NetBSD/x86_64/10.0/All ${dir}/All 7d`,
+    // The publish gate's keyring (signd refuses a configuration without one); audit --verify reads neither.
+    `client-keyring ${dir}/keyring.asc`, `anchor ${dir}/master.asc`, '',
   ].join('\n'));
   const audit = () => pkgkeys(['signd', 'audit', '--verify', '--signd-config', conf]);
   expect(await audit()).toMatchObject({ status: 0, stdout: `${file}: 3 record(s), chain intact\n` });
