@@ -5,7 +5,7 @@
  */
 import * as openpgp from 'openpgp';
 import { PkgkeysError } from '../errors';
-import type { Fingerprint, KeyID } from '../model';
+import { type Fingerprint, type KeyID, REPOSITORY_NOTATION, SCOPE_NOTATION } from '../model';
 
 export type Sig = openpgp.SignaturePacket;
 type PublicKey = openpgp.PublicKeyPacket;
@@ -45,6 +45,53 @@ export function sigIssuerFingerprint(sig: Sig): Fingerprint | null {
   return sig.issuerFingerprint ? Buffer.from(sig.issuerFingerprint).toString('hex').toUpperCase() : null;
 }
 export const sigIssuerKeyID = (sig: Sig): KeyID => sig.issuerKeyID.toHex().toUpperCase();
+/** RFC 9580 §5.2.3.18: the expiration time counts from the creation time; none (or 0) never expires. */
+export const sigExpires = (sig: Sig): Date | null =>
+  sig.signatureExpirationTime ? new Date(sig.created!.getTime() + sig.signatureExpirationTime * 1000) : null;
+
+/**
+ * RFC 9580 §5.2.3.7: a signature with a critical subpacket pkgkeys does not understand is invalid; of
+ * critical notations (§5.2.3.24) it understands its own two. Null when there is no such problem.
+ */
+export function problemOf(sig: Sig): string | null {
+  const critical = sig.unknownSubpackets.find((s) => s.critical);
+  if (critical) return `unknown critical subpacket ${critical.type}`;
+  const notation = sig.rawNotations.find((n) => n.critical && n.name !== SCOPE_NOTATION && n.name !== REPOSITORY_NOTATION);
+  if (notation) return `unknown critical notation ${notation.name}`;
+  return null;
+}
+
+/**
+ * Crypto only: hash and algorithm policy are pkgkeys' (lib/trust/policy.ts), so nothing is refused here
+ * for being weak; it is reported with its algorithm and refused there with a precise reason.
+ */
+const VERIFY_CONFIG: openpgp.Config = {
+  ...openpgp.config,
+  rejectHashAlgorithms: new Set(),
+  rejectMessageHashAlgorithms: new Set(),
+  rejectPublicKeyAlgorithms: new Set(),
+  rejectCurves: new Set(),
+  minRSABits: 0,
+};
+
+/**
+ * Whether `sig` is `key`'s signature of `type` over `data`, or over the data hashed into `digest`
+ * (RFC 9580 §5.2.4, streamed by the caller): the mathematics only. Time, hash policy and subpacket
+ * semantics (problemOf, designated revokers) are judged elsewhere, so the check runs on a fresh view of
+ * the packet without them: OpenPGP.js would judge them its own way, and caches a success on the packet
+ * it verified. The hashed bytes are untouched, so the view changes nothing cryptographic.
+ */
+export async function verifies(sig: Sig, key: PublicKey | PublicSubkey, type: openpgp.enums.signature, data: object, digest?: Uint8Array): Promise<boolean> {
+  const view: Sig = Object.assign(Object.create(Object.getPrototypeOf(sig)), sig, {
+    unknownSubpackets: [], rawNotations: [], revocationKeyClass: null, ...(digest ? { hashed: digest } : {}),
+  });
+  try {
+    await view.verify(key, type, data, null as unknown as Date, false, VERIFY_CONFIG);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Accepts binary packets, or armored text with one or more blocks (`cat a.asc b.asc`); returns binary packets. */
 export async function toBinary(data: Uint8Array | string, what: string): Promise<Uint8Array> {

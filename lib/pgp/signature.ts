@@ -11,9 +11,9 @@
 import { type Hash, type KeyObject, constants, createHash, createPrivateKey, privateEncrypt, sign as nodeSign } from 'node:crypto';
 import * as openpgp from 'openpgp';
 import { PkgkeysError } from '../errors';
-import { type Fingerprint, type HashName, type KeyID, REPOSITORY_NOTATION, SCOPE_NOTATION } from '../model';
+import type { Fingerprint, HashName, KeyID } from '../model';
 import { secondsBetween } from '../time';
-import { type Sig, fingerprintOf, keyIDOf, packetBytes, sigIssuerFingerprint, sigIssuerKeyID } from './packets';
+import { type Sig, fingerprintOf, keyIDOf, packetBytes, problemOf, sigExpires, sigIssuerFingerprint, sigIssuerKeyID, verifies } from './packets';
 
 /** Feeds the signed data into the digest, in as many pieces as the caller likes. */
 export type DataFeed = (hash: Hash) => void | Promise<void>;
@@ -222,18 +222,16 @@ export async function readMessageSignature(bytes: Uint8Array, what: string): Pro
   }
   if (sig.version !== 4) throw new PkgkeysError('INDEX_MALFORMED', `${what}: signature version ${sig.version}; only v4 is accepted`);
   const T = openpgp.enums.signature;
-  const critical = sig.unknownSubpackets.find((s) => s.critical);
-  const criticalNotation = sig.rawNotations.find((n) => n.critical && n.name !== REPOSITORY_NOTATION && n.name !== SCOPE_NOTATION);
   const model: MessageSignature = {
     kind: sig.signatureType === T.binary ? 'binary' : sig.signatureType === T.text ? 'text' : 'other',
     hash: (openpgp.enums.read(openpgp.enums.hash, sig.hashAlgorithm!) ?? `hash-${sig.hashAlgorithm}`).toLowerCase(),
     created: sig.created!,
-    expires: sig.signatureExpirationTime ? new Date(sig.created!.getTime() + sig.signatureExpirationTime * 1000) : null,
+    expires: sigExpires(sig),
     issuerKeyID: sigIssuerKeyID(sig),
     issuerFingerprint: sigIssuerFingerprint(sig),
     // OpenPGP.js reads notations from the hashed area only (RFC 9580 §5.2.3.24's advice).
     notations: sig.rawNotations.filter((n) => n.humanReadable).map((n) => ({ name: n.name, value: Buffer.from(n.value).toString('utf8') })),
-    problem: critical ? `unknown critical subpacket ${critical.type}` : criticalNotation ? `unknown critical notation ${criticalNotation.name}` : null,
+    problem: problemOf(sig),
     packet: packetBytes(sig),
   };
   parsed.set(model, sig);
@@ -254,17 +252,9 @@ export async function verifyData(sig: MessageSignature, key: Uint8Array, feed: D
   return verifyDigest(sig, keyPacket, finishDigest(hash, packetSig.signatureData!));
 }
 
-async function verifyDigest(sig: MessageSignature, key: openpgp.PublicKeyPacket | openpgp.PublicSubkeyPacket, digest: Buffer): Promise<boolean> {
-  const original = parsed.get(sig)!;
-  // A fresh copy: OpenPGP.js caches a successful verification on the packet object.
-  const copy = Object.assign(Object.create(Object.getPrototypeOf(original)), original, { hashed: digest, unknownSubpackets: [], rawNotations: [] }) as Sig;
-  const config = { ...openpgp.config, rejectHashAlgorithms: new Set<number>(), rejectMessageHashAlgorithms: new Set<number>(), rejectPublicKeyAlgorithms: new Set<number>(), minRSABits: 0 };
-  try {
-    await copy.verify(key, original.signatureType!, {}, null as unknown as Date, false, config as openpgp.Config);
-    return true;
-  } catch {
-    return false;
-  }
+function verifyDigest(sig: MessageSignature, key: openpgp.PublicKeyPacket | openpgp.PublicSubkeyPacket, digest: Buffer): Promise<boolean> {
+  const packet = parsed.get(sig)!;
+  return verifies(packet, key, packet.signatureType!, {}, digest);
 }
 
 async function readKeyPacket(bytes: Uint8Array): Promise<openpgp.PublicKeyPacket | openpgp.PublicSubkeyPacket> {
