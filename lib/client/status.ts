@@ -6,7 +6,7 @@ import type { Code } from '../errors';
 import { type Installed, readInstalled, readLive } from '../keyring/live';
 import { parseKeyring, trustGraphOf } from '../keyring/store';
 import type { Fingerprint } from '../model';
-import { authorizeAll } from '../trust/chain';
+import { authorizeAll, keyExpires } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { formatTime } from '../time';
 import { type UpdateRecord, readRecord } from './update';
@@ -64,7 +64,7 @@ async function expiringKeys(installed: Installed, request: StatusRequest): Promi
     const found = graph.resolve(verdict.key)!;
     const cert = found.certificate;
     const candidates: Array<[string, Date | null | undefined]> = [
-      ['key', cert.userIDs.map((u) => u.self?.keyExpires).find((d) => d)],
+      ['key', keyExpires(cert)],
       ['subkey', found.subkey?.binding?.keyExpires],
       ...cert.userIDs.flatMap((u) => u.certifications.map((c): [string, Date | null] => [`certification by ${c.issuer}`, c.expires])),
     ];
