@@ -80,6 +80,11 @@ const CODES = {
   AUDIT_BROKEN: EXIT.notTrusted,
   // Input/output.
   IO_ERROR: EXIT.io,
+  /**
+   * Local state that cannot be read (the rollback record of a repository, the installed keyring's
+   * record): never reset to nothing, which would reopen the door to rollback; refused until someone looks.
+   */
+  STATE_DAMAGED: EXIT.io,
   EXISTS: EXIT.io,
   LOCKED: EXIT.io,
   NETWORK_ERROR: EXIT.io,

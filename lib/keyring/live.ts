@@ -61,7 +61,7 @@ export async function readInstalled(dir: string): Promise<Installed | null> {
     return { release, installed, dir: generation };
   } catch (cause) {
     // Serial and times guard against rollback: a record that cannot be read must not reset them.
-    throw new PkgkeysError('IO_ERROR', `${path.join(generation, RECORD)}: damaged keyring record; reinstall the keyring package`, { cause });
+    throw new PkgkeysError('STATE_DAMAGED', `${path.join(generation, RECORD)}: damaged keyring record; reinstall the keyring package`, { cause });
   }
 }
 

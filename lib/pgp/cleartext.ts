@@ -7,7 +7,7 @@
  * error here, because the text pkgkeys hands on must be exactly the text that was signed (DESIGN.md §3).
  */
 import type { Hash } from 'node:crypto';
-import { PkgkeysError } from '../errors';
+import { type Code, PkgkeysError } from '../errors';
 import { armor } from './packets';
 
 const BEGIN_MESSAGE = '-----BEGIN PGP SIGNED MESSAGE-----';
@@ -34,76 +34,78 @@ export interface Cleartext {
   signature: Buffer;
 }
 
-const malformed = (source: string, line: number, message: string) => new PkgkeysError('INDEX_MALFORMED', `${source}:${line}: ${message}`);
+/** `code`: the malformed code of the document read (INDEX_MALFORMED, RELEASE_MALFORMED, ...), chosen by the caller. */
+const malformed = (code: Code, source: string, line: number, message: string) => new PkgkeysError(code, `${source}:${line}: ${message}`);
 /** 1-based line number of byte `at`; only computed for an error. */
 const lineOf = (data: Buffer, at: number) => data.subarray(0, at).reduce((n, byte) => (byte === LF ? n + 1 : n), 1);
 
 /**
- * Checks the framework of a cleartext-signed file and finds its parts, without copying the text.
+ * Checks the framework of a cleartext-signed file and finds its parts, without copying the text; what
+ * is wrong with it is `code`, the document's own malformed code.
  * Lines of text starting with "-" are found with indexOf, so a 40 MB index is not walked line by line
  * here: every one of them must be the terminating BEGIN line or dash-escaped.
  */
-export function parseCleartext(data: Buffer, source: string): Cleartext {
+export function parseCleartext(data: Buffer, source: string, code: Code): Cleartext {
   const lines = new LineReader(data);
   const first = lines.next();
   if (first === null || first.text() !== BEGIN_MESSAGE) {
-    throw malformed(source, 1, `expected "${BEGIN_MESSAGE}" as the first line, found ${first === null ? 'an empty file' : `"${first.preview()}"`}`);
+    throw malformed(code, source, 1, `expected "${BEGIN_MESSAGE}" as the first line, found ${first === null ? 'an empty file' : `"${first.preview()}"`}`);
   }
   const headerHashes: string[] = [];
   for (;;) {
     const line = lines.next();
-    if (line === null) throw malformed(source, lines.number, 'file ends inside the armor headers');
+    if (line === null) throw malformed(code, source, lines.number, 'file ends inside the armor headers');
     if (line.start === line.end) break;
     const m = /^Hash: (.+)$/.exec(line.text());
-    if (!m) throw malformed(source, lines.number, `only "Hash:" headers may follow the BEGIN line, found "${line.preview()}"`);
+    if (!m) throw malformed(code, source, lines.number, `only "Hash:" headers may follow the BEGIN line, found "${line.preview()}"`);
     for (const name of m[1]!.split(',')) headerHashes.push(HEADER_HASHES[name.trim().toUpperCase()] ?? name.trim());
   }
 
   const textStart = lines.offset;
   let at = data[textStart] === DASH ? textStart : data.indexOf('\n-', textStart) + 1;
   for (;; at = data.indexOf('\n-', at) + 1) {
-    if (at <= 0) throw malformed(source, lineOf(data, data.length), `file ends before "${BEGIN_SIGNATURE}"`);
+    if (at <= 0) throw malformed(code, source, lineOf(data, data.length), `file ends before "${BEGIN_SIGNATURE}"`);
     lines.offset = at;
     const line = lines.next()!;
     if (line.text() === BEGIN_SIGNATURE) break;
-    if (data[at + 1] !== SPACE) throw malformed(source, lineOf(data, at), `a line of signed text starting with "-" must be dash-escaped ("- "), found "${line.preview()}"`);
+    if (data[at + 1] !== SPACE) throw malformed(code, source, lineOf(data, at), `a line of signed text starting with "-" must be dash-escaped ("- "), found "${line.preview()}"`);
   }
   const body = data.subarray(textStart, at);
 
   const armorStart = lines.offset;
   for (;;) {
     const line = lines.next();
-    if (line === null) throw malformed(source, lineOf(data, data.length), `file ends before "${END_SIGNATURE}"`);
-    if (lines.offset - armorStart > MAX_ARMOR_BYTES) throw malformed(source, lineOf(data, line.start), `the signature block is longer than ${MAX_ARMOR_BYTES} bytes`);
+    if (line === null) throw malformed(code, source, lineOf(data, data.length), `file ends before "${END_SIGNATURE}"`);
+    if (lines.offset - armorStart > MAX_ARMOR_BYTES) throw malformed(code, source, lineOf(data, line.start), `the signature block is longer than ${MAX_ARMOR_BYTES} bytes`);
     if (line.text() === END_SIGNATURE) break;
   }
-  const signature = dearmor(data.subarray(armorStart, lines.offset), source, () => lineOf(data, lines.offset - 1));
+  const signature = dearmor(data.subarray(armorStart, lines.offset), source, code, () => lineOf(data, lines.offset - 1));
   for (;;) {
     const line = lines.next();
     if (line === null) break;
-    if (line.start !== line.end) throw malformed(source, lineOf(data, line.start), `nothing may follow "${END_SIGNATURE}", found "${line.preview()}"`);
+    if (line.start !== line.end) throw malformed(code, source, lineOf(data, line.start), `nothing may follow "${END_SIGNATURE}", found "${line.preview()}"`);
   }
   return { body, headerHashes, signature };
 }
 
 /** RFC 9580 §6.2: headers, an empty line, base64, an optional CRC-24 line; checked, not trusted. */
-function dearmor(block: Buffer, source: string, endLine: () => number): Buffer {
+function dearmor(block: Buffer, source: string, code: Code, endLine: () => number): Buffer {
   const lines = block.toString('latin1').replace(/\r?\n$/, '').split(/\r?\n/);
   lines.pop(); // the END line
   let i = 0;
   while (i < lines.length && lines[i] !== '') {
-    if (!/^[A-Za-z][A-Za-z0-9-]*: /.test(lines[i]!)) throw malformed(source, endLine(), `unexpected line in the signature armor headers: "${lines[i]!.slice(0, 60)}"`);
+    if (!/^[A-Za-z][A-Za-z0-9-]*: /.test(lines[i]!)) throw malformed(code, source, endLine(), `unexpected line in the signature armor headers: "${lines[i]!.slice(0, 60)}"`);
     i++;
   }
   const body = lines.slice(i + 1);
   const crc = body.length > 0 && body[body.length - 1]!.startsWith('=') ? body.pop()!.slice(1) : null;
   const base64 = body.join('');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0 || base64.length === 0) {
-    throw malformed(source, endLine(), 'the signature armor is not valid base64');
+    throw malformed(code, source, endLine(), 'the signature armor is not valid base64');
   }
   const bytes = Buffer.from(base64, 'base64');
   if (crc !== null && Buffer.from(crc, 'base64').readUIntBE(0, 3) !== crc24(bytes)) {
-    throw malformed(source, endLine(), 'the signature armor checksum does not match');
+    throw malformed(code, source, endLine(), 'the signature armor checksum does not match');
   }
   return bytes;
 }

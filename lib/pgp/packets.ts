@@ -4,7 +4,7 @@
  * methods judge validity at a time and cache it, which is pkgkeys' job (DESIGN.md §4).
  */
 import * as openpgp from 'openpgp';
-import { PkgkeysError } from '../errors';
+import { type Code, PkgkeysError } from '../errors';
 import { type Fingerprint, type KeyID, REPOSITORY_NOTATION, SCOPE_NOTATION } from '../model';
 
 export type Sig = openpgp.SignaturePacket;
@@ -93,11 +93,15 @@ export async function verifies(sig: Sig, key: PublicKey | PublicSubkey, type: op
   }
 }
 
-/** Accepts binary packets, or armored text with one or more blocks (`cat a.asc b.asc`); returns binary packets. */
-export async function toBinary(data: Uint8Array | string, what: string): Promise<Uint8Array> {
+/**
+ * Accepts binary packets, or armored text with one or more blocks (`cat a.asc b.asc`); returns binary
+ * packets. What cannot be read is `code`: BAD_INPUT for what a user gives, or the code of the document
+ * it comes from (KEYRING_INVALID, PACKAGE_MALFORMED).
+ */
+export async function toBinary(data: Uint8Array | string, what: string, code: Code = 'BAD_INPUT'): Promise<Uint8Array> {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   if (bytes.length > MAX_KEYRING_BYTES) {
-    throw new PkgkeysError('BAD_INPUT', `${what}: ${bytes.length} bytes is more than the ${MAX_KEYRING_BYTES} allowed for key material`);
+    throw new PkgkeysError(code, `${what}: ${bytes.length} bytes is more than the ${MAX_KEYRING_BYTES} allowed for key material`);
   }
   const head = Buffer.from(bytes.subarray(0, 64)).toString('latin1');
   if (!head.trimStart().startsWith('-----BEGIN PGP')) return bytes;
@@ -108,10 +112,10 @@ export async function toBinary(data: Uint8Array | string, what: string): Promise
     try {
       parts.push((await openpgp.unarmor(block)).data as unknown as Uint8Array);
     } catch (cause) {
-      throw new PkgkeysError('BAD_INPUT', `${what}: not valid ASCII armor (${(cause as Error).message})`, { cause });
+      throw new PkgkeysError(code, `${what}: not valid ASCII armor (${(cause as Error).message})`, { cause });
     }
   }
-  if (parts.length === 0) throw new PkgkeysError('BAD_INPUT', `${what}: armor header without a complete block`);
+  if (parts.length === 0) throw new PkgkeysError(code, `${what}: armor header without a complete block`);
   return Buffer.concat(parts);
 }
 
@@ -125,16 +129,16 @@ export interface Material {
   loose: Sig[];
 }
 
-/** Parses every certificate in `data` (armored or binary, public or secret) into trees. */
-export async function readTrees(data: Uint8Array | string, what: string): Promise<Tree[]> {
-  const { trees, loose } = await readMaterial(data, what);
-  if (loose.length > 0) throw new PkgkeysError('BAD_INPUT', `${what}: a revocation certificate, where a certificate was expected`);
+/** Parses every certificate in `data` (armored or binary, public or secret) into trees; `code` as for toBinary. */
+export async function readTrees(data: Uint8Array | string, what: string, code: Code = 'BAD_INPUT'): Promise<Tree[]> {
+  const { trees, loose } = await readMaterial(data, what, code);
+  if (loose.length > 0) throw new PkgkeysError(code, `${what}: a revocation certificate, where a certificate was expected`);
   return trees;
 }
 
-/** Parses certificates and standalone key revocations (revocation certificates). */
-export async function readMaterial(data: Uint8Array | string, what: string): Promise<Material> {
-  const binary = await toBinary(data, what);
+/** Parses certificates and standalone key revocations (revocation certificates); `code` as for toBinary. */
+export async function readMaterial(data: Uint8Array | string, what: string, code: Code = 'BAD_INPUT'): Promise<Material> {
+  const binary = await toBinary(data, what, code);
   if (binary.length === 0) return { trees: [], loose: [] };
   try {
     const packets = await openpgp.PacketList.fromBinary(binary, KEY_PACKETS as never, PARSE_CONFIG);
@@ -148,7 +152,7 @@ export async function readMaterial(data: Uint8Array | string, what: string): Pro
     const keys = await openpgp.readKeys({ binaryKeys: rest.write() as Uint8Array, config: PARSE_CONFIG });
     return { trees: keys.map(toTree), loose };
   } catch (cause) {
-    throw new PkgkeysError('BAD_INPUT', `${what}: not an OpenPGP certificate (${(cause as Error).message})`, { cause });
+    throw new PkgkeysError(code, `${what}: not an OpenPGP certificate (${(cause as Error).message})`, { cause });
   }
 }
 

@@ -10,7 +10,7 @@
  */
 import { type Hash, type KeyObject, constants, createHash, createPrivateKey, privateEncrypt, sign as nodeSign } from 'node:crypto';
 import * as openpgp from 'openpgp';
-import { PkgkeysError } from '../errors';
+import { type Code, PkgkeysError } from '../errors';
 import type { Fingerprint, HashName, KeyID } from '../model';
 import { secondsBetween } from '../time';
 import { type Sig, fingerprintOf, keyIDOf, packetBytes, problemOf, sigExpires, sigIssuerFingerprint, sigIssuerKeyID, verifies } from './packets';
@@ -193,7 +193,8 @@ export async function signData(signer: Signer, spec: SignatureSpec, feed: DataFe
   await feed(hash);
   const digest = finishDigest(hash, hashedPart);
   const bytes = packet(2, Buffer.concat([hashedPart, Buffer.from([0, 0]), digest.subarray(0, 2), signer.sign(digest, spec.hash)]));
-  const sig = await readMessageSignature(bytes, 'new signature');
+  // Its own output: unreadable, it is as faulty as a signature that does not verify.
+  const sig = await readMessageSignature(bytes, 'new signature', 'IO_ERROR');
   if (!(await verifyDigest(sig, signer.publicKey, digest))) {
     throw new PkgkeysError('IO_ERROR', `key ${signer.fingerprint} made a signature that does not verify; nothing was written`);
   }
@@ -204,23 +205,24 @@ export async function signData(signer: Signer, spec: SignatureSpec, feed: DataFe
 const parsed = new WeakMap<MessageSignature, Sig>();
 
 /**
- * Reads one v4 signature packet over data; anything else is INDEX_MALFORMED. Packets RFC 9580 says to
- * ignore (Marker, Padding) are dropped by OpenPGP.js before the count.
+ * Reads one v4 signature packet over data; anything else is `code`, the malformed code of the document
+ * it comes from. Packets RFC 9580 says to ignore (Marker, Padding) are dropped by OpenPGP.js before the count.
  */
-export async function readMessageSignature(bytes: Uint8Array, what: string): Promise<MessageSignature> {
+export async function readMessageSignature(bytes: Uint8Array, what: string, code: Code): Promise<MessageSignature> {
+  const malformed = (problem: string, cause?: unknown) => new PkgkeysError(code, `${what}: ${problem}`, { cause });
   let list: openpgp.PacketList<openpgp.AnyPacket>;
   try {
     list = await openpgp.PacketList.fromBinary(bytes, { [openpgp.SignaturePacket.tag]: openpgp.SignaturePacket } as never, {
       ...openpgp.config, ignoreMalformedPackets: false, ignoreUnsupportedPackets: true, enableParsingV5Entities: false,
     });
   } catch (cause) {
-    throw new PkgkeysError('INDEX_MALFORMED', `${what}: unreadable signature packet (${(cause as Error).message})`, { cause });
+    throw malformed(`unreadable signature packet (${(cause as Error).message})`, cause);
   }
   const sig = list[0];
   if (list.length !== 1 || !(sig instanceof openpgp.SignaturePacket)) {
-    throw new PkgkeysError('INDEX_MALFORMED', `${what}: expected exactly one signature packet, found ${list.length} supported packet(s)`);
+    throw malformed(`expected exactly one signature packet, found ${list.length} supported packet(s)`);
   }
-  if (sig.version !== 4) throw new PkgkeysError('INDEX_MALFORMED', `${what}: signature version ${sig.version}; only v4 is accepted`);
+  if (sig.version !== 4) throw malformed(`signature version ${sig.version}; only v4 is accepted`);
   const T = openpgp.enums.signature;
   const model: MessageSignature = {
     kind: sig.signatureType === T.binary ? 'binary' : sig.signatureType === T.text ? 'text' : 'other',

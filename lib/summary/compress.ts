@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { createGunzip, gzip } from 'node:zlib';
 import { BoundedBuffer } from '../bounded-buffer';
-import { PkgkeysError, ioError } from '../errors';
+import { type Code, PkgkeysError, ioError } from '../errors';
 
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
 
@@ -44,18 +44,19 @@ const tooLarge = (source: string, limit: number) => new PkgkeysError('TOO_LARGE'
 /**
  * Decompresses `data` as its magic bytes say (plain data comes back as it is), failing with TOO_LARGE
  * once the output passes `limit` bytes (plain data included: the limit is on the text, whatever its
- * form), or with BAD_INPUT when the data is corrupt. `limit` is at least 1.
+ * form), or with `corrupt` when the data is corrupt: BAD_INPUT, or the code of the document it is
+ * (INDEX_MALFORMED, ...). `limit` is at least 1.
  */
-export async function decompress(data: Uint8Array, source: string, limit: number): Promise<Buffer> {
+export async function decompress(data: Uint8Array, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): Promise<Buffer> {
   const format = compressionOf(data);
   switch (format) {
     case 'none':
       if (data.length > limit) throw tooLarge(source, limit);
       return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     case 'gzip':
-      return gunzipBounded(data, source, limit);
+      return gunzipBounded(data, source, limit, corrupt);
     default:
-      return runTool(format, 'decompress', data, source, limit);
+      return runTool(format, 'decompress', data, source, limit, corrupt);
   }
 }
 
@@ -73,7 +74,7 @@ export async function compress(data: Uint8Array, format: Exclude<Compression, 'n
 }
 
 /** zlib's own gunzip gathers its output in pieces and joins them: twice the text at the end. */
-function gunzipBounded(data: Uint8Array, source: string, limit: number): Promise<Buffer> {
+function gunzipBounded(data: Uint8Array, source: string, limit: number, corrupt: Code): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const out = new BoundedBuffer(limit);
     const stream = createGunzip({ chunkSize: 64 * 1024 });
@@ -82,14 +83,14 @@ function gunzipBounded(data: Uint8Array, source: string, limit: number): Promise
       stream.destroy();
       reject(tooLarge(source, limit));
     });
-    stream.on('error', (error) => reject(new PkgkeysError('BAD_INPUT', `${source}: corrupt gzip data: ${error.message}`, { cause: error })));
+    stream.on('error', (error) => reject(new PkgkeysError(corrupt, `${source}: corrupt gzip data: ${error.message}`, { cause: error })));
     stream.on('end', () => resolve(out.bytes()));
     stream.end(data);
   });
 }
 
 /** Pipes `data` through the format's tool, killing it as soon as its output passes `limit`. */
-function runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fast' | 'decompress', data: Uint8Array, source: string, limit: number): Promise<Buffer> {
+function runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fast' | 'decompress', data: Uint8Array, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): Promise<Buffer> {
   const tool = TOOLS[format];
   const verb = direction === 'decompress' ? 'decompress' : 'compress';
   return new Promise((resolve, reject) => {
@@ -124,7 +125,7 @@ function runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fast' | 'd
         return;
       }
       const reason = stderr.split('\n').find((line) => line.trim() !== '')?.trim() ?? (signal ? `killed by ${signal}` : `exit status ${code}`);
-      fail(direction === 'decompress' ? new PkgkeysError('BAD_INPUT', `${source}: corrupt ${format} data: ${reason}`) : ioError(`${tool.command} failed to compress`, source, new Error(reason)));
+      fail(direction === 'decompress' ? new PkgkeysError(corrupt, `${source}: corrupt ${format} data: ${reason}`) : ioError(`${tool.command} failed to compress`, source, new Error(reason)));
     });
     child.stdin.end(data);
   });

@@ -2,7 +2,6 @@
  * The verifier's edges: files in (signed index, anchors, keyring, state), a verified index out. The
  * checks themselves are in summary.ts (the index) and packages.ts (the packages), in that order.
  */
-import { PkgkeysError } from '../errors';
 import { readBounded } from '../fsutil';
 import { loadTrustGraph } from '../keyring/store';
 import { MAX_INDEX_BYTES } from '../limits';
@@ -11,7 +10,7 @@ import { type Policy } from '../trust/policy';
 import { checkRepository } from '../trust/scope';
 import { type PackageOptions, type PackageResult, verifyPackages } from './packages';
 import { FreshnessState } from './state';
-import { type VerifiedSummary, type VerifyOptions, verifySummary } from './summary';
+import { INDEX, type VerifiedSummary, type VerifyOptions, verifySummary } from './summary';
 
 export interface TrustSources {
   anchors: readonly string[];
@@ -41,7 +40,8 @@ export async function verifySummaryFile(request: IndexRequest): Promise<Verified
  * index is not copied: the verified text is a view of `raw`.
  */
 export async function verifySummaryData(raw: Uint8Array, source: string, options: VerifyOptions): Promise<VerifiedSummary> {
-  return verifySummary(await decompressed(raw, source), source, options);
+  // A mirror may serve the index compressed; a stream that does not decompress is a malformed index.
+  return verifySummary(await decompress(raw, source, MAX_INDEX_BYTES, INDEX.codes.malformed), source, options);
 }
 
 /** Verifies the index, then the packages in `dir` against it. */
@@ -50,14 +50,5 @@ export async function verifyPackagesFile(request: IndexRequest & { dir: string }
   return { index, packages: await verifyPackages(index.text, request.file, request.dir, request) };
 }
 
-/** A mirror may serve the index compressed; a stream that does not decompress is a malformed index. */
-async function decompressed(raw: Uint8Array, source: string): Promise<Buffer> {
-  try {
-    return await decompress(raw, source, MAX_INDEX_BYTES);
-  } catch (error) {
-    if (error instanceof PkgkeysError && error.code === 'BAD_INPUT') throw new PkgkeysError('INDEX_MALFORMED', error.message, { cause: error });
-    throw error;
-  }
-}
 
 export type { PackageResult, VerifiedSummary, VerifyOptions };

@@ -49,15 +49,10 @@ export type Change = 'new' | 'renewed' | 'unchanged';
  * that cannot be the one described is not worth parsing), or by a publisher reading its own last release.
  */
 export async function readClaim(statement: Uint8Array, source: string): Promise<{ release: Release; signed: Date; expires: Date | null; issuer: string }> {
-  try {
-    const cleartext = parseCleartext(Buffer.from(statement), source);
-    const sig = await readMessageSignature(cleartext.signature, source);
-    const release = parseRelease(canonicalize(cleartext.body, createHash('sha256')), source);
-    return { release, signed: sig.created, expires: sig.expires, issuer: sig.issuerFingerprint ?? sig.issuerKeyID };
-  } catch (error) {
-    if (error instanceof PkgkeysError && error.code === 'INDEX_MALFORMED') throw new PkgkeysError('RELEASE_MALFORMED', error.message, { cause: error });
-    throw error;
-  }
+  const cleartext = parseCleartext(Buffer.from(statement), source, RELEASE.codes.malformed);
+  const sig = await readMessageSignature(cleartext.signature, source, RELEASE.codes.malformed);
+  const release = parseRelease(canonicalize(cleartext.body, createHash('sha256')), source);
+  return { release, signed: sig.created, expires: sig.expires, issuer: sig.issuerFingerprint ?? sig.issuerKeyID };
 }
 
 export async function verifyRelease(statement: Buffer, keyring: Uint8Array, source: string, options: ReleaseOptions): Promise<{ release: VerifiedRelease; change: Change }> {

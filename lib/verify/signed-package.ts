@@ -38,7 +38,8 @@ export async function verifySignedPackage(file: string, check: PackageCheck): Pr
   });
   try {
     const signed = await readSignedPackage(handle, file);
-    const sig = await readMessageSignature(await toBinary(signed.signature, `${file}: +PKG_GPG_SIGNATURE`), `${file}: +PKG_GPG_SIGNATURE`);
+    const what = `${file}: +PKG_GPG_SIGNATURE`;
+    const sig = await readMessageSignature(await toBinary(signed.signature, what, 'PACKAGE_MALFORMED'), what, 'PACKAGE_MALFORMED');
     if (sig.kind !== 'binary') throw new PkgkeysError('PACKAGE_MALFORMED', `${file}: +PKG_GPG_SIGNATURE must be a binary-mode signature (type 0x00)`);
 
     const signer = findSigner(check.graph, sig, 'package');

@@ -62,16 +62,8 @@ export async function verifySigned(data: Buffer, source: string, kind: DocumentK
 /** Step 1. The signature packet is read here only for its hash algorithm, which the header must name. */
 async function parseFramework(data: Buffer, source: string, kind: DocumentKind): Promise<{ cleartext: Cleartext; sig: MessageSignature }> {
   if (data.length > kind.maxBytes) throw new PkgkeysError('TOO_LARGE', `${source}: ${data.length} bytes is more than the ${kind.maxBytes} allowed`);
-  let cleartext: Cleartext;
-  let sig: MessageSignature;
-  try {
-    cleartext = parseCleartext(data, source);
-    sig = await readMessageSignature(cleartext.signature, `${source}: signature`);
-  } catch (error) {
-    // The framework's parser speaks of indexes; a keyring release has a code of its own.
-    if (error instanceof PkgkeysError && error.code === 'INDEX_MALFORMED') throw new PkgkeysError(kind.codes.malformed, error.message, { cause: error });
-    throw error;
-  }
+  const cleartext = parseCleartext(data, source, kind.codes.malformed);
+  const sig = await readMessageSignature(cleartext.signature, `${source}: signature`, kind.codes.malformed);
   if (sig.kind !== 'text') throw new PkgkeysError(kind.codes.malformed, `${source}: a cleartext signature must be a text signature (type 0x01)`);
   // RFC 9580 §7.1: the header announces the hash, so a verifier can hash while reading; it must not lie.
   if (!cleartext.headerHashes.includes(sig.hash)) {

@@ -42,7 +42,7 @@ export class FreshnessState {
     const signed = typeof record?.signed === 'string' ? new Date(record.signed) : new Date(NaN);
     if (record?.repository !== repository || Number.isNaN(signed.getTime()) || typeof record.signer !== 'string') {
       // A damaged state file must not reopen the door to rollback: refuse until someone looks.
-      throw new PkgkeysError('IO_ERROR', `${this.file(repository)}: damaged verification state; remove it only if you trust the next index`);
+      throw new PkgkeysError('STATE_DAMAGED', `${this.file(repository)}: damaged verification state; remove it only if you trust the next index`);
     }
     return { repository, signed, signer: record.signer as Fingerprint };
   }

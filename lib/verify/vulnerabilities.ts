@@ -179,12 +179,6 @@ export interface VulnerabilitiesRequest {
 export async function verifyVulnerabilitiesFile(request: VulnerabilitiesRequest): Promise<VerifiedVulnerabilities> {
   const graph = await loadTrustGraph(request.sources.anchors, request.sources.keyring);
   const raw = await readBounded(request.file, MAX_VULNERABILITIES_BYTES);
-  let data: Buffer;
-  try {
-    data = await decompress(raw, request.file, MAX_VULNERABILITIES_BYTES);
-  } catch (error) {
-    if (error instanceof PkgkeysError && error.code === 'BAD_INPUT') throw new PkgkeysError('VULNERABILITIES_MALFORMED', error.message, { cause: error });
-    throw error;
-  }
+  const data = await decompress(raw, request.file, MAX_VULNERABILITIES_BYTES, VULNERABILITIES.codes.malformed);
   return verifyVulnerabilities(data, request.file, { graph, now: request.now, policy: request.policy });
 }
