@@ -49,6 +49,7 @@ const CODES = {
   PACKAGE_MALFORMED: EXIT.notTrusted,
   PKGNAME_MISMATCH: EXIT.notTrusted,
   SIGNATURE_EXPIRED: EXIT.notTrusted,
+  PACKAGE_FROM_FUTURE: EXIT.notTrusted,
   /** Signed with a block size pkg_add cannot verify the package with, whoever signed it. */
   PKG_ADD_UNVERIFIABLE: EXIT.notTrusted,
   // Keyring releases (lib/keyring/release.ts): a replayed keyring must not hide a revocation.

@@ -11,10 +11,13 @@ import { canonicalize, parseCleartext, readMessageSignature } from '../pgp';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { formatTime } from '../time';
-import { type DocumentKind, verifySigned } from './signed';
+import { type CleartextKind, verifySigned } from './signed';
 
-export const RELEASE: DocumentKind = {
+export const RELEASE: CleartextKind = {
   noun: 'keyring release',
+  signature: 'text',
+  covers: 'the signed text',
+  notation: true,
   maxBytes: MAX_RELEASE_BYTES,
   // A release that cannot expire could be replayed for ever: it is no release at all.
   codes: { malformed: 'RELEASE_MALFORMED', noExpiry: 'RELEASE_MALFORMED', expired: 'KEYRING_FROZEN', fromFuture: 'RELEASE_FROM_FUTURE' },

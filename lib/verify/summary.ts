@@ -9,11 +9,14 @@ import type { Fingerprint } from '../model';
 import { checkSummary } from '../summary/format';
 import type { TrustGraph, Verdict } from '../trust/chain';
 import type { Policy } from '../trust/policy';
-import { type DocumentKind, verifySigned } from './signed';
+import { type CleartextKind, verifySigned } from './signed';
 import type { FreshnessState } from './state';
 
-export const INDEX: DocumentKind = {
+export const INDEX: CleartextKind = {
   noun: 'index',
+  signature: 'text',
+  covers: 'the signed text',
+  notation: true,
   maxBytes: MAX_INDEX_BYTES,
   codes: { malformed: 'INDEX_MALFORMED', noExpiry: 'INDEX_NO_EXPIRY', expired: 'INDEX_EXPIRED', fromFuture: 'INDEX_FROM_FUTURE' },
 };

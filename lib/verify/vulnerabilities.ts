@@ -34,11 +34,14 @@ import { decompress } from '../summary/compress';
 import type { TrustGraph, Verdict } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { PKG_VULNERABILITIES } from '../trust/scope';
-import { type DocumentKind, verifySigned } from './signed';
+import { type CleartextKind, verifySigned } from './signed';
 import type { TrustSources } from './index';
 
-export const VULNERABILITIES: DocumentKind = {
+export const VULNERABILITIES: CleartextKind = {
   noun: 'pkg-vulnerabilities',
+  signature: 'text',
+  covers: 'the signed text',
+  notation: true,
   maxBytes: MAX_VULNERABILITIES_BYTES,
   // A list that cannot expire could be replayed for ever, hiding every later advisory: it is malformed.
   codes: { malformed: 'VULNERABILITIES_MALFORMED', noExpiry: 'VULNERABILITIES_MALFORMED', expired: 'VULNERABILITIES_EXPIRED', fromFuture: 'VULNERABILITIES_FROM_FUTURE' },
