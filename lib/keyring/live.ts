@@ -19,8 +19,7 @@ import { formatTime } from '../time';
 import { readBounded } from '../fsutil';
 import { type GenerationSet, currentGeneration, installGeneration as install } from '../generations';
 import { MAX_KEYRING_BYTES } from '../pgp';
-import type { VerifiedRelease } from '../verify/release';
-import { MAX_RELEASE_BYTES } from './release';
+import { MAX_RELEASE_BYTES, type VerifiedRelease } from './release';
 
 /** The stable names other tools are configured with. */
 export const LIVE = { keyring: 'keyring.gpg', verify: 'verify.gpg', pkgvuln: 'pkgvuln.gpg', release: 'release.asc' } as const;

@@ -8,12 +8,12 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PkgkeysError } from '../errors';
 import { readBounded, writeAtomic } from '../fsutil';
-import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, describeKeyring, formatRelease, keyringIdentifier } from '../keyring/release';
+import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, type VerifiedRelease, describeKeyring, formatRelease, keyringIdentifier, readClaim } from '../keyring/release';
 import { checkLayout, exportKeyring, parseKeyring, trustGraphOf } from '../keyring/store';
 import { REPOSITORY_NOTATION } from '../model';
 import { type SecretKey, hashCanonical, signData, writeCleartext } from '../pgp';
 import { DEFAULT_POLICY } from '../trust/policy';
-import { type VerifiedRelease, readClaim, verifyRelease } from '../verify/release';
+import { verifyRelease } from '../verify/release';
 
 export interface PublishRequest {
   /** The decomposed keyring, keyrings/<name>/. */

@@ -1,6 +1,6 @@
 /**
- * signd.conf: what the signing daemon may sign, and how it is reached. Keyword lines as in
- * pkgkeys.conf(5) (lib/client/config.ts):
+ * signd.conf: what the signing daemon may sign, and how it is reached. Keyword lines, as in
+ * pkgkeys.conf(5) (lib/settings.ts):
  *
  *     socket /var/run/pkgkeys/signd.sock     the Unix socket it listens on
  *     socket-mode 0660                       its permissions (and with socket-group, who may connect)
@@ -17,7 +17,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { PkgkeysError, ioError } from '../errors';
-import { absolute, configured, integer, readSettings } from '../client/config';
+import { absolute, integer, readSettings } from '../settings';
 import { parseExpiry } from '../time';
 import { checkRepository } from '../trust/scope';
 
@@ -69,7 +69,7 @@ export async function readSigndConfig(file: string): Promise<SigndConfig> {
     'socket-group': { arity: 1, set: (c, [g]) => void (c.socketGroup = g!) },
     'unlock-minutes': { arity: 1, set: (c, [m]) => void (c.unlockMinutes = integer(1, 24 * 60)(m!, 'unlock-minutes')) },
     repository: { arity: 3, set: (c, [id, dir, expires]) => {
-      const repository = { id: configured(() => checkRepository(id!)), dir: absolute(dir!, 'repository'), expires: expires! };
+      const repository = { id: checkRepository(id!), dir: absolute(dir!, 'repository'), expires: expires! };
       if (parseExpiry(expires!, new Date(0)) === null) throw new PkgkeysError('BAD_CONFIG', `repository ${id}: signatures must expire, not "${expires}"`);
       if (c.repositories.some((r) => r.id === repository.id)) throw new PkgkeysError('BAD_CONFIG', `repository ${repository.id} is configured twice`);
       c.repositories.push(repository);

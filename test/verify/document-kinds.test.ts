@@ -13,7 +13,8 @@ import { BLOCK_SIZE, blockHashes, formatHashFile, signedPackageWriter } from '..
 import { TrustGraph } from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { verifySummaryData } from '../../lib/verify';
-import { readClaim, verifyRelease } from '../../lib/verify/release';
+import { readClaim } from '../../lib/keyring/release';
+import { verifyRelease } from '../../lib/verify/release';
 import { verifySignedPackage } from '../../lib/verify/signed-package';
 import { FreshnessState } from '../../lib/verify/state';
 import { verifyVulnerabilities } from '../../lib/verify/vulnerabilities';
