@@ -10,7 +10,7 @@ EGDIR =		$(PREFIX)/share/examples/pkgkeys
 JEST =		node_modules/.bin/jest
 TSC =		node_modules/.bin/tsc
 
-.PHONY: all build test demo bench lint check install plist clean
+.PHONY: all build test test-fast fixtures demo bench lint check install plist clean
 
 all: build
 
@@ -27,6 +27,15 @@ build: dist/cli/main.js
 
 test: build
 	$(JEST) --ci $(JEST_FLAGS)
+
+# Every test but the documentation walk-throughs, the end-to-end run and the interop tests (gpg, sq):
+# about half the time of `make test`, for a quick loop. `make test` stays the one that counts.
+test-fast: build
+	$(JEST) --ci --testPathIgnorePatterns '/test/(docs|e2e|interop)/' $(JEST_FLAGS)
+
+# The test keys in test/fixtures/keys/: only the missing ones are made (FORCE=--force: all of them again).
+fixtures: build
+	$(NODE) test/fixtures/make-keys.js $(FORCE)
 
 demo: build
 	sh demo/demo.sh

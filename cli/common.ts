@@ -5,7 +5,7 @@ import { PkgkeysError, ioError } from '../lib/errors';
 import { readBounded } from '../lib/fsutil';
 import { type Config, defaultConfig, policyOf, readConfig } from '../lib/client/config';
 import { type Locations, anchorFiles, defaultLocations } from '../lib/paths';
-import type { Policy } from '../lib/trust/policy';
+import { DEFAULT_POLICY, type Policy } from '../lib/trust/policy';
 import { formatTime, parseTime } from '../lib/time';
 import type { TrustSources } from '../lib/verify';
 import type { GlobalArgs, IO } from './io';
@@ -77,6 +77,7 @@ export const repeatable = (describe: string) =>
 /** Where verification reads its trust from: options, or the configured locations (lib/paths.ts). */
 export interface TrustArgs extends GlobalArgs {
   anchor: string[] | undefined;
+  threshold: number | undefined;
   keyring: string | undefined;
   repository: string;
   'state-dir': string | undefined;
@@ -85,6 +86,7 @@ export interface TrustArgs extends GlobalArgs {
 export const trustOptions = <T extends GlobalArgs>(y: Argv<T>) =>
   y
     .option('anchor', repeatable('trust anchor: the master key\'s public certificate; repeatable (default: every file in the anchors directory of pkgkeys.conf)'))
+    .option('threshold', thresholdOption)
     .option('keyring', { type: 'string', describe: `keyring file or directory (default: ${DEFAULT_LOCATIONS.keyring})` })
     .option('repository', { type: 'string', demandOption: true, describe: 'repository identifier the index must be signed for, e.g. NetBSD/x86_64/10.0/All' })
     .option('state-dir', { type: 'string', describe: `where the newest accepted signature per repository is kept (default: ${DEFAULT_LOCATIONS.stateDir})` });
@@ -108,14 +110,33 @@ export interface Client {
   policy: Policy;
 }
 
-export async function clientOf(argv: GlobalArgs, creates = false): Promise<Client> {
+export async function clientOf(argv: GlobalArgs & { threshold?: number | undefined }, creates = false): Promise<Client> {
   const locations = defaultLocations(argv.session.io.env);
   const file = argv.config ?? locations.config;
   const defaults = defaultConfig(locations);
   // setup may create the file --config names; every other command needs it to exist.
   const config = await readConfig(file, defaults, argv.config !== undefined && !creates);
-  return { locations, file, config, defaults, policy: policyOf(config) };
+  const policy = policyOf(config);
+  if (argv.threshold !== undefined && thresholdOf(argv.threshold) < policy.anchorThreshold) {
+    // An option that turned a refusal into trust would be a hole: the configuration's k is a floor.
+    throw new PkgkeysError('USAGE', `--threshold ${argv.threshold} is below anchor-threshold ${policy.anchorThreshold} in ${file}: it may raise the threshold, not lower it`);
+  }
+  return { locations, file, config, defaults, policy: { ...policy, anchorThreshold: argv.threshold ?? policy.anchorThreshold } };
 }
+
+/** --threshold K: how many of the anchors must each vouch for a key (lib/trust/threshold.ts). */
+export const thresholdOption = {
+  type: 'number',
+  describe: 'how many of the anchors must each vouch for a key, k of n (default: anchor-threshold in pkgkeys.conf, else 1; commands that read pkgkeys.conf may only raise it)',
+} as const;
+
+export function thresholdOf(k: number): number {
+  if (!Number.isInteger(k) || k < 1) throw new PkgkeysError('USAGE', `--threshold must be a whole number of anchors, 1 or more, not ${k}`);
+  return k;
+}
+
+/** The policy of commands that read no pkgkeys.conf (the keyring maintainer's): the defaults, with --threshold. */
+export const keyringPolicy = (argv: { threshold?: number | undefined }): Policy => ({ ...DEFAULT_POLICY, anchorThreshold: thresholdOf(argv.threshold ?? DEFAULT_POLICY.anchorThreshold) });
 
 /** --anchor files, or every anchor in the configured directory. */
 export const anchorsOf = async (argv: GlobalArgs & { anchor?: string[] | undefined }, client: Client): Promise<string[]> =>

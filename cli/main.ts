@@ -100,8 +100,13 @@ function commandIndex(argv: readonly string[]): number {
   return -1;
 }
 
-function report(error: unknown, io: IO, json: boolean): number {
-  const failure = error instanceof PkgkeysError ? error : new PkgkeysError('IO_ERROR', `unexpected error: ${(error as Error)?.stack ?? String(error)}`, { cause: error });
+/**
+ * A failure as one line with its code. An error without a code is a bug in pkgkeys: it is reported as
+ * one line too (cron mails it to people, not developers); PKGKEYS_DEBUG=1 adds the stack.
+ */
+export function report(error: unknown, io: IO, json: boolean): number {
+  const detail = io.env.PKGKEYS_DEBUG ? (error as Error)?.stack : (error as Error)?.message;
+  const failure = error instanceof PkgkeysError ? error : new PkgkeysError('IO_ERROR', `unexpected error (a bug in pkgkeys; PKGKEYS_DEBUG=1 shows where): ${detail ?? String(error)}`, { cause: error });
   if (json) io.stdout(`${JSON.stringify({ ok: false, code: failure.code, message: failure.message })}\n`);
   else io.stderr(`pkgkeys: ${failure.code}: ${failure.message}\n`);
   return failure.exitStatus;

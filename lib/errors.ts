@@ -32,6 +32,8 @@ const CODES = {
   WEAK_ALGORITHM: EXIT.notTrusted,
   NO_PATH: EXIT.notTrusted,
   UNKNOWN_KEY: EXIT.notTrusted,
+  /** Some anchors vouch for the key, fewer than the threshold asks (lib/trust/threshold.ts). */
+  BELOW_THRESHOLD: EXIT.notTrusted,
   // Keyring consistency.
   KEYRING_INVALID: EXIT.notTrusted,
   // The signed index (RFC 9580 §7 cleartext framework, DESIGN.md §5 freshness).
@@ -119,6 +121,7 @@ export class PkgkeysError extends Error {
  */
 export const printable = (text: string): string =>
   text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
 
 /** Wraps a failed file-system call so the message names the path. */
 export function ioError(what: string, path: string, cause: unknown): PkgkeysError {

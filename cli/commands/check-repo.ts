@@ -3,12 +3,13 @@ import { checkRepositories } from '../../lib/client/check-repo';
 import { selectRepositories } from '../../lib/client/config';
 import { exitStatusOf } from '../../lib/errors';
 import { describeSpan, formatTime } from '../../lib/time';
-import { anchorsOf, clientOf, nowOf, print, repeatable } from '../common';
+import { anchorsOf, clientOf, nowOf, print, repeatable, thresholdOption } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends GlobalArgs {
   ids: string[];
   anchor: string[] | undefined;
+  threshold: number | undefined;
   timeout: number;
   quiet: boolean;
 }
@@ -20,6 +21,7 @@ export const checkRepoCommand: CommandModule<GlobalArgs, Args> = {
     y
       .positional('ids', { type: 'string', array: true, default: [], describe: 'repository identifiers from pkgkeys.conf (default: all)' })
       .option('anchor', repeatable('trust anchor: the master key\'s public certificate; repeatable (default: every file in the anchors directory of pkgkeys.conf)'))
+      .option('threshold', thresholdOption)
       .option('timeout', { type: 'number', default: 300, describe: 'seconds allowed for each index download' })
       .option('quiet', { type: 'boolean', default: false, describe: 'print only the repositories that fail (for cron, which mails what is printed)' }) as never,
   handler: async (argv) => {

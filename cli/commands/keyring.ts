@@ -8,13 +8,14 @@ import { KEYRING_FILE, RELEASE_FILE } from '../../lib/keyring/release';
 import { findKey } from '../../lib/keyref';
 import type { Certificate } from '../../lib/model';
 import { MAX_KEYRING_BYTES, armor } from '../../lib/pgp';
-import { type Verdict, authorize, authorizeAll, describe as describeKey } from '../../lib/trust/chain';
-import { DEFAULT_POLICY, certificateProblems } from '../../lib/trust/policy';
+import { type Step, type TrustGraph, describe as describeKey } from '../../lib/trust/chain';
+import { certificateProblems } from '../../lib/trust/policy';
+import { type ThresholdVerdict, authorizeAllThreshold, authorizeThreshold, belowThreshold } from '../../lib/trust/threshold';
 import { checkRepository } from '../../lib/trust/scope';
 import { publishKeyring } from '../../lib/publish/keyring';
 import { keyringPackage } from '../../lib/publish/keyring-package';
 import { formatTime, parseExpiry, parseTime } from '../../lib/time';
-import { nowOf, print, readPassphrase, repeatable } from '../common';
+import { keyringPolicy, nowOf, print, readPassphrase, repeatable, thresholdOption, warn } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface KeyringArgs extends GlobalArgs {
@@ -52,24 +53,40 @@ const exportCmd: CommandModule<KeyringArgs, KeyringArgs & { armor: boolean; out:
   },
 };
 
-const checkCmd: CommandModule<KeyringArgs, KeyringArgs> = {
+interface CheckArgs extends KeyringArgs {
+  anchor: string[] | undefined;
+  threshold: number | undefined;
+}
+
+const checkCmd: CommandModule<KeyringArgs, CheckArgs> = {
   command: 'check',
-  describe: 'Check that every file holds the packet its name says, nothing dangles, and every key meets the policy',
+  describe: 'Check that every file holds the packet its name says, nothing dangles, and every key meets the policy; with --anchor, report keys below the threshold',
+  builder: (y) =>
+    y
+      .option('anchor', repeatable('trust anchor: with it, keys that some anchors vouch for now, but fewer than --threshold, are reported; repeatable'))
+      .option('threshold', thresholdOption),
   handler: async (argv) => {
+    const policy = keyringPolicy(argv);
     const { certificates, problems } = await checkLayout(argv.keyring);
-    const policy = certificates.flatMap((c) => certificateProblems(c, DEFAULT_POLICY).map((message) => ({ path: c.fingerprint, message })));
-    const all = [...problems, ...policy];
-    print(argv, { ok: all.length === 0, certificates: certificates.length, problems: all }, (r) =>
-      r.ok ? [`${argv.keyring}: ${r.certificates} certificate(s), no problems`] : r.problems.map((p) => `${p.path}: ${p.message}`),
-    );
+    const weak = certificates.flatMap((c) => certificateProblems(c, policy).map((message) => ({ path: c.fingerprint, message })));
+    const all = [...problems, ...weak];
+    // A key below the threshold is a certification ceremony under way: reported, not a fault of the keyring.
+    const below = argv.anchor && all.length === 0 ? belowThreshold(await loadTrustGraph(argv.anchor, argv.keyring), nowOf(argv), policy).map(brief) : [];
+    print(argv, { ok: all.length === 0, certificates: certificates.length, problems: all, belowThreshold: below }, (r) => [
+      ...(r.ok ? [`${argv.keyring}: ${r.certificates} certificate(s), no problems`] : r.problems.map((p) => `${p.path}: ${p.message}`)),
+      ...r.belowThreshold.map((b) => `${b.key}: below the threshold: ${b.reason}`),
+    ]);
     if (all.length > 0) throw new PkgkeysError('KEYRING_INVALID', `${argv.keyring}: ${all.length} problem(s)`);
   },
 };
 
-const listCmd: CommandModule<KeyringArgs, KeyringArgs & { anchor: string[] | undefined }> = {
+const listCmd: CommandModule<KeyringArgs, CheckArgs> = {
   command: 'list',
   describe: 'List certificates with their certifications and revocations; with --anchor, what each key is trusted for now',
-  builder: (y) => y.option('anchor', repeatable("trust anchor: with it, each key's verdict now and the scopes its chain grants; repeatable")),
+  builder: (y) =>
+    y
+      .option('anchor', repeatable("trust anchor: with it, each key's verdict now and the scopes its chain grants; repeatable"))
+      .option('threshold', thresholdOption),
   handler: async (argv) => {
     if (!argv.anchor) {
       print(argv, (await loadCertificates([argv.keyring])).map((c) => summary(c, null)), (list) => list.flatMap(listLines));
@@ -77,20 +94,20 @@ const listCmd: CommandModule<KeyringArgs, KeyringArgs & { anchor: string[] | und
     }
     const graph = await loadTrustGraph(argv.anchor, argv.keyring);
     const now = nowOf(argv);
-    const verdicts = authorizeAll(graph, { scope: { anyRepository: true }, signedAt: now, now, policy: DEFAULT_POLICY });
+    const verdicts = authorizeAllThreshold(graph, { scope: { anyRepository: true }, signedAt: now, now, policy: keyringPolicy(argv) });
     const certificates = [...graph.certificates()].sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : 1));
     print(argv, certificates.map((c) => summary(c, graph.anchors.has(c.fingerprint) ? 'anchor' : verdicts.get(c.fingerprint)!)), (list) => list.flatMap(listLines));
   },
 };
 
 /** A key's standing for `list --anchor`: an anchor, or its verdict for any repository now, with the scopes its chain grants. */
-function standing(verdict: Verdict | 'anchor' | null) {
+function standing(verdict: ThresholdVerdict | 'anchor' | null) {
   if (verdict === null) return undefined;
   if (verdict === 'anchor') return { anchor: true };
   return verdict.trusted ? { trusted: true, granted: verdict.granted } : { trusted: false, code: verdict.code, reason: verdict.reason };
 }
 
-function summary(cert: Certificate, verdict: Verdict | 'anchor' | null) {
+function summary(cert: Certificate, verdict: ThresholdVerdict | 'anchor' | null) {
   return {
     fingerprint: cert.fingerprint,
     trust: standing(verdict),
@@ -126,17 +143,19 @@ function listLines(s: ReturnType<typeof summary>): string[] {
 interface ExplainArgs extends KeyringArgs {
   fingerprint: string;
   anchor: string[];
+  threshold: number | undefined;
   repository: string | undefined;
   at: string | undefined;
 }
 
 const explainCmd: CommandModule<KeyringArgs, ExplainArgs> = {
   command: 'explain <fingerprint>',
-  describe: 'Show the chain from an anchor to a key, step by step, or the first step that fails',
+  describe: 'Show the chain from each anchor to a key, step by step, or the first step that fails, and how many anchors vouch',
   builder: (y) =>
     y
       .positional('fingerprint', { type: 'string', demandOption: true, describe: 'fingerprint or key ID of a key or subkey' })
       .option('anchor', { ...repeatable("trust anchor: the master key's public certificate; repeatable"), demandOption: true })
+      .option('threshold', thresholdOption)
       .option('repository', { type: 'string', describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All (default: any repository the whole chain grants)' })
       .option('at', { type: 'string', describe: 'judge as of this time (default: now)' }),
   handler: async (argv) => {
@@ -144,11 +163,11 @@ const explainCmd: CommandModule<KeyringArgs, ExplainArgs> = {
     const graph = await loadTrustGraph(argv.anchor, argv.keyring);
     const scope = argv.repository ? { repository: checkRepository(argv.repository) } : ({ anyRepository: true } as const);
     const key = findKey([...graph.certificates()].flatMap((c) => [c, ...c.subkeys]), argv.fingerprint, `${argv.keyring} and the anchors`);
-    const verdict = authorize(graph, { key, scope, signedAt: at, now: at, policy: DEFAULT_POLICY });
+    const verdict = authorizeThreshold(graph, { key, scope, signedAt: at, now: at, policy: keyringPolicy(argv) });
     const found = graph.resolve(key);
     print(argv, { ...verdict, repository: argv.repository ?? null, at }, (v) => [
       `${found ? describeKey(found.certificate) : key}${argv.repository ? ` for ${argv.repository}` : ' (any repository)'} at ${formatTime(at)}`,
-      ...v.steps.map((s) => `  ${s.ok ? 'ok  ' : `FAIL ${s.code}`}  ${s.text}`),
+      ...(v.anchors.length > 1 ? perAnchor(graph, v) : stepLines(v.steps)),
       ...(v.trusted ? [`  granted: ${v.granted.join(', ')}`] : []),
       v.trusted ? 'trusted' : `not trusted: ${v.code}`,
     ]);
@@ -156,9 +175,26 @@ const explainCmd: CommandModule<KeyringArgs, ExplainArgs> = {
   },
 };
 
+const stepLines = (steps: readonly Step[], indent = '  ') => steps.map((s) => `${indent}${s.ok ? 'ok  ' : `FAIL ${s.code}`}  ${s.text}`);
+
+/** Each anchor's path (or the step where it fails), then the count against the threshold. */
+function perAnchor(graph: TrustGraph, v: ThresholdVerdict): string[] {
+  return [
+    ...v.anchors.flatMap((a) => {
+      const anchor = graph.get(a.anchor);
+      return [`  anchor ${anchor ? describeKey(anchor) : a.anchor}: ${a.verdict.trusted ? 'vouches' : `does not vouch (${a.verdict.code})`}`, ...stepLines(a.verdict.steps, '    ')];
+    }),
+    `  ${v.vouching.length} of ${v.anchors.length} anchors vouch${v.vouching.length ? ` (${v.vouching.join(', ')})` : ''}; ${v.threshold} needed`,
+  ];
+}
+
+/** A key below the threshold, as check and publish report it. */
+const brief = (v: ThresholdVerdict) => ({ key: v.key, vouching: v.vouching, threshold: v.threshold, reason: v.trusted ? '' : v.reason });
+
 interface PublishArgs extends KeyringArgs {
   key: string;
   anchor: string[];
+  threshold: number | undefined;
   name: string | undefined;
   serial: number | undefined;
   expires: string;
@@ -173,6 +209,7 @@ const publishCmd: CommandModule<KeyringArgs, PublishArgs> = {
     y
       .option('key', { type: 'string', demandOption: true, describe: 'secret key certified for keyring/NAME (the master may sign itself only if so certified)' })
       .option('anchor', { ...repeatable("trust anchor the release is checked against, as clients will; repeatable"), demandOption: true })
+      .option('threshold', thresholdOption)
       .option('name', { type: 'string', describe: 'keyring name; the release is signed for keyring/NAME (default: the keyring directory\'s name)' })
       .option('serial', { type: 'number', describe: 'release serial (default: one more than the release in --out, and at least YYYYMMDD01 of today)' })
       .option('expires', { type: 'string', default: '14d', describe: 'when the release statement expires: clients report the keyring frozen after that' })
@@ -184,8 +221,10 @@ const publishCmd: CommandModule<KeyringArgs, PublishArgs> = {
     if (expires === null) throw new PkgkeysError('USAGE', 'a keyring release must expire, or a frozen mirror could not be noticed: give --expires DURATION');
     const key = await openSecretKey(argv.key, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`));
     const name = argv.name ?? path.basename(path.resolve(argv.keyring));
-    const release = await publishKeyring({ keyring: argv.keyring, name, serial: argv.serial ?? null, key, anchors: argv.anchor, now, expires, out: argv.out });
-    print(argv, { ...release, out: argv.out }, (r) => [
+    const policy = keyringPolicy(argv);
+    const { belowThreshold: below, ...release } = await publishKeyring({ keyring: argv.keyring, name, serial: argv.serial ?? null, key, anchors: argv.anchor, policy, now, expires, out: argv.out });
+    if (!argv.json) for (const b of below.map(brief)) warn(argv, `${b.key} is below the threshold, clients will not trust it: ${b.reason}`);
+    print(argv, { ...release, out: argv.out, belowThreshold: below.map(brief) }, (r) => [
       `keyring ${r.name} release ${r.serial}: ${r.size} bytes, sha256 ${r.sha256}, signed by ${r.signer}, valid until ${formatTime(r.expires)}`,
       `  ${path.join(r.out, KEYRING_FILE)}`,
       `  ${path.join(r.out, RELEASE_FILE)}`,

@@ -2,11 +2,12 @@ import type { CommandModule } from 'yargs';
 import { keyringStatus } from '../../lib/client/status';
 import { PkgkeysError, exitStatusOf } from '../../lib/errors';
 import { formatTime, parseExpiry } from '../../lib/time';
-import { anchorsOf, clientOf, nowOf, print, repeatable } from '../common';
+import { anchorsOf, clientOf, nowOf, print, repeatable, thresholdOption } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends GlobalArgs {
   anchor: string[] | undefined;
+  threshold: number | undefined;
   'max-age': string;
 }
 
@@ -18,6 +19,7 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
   builder: (y) =>
     y
       .option('anchor', repeatable('trust anchor: the master key\'s public certificate; repeatable (default: every file in the anchors directory of pkgkeys.conf)'))
+      .option('threshold', thresholdOption)
       .option('max-age', { type: 'string', default: '3d', describe: 'stale when no update succeeded for this long (DURATION: 3d, 36h)' }),
   handler: async (argv) => {
     const client = await clientOf(argv);

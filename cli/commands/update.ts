@@ -1,13 +1,14 @@
 import type { CommandModule } from 'yargs';
 import { update } from '../../lib/client/update';
 import { formatTime } from '../../lib/time';
-import { anchorsOf, clientOf, nowOf, print, repeatable } from '../common';
+import { anchorsOf, clientOf, nowOf, print, repeatable, thresholdOption } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends GlobalArgs {
   url: string | undefined;
   name: string | undefined;
   anchor: string[] | undefined;
+  threshold: number | undefined;
   'random-delay': number;
   timeout: number;
   quiet: boolean;
@@ -29,6 +30,7 @@ export const updateCommand: CommandModule<GlobalArgs, Args> = {
       .option('url', { type: 'string', describe: 'directory serving release.asc and keyring.gpg (http, https or file; default: keyring-url in pkgkeys.conf)' })
       .option('name', { type: 'string', describe: 'keyring name: the release must be signed for keyring/NAME (default: keyring-name in pkgkeys.conf, pkgsrc)' })
       .option('anchor', repeatable('trust anchor: the master key\'s public certificate; repeatable (default: every file in the anchors directory of pkgkeys.conf)'))
+      .option('threshold', thresholdOption)
       .option('random-delay', { type: 'number', default: 0, describe: 'wait a random time of up to SECONDS first, so that machines started by cron at the same minute spread out' })
       .option('timeout', { type: 'number', default: 60, describe: 'seconds allowed for each download' })
       .option('quiet', { type: 'boolean', default: false, describe: 'print nothing on success' })

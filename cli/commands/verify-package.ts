@@ -3,12 +3,13 @@ import { PkgkeysError, exitStatusOf } from '../../lib/errors';
 import { loadTrustGraph } from '../../lib/keyring/store';
 import { checkRepository } from '../../lib/trust/scope';
 import { verifySignedPackage } from '../../lib/verify/signed-package';
-import { anchorsOf, clientOf, nowOf, print, repeatable } from '../common';
+import { anchorsOf, clientOf, nowOf, print, repeatable, thresholdOption } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends GlobalArgs {
   packages: string[];
   anchor: string[] | undefined;
+  threshold: number | undefined;
   keyring: string | undefined;
   repository: string | undefined;
 }
@@ -20,6 +21,7 @@ export const verifyPackageCommand: CommandModule<GlobalArgs, Args> = {
     y
       .positional('packages', { type: 'string', array: true, demandOption: true, describe: 'signed packages' })
       .option('anchor', repeatable('trust anchor: the master key\'s public certificate; repeatable (default: every file in the anchors directory of pkgkeys.conf)'))
+      .option('threshold', thresholdOption)
       .option('keyring', { type: 'string', describe: 'keyring file or directory (default: the keyring pkgkeys update installs, /var/db/pkgkeys/keyring.gpg)' })
       .option('repository', { type: 'string', describe: 'the repository the signer must be certified for (default: any scope that grants packages)' }) as never,
   handler: async (argv) => {

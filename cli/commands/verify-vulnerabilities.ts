@@ -2,12 +2,13 @@ import type { CommandModule } from 'yargs';
 import { writeAtomic } from '../../lib/fsutil';
 import { formatTime } from '../../lib/time';
 import { verifyVulnerabilitiesFile } from '../../lib/verify/vulnerabilities';
-import { anchorsOf, clientOf, nowOf, print, repeatable } from '../common';
+import { anchorsOf, clientOf, nowOf, print, repeatable, thresholdOption } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends GlobalArgs {
   file: string;
   anchor: string[] | undefined;
+  threshold: number | undefined;
   keyring: string | undefined;
   output: string | undefined;
 }
@@ -19,6 +20,7 @@ export const verifyVulnerabilitiesCommand: CommandModule<GlobalArgs, Args> = {
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'the clearsigned pkg-vulnerabilities, plain or compressed' })
       .option('anchor', repeatable("trust anchor: the master key's public certificate; repeatable (default: every file in the anchors directory of pkgkeys.conf)"))
+      .option('threshold', thresholdOption)
       .option('keyring', { type: 'string', describe: 'keyring file or directory (default: the keyring pkgkeys update installs, /var/db/pkgkeys/keyring.gpg)' })
       .option('output', { type: 'string', describe: 'write the verified pkg-vulnerabilities here, atomically (default: standard output)' }) as never,
   handler: async (argv) => {

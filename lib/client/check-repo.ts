@@ -35,8 +35,9 @@ export async function checkRepositories(repositories: readonly Repository[], opt
       const { index, download } = await verifyRemoteIndex(repository, { graph, now: options.now, policy: options.policy, state, timeoutMs: options.timeoutMs });
       checks.push({ ...repository, ok: true, entries: index.entries, signer: index.signer, signed: index.signed, expires: index.expires, source: download.url });
     } catch (error) {
-      if (!(error instanceof PkgkeysError)) throw error;
-      checks.push({ ...repository, ok: false, code: error.code, message: error.message });
+      // Whatever fails for one repository, even a bug, is that repository's failure: the others are still checked.
+      const failure = error instanceof PkgkeysError ? error : new PkgkeysError('IO_ERROR', `unexpected error: ${(error as Error)?.message ?? String(error)}`);
+      checks.push({ ...repository, ok: false, code: failure.code, message: failure.message });
     }
   }
   return checks;

@@ -23,6 +23,8 @@ export interface Config {
   keyringURL: string;
   keyringName: string;
   anchorDir: string;
+  /** How many of the anchors must each vouch for a key (k of n, lib/trust/threshold.ts). */
+  anchorThreshold: number;
   /** The pkgin that `pkgkeys pkgin` runs: a path, or a name looked up in PATH. */
   pkgin: string;
   /** pkgin's database directory when PKGIN_DBDIR is not set: the one it was built with. */
@@ -38,6 +40,7 @@ export const defaultConfig = (locations: Locations): Config => ({
   keyringURL: DEFAULT_KEYRING_URL,
   keyringName: 'pkgsrc',
   anchorDir: locations.anchorDir,
+  anchorThreshold: DEFAULT_POLICY.anchorThreshold,
   pkgin: 'pkgin',
   pkginDbDir: locations.pkginDbDir,
   clockSkewSeconds: DEFAULT_POLICY.clockSkewSeconds,
@@ -45,7 +48,7 @@ export const defaultConfig = (locations: Locations): Config => ({
 });
 
 /** The policy a configuration asks for: DEFAULT_POLICY with its settings; never weaker than the floor below. */
-export const policyOf = (config: Config): Policy => ({ ...DEFAULT_POLICY, clockSkewSeconds: config.clockSkewSeconds, minRSABits: config.minRSABits });
+export const policyOf = (config: Config): Policy => ({ ...DEFAULT_POLICY, clockSkewSeconds: config.clockSkewSeconds, minRSABits: config.minRSABits, anchorThreshold: config.anchorThreshold });
 
 /** Checks an upstream repository URL and returns it without a trailing slash. */
 export function checkRepositoryURL(text: string): string {
@@ -74,6 +77,8 @@ const SETTINGS: Record<string, Setting<Config>> = {
   'keyring-url': { arity: 1, set: (c, [url]) => void (c.keyringURL = `${checkRepositoryURL(url!)}/`) },
   'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = checkRepository(name!)) },
   anchors: { arity: 1, set: (c, [dir]) => void (c.anchorDir = absolute(dir!, 'anchors')) },
+  // More than the anchors there are is refused when a key is judged, where the anchors are known.
+  'anchor-threshold': { arity: 1, set: (c, [k]) => void (c.anchorThreshold = integer(1, 1000)(k!, 'anchor-threshold')) },
   pkgin: { arity: 1, set: (c, [file]) => void (c.pkgin = file!.includes('/') ? absolute(file!, 'pkgin') : file!) },
   'pkgin-dbdir': { arity: 1, set: (c, [dir]) => void (c.pkginDbDir = absolute(dir!, 'pkgin-dbdir')) },
   'clock-skew': { arity: 1, set: (c, [s]) => void (c.clockSkewSeconds = integer(0, 86400)(s!, 'clock-skew')) },
@@ -126,6 +131,7 @@ export function formatConfig(config: Config, defaults: Config): string {
     line('keyring-url', config.keyringURL, defaults.keyringURL),
     line('keyring-name', config.keyringName, defaults.keyringName),
     line('anchors', config.anchorDir, defaults.anchorDir),
+    line('anchor-threshold', config.anchorThreshold, defaults.anchorThreshold),
     line('pkgin', config.pkgin, defaults.pkgin),
     line('pkgin-dbdir', config.pkginDbDir, defaults.pkginDbDir),
     line('clock-skew', config.clockSkewSeconds, defaults.clockSkewSeconds),

@@ -6,7 +6,8 @@ import type { Code } from '../errors';
 import { type Installed, readInstalled, readLive } from '../keyring/live';
 import { parseKeyring, trustGraphOf } from '../keyring/store';
 import type { Fingerprint } from '../model';
-import { authorizeAll, keyExpires } from '../trust/chain';
+import { keyExpires } from '../trust/chain';
+import { authorizeAllThreshold } from '../trust/threshold';
 import type { Policy } from '../trust/policy';
 import { formatTime } from '../time';
 import { type UpdateRecord, readRecord } from './update';
@@ -59,7 +60,7 @@ async function expiringKeys(installed: Installed, request: StatusRequest): Promi
   const graph = await trustGraphOf(request.anchors, [keyring]);
   const horizon = request.now.getTime() + request.warnMs;
   const out: Expiring[] = [];
-  for (const verdict of authorizeAll(graph, { scope: { anyRepository: true }, signedAt: request.now, now: request.now, policy: request.policy }).values()) {
+  for (const verdict of authorizeAllThreshold(graph, { scope: { anyRepository: true }, signedAt: request.now, now: request.now, policy: request.policy }).values()) {
     if (!verdict.trusted) continue;
     const found = graph.resolve(verdict.key)!;
     const cert = found.certificate;

@@ -3,13 +3,15 @@
  * GPG_KEYRING_VERIFY for signed packages and GPG_KEYRING_PKGVULN for pkg-vulnerabilities.
  *
  * pkg_add's verifier (netpgpverify) knows nothing of certifications, scopes or expiry: whatever key
- * is in its keyring is trusted. So these files hold only the keys the chain makes valid now, and only
+ * is in its keyring is trusted. So these files hold only the keys the chain makes valid now (through
+ * as many anchors as the threshold asks, lib/trust/threshold.ts), and only
  * in the form netpgpverify reads: binary transferable public keys with an RSA primary key and a User ID
  * (one Ed25519 primary key anywhere makes the whole file unreadable to it). Certifications by others
  * are left out; they mean nothing to pkg_add.
  */
 import type { Certificate, Fingerprint } from '../model';
-import { type TrustGraph, type Verdict, authorizeAll } from '../trust/chain';
+import type { TrustGraph } from '../trust/chain';
+import { type ThresholdVerdict, authorizeAllThreshold } from '../trust/threshold';
 import type { Policy } from '../trust/policy';
 import { PKG_VULNERABILITIES, grantsPackages } from '../trust/scope';
 
@@ -25,15 +27,15 @@ export function pkgInstallKeyrings(graph: TrustGraph, now: Date, policy: Policy)
   const question = { signedAt: now, now, policy };
   // A package signer: its chain grants, now, some scope beyond keyring releases and pkg-vulnerabilities
   // (the intersection of every link's scopes: pkg_add will trust it for every package).
-  const signers = trusted(authorizeAll(graph, { ...question, scope: { anyRepository: true } }), (v) => v.granted.some(grantsPackages));
-  const pkgvuln = trusted(authorizeAll(graph, { ...question, scope: { repository: PKG_VULNERABILITIES } }), () => true);
+  const signers = trusted(authorizeAllThreshold(graph, { ...question, scope: { anyRepository: true } }), (v) => v.granted.some(grantsPackages));
+  const pkgvuln = trusted(authorizeAllThreshold(graph, { ...question, scope: { repository: PKG_VULNERABILITIES } }), () => true);
   const verify = transferable(graph, signers);
   const vuln = transferable(graph, pkgvuln);
   return { verify: verify.bytes, pkgvuln: vuln.bytes, verifyKeys: verify.keys, pkgvulnKeys: vuln.keys };
 }
 
-function trusted(verdicts: Map<Fingerprint, Verdict>, keep: (v: Verdict & { trusted: true }) => boolean): Set<Fingerprint> {
-  return new Set([...verdicts.values()].filter((v): v is Verdict & { trusted: true } => v.trusted && keep(v)).map((v) => v.key));
+function trusted(verdicts: Map<Fingerprint, ThresholdVerdict>, keep: (v: ThresholdVerdict & { trusted: true }) => boolean): Set<Fingerprint> {
+  return new Set([...verdicts.values()].filter((v): v is ThresholdVerdict & { trusted: true } => v.trusted && keep(v)).map((v) => v.key));
 }
 
 /**

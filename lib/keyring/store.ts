@@ -198,7 +198,11 @@ export async function trustGraphOf(anchorFiles: readonly string[], keyrings: rea
 
 async function readAnchors(anchorFiles: readonly string[]): Promise<Material[]> {
   if (anchorFiles.length === 0) throw new PkgkeysError('USAGE', 'no trust anchor given: pass --anchor FILE (the master key\'s public certificate)');
-  return Promise.all(anchorFiles.map(readKeyring));
+  const material = await Promise.all(anchorFiles.map(readKeyring));
+  // Packets of versions or algorithms OpenPGP.js does not read are skipped: an anchor left with nothing would only show as NO_PATH.
+  const empty = anchorFiles.find((_, i) => material[i]!.trees.length === 0);
+  if (empty) throw new PkgkeysError('KEYRING_INVALID', `${empty}: expected the public certificate of a trust anchor, found no certificate pkgkeys can read (a v4 key, RSA or Ed25519)`);
+  return material;
 }
 
 /**

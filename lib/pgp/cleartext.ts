@@ -8,7 +8,7 @@
  */
 import type { Hash } from 'node:crypto';
 import { type Code, PkgkeysError } from '../errors';
-import { armor } from './packets';
+import { armor, dearmor, hashNameOfText, isHashTextName } from './packets';
 
 const BEGIN_MESSAGE = '-----BEGIN PGP SIGNED MESSAGE-----';
 const BEGIN_SIGNATURE = '-----BEGIN PGP SIGNATURE-----';
@@ -22,8 +22,6 @@ const DASH = 0x2d;
 const SPACE = 0x20;
 const TAB = 0x09;
 
-/** `Hash:` header names (RFC 9580 §7.1) and pkgkeys' hash names. */
-const HEADER_HASHES: Record<string, string> = { SHA256: 'sha256', SHA384: 'sha384', SHA512: 'sha512', SHA224: 'sha224', SHA1: 'sha1', MD5: 'md5', RIPEMD160: 'ripemd160', 'SHA3-256': 'sha3_256', 'SHA3-512': 'sha3_512' };
 
 export interface Cleartext {
   /** The signed text as it stands in the file: dash-escaped, possibly with CR LF and trailing whitespace. */
@@ -58,7 +56,7 @@ export function parseCleartext(data: Buffer, source: string, code: Code): Cleart
     if (line.start === line.end) break;
     const m = /^Hash: (.+)$/.exec(line.text());
     if (!m) throw malformed(code, source, lines.number, `only "Hash:" headers may follow the BEGIN line, found "${line.preview()}"`);
-    for (const name of m[1]!.split(',')) headerHashes.push(HEADER_HASHES[name.trim().toUpperCase()] ?? name.trim());
+    for (const name of m[1]!.split(',').map((n) => n.trim())) headerHashes.push(isHashTextName(name.toUpperCase()) ? hashNameOfText(name) : name);
   }
 
   const textStart = lines.offset;
@@ -79,7 +77,7 @@ export function parseCleartext(data: Buffer, source: string, code: Code): Cleart
     if (lines.offset - armorStart > MAX_ARMOR_BYTES) throw malformed(code, source, lineOf(data, line.start), `the signature block is longer than ${MAX_ARMOR_BYTES} bytes`);
     if (line.text() === END_SIGNATURE) break;
   }
-  const signature = dearmor(data.subarray(armorStart, lines.offset), source, code, () => lineOf(data, lines.offset - 1));
+  const signature = dearmorSignature(data.subarray(armorStart, lines.offset), source, code, () => lineOf(data, lines.offset - 1));
   for (;;) {
     const line = lines.next();
     if (line === null) break;
@@ -88,39 +86,15 @@ export function parseCleartext(data: Buffer, source: string, code: Code): Cleart
   return { body, headerHashes, signature };
 }
 
-/** RFC 9580 §6.2: headers, an empty line, base64, an optional CRC-24 line; checked, not trusted. */
-function dearmor(block: Buffer, source: string, code: Code, endLine: () => number): Buffer {
-  const lines = block.toString('latin1').replace(/\r?\n$/, '').split(/\r?\n/);
+/** The signature's armor lines, from after the BEGIN line to the END line (RFC 9580 §6.2), as binary. */
+function dearmorSignature(block: Buffer, source: string, code: Code, endLine: () => number): Buffer {
+  const lines = block.toString('latin1').replace(/\n$/, '').split('\n');
   lines.pop(); // the END line
-  let i = 0;
-  while (i < lines.length && lines[i] !== '') {
-    if (!/^[A-Za-z][A-Za-z0-9-]*: /.test(lines[i]!)) throw malformed(code, source, endLine(), `unexpected line in the signature armor headers: "${lines[i]!.slice(0, 60)}"`);
-    i++;
+  try {
+    return dearmor(lines);
+  } catch (error) {
+    throw malformed(code, source, endLine(), `the signature armor is damaged: ${(error as Error).message}`);
   }
-  const body = lines.slice(i + 1);
-  const crc = body.length > 0 && body[body.length - 1]!.startsWith('=') ? body.pop()!.slice(1) : null;
-  const base64 = body.join('');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || base64.length % 4 !== 0 || base64.length === 0) {
-    throw malformed(code, source, endLine(), 'the signature armor is not valid base64');
-  }
-  const bytes = Buffer.from(base64, 'base64');
-  if (crc !== null && Buffer.from(crc, 'base64').readUIntBE(0, 3) !== crc24(bytes)) {
-    throw malformed(code, source, endLine(), 'the signature armor checksum does not match');
-  }
-  return bytes;
-}
-
-/** RFC 9580 §6.1. */
-function crc24(bytes: Uint8Array): number {
-  let crc = 0xb704ce;
-  for (const byte of bytes) {
-    crc ^= byte << 16;
-    for (let i = 0; i < 8; i++) {
-      crc <<= 1;
-      if (crc & 0x1000000) crc ^= 0x1864cfb;
-    }
-  }
-  return crc & 0xffffff;
 }
 
 /** Lines of a Buffer without copying; a line ends at "\n", and a "\r" before it is dropped. */

@@ -7,7 +7,7 @@ import { PkgkeysError } from '../errors';
 import { type Fingerprint, type RevocationReason, SCOPE_NOTATION } from '../model';
 import { secondsBetween } from '../time';
 import { type Signer, signerOf } from './signature';
-import { type Sig, type Tree, armor, fingerprintOf, readTrees, sigIssuerKeyID, treeBytes, keyIDOf } from './packets';
+import { type Sig, type Tree, armor, fingerprintOf, packetSpans, readTrees, sigIssuerKeyID, treeBytes, keyIDOf } from './packets';
 
 const T = openpgp.enums.signature;
 
@@ -71,7 +71,9 @@ export class SecretKey {
         ? await openpgp.readPrivateKey({ armoredKey: typeof data === 'string' ? data : Buffer.from(data).toString('utf8') })
         : await openpgp.readPrivateKey({ binaryKey: data });
     } catch (cause) {
-      throw new PkgkeysError('NOT_SECRET_KEY', `${what}: not an OpenPGP secret key (${(cause as Error).message})`, { cause });
+      const text = typeof data === 'string' ? data : Buffer.from(data.subarray(0, 4096)).toString('latin1');
+      const found = /-----BEGIN PGP PUBLIC KEY BLOCK-----/.test(text) || (typeof data !== 'string' && packetSpans(data).spans[0]?.tag === 6) ? 'found a public certificate' : 'found something that cannot be read as one';
+      throw new PkgkeysError('NOT_SECRET_KEY', `${what}: expected an OpenPGP secret key ("-----BEGIN PGP PRIVATE KEY BLOCK-----", or binary), ${found}`, { cause });
     }
     if (!key.isDecrypted()) {
       if (passphrase === null) throw new PkgkeysError('NO_PASSPHRASE', `${what}: the secret key is protected and no passphrase was given`);

@@ -13,7 +13,7 @@ import * as openpgp from 'openpgp';
 import { type Code, PkgkeysError } from '../errors';
 import type { Fingerprint, HashName, KeyID } from '../model';
 import { secondsBetween } from '../time';
-import { type Sig, fingerprintOf, keyIDOf, packetBytes, problemOf, sigExpires, sigIssuerFingerprint, sigIssuerKeyID, verifies } from './packets';
+import { type Sig, describePacket, fingerprintOf, hashName, keyIDOf, packetBytes, packetSpans, problemOf, sigExpires, sigIssuerFingerprint, sigIssuerKeyID, verifies } from './packets';
 
 /** Feeds the signed data into the digest, in as many pieces as the caller likes. */
 export type DataFeed = (hash: Hash) => void | Promise<void>;
@@ -210,23 +210,30 @@ const parsed = new WeakMap<MessageSignature, Sig>();
  */
 export async function readMessageSignature(bytes: Uint8Array, what: string, code: Code): Promise<MessageSignature> {
   const malformed = (problem: string, cause?: unknown) => new PkgkeysError(code, `${what}: ${problem}`, { cause });
+  const { spans, problem } = packetSpans(bytes);
+  if (problem) throw malformed(`expected one OpenPGP signature packet, but ${problem}`);
   let list: openpgp.PacketList<openpgp.AnyPacket>;
   try {
     list = await openpgp.PacketList.fromBinary(bytes, { [openpgp.SignaturePacket.tag]: openpgp.SignaturePacket } as never, {
       ...openpgp.config, ignoreMalformedPackets: false, ignoreUnsupportedPackets: true, enableParsingV5Entities: false,
     });
   } catch (cause) {
-    throw malformed(`unreadable signature packet (${(cause as Error).message})`, cause);
+    const alien = spans.find((s) => s.tag !== openpgp.SignaturePacket.tag);
+    throw malformed(alien ? `expected one signature packet, found ${describePacket(alien)}` : 'expected one signature packet, but it is damaged', cause);
   }
   const sig = list[0];
   if (list.length !== 1 || !(sig instanceof openpgp.SignaturePacket)) {
-    throw malformed(`expected exactly one signature packet, found ${list.length} supported packet(s)`);
+    throw malformed(`expected exactly one signature packet, found ${list.length} that pkgkeys reads${spans.length !== list.length ? ` (of ${spans.length} packets)` : ''}`);
   }
   if (sig.version !== 4) throw malformed(`signature version ${sig.version}; only v4 is accepted`);
+  const hash = hashName(sig.hashAlgorithm!);
+  if (hash === null) throw malformed(`the signature names hash algorithm ${sig.hashAlgorithm}, which is not an OpenPGP hash algorithm (RFC 9580 §9.5)`);
+  // RFC 9580 §5.2.3.11: the creation time MUST be in the hashed area.
+  if (!sig.created) throw malformed('the signature has no creation time');
   const T = openpgp.enums.signature;
   const model: MessageSignature = {
     kind: sig.signatureType === T.binary ? 'binary' : sig.signatureType === T.text ? 'text' : 'other',
-    hash: (openpgp.enums.read(openpgp.enums.hash, sig.hashAlgorithm!) ?? `hash-${sig.hashAlgorithm}`).toLowerCase(),
+    hash,
     created: sig.created!,
     expires: sigExpires(sig),
     issuerKeyID: sigIssuerKeyID(sig),

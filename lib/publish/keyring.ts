@@ -2,7 +2,8 @@
  * The master key holder's (or a release machine's) side of a keyring release: the sorted export of
  * keyrings/<name>/ and the signed statement about it (lib/keyring/release.ts), as a mirror serves them.
  * The result is verified as a client would, against the anchor and the release already in the output
- * directory, before anything is written: a release clients would refuse is never published.
+ * directory, before anything is written: a release clients would refuse is never published. Keys that
+ * some anchors vouch for, but fewer than the threshold, are reported: clients will not trust them yet.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -12,7 +13,8 @@ import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, type VerifiedRelease, de
 import { checkLayout, exportKeyring, parseKeyring, trustGraphOf } from '../keyring/store';
 import { REPOSITORY_NOTATION } from '../model';
 import { type SecretKey, hashCanonical, signData, writeCleartext } from '../pgp';
-import { DEFAULT_POLICY } from '../trust/policy';
+import type { Policy } from '../trust/policy';
+import { type ThresholdVerdict, belowThreshold } from '../trust/threshold';
 import { verifyRelease } from '../verify/release';
 
 export interface PublishRequest {
@@ -23,13 +25,15 @@ export interface PublishRequest {
   serial: number | null;
   key: SecretKey;
   anchors: readonly string[];
+  /** As clients will judge: their anchor threshold above all. */
+  policy: Policy;
   now: Date;
   expires: Date;
   /** Where the mirror's files go: keyring.gpg and release.asc, and a copy of both in SERIAL/. */
   out: string;
 }
 
-export async function publishKeyring(request: PublishRequest): Promise<VerifiedRelease> {
+export async function publishKeyring(request: PublishRequest): Promise<VerifiedRelease & { belowThreshold: ThresholdVerdict[] }> {
   const identifier = keyringIdentifier(request.name);
   const { problems } = await checkLayout(request.keyring);
   if (problems.length > 0) throw new PkgkeysError('KEYRING_INVALID', `${request.keyring}: ${problems.length} problem(s); run pkgkeys keyring check`);
@@ -43,17 +47,15 @@ export async function publishKeyring(request: PublishRequest): Promise<VerifiedR
     (hash) => hashCanonical(text, hash),
   );
   const statement = Buffer.concat(writeCleartext(text, 'sha256', signature));
-  const { release } = await verifyRelease(Buffer.from(statement), keyring, 'the new release', {
-    graph: await trustGraphOf(request.anchors, [await parseKeyring(keyring, request.keyring)]),
-    name: request.name, now: request.now, policy: DEFAULT_POLICY, installed: previous,
-  });
+  const graph = await trustGraphOf(request.anchors, [await parseKeyring(keyring, request.keyring)]);
+  const { release } = await verifyRelease(Buffer.from(statement), keyring, 'the new release', { graph, name: request.name, now: request.now, policy: request.policy, installed: previous });
   // Each release also stays in SERIAL/, where a pkgsrc package's distfiles never change (pkgsrc/security/pkgsrc-keyring).
   // The keyring before its statement: a mirror that syncs in between serves a pair clients refuse, and retry.
   for (const dir of [path.join(request.out, String(release.serial)), request.out]) {
     await writeAtomic(path.join(dir, KEYRING_FILE), keyring);
     await writeAtomic(path.join(dir, RELEASE_FILE), statement);
   }
-  return release;
+  return { ...release, belowThreshold: belowThreshold(graph, request.now, request.policy) };
 }
 
 /**

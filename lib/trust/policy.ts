@@ -15,6 +15,8 @@ export interface Policy {
   minTrustAmount: number;
   /** How far in the future a creation time may lie before it is refused. */
   clockSkewSeconds: number;
+  /** How many distinct anchors must each vouch for a key, k of the n given (lib/trust/threshold.ts). */
+  anchorThreshold: number;
 }
 
 /** Allow-lists, so that an algorithm nobody thought of is refused: no MD5, SHA-1, RIPEMD-160, SHA-224, DSA, ElGamal. */
@@ -27,6 +29,7 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   maxDelegationDepth: 1,
   minTrustAmount: 120,
   clockSkewSeconds: 300,
+  anchorThreshold: 1,
 });
 
 /** Why an algorithm is refused, or null when the policy allows it. */

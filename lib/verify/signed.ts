@@ -7,7 +7,8 @@
  *   1. read the signature: the cleartext framework, strictly (one block, `Hash:` header consistent,
  *      size capped), or the package's archive; a signature of the kind's type (RFC 9580 §5.2.1);
  *   2. find the signer in the keyring;
- *   3. walk its chain from an anchor, at the signature's time and now, for this identifier (lib/trust/chain.ts);
+ *   3. walk its chain from each anchor, at the signature's time and now, for this identifier, until enough
+ *      anchors vouch (lib/trust/chain.ts, lib/trust/threshold.ts);
  *   4. check the signature over what it covers;
  *   5. check that the `pkgsrc-repository@pkgsrc.org` notation names this identifier;
  *   6. check freshness: an expiry set and not passed, a creation time not ahead of now.
@@ -19,11 +20,12 @@
 import { type Code, PkgkeysError } from '../errors';
 import { type Fingerprint, REPOSITORY_NOTATION } from '../model';
 import { type Cleartext, type DataFeed, type MessageSignature, canonicalize, parseCleartext, readMessageSignature, verifyData } from '../pgp';
-import { type RepositoryScope, type TrustGraph, type Verdict, authorize } from '../trust/chain';
+import type { RepositoryScope, TrustGraph } from '../trust/chain';
+import { type ThresholdVerdict, authorizeThreshold } from '../trust/threshold';
 import { type Policy, weakHash } from '../trust/policy';
 import { formatTime } from '../time';
 
-export type Trusted = Verdict & { trusted: true };
+export type Trusted = ThresholdVerdict & { trusted: true };
 
 /** What kind of document is judged: its name in messages, its codes for the failures of its own, its own checks. */
 export interface DocumentKind {
@@ -118,7 +120,7 @@ async function parseFramework(data: Buffer, source: string, kind: CleartextKind)
 }
 
 /** Step 2: by Issuer Fingerprint when the signature names one, else by its Issuer Key ID. */
-function findSigner(graph: TrustGraph, sig: MessageSignature, noun: string): Fingerprint {
+export function findSigner(graph: TrustGraph, sig: MessageSignature, noun: string): Fingerprint {
   if (sig.issuerFingerprint) {
     if (!graph.resolve(sig.issuerFingerprint)) throw new PkgkeysError('UNKNOWN_KEY', `the ${noun} is signed by ${sig.issuerFingerprint}, which is not in the keyring`);
     return sig.issuerFingerprint;
@@ -132,11 +134,11 @@ function findSigner(graph: TrustGraph, sig: MessageSignature, noun: string): Fin
 
 /**
  * Step 3: revocation, expiry and scope at every link, for this identifier (or any repository), at the
- * signature's time and now; then the kind's own check of the chain.
+ * signature's time and now, until enough anchors vouch; then the kind's own check of the chain.
  */
 function walkChain(signer: Fingerprint, sig: MessageSignature, kind: DocumentKind, options: SignedOptions): Trusted {
   const scope: RepositoryScope = options.identifier === null ? { anyRepository: true } : { repository: options.identifier };
-  const verdict = authorize(options.graph, { key: signer, scope, signedAt: sig.created, now: options.now, policy: options.policy });
+  const verdict = authorizeThreshold(options.graph, { key: signer, scope, signedAt: sig.created, now: options.now, policy: options.policy });
   if (!verdict.trusted) throw new PkgkeysError(verdict.code, verdict.reason);
   kind.checkChain?.(verdict, signer, options);
   return verdict;

@@ -61,8 +61,8 @@ describe('pkgkeys command line', () => {
     expect(again.status).toBe(3);
     expect(again.stderr).toContain('EXISTS');
 
-    // The wrong passphrase does not unlock it.
-    const host = await pkgkeys(['--json', ...NOW, 'key', 'init', '--uid', 'h <h@pkgsrc.test>', '--out', path.join(dir, 'host'), '--no-passphrase']);
+    // The wrong passphrase does not unlock it. (Host keys here are Ed25519: the algorithm does not matter, and RSA takes seconds.)
+    const host = await pkgkeys(['--json', ...NOW, 'key', 'init', '--uid', 'h <h@pkgsrc.test>', '--out', path.join(dir, 'host'), '--no-passphrase', '--algo', 'ed25519']);
     const certify = await pkgkeys([...NOW, 'certify', '--signer', made.secret, '--scope', 'NetBSD/**', JSON.parse(host.stdout).public], { PKGKEYS_PASSPHRASE: 'wrong' });
     expect(certify.status).toBe(2);
     expect(certify.stderr).toContain('BAD_PASSPHRASE');
@@ -70,7 +70,7 @@ describe('pkgkeys command line', () => {
 
   it('certifies with a default expiry of two years, warns about --expires never, refuses a bad scope', async () => {
     await pkgkeys([...NOW, 'master', 'init', '--uid', 'm <m@pkgsrc.test>', '--out', dir], PASS);
-    await pkgkeys([...NOW, 'key', 'init', '--uid', 'h <h@pkgsrc.test>', '--out', dir, '--no-passphrase']);
+    await pkgkeys([...NOW, 'key', 'init', '--uid', 'h <h@pkgsrc.test>', '--out', dir, '--no-passphrase', '--algo', 'ed25519']);
     const signer = path.join(dir, 'master-secret.asc');
     const cert = path.join(dir, 'signing-public.asc');
     const result = await pkgkeys(['--json', ...NOW, 'certify', '--signer', signer, '--scope', 'NetBSD/x86_64/*/All', '--scope', 'NetBSD/aarch64/**', cert], PASS);
@@ -89,12 +89,20 @@ describe('pkgkeys command line', () => {
   });
 
   it('key init defaults to RSA-3072 and warns that pkg_add cannot verify Ed25519', async () => {
+    // The one RSA key this file makes: the default is what is tested.
     const rsa = await pkgkeys(['--json', ...NOW, 'key', 'init', '--uid', 'h <h@pkgsrc.test>', '--out', path.join(dir, 'rsa'), '--no-passphrase']);
     const list = await pkgkeys(['--json', 'keyring', '--keyring', JSON.parse(rsa.stdout).public, 'list']);
     expect(JSON.parse(list.stdout)[0].algorithm).toBe('rsa3072');
     const ed = await pkgkeys([...NOW, 'key', 'init', '--uid', 'h <h@pkgsrc.test>', '--out', path.join(dir, 'ed'), '--no-passphrase', '--algo', 'ed25519']);
     expect(ed.status).toBe(0);
     expect(ed.stderr).toContain("pkg_add's built-in verifier cannot check");
+  });
+
+  it('refuses a certificate where a secret key is expected (NOT_SECRET_KEY), naming the file', async () => {
+    const host = JSON.parse((await pkgkeys(['--json', ...NOW, 'key', 'init', '--uid', 'h <h@pkgsrc.test>', '--out', dir, '--no-passphrase', '--algo', 'ed25519'])).stdout);
+    const result = await pkgkeys([...NOW, 'certify', '--signer', host.public, '--scope', 'NetBSD/**', host.public]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`^pkgkeys: NOT_SECRET_KEY: ${host.public.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not an OpenPGP secret key`));
   });
 
   it('reports errors as JSON with --json', async () => {
@@ -108,7 +116,7 @@ describe('the revocation certificate of master init', () => {
   it('imports into the keyring and revokes the master: every key under it is refused', async () => {
     const out = path.join(dir, 'master');
     const master = JSON.parse((await pkgkeys(['--json', ...NOW, 'master', 'init', '--uid', 'm <m@pkgsrc.test>', '--out', out], PASS)).stdout);
-    const host = JSON.parse((await pkgkeys(['--json', ...NOW, 'key', 'init', '--uid', 'h <h@pkgsrc.test>', '--out', path.join(dir, 'host'), '--no-passphrase'])).stdout);
+    const host = JSON.parse((await pkgkeys(['--json', ...NOW, 'key', 'init', '--uid', 'h <h@pkgsrc.test>', '--out', path.join(dir, 'host'), '--no-passphrase', '--algo', 'ed25519'])).stdout);
     const certified = path.join(dir, 'certified.asc');
     await pkgkeys([...NOW, 'certify', '--signer', master.secret, '--scope', 'NetBSD/**', '--out', certified, host.public], PASS);
     const keyring = path.join(dir, 'keyring');

@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { report } from '../../cli/main';
 import { findKey } from '../../lib/keyref';
 import { caught } from '../helpers/caught';
 import { cleanup, pkgkeys, tempDir } from '../helpers/cli';
@@ -80,4 +81,17 @@ test('revoke subkey takes the subkey\'s key ID', async () => {
   } finally {
     await cleanup(dir);
   }
+});
+
+test('an unexpected error (a bug) is one line with IO_ERROR, without a stack unless PKGKEYS_DEBUG is set', () => {
+  const bug = new TypeError('cannot read properties of undefined');
+  const seen = (env: Record<string, string | undefined>, json = false) => {
+    let out = '';
+    const status = report(bug, { stdout: (t) => void (out += String(t)), stderr: (t) => void (out += t), env, prompt: async () => null }, json);
+    return { status, out };
+  };
+  const plain = seen({});
+  expect(plain).toEqual({ status: 3, out: 'pkgkeys: IO_ERROR: unexpected error (a bug in pkgkeys; PKGKEYS_DEBUG=1 shows where): cannot read properties of undefined\n' });
+  expect(JSON.parse(seen({}, true).out)).toMatchObject({ ok: false, code: 'IO_ERROR' });
+  expect(seen({ PKGKEYS_DEBUG: '1' }).out).toMatch(/\n\s+at /);
 });

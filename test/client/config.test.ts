@@ -27,6 +27,7 @@ test('every keyword is read, comments and blank lines skipped', () => {
       'keyring-url https://mirror.example/keyring/',
       'keyring-name example',
       'anchors /etc/example/anchors',
+      'anchor-threshold 2',
       'pkgin /opt/pkg/bin/pkgin',
       'pkgin-dbdir /opt/pkg/var/db/pkgin',
       'clock-skew 60',
@@ -38,10 +39,10 @@ test('every keyword is read, comments and blank lines skipped', () => {
       { id: 'NetBSD/x86_64/10.0/All', url: 'https://cdn.netbsd.org/pub/pkgsrc/packages/NetBSD/x86_64/10.0/All' },
       { id: 'local/All', url: 'file:///srv/packages/All' },
     ],
-    keyringURL: 'https://mirror.example/keyring/', keyringName: 'example', anchorDir: '/etc/example/anchors', pkgin: '/opt/pkg/bin/pkgin',
+    keyringURL: 'https://mirror.example/keyring/', keyringName: 'example', anchorDir: '/etc/example/anchors', anchorThreshold: 2, pkgin: '/opt/pkg/bin/pkgin',
     pkginDbDir: '/opt/pkg/var/db/pkgin', clockSkewSeconds: 60, minRSABits: 3072,
   });
-  expect(policyOf(config)).toMatchObject({ clockSkewSeconds: 60, minRSABits: 3072 });
+  expect(policyOf(config)).toMatchObject({ clockSkewSeconds: 60, minRSABits: 3072, anchorThreshold: 2 });
 });
 
 test.each([
@@ -52,6 +53,7 @@ test.each([
   ['a URL of another scheme', 'repository a/b ftp://x/a', /http, https or file URL/],
   ['a URL with a query', 'repository a/b http://x/a?b', /without query/],
   ['an RSA floor below 2048 bits', 'min-rsa-bits 1024', /min-rsa-bits must be a whole number from 2048/],
+  ['an anchor threshold of none', 'anchor-threshold 0', /anchor-threshold must be a whole number from 1/],
   ['a clock skew that is not a number', 'clock-skew 5m', /clock-skew must be a whole number/],
   ['a relative anchors directory', 'anchors etc/anchors', /anchors must be an absolute path/],
   ["a relative pkgin database directory", 'pkgin-dbdir var/db/pkgin', /pkgin-dbdir must be an absolute path/],

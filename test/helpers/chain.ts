@@ -29,7 +29,7 @@ export async function judge(world: World, anchors: TestKey[], key: string, ask: 
 }
 
 /** Runs `pkgkeys keyring explain` on the world written to files (one keyring file, one file per anchor). */
-export async function explain(world: World, anchors: TestKey[], key: string, ask: { repository?: string | null; at?: Date } = {}) {
+export async function explain(world: World, anchors: TestKey[], key: string, ask: { repository?: string | null; at?: Date; threshold?: number } = {}) {
   const dir = await tempDir();
   try {
     const keyring = path.join(dir, 'keyring.asc');
@@ -41,7 +41,8 @@ export async function explain(world: World, anchors: TestKey[], key: string, ask
       anchorArgs.push('--anchor', file);
     }
     const repository = ask.repository === null ? [] : ['--repository', ask.repository ?? REPO];
-    return await pkgkeys(['keyring', 'explain', key, '--keyring', keyring, ...anchorArgs, ...repository, '--at', formatTime(ask.at ?? NOW)]);
+    const threshold = ask.threshold === undefined ? [] : ['--threshold', String(ask.threshold)];
+    return await pkgkeys(['keyring', 'explain', key, '--keyring', keyring, ...anchorArgs, ...repository, ...threshold, '--at', formatTime(ask.at ?? NOW)]);
   } finally {
     await cleanup(dir);
   }

@@ -5,12 +5,20 @@
 import * as openpgp from 'openpgp';
 import { type RevocationReason, SCOPE_NOTATION } from '../../lib/model';
 import { SecretKey, armor, mergeTrees, packetBytes, readTrees, revokeKey, treeBytes } from '../../lib/pgp';
+import { fixtureKey } from './keys';
 import type { TestKey } from './world';
 import { T0 } from './world';
 
-/** A key of an algorithm the policy refuses (RSA-1024), or one with a signing subkey. */
+/**
+ * A key pkgkeys would not make: RSA-2048 (a fixture), an algorithm the policy refuses (RSA-1024), or
+ * one with a signing subkey. The last two are made here, which takes milliseconds.
+ */
 export async function rawKey(name: string, options: { rsaBits?: number; signingSubkey?: boolean; created?: Date } = {}): Promise<TestKey> {
   const userID = `${name} <${name}@pkgsrc.test>`;
+  if (options.rsaBits === 2048 && !options.signingSubkey) {
+    const fixture = await fixtureKey({ role: name, type: 'rsa2048', userID, created: options.created ?? T0, expires: null });
+    return { name, fingerprint: fixture.fingerprint, userID, secret: await SecretKey.open(fixture.secret, null, name), secretArmored: fixture.secret, public: fixture.public };
+  }
   const made = await openpgp.generateKey({
     ...(options.rsaBits ? { type: 'rsa' as const, rsaBits: options.rsaBits } : { type: 'ecc' as const, curve: 'ed25519Legacy' as const }),
     userIDs: [{ name, email: `${name}@pkgsrc.test` }],

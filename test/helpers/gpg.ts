@@ -14,6 +14,7 @@ import { execFile, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { missing } from './peer';
 
 export const SCOPE = (glob: string) => `pkgsrc-scope@pkgsrc.org=${glob}`;
 
@@ -85,6 +86,7 @@ export class GpgHome {
     const argv = [...this.prefix(options), ...args];
     return new Promise((resolve, reject) => {
       const child = execFile('gpg', argv, { env: this.env(), encoding: 'buffer', maxBuffer: 64 << 20, timeout: GPG_TIMEOUT_MS }, (error, stdout, stderr) => {
+        if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') return reject(missing('gpg'));
         const status = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         const result = { status, stdout, stderr: stderr.toString('utf8') };
         if (status !== 0 && !options.allowFailure) reject(new Error(`gpg ${argv.join(' ')} exited ${status}:\n${result.stderr}`));
@@ -147,7 +149,11 @@ export class GpgHome {
 
   // ----------------------------------------------------------------- keys ---
 
-  /** `--quick-gen-key UID ALGO sign never` at `at`; returns the primary fingerprint. */
+  /**
+   * `--quick-gen-key UID ALGO sign never` at `at`; returns the primary fingerprint. Keys are made by
+   * gpg here, not taken from test/fixtures: what gpg makes is what these tests read (an RSA key takes
+   * gpg a second or two; the tests make three).
+   */
   async genKey(userID: string, algo: string, at: Date): Promise<string> {
     await this.gpg(['--quick-gen-key', userID, algo, 'sign', 'never'], { at });
     const email = /<[^>]+>/.exec(userID)![0];

@@ -64,6 +64,9 @@ export interface VerifyOptions {
   repository?: string;
   /** Default: the repository's state/ directory. */
   stateDir?: string;
+  /** Files in place of master.asc (the anchor) and keyring.asc. */
+  anchor?: string;
+  keyring?: string;
 }
 
 export class Repo {
@@ -145,7 +148,7 @@ export class Repo {
   /** The options every verification passes: anchor, keyring, repository, state directory, clock. */
   trustArgs(options: VerifyOptions = {}): string[] {
     return [
-      '--now', iso(options.at ?? VERIFY_AT), '--anchor', this.path('master.asc'), '--keyring', this.path('keyring.asc'),
+      '--now', iso(options.at ?? VERIFY_AT), '--anchor', options.anchor ?? this.path('master.asc'), '--keyring', options.keyring ?? this.path('keyring.asc'),
       '--repository', options.repository ?? REPO, '--state-dir', options.stateDir ?? this.path('state'),
     ];
   }
@@ -204,7 +207,7 @@ export function failedPackages(result: CliResult): Record<string, string> {
   return failed;
 }
 
-const HASHES = { sha1: { id: 2, header: 'SHA1' }, sha256: { id: 8, header: 'SHA256' }, sha512: { id: 10, header: 'SHA512' } } as const;
+const HASHES = { sha1: { id: 2, header: 'SHA1' }, ripemd160: { id: 3, header: 'RIPEMD160' }, sha256: { id: 8, header: 'SHA256' }, sha512: { id: 10, header: 'SHA512' } } as const;
 
 /** A raw signature subpacket (RFC 9580 §5.2.3.7): length, type with the critical bit, body. */
 export function subpacket(type: number, body: Uint8Array, critical = false): Buffer {
@@ -223,7 +226,7 @@ export function notationSubpacket(name: string, value: string, critical = false)
 
 /**
  * A signed index whose v4 text signature (RFC 9580 §5.2.3, §5.2.4) is written here byte by byte, for
- * what signData refuses to make: SHA-1, extra hashed subpackets. `subpackets` follow creation time,
+ * what signData refuses to make: SHA-1, RIPEMD-160, extra hashed subpackets. `subpackets` follow creation time,
  * Issuer Key ID, expiry and Issuer Fingerprint. The key must be Ed25519 (EdDSA signs the digest itself,
  * whatever the hash); the Hash header names the hash used.
  */

@@ -6,12 +6,12 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { writeAtomic } from '../../lib/fsutil';
-import { generateKey } from '../../lib/pgp';
 import { stagingFile } from '../../lib/publish/repository';
 import { verifyAudit } from '../../lib/signd/audit';
 import { type SigndConfig, auditStateFile } from '../../lib/signd/config';
 import { SigningDaemon } from '../../lib/signd/daemon';
 import { caught } from './caught';
+import { fixtureKey } from './keys';
 import { REPO, Repo, SIGNED_AT, entry } from './repo';
 import type { TestKey } from './world';
 
@@ -35,7 +35,7 @@ export function withDaemon(): DaemonFixture {
   const fixture = { log: [] as string[] } as unknown as DaemonFixture;
   beforeAll(async () => {
     const repo = await Repo.create();
-    const made = await generateKey({ userID: 'signd <signd@pkgsrc.test>', type: 'ed25519', passphrase: PASSPHRASE, created: new Date('2020-01-01T00:00:00Z') });
+    const made = await fixtureKey({ role: 'signd', userID: 'signd <signd@pkgsrc.test>', type: 'ed25519', passphrase: PASSPHRASE, created: new Date('2020-01-01T00:00:00Z'), expires: null });
     repo.world.material.push(made.public);
     await repo.world.certify(repo.master, { public: made.public } as TestKey, { scopes: [REPO] });
     await repo.writeKeyring();

@@ -1,12 +1,15 @@
 /**
- * Keys, certifications and revocations made in tests with fixed dates, through lib/pgp/ as pkgkeys
- * itself makes them; `graph()` gives the trust graph the engine judges.
+ * Keys (from test/fixtures/keys/, helpers/keys.ts), certifications and revocations made in tests with
+ * fixed dates, through lib/pgp/ as pkgkeys itself makes them; `graph()` gives the trust graph the
+ * engine judges.
  */
 import type { Certificate, Fingerprint, RevocationReason } from '../../lib/model';
 import { type KeyType, SecretKey, certify, generateKey, inspectAll, mergeTrees, readTrees, revokeCertification, revokeKey, revokeSubkey } from '../../lib/pgp';
 import { TrustGraph } from '../../lib/trust/chain';
+import { FIXTURES_MADE, fixtureKey } from './keys';
 
-export const T0 = new Date('2026-01-01T00:00:00Z');
+/** When keys are made, unless a test says otherwise; the fixture keys are made then. */
+export const T0 = FIXTURES_MADE;
 export const day = (n: number, from = T0) => new Date(from.getTime() + n * 86400_000);
 
 export interface TestKey {
@@ -25,9 +28,13 @@ export class World {
   /** The newest certified form of each key's certificate, for revoking certifications on it. */
   private readonly certified = new Map<Fingerprint, string>();
 
+  /** A key for the role `name`, distinct from every other key of this test file (a fixture: helpers/keys.ts). */
   async key(name: string, options: { type?: KeyType; created?: Date; expires?: Date } = {}): Promise<TestKey> {
     const userID = `${name} <${name}@pkgsrc.test>`;
-    const made = await generateKey({ userID, type: options.type ?? 'ed25519', passphrase: null, created: options.created ?? T0, expires: options.expires ?? null });
+    const type = options.type ?? 'ed25519';
+    const wanted = { userID, created: options.created ?? T0, expires: options.expires ?? null };
+    // No RSA-4096 fixtures: no test uses such a key yet, so one is made.
+    const made = type === 'rsa4096' ? await generateKey({ ...wanted, type, passphrase: null }) : await fixtureKey({ ...wanted, role: name, type });
     this.material.push(made.public);
     return { name, fingerprint: made.fingerprint, userID, secret: await SecretKey.open(made.secret, null, name), secretArmored: made.secret, public: made.public };
   }

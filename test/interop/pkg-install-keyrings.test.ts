@@ -3,11 +3,12 @@
  * and gpgv: binary transferable keys, RSA only, each with a User ID (DESIGN.md §4), holding exactly the
  * keys the chain makes valid now.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { armor, signData } from '../../lib/pgp';
 import { withInstalledWorld } from '../helpers/mirror';
+import { peerSync } from '../helpers/peer';
 import { type TestKey, day } from '../helpers/world';
 
 
@@ -44,7 +45,7 @@ test('gpgv accepts a signature by the RSA build host against verify.gpg, and not
   await fs.writeFile(w.site.path('data'), data);
   for (const [key, ok] of [[w.site.rsaHost, true], [w.site.edHost, false]] as const) {
     await fs.writeFile(w.site.path('data.asc'), await detachedSignature(key, data));
-    const run = spawnSync('gpgv', ['--keyring', path.join(w.client.live, 'verify.gpg'), w.site.path('data.asc'), w.site.path('data')], { encoding: 'utf8' });
+    const run = peerSync('gpgv', ['--keyring', path.join(w.client.live, 'verify.gpg'), w.site.path('data.asc'), w.site.path('data')]);
     expect({ key: key.name, ok: run.status === 0 }).toEqual({ key: key.name, ok });
   }
 });

@@ -97,18 +97,20 @@ test('publish --sign-packages: what it signs pkg_add installs; a package an earl
   const older = await signers.write('older-1.0.tgz', packages['older-1.0']);
   await signers.signByHand(older, `${dir}/older-1.0.tgz`, { blockSize: 65536 });
   await fs.writeFile(`${dir}/pkg_summary.gz`, gzipSync(Object.keys(packages).map((n) => entry(n)).join('')));
-  const publish = () => pkgkeys(['publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--key', signers.path('rsahost-secret.asc'), '--sign-packages', dir]);
+  // The build's directory is publish's input; the repository directory is what mirrors copy.
+  const repo = signers.path('pub');
+  const publish = () => pkgkeys(['publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--key', signers.path('rsahost-secret.asc'), '--sign-packages', '--build', dir, repo]);
 
   const refused = await publish();
   expect(refused.status).toBe(1);
   expect(refused.stderr).toMatch(/PKG_ADD_UNVERIFIABLE: .*older-1\.0\.tgz: pkg_add cannot verify this package: its 131072 bytes are a multiple of the block size 65536/);
-  await expect(fs.lstat(`${dir}/pkg_summary.asc`)).rejects.toThrow(/ENOENT/);
+  await expect(fs.lstat(`${repo}/pkg_summary.asc`)).rejects.toThrow(/ENOENT/);
 
   // Put back the package itself, as the message says, and publish again.
   await fs.writeFile(`${dir}/older-1.0.tgz`, packages['older-1.0']);
   const published = await publish();
   expect({ status: published.status, stderr: published.stderr }).toEqual({ status: 0, stderr: '' });
   for (const [name, pkg] of Object.entries(packages)) {
-    expect(await verdicts(`${dir}/${name}.tgz`, pkg)).toEqual({ pkgAdd: { installs: true, blockSize: 65535 }, verifyPackage: 'good' });
+    expect(await verdicts(`${repo}/${name}.tgz`, pkg)).toEqual({ pkgAdd: { installs: true, blockSize: 65535 }, verifyPackage: 'good' });
   }
 });

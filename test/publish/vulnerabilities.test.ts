@@ -4,13 +4,13 @@
  * given, the signature packet's layout byte for byte (v4 RSA, SHA-512, text, Issuer Key ID hashed),
  * gpg and gpgv as peers, and the pkgvuln.gpg export (lib/keyring/exports.ts) verifying what was signed.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { pkgInstallKeyrings } from '../../lib/keyring/exports';
 import { REPOSITORY_NOTATION } from '../../lib/model';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { GpgHome } from '../helpers/gpg';
+import { peerSync } from '../helpers/peer';
 import { codeOf, iso } from '../helpers/repo';
 import { day } from '../helpers/world';
 import { IDENTIFIER, SIGNED_AT, VERIFY_AT, VulnSite, pkgAdminChecksum, vulnerabilitiesText } from '../helpers/vulnerabilities';
@@ -53,7 +53,7 @@ function parseSignature(packet: Buffer) {
  */
 const NOW = () => new Date(Date.now() - 3600_000);
 const signedNow = () => site.sign({ at: NOW(), out: 'now.asc' });
-const gpgv = (keyring: string, file: string) => spawnSync('gpgv', ['--keyring', keyring, file], { encoding: 'utf8' });
+const gpgv = (keyring: string, file: string) => peerSync('gpgv', ['--keyring', keyring, file]);
 
 describe('the signed file', () => {
   it('is the text as given, between a SHA512 header and the signature block', () => {

@@ -1,6 +1,7 @@
 // Attack: a SHA-1 index signature. SHA-1 collisions are practical (SHAttered, Shambles): a signature over
 // one text can be made to cover another. The hash is refused by policy before anything else about the
-// signature is judged (its freshness included), whoever made it. RFC 9580 §9.5; DESIGN.md §3.
+// signature is judged (its freshness included), whoever made it; so is RIPEMD-160, as weak, which
+// must not pass for a "Hash:" header mismatch. RFC 9580 §9.5; DESIGN.md §3.
 import { promises as fs } from 'node:fs';
 import * as openpgp from 'openpgp';
 import { REPOSITORY_NOTATION } from '../../lib/model';
@@ -57,6 +58,16 @@ describe('a SHA-1 index signature', () => {
   it('is refused for its hash before freshness is looked at', async () => {
     expectRefusal(await verifyIndex(forgeIndex(repo.host, summary, { hash: 'sha1', expires: null })), 'WEAK_ALGORITHM');
     expectRefusal(await verifyIndex(forgeIndex(repo.host, summary, { hash: 'sha1', created: new Date(VERIFY_AT.getTime() + 86400_000) })), 'WEAK_ALGORITHM');
+  });
+});
+
+describe('a RIPEMD-160 index signature', () => {
+  it('is refused as a weak algorithm, its Hash header naming it as RFC 9580 §9.5 does', async () => {
+    const index = forgeIndex(repo.host, summary, { hash: 'ripemd160' });
+    expect(index.toString()).toContain('\nHash: RIPEMD160\n');
+    const result = await verifyIndex(index);
+    expectRefusal(result, 'WEAK_ALGORITHM');
+    expect(result.stderr).toMatch(/RIPEMD160 signatures are not accepted/);
   });
 });
 

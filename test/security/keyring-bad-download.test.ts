@@ -50,11 +50,10 @@ test('a mirror that stops sending is given up on after --timeout', async () => {
   const before = await w.client.snapshot();
   w.mirror.serve(next);
   w.mirror.files.set('keyring.gpg', { body: next.keyring, stallAfter: 100 });
-  const started = Date.now();
   const result = await w.client.update(w.mirror.url, { at: day(1.1, UPDATE_AT), args: ['--timeout', '1'] });
   expect(codeOf(result)).toBe('NETWORK_ERROR');
-  expect(result.stderr).toMatch(/no complete answer within 1 s/);
-  expect(Date.now() - started).toBeLessThan(4000);
+  // The limit that fired, by its message: --timeout's, not another's.
+  expect(result.stderr).toMatch(/keyring\.gpg: no complete answer within 1 s$/m);
   expect(await w.client.snapshot()).toEqual(before);
 });
 

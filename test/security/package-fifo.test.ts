@@ -63,8 +63,9 @@ test('verify-packages: a link to a regular file is followed (category directorie
 test('publish: a FIFO among the packages is refused before anything is published', () =>
   withBarAs(async () => mkfifo(bar()), async () => {
     await fs.writeFile(signed.repo.path('All', 'pkg_summary.gz'), gzipSync(PACKAGES.map((p) => entry(p.pkgname)).join('')));
-    const result = await pkgkeys(['publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--key', signed.repo.path('host-secret.asc'), signed.repo.path('All')]);
+    const build = ['--build', signed.repo.path('All'), signed.repo.path('pub')];
+    const result = await pkgkeys(['publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--key', signed.repo.path('host-secret.asc'), ...build]);
     expect(result.status).toBe(3);
     expect(result.stderr).toMatch(/^pkgkeys: NOT_REGULAR_FILE: .*bar-2\.0\.tgz is not a regular file/m);
-    await expect(fs.lstat(signed.repo.path('All', 'pkg_summary.asc'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(fs.lstat(signed.repo.path('pub', 'pkg_summary.asc'))).rejects.toMatchObject({ code: 'ENOENT' });
   }, bar()), 30_000);
