@@ -128,7 +128,10 @@ host_secret=$keys/host/signing-secret.asc
 host_public=$keys/host/signing-public.asc
 check "pkgkeys certify" "${PK[@]}" certify --signer "$keys/master/master-secret.asc" --scope "$repo" \
 	--out "$keys/host-cert.asc" "$host_public"
-check "pkgkeys keyring import" "${PK[@]}" keyring import --keyring "$keys/kr" "$anchor" "$keys/host-cert.asc"
+# sign-summary checks its key against the keyring clients have (the publish gate): both hosts are certified.
+check "pkgkeys certify (host 2)" "${PK[@]}" certify --signer "$keys/master/master-secret.asc" --scope "$repo" \
+	--out "$keys/host-nopass-cert.asc" "$keys/host-nopass/signing-public.asc"
+check "pkgkeys keyring import" "${PK[@]}" keyring import --keyring "$keys/kr" "$anchor" "$keys/host-cert.asc" "$keys/host-nopass-cert.asc"
 check "pkgkeys keyring export" "${PK[@]}" keyring export --keyring "$keys/kr" --out "$keys/keyring.gpg"
 host_fpr=$(gpg --batch --with-colons --show-keys "$host_public" 2>/dev/null | awk -F: '$1 == "fpr" { print $10; exit }')
 [[ -n $host_fpr ]] || die "gpg cannot read the host certificate $host_public"
@@ -150,19 +153,19 @@ s=$work/s$main_size
 # add pkgkeys' fsync (its atomic write), which gpg and sq do not do.
 to=(bash -c 'out=$1; shift; exec "$@" > "$out"' _) # exec: the measured process is the command itself
 measure "sign:pkgkeys:$main_size" --remove "$s/signed" -- \
-	"${to[@]}" "$s/signed" "${PK[@]}" sign-summary --key "$host_secret" --repository "$repo" "$s/pkg_summary"
+	"${to[@]}" "$s/signed" "${PK[@]}" sign-summary --client-keyring "$keys/keyring.gpg" --anchor "$anchor" --key "$host_secret" --repository "$repo" "$s/pkg_summary"
 measure "sign:pkgkeys-nopass:$main_size" --remove "$s/signed-nopass" -- \
-	"${to[@]}" "$s/signed-nopass" "${PK[@]}" sign-summary --key "$keys/host-nopass/signing-secret.asc" --repository "$repo" "$s/pkg_summary"
+	"${to[@]}" "$s/signed-nopass" "${PK[@]}" sign-summary --client-keyring "$keys/keyring.gpg" --anchor "$anchor" --key "$keys/host-nopass/signing-secret.asc" --repository "$repo" "$s/pkg_summary"
 measure "sign:gpg:$main_size" --remove "$s/gpg-signed" -- \
 	"${to[@]}" "$s/gpg-signed" "${gpgsign[@]}" --clearsign --output - "$s/pkg_summary"
 note hash_pkgkeys "$(sed -n 's/^Hash: //p;/^$/q' "$s/signed")"
 note hash_gpg "$(sed -n 's/^Hash: //p;/^$/q' "$s/gpg-signed")"
 for n in "${sizes[@]}"; do
 	[[ $n == "$main_size" ]] && continue
-	check "pkgkeys sign-summary ($n entries)" "${PK[@]}" sign-summary --key "$host_secret" --repository "$repo" \
+	check "pkgkeys sign-summary ($n entries)" "${PK[@]}" sign-summary --client-keyring "$keys/keyring.gpg" --anchor "$anchor" --key "$host_secret" --repository "$repo" \
 		--output "$work/s$n/signed" "$work/s$n/pkg_summary"
 done
-check "pkgkeys sign-summary (package set)" "${PK[@]}" sign-summary --key "$host_secret" --repository "$repo" \
+check "pkgkeys sign-summary (package set)" "${PK[@]}" sign-summary --client-keyring "$keys/keyring.gpg" --anchor "$anchor" --key "$host_secret" --repository "$repo" \
 	--output "$pkgset/signed" "$pkgset/pkg_summary"
 
 # --- verify, at every size (the main size is the headline, the others show scaling) ----------------------

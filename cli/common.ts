@@ -8,10 +8,23 @@ import { type Locations, anchorFiles, defaultLocations } from '../lib/paths';
 import { DEFAULT_POLICY, type Policy } from '../lib/trust/policy';
 import { formatTime, parseTime } from '../lib/time';
 import type { TrustSources } from '../lib/verify';
+import { ClientState, type Clock, clockBehind } from '../lib/verify/state';
 import type { GlobalArgs, IO } from './io';
 
 /** The one `now` of a run: --now, or the clock. */
 export const nowOf = (argv: GlobalArgs): Date => (argv.now ? parseTime(argv.now) : new Date());
+
+/**
+ * The clock a client command judges by: --now or the system clock, never before the floor kept in
+ * `stateDir` (lib/verify/state.ts); --now stands for the clock, so a replay of the past needs a state
+ * directory of its own. A clock behind the floor is worth a warning even when all verifies.
+ */
+export async function readClock(argv: GlobalArgs, stateDir: string, policy: Policy): Promise<Clock> {
+  const clock = await new ClientState(stateDir).clock(nowOf(argv));
+  const behind = clockBehind(clock, policy);
+  if (behind) warn(argv, behind);
+  return clock;
+}
 
 export const PASSPHRASE_ENV = 'PKGKEYS_PASSPHRASE';
 
@@ -89,15 +102,21 @@ export const trustOptions = <T extends GlobalArgs>(y: Argv<T>) =>
     .option('threshold', thresholdOption)
     .option('keyring', { type: 'string', describe: `keyring file or directory (default: ${DEFAULT_LOCATIONS.keyring})` })
     .option('repository', { type: 'string', demandOption: true, describe: 'repository identifier the index must be signed for, e.g. NetBSD/x86_64/10.0/All' })
-    .option('state-dir', { type: 'string', describe: `where the newest accepted signature per repository is kept (default: ${DEFAULT_LOCATIONS.stateDir})` });
+    .option('state-dir', stateDirOption);
 
 const DEFAULT_LOCATIONS = defaultLocations({});
 
-/** Where verification reads its trust from (options, else the client's configuration) and the policy it applies. */
-export async function sourcesAndPolicy(argv: TrustArgs): Promise<{ sources: TrustSources; policy: Policy }> {
+/** --state-dir, for the commands that verify with a file's keyring. */
+export const stateDirOption = {
+  type: 'string',
+  describe: `where the newest accepted signature per repository, and the latest time proven, are kept (default: ${DEFAULT_LOCATIONS.stateDir})`,
+} as const;
+
+/** Where verification reads its trust from (options, else the client's configuration), the policy it applies and its clock. */
+export async function sourcesAndPolicy(argv: TrustArgs): Promise<{ sources: TrustSources; policy: Policy; clock: Clock }> {
   const client = await clientOf(argv);
   const sources = { anchors: await anchorsOf(argv, client), keyring: argv.keyring ?? client.locations.keyring, stateDir: argv['state-dir'] ?? client.locations.stateDir };
-  return { sources, policy: client.policy };
+  return { sources, policy: client.policy, clock: await readClock(argv, sources.stateDir, client.policy) };
 }
 
 /** A client machine as commands see it: its files (lib/paths.ts) and its pkgkeys.conf (--config, or the default). */

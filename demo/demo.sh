@@ -75,10 +75,12 @@ for p in hello-2.12 tree-2.1.1 pkgin-24.5.1; do printf 'demo package %s\n' "$p" 
 for p in hello-2.12 tree-2.1.1 pkgin-24.5.1; do printf 'PKGNAME=%s\nCOMMENT=demo package %s\nPKGPATH=misc/%s\n\n' "$p" "$p" "${p%-*}"; done > pkg_summary
 gzip -9c pkg_summary > "mirror/packages/$REPO/pkg_summary.gz"
 pkgkeys sign-summary --key b1/signing-secret.asc --repository "$REPO" --packages "mirror/packages/$REPO" \
+	--keyring-url "file://$PWD/mirror/keyring/pkgsrc/" --anchor master/master-public.asc \
 	--output "mirror/packages/$REPO/pkg_summary.asc" "mirror/packages/$REPO/pkg_summary.gz"
 cp "mirror/packages/$REPO/pkg_summary.asc" last-week.asc
 sleep 1 # index signatures have one-second resolution: the next one is newer
 pkgkeys sign-summary --key b1/signing-secret.asc --repository "$REPO" --packages "mirror/packages/$REPO" \
+	--keyring-url "file://$PWD/mirror/keyring/pkgsrc/" --anchor master/master-public.asc \
 	--output "mirror/packages/$REPO/pkg_summary.asc" "mirror/packages/$REPO/pkg_summary.gz" 2>/dev/null
 
 step "The mirror serves the repository on 127.0.0.1"

@@ -44,25 +44,27 @@ const CODES = {
   REPOSITORY_MISMATCH: EXIT.notTrusted,
   INDEX_NO_EXPIRY: EXIT.notTrusted,
   INDEX_EXPIRED: EXIT.notTrusted,
-  INDEX_FROM_FUTURE: EXIT.notTrusted,
   ROLLBACK: EXIT.notTrusted,
+  /** A signature made after now, or a clock that reads before the time signatures proved (lib/verify/state.ts). */
+  CLOCK_BEHIND: EXIT.notTrusted,
   SUMMARY_MALFORMED: EXIT.notTrusted,
   // Signed binary packages (lib/pkgsrc/signed-package.ts).
   PACKAGE_MALFORMED: EXIT.notTrusted,
   PKGNAME_MISMATCH: EXIT.notTrusted,
   SIGNATURE_EXPIRED: EXIT.notTrusted,
-  PACKAGE_FROM_FUTURE: EXIT.notTrusted,
-  /** Signed with a block size pkg_add cannot verify the package with, whoever signed it. */
+  /**
+   * pkg_add's built-in verifier would refuse it (lib/pkgsrc/pkg-add.ts): a block size it cannot verify
+   * the package with, or a signature it cannot read (not v4 RSA, a hash it lacks, no Issuer Key ID
+   * hashed before the Issuer Fingerprint), whoever signed it.
+   */
   PKG_ADD_UNVERIFIABLE: EXIT.notTrusted,
   // Keyring releases (lib/keyring/release.ts): a replayed keyring must not hide a revocation.
   RELEASE_MALFORMED: EXIT.notTrusted,
-  RELEASE_FROM_FUTURE: EXIT.notTrusted,
   KEYRING_FROZEN: EXIT.notTrusted,
   KEYRING_STALE: EXIT.notTrusted,
   // pkg-vulnerabilities (lib/verify/vulnerabilities.ts), as pkg_admin fetch-pkg-vulnerabilities reads it.
   VULNERABILITIES_MALFORMED: EXIT.notTrusted,
   VULNERABILITIES_EXPIRED: EXIT.notTrusted,
-  VULNERABILITIES_FROM_FUTURE: EXIT.notTrusted,
   // Packages against the index.
   HASH_MISMATCH: EXIT.notTrusted,
   SIZE_MISMATCH: EXIT.notTrusted,
@@ -70,6 +72,12 @@ const CODES = {
   UNSAFE_PATH: EXIT.notTrusted,
   UNKNOWN_PACKAGE: EXIT.notTrusted,
   PACKAGE_MISSING: EXIT.io,
+  // Publish gates (lib/publish/gates.ts): what clients would refuse, or a failed build, is not published.
+  PUBLISH_SIGNER_UNTRUSTED: EXIT.notTrusted,
+  PUBLISH_SHRINK: EXIT.notTrusted,
+  /** A keyring release that expires before clients' next update run: every client would report it frozen. */
+  PUBLISH_RELEASE_TOO_SHORT: EXIT.usage,
+  PUBLISH_RELEASE_OUTLIVES_SIGNER: EXIT.notTrusted,
   // Usage and configuration.
   USAGE: EXIT.usage,
   BAD_PASSPHRASE: EXIT.usage,

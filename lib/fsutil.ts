@@ -181,7 +181,8 @@ async function olderThan(file: string, ms: number): Promise<boolean> {
   return stat === null || Date.now() - stat.mtimeMs > ms;
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` runs (signal 0 only asks; EPERM: it runs, as another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -46,3 +46,17 @@ export const absolute = (file: string, keyword: string): string => {
   if (!path.isAbsolute(file)) throw new PkgkeysError('BAD_CONFIG', `${keyword} must be an absolute path, not "${file}"`);
   return file;
 };
+
+/** Checks an upstream repository URL and returns it without a trailing slash. */
+export function checkRepositoryURL(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new PkgkeysError('BAD_CONFIG', `"${text}" is not a URL`);
+  }
+  if (!['http:', 'https:', 'file:'].includes(url.protocol) || url.search || url.hash) {
+    throw new PkgkeysError('BAD_CONFIG', `${text}: a repository is an http, https or file URL without query or fragment`);
+  }
+  return url.href.replace(/\/+$/, '');
+}

@@ -3,7 +3,7 @@ import { checkRepositories } from '../../lib/client/check-repo';
 import { selectRepositories } from '../../lib/client/config';
 import { exitStatusOf } from '../../lib/errors';
 import { describeSpan, formatTime } from '../../lib/time';
-import { anchorsOf, clientOf, nowOf, print, repeatable, thresholdOption } from '../common';
+import { anchorsOf, clientOf, print, readClock, repeatable, thresholdOption } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends GlobalArgs {
@@ -16,7 +16,7 @@ interface Args extends GlobalArgs {
 
 export const checkRepoCommand: CommandModule<GlobalArgs, Args> = {
   command: 'check-repo [ids..]',
-  describe: "Verify the current signed index of each configured repository (or those named) and report its age and expiry; installs nothing",
+  describe: 'Verify the current signed index of each configured repository (or those named) and report its age and expiry; installs and records nothing',
   builder: (y) =>
     y
       .positional('ids', { type: 'string', array: true, default: [], describe: 'repository identifiers from pkgkeys.conf (default: all)' })
@@ -26,9 +26,10 @@ export const checkRepoCommand: CommandModule<GlobalArgs, Args> = {
       .option('quiet', { type: 'boolean', default: false, describe: 'print only the repositories that fail (for cron, which mails what is printed)' }) as never,
   handler: async (argv) => {
     const client = await clientOf(argv);
-    const now = nowOf(argv);
+    const clock = await readClock(argv, client.locations.stateDir, client.policy);
+    const { now } = clock;
     const checks = await checkRepositories(selectRepositories(client.config, argv.ids, client.file), {
-      anchors: await anchorsOf(argv, client), keyring: client.locations.keyring, liveDir: client.locations.liveDir, stateDir: client.locations.stateDir, now, policy: client.policy, timeoutMs: argv.timeout * 1000,
+      anchors: await anchorsOf(argv, client), keyring: client.locations.keyring, liveDir: client.locations.liveDir, stateDir: client.locations.stateDir, clock, policy: client.policy, timeoutMs: argv.timeout * 1000,
     });
     const failed = checks.filter((c) => !c.ok);
     print(argv, { ok: failed.length === 0, repositories: checks }, (r) =>

@@ -4,7 +4,7 @@ import { openSecretKey } from '../../lib/authority';
 import { EXIT, PkgkeysError } from '../../lib/errors';
 import { readBounded, writeAtomic } from '../../lib/fsutil';
 import { checkLayout, exportKeyring, importKeys, loadCertificates, loadTrustGraph } from '../../lib/keyring/store';
-import { KEYRING_FILE, RELEASE_FILE } from '../../lib/keyring/release';
+import { KEYRING_FILE, RELEASE_FILE, UPDATE_INTERVAL } from '../../lib/keyring/release';
 import { findKey } from '../../lib/keyref';
 import type { Certificate } from '../../lib/model';
 import { MAX_KEYRING_BYTES, armor } from '../../lib/pgp';
@@ -198,6 +198,7 @@ interface PublishArgs extends KeyringArgs {
   name: string | undefined;
   serial: number | undefined;
   expires: string;
+  'update-interval': string;
   out: string;
   'passphrase-file': string | undefined;
 }
@@ -213,16 +214,19 @@ const publishCmd: CommandModule<KeyringArgs, PublishArgs> = {
       .option('name', { type: 'string', describe: 'keyring name; the release is signed for keyring/NAME (default: the keyring directory\'s name)' })
       .option('serial', { type: 'number', describe: 'release serial (default: one more than the release in --out, and at least YYYYMMDD01 of today)' })
       .option('expires', { type: 'string', default: '14d', describe: 'when the release statement expires: clients report the keyring frozen after that' })
+      .option('update-interval', { type: 'string', default: UPDATE_INTERVAL, describe: 'how often clients run pkgkeys update (their cron line): the release must live longer' })
       .option('out', { type: 'string', demandOption: true, describe: 'directory the mirror serves: keyring.gpg and release.asc are written there' })
       .option('passphrase-file', { type: 'string', describe: "read the key's passphrase from the first line of FILE" }),
   handler: async (argv) => {
     const now = nowOf(argv);
     const expires = parseExpiry(argv.expires, now);
     if (expires === null) throw new PkgkeysError('USAGE', 'a keyring release must expire, or a frozen mirror could not be noticed: give --expires DURATION');
+    if (!/^\d+(s|min|h|d|w|m|y)$/.test(argv['update-interval'])) throw new PkgkeysError('USAGE', `--update-interval is a duration such as 1d or 12h, not "${argv['update-interval']}"`);
+    const updateIntervalMs = parseExpiry(argv['update-interval'], now)!.getTime() - now.getTime();
     const key = await openSecretKey(argv.key, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`));
     const name = argv.name ?? path.basename(path.resolve(argv.keyring));
     const policy = keyringPolicy(argv);
-    const { belowThreshold: below, ...release } = await publishKeyring({ keyring: argv.keyring, name, serial: argv.serial ?? null, key, anchors: argv.anchor, policy, now, expires, out: argv.out });
+    const { belowThreshold: below, ...release } = await publishKeyring({ keyring: argv.keyring, name, serial: argv.serial ?? null, key, anchors: argv.anchor, policy, now, expires, updateIntervalMs, out: argv.out });
     if (!argv.json) for (const b of below.map(brief)) warn(argv, `${b.key} is below the threshold, clients will not trust it: ${b.reason}`);
     print(argv, { ...release, out: argv.out, belowThreshold: below.map(brief) }, (r) => [
       `keyring ${r.name} release ${r.serial}: ${r.size} bytes, sha256 ${r.sha256}, signed by ${r.signer}, valid until ${formatTime(r.expires)}`,

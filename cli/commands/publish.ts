@@ -10,9 +10,10 @@ import { signSummary } from '../../lib/publish/summary';
 import { checkRepository } from '../../lib/trust/scope';
 import { formatTime, parseExpiry } from '../../lib/time';
 import { nowOf, print, readPassphrase, warn } from '../common';
+import { type ClientKeyringArgs, type ShrinkArgs, clientKeyringOf, clientKeyringOptions, shrinkOptions, shrinkPolicyOf } from '../gates';
 import type { GlobalArgs } from '../io';
 
-interface Args extends GlobalArgs {
+interface Args extends ClientKeyringArgs, ShrinkArgs {
   dir: string;
   build: string | undefined;
   repository: string;
@@ -32,7 +33,7 @@ export const publishCommand: CommandModule<GlobalArgs, Args> = {
   command: 'publish <dir>',
   describe: "Publish a build into the repository directory: its packages, checksums into pkg_summary, the compressed and signed index files, all swapped in at once under a lock",
   builder: (y) =>
-    y
+    shrinkOptions(clientKeyringOptions(y))
       .positional('dir', { type: 'string', demandOption: true, describe: 'the repository directory, which mirrors copy; only publish writes it' })
       .option('build', { type: 'string', describe: "the build's output (pbulk's packages/All): its packages and the pkg_summary it wrote; never DIR itself" })
       .option('repository', { type: 'string', demandOption: true, describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All' })
@@ -57,6 +58,8 @@ export const publishCommand: CommandModule<GlobalArgs, Args> = {
     if (expires === null) throw new PkgkeysError('USAGE', 'an index signature must expire: give --expires DURATION');
     if ((argv.key === undefined) === (argv.signd === undefined)) throw new PkgkeysError('USAGE', 'give either --key or --signd');
     if (argv.signd && argv['sign-packages']) throw new PkgkeysError('USAGE', '--sign-packages needs --key: signd signs indexes only');
+    const shrink = shrinkPolicyOf(argv);
+    const clientKeyring = await clientKeyringOf(argv, now);
     const key = argv.key ? await openSecretKey(argv.key, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`)) : null;
     const socket = argv.signd;
     const sign = key
@@ -64,16 +67,18 @@ export const publishCommand: CommandModule<GlobalArgs, Args> = {
       : async (text: Buffer) => {
           // The daemon reads what it signs itself, from the staging file, and checks it is this text.
           await writeAtomic(stagingFile(argv.dir), text);
-          return [await signIndexVia(socket!, argv.repository, text)];
+          return [await signIndexVia(socket!, argv.repository, text, { allowShrink: shrink.allow })];
         };
     const result = await publish({
       dir: argv.dir, build: argv.build, extensions: extensions as Extension[], jobs: argv.jobs, lockWaitMs: argv['lock-wait'] * 1000, resign: argv.resign,
       label: formatTime(now).replace(/[-:]/g, ''),
       sign,
       signPackage: key && argv['sign-packages'] ? async (input, output) => void (await signPackage(input, output, { key, created: now })) : undefined,
+      gates: { repository: argv.repository, clientKeyring, now, shrink },
     });
     for (const warning of result.warnings) warn(argv, warning);
-    print(argv, { ...result, repository: argv.repository, expires }, (r) => [
+    for (const override of result.overrides) argv.session.io.stderr(`pkgkeys: override: ${override}\n`);
+    print(argv, { ...result, repository: argv.repository, expires, clientKeyring: clientKeyring.description }, (r) => [
       `published ${r.entries} entries for ${r.repository}${r.signedPackages ? `, ${r.signedPackages} package(s) signed` : ''}` +
         `${argv.resign ? '' : `, ${r.copiedPackages} package(s) copied, ${r.removedPackages} removed`}, index valid until ${formatTime(expires)}: ${r.files.join(' ')}`,
     ]);

@@ -4,13 +4,15 @@ import { PkgkeysError } from '../../lib/errors';
 import { readBounded, writeAtomic } from '../../lib/fsutil';
 import { MAX_INDEX_BYTES } from '../../lib/limits';
 import { defaultJobs } from '../../lib/packages/hash';
+import { checkSignerForClients } from '../../lib/publish/gates';
 import { addChecksums, normaliseSummary, signSummary } from '../../lib/publish/summary';
 import { decompress } from '../../lib/summary/compress';
 import { formatTime, parseExpiry } from '../../lib/time';
 import { nowOf, print, readPassphrase, warn } from '../common';
+import { type ClientKeyringArgs, clientKeyringOf, clientKeyringOptions } from '../gates';
 import type { GlobalArgs } from '../io';
 
-interface Args extends GlobalArgs {
+interface Args extends ClientKeyringArgs {
   summary: string;
   key: string;
   repository: string;
@@ -26,7 +28,7 @@ export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
   command: 'sign-summary <summary>',
   describe: 'Clearsign a pkg_summary for one repository, with an expiry (and, with --packages, checksums first)',
   builder: (y) =>
-    y
+    clientKeyringOptions(y)
       .positional('summary', { type: 'string', demandOption: true, describe: 'pkg_summary, plain or .gz/.bz2/.xz/.zst' })
       .option('key', { type: 'string', demandOption: true, describe: "the build host's secret signing key" })
       .option('repository', { type: 'string', demandOption: true, describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All' })
@@ -41,15 +43,18 @@ export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
     const now = nowOf(argv);
     const expires = parseExpiry(argv.expires, now);
     if (expires === null) throw new PkgkeysError('USAGE', 'an index signature must expire (freshness is mandatory): give --expires DURATION');
+    const clientKeyring = await clientKeyringOf(argv, now);
     const key = await openSecretKey(argv.key, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`));
     const normal = normaliseSummary(await decompress(await readBounded(argv.summary, MAX_INDEX_BYTES), argv.summary, MAX_INDEX_BYTES));
     if (normal.lines > 0) warn(argv, normal.warning(argv.summary));
     let text = normal.text;
     if (argv.packages) text = await addChecksums(text, argv.summary, argv.packages, argv.jobs);
     const result = await signSummary(text, argv.summary, { key, repository: argv.repository, created: now, expires, hash: argv.hash });
+    // Written only if clients with the keyring they have now will accept the signer (lib/publish/gates.ts).
+    checkSignerForClients(clientKeyring, result.signer, argv.repository, now);
     if (argv.output) await writeAtomic(argv.output, result.signed);
     else if (!argv.json) for (const part of result.signed) argv.session.io.stdout(part);
-    const report = { signer: result.signer, repository: argv.repository, entries: result.entries, signed: now, expires, output: argv.output ?? null };
+    const report = { signer: result.signer, repository: argv.repository, entries: result.entries, signed: now, expires, output: argv.output ?? null, clientKeyring: clientKeyring.description };
     if (argv.json) return print(argv, report, () => []);
     argv.session.io.stderr(`pkgkeys: signed ${result.entries} entries for ${argv.repository} with ${result.signer}, valid until ${formatTime(expires)}\n`);
   },

@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { update } from '../../lib/client/update';
 import { formatTime } from '../../lib/time';
-import { anchorsOf, clientOf, nowOf, print, repeatable, thresholdOption } from '../common';
+import { ClientState } from '../../lib/verify/state';
+import { anchorsOf, clientOf, print, readClock, repeatable, thresholdOption } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends GlobalArgs {
@@ -39,9 +40,10 @@ export const updateCommand: CommandModule<GlobalArgs, Args> = {
     const client = await clientOf(argv);
     const anchors = await anchorsOf(argv, client);
     if (argv['random-delay'] > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * argv['random-delay'] * 1000));
+    const clock = await readClock(argv, client.locations.stateDir, client.policy);
     const result = await update({
-      url: argv.url ?? client.config.keyringURL, name: argv.name ?? client.config.keyringName, dir: client.locations.liveDir, anchors, now: nowOf(argv),
-      policy: client.policy, timeoutMs: argv.timeout * 1000, lockWaitMs: 10 * 60 * 1000, allowExpired: argv['allow-expired'],
+      url: argv.url ?? client.config.keyringURL, name: argv.name ?? client.config.keyringName, dir: client.locations.liveDir, anchors, now: clock.now, clock,
+      state: new ClientState(client.locations.stateDir), policy: client.policy, timeoutMs: argv.timeout * 1000, lockWaitMs: 10 * 60 * 1000, allowExpired: argv['allow-expired'],
     });
     if (argv.quiet && !argv.json) return;
     const { release } = result;

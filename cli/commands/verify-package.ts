@@ -3,7 +3,7 @@ import { PkgkeysError, exitStatusOf } from '../../lib/errors';
 import { loadTrustGraph } from '../../lib/keyring/store';
 import { checkRepository } from '../../lib/trust/scope';
 import { verifySignedPackage } from '../../lib/verify/signed-package';
-import { anchorsOf, clientOf, nowOf, print, repeatable, thresholdOption } from '../common';
+import { anchorsOf, clientOf, print, readClock, repeatable, thresholdOption } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends GlobalArgs {
@@ -28,7 +28,7 @@ export const verifyPackageCommand: CommandModule<GlobalArgs, Args> = {
     const client = await clientOf(argv);
     if (argv.repository) checkRepository(argv.repository);
     const graph = await loadTrustGraph(await anchorsOf(argv, client), argv.keyring ?? client.locations.keyring);
-    const now = nowOf(argv);
+    const { now } = await readClock(argv, client.locations.stateDir, client.policy);
     const results = [];
     for (const file of argv.packages) {
       try {

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { PkgkeysError } from '../../lib/errors';
 import { defaultJobs } from '../../lib/packages/hash';
 import { verifyPackagesFile } from '../../lib/verify';
-import { type TrustArgs, nowOf, print, sourcesAndPolicy, trustOptions } from '../common';
+import { type TrustArgs, print, sourcesAndPolicy, trustOptions } from '../common';
 import type { GlobalArgs } from '../io';
 import { progressBar } from '../progress';
 
@@ -26,7 +26,7 @@ export const verifyPackagesCommand: CommandModule<GlobalArgs, Args> = {
     if (!Number.isInteger(argv.jobs) || argv.jobs < 1) throw new PkgkeysError('USAGE', `--jobs must be a positive integer, found ${argv.jobs}`);
     const bar = progressBar(argv.session.io, 'hashing');
     const { index, packages } = await verifyPackagesFile({
-      file: argv.index, repository: argv.repository, ...(await sourcesAndPolicy(argv)), now: nowOf(argv),
+      file: argv.index, repository: argv.repository, ...(await sourcesAndPolicy(argv)),
       dir: argv.dir, names: argv.pkgnames, jobs: argv.jobs, onStart: bar.start, onProgress: bar.add,
     });
     bar.done();

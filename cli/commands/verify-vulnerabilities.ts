@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { writeAtomic } from '../../lib/fsutil';
 import { formatTime } from '../../lib/time';
 import { verifyVulnerabilitiesFile } from '../../lib/verify/vulnerabilities';
-import { anchorsOf, clientOf, nowOf, print, repeatable, thresholdOption } from '../common';
+import { anchorsOf, clientOf, print, readClock, repeatable, stateDirOption, thresholdOption } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends GlobalArgs {
@@ -10,6 +10,7 @@ interface Args extends GlobalArgs {
   anchor: string[] | undefined;
   threshold: number | undefined;
   keyring: string | undefined;
+  'state-dir': string | undefined;
   output: string | undefined;
 }
 
@@ -22,11 +23,13 @@ export const verifyVulnerabilitiesCommand: CommandModule<GlobalArgs, Args> = {
       .option('anchor', repeatable("trust anchor: the master key's public certificate; repeatable (default: every file in the anchors directory of pkgkeys.conf)"))
       .option('threshold', thresholdOption)
       .option('keyring', { type: 'string', describe: 'keyring file or directory (default: the keyring pkgkeys update installs, /var/db/pkgkeys/keyring.gpg)' })
+      .option('state-dir', stateDirOption)
       .option('output', { type: 'string', describe: 'write the verified pkg-vulnerabilities here, atomically (default: standard output)' }) as never,
   handler: async (argv) => {
     const client = await clientOf(argv);
-    const sources = { anchors: await anchorsOf(argv, client), keyring: argv.keyring ?? client.locations.keyring };
-    const list = await verifyVulnerabilitiesFile({ file: argv.file, sources, now: nowOf(argv), policy: client.policy });
+    const sources = { anchors: await anchorsOf(argv, client), keyring: argv.keyring ?? client.locations.keyring, stateDir: argv['state-dir'] ?? client.locations.stateDir };
+    const clock = await readClock(argv, sources.stateDir, client.policy);
+    const list = await verifyVulnerabilitiesFile({ file: argv.file, sources, clock, policy: client.policy });
     if (argv.output) await writeAtomic(argv.output, list.text);
     else if (!argv.json) argv.session.io.stdout(list.text);
     const { text: _text, chain, ...report } = list;

@@ -1,13 +1,15 @@
 /**
  * `pkgkeys check-repo`: each configured repository's current signed index verified as the proxy would
- * verify it, without serving or installing anything, for monitoring from cron. A repository whose
- * build host stopped signing shows here before an index expires under pkgin.
+ * verify it, without serving, installing or recording anything, for monitoring from cron. A
+ * repository whose build host stopped signing shows here before an index expires under pkgin. It
+ * reads the state (the floor, the newest index accepted per repository) and writes none: what it
+ * sees is judged again when the proxy fetches it for pkgin.
  */
 import { type Code, PkgkeysError } from '../errors';
 import { checkInstalledInForce } from '../keyring/live';
 import { loadTrustGraph } from '../keyring/store';
 import type { Policy } from '../trust/policy';
-import { FreshnessState } from '../verify/state';
+import { ClientState, type Clock } from '../verify/state';
 import type { Repository } from './config';
 import { verifyRemoteIndex } from './remote-index';
 
@@ -17,7 +19,8 @@ export interface CheckOptions {
   /** Where `pkgkeys update` installs the keyring: an expired release there is refused (KEYRING_FROZEN). */
   liveDir: string;
   stateDir: string;
-  now: Date;
+  /** The clock, never before the floor of `stateDir` (ClientState.clock). */
+  clock: Clock;
   policy: Policy;
   timeoutMs: number;
 }
@@ -26,13 +29,14 @@ export type RepositoryCheck = Repository &
   ({ ok: true; entries: number; signer: string; signed: Date; expires: Date; source: string } | { ok: false; code: Code; message: string });
 
 export async function checkRepositories(repositories: readonly Repository[], options: CheckOptions): Promise<RepositoryCheck[]> {
-  await checkInstalledInForce(options.liveDir, options.now);
+  const { clock, policy, timeoutMs } = options;
+  await checkInstalledInForce(options.liveDir, clock.now);
   const graph = await loadTrustGraph(options.anchors, options.keyring);
-  const state = new FreshnessState(options.stateDir);
+  const state = new ClientState(options.stateDir);
   const checks: RepositoryCheck[] = [];
   for (const repository of repositories) {
     try {
-      const { index, download } = await verifyRemoteIndex(repository, { graph, now: options.now, policy: options.policy, state, timeoutMs: options.timeoutMs });
+      const { index, download } = await verifyRemoteIndex(repository, { graph, clock, policy, newest: await state.newest(repository.id), timeoutMs });
       checks.push({ ...repository, ok: true, entries: index.entries, signer: index.signer, signed: index.signed, expires: index.expires, source: download.url });
     } catch (error) {
       // Whatever fails for one repository, even a bug, is that repository's failure: the others are still checked.

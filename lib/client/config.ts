@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import { PkgkeysError, ioError } from '../errors';
 import { DEFAULT_KEYRING_URL, type Locations } from '../paths';
-import { type Setting, absolute, integer, readSettings } from '../settings';
+import { type Setting, absolute, checkRepositoryURL, integer, readSettings } from '../settings';
 import { DEFAULT_POLICY, type Policy } from '../trust/policy';
 import { checkRepository } from '../trust/scope';
 
@@ -49,20 +49,6 @@ export const defaultConfig = (locations: Locations): Config => ({
 
 /** The policy a configuration asks for: DEFAULT_POLICY with its settings; never weaker than the floor below. */
 export const policyOf = (config: Config): Policy => ({ ...DEFAULT_POLICY, clockSkewSeconds: config.clockSkewSeconds, minRSABits: config.minRSABits, anchorThreshold: config.anchorThreshold });
-
-/** Checks an upstream repository URL and returns it without a trailing slash. */
-export function checkRepositoryURL(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new PkgkeysError('BAD_CONFIG', `"${text}" is not a URL`);
-  }
-  if (!['http:', 'https:', 'file:'].includes(url.protocol) || url.search || url.hash) {
-    throw new PkgkeysError('BAD_CONFIG', `${text}: a repository is an http, https or file URL without query or fragment`);
-  }
-  return url.href.replace(/\/+$/, '');
-}
 
 /** Every keyword, with the number of values it takes and what it sets. */
 const SETTINGS: Record<string, Setting<Config>> = {

@@ -63,6 +63,17 @@ export async function fetchBounded(request: FetchRequest): Promise<Fetched> {
 }
 
 /**
+ * Downloads a file into the open file `handle`, chunk by chunk as it arrives, each chunk also shown
+ * to `seen` (a hash, say). A transfer that fails leaves in the file what came, for the caller to remove.
+ */
+export function fetchInto(request: FetchRequest, handle: fs.FileHandle, seen: (chunk: Buffer) => void): Promise<Streamed> {
+  return fetchStream(request, async (chunk) => {
+    seen(chunk);
+    await handle.write(chunk);
+  });
+}
+
+/**
  * Downloads a file into `sink`, chunk by chunk: the sink sees at most `limit` bytes, and a transfer
  * that fails after some of them rejects, so the sink's owner must discard what it was given.
  * NOT_FOUND (404, 410, a missing file) is told apart from the other failures: a caller may try another name.

@@ -9,8 +9,9 @@ import * as os from 'node:os';
 import { PkgkeysError, ioError } from '../errors';
 import { type Expected } from '../packages/files';
 import { defaultJobs, hashFiles } from '../packages/hash';
+import { checkRepositoryURL } from '../settings';
 import { checkRepository } from '../trust/scope';
-import { type Repository, checkRepositoryURL } from './config';
+import type { Repository } from './config';
 
 export interface Macros {
   /** pkgin's `$arch`: the MACHINE_ARCH packages are built for (x86_64, aarch64, ...). */
@@ -101,6 +102,9 @@ export const pkginDbDir = (env: Record<string, string | undefined>, builtWith: s
 /** pkgin's cache of packages in a database directory (pkgindb.c: "%s/cache"). */
 export const pkginCacheDir = (dbDir: string): string => `${dbDir}/cache`;
 
+/** Each PKGNAME of an index, with what its file must be or why it has nothing usable: a Map, or read as it goes. */
+export type Packages = Iterable<readonly [string, Expected | PkgkeysError]> | AsyncIterable<readonly [string, Expected | PkgkeysError]>;
+
 export interface Removed {
   file: string;
   reason: string;
@@ -112,10 +116,10 @@ export interface Removed {
  * proxy. Before pkgin gets an index, every file it could take that way is hashed, and removed unless it
  * is the package the index describes: one of the right size with another SHA-256, or any file of a
  * package the index gives no checksum for. A file of another size is left: pkgin replaces it through
- * the proxy. `packages` maps each PKGNAME of the verified index to what its file must be, or to why
- * it has nothing usable (lib/client/proxy.ts).
+ * the proxy. `packages` gives each PKGNAME of the verified index with what its file must be, or with
+ * why it has nothing usable (lib/client/verified-index.ts reads them from the index as it goes).
  */
-export async function cleanPkginCache(cache: string, packages: ReadonlyMap<string, Expected | PkgkeysError>): Promise<Removed[]> {
+export async function cleanPkginCache(cache: string, packages: Packages): Promise<Removed[]> {
   let names: Set<string>;
   try {
     names = new Set(await fs.readdir(cache));
@@ -125,7 +129,7 @@ export async function cleanPkginCache(cache: string, packages: ReadonlyMap<strin
   }
   const suspects: Removed[] = [];
   const toHash: Array<{ file: string; expected: Expected }> = [];
-  for (const [pkgname, expected] of packages) {
+  for await (const [pkgname, expected] of packages) {
     // pkgin would look for it outside its cache, where nothing can be checked.
     if (/[/\0]/.test(pkgname)) throw new PkgkeysError('UNSAFE_PATH', `PKGNAME "${pkgname.slice(0, 80)}" is not a plain file name: pkgin would look for its package elsewhere than in ${cache}`);
     const file = `${cache}/${pkgname}.tgz`;

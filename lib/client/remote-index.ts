@@ -10,7 +10,7 @@ import { EXTENSIONS, compressionOf, decompress } from '../summary/compress';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { type VerifiedSummary, verifySummaryData } from '../verify';
-import type { FreshnessState } from '../verify/state';
+import type { Clock, Proof } from '../verify/state';
 import type { Repository } from './config';
 import { type Validators, fetchBounded } from './fetch';
 
@@ -28,28 +28,44 @@ export interface Download {
 
 export interface RemoteOptions {
   graph: TrustGraph;
-  now: Date;
+  /** The clock, never before the floor (ClientState.clock). */
+  clock: Clock;
   policy: Policy;
-  state: FreshnessState;
+  /** The newest index signature accepted for the repository (ClientState.newest): an older one is a rollback. */
+  newest: Proof | null;
   timeoutMs: number;
-  /** The last download: asked for again conditionally, and verified again if unchanged. */
-  previous?: Download | null;
 }
 
-/** Fetches and verifies a repository's current signed index; nothing unverified comes back. */
+/** Fetches and verifies a repository's current signed index; nothing unverified comes back, and nothing is recorded. */
 export async function verifyRemoteIndex(repository: Repository, options: RemoteOptions): Promise<{ index: VerifiedSummary; download: Download }> {
-  const download = await fetchSignedIndex(repository, options);
-  const index = await verifySummaryData(download.raw, download.url, { graph: options.graph, repository: repository.id, now: options.now, policy: options.policy, state: options.state });
+  const fetched = await findSignedIndex(repository, null, async (url) => {
+    const got = await fetchBounded({ url, limit: MAX_INDEX_BYTES, timeoutMs: options.timeoutMs });
+    return got.notModified ? got : { ...got, head: got.body };
+  });
+  const download = { url: fetched!.url, raw: fetched!.body, validators: fetched!.validators };
+  const index = await verifySummaryData(download.raw, download.url, { graph: options.graph, repository: repository.id, now: options.clock.now, clock: options.clock, policy: options.policy, newest: options.newest });
   return { index, download };
 }
 
-async function fetchSignedIndex(repository: Repository, options: RemoteOptions): Promise<Download> {
-  const { previous } = options;
+/** Where a signed index was found, and what identifies that version of it. */
+export interface Located {
+  url: string;
+  validators: Validators;
+}
+
+/** One form fetched, into memory or into a file (`body`), with its first bytes; asked conditionally with `validators`. */
+export type FormFetch<T> = (url: URL, validators: Validators | null) => Promise<{ notModified: true } | { notModified: false; body: T; head: Uint8Array; validators: Validators }>;
+
+/**
+ * The repository's signed index as `fetch` gets it: the form found before (`previous`), asked again
+ * conditionally, else the first form the mirror has and this machine can decompress. Null when
+ * `previous` is unchanged.
+ */
+export async function findSignedIndex<T>(repository: Repository, previous: Located | null, fetch: FormFetch<T>): Promise<(Located & { body: T }) | null> {
   if (previous) {
     try {
-      const again = await fetchBounded({ url: new URL(previous.url), limit: MAX_INDEX_BYTES, timeoutMs: options.timeoutMs, validators: previous.validators });
-      // Unchanged: verified again all the same, as time (expiry) and the keyring (revocations) move on.
-      return again.notModified ? previous : { url: previous.url, raw: again.body, validators: again.validators };
+      const again = await fetch(new URL(previous.url), previous.validators);
+      return again.notModified ? null : { url: previous.url, body: again.body, validators: again.validators };
     } catch (error) {
       if (!(error instanceof PkgkeysError && error.code === 'NOT_FOUND')) throw error;
     }
@@ -58,13 +74,13 @@ async function fetchSignedIndex(repository: Repository, options: RemoteOptions):
   for (const form of SIGNED_INDEX_FORMS) {
     const url = new URL(`${repository.url}/${form}`);
     try {
-      const fetched = await fetchBounded({ url, limit: MAX_INDEX_BYTES, timeoutMs: options.timeoutMs });
+      const fetched = await fetch(url, null);
       if (fetched.notModified) continue; // not asked for conditionally: a broken server
-      if (!(await decodable(fetched.body))) {
+      if (!(await decodable(fetched.head))) {
         missing.push(`${form} (no decompressor here)`);
         continue;
       }
-      return { url: url.href, raw: fetched.body, validators: fetched.validators };
+      return { url: url.href, body: fetched.body, validators: fetched.validators };
     } catch (error) {
       if (!(error instanceof PkgkeysError && error.code === 'NOT_FOUND')) throw error;
       missing.push(form);
@@ -75,8 +91,8 @@ async function fetchSignedIndex(repository: Repository, options: RemoteOptions):
 
 const tools = new Map<string, Promise<boolean>>();
 
-/** Whether this machine can decompress `data`: a mirror may offer .zst where no zstd is installed. */
-function decodable(data: Buffer): Promise<boolean> {
+/** Whether this machine can decompress `data` (its first bytes): a mirror may offer .zst where no zstd is installed. */
+function decodable(data: Uint8Array): Promise<boolean> {
   const format = compressionOf(data);
   if (format === 'none' || format === 'gzip') return Promise.resolve(true);
   let known = tools.get(format);

@@ -12,7 +12,9 @@
  *      the new release alone;
  *   4. verify the statement: its signer's chain to an anchor for `keyring/<name>`, its signature,
  *      expiry, the keyring's size and digest, and a serial not below the installed one;
- *   5. install the merged keyring and its exports for pkg_install as one new generation.
+ *   5. install the merged keyring and its exports for pkg_install as one new generation;
+ *   6. record the installed release's signing time in the floor (lib/verify/state.ts), so that a clock
+ *      set back cannot make it, or anything that expired before it was signed, look fresh.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -20,13 +22,14 @@ import { PkgkeysError, ioError } from '../errors';
 import { withLock, writeAtomic } from '../fsutil';
 import { pkgInstallKeyrings } from '../keyring/exports';
 import { type Generation, type Installed, checkInForce, installGeneration, readInstalled, readLive } from '../keyring/live';
-import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, type VerifiedRelease, checkKeyringFile, readClaim } from '../keyring/release';
+import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, type VerifiedRelease, checkKeyringFile, keyringIdentifier, readClaim } from '../keyring/release';
 import { keyringOf, parseKeyring, revocationsOf, trustGraphOf } from '../keyring/store';
 import { MAX_KEYRING_BYTES, type Material } from '../pgp';
 import { formatTime } from '../time';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { type Change, verifyRelease } from '../verify/release';
+import { type ClientState, type Clock, proofOf } from '../verify/state';
 import { type Validators, fetchBounded } from './fetch';
 
 export interface UpdateRequest {
@@ -38,6 +41,10 @@ export interface UpdateRequest {
   dir: string;
   anchors: readonly string[];
   now: Date;
+  /** How `now` was found (the clock and the floor), for messages. */
+  clock?: Clock;
+  /** Where the floor is kept. */
+  state: ClientState;
   policy: Policy;
   timeoutMs: number;
   /** How long to wait for another update (an overlapping cron run) to finish. */
@@ -75,6 +82,7 @@ export async function update(request: UpdateRequest): Promise<UpdateResult> {
     const record = recordBase(url, request.now, previous);
     try {
       const { result, validators } = await updateLocked(url, request, record.validators);
+      await request.state.prove(proofOf(keyringIdentifier(request.name), result.release));
       await writeRecord(request.dir, { ...record, validators, lastSuccess: request.now });
       return result;
     } catch (error) {
@@ -105,7 +113,7 @@ async function updateLocked(url: string, request: UpdateRequest, validators: Val
     const keyrings = installed ? [fresh, await revocationsOf(request.anchors, await installedKeyring(installed))] : [fresh];
     const graph = await trustGraphOf(request.anchors, keyrings);
     const { release, change } = await verifyRelease(Buffer.from(fetched.body), offered.body, releaseURL.href, {
-      graph, name: request.name, now: request.now, policy: request.policy, installed: installed?.release ?? null,
+      graph, name: request.name, now: request.now, clock: request.clock, policy: request.policy, installed: installed?.release ?? null,
       allowExpired: request.allowExpired,
     });
     next = change === 'unchanged'

@@ -40,6 +40,12 @@ export interface VerifiedRelease extends Release {
 export const RELEASE_FILE = 'release.asc';
 export const KEYRING_FILE = 'keyring.gpg';
 
+/**
+ * How often clients run `pkgkeys update`: once a day from cron (docs/keyring-updates.md). A release
+ * must live longer, or clients find it expired between two runs (`keyring publish --update-interval`).
+ */
+export const UPDATE_INTERVAL = '1d';
+
 /** A release statement is a few hundred bytes. */
 export const MAX_RELEASE_BYTES = 64 * 1024;
 

@@ -9,6 +9,7 @@
 import type { Hash } from 'node:crypto';
 import { type Code, PkgkeysError } from '../errors';
 import { armor, dearmor, hashNameOfText, isHashTextName } from './packets';
+import { dataHash } from './signature';
 
 const BEGIN_MESSAGE = '-----BEGIN PGP SIGNED MESSAGE-----';
 const BEGIN_SIGNATURE = '-----BEGIN PGP SIGNATURE-----';
@@ -54,9 +55,9 @@ export function parseCleartext(data: Buffer, source: string, code: Code): Cleart
     const line = lines.next();
     if (line === null) throw malformed(code, source, lines.number, 'file ends inside the armor headers');
     if (line.start === line.end) break;
-    const m = /^Hash: (.+)$/.exec(line.text());
-    if (!m) throw malformed(code, source, lines.number, `only "Hash:" headers may follow the BEGIN line, found "${line.preview()}"`);
-    for (const name of m[1]!.split(',').map((n) => n.trim())) headerHashes.push(isHashTextName(name.toUpperCase()) ? hashNameOfText(name) : name);
+    const names = hashHeader(line.text());
+    if (!names) throw malformed(code, source, lines.number, `only "Hash:" headers may follow the BEGIN line, found "${line.preview()}"`);
+    headerHashes.push(...names);
   }
 
   const textStart = lines.offset;
@@ -84,6 +85,12 @@ export function parseCleartext(data: Buffer, source: string, code: Code): Cleart
     if (line.start !== line.end) throw malformed(code, source, lineOf(data, line.start), `nothing may follow "${END_SIGNATURE}", found "${line.preview()}"`);
   }
   return { body, headerHashes, signature };
+}
+
+/** The hashes a `Hash:` header names (RFC 9580 §7.1), in pkgkeys' names; null for any other line. */
+function hashHeader(line: string): string[] | null {
+  const m = /^Hash: (.+)$/.exec(line);
+  return m ? m[1]!.split(',').map((n) => n.trim()).map((name) => (isHashTextName(name.toUpperCase()) ? hashNameOfText(name) : name)) : null;
 }
 
 /** The signature's armor lines, from after the BEGIN line to the END line (RFC 9580 §6.2), as binary. */
@@ -128,14 +135,12 @@ class LineReader {
  */
 class CanonicalHasher {
   private readonly scratch = new Uint8Array(1 << 20);
-  private readonly source: Uint8Array;
   private fill = 0;
   private lines = 0;
-  constructor(private readonly hash: Hash, source: Buffer) {
-    this.source = new Uint8Array(source.buffer, source.byteOffset, source.length);
-  }
+  constructor(private readonly hash: Hash) {}
 
-  line(start: number, end: number): void {
+  /** Bytes `start` to `end` of `source` (a plain view: see above) are the next line. */
+  line(source: Uint8Array, start: number, end: number): void {
     const { scratch } = this;
     if (this.lines++ > 0) {
       if (this.fill + 2 > scratch.length) this.flush();
@@ -143,9 +148,9 @@ class CanonicalHasher {
       scratch[this.fill++] = LF;
     }
     if (this.fill + (end - start) > scratch.length) this.flush();
-    if (end - start > scratch.length) this.hash.update(this.source.subarray(start, end));
+    if (end - start > scratch.length) this.hash.update(source.subarray(start, end));
     else {
-      scratch.set(this.source.subarray(start, end), this.fill);
+      scratch.set(source.subarray(start, end), this.fill);
       this.fill += end - start;
     }
   }
@@ -156,6 +161,21 @@ class CanonicalHasher {
   }
 }
 
+const plain = (buf: Buffer) => new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+
+/** Where a line of signed text starting at `start` begins once decoded: after its dash-escape, if any. */
+const decodedStart = (buf: Uint8Array, start: number) => (buf[start] === DASH ? start + 2 : start);
+
+/**
+ * Where it ends once decoded (RFC 9580 §7.1): before its line end (a CR before the "\n" included) and
+ * the trailing whitespace the signature does not cover; `newline` is where its "\n" is.
+ */
+function decodedEnd(buf: Uint8Array, start: number, from: number, newline: number): number {
+  let end = newline > start && buf[newline - 1] === CR ? newline - 1 : newline;
+  while (end > from && (buf[end - 1] === SPACE || buf[end - 1] === TAB)) end--;
+  return end;
+}
+
 /**
  * Undoes the framework's encoding of `body` and feeds the canonical text to `hash`, in one pass:
  * returns the text as the signer meant it (dash-escapes removed, trailing whitespace, which the
@@ -164,16 +184,16 @@ class CanonicalHasher {
  * so a large index is not copied; otherwise a copy, decoded in place from the first change on.
  */
 export function canonicalize(body: Buffer, hash: Hash): Buffer {
-  const out = new CanonicalHasher(hash, body);
+  const out = new CanonicalHasher(hash);
+  const source = plain(body);
   let text = body;
   // Where the next line goes in `text`; `body` is read from `start`, which `write` never passes.
   let write = 0;
   for (let start = 0; start < body.length; ) {
     const newline = body.indexOf(LF, start);
-    let end = newline > start && body[newline - 1] === CR ? newline - 1 : newline;
-    const from = body[start] === DASH ? start + 2 : start;
-    while (end > from && (body[end - 1] === SPACE || body[end - 1] === TAB)) end--;
-    out.line(from, end);
+    const from = decodedStart(body, start);
+    const end = decodedEnd(body, start, from, newline);
+    out.line(source, from, end);
     if (text === body && (from !== start || end !== newline)) text = Buffer.from(body);
     if (text !== body) {
       text.copyWithin(write, from, end);
@@ -188,14 +208,204 @@ export function canonicalize(body: Buffer, hash: Hash): Buffer {
 
 /** Feeds `text`, already canonical but for its "\n" line ends (what signableText returns), to `hash`. */
 export function hashCanonical(text: Buffer, hash: Hash): void {
-  const out = new CanonicalHasher(hash, text);
+  const out = new CanonicalHasher(hash);
+  const source = plain(text);
   for (let start = 0; start < text.length; ) {
     const newline = text.indexOf(LF, start);
     const end = newline < 0 ? text.length : newline;
-    out.line(start, end);
+    out.line(source, start, end);
     start = end + 1;
   }
   out.flush();
+}
+
+/** A cleartext read by CleartextReader: its text went to the caller and to the hashes as it came. */
+export interface StreamedCleartext {
+  headerHashes: string[];
+  /** The binary signature packet(s) from the armor. */
+  signature: Buffer;
+  /** The canonical text hashed with each hash the headers name that Node has, by pkgkeys' name, not finished. */
+  hashes: ReadonlyMap<string, Hash>;
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * parseCleartext and canonicalize for a file read chunk by chunk, never whole in memory (a 200 MB
+ * index on a small board): the same grammar, the same messages at the same line numbers, the same
+ * text out. The text is hashed as it comes with each hash the `Hash:` headers name (RFC 9580 §7.1
+ * puts them first for this), and handed to `text` in pieces, decoded, before anything is verified:
+ * the caller keeps it apart until the signature is checked. A line is held whole until its end comes.
+ */
+export class CleartextReader {
+  private part: 'begin' | 'headers' | 'text' | 'armor' | 'after' = 'begin';
+  /** Line ends read so far: the line being read is number `lineEnds + 1`. */
+  private lineEnds = 0;
+  /** The start of a line no chunk has ended yet, in pieces (joined once, when it ends). */
+  private rest: Buffer[] = [];
+  private readonly headerHashes: string[] = [];
+  private readonly hashes = new Map<string, Hash>();
+  private hashers: CanonicalHasher[] = [];
+  private armor: Buffer[] = [];
+  private armorBytes = 0;
+  private signature: Buffer | null = null;
+
+  /** `code`: the malformed code of the document read, as for parseCleartext. */
+  constructor(
+    private readonly source: string,
+    private readonly code: Code,
+    private readonly text: (piece: Buffer) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let from = 0;
+    if (this.rest.length > 0) {
+      const newline = chunk.indexOf(LF);
+      if (newline < 0) return void this.rest.push(chunk);
+      from = newline + 1;
+      this.lines(Buffer.concat([...this.rest, chunk.subarray(0, from)]), 0);
+      this.rest = [];
+    }
+    const rest = this.lines(chunk, from);
+    if (rest < chunk.length) this.rest.push(chunk.subarray(rest));
+  }
+
+  /** At the end of the file: the signature and the hashes, or the framework's error. */
+  end(): StreamedCleartext {
+    const { source, code } = this;
+    const last = this.rest.length > 0 ? Buffer.concat(this.rest) : null;
+    this.rest = [];
+    // A last line without "\n" is a line all the same, as parseCleartext reads it.
+    if (last && this.part === 'text') this.lastTextLine(last);
+    else if (last) this.line(last, 0, last.length);
+    switch (this.part) {
+      case 'begin':
+        throw malformed(code, source, 1, `expected "${BEGIN_MESSAGE}" as the first line, found an empty file`);
+      case 'headers':
+        throw malformed(code, source, this.lineEnds + (last ? 1 : 0), 'file ends inside the armor headers');
+      case 'text':
+        throw malformed(code, source, this.lineEnds + 1, `file ends before "${BEGIN_SIGNATURE}"`);
+      case 'armor':
+        throw malformed(code, source, this.lineEnds + 1, `file ends before "${END_SIGNATURE}"`);
+      case 'after':
+        return { headerHashes: this.headerHashes, signature: this.signature!, hashes: this.hashes };
+    }
+  }
+
+  /** Reads the lines of `buf` that end in it, from `from`; returns where the unended rest starts. */
+  private lines(buf: Buffer, from: number): number {
+    let start = from;
+    while (start < buf.length) {
+      if (this.part === 'text') {
+        start = this.textLines(buf, start);
+        if (this.part === 'text') return start;
+        continue;
+      }
+      const newline = buf.indexOf(LF, start);
+      if (newline < 0) return start;
+      this.line(buf, start, newline);
+      this.lineEnds++;
+      start = newline + 1;
+    }
+    return start;
+  }
+
+  /** One line of the framework around the text; `newline` is where its "\n" is, or the end of `buf`. */
+  private line(buf: Buffer, start: number, newline: number): void {
+    const { source, code } = this;
+    const number = this.lineEnds + 1;
+    const end = newline > start && buf[newline - 1] === CR ? newline - 1 : newline;
+    const text = () => buf.toString('latin1', start, end);
+    const preview = () => buf.toString('latin1', start, Math.min(end, start + 60));
+    switch (this.part) {
+      case 'begin':
+        if (text() !== BEGIN_MESSAGE) throw malformed(code, source, 1, `expected "${BEGIN_MESSAGE}" as the first line, found "${preview()}"`);
+        this.part = 'headers';
+        return;
+      case 'headers': {
+        if (start === end) return this.startText();
+        const names = hashHeader(text());
+        if (!names) throw malformed(code, source, number, `only "Hash:" headers may follow the BEGIN line, found "${preview()}"`);
+        this.headerHashes.push(...names);
+        return;
+      }
+      case 'armor':
+        // As parseCleartext counts it: a last line without "\n" counts one byte more.
+        this.armorBytes += newline + 1 - start;
+        this.armor.push(Buffer.from(buf.subarray(start, Math.min(newline + 1, buf.length))));
+        if (this.armorBytes > MAX_ARMOR_BYTES) throw malformed(code, source, number, `the signature block is longer than ${MAX_ARMOR_BYTES} bytes`);
+        if (text() === END_SIGNATURE) {
+          this.signature = dearmorSignature(Buffer.concat(this.armor), source, code, () => number);
+          this.armor = [];
+          this.part = 'after';
+        }
+        return;
+      case 'after':
+        if (start !== end) throw malformed(code, source, number, `nothing may follow "${END_SIGNATURE}", found "${preview()}"`);
+        return;
+    }
+  }
+
+  private startText(): void {
+    for (const name of new Set(this.headerHashes)) {
+      const hash = dataHash(name);
+      if (!hash) continue;
+      this.hashes.set(name, hash);
+      this.hashers.push(new CanonicalHasher(hash));
+    }
+    this.part = 'text';
+  }
+
+  /**
+   * The signed text's lines that end in `buf`, from `from`, up to the BEGIN line of the signature:
+   * hashed, and handed on decoded, as runs of `buf` where nothing is to be undone. Returns where it stopped.
+   */
+  private textLines(buf: Buffer, from: number): number {
+    const source = plain(buf);
+    let run = from;
+    let start = from;
+    for (let newline: number; (newline = buf.indexOf(LF, start)) >= 0; start = newline + 1) {
+      if (buf[start] === DASH && this.dashLine(buf, start, newline)) {
+        if (run < start) this.text(buf.subarray(run, start));
+        this.lineEnds++;
+        return newline + 1;
+      }
+      const textFrom = decodedStart(buf, start);
+      const end = decodedEnd(buf, start, textFrom, newline);
+      for (const hasher of this.hashers) hasher.line(source, textFrom, end);
+      if (textFrom !== start || end !== newline) {
+        if (run < start) this.text(buf.subarray(run, start));
+        this.text(buf.subarray(textFrom, end));
+        this.text(NEWLINE);
+        run = newline + 1;
+      }
+      this.lineEnds++;
+    }
+    if (run < start) this.text(buf.subarray(run, start));
+    return start;
+  }
+
+  /**
+   * A line of the text part starting with "-": the signature's BEGIN line, which ends the text (true),
+   * or a dash-escaped line of text; anything else is an error.
+   */
+  private dashLine(buf: Buffer, start: number, newline: number): boolean {
+    const end = newline > start && buf[newline - 1] === CR ? newline - 1 : newline;
+    if (buf.toString('latin1', start, end) === BEGIN_SIGNATURE) {
+      for (const hasher of this.hashers) hasher.flush();
+      this.part = 'armor';
+      return true;
+    }
+    if (buf[start + 1] !== SPACE) {
+      throw malformed(this.code, this.source, this.lineEnds + 1, `a line of signed text starting with "-" must be dash-escaped ("- "), found "${buf.toString('latin1', start, Math.min(end, start + 60))}"`);
+    }
+    return false;
+  }
+
+  /** The text's last line has no "\n": the file ends before the signature, unless it is its BEGIN line. */
+  private lastTextLine(buf: Buffer): void {
+    if (buf[0] === DASH) this.dashLine(buf, 0, buf.length);
+  }
 }
 
 const HEADER_NAMES: Record<string, string> = { sha256: 'SHA256', sha512: 'SHA512' };

@@ -252,13 +252,28 @@ export async function readMessageSignature(bytes: Uint8Array, what: string, code
  * Mathematics only: time, hash policy and the signer's standing are the caller's.
  */
 export async function verifyData(sig: MessageSignature, key: Uint8Array, feed: DataFeed): Promise<boolean> {
-  const packetSig = parsed.get(sig);
-  const nodeHash = NODE_HASHES[sig.hash];
-  if (!packetSig || !nodeHash) return false;
+  const hash = dataHash(sig.hash);
+  if (!parsed.has(sig) || !hash) return false;
   const keyPacket = await readKeyPacket(key);
-  const hash = createHash(nodeHash);
   await feed(hash);
-  return verifyDigest(sig, keyPacket, finishDigest(hash, packetSig.signatureData!));
+  return verifyDigest(sig, keyPacket, finishDigest(hash, parsed.get(sig)!.signatureData!));
+}
+
+/**
+ * A digest of data for a signature not read yet, by the hash's name: a cleartext read as it arrives is
+ * hashed before its signature comes (RFC 9580 §7.1: the `Hash:` header names it first). Null when
+ * Node has no such hash: no signature made with it can be checked.
+ */
+export function dataHash(name: string): Hash | null {
+  const nodeHash = NODE_HASHES[name];
+  return nodeHash ? createHash(nodeHash) : null;
+}
+
+/** verifyData for data already fed to `hash`, a dataHash(sig.hash) that nothing else has finished. */
+export async function verifyHashed(sig: MessageSignature, key: Uint8Array, hash: Hash): Promise<boolean> {
+  const packetSig = parsed.get(sig);
+  if (!packetSig) return false;
+  return verifyDigest(sig, await readKeyPacket(key), finishDigest(hash, packetSig.signatureData!));
 }
 
 function verifyDigest(sig: MessageSignature, key: openpgp.PublicKeyPacket | openpgp.PublicSubkeyPacket, digest: Buffer): Promise<boolean> {

@@ -4,6 +4,10 @@
  * The result is verified as a client would, against the anchor and the release already in the output
  * directory, before anything is written: a release clients would refuse is never published. Keys that
  * some anchors vouch for, but fewer than the threshold, are reported: clients will not trust them yet.
+ * Two publish gates (lib/publish/gates.ts) come first and last: the release must outlive the interval
+ * clients update at (PUBLISH_RELEASE_TOO_SHORT), or between two runs every client would find it
+ * expired and report the keyring frozen; and its signer's chain must outlive the release
+ * (PUBLISH_RELEASE_OUTLIVES_SIGNER), or clients would refuse it before it expires.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -13,8 +17,10 @@ import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, type VerifiedRelease, de
 import { checkLayout, exportKeyring, parseKeyring, trustGraphOf } from '../keyring/store';
 import { REPOSITORY_NOTATION } from '../model';
 import { type SecretKey, hashCanonical, signData, writeCleartext } from '../pgp';
+import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
-import { type ThresholdVerdict, belowThreshold } from '../trust/threshold';
+import { type ThresholdVerdict, authorizeThreshold, belowThreshold } from '../trust/threshold';
+import { describeSpan, formatTime } from '../time';
 import { verifyRelease } from '../verify/release';
 
 export interface PublishRequest {
@@ -29,12 +35,22 @@ export interface PublishRequest {
   policy: Policy;
   now: Date;
   expires: Date;
+  /** How often clients run `pkgkeys update` (cron): the release must live longer. */
+  updateIntervalMs: number;
   /** Where the mirror's files go: keyring.gpg and release.asc, and a copy of both in SERIAL/. */
   out: string;
 }
 
 export async function publishKeyring(request: PublishRequest): Promise<VerifiedRelease & { belowThreshold: ThresholdVerdict[] }> {
   const identifier = keyringIdentifier(request.name);
+  const lifetime = request.expires.getTime() - request.now.getTime();
+  if (lifetime <= request.updateIntervalMs) {
+    throw new PkgkeysError(
+      'PUBLISH_RELEASE_TOO_SHORT',
+      `the release would expire ${describeSpan(lifetime)} after it is made (${formatTime(request.expires)}), within the ${describeSpan(request.updateIntervalMs)} between two runs of pkgkeys update: ` +
+        'clients would find it expired and report the keyring frozen before they fetch the next one; give --expires longer than --update-interval',
+    );
+  }
   const { problems } = await checkLayout(request.keyring);
   if (problems.length > 0) throw new PkgkeysError('KEYRING_INVALID', `${request.keyring}: ${problems.length} problem(s); run pkgkeys keyring check`);
   const keyring = await exportKeyring(request.keyring);
@@ -49,6 +65,7 @@ export async function publishKeyring(request: PublishRequest): Promise<VerifiedR
   const statement = Buffer.concat(writeCleartext(text, 'sha256', signature));
   const graph = await trustGraphOf(request.anchors, [await parseKeyring(keyring, request.keyring)]);
   const { release } = await verifyRelease(Buffer.from(statement), keyring, 'the new release', { graph, name: request.name, now: request.now, policy: request.policy, installed: previous });
+  checkSignerOutlives(graph, release, identifier, request.policy);
   // Each release also stays in SERIAL/, where a pkgsrc package's distfiles never change (pkgsrc/security/pkgsrc-keyring).
   // The keyring before its statement: a mirror that syncs in between serves a pair clients refuse, and retry.
   for (const dir of [path.join(request.out, String(release.serial)), request.out]) {
@@ -56,6 +73,22 @@ export async function publishKeyring(request: PublishRequest): Promise<VerifiedR
     await writeAtomic(path.join(dir, RELEASE_FILE), statement);
   }
   return { ...release, belowThreshold: belowThreshold(graph, request.now, request.policy) };
+}
+
+/**
+ * The signer's chain (its certification for keyring/NAME, its key, the anchor) must still hold the
+ * moment before the release expires: asked then, the trust engine says what lapses first.
+ */
+function checkSignerOutlives(graph: TrustGraph, release: VerifiedRelease, identifier: string, policy: Policy): void {
+  const lastMoment = new Date(release.expires.getTime() - 1);
+  const verdict = authorizeThreshold(graph, { key: release.signer, scope: { repository: identifier }, signedAt: release.signed, now: lastMoment, policy });
+  if (!verdict.trusted) {
+    throw new PkgkeysError(
+      'PUBLISH_RELEASE_OUTLIVES_SIGNER',
+      `the release would be valid until ${formatTime(release.expires)}, but its signer ${release.signer} is not trusted for ${identifier} by then (${verdict.code}: ${verdict.reason}): ` +
+        'clients would refuse the release before it expires; renew the certification first, or give an earlier --expires',
+    );
+  }
 }
 
 /**

@@ -10,6 +10,10 @@
  * one rename under the directory's lock: a crash at any point leaves the previous publication in force,
  * and two runs take turns.
  *
+ * Nothing is copied, signed into place or swapped in before the publish gates (lib/publish/gates.ts)
+ * have passed: a shrunken index, a signer clients do not trust, a package signed so that pkg_add
+ * cannot verify it each leave the previous publication as it was.
+ *
  * The build's directory is never the repository directory. pbulk writes its index in place
  * (`... | gzip -c > pkg_summary.gz`, DESIGN.md §4): in a published directory that redirection would
  * write through a link into the published generation, or truncate a published file, and a mirror would
@@ -25,10 +29,13 @@ import { currentGeneration, installGeneration } from '../generations';
 import { expectedOf, packageFile } from '../packages/files';
 import { hashFiles } from '../packages/hash';
 import { AR_MAGIC } from '../pkgsrc/ar';
-import { readSignedPackage } from '../pkgsrc/signed-package';
+import { checkPkgAddAccepts, issuerKeyID } from '../pkgsrc/pkg-add';
+import { SIGNATURE_MEMBER, readSignedPackage } from '../pkgsrc/signed-package';
+import { toBinary } from '../pgp';
 import { EXTENSIONS, compress, decompress } from '../summary/compress';
 import { type Entry, parseSummary, value } from '../summary/format';
 import { MAX_INDEX_BYTES } from '../limits';
+import { type ClientKeyring, type ShrinkPolicy, checkKeyIDForClients, checkShrink, checkSignedForClients, overrideRecord } from './gates';
 import { addChecksums, normaliseSummary } from './summary';
 
 /** Compressed forms, by extension (lib/summary/compress.ts EXTENSIONS). */
@@ -59,6 +66,16 @@ export interface PublishRequest {
   signPackage?: (input: string, output: string) => Promise<void>;
   /** The generation's label (a time, for people reading the directory). */
   label: string;
+  /** What is checked before anything is published (lib/publish/gates.ts). */
+  gates: PublishGates;
+}
+
+/** The publish gates' inputs: the repository, the keyring clients have, and the operator's word for this publication. */
+export interface PublishGates {
+  repository: string;
+  clientKeyring: ClientKeyring;
+  now: Date;
+  shrink: ShrinkPolicy;
 }
 
 export interface Publication {
@@ -70,6 +87,8 @@ export interface Publication {
   removedPackages: number;
   /** What the caller should tell the user, e.g. that the build's text was normalised before signing. */
   warnings: string[];
+  /** Gates an operator's override let through, recorded in .pkgkeys/overrides.log; the caller prints them too. */
+  overrides: string[];
   files: string[];
   generation: string;
 }
@@ -86,14 +105,15 @@ export async function publish(request: PublishRequest): Promise<Publication> {
   }
   if (request.build !== undefined) await checkSeparate(request.build, request.dir);
   const home = path.join(request.dir, HOME);
+  const { gates } = request;
   return withLock(home, async () => {
     const set = { dir: request.dir, home: HOME, names: namesOf(request.extensions) };
     const current = await currentGeneration(set);
     const warnings: string[] = [];
+    const overrides: string[] = [];
     let text: Buffer;
     let previous: Entry[] = [];
     let signedPackages = 0;
-    let copiedPackages = 0;
     if (request.build === undefined) {
       if (!current) throw new PkgkeysError('USAGE', `${request.dir} has no publication to sign again: run pkgkeys publish --build first`);
       text = await textToResign(current);
@@ -104,25 +124,49 @@ export async function publish(request: PublishRequest): Promise<Publication> {
       const normal = normaliseSummary(build.text);
       if (normal.lines > 0) warnings.push(normal.warning(build.file));
       text = await addChecksums(normal.text, build.file, request.build, request.jobs);
-      if (request.signPackage) {
-        signedPackages = await signPackages(text, build.file, request.build, request.signPackage);
-        if (signedPackages > 0) text = await addChecksums(text, build.file, request.build, request.jobs, { replace: true });
-      }
-      copiedPackages = await placePackages(parseSummary(text, build.file), previous, request.build, request.dir, request.jobs);
+      signedPackages = await signedForPkgAdd(text, build.file, request.build, gates, request.signPackage);
+      if (signedPackages > 0) text = await addChecksums(text, build.file, request.build, request.jobs, { replace: true });
+      const shrink = checkShrink(previous, parseSummary(text, build.file), gates.shrink, `${request.dir} (${gates.repository})`);
+      if (shrink.override) overrides.push(shrink.override);
     }
     const signed = Buffer.concat(await request.sign(text));
+    // Signed by a key here or by signd: either way, the signature clients will see is the one judged.
+    await checkSignedForClients(gates.clientKeyring, signed, gates.repository, gates.now);
+    const entries = parseSummary(text, 'pkg_summary');
+    // Only now are packages copied in: a gate that refuses leaves the repository as it was.
+    const copiedPackages = request.build === undefined ? 0 : await placePackages(entries, previous, request.build, request.dir, request.jobs);
     const files: Array<[string, Buffer]> = [[TEXT_DIGEST, Buffer.from(`${sha256(text)}\n`)]];
     for (const ext of request.extensions) {
       files.push([`pkg_summary.${ext}`, await compress(text, EXTENSIONS[ext], `pkg_summary.${ext}`)]);
       files.push([`pkg_summary.asc.${ext}`, await compress(signed, EXTENSIONS[ext], `pkg_summary.asc.${ext}`)]);
     }
     files.push(['pkg_summary.asc', signed]);
-    const entries = parseSummary(text, 'pkg_summary');
     const generation = await installGeneration(set, request.label, files, { keep: 1 });
+    await recordOverrides(home, gates.now, overrides);
     await removeStaleLinks(request.dir, set.names);
     const removedPackages = request.build === undefined ? 0 : await removeWithdrawn(previous, entries, request.dir);
-    return { entries: entries.length, signedPackages, copiedPackages, removedPackages, warnings, files: set.names, generation };
+    return { entries: entries.length, signedPackages, copiedPackages, removedPackages, warnings, overrides, files: set.names, generation };
   }, { waitMs: request.lockWaitMs });
+}
+
+/** Where overrides of the publish gates are kept, one JSON line each (lib/publish/gates.ts overrideRecord). */
+export const OVERRIDES_LOG = 'overrides.log';
+
+async function recordOverrides(home: string, at: Date, overrides: readonly string[]): Promise<void> {
+  if (overrides.length === 0) return;
+  const file = path.join(home, OVERRIDES_LOG);
+  const uid = process.getuid?.() ?? -1;
+  try {
+    const handle = await fs.open(file, 'a', 0o644);
+    try {
+      await handle.writeFile(overrides.map((o) => overrideRecord(at, uid, o)).join(''));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (cause) {
+    throw ioError('cannot record the override in', file, cause);
+  }
 }
 
 /** A build writing into the repository directory would write into the publication (see the top of this file). */
@@ -177,6 +221,17 @@ async function publishedText(current: string): Promise<{ text: Buffer; altered: 
   return { text, altered: null };
 }
 
+/**
+ * What the publication in force in `dir` lists, for a signing daemon's shrink gate: null when there is
+ * none yet, or when something wrote into it (publish says so, and copies every package again).
+ */
+export async function publishedEntries(dir: string): Promise<Entry[] | null> {
+  const current = await currentGeneration({ dir, home: HOME, names: [] });
+  if (!current) return null;
+  const published = await publishedText(current);
+  return published.altered === null ? parseSummary(published.text, path.join(current, 'pkg_summary')) : null;
+}
+
 /** The published text, to be signed again: refused if anything wrote into it. */
 async function textToResign(current: string): Promise<Buffer> {
   const published = await publishedText(current);
@@ -191,16 +246,17 @@ async function textToResign(current: string): Promise<Buffer> {
 async function previousEntries(current: string, warnings: string[]): Promise<Entry[]> {
   const published = await publishedText(current);
   if (published.altered === null) return parseSummary(published.text, path.join(current, 'pkg_summary'));
-  warnings.push(`${published.altered}: something wrote into the publication; it is replaced now, every package copied again`);
+  warnings.push(`${published.altered}: something wrote into the publication; it is replaced now, every package copied again, and the new index is not compared with it (PUBLISH_SHRINK)`);
   return [];
 }
 
 /**
- * Signs in place every package of the index that is not a signed package already; returns how many.
- * One signed already must be one pkg_add can verify: an earlier pkgkeys signed some with a block
- * size that pkg_add cannot, and those are refused (PKG_ADD_UNVERIFIABLE), not published.
+ * Every package of the index that is signed already must be one pkg_add accepts (lib/pkgsrc/pkg-add.ts:
+ * an earlier pkgkeys signed some with a block size pkg_add cannot verify, other tools lay the signature
+ * out where pkg_add does not find the signer) by a key clients trust for the repository; those are
+ * refused, not published. With `sign`, every other package is signed in place; returns how many.
  */
-async function signPackages(text: Buffer, source: string, dir: string, sign: (input: string, output: string) => Promise<void>): Promise<number> {
+async function signedForPkgAdd(text: Buffer, source: string, dir: string, gates: PublishGates, sign?: (input: string, output: string) => Promise<void>): Promise<number> {
   let signed = 0;
   for (const entry of parseSummary(text, source)) {
     const file = packageFile(dir, entry);
@@ -209,12 +265,17 @@ async function signPackages(text: Buffer, source: string, dir: string, sign: (in
     try {
       await handle.read(head, 0, head.length, 0);
       if (head.equals(AR_MAGIC)) {
-        await readSignedPackage(handle, file);
+        const found = await readSignedPackage(handle, file);
+        const what = `${file}: ${SIGNATURE_MEMBER}`;
+        const signature = await toBinary(found.signature, what);
+        checkPkgAddAccepts({ signature, blocks: { size: found.hash.size, blockSize: found.hash.blockSize } }, what);
+        checkKeyIDForClients(gates.clientKeyring, issuerKeyID(signature)!, gates.repository, gates.now, what);
         continue;
       }
     } finally {
       await handle.close();
     }
+    if (!sign) continue;
     // sign-package writes atomically: the name holds the unsigned package or the signed one.
     await sign(file, file);
     signed++;

@@ -13,6 +13,7 @@
 import { PkgkeysError } from '../errors';
 import { REPOSITORY_NOTATION } from '../model';
 import { type SecretKey, hashCanonical, signData, signableText, writeCleartext } from '../pgp';
+import { checkPkgAddAccepts } from '../pkgsrc/pkg-add';
 import { PKG_VULNERABILITIES } from '../trust/scope';
 import { checksumMismatch, readVulnerabilities } from '../pkgsrc/vulnerabilities';
 
@@ -56,5 +57,7 @@ export async function signVulnerabilities(text: Buffer, source: string, options:
   const signature = await signData(signer, { kind: 'text', hash: options.hash, created: options.created, expires: options.expires, notations }, (hash) =>
     hashCanonical(signable, hash),
   );
+  // pkg_admin checks it with pkg_add's verifier: a signature it cannot read is never written (lib/pkgsrc/pkg-add.ts).
+  checkPkgAddAccepts({ signature, keyID: signer.keyID }, `${source}: the signature`);
   return { signed: writeCleartext(signable, options.hash, signature), entries: list.entries, signer: signer.fingerprint };
 }

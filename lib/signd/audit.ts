@@ -19,6 +19,8 @@ export interface AuditRecord {
   repository: string;
   index: string;
   signature: string;
+  /** Publish gates the operator overrode for this signature (lib/publish/gates.ts), when any. */
+  overrides?: string[];
   previous: string;
 }
 
@@ -45,7 +47,10 @@ export class AuditLog {
 
   private async appendNow(entry: Omit<AuditRecord, 'previous' | 'time'> & { time: Date }): Promise<void> {
     this.head ??= await verifyAudit(this.file, this.stateFile);
-    const record: AuditRecord = { time: formatTime(entry.time), uid: entry.uid, repository: entry.repository, index: entry.index, signature: entry.signature, previous: this.head.hash };
+    const record: AuditRecord = {
+      time: formatTime(entry.time), uid: entry.uid, repository: entry.repository, index: entry.index, signature: entry.signature,
+      ...(entry.overrides ? { overrides: entry.overrides } : {}), previous: this.head.hash,
+    };
     const line = JSON.stringify(record);
     const handle = await fs.open(this.file, 'a', 0o640).catch((cause) => {
       throw ioError('cannot open the audit log', this.file, cause);

@@ -35,9 +35,13 @@ export async function signdRequest(socketPath: string, request: Message, timeout
   }
 }
 
-/** The clearsigned index for `repository`, of the text the daemon finds staged: its hash must be `text`'s. */
-export async function signIndexVia(socketPath: string, repository: string, text: Uint8Array): Promise<Buffer> {
-  const reply = await signdRequest(socketPath, { op: 'sign', repository, sha256: createHash('sha256').update(text).digest('hex') });
+/**
+ * The clearsigned index for `repository`, of the text the daemon finds staged: its hash must be `text`'s.
+ * `allowShrink` is the operator's word for this one index (PUBLISH_SHRINK); the daemon records it.
+ */
+export async function signIndexVia(socketPath: string, repository: string, text: Uint8Array, options: { allowShrink?: boolean } = {}): Promise<Buffer> {
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  const reply = await signdRequest(socketPath, { op: 'sign', repository, sha256, ...(options.allowShrink ? { allowShrink: true } : {}) });
   if (typeof reply.signed !== 'string') throw new PkgkeysError('IO_ERROR', 'signd: answer without a signed index');
   return Buffer.from(reply.signed, 'base64');
 }

@@ -16,11 +16,14 @@ import { PkgkeysError, ioError } from '../errors';
 import { readBounded } from '../fsutil';
 import { MAX_INDEX_BYTES } from '../limits';
 import { MAX_KEYRING_BYTES, SecretKey } from '../pgp';
-import { stagingFile } from '../publish/repository';
+import { checkShrink, checkSignerForClients, loadClientKeyring } from '../publish/gates';
+import { publishedEntries, stagingFile } from '../publish/repository';
 import { signSummary } from '../publish/summary';
 import { formatTime, parseExpiry } from '../time';
 import { AuditLog } from './audit';
-import { type SigndConfig, auditStateFile } from './config';
+import { parseSummary } from '../summary/format';
+import { DEFAULT_POLICY } from '../trust/policy';
+import { type SigndConfig, type SigndRepository, auditStateFile } from './config';
 import { LineReader, type Message, refusal, send } from './protocol';
 
 export interface DaemonOptions {
@@ -30,6 +33,9 @@ export interface DaemonOptions {
   timeoutMs: number;
   log: (line: string) => void;
 }
+
+/** For the keyring clients have, when it is fetched (keyring-url) before a signature. */
+const KEYRING_TIMEOUT_MS = 60_000;
 
 export class SigningDaemon {
   private key: SecretKey | null = null;
@@ -133,7 +139,9 @@ export class SigningDaemon {
     const uid = await this.requester(reader, socket);
     const file = stagingFile(repository.dir);
     const now = this.options.now();
-    const { digest, signed } = await withheld(file, async () => {
+    // The key first: whether clients trust it says nothing about the staged file.
+    await this.signerGate(repository, now);
+    const { digest, signed, overrides } = await withheld(file, async () => {
       // The daemon may read what its clients cannot: only a regular file with one name, never a link,
       // in the staging directory itself, not one a link below the repository points elsewhere.
       const [staging, expected] = await Promise.all([fs.realpath(path.dirname(file)), fs.realpath(repository.dir)]).catch((cause) => {
@@ -147,12 +155,36 @@ export class SigningDaemon {
       if (digest !== request.sha256) throw new PkgkeysError('SIGND_REFUSED', `${file} has SHA-256 ${digest}, not the ${request.sha256} asked for`);
       const key = this.key;
       if (!key) throw new PkgkeysError('SIGND_LOCKED', 'the signing key locked itself meanwhile');
+      const overrides = await this.shrinkGate(repository, text, file, request.allowShrink === true);
       const options = { key, repository: repository.id, created: now, expires: parseExpiry(repository.expires, now)!, hash: 'sha256' as const };
-      return { digest, signed: Buffer.concat((await signSummary(text, file, options)).signed) };
+      return { digest, overrides, signed: Buffer.concat((await signSummary(text, file, options)).signed) };
     });
-    await this.audit.append({ time: now, uid, repository: repository.id, index: digest, signature: createHash('sha256').update(signed).digest('hex') });
+    await this.audit.append({ time: now, uid, repository: repository.id, index: digest, signature: createHash('sha256').update(signed).digest('hex'), ...(overrides.length > 0 ? { overrides } : {}) });
+    for (const override of overrides) this.options.log(`pkgkeys: signd: override for uid ${uid}: ${override}`);
     this.options.log(`pkgkeys: signd: signed ${repository.id} (${digest}) for uid ${uid}`);
     return { ok: true, signed: signed.toString('base64') };
+  }
+
+  /**
+   * The publish gates (lib/publish/gates.ts), whoever asks. The key must be trusted for the repository
+   * by the keyring clients have now.
+   */
+  private async signerGate(repository: SigndRepository, now: Date): Promise<void> {
+    const { config } = this.options;
+    const key = this.key;
+    if (!key) throw new PkgkeysError('SIGND_LOCKED', 'the signing key locked itself meanwhile');
+    const clients = await loadClientKeyring({ source: config.clientKeyring, name: config.keyringName, anchors: config.anchors, now, policy: { ...DEFAULT_POLICY, anchorThreshold: config.anchorThreshold }, timeoutMs: KEYRING_TIMEOUT_MS });
+    checkSignerForClients(clients, key.fingerprint, repository.id, now);
+  }
+
+  /**
+   * The staged index may not drop more than max-shrink percent of the packages of the publication in
+   * force unless the request says allowShrink; returns the overrides to record.
+   */
+  private async shrinkGate(repository: SigndRepository, text: Buffer, file: string, allowShrink: boolean): Promise<string[]> {
+    const previous = await publishedEntries(repository.dir);
+    const shrink = checkShrink(previous ?? [], parseSummary(text, file), { maxPercent: this.options.config.maxShrinkPercent, allow: allowShrink }, `${repository.dir} (${repository.id})`);
+    return shrink.override ? [shrink.override] : [];
   }
 
   /** The client's uid: the owner of the file it creates, named by a fresh nonce, in proofDir. */

@@ -1,12 +1,16 @@
 /**
  * pkg_summary.{gz,bz2,xz,zst}: decompression chosen by magic bytes rather than by file name, and
- * compression for what pkgin asks for. Output goes into one buffer, capped while it is produced: a
- * decompression bomb fails at `limit` bytes, having allocated about that, instead of filling memory.
- * gzip is node:zlib; the others run the system tools, present on pkgsrc hosts and in Debian's bzip2,
- * xz-utils and zstd packages, as Node has no codec for them.
+ * compression for what pkgin asks for. Output goes into one buffer, or out as a stream of chunks
+ * (from a file, into a file, never whole in memory), capped while it is produced: a decompression bomb
+ * fails at `limit` bytes, having allocated about that, instead of filling memory. gzip is node:zlib;
+ * the others run the system tools, present on pkgsrc hosts and in Debian's bzip2, xz-utils and zstd
+ * packages, as Node has no codec for them.
  */
-import { spawn } from 'node:child_process';
-import { createGunzip, gzip } from 'node:zlib';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip, gzip } from 'node:zlib';
 import { BoundedBuffer } from '../bounded-buffer';
 import { type Code, PkgkeysError, ioError } from '../errors';
 
@@ -29,9 +33,6 @@ const TOOLS = {
 /** The compressed forms a pkg_summary is published in, by file name extension, in pkgin's order of preference. */
 export const EXTENSIONS = { zst: 'zstd', xz: 'xz', bz2: 'bzip2', gz: 'gzip' } as const satisfies Record<string, Exclude<Compression, 'none'>>;
 
-/** Enough of a tool's stderr to quote its first line. */
-const STDERR_KEPT = 4096;
-
 export function compressionOf(data: Uint8Array): Compression {
   for (const [format, magic] of MAGIC) {
     if (magic.every((byte, i) => data[i] === byte)) return format;
@@ -41,6 +42,12 @@ export function compressionOf(data: Uint8Array): Compression {
 
 const tooLarge = (source: string, limit: number) => new PkgkeysError('TOO_LARGE', `${source}: decompresses to more than ${limit} bytes`);
 
+/** What is decompressed: bytes in memory, or a file read as it goes. */
+type Input = Uint8Array | { file: string };
+
+/** Chunks read from a file at a time: few enough iterations for a 200 MB index, little memory. */
+const FILE_CHUNK = 1 << 20;
+
 /**
  * Decompresses `data` as its magic bytes say (plain data comes back as it is), failing with TOO_LARGE
  * once the output passes `limit` bytes (plain data included: the limit is on the text, whatever its
@@ -49,15 +56,28 @@ const tooLarge = (source: string, limit: number) => new PkgkeysError('TOO_LARGE'
  */
 export async function decompress(data: Uint8Array, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): Promise<Buffer> {
   const format = compressionOf(data);
-  switch (format) {
-    case 'none':
-      if (data.length > limit) throw tooLarge(source, limit);
-      return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    case 'gzip':
-      return gunzipBounded(data, source, limit, corrupt);
-    default:
-      return runTool(format, 'decompress', data, source, limit, corrupt);
+  if (format === 'none') {
+    if (data.length > limit) throw tooLarge(source, limit);
+    return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   }
+  const out = new BoundedBuffer(limit);
+  for await (const chunk of inflate(format, data, source, limit, corrupt)) out.push(chunk);
+  return out.bytes();
+}
+
+/** decompress for a file, chunk by chunk as it is produced: what it decompresses to is never whole in memory. */
+export async function* decompressFile(file: string, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): AsyncGenerator<Buffer> {
+  const head = Buffer.alloc(8);
+  let handle: fs.FileHandle | null = null;
+  try {
+    handle = await fs.open(file, 'r');
+    await handle.read(head, 0, head.length, 0);
+  } catch (cause) {
+    throw ioError('cannot read', file, cause);
+  } finally {
+    await handle?.close();
+  }
+  yield* inflate(compressionOf(head), { file }, source, limit, corrupt);
 }
 
 /**
@@ -68,65 +88,123 @@ export async function decompress(data: Uint8Array, source: string, limit: number
 export async function compress(data: Uint8Array, format: Exclude<Compression, 'none'>, source: string, options: { fast?: boolean } = {}): Promise<Buffer> {
   // Compressed text is smaller than the text; the cap only stops a tool gone mad.
   const limit = data.length * 2 + 65536;
-  if (format !== 'gzip') return runTool(format, options.fast ? 'fast' : 'compress', data, source, limit);
+  if (format !== 'gzip') {
+    const out = new BoundedBuffer(limit);
+    for await (const chunk of runTool(format, options.fast ? 'fast' : 'compress', data, source, limit)) out.push(chunk);
+    return out.bytes();
+  }
   const level = options.fast ? 1 : 6;
   return new Promise((resolve, reject) => gzip(data, { level }, (error, out) => (error ? reject(ioError('cannot compress', source, error)) : resolve(out))));
 }
 
-/** zlib's own gunzip gathers its output in pieces and joins them: twice the text at the end. */
-function gunzipBounded(data: Uint8Array, source: string, limit: number, corrupt: Code): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const out = new BoundedBuffer(limit);
-    const stream = createGunzip({ chunkSize: 64 * 1024 });
-    stream.on('data', (chunk: Buffer) => {
-      if (out.push(chunk)) return;
-      stream.destroy();
-      reject(tooLarge(source, limit));
+/** compress from file to file, neither ever whole in memory: the tools read and write the files themselves. */
+export async function compressFile(input: string, output: string, format: Exclude<Compression, 'none'>, options: { fast?: boolean } = {}): Promise<void> {
+  if (format === 'gzip') {
+    await pipeline(createReadStream(input, { highWaterMark: FILE_CHUNK }), createGzip({ level: options.fast ? 1 : 6 }), createWriteStream(output, { mode: 0o644 })).catch((cause) => {
+      throw ioError('cannot compress', input, cause);
     });
-    stream.on('error', (error) => reject(new PkgkeysError(corrupt, `${source}: corrupt gzip data: ${error.message}`, { cause: error })));
-    stream.on('end', () => resolve(out.bytes()));
-    stream.end(data);
-  });
+    return;
+  }
+  const tool = TOOLS[format];
+  const [from, to] = await Promise.all([fs.open(input, 'r'), fs.open(output, 'w', 0o644)]);
+  try {
+    const child = spawn(tool.command, tool[options.fast ? 'fast' : 'compress'], { stdio: [from.fd, to.fd, 'pipe'] });
+    await exited(child, format, 'compress', input, 'BAD_INPUT');
+  } finally {
+    await Promise.all([from.close(), to.close()]);
+  }
 }
 
-/** Pipes `data` through the format's tool, killing it as soon as its output passes `limit`. */
-function runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fast' | 'decompress', data: Uint8Array, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): Promise<Buffer> {
-  const tool = TOOLS[format];
-  const verb = direction === 'decompress' ? 'decompress' : 'compress';
-  return new Promise((resolve, reject) => {
-    const child = spawn(tool.command, tool[direction], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out = new BoundedBuffer(limit);
-    let stderr = '';
-    let settled = false;
-    const fail = (error: PkgkeysError) => {
-      if (settled) return;
-      settled = true;
-      child.kill('SIGKILL');
-      reject(error);
-    };
+/** The decompressed chunks of `input` in `format`, held to `limit` bytes in all. */
+async function* inflate(format: Compression, input: Input, source: string, limit: number, corrupt: Code): AsyncGenerator<Buffer> {
+  let produced = 0;
+  const chunks = format === 'none' ? plainFile(input) : format === 'gzip' ? gunzip(input, source, corrupt) : runTool(format, 'decompress', input, source, limit, corrupt);
+  for await (const chunk of chunks) {
+    produced += chunk.length;
+    if (produced > limit) throw tooLarge(source, limit);
+    yield chunk;
+  }
+}
 
+/** Plain data, as it is: a file read as it goes (data in memory never comes here). */
+async function* plainFile(input: Input): AsyncGenerator<Buffer> {
+  if (!('file' in input)) throw new Error('plain data is not read as a stream');
+  yield* readFile(input.file);
+}
+
+async function* readFile(file: string): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of createReadStream(file, { highWaterMark: FILE_CHUNK })) yield chunk as Buffer;
+  } catch (cause) {
+    throw ioError('cannot read', file, cause);
+  }
+}
+
+/** zlib's own gunzip gathers its output in pieces and joins them: twice the text at the end. Here it streams. */
+async function* gunzip(input: Input, source: string, corrupt: Code): AsyncGenerator<Buffer> {
+  const stream = createGunzip({ chunkSize: 64 * 1024 });
+  const feeding = 'file' in input ? pipeline(readFile(input.file), stream) : (stream.end(input), null);
+  feeding?.catch(() => undefined); // the same error reaches the loop below
+  try {
+    for await (const chunk of stream) yield chunk as Buffer;
+  } catch (error) {
+    if (error instanceof PkgkeysError) throw error;
+    throw new PkgkeysError(corrupt, `${source}: corrupt gzip data: ${(error as Error).message}`, { cause: error });
+  } finally {
+    stream.destroy();
+  }
+  await feeding;
+}
+
+/**
+ * Pipes `input` through the format's tool, as its output comes; the tool is killed as soon as the
+ * consumer stops (the output passed a limit, or anything else).
+ */
+async function* runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fast' | 'decompress', input: Input, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): AsyncGenerator<Buffer> {
+  const tool = TOOLS[format];
+  const file = 'file' in input ? await fs.open(input.file, 'r').catch((cause) => Promise.reject(ioError('cannot read', input.file, cause))) : null;
+  const child = spawn(tool.command, tool[direction], { stdio: [file ? file.fd : 'pipe', 'pipe', 'pipe'] });
+  const exit = exited(child, format, direction === 'decompress' ? 'decompress' : 'compress', source, corrupt);
+  exit.catch(() => undefined); // told once the output ends
+  if (!file) {
+    // The tool stops reading when the data is corrupt or when it is killed; its exit status tells.
+    child.stdin!.on('error', () => {});
+    child.stdin!.end(input as Uint8Array);
+  }
+  let produced = 0;
+  try {
+    for await (const chunk of child.stdout!) {
+      produced += (chunk as Buffer).length;
+      // Compressing, a tool gone mad; decompressing, inflate says which limit it was.
+      if (produced > limit) throw tooLarge(source, limit);
+      yield chunk as Buffer;
+    }
+    await exit;
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await file?.close();
+  }
+}
+
+/** Enough of a tool's stderr to quote its first line. */
+const STDERR_KEPT = 4096;
+
+/** Resolves when the tool exits well; rejects with why not: a missing tool, corrupt input, a failure. */
+function exited(child: ChildProcess, format: keyof typeof TOOLS, verb: 'compress' | 'decompress', source: string, corrupt: Code): Promise<void> {
+  const tool = TOOLS[format];
+  let stderr = '';
+  (child.stderr as Readable).on('data', (chunk: Buffer) => {
+    if (stderr.length < STDERR_KEPT) stderr += chunk.toString('utf8');
+  });
+  return new Promise((resolve, reject) => {
     child.on('error', (cause: NodeJS.ErrnoException) => {
       const what = cause.code === 'ENOENT' ? `cannot run ${tool.command} (install it: ${tool.install}) to ${verb}` : `cannot run ${tool.command} to ${verb}`;
-      fail(ioError(what, source, cause));
-    });
-    // The tool stops reading when the data is corrupt or when it is killed; its exit status tells.
-    child.stdin.on('error', () => {});
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (!settled && !out.push(chunk)) fail(tooLarge(source, limit));
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (stderr.length < STDERR_KEPT) stderr += chunk.toString('utf8');
+      reject(ioError(what, source, cause));
     });
     child.on('close', (code, signal) => {
-      if (settled) return;
-      if (code === 0) {
-        settled = true;
-        resolve(out.bytes());
-        return;
-      }
+      if (code === 0) return resolve();
       const reason = stderr.split('\n').find((line) => line.trim() !== '')?.trim() ?? (signal ? `killed by ${signal}` : `exit status ${code}`);
-      fail(direction === 'decompress' ? new PkgkeysError(corrupt, `${source}: corrupt ${format} data: ${reason}`) : ioError(`${tool.command} failed to compress`, source, new Error(reason)));
+      reject(verb === 'decompress' ? new PkgkeysError(corrupt, `${source}: corrupt ${format} data: ${reason}`) : ioError(`${tool.command} failed to compress`, source, new Error(reason)));
     });
-    child.stdin.end(data);
   });
 }

@@ -50,8 +50,11 @@ function firstForbidden(buf: Buffer, from: number): number {
   return cr === -1 ? nul : nul === -1 ? cr : Math.min(cr, nul);
 }
 
-/** Receives what the scanner found; checkSummary passes none, so it builds no strings. */
-interface Sink {
+/**
+ * Receives what the scanner found, in order: every line of the text is a variable or an entry's end.
+ * checkSummary passes none, so it builds no strings.
+ */
+export interface Sink {
   variable(buf: Buffer, start: number, equals: number, end: number): void;
   entry(): void;
 }
@@ -188,26 +191,54 @@ export function parseSummary(data: Uint8Array, source: string, keep?: ReadonlySe
 }
 
 /**
+ * The grammar checked on a pkg_summary as it arrives, chunk by chunk, holding one line at a time: the
+ * same errors at the same lines as parseSummary, and `sink` sees what it would see.
+ */
+export class SummaryReader {
+  private readonly scanner: Scanner;
+  /** Bytes of an unfinished line, copied: the producer may reuse its buffers once we ask for more. */
+  private pending: Buffer[] = [];
+
+  constructor(source: string, sink?: Sink) {
+    this.scanner = new Scanner(source, sink);
+  }
+
+  push(chunk: Uint8Array): void {
+    const buf = asBuffer(chunk);
+    let from = 0;
+    if (this.pending.length > 0) {
+      const newline = buf.indexOf(LF);
+      if (newline === -1) return void this.pending.push(Buffer.from(buf));
+      // Only the line that straddles the chunks is joined.
+      from = newline + 1;
+      this.scanner.scan(Buffer.concat([...this.pending, buf.subarray(0, from)]), 0);
+      this.pending = [];
+    }
+    const rest = this.scanner.scan(buf, from);
+    if (rest < buf.length) this.pending.push(Buffer.from(buf.subarray(rest)));
+  }
+
+  /** At the end of the text: the number of entries, or the grammar's error. */
+  end(): number {
+    this.scanner.finish(Buffer.concat(this.pending));
+    this.pending = [];
+    return this.scanner.entries;
+  }
+}
+
+/**
  * Parses a pkg_summary as it arrives, holding one entry and one chunk at a time. Entries are yielded as
  * they complete, so an error can come after some: a caller that needs all or nothing collects first.
+ * With `keep`, entries hold only those variables, as with parseSummary.
  */
-export async function* readEntries(chunks: AsyncIterable<Uint8Array>, source: string): AsyncGenerator<Entry> {
-  const builder = new Builder();
-  const scanner = new Scanner(source, builder);
-  // Bytes of an unfinished line, copied: the producer may reuse its buffers once we ask for more.
-  let pending: Buffer[] = [];
+export async function* readEntries(chunks: AsyncIterable<Uint8Array>, source: string, keep?: ReadonlySet<string>): AsyncGenerator<Entry> {
+  const builder = new Builder(keep);
+  const reader = new SummaryReader(source, builder);
   for await (const chunk of chunks) {
-    const buf = asBuffer(chunk);
-    if (buf.indexOf(LF) === -1) {
-      pending.push(Buffer.from(buf));
-      continue;
-    }
-    const joined = pending.length > 0 ? Buffer.concat([...pending, buf]) : buf;
-    const rest = scanner.scan(joined, 0);
-    pending = rest < joined.length ? [Buffer.from(joined.subarray(rest))] : [];
+    reader.push(chunk);
     yield* builder.take();
   }
-  scanner.finish(Buffer.concat(pending));
+  reader.end();
 }
 
 /** Checks a whole pkg_summary as parseSummary would, without building entries; returns how many there are. */

@@ -1,16 +1,17 @@
 /**
- * The verifier's edges: files in (signed index, anchors, keyring, state), a verified index out. The
- * checks themselves are in summary.ts (the index) and packages.ts (the packages), in that order.
+ * The verifier's edges: files in (signed index, anchors, keyring, state), a verified index out, and
+ * the state brought up to it (lib/verify/state.ts). The checks themselves are in summary.ts (the index)
+ * and packages.ts (the packages), in that order.
  */
 import { readBounded } from '../fsutil';
 import { loadTrustGraph } from '../keyring/store';
 import { MAX_INDEX_BYTES } from '../limits';
-import { decompress } from '../summary/compress';
+import { decompress, decompressFile } from '../summary/compress';
 import { type Policy } from '../trust/policy';
 import { checkRepository } from '../trust/scope';
 import { type PackageOptions, type PackageResult, verifyPackages } from './packages';
-import { FreshnessState } from './state';
-import { INDEX, type VerifiedSummary, type VerifyOptions, verifySummary } from './summary';
+import { type Clock, ClientState, proofOf } from './state';
+import { INDEX, type StreamOptions, type StreamedSummary, type VerifiedSummary, type VerifyOptions, recheckSummary, verifySummary, verifySummaryStream } from './summary';
 
 export interface TrustSources {
   anchors: readonly string[];
@@ -22,17 +23,22 @@ export interface IndexRequest {
   file: string;
   repository: string;
   sources: TrustSources;
-  now: Date;
+  /** The clock, never before the floor of `sources.stateDir` (ClientState.clock). */
+  clock: Clock;
   policy: Policy;
 }
 
-/** Reads (and decompresses, whatever the mirror served) a signed index and verifies it. */
+/** Reads (and decompresses, whatever the mirror served) a signed index, verifies it, and records it as the newest accepted. */
 export async function verifySummaryFile(request: IndexRequest): Promise<VerifiedSummary> {
-  checkRepository(request.repository);
+  const { repository, clock } = request;
+  checkRepository(repository);
   const graph = await loadTrustGraph(request.sources.anchors, request.sources.keyring);
-  return verifySummaryData(await readBounded(request.file, MAX_INDEX_BYTES), request.file, {
-    graph, repository: request.repository, now: request.now, policy: request.policy, state: new FreshnessState(request.sources.stateDir),
+  const state = new ClientState(request.sources.stateDir);
+  const index = await verifySummaryData(await readBounded(request.file, MAX_INDEX_BYTES), request.file, {
+    graph, repository, now: clock.now, clock, policy: request.policy, newest: await state.newest(repository),
   });
+  await state.acceptIndex(proofOf(repository, index));
+  return index;
 }
 
 /**
@@ -44,11 +50,16 @@ export async function verifySummaryData(raw: Uint8Array, source: string, options
   return verifySummary(await decompress(raw, source, MAX_INDEX_BYTES, INDEX.codes.malformed), source, options);
 }
 
+/** verifySummaryData for a file, read as it goes: neither it nor its text is ever whole in memory. */
+export function verifySummaryFileStream(file: string, source: string, options: StreamOptions): Promise<StreamedSummary> {
+  return verifySummaryStream(decompressFile(file, source, MAX_INDEX_BYTES, INDEX.codes.malformed), source, options);
+}
+
 /** Verifies the index, then the packages in `dir` against it. */
 export async function verifyPackagesFile(request: IndexRequest & { dir: string } & PackageOptions): Promise<{ index: VerifiedSummary; packages: PackageResult[] }> {
   const index = await verifySummaryFile(request);
   return { index, packages: await verifyPackages(index.text, request.file, request.dir, request) };
 }
 
-
-export type { PackageResult, VerifiedSummary, VerifyOptions };
+export { recheckSummary };
+export type { PackageResult, StreamOptions, StreamedSummary, VerifiedSummary, VerifyOptions };

@@ -9,6 +9,7 @@ import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { formatTime } from '../time';
 import { type CleartextKind, verifySigned } from './signed';
+import type { Clock } from './state';
 
 export const RELEASE: CleartextKind = {
   noun: 'keyring release',
@@ -17,13 +18,15 @@ export const RELEASE: CleartextKind = {
   notation: true,
   maxBytes: MAX_RELEASE_BYTES,
   // A release that cannot expire could be replayed for ever: it is no release at all.
-  codes: { malformed: 'RELEASE_MALFORMED', noExpiry: 'RELEASE_MALFORMED', expired: 'KEYRING_FROZEN', fromFuture: 'RELEASE_FROM_FUTURE' },
+  codes: { malformed: 'RELEASE_MALFORMED', noExpiry: 'RELEASE_MALFORMED', expired: 'KEYRING_FROZEN' },
 };
 
 export interface ReleaseOptions {
   graph: TrustGraph;
   name: string;
   now: Date;
+  /** How `now` was found (for messages). */
+  clock?: Clock;
   policy: Policy;
   /** The release installed now, or null on the first update. */
   installed: VerifiedRelease | null;

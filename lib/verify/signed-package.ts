@@ -9,12 +9,12 @@
 import { promises as fs } from 'node:fs';
 import { PkgkeysError, ioError } from '../errors';
 import type { Fingerprint } from '../model';
-import { type MessageSignature, toBinary } from '../pgp';
+import { type MessageSignature, toBinary, verifyData } from '../pgp';
 import { type SignedPackage, SIGNATURE_MEMBER, blockHashes, pkgnameOf, readSignedPackage } from '../pkgsrc/signed-package';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { grantsPackages } from '../trust/scope';
-import { type DocumentKind, checkSigned, readSignature } from './signed';
+import { type DocumentKind, judgeSigned, readSignature } from './signed';
 
 export const PACKAGE: DocumentKind = {
   noun: 'package',
@@ -23,7 +23,7 @@ export const PACKAGE: DocumentKind = {
   // pkg_install's format names no repository: the signer's certified scope is what binds it.
   notation: false,
   // sign-package, as pkg_admin gpg-sign-package, sets no expiry; one that is set must hold.
-  codes: { malformed: 'PACKAGE_MALFORMED', noExpiry: null, expired: 'SIGNATURE_EXPIRED', fromFuture: 'PACKAGE_FROM_FUTURE' },
+  codes: { malformed: 'PACKAGE_MALFORMED', noExpiry: null, expired: 'SIGNATURE_EXPIRED' },
   // For no repository in particular: a chain that grants packages, not only keyring releases or pkg-vulnerabilities.
   checkChain: (chain, signer, options) => {
     if (options.identifier === null && !chain.granted.some(grantsPackages)) {
@@ -54,7 +54,8 @@ export async function verifySignedPackage(file: string, check: PackageCheck): Pr
   });
   try {
     const { archive, sig } = await readArchive(handle, file);
-    const signed = await checkSigned(sig, (hash) => void hash.update(Buffer.from(archive.hashText, 'latin1')), PACKAGE, { ...check, identifier: check.repository ?? null });
+    const hashText = Buffer.from(archive.hashText, 'latin1');
+    const signed = await judgeSigned(sig, PACKAGE, { ...check, identifier: check.repository ?? null }, (key) => verifyData(sig, key, (hash) => void hash.update(hashText)));
     await checkBlocks(handle, archive, file);
     const pkgname = await checkPkgname(archive, file);
     return { pkgname, size: archive.inner.size, signer: signed.signer, primary: signed.primary, signed: signed.signed };

@@ -7,23 +7,28 @@
  *   1. read the signature: the cleartext framework, strictly (one block, `Hash:` header consistent,
  *      size capped), or the package's archive; a signature of the kind's type (RFC 9580 §5.2.1);
  *   2. find the signer in the keyring;
- *   3. walk its chain from each anchor, at the signature's time and now, for this identifier, until enough
- *      anchors vouch (lib/trust/chain.ts, lib/trust/threshold.ts);
- *   4. check the signature over what it covers;
- *   5. check that the `pkgsrc-repository@pkgsrc.org` notation names this identifier;
- *   6. check freshness: an expiry set and not passed, a creation time not ahead of now.
+ *   3. check the signature's algorithms against the policy;
+ *   4. check the clock: the signature is not made after now (beyond the skew), or no judgement
+ *      "at the signature's time and now" below means anything;
+ *   5. walk its chain from each anchor, at the signature's time and now, for this identifier, until
+ *      enough anchors vouch (lib/trust/chain.ts, lib/trust/threshold.ts); then the kind's own check;
+ *   6. check the signature over what it covers;
+ *   7. check that the `pkgsrc-repository@pkgsrc.org` notation names this identifier;
+ *   8. check freshness: an expiry set (unless the kind does without) and not passed.
  *
  * Each step returns what the next needs or throws a PkgkeysError with a stable code; nothing is
  * returned unless every step passed. A document kind supplies its codes and its own checks; what the
- * document says is the caller's to check, afterwards.
+ * document says is the caller's to check, afterwards. "Now" is the later of the clock and the floor
+ * (lib/verify/state.ts), which the caller reads.
  */
 import { type Code, PkgkeysError } from '../errors';
 import { type Fingerprint, REPOSITORY_NOTATION } from '../model';
-import { type Cleartext, type DataFeed, type MessageSignature, canonicalize, parseCleartext, readMessageSignature, verifyData } from '../pgp';
+import { type Cleartext, type MessageSignature, canonicalize, parseCleartext, readMessageSignature, verifyData } from '../pgp';
 import type { RepositoryScope, TrustGraph } from '../trust/chain';
 import { type ThresholdVerdict, authorizeThreshold } from '../trust/threshold';
 import { type Policy, weakHash } from '../trust/policy';
-import { formatTime } from '../time';
+import { describeSpan, formatTime } from '../time';
+import { type Clock, SET_THE_CLOCK, clockBehind } from './state';
 
 export type Trusted = ThresholdVerdict & { trusted: true };
 
@@ -37,16 +42,17 @@ export interface DocumentKind {
   /** Whether the signature must name the identifier in the pkgsrc-repository@pkgsrc.org notation (pkg_install's package format has none). */
   notation: boolean;
   /** noExpiry null: a signature without an expiry is accepted. */
-  codes: { malformed: Code; noExpiry: Code | null; expired: Code; fromFuture: Code };
-  /** A check of the chain beyond scope, after step 3. */
+  codes: { malformed: Code; noExpiry: Code | null; expired: Code };
+  /** A check of the chain beyond scope, after step 5. */
   checkChain?: (chain: Trusted, signer: Fingerprint, options: SignedOptions) => void;
 }
 
-/** A cleartext-signed document, capped in size. */
+/** A cleartext-signed document: capped in size, and it must expire (one that cannot could be replayed for ever). */
 export interface CleartextKind extends DocumentKind {
   signature: 'text';
   /** The whole file, before anything is read. */
   maxBytes: number;
+  codes: { malformed: Code; noExpiry: Code; expired: Code };
 }
 
 export interface SignedOptions {
@@ -54,12 +60,15 @@ export interface SignedOptions {
   /** The repository (or keyring) identifier the document must be signed for; null: any (a package verified for no repository). */
   identifier: string | null;
   now: Date;
+  /** How `now` was found: the clock's reading and the floor; for messages that say which is wrong. */
+  clock?: Clock;
   policy: Policy;
   /** Accept a signature past its expiry (a keyring package's release, installed long after it was made). */
   allowExpired?: boolean;
 }
 
-export interface Signed {
+/** What the steps find of a signature. */
+export interface SignedVerdict {
   signer: Fingerprint;
   /** The certificate the signer belongs to (the signer itself, or the primary of a signing subkey). */
   primary: Fingerprint;
@@ -69,33 +78,49 @@ export interface Signed {
   chain: Trusted;
 }
 
-export interface SignedText extends Signed {
+export interface SignedText extends SignedVerdict {
   /** The text that was signed, and nothing else. */
   text: Buffer;
   expires: Date;
 }
 
-/** A cleartext-signed document: steps 1 to 6. `data` is left as it is; the text returned may be a view of it. */
+/** Whether the signature is valid by the signer's key packet `key` over what it covers (step 6's mathematics). */
+export type SignatureCheck = (key: Uint8Array) => Promise<boolean>;
+
+/** A cleartext-signed document: every step. `data` is left as it is; the text returned may be a view of it. */
 export async function verifySigned(data: Buffer, source: string, kind: CleartextKind, options: SignedOptions & { identifier: string }): Promise<SignedText> {
-  const { cleartext, sig } = await parseFramework(data, source, kind);
+  if (data.length > kind.maxBytes) throw new PkgkeysError('TOO_LARGE', `${source}: ${data.length} bytes is more than the ${kind.maxBytes} allowed`);
+  const cleartext = parseCleartext(data, source, kind.codes.malformed);
+  const sig = await readCleartextSignature(cleartext, source, kind);
   // The text, decoded from the framework in the same pass that hashes it (RFC 9580 §7.2).
   let text: Buffer | null = null;
-  const signed = await checkSigned(sig, (hash) => void (text = canonicalize(cleartext.body, hash)), kind, options);
-  // A cleartext kind requires an expiry (codes.noExpiry), and the signature held, so the text was read.
-  return { ...signed, text: text as unknown as Buffer, expires: signed.expires! };
+  const verdict = await judgeSigned(sig, kind, options, (key) =>
+    verifyData(sig, key, (hash) => {
+      text = canonicalize(cleartext.body, hash);
+    }),
+  );
+  // The signature held, so the text was read.
+  return { ...verdict, text: text! };
 }
 
-/** Steps 2 to 6, for a signature read in step 1, over the data `feed` gives. */
-export async function checkSigned(sig: MessageSignature, feed: DataFeed, kind: DocumentKind, options: SignedOptions): Promise<Signed> {
+/**
+ * Steps 2 to 8 on the signature step 1 read; `matches` is step 6's mathematics over what the signature
+ * covers, however it was read.
+ */
+export async function judgeSigned(sig: MessageSignature, kind: CleartextKind, options: SignedOptions, matches: SignatureCheck): Promise<SignedVerdict & { expires: Date }>;
+export async function judgeSigned(sig: MessageSignature, kind: DocumentKind, options: SignedOptions, matches: SignatureCheck): Promise<SignedVerdict>;
+export async function judgeSigned(sig: MessageSignature, kind: DocumentKind, options: SignedOptions, matches: SignatureCheck): Promise<SignedVerdict> {
   const signer = findSigner(options.graph, sig, kind.noun);
+  checkAlgorithms(sig, options.policy, kind);
+  checkClock(sig.created, options, kind.noun);
   const chain = walkChain(signer, sig, kind, options);
-  await checkSignature(options.graph, signer, sig, feed, options.policy, kind);
+  await checkSignature(options.graph, signer, kind, matches);
   checkIdentifier(sig, options.identifier, kind);
   const expires = checkFreshness(sig, options, kind);
   return { signer, primary: chain.primary, signed: sig.created, expires, chain };
 }
 
-/** Step 1, the signature itself: one v4 signature packet of the kind's type. */
+/** Step 1, the signature itself: one v4 signature packet of the kind's type, or the kind's malformed code. */
 export async function readSignature(bytes: Uint8Array, what: string, kind: DocumentKind): Promise<MessageSignature> {
   const sig = await readMessageSignature(bytes, what, kind.codes.malformed);
   if (sig.kind !== kind.signature) {
@@ -104,10 +129,8 @@ export async function readSignature(bytes: Uint8Array, what: string, kind: Docum
   return sig;
 }
 
-/** Step 1 for a cleartext document. The signature packet is read here only for its hash algorithm, which the header must name. */
-async function parseFramework(data: Buffer, source: string, kind: CleartextKind): Promise<{ cleartext: Cleartext; sig: MessageSignature }> {
-  if (data.length > kind.maxBytes) throw new PkgkeysError('TOO_LARGE', `${source}: ${data.length} bytes is more than the ${kind.maxBytes} allowed`);
-  const cleartext = parseCleartext(data, source, kind.codes.malformed);
+/** Step 1 for a cleartext document, after the framework: its signature, whose hash the `Hash:` header must name. */
+export async function readCleartextSignature(cleartext: Pick<Cleartext, 'headerHashes' | 'signature'>, source: string, kind: CleartextKind): Promise<MessageSignature> {
   const sig = await readSignature(cleartext.signature, `${source}: signature`, kind);
   // RFC 9580 §7.1: the header announces the hash, so a verifier can hash while reading; it must not lie.
   if (!cleartext.headerHashes.includes(sig.hash)) {
@@ -116,7 +139,7 @@ async function parseFramework(data: Buffer, source: string, kind: CleartextKind)
       `${source}: the signature uses ${sig.hash.toUpperCase()} but the Hash header says ${cleartext.headerHashes.map((h) => h.toUpperCase()).join(', ') || '(none)'}`,
     );
   }
-  return { cleartext, sig };
+  return sig;
 }
 
 /** Step 2: by Issuer Fingerprint when the signature names one, else by its Issuer Key ID. */
@@ -132,8 +155,15 @@ export function findSigner(graph: TrustGraph, sig: MessageSignature, noun: strin
   return candidates[0]!;
 }
 
+/** Step 3: the hash policy, and what the packet reader found wrong (a critical subpacket it does not know). */
+function checkAlgorithms(sig: MessageSignature, policy: Policy, kind: DocumentKind): void {
+  const weak = weakHash(sig.hash, policy);
+  if (weak) throw new PkgkeysError('WEAK_ALGORITHM', `${kind.noun} signature: ${weak}`);
+  if (sig.problem) throw new PkgkeysError('BAD_SIGNATURE', `${kind.noun} signature: ${sig.problem}`);
+}
+
 /**
- * Step 3: revocation, expiry and scope at every link, for this identifier (or any repository), at the
+ * Step 5: revocation, expiry and scope at every link, for this identifier (or any repository), at the
  * signature's time and now, until enough anchors vouch; then the kind's own check of the chain.
  */
 function walkChain(signer: Fingerprint, sig: MessageSignature, kind: DocumentKind, options: SignedOptions): Trusted {
@@ -144,17 +174,14 @@ function walkChain(signer: Fingerprint, sig: MessageSignature, kind: DocumentKin
   return verdict;
 }
 
-/** Step 4: the hash policy, then the mathematics over what the signature covers, as `feed` gives it. */
-async function checkSignature(graph: TrustGraph, signer: Fingerprint, sig: MessageSignature, feed: DataFeed, policy: Policy, kind: DocumentKind): Promise<void> {
-  const weak = weakHash(sig.hash, policy);
-  if (weak) throw new PkgkeysError('WEAK_ALGORITHM', `${kind.noun} signature: ${weak}`);
-  if (sig.problem) throw new PkgkeysError('BAD_SIGNATURE', `${kind.noun} signature: ${sig.problem}`);
-  if (!(await verifyData(sig, graph.keyPacket(signer), feed))) {
+/** Step 6: the mathematics over what the signature covers (for a cleartext, the canonical text, RFC 9580 §7.2), however it was read. */
+async function checkSignature(graph: TrustGraph, signer: Fingerprint, kind: DocumentKind, matches: SignatureCheck): Promise<void> {
+  if (!(await matches(graph.keyPacket(signer)))) {
     throw new PkgkeysError('BAD_SIGNATURE', `the signature by ${signer} does not match ${kind.covers}: the ${kind.noun} was modified`);
   }
 }
 
-/** Step 5: the document names what it is for, so one signed for another repository or keyring cannot be swapped in. */
+/** Step 7: the document names what it is for, so one signed for another repository or keyring cannot be swapped in. */
 function checkIdentifier(sig: MessageSignature, identifier: string | null, kind: DocumentKind): void {
   if (!kind.notation) return;
   const named = sig.notations.filter((n) => n.name === REPOSITORY_NOTATION).map((n) => n.value);
@@ -168,16 +195,39 @@ function checkIdentifier(sig: MessageSignature, identifier: string | null, kind:
   }
 }
 
-/** Step 6, the part that needs no state: an expiry set (unless the kind does without) and not passed; the time must not lie ahead. */
+/** Step 8: an expiry set (unless the kind does without) and not passed, also when the clock was set back (`now` is never before the floor). */
 function checkFreshness(sig: MessageSignature, options: SignedOptions, kind: DocumentKind): Date | null {
-  if (!sig.expires && kind.codes.noExpiry) {
-    throw new PkgkeysError(kind.codes.noExpiry, `the ${kind.noun} signature made ${formatTime(sig.created)} has no expiration time; it must expire`);
+  if (!sig.expires) {
+    if (kind.codes.noExpiry) throw new PkgkeysError(kind.codes.noExpiry, `the ${kind.noun} signature made ${formatTime(sig.created)} has no expiration time; it must expire`);
+    return null;
   }
-  if (sig.expires && options.now >= sig.expires && !options.allowExpired) {
-    throw new PkgkeysError(kind.codes.expired, `the ${kind.noun} signature expired ${formatTime(sig.expires)} (now ${formatTime(options.now)}): the mirror may be frozen or stale`);
-  }
-  if (sig.created.getTime() > options.now.getTime() + options.policy.clockSkewSeconds * 1000) {
-    throw new PkgkeysError(kind.codes.fromFuture, `the ${kind.noun} signature claims to be made ${formatTime(sig.created)}, after now (${formatTime(options.now)})`);
+  if (options.now >= sig.expires && !options.allowExpired) {
+    const behind = options.clock && clockBehind(options.clock, options.policy);
+    throw new PkgkeysError(
+      kind.codes.expired,
+      `the ${kind.noun} signature expired ${formatTime(sig.expires)} (now ${formatTime(options.now)}): ${behind ? `it stays expired, as ${behind}` : 'the mirror may be frozen or stale'}`,
+    );
   }
   return sig.expires;
+}
+
+/**
+ * Step 4: a signature made after now, beyond the skew, cannot be judged: either this machine's clock is
+ * behind (a board without a battery reads 1970 until ntpd runs) or the signer's is ahead. Refused
+ * either way, with the times that tell which (CLOCK_BEHIND); the chain is not walked at a "now" before
+ * the signature.
+ */
+function checkClock(created: Date, options: { now: Date; clock?: Clock; policy: Policy }, noun: string): void {
+  const ahead = created.getTime() - options.now.getTime();
+  if (ahead <= options.policy.clockSkewSeconds * 1000) return;
+  const clock = options.clock ?? { now: options.now, reads: options.now, floor: null };
+  const behind = clockBehind(clock, options.policy);
+  const proven = clock.floor ? `the latest time proven here is ${formatTime(clock.floor.signed)}` : 'nothing is proven here yet';
+  throw new PkgkeysError(
+    'CLOCK_BEHIND',
+    behind
+      ? `the ${noun} was signed ${formatTime(created)}, but ${behind}`
+      : `the ${noun} was signed ${formatTime(created)}, ${describeSpan(ahead)} after now: this machine's clock reads ${formatTime(clock.reads)} (${proven}). ` +
+        `If the clock is wrong, ${SET_THE_CLOCK}; if it is right, the signer's clock is ahead, and the ${noun} cannot be used before ${formatTime(created)}`,
+  );
 }

@@ -1,16 +1,21 @@
 /**
  * Verifying a signed repository index: the steps every signed document goes through (signed.ts: the
- * framework, the signer, its chain for this repository, the signature, the repository notation, the
- * expiry), then the one an index adds, freshness against the newest index already accepted, and only
- * then the pkg_summary grammar (DESIGN.md §2).
+ * framework, the signer, the clock, its chain for this repository, the signature, the repository
+ * notation, the expiry), then the one an index adds, rollback against the newest index already
+ * accepted, and only then the pkg_summary grammar (DESIGN.md §2). Pure: the caller reads the newest
+ * accepted signature before, and records this one after (lib/verify/state.ts). An index is verified
+ * whole in memory, or as it is read (a long-running proxy on a small board), with the same steps and
+ * the same failures.
  */
+import { PkgkeysError } from '../errors';
 import { MAX_INDEX_BYTES } from '../limits';
 import type { Fingerprint } from '../model';
-import { checkSummary } from '../summary/format';
+import { CleartextReader, type MessageSignature, verifyHashed } from '../pgp';
+import { type Sink, SummaryReader, checkSummary } from '../summary/format';
 import type { TrustGraph, Verdict } from '../trust/chain';
 import type { Policy } from '../trust/policy';
-import { type CleartextKind, verifySigned } from './signed';
-import type { FreshnessState } from './state';
+import { type CleartextKind, type SignedVerdict, judgeSigned, readCleartextSignature, verifySigned } from './signed';
+import { type Clock, type Proof, checkRollback, proofOf } from './state';
 
 export const INDEX: CleartextKind = {
   noun: 'index',
@@ -18,7 +23,7 @@ export const INDEX: CleartextKind = {
   covers: 'the signed text',
   notation: true,
   maxBytes: MAX_INDEX_BYTES,
-  codes: { malformed: 'INDEX_MALFORMED', noExpiry: 'INDEX_NO_EXPIRY', expired: 'INDEX_EXPIRED', fromFuture: 'INDEX_FROM_FUTURE' },
+  codes: { malformed: 'INDEX_MALFORMED', noExpiry: 'INDEX_NO_EXPIRY', expired: 'INDEX_EXPIRED' },
 };
 
 export interface VerifyOptions {
@@ -26,8 +31,11 @@ export interface VerifyOptions {
   /** The repository identifier the index must be signed for (DESIGN.md §5). */
   repository: string;
   now: Date;
+  /** How `now` was found (for messages). */
+  clock?: Clock;
   policy: Policy;
-  state: FreshnessState;
+  /** The newest index signature accepted for this repository, or null (ClientState.newest). */
+  newest: Proof | null;
 }
 
 export interface VerifiedSummary {
@@ -45,9 +53,76 @@ export interface VerifiedSummary {
 
 /** `data` is left as it is; the text returned may be a view of it. */
 export async function verifySummary(data: Buffer, source: string, options: VerifyOptions): Promise<VerifiedSummary> {
-  const { repository, state } = options;
-  const signed = await verifySigned(data, source, INDEX, { ...options, identifier: repository });
-  await state.accept({ repository, signed: signed.signed, signer: signed.signer });
-  const entries = checkSummary(signed.text, source);
-  return { ...signed, entries, repository };
+  const signed = await verifySigned(data, source, INDEX, { ...options, identifier: options.repository });
+  return accepted(signed, options, () => checkSummary(signed.text, source));
+}
+
+/** An index verified as it was read: its text went to the caller. */
+export interface StreamedSummary extends Omit<VerifiedSummary, 'text'> {
+  /** The signature, and the signer's key packet it verified with: what recheckSummary judges again. */
+  proof: { sig: MessageSignature; key: Uint8Array };
+}
+
+export interface StreamOptions extends VerifyOptions {
+  /** The text, decoded, as it is read and before it is verified: keep it apart until verification ends well. */
+  text?: (pieces: Buffer[]) => void | Promise<void>;
+  /** Sees each variable and the end of each entry as the grammar is checked (before verification ends, too). */
+  entries?: Sink;
+}
+
+/**
+ * verifySummary for a signed index read chunk by chunk: never whole in memory. The framework, the
+ * hashing and the grammar share one pass; the failures are told in verifySummary's order all the same,
+ * the grammar's last.
+ */
+export async function verifySummaryStream(chunks: AsyncIterable<Buffer>, source: string, options: StreamOptions): Promise<StreamedSummary> {
+  let pieces: Buffer[] = [];
+  const reader = new CleartextReader(source, INDEX.codes.malformed, (piece) => void pieces.push(piece));
+  const grammar = new SummaryReader(source, options.entries);
+  let malformed: unknown = null;
+  let size = 0;
+  for await (const chunk of chunks) {
+    size += chunk.length;
+    if (size > INDEX.maxBytes) throw new PkgkeysError('TOO_LARGE', `${source}: more than the ${INDEX.maxBytes} bytes allowed`);
+    reader.push(chunk);
+    try {
+      if (malformed === null) for (const piece of pieces) grammar.push(piece);
+    } catch (error) {
+      malformed = error;
+    }
+    if (pieces.length > 0) await options.text?.(pieces);
+    pieces = [];
+  }
+  const cleartext = reader.end();
+  const sig = await readCleartextSignature(cleartext, source, INDEX);
+  let key: Uint8Array | null = null;
+  const signed = await judgeSigned(sig, INDEX, { ...options, identifier: options.repository }, async (signer) => {
+    const hash = cleartext.hashes.get(sig.hash);
+    key = signer;
+    return hash !== undefined && verifyHashed(sig, signer, hash);
+  });
+  const verified = accepted(signed, options, () => {
+    if (malformed !== null) throw malformed;
+    return grammar.end();
+  });
+  return { ...verified, proof: { sig, key: key! } };
+}
+
+/**
+ * An index verifySummaryStream verified, judged again now without its text, which has not changed:
+ * every step that depends on the time, the keyring or the state (chain, expiry, rollback), and the
+ * signature by the key it verified with. A signer's key is its fingerprint's, so a key that is not the
+ * same bytes is not the signer's: the text is not vouched for.
+ */
+export async function recheckSummary(previous: StreamedSummary, options: VerifyOptions): Promise<StreamedSummary> {
+  const { sig, key } = previous.proof;
+  const signed = await judgeSigned(sig, INDEX, { ...options, identifier: options.repository }, async (signer) => Buffer.compare(signer, key) === 0);
+  return { ...accepted(signed, options, () => previous.entries), proof: previous.proof };
+}
+
+/** The step an index adds (rollback, judged against the newest accepted; recorded by the caller), then its grammar (`grammar` counts the entries or throws). */
+function accepted<T extends SignedVerdict>(signed: T, options: VerifyOptions, grammar: () => number): T & { entries: number; repository: string } {
+  const { repository } = options;
+  checkRollback(proofOf(repository, signed), options.newest);
+  return { ...signed, entries: grammar(), repository };
 }

@@ -15,6 +15,7 @@ import type { TrustGraph, Verdict } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { PKG_VULNERABILITIES } from '../trust/scope';
 import { type CleartextKind, verifySigned } from './signed';
+import { type Clock, ClientState, proofOf } from './state';
 import type { TrustSources } from './index';
 
 export const VULNERABILITIES: CleartextKind = {
@@ -24,12 +25,14 @@ export const VULNERABILITIES: CleartextKind = {
   notation: true,
   maxBytes: MAX_VULNERABILITIES_BYTES,
   // A list that cannot expire could be replayed for ever, hiding every later advisory: it is malformed.
-  codes: { malformed: 'VULNERABILITIES_MALFORMED', noExpiry: 'VULNERABILITIES_MALFORMED', expired: 'VULNERABILITIES_EXPIRED', fromFuture: 'VULNERABILITIES_FROM_FUTURE' },
+  codes: { malformed: 'VULNERABILITIES_MALFORMED', noExpiry: 'VULNERABILITIES_MALFORMED', expired: 'VULNERABILITIES_EXPIRED' },
 };
 
 export interface VulnerabilitiesOptions {
   graph: TrustGraph;
   now: Date;
+  /** How `now` was found (for messages). */
+  clock?: Clock;
   policy: Policy;
 }
 
@@ -54,15 +57,21 @@ export async function verifyVulnerabilities(data: Buffer, source: string, option
 
 export interface VulnerabilitiesRequest {
   file: string;
-  sources: Pick<TrustSources, 'anchors' | 'keyring'>;
-  now: Date;
+  sources: TrustSources;
+  /** The clock, never before the floor of `sources.stateDir` (ClientState.clock). */
+  clock: Clock;
   policy: Policy;
 }
 
-/** Reads a signed pkg-vulnerabilities file, plain or compressed as the mirror serves it (pkg-vulnerabilities.gz), and verifies it. */
+/**
+ * Reads a signed pkg-vulnerabilities file, plain or compressed as the mirror serves it
+ * (pkg-vulnerabilities.gz), verifies it, and records its signature time in the floor.
+ */
 export async function verifyVulnerabilitiesFile(request: VulnerabilitiesRequest): Promise<VerifiedVulnerabilities> {
   const graph = await loadTrustGraph(request.sources.anchors, request.sources.keyring);
   const raw = await readBounded(request.file, MAX_VULNERABILITIES_BYTES);
   const data = await decompress(raw, request.file, MAX_VULNERABILITIES_BYTES, VULNERABILITIES.codes.malformed);
-  return verifyVulnerabilities(data, request.file, { graph, now: request.now, policy: request.policy });
+  const list = await verifyVulnerabilities(data, request.file, { graph, now: request.clock.now, clock: request.clock, policy: request.policy });
+  await new ClientState(request.sources.stateDir).prove(proofOf(PKG_VULNERABILITIES, list));
+  return list;
 }

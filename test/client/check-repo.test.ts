@@ -1,5 +1,6 @@
 /** `pkgkeys check-repo`: each configured repository's current signed index, verified upstream, with its age and expiry. */
 import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
 import { pkgkeys } from '../helpers/cli';
 import { formatTime } from '../../lib/time';
 import { REPO, SIGNED_AT, VERIFY_AT, codeOf, iso } from '../helpers/repo';
@@ -28,6 +29,11 @@ test('a good index: entries, signer, age and time left', async () => {
       `expires ${formatTime(day(7, SIGNED_AT))} (in 7 d)\n`,
   );
   expect((await check(['--quiet'])).stdout).toBe('');
+});
+
+test('records nothing: it reads the state (the floor, the newest index accepted) but writes none', async () => {
+  expect((await check()).status).toBe(0);
+  await expect(fs.readdir(client.path('var/db/pkgkeys'))).resolves.toEqual(['keyring.gpg']);
 });
 
 test('the compressed forms are read first: pkg_summary.asc.xz alone is enough', async () => {

@@ -65,6 +65,16 @@ describe('a first update', () => {
     expect(result.stdout).toMatch(/last update .*: ok; last success/);
   });
 
+  test('status shows the latest time proven and the revocation bound: the release lifetime plus the update interval', async () => {
+    const HOUR = 3600_000;
+    const json = JSON.parse((await client.status({ args: ['--json'] })).stdout);
+    expect(json.floor).toEqual({ identifier: 'keyring/pkgsrc', signed: '2026-04-11T00:00:00Z', signer: site.publisher.fingerprint });
+    expect(json.revocationBound).toEqual({ ms: 14 * 24 * HOUR + 25 * HOUR, releaseLifetimeMs: 14 * 24 * HOUR, updateIntervalMs: 25 * HOUR });
+    const text = (await client.status({ args: ['--update-interval', '7d'] })).stdout;
+    expect(text).toContain(`latest time proven 2026-04-11T00:00:00Z (the keyring/pkgsrc signature by ${site.publisher.fingerprint})`);
+    expect(text).toContain("a key revoked upstream is refused here within 21 d of the revocation's publication (release lifetime 14 d + update interval 7 d)");
+  });
+
   test('status fails once no update succeeded for longer than --max-age', async () => {
     const result = await client.status({ at: day(5, UPDATE_AT), args: ['--max-age', '3d'] });
     expect(result.status).toBe(1);

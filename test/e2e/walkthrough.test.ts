@@ -112,7 +112,9 @@ test('from the master key to a revoked build host refused everywhere', async () 
   const names = ['foo-1.0', 'bar-2.0'];
   for (const name of names) await fs.writeFile(path.join(buildDir, `${name}.tgz`), buildPackage(packageSpec(name, incompressible(3000, name))));
   await fs.writeFile(path.join(buildDir, 'pkg_summary.gz'), gzipSync(names.map((n) => entry(n)).join('')));
-  await ok(['publish', '--repository', REPO, '--key', 'b1/signing-secret.asc', '--sign-packages', '--build', buildDir, mirror('packages', REPO)]);
+  // The keyring clients have is the release just published, over HTTP: b1 must be certified in it (the publish gate).
+  await ok(['publish', '--repository', REPO, '--key', 'b1/signing-secret.asc', '--sign-packages', '--build', buildDir,
+    '--keyring-url', `http://127.0.0.1:${port}/keyring/pkgsrc/`, '--anchor', 'master/master-public.asc', mirror('packages', REPO)]);
 
   // --- release engineering: the anchor in the base system
   await fs.mkdir(path.join(work, 'client/etc/pkgkeys/anchors'), { recursive: true });

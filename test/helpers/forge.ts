@@ -2,9 +2,10 @@
  * Material pkgkeys itself never makes, built with OpenPGP.js directly: weak algorithms, unknown
  * critical subpackets, signing subkeys. Tests only.
  */
+import { type Hash, createHash } from 'node:crypto';
 import * as openpgp from 'openpgp';
 import { type RevocationReason, SCOPE_NOTATION } from '../../lib/model';
-import { SecretKey, armor, mergeTrees, packetBytes, readTrees, revokeKey, treeBytes } from '../../lib/pgp';
+import { type Signer, SecretKey, armor, mergeTrees, packetBytes, readTrees, revokeKey, treeBytes } from '../../lib/pgp';
 import { fixtureKey } from './keys';
 import type { TestKey } from './world';
 import { T0 } from './world';
@@ -195,4 +196,56 @@ export async function subkeyAsPrimary(owner: TestKey): Promise<string> {
   const list = new openpgp.PacketList<openpgp.AnyPacket>();
   list.push(primary, openpgp.UserIDPacket.fromObject({ name: 'impostor', email: 'impostor@pkgsrc.test' }));
   return openpgp.armor(openpgp.enums.armor.publicKey, list.write());
+}
+
+/** Where a subpacket goes in a hand-laid signature: 2 creation time, 16 Issuer Key ID, 33 Issuer Fingerprint (RFC 9580 §5.2.3). */
+export type LaidSubpacket = 2 | 16 | 33;
+
+export interface SignatureLayout {
+  version?: number;
+  /** Public-key algorithm number (default the signer's). */
+  algorithm?: number;
+  hash?: 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+  /** Default [2, 16, 33]: what lib/pgp/signature.ts writes. */
+  hashed?: LaidSubpacket[];
+  unhashed?: LaidSubpacket[];
+  /** The Issuer Key ID written (default the signer's). */
+  keyID?: string;
+  kind?: 'binary' | 'text';
+  created?: Date;
+}
+
+/** GnuPG >= 2.1's layout: Issuer Fingerprint and creation time hashed, the Issuer Key ID unhashed. */
+export const GNUPG2_LAYOUT: SignatureLayout = { hashed: [33, 2], unhashed: [16] };
+
+/**
+ * A signature over the data `feed` supplies with its packet laid out by hand, to break one of
+ * pkg_add's rules at a time (lib/pkgsrc/pkg-add.ts). Cryptographically valid for a v4 signature
+ * with SHA-256 or SHA-512 by the signer's own algorithm; for anything else only the layout is real.
+ */
+export async function laidOutSignature(signer: Signer, feed: (hash: Hash) => void | Promise<void>, layout: SignatureLayout = {}): Promise<Uint8Array> {
+  const hashName = layout.hash ?? 'sha512';
+  const created = Math.floor((layout.created ?? T0).getTime() / 1000);
+  const body = (type: LaidSubpacket) =>
+    type === 2 ? Buffer.from([0, 0, 0, 0].map((_, i) => (created >>> (24 - 8 * i)) & 0xff))
+      : type === 16 ? Buffer.from(layout.keyID ?? signer.keyID, 'hex')
+        : Buffer.concat([Buffer.from([4]), Buffer.from(signer.fingerprint, 'hex')]);
+  const area = (types: LaidSubpacket[]) => {
+    const data = Buffer.concat(types.map((t) => Buffer.concat([Buffer.from([body(t).length + 1, t]), body(t)])));
+    return Buffer.concat([Buffer.from([data.length >> 8, data.length & 0xff]), data]);
+  };
+  const hashIDs = { sha1: 2, sha256: 8, sha384: 9, sha512: 10, sha224: 11 } as const;
+  const hashedPart = Buffer.concat([
+    Buffer.from([layout.version ?? 4, layout.kind === 'text' ? 1 : 0, layout.algorithm ?? signer.algorithm, hashIDs[hashName]]),
+    area(layout.hashed ?? [2, 16, 33]),
+  ]);
+  const hash = createHash(hashName);
+  await feed(hash);
+  hash.update(hashedPart).update(Buffer.from([4, 0xff])).update(Buffer.from([0, 0, 0, 0].map((_, i) => (hashedPart.length >>> (24 - 8 * i)) & 0xff)));
+  const digest = hash.digest();
+  const real = (layout.version ?? 4) === 4 && (layout.algorithm ?? signer.algorithm) === signer.algorithm && (hashName === 'sha256' || hashName === 'sha512');
+  const mpis = real ? signer.sign(digest, hashName as 'sha256' | 'sha512') : Buffer.from([0x08, 0x00, ...createHash('sha256').update(digest).digest()]);
+  const packetBody = Buffer.concat([hashedPart, area(layout.unhashed ?? []), digest.subarray(0, 2), mpis]);
+  const length = packetBody.length;
+  return Buffer.concat([Buffer.from([0x89, length >> 8, length & 0xff]), packetBody]);
 }

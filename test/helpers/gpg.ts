@@ -306,6 +306,11 @@ export class GpgHome {
     return (await this.gpg(['--list-packets'], { input: data })).stdout.toString('utf8');
   }
 
+  /** `--detach-sign` of `data` by `who` (binary), as pkg_admin gpg-sign-package has gpg make +PKG_GPG_SIGNATURE. */
+  async detachSign(who: string, data: Buffer, options: { at?: Date; armor?: boolean } = {}): Promise<Buffer> {
+    return (await this.gpg(['--local-user', who, ...(options.armor ? ['--armor'] : []), '--detach-sign', '--output', '-'], { at: options.at, input: data })).stdout;
+  }
+
   /** `--with-colons --check-sigs` of one key, judged at `at`. */
   async checkSigs(who: string, options: { at?: Date; extra?: string[] } = {}): Promise<ColonRecord[]> {
     const { stdout } = await this.gpg(['--with-colons', ...(options.extra ?? []), '--check-sigs', '--', who], { at: options.at });

@@ -10,14 +10,14 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { importKeys } from '../../lib/keyring/store';
-import { type CliResult, cleanup, pkgkeys, tempDir } from './cli';
+import { BIN, type CliResult, cleanup, pkgkeys, tempDir } from './cli';
 import { iso } from './repo';
 import { type TestKey, World, day } from './world';
 
 export const KEYRING = 'keyring/pkgsrc';
 export const PUBLISHED_AT = day(100);
 export const UPDATE_AT = new Date(PUBLISHED_AT.getTime() + 3600_000);
-export const BIN = path.resolve(__dirname, '../../bin/pkgkeys.js');
+export { BIN };
 
 /** What the mirror answers for one path; the fields beyond `body` are misbehaviours. */
 export interface Served {

@@ -64,12 +64,17 @@ export class PackageSigners extends TestSite {
   }
 
   /**
-   * `input` signed by the host as sign-package would, but by hand: under `pkgname` (default the one
-   * in its +CONTENTS) and with blocks of `blockSize`, which sign-package never chooses when pkg_add
-   * could not verify the result; made at `created` (default SIGNED_AT), expiring at `expires` (default
-   * never, as sign-package signs). Returns the signed package's path.
+   * `input` signed by the host (or `key`) as sign-package would, but by hand: under `pkgname` (default
+   * the one in its +CONTENTS), with blocks of `blockSize`, which sign-package never chooses when
+   * pkg_add could not verify the result, made at `created` (default SIGNED_AT) and expiring at
+   * `expires` (default never, as sign-package signs), or with the armored `signature` another tool
+   * made of +PKG_HASH. Returns the signed package's path.
    */
-  async signByHand(input: string, output: string, options: { pkgname?: string; blockSize?: number; created?: Date; expires?: Date } = {}): Promise<string> {
+  async signByHand(
+    input: string,
+    output: string,
+    options: { pkgname?: string; blockSize?: number; key?: TestKey; created?: Date; expires?: Date; signature?: (hash: string) => Promise<string> } = {},
+  ): Promise<string> {
     const handle = await fs.open(input, 'r');
     try {
       const { size } = await handle.stat();
@@ -78,9 +83,11 @@ export class PackageSigners extends TestSite {
       const pkgname = options.pkgname ?? (await pkgnameOf(input, 0, size, input));
       const hash = formatHashFile({ pkgname, size, blockSize, blocks: await blockHashes(handle, 0, size, blockSize, input) });
       const spec: SignatureSpec = { kind: 'binary', hash: 'sha512', created: options.created ?? SIGNED_AT, expires: options.expires ?? null, notations: [] };
-      const sig = await signData(this.host.secret.signer(), spec, (h) => void h.update(hash));
+      const signature = options.signature
+        ? await options.signature(hash)
+        : armor('signature', await signData((options.key ?? this.host).secret.signer(), spec, (h) => void h.update(hash)));
       const meta = { mtime: 0, uid: 0, gid: 0, mode: 0o100644 };
-      await writeAtomicWith(output, signedPackageWriter({ hash, signature: armor('signature', sig), name, input: handle, size, meta }));
+      await writeAtomicWith(output, signedPackageWriter({ hash, signature, name, input: handle, size, meta }));
       return output;
     } finally {
       await handle.close();

@@ -112,7 +112,11 @@ export class Repo {
     return this.path(name);
   }
 
-  /** `pkgkeys sign-summary` at SIGNED_AT (or `at`) with the host's key (or `key`), writing `out`. */
+  /**
+   * `pkgkeys sign-summary` at SIGNED_AT (or `at`) with the host's key (or `key`), writing `out`. The
+   * keyring clients have is keyring.asc as it stands (the publish gate, lib/publish/gates.ts): a key
+   * it does not trust signs nothing this way; signIndex makes such signatures.
+   */
   async sign(options: SignOptions = {}): Promise<{ result: CliResult; file: string }> {
     const signed = await this.trySign(options);
     if (signed.result.status !== 0) throw new Error(`sign-summary failed (${signed.result.status}): ${signed.result.stderr}`);
@@ -125,7 +129,7 @@ export class Repo {
     const key = options.key ? await this.write(`${options.key.name}-secret.asc`, options.key.secretArmored) : this.path('host-secret.asc');
     const result = await pkgkeys([
       'sign-summary', '--now', iso(options.at ?? SIGNED_AT), '--key', key, '--repository', options.repository ?? REPO,
-      ...(options.expires ? ['--expires', options.expires] : []), ...(options.args ?? []), '--output', file, this.path(options.summary ?? 'pkg_summary'),
+      ...(options.expires ? ['--expires', options.expires] : []), ...this.clientKeyringArgs(), ...(options.args ?? []), '--output', file, this.path(options.summary ?? 'pkg_summary'),
     ]);
     return { result, file };
   }
@@ -135,14 +139,13 @@ export class Repo {
    * no or several repository notations, ...). Defaults are what sign-summary makes: a SHA-256 text
    * signature by the host at SIGNED_AT, expiring 7 days later, naming REPO.
    */
-  async signIndex(text: string | Buffer, spec: Partial<Omit<SignatureSpec, 'kind'>> & { key?: TestKey } = {}): Promise<Buffer> {
-    const created = spec.created ?? SIGNED_AT;
-    const full: SignatureSpec = {
-      kind: 'text', hash: spec.hash ?? 'sha256', created, expires: spec.expires === undefined ? day(7, created) : spec.expires,
-      notations: spec.notations ?? [{ name: REPOSITORY_NOTATION, value: REPO }],
-    };
-    const body = Buffer.from(text);
-    return clearsign(body, full.hash, await signData((spec.key ?? this.host).secret.signer(), full, (hash) => hashCanonical(body, hash)));
+  signIndex(text: string | Buffer, spec: Partial<Omit<SignatureSpec, 'kind'>> & { key?: TestKey } = {}): Promise<Buffer> {
+    return signIndexWith(spec.key ?? this.host, text, spec);
+  }
+
+  /** The keyring clients have, for the publish gate of sign-summary and publish: keyring.asc, judged from master.asc. */
+  clientKeyringArgs(): string[] {
+    return ['--client-keyring', this.path('keyring.asc'), '--anchor', this.path('master.asc')];
   }
 
   /** The options every verification passes: anchor, keyring, repository, state directory, clock. */
@@ -178,6 +181,20 @@ export function withSignedRepo(packages: PackageSpec[]): { repo: Repo; index: st
   });
   afterAll(() => fixture.repo?.cleanup());
   return fixture;
+}
+
+/**
+ * A signed index by `key`, made with signData: by default what sign-summary makes (a SHA-256 text
+ * signature at SIGNED_AT, expiring 7 days later, naming REPO); `notations` name another identifier.
+ */
+export async function signIndexWith(key: TestKey, text: string | Buffer, spec: Partial<Omit<SignatureSpec, 'kind'>> = {}): Promise<Buffer> {
+  const created = spec.created ?? SIGNED_AT;
+  const full: SignatureSpec = {
+    kind: 'text', hash: spec.hash ?? 'sha256', created, expires: spec.expires === undefined ? day(7, created) : spec.expires,
+    notations: spec.notations ?? [{ name: REPOSITORY_NOTATION, value: REPO }],
+  };
+  const body = Buffer.from(text);
+  return clearsign(body, full.hash, await signData(key.secret.signer(), full, (hash) => hashCanonical(body, hash)));
 }
 
 /** The code a failed CLI run printed: `pkgkeys: CODE: message`. */

@@ -31,7 +31,8 @@ export interface DaemonFixture {
   records(): Promise<number>;
 }
 
-export function withDaemon(): DaemonFixture {
+/** The daemon for this file's tests; `configure` changes its configuration (the repository's files are there to use). */
+export function withDaemon(configure: (repo: Repo) => Partial<SigndConfig> = () => ({})): DaemonFixture {
   const fixture = { log: [] as string[] } as unknown as DaemonFixture;
   beforeAll(async () => {
     const repo = await Repo.create();
@@ -45,6 +46,8 @@ export function withDaemon(): DaemonFixture {
       socket: repo.path('signd.sock'), socketMode: 0o600, socketGroup: null, key: repo.path('signd-secret.asc'),
       unlockMinutes: 60, auditLog: repo.path('audit.log'), stateDir: repo.path('signd-state'), proofDir: repo.path('proof'),
       repositories: [{ id: REPO, dir: repo.path('All'), expires: '7d' }],
+      clientKeyring: { file: repo.path('keyring.asc') }, anchors: [repo.path('master.asc')], keyringName: 'pkgsrc', anchorThreshold: 1, maxShrinkPercent: 10,
+      ...configure(repo),
     };
     await writeAtomic(stagingFile(repo.path('All')), STAGED);
     Object.assign(fixture, {

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { VerifyingProxy } from '../../lib/client/proxy';
+import { type ProxyOptions, VerifyingProxy } from '../../lib/client/proxy';
 import { decompress } from '../../lib/summary/compress';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { MirrorServer } from './mirror';
@@ -97,8 +97,11 @@ export class ClientRoot {
     await fs.copyFile(repo.path('keyring.asc'), this.path('var/db/pkgkeys/keyring.gpg'));
   }
 
-  /** The verifying proxy for this client, in this process, on an ephemeral loopback port, its refusals collected in `log`. */
-  async proxy(options: { at?: Date; timeoutMs?: number } = {}): Promise<{ proxy: VerifyingProxy; log: string[]; repoURL: string }> {
+  /**
+   * The verifying proxy for this client, in this process, on an ephemeral loopback port, its refusals
+   * collected in `log`; its request clock is `at` (a time, or a function the test moves on).
+   */
+  async proxy(options: { at?: Date | (() => Date); timeoutMs?: number } & Pick<ProxyOptions, 'onVerified' | 'clock'> = {}): Promise<{ proxy: VerifyingProxy; log: string[]; repoURL: string }> {
     const log: string[] = [];
     const live = this.path('var/db/pkgkeys');
     const proxy = await VerifyingProxy.start(
@@ -110,18 +113,20 @@ export class ClientRoot {
         stateDir: path.join(live, 'state'),
         cacheDir: path.join(live, 'cache'),
         policy: DEFAULT_POLICY,
-        now: () => options.at ?? VERIFY_AT,
+        now: typeof options.at === 'function' ? options.at : () => (options.at as Date | undefined) ?? VERIFY_AT,
         timeoutMs: options.timeoutMs ?? 5000,
         log: (line) => void log.push(line),
+        onVerified: options.onVerified,
+        clock: options.clock,
       },
       { host: '127.0.0.1', port: 0 },
     );
     return { proxy, log, repoURL: `${proxy.url}/${REPO}` };
   }
 
-  /** Files in the proxy's cache, temporary ones included. */
+  /** Files in the proxy's package cache, temporary ones included (index/ holds the verified indexes, not packages). */
   async cacheFiles(): Promise<string[]> {
-    return (await fs.readdir(this.path('var/db/pkgkeys/cache')).catch(() => [])).sort();
+    return (await fs.readdir(this.path('var/db/pkgkeys/cache')).catch(() => [])).filter((name) => name !== 'index').sort();
   }
 }
 

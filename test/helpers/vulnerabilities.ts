@@ -7,15 +7,17 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { REPOSITORY_NOTATION } from '../../lib/model';
-import { type SignatureSpec, hashCanonical, signData } from '../../lib/pgp';
+import type { SignatureSpec } from '../../lib/pgp';
 import { type CliResult, pkgkeys, tempDir } from './cli';
-import { clearsign, iso } from './repo';
+import { iso, signIndexWith } from './repo';
 import { TestSite } from './site';
 import { type TestKey, day } from './world';
 
 export const SIGNED_AT = day(100);
 export const VERIFY_AT = new Date(SIGNED_AT.getTime() + 3600_000);
 export const IDENTIFIER = 'pkg-vulnerabilities';
+/** What a pkg-vulnerabilities signature names (`pkgsrc-repository@pkgsrc.org`). */
+export const vulnerabilitiesNotation = [{ name: REPOSITORY_NOTATION, value: IDENTIFIER }];
 
 /** pkg_install's verify_hash: every line but empty, `Hash:`, `# $NetBSD` and `#CHECKSUM` lines, with its "\n". */
 export function pkgAdminChecksum(text: string, hash: 'sha1' | 'sha512'): string {
@@ -64,7 +66,8 @@ export class VulnSite extends TestSite {
   host!: TestKey;
   /** The list as the input file holds it. */
   text = vulnerabilitiesText();
-
+  /** verify() calls so far, each with a state directory of its own by default. */
+  private runs = 0;
 
   static async create(): Promise<VulnSite> {
     const site = new VulnSite(await tempDir('pkgkeys-vuln-'));
@@ -105,20 +108,18 @@ export class VulnSite extends TestSite {
    * A signed list made with signData directly, for signatures the CLI would not make (another
    * identifier, no expiry, another key type). Defaults are what sign-vulnerabilities makes.
    */
-  async signDirect(text: string, spec: Partial<Omit<SignatureSpec, 'kind'>> & { key?: TestKey } = {}): Promise<Buffer> {
-    const created = spec.created ?? SIGNED_AT;
-    const full: SignatureSpec = {
-      kind: 'text', hash: spec.hash ?? 'sha512', created, expires: spec.expires === undefined ? day(7, created) : spec.expires,
-      notations: spec.notations ?? [{ name: REPOSITORY_NOTATION, value: IDENTIFIER }],
-    };
-    const body = Buffer.from(text, 'latin1');
-    return clearsign(body, full.hash, await signData((spec.key ?? this.vuln).secret.signer(), full, (hash) => hashCanonical(body, hash)));
+  signDirect(text: string, spec: Partial<Omit<SignatureSpec, 'kind'>> & { key?: TestKey } = {}): Promise<Buffer> {
+    return signIndexWith(spec.key ?? this.vuln, Buffer.from(text, 'latin1'), { ...spec, hash: spec.hash ?? 'sha512', notations: spec.notations ?? vulnerabilitiesNotation });
   }
 
-  /** `pkgkeys verify-vulnerabilities` of `file` against the anchor and keyring.asc, at VERIFY_AT (or `at`). */
-  verify(file: string, options: { at?: Date; args?: string[] } = {}): Promise<CliResult> {
+  /**
+   * `pkgkeys verify-vulnerabilities` of `file` against the anchor and keyring.asc, at VERIFY_AT (or `at`),
+   * with a state directory of its own unless `stateDir` names one (what it proves raises the floor there).
+   */
+  verify(file: string, options: { at?: Date; args?: string[]; stateDir?: string } = {}): Promise<CliResult> {
     return pkgkeys([
-      'verify-vulnerabilities', '--now', iso(options.at ?? VERIFY_AT), '--anchor', this.path('master.asc'), '--keyring', this.path('keyring.asc'), ...(options.args ?? []), file,
+      'verify-vulnerabilities', '--now', iso(options.at ?? VERIFY_AT), '--anchor', this.path('master.asc'), '--keyring', this.path('keyring.asc'),
+      '--state-dir', options.stateDir ?? this.path(`state-${++this.runs}`), ...(options.args ?? []), file,
     ]);
   }
 

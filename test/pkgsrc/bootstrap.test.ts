@@ -9,6 +9,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { buildPackage } from '../../lib/pkgsrc/package';
 import { pkgkeys } from '../helpers/cli';
@@ -51,7 +52,10 @@ beforeAll(async () => {
   for (const name of names) await fs.writeFile(path.join(build, `${name}.tgz`), standIn(name));
   await fs.writeFile(path.join(build, 'pkg_summary.gz'), gzipSync([...names, `pkgsrc-keyring-${serial}`].sort().map((n) => entry(n)).join('')));
   await fs.writeFile(site.path('b1-secret.asc'), site.rsaHost.secretArmored, { mode: 0o600 });
-  const published = await pkgkeys(['publish', '--now', iso(UPDATE_AT), '--repository', REPO, '--key', site.path('b1-secret.asc'), '--sign-packages', '--build', build, repo()]);
+  const published = await pkgkeys([
+    'publish', '--now', iso(UPDATE_AT), '--repository', REPO, '--key', site.path('b1-secret.asc'), '--sign-packages', '--build', build,
+    '--keyring-url', pathToFileURL(site.path('pub')).href, '--anchor', site.path('master.asc'), repo(),
+  ]);
   expect({ status: published.status, stderr: published.stderr }).toEqual({ status: 0, stderr: '' });
 }, 120_000);
 afterAll(() => site.cleanup());

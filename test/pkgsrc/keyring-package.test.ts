@@ -72,8 +72,11 @@ test('the pkgsrc package directory builds the same package: PLIST, DESCR, COMMEN
 });
 
 describe('+INSTALL POST-INSTALL, as pkg_add runs it', () => {
-  /** Unpacks the package into a prefix, as pkg_add would, and runs `+INSTALL PKGNAME POST-INSTALL` from its metadata directory. */
-  async function install(file: string, prefix: string, withPkgkeys: boolean) {
+  /**
+   * Unpacks the package into a prefix, as pkg_add would, and runs `+INSTALL PKGNAME POST-INSTALL` from its
+   * metadata directory; with `clock`, under faketime(1), the system clock reading that (UTC).
+   */
+  async function install(file: string, prefix: string, withPkgkeys: boolean, clock?: string) {
     const unpacked = await extract(file, site.path(`unpacked-${path.basename(file)}-${path.basename(prefix)}`));
     await fs.cp(path.join(unpacked, 'share'), path.join(prefix, 'share'), { recursive: true });
     if (withPkgkeys) {
@@ -81,8 +84,10 @@ describe('+INSTALL POST-INSTALL, as pkg_add runs it', () => {
       await fs.writeFile(path.join(prefix, 'bin/pkgkeys'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
     }
     const pkgname = path.basename(file, '.tgz');
-    return spawnSync('sh', [path.join(unpacked, '+INSTALL'), pkgname, 'POST-INSTALL'], {
-      cwd: unpacked, env: { PATH: process.env.PATH, PKG_PREFIX: prefix, PKGKEYS_ROOT: path.join(prefix, 'root') }, encoding: 'utf8',
+    const script = ['sh', path.join(unpacked, '+INSTALL'), pkgname, 'POST-INSTALL'];
+    const [program, ...args] = clock ? ['faketime', clock, ...script] : script;
+    return spawnSync(program!, args, {
+      cwd: unpacked, env: { PATH: process.env.PATH, TZ: 'UTC', PKG_PREFIX: prefix, PKGKEYS_ROOT: path.join(prefix, 'root') }, encoding: 'utf8',
     });
   }
 
@@ -105,6 +110,15 @@ describe('+INSTALL POST-INSTALL, as pkg_add runs it', () => {
     expect(older.stderr).toMatch(/ROLLBACK/);
     expect(older.stdout).toMatch(/pkgsrc-keyring-2026041001: pkgkeys kept the keyring it had/);
     expect(await client.snapshot()).toEqual(installed);
+  }, 30_000);
+
+  test('on a board whose clock reads 1970, pkgkeys refuses the release and says to set the clock; the package still installs', async () => {
+    const client = await site.client('epoch/root');
+    const run = await install(tgz, site.path('epoch'), true, '1970-01-02 00:00:00');
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^pkgkeys: CLOCK_BEHIND: the keyring release was signed .*this machine's clock reads 1970-01-02T00:0.* set the clock \(ntpdate/);
+    expect(run.stdout).toBe('pkgsrc-keyring-2026041001: pkgkeys kept the keyring it had (see above); run pkgkeys update\n');
+    await expect(fs.readdir(client.live).catch(() => [])).resolves.not.toContain('current');
   }, 30_000);
 
   test('without pkgkeys it says where the keyring is and succeeds', async () => {

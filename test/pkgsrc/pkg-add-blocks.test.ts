@@ -99,7 +99,10 @@ test('publish --sign-packages: what it signs pkg_add installs; a package an earl
   await fs.writeFile(`${dir}/pkg_summary.gz`, gzipSync(Object.keys(packages).map((n) => entry(n)).join('')));
   // The build's directory is publish's input; the repository directory is what mirrors copy.
   const repo = signers.path('pub');
-  const publish = () => pkgkeys(['publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--key', signers.path('rsahost-secret.asc'), '--sign-packages', '--build', dir, repo]);
+  const publish = () => pkgkeys([
+    'publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--key', signers.path('rsahost-secret.asc'), '--sign-packages',
+    '--client-keyring', signers.path('keyring.asc'), '--anchor', signers.path('master.asc'), '--build', dir, repo,
+  ]);
 
   const refused = await publish();
   expect(refused.status).toBe(1);

@@ -33,7 +33,7 @@ test('the input really has what a signature cannot keep: CRLF on 10 lines, trail
 });
 
 test('publish: every form holds the text the signature covers, and standard error says the text was changed', async () => {
-  const result = await pkgkeys(['publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--key', repo.path('host-secret.asc'), '--build', repo.path('build'), repo.path('All')]);
+  const result = await pkgkeys(['publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--key', repo.path('host-secret.asc'), ...repo.clientKeyringArgs(), '--build', repo.path('build'), repo.path('All')]);
   expect(result.status).toBe(0);
   expect(result.stderr).toMatch(WARNING);
   const verified = await repo.verify(repo.path('All', 'pkg_summary.asc'), { at: VERIFY_AT });

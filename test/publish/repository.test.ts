@@ -29,7 +29,7 @@ async function build(names: string[]): Promise<void> {
 }
 
 const publish = (args: string[] = ['--build', built()], at = SIGNED_AT) =>
-  pkgkeys(['publish', '--now', iso(at), '--repository', REPO, '--key', repo.path('host-secret.asc'), ...args, all()]);
+  pkgkeys(['publish', '--now', iso(at), '--repository', REPO, '--key', repo.path('host-secret.asc'), ...repo.clientKeyringArgs(), ...args, all()]);
 
 /** verify-packages of the published signed index against the directory, with fresh rollback state. */
 async function verifyPublished(at = VERIFY_AT): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -72,7 +72,10 @@ test('a new build is published: its new package copied in, the unchanged one lef
   expect((await publish()).stdout).toMatch(/, 2 package\(s\) copied, 0 removed,/);
   await fs.rm(path.join(built(), 'bar-2.0.tgz'));
   await build(['foo-1.0', 'baz-3.0']);
-  expect((await publish(undefined, new Date(SIGNED_AT.getTime() + 60_000))).stdout).toMatch(/, 1 package\(s\) copied, 1 removed,/);
+  // One package of two withdrawn is more than the share a publication may lose (PUBLISH_SHRINK): the operator says so.
+  const published = await publish(['--build', built(), '--allow-shrink'], new Date(SIGNED_AT.getTime() + 60_000));
+  expect(published.stdout).toMatch(/, 1 package\(s\) copied, 1 removed,/);
+  expect(published.stderr).toMatch(/^pkgkeys: override: --allow-shrink: .*: the new index drops 1 of the 2 packages of the previous publication \(50\.0 %, more than the 10 % allowed\): bar\n$/);
   expect((await fs.readdir(all())).filter((n) => n.endsWith('.tgz')).sort()).toEqual(['baz-3.0.tgz', 'foo-1.0.tgz']);
   expect((await verifyPublished()).stdout).toBe(`2 package(s) match the index for ${REPO}\n`);
 });
@@ -109,7 +112,7 @@ test('killed at any point, the repository still holds a publication that verifie
   for (const [i, delay] of [50, 120, 200, 300, 400, 550, 700, 900].entries()) {
     await build(names.slice(0, 100 + (i + 1) * 5));
     const at = new Date(SIGNED_AT.getTime() + (i + 1) * 60_000);
-    const child = spawn(process.execPath, [BIN, 'publish', '--now', iso(at), '--repository', REPO, '--key', repo.path('host-secret.asc'), '--build', built(), all()], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'publish', '--now', iso(at), '--repository', REPO, '--key', repo.path('host-secret.asc'), ...repo.clientKeyringArgs(), '--build', built(), all()], { stdio: 'ignore' });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     await new Promise((resolve) => setTimeout(resolve, delay));
     child.kill('SIGKILL');

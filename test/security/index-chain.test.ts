@@ -52,10 +52,11 @@ describe('a chain failure behind the index signer', () => {
   it.each(Object.entries(CASES))('%s', async (_name, { setup, signedAt, verifyAt, code }) => {
     const repo = await Repo.create();
     try {
-      await repo.publish([{ pkgname: 'foo-1.0', content: Buffer.from('foo package') }]);
+      const text = await repo.publish([{ pkgname: 'foo-1.0', content: Buffer.from('foo package') }]);
       const key = (await setup(repo)) ?? undefined;
       await repo.writeKeyring();
-      const { file } = await repo.sign({ at: signedAt ?? SIGNED_AT, ...(key ? { key } : {}) });
+      // Signed by hand: sign-summary refuses to sign for a key clients would not trust (PUBLISH_SIGNER_UNTRUSTED).
+      const file = await repo.write('pkg_summary.asc', await repo.signIndex(text, { created: signedAt ?? SIGNED_AT, ...(key ? { key } : {}) }));
       const result = await repo.verify(file, { at: verifyAt ?? VERIFY_AT });
       if (code === null) expectVerified(result);
       else expectRefusal(result, code);

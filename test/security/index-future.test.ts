@@ -1,6 +1,8 @@
 // Attack: an index dated in the future. Signed ahead of time (by a compromised build host, or with a
 // wrong clock), it would pass the rollback check for every real index signed until then and freeze the
-// client. Only the usual clock skew (300 s) is allowed. DESIGN.md §3, §5 (freshness).
+// client. Only the usual clock skew (300 s) is allowed. The refusal is CLOCK_BEHIND, and says which
+// clock to look at: this machine's is the likelier to be wrong. DESIGN.md §3, §5 (freshness).
+import { formatTime } from '../../lib/time';
 import { Repo, VERIFY_AT, expectRefusal, expectVerified } from '../helpers/repo';
 
 let repo: Repo;
@@ -22,7 +24,10 @@ describe('an index from the future', () => {
   });
 
   it.each([301, 3600, 30 * 86400])('is refused when made %i s after now', async (seconds) => {
-    expectRefusal(await repo.verify(await signedAhead(seconds)), 'INDEX_FROM_FUTURE');
+    const result = await repo.verify(await signedAhead(seconds));
+    expectRefusal(result, 'CLOCK_BEHIND');
+    expect(result.stderr).toContain(`the index was signed ${formatTime(ahead(seconds))}`);
+    expect(result.stderr).toContain(`this machine's clock reads ${formatTime(VERIFY_AT)} (nothing is proven here yet). If the clock is wrong, set the clock (ntpdate`);
   });
 
   it('is accepted once its time has come', async () => {

@@ -82,6 +82,16 @@ describe('rollback to an older index', () => {
     for (const name of ['T1', 'T2', 'T3']) expectRefusal(await verify(name, state), 'STATE_DAMAGED', 3);
   });
 
+  it('does not advance the state for an index that is refused after its signature verified (a malformed pkg_summary)', async () => {
+    const state = freshState();
+    expectVerified(await verify('T2', state));
+    // Good signature, newer time, but no pkg_summary inside: refused, and it must not shadow T2 or its successors.
+    const garbage = await repo.write('garbage-T3.asc', await repo.signIndex('this is not a pkg_summary\n', { created: T3 }));
+    expectRefusal(await repo.verify(garbage, { at: NOW, stateDir: state }), 'SUMMARY_MALFORMED');
+    expect((await record(state)).content.signed).toBe(formatTime(T2));
+    expectVerified(await verify('T2', state));
+  });
+
   it('records the newer of two verifications run concurrently, never the older', async () => {
     for (let round = 0; round < 5; round++) {
       const state = freshState();

@@ -19,6 +19,7 @@ beforeAll(async () => {
   const { world, master } = upstream.repo;
   const host = await world.key('shorthost');
   await world.certify(master, host, { scopes: ['NetBSD/**'], at: day(1), expires: new Date(VERIFY_AT.getTime() + 15 * MINUTE) });
+  await upstream.repo.writeKeyring();
   const { file } = await upstream.repo.sign({ key: host });
   upstream.serveIndex(await fs.readFile(file));
   client = await ClientRoot.create(upstream);

@@ -1,7 +1,7 @@
 /**
  * Attack: a signed package whose signature's time does not hold now. One dated in the future (the
  * signer's clock, or a forger counting on a client whose clock is behind, DESIGN.md §4 "Time") is
- * PACKAGE_FROM_FUTURE, as an index is INDEX_FROM_FUTURE; one whose signature has expired (sign-package
+ * CLOCK_BEHIND, as for an index (it was BAD_SIGNATURE); one whose signature has expired (sign-package
  * sets no expiry, but a signature that carries one must hold, RFC 9580 §5.2.3.18) is SIGNATURE_EXPIRED.
  * Both are judged by the steps every signed document goes through (lib/verify/signed.ts).
  */
@@ -22,9 +22,9 @@ const verdict = async (file: string, at = CHECKED_AT) => {
   return { status: result.status, code: /: ([A-Z_]+): /.exec(result.stdout)?.[1] ?? null, stderr: result.stderr };
 };
 
-test('signed an hour after now: PACKAGE_FROM_FUTURE; once that hour has come, good', async () => {
+test('signed an hour after now: CLOCK_BEHIND; once that hour has come, good', async () => {
   const file = await signers.signByHand(input, signers.path('future.tgz'), { created: hours(1) });
-  expect(await verdict(file)).toEqual({ status: 1, code: 'PACKAGE_FROM_FUTURE', stderr: '' });
+  expect(await verdict(file)).toEqual({ status: 1, code: 'CLOCK_BEHIND', stderr: '' });
   expect(await verdict(file, hours(2))).toEqual({ status: 0, code: null, stderr: '' });
 });
 

@@ -22,6 +22,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => site.cleanup());
 
+const clientKeyring = () => ['--client-keyring', site.path('keyring.asc'), '--anchor', site.path('master.asc')];
 const verifySummary = (file: string) =>
   pkgkeys(['verify-summary', '--now', iso(VERIFY_AT), '--anchor', site.path('master.asc'), '--keyring', site.path('keyring.asc'), '--repository', REPO, '--state-dir', site.path('state'), file]);
 
@@ -29,7 +30,7 @@ describe('a signature replayed across documents by a key certified for both', ()
   it('verifies each document as what it was signed for (the controls)', async () => {
     expectVerified(await site.verify(await site.sign({ key: releng, out: 'releng-vuln.asc' })));
     const index = site.path('pkg_summary.asc');
-    const signed = await pkgkeys(['sign-summary', '--now', iso(SIGNED_AT), '--key', site.path('releng-secret.asc'), '--repository', REPO, '--output', index, site.path('pkg_summary')]);
+    const signed = await pkgkeys(['sign-summary', '--now', iso(SIGNED_AT), '--key', site.path('releng-secret.asc'), '--repository', REPO, ...clientKeyring(), '--output', index, site.path('pkg_summary')]);
     expect(signed.status).toBe(0);
     expectVerified(await verifySummary(index));
   });
@@ -60,7 +61,7 @@ describe('a signature replayed across documents by a key certified for both', ()
 
   it('refuses the package signer replaying its index as pkg-vulnerabilities before the names are even compared (OUT_OF_SCOPE)', async () => {
     const index = site.path('host-index.asc');
-    const signed = await pkgkeys(['sign-summary', '--now', iso(SIGNED_AT), '--key', site.path('host-secret.asc'), '--repository', REPO, '--output', index, site.path('pkg_summary')]);
+    const signed = await pkgkeys(['sign-summary', '--now', iso(SIGNED_AT), '--key', site.path('host-secret.asc'), '--repository', REPO, ...clientKeyring(), '--output', index, site.path('pkg_summary')]);
     expect(signed.status).toBe(0);
     expectRefusal(await site.verify(index), 'OUT_OF_SCOPE');
   });

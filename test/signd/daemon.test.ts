@@ -60,7 +60,7 @@ test('publish --signd: the daemon signs the staged index; the publication verifi
   await fs.mkdir(fixture.repo.path('build'));
   for (const name of ['foo-1.0', 'bar-2.0']) await fs.writeFile(fixture.repo.path('build', `${name}.tgz`), Buffer.from(name));
   await fs.writeFile(fixture.repo.path('build', 'pkg_summary.gz'), gzipSync(text));
-  const result = await pkgkeys(['publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--signd', fixture.config.socket, '--build', fixture.repo.path('build'), fixture.repo.path('All')]);
+  const result = await pkgkeys(['publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--signd', fixture.config.socket, ...fixture.repo.clientKeyringArgs(), '--build', fixture.repo.path('build'), fixture.repo.path('All')]);
   expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
   const verified = await fixture.repo.verifyPackages(path.join(fixture.repo.path('All'), 'pkg_summary.asc'), [], { at: VERIFY_AT, stateDir: fixture.repo.path('state-publish') });
   expect(verified.status).toBe(0);
@@ -70,7 +70,8 @@ test('the command line: signd.conf read, unlock from a file descriptor, status, 
   const conf = fixture.repo.path('signd.conf');
   await fs.writeFile(conf, [
     `socket ${fixture.config.socket}`, 'socket-mode 0600', `key ${fixture.config.key}`, 'unlock-minutes 30', `audit-log ${fixture.config.auditLog}`, `state-dir ${fixture.config.stateDir}`,
-    `proof-dir ${fixture.config.proofDir}`, `repository ${REPO} ${fixture.repo.path('All')} 7d`, '',
+    `proof-dir ${fixture.config.proofDir}`, `repository ${REPO} ${fixture.repo.path('All')} 7d`,
+    `client-keyring ${fixture.repo.path('keyring.asc')}`, `anchor ${fixture.repo.path('master.asc')}`, '',
   ].join('\n'));
   const signd = (args: string[]) => pkgkeys(['signd', ...args, '--signd-config', conf]);
   expect((await signd(['lock'])).stdout).toBe('signd is locked\n');
@@ -86,4 +87,7 @@ test('the command line: signd.conf read, unlock from a file descriptor, status, 
   expect(audit).toMatchObject({ status: 0, stdout: expect.stringMatching(/: \d+ record\(s\), chain intact\n$/) });
   await fs.writeFile(fixture.repo.path('bad.conf'), 'socket relative.sock\n');
   expect(await pkgkeys(['signd', 'status', '--signd-config', fixture.repo.path('bad.conf')])).toMatchObject({ status: 2, stderr: expect.stringMatching(/BAD_CONFIG: .*bad.conf:1: socket must be an absolute path/) });
+  // The publish gates cannot be configured away: without the keyring clients have, signd does not start.
+  await fs.writeFile(fixture.repo.path('ungated.conf'), (await fs.readFile(conf, 'utf8')).replace(/^(client-keyring|anchor) .*\n/gm, ''));
+  expect(await pkgkeys(['signd', 'status', '--signd-config', fixture.repo.path('ungated.conf')])).toMatchObject({ status: 2, stderr: expect.stringMatching(/BAD_CONFIG: .*ungated\.conf: keyring-url \(or client-keyring\), anchor must be set/) });
 });

@@ -16,7 +16,6 @@ import { verifySummaryData } from '../../lib/verify';
 import { readClaim } from '../../lib/keyring/release';
 import { verifyRelease } from '../../lib/verify/release';
 import { verifySignedPackage } from '../../lib/verify/signed-package';
-import { FreshnessState } from '../../lib/verify/state';
 import { verifyVulnerabilities } from '../../lib/verify/vulnerabilities';
 import { caught } from '../helpers/caught';
 import { cleanup, tempDir } from '../helpers/cli';
@@ -46,7 +45,7 @@ afterAll(() => cleanup(dir));
 
 describe.each(DAMAGED)('%s', (_name, signature) => {
   test('in an index: INDEX_MALFORMED, plain or compressed', async () => {
-    const options = { ...common, repository: 'NetBSD/x86_64/10.0/All', state: new FreshnessState(dir) };
+    const options = { ...common, repository: 'NetBSD/x86_64/10.0/All', newest: null };
     const signed = cleartext('PKGNAME=foo-1.0\n', signature);
     expect(await code(() => verifySummaryData(signed, 'index', options))).toBe('INDEX_MALFORMED');
     expect(await code(() => verifySummaryData(gzipSync(signed), 'index.gz', options))).toBe('INDEX_MALFORMED');
@@ -72,7 +71,7 @@ test('a signed package whose +PKG_GPG_SIGNATURE is not armored and not OpenPGP: 
 });
 
 test('a corrupt gzip stream where a signed index is expected: INDEX_MALFORMED', async () => {
-  const options = { ...common, repository: 'NetBSD/x86_64/10.0/All', state: new FreshnessState(dir) };
+  const options = { ...common, repository: 'NetBSD/x86_64/10.0/All', newest: null };
   expect(await code(() => verifySummaryData(Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7]), 'index.gz', options))).toBe('INDEX_MALFORMED');
 });
 

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { type IndexRequest, verifyPackagesFile, verifySummaryData, verifySummaryFile } from '../../lib/verify/index';
-import { FreshnessState } from '../../lib/verify/state';
+import { ClientState, clockAt } from '../../lib/verify/state';
 import { verifySummary } from '../../lib/verify/summary';
 import { expectCode } from '../helpers/caught';
 import { REPO, type Repo, SIGNED_AT, VERIFY_AT, entry, withSignedRepo } from '../helpers/repo';
@@ -24,7 +24,7 @@ beforeAll(async () => {
 let states = 0;
 /** A request against the repository's anchor and keyring, with a state directory of its own. */
 const request = (file: string, o: Partial<IndexRequest> = {}): IndexRequest => ({
-  file, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY,
+  file, repository: REPO, clock: clockAt(VERIFY_AT, null), policy: DEFAULT_POLICY,
   sources: { anchors: [repo.path('master.asc')], keyring: repo.path('keyring.asc'), stateDir: repo.path(`state-${++states}`) }, ...o,
 });
 
@@ -35,7 +35,7 @@ describe('verifySummaryFile', () => {
     const verified = await verifySummaryFile(req);
     expect(verified.text.toString()).toBe(summary);
     expect(verified).toMatchObject({ entries: 2, repository: REPO, signer: repo.host.fingerprint, signed: SIGNED_AT, expires: day(7, SIGNED_AT) });
-    expect(await new FreshnessState(req.sources.stateDir).newest(REPO)).toEqual({ repository: REPO, signed: SIGNED_AT, signer: repo.host.fingerprint });
+    expect(await new ClientState(req.sources.stateDir).newest(REPO)).toEqual({ identifier: REPO, signed: SIGNED_AT, signer: repo.host.fingerprint });
   });
 
   it('USAGE: a repository identifier that is no identifier, before anything is read', async () => {
@@ -56,39 +56,43 @@ describe('verifySummaryData', () => {
     const signed = await repo.signIndex(summary);
     const gz = gzipSync(signed);
     const copy = Buffer.from(gz);
-    const verified = await verifySummaryData(gz, 'index.asc.gz', { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, state: new FreshnessState(repo.path(`state-${++states}`)) });
+    const verified = await verifySummaryData(gz, 'index.asc.gz', { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null });
     expect(verified.text.toString()).toBe(summary);
     expect(gz.equals(copy)).toBe(true);
     const plain = Buffer.from(signed);
-    await verifySummaryData(plain, 'index.asc', { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, state: new FreshnessState(repo.path(`state-${++states}`)) });
+    await verifySummaryData(plain, 'index.asc', { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null });
     expect(plain.equals(signed)).toBe(true);
   });
 
   it('INDEX_MALFORMED: compressed data that does not decompress', async () => {
     const broken = gzipSync(await repo.signIndex(summary)).subarray(0, 100);
-    const options = { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, state: new FreshnessState(repo.path(`state-${++states}`)) };
+    const options = { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null };
     const error = await expectCode(verifySummaryData(broken, 'index.asc.gz', options), 'INDEX_MALFORMED');
     expect(error.message).toMatch(/^index\.asc\.gz: corrupt gzip data: /);
   });
 });
 
 describe('verifySummary: freshness, then the grammar', () => {
-  const options = async (stateDir: string) => ({ graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, state: new FreshnessState(stateDir) });
-
-  it('ROLLBACK: an index signed before the one already accepted, however valid', async () => {
-    const stateDir = repo.path(`state-${++states}`);
-    await verifySummary(await repo.signIndex(summary, { created: day(-1, SIGNED_AT) }), 'older.asc', await options(stateDir));
-    await verifySummary(await repo.signIndex(summary), 'newer.asc', await options(stateDir));
-    await verifySummary(await repo.signIndex(summary), 'newer-again.asc', await options(stateDir));
-    await expectCode(verifySummary(await repo.signIndex(summary, { created: day(-1, SIGNED_AT) }), 'older.asc', await options(stateDir)), 'ROLLBACK');
+  // The verifier is pure: it is given the newest signature accepted, and records nothing.
+  const options = async (newest: Date | null) => ({
+    graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY,
+    newest: newest && { identifier: REPO, signed: newest, signer: repo.host.fingerprint },
   });
 
-  it('SUMMARY_MALFORMED: signed text that is no pkg_summary, judged only after the signature and freshness held', async () => {
-    const stateDir = repo.path(`state-${++states}`);
-    const error = await expectCode(verifySummary(await repo.signIndex('PKGNAME=foo-1.0\nthis line has no equals sign\n\n'), 'bad.asc', await options(stateDir)), 'SUMMARY_MALFORMED');
+  it('ROLLBACK: an index signed before the one already accepted, however valid', async () => {
+    await verifySummary(await repo.signIndex(summary, { created: day(-1, SIGNED_AT) }), 'older.asc', await options(null));
+    await verifySummary(await repo.signIndex(summary), 'newer.asc', await options(day(-1, SIGNED_AT)));
+    await verifySummary(await repo.signIndex(summary), 'newer-again.asc', await options(SIGNED_AT));
+    await expectCode(verifySummary(await repo.signIndex(summary, { created: day(-1, SIGNED_AT) }), 'older.asc', await options(SIGNED_AT)), 'ROLLBACK');
+  });
+
+  it('SUMMARY_MALFORMED: signed text that is no pkg_summary, judged only after the signature and freshness held; nothing recorded', async () => {
+    const error = await expectCode(verifySummary(await repo.signIndex('PKGNAME=foo-1.0\nthis line has no equals sign\n\n'), 'bad.asc', await options(null)), 'SUMMARY_MALFORMED');
     expect(error.message).toContain('bad.asc');
-    // The signature was good and fresh: it is recorded, so an older index is still refused.
-    expect((await new FreshnessState(stateDir).newest(REPO))?.signed).toEqual(SIGNED_AT);
+    // Through the edge: a malformed index does not advance the rollback state.
+    const req = request(await repo.write('bad.asc', await repo.signIndex('PKGNAME=foo-1.0\nthis line has no equals sign\n\n')));
+    await expectCode(verifySummaryFile(req), 'SUMMARY_MALFORMED');
+    expect(await new ClientState(req.sources.stateDir).newest(REPO)).toBeNull();
   });
 });
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { verifySummaryData } from '../../lib/verify';
-import { FreshnessState } from '../../lib/verify/state';
+import { verifySummary } from '../../lib/verify/summary';
 import { pkgkeys } from '../helpers/cli';
 import { REPO, Repo, SIGNED_AT, VERIFY_AT, codeOf, entry } from '../helpers/repo';
 
@@ -59,7 +59,7 @@ describe('sign-summary then verify-summary', () => {
   });
 
   it('reports as JSON with --json, the signed index going to --output only', async () => {
-    const json = await pkgkeys(['--json', 'sign-summary', '--now', SIGNED_AT.toISOString(), '--key', repo.path('host-secret.asc'), '--repository', REPO, '--output', repo.path('json.asc'), repo.path('pkg_summary')]);
+    const json = await pkgkeys(['--json', 'sign-summary', '--now', SIGNED_AT.toISOString(), '--key', repo.path('host-secret.asc'), '--repository', REPO, ...repo.clientKeyringArgs(), '--output', repo.path('json.asc'), repo.path('pkg_summary')]);
     expect(JSON.parse(json.stdout)).toMatchObject({ signer: repo.host.fingerprint, repository: REPO, entries: 2, output: repo.path('json.asc') });
     await expect(fs.readFile(repo.path('json.asc'), 'utf8')).resolves.toMatch(/^-----BEGIN PGP SIGNED MESSAGE-----\n/);
     const lost = await pkgkeys(['--json', 'sign-summary', '--key', repo.path('host-secret.asc'), '--repository', REPO, repo.path('pkg_summary')]);
@@ -68,7 +68,7 @@ describe('sign-summary then verify-summary', () => {
 
   it('refuses to sign something that is not a pkg_summary, or with an expiry of never', async () => {
     await fs.writeFile(repo.path('garbage'), 'this is not a pkg_summary\n');
-    const garbage = await pkgkeys(['sign-summary', '--key', repo.path('host-secret.asc'), '--repository', REPO, repo.path('garbage')]);
+    const garbage = await pkgkeys(['sign-summary', '--now', SIGNED_AT.toISOString(), '--key', repo.path('host-secret.asc'), '--repository', REPO, ...repo.clientKeyringArgs(), repo.path('garbage')]);
     expect({ status: garbage.status, code: codeOf(garbage) }).toEqual({ status: 1, code: 'SUMMARY_MALFORMED' });
     const never = await pkgkeys(['sign-summary', '--key', repo.path('host-secret.asc'), '--repository', REPO, '--expires', 'never', repo.path('pkg_summary')]);
     expect({ status: never.status, code: codeOf(never) }).toEqual({ status: 2, code: 'USAGE' });
@@ -100,7 +100,7 @@ describe('sign-summary then verify-summary', () => {
 
 describe('the verified text, where it lies', () => {
   const verifyData = async (raw: Buffer) =>
-    verifySummaryData(raw, 'pkg_summary.asc', { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, state: new FreshnessState(repo.path('state-in-place')) });
+    verifySummaryData(raw, 'pkg_summary.asc', { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null });
 
   it('is a view of the signed file when there is nothing to decode: a large index is not copied', async () => {
     const raw = await repo.signIndex(summary);
@@ -118,5 +118,17 @@ describe('the verified text, where it lies', () => {
     const index = await verifyData(raw);
     expect(index.text.toString('latin1')).toBe(summary);
     expect(raw.equals(before)).toBe(true);
+  });
+});
+
+describe('the verifier alone', () => {
+  it('is pure: judged against the newest signature it is given, with no directory to read or write', async () => {
+    const signed = await repo.signIndex(summary);
+    const options = { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY };
+    await expect(verifySummary(signed, 'index', { ...options, newest: null })).resolves.toMatchObject({ entries: 2, signed: SIGNED_AT });
+    const same = { identifier: REPO, signed: SIGNED_AT, signer: repo.host.fingerprint };
+    await expect(verifySummary(signed, 'index', { ...options, newest: same })).resolves.toMatchObject({ entries: 2 });
+    const newer = { ...same, signed: new Date(SIGNED_AT.getTime() + 1000) };
+    await expect(verifySummary(signed, 'index', { ...options, newest: newer })).rejects.toMatchObject({ code: 'ROLLBACK' });
   });
 });

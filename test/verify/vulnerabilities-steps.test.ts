@@ -6,6 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { checkVulnerabilities, readVulnerabilities } from '../../lib/pkgsrc/vulnerabilities';
+import { clockAt } from '../../lib/verify/state';
 import { verifyVulnerabilities, verifyVulnerabilitiesFile } from '../../lib/verify/vulnerabilities';
 import { expectCode } from '../helpers/caught';
 import { SIGNED_AT, VERIFY_AT, VulnSite, pkgAdminChecksum, vulnerabilitiesText } from '../helpers/vulnerabilities';
@@ -69,20 +70,20 @@ describe('verifyVulnerabilities and verifyVulnerabilitiesFile', () => {
     const signed = await site.signDirect(site.text);
     const verified = await verifyVulnerabilities(Buffer.from(signed), 'list.asc', await options());
     expect({ text: verified.text.toString('latin1'), entries: verified.entries, signer: verified.signer }).toEqual({ text: site.text, entries: 4, signer: site.vuln.fingerprint });
-    const request = { file: await site.write('list.asc.gz', gzipSync(signed)), sources: { anchors: [site.path('master.asc')], keyring: site.path('keyring.asc') }, now: VERIFY_AT, policy: DEFAULT_POLICY };
+    const request = { file: await site.write('list.asc.gz', gzipSync(signed)), sources: { anchors: [site.path('master.asc')], keyring: site.path('keyring.asc'), stateDir: site.path('state') }, clock: clockAt(VERIFY_AT, null), policy: DEFAULT_POLICY };
     expect((await verifyVulnerabilitiesFile(request)).entries).toBe(4);
   });
 
   it('VULNERABILITIES_MALFORMED: compressed data that does not decompress, a signature without expiry', async () => {
-    const request = { file: await site.write('broken.gz', gzipSync(await site.signDirect(site.text)).subarray(0, 64)), sources: { anchors: [site.path('master.asc')], keyring: site.path('keyring.asc') }, now: VERIFY_AT, policy: DEFAULT_POLICY };
+    const request = { file: await site.write('broken.gz', gzipSync(await site.signDirect(site.text)).subarray(0, 64)), sources: { anchors: [site.path('master.asc')], keyring: site.path('keyring.asc'), stateDir: site.path('state') }, clock: clockAt(VERIFY_AT, null), policy: DEFAULT_POLICY };
     await expectCode(verifyVulnerabilitiesFile(request), 'VULNERABILITIES_MALFORMED');
     await expectCode(verifyVulnerabilities(await site.signDirect(site.text, { expires: null }), 'list.asc', await options()), 'VULNERABILITIES_MALFORMED');
   });
 
-  it('VULNERABILITIES_EXPIRED and VULNERABILITIES_FROM_FUTURE: outside the signature’s time', async () => {
+  it('VULNERABILITIES_EXPIRED and CLOCK_BEHIND: outside the signature’s time', async () => {
     const signed = await site.signDirect(site.text);
     await expectCode(verifyVulnerabilities(Buffer.from(signed), 'list.asc', { ...(await options()), now: day(7, SIGNED_AT) }), 'VULNERABILITIES_EXPIRED');
-    await expectCode(verifyVulnerabilities(Buffer.from(signed), 'list.asc', { ...(await options()), now: day(-1, SIGNED_AT) }), 'VULNERABILITIES_FROM_FUTURE');
+    await expectCode(verifyVulnerabilities(Buffer.from(signed), 'list.asc', { ...(await options()), now: day(-1, SIGNED_AT) }), 'CLOCK_BEHIND');
   });
 
   it('OUT_OF_SCOPE: signed by a key not certified for pkg-vulnerabilities', async () => {
