@@ -45,8 +45,10 @@ demo: build
 bench: build
 	bash bench/run.sh
 
+# bin/check-imports.js: lib/'s folders are layered, and no import runs back up.
 lint: node_modules/.package-lock.json
 	$(TSC) -p tsconfig.json --noEmit
+	$(NODE) bin/check-imports.js
 
 check: lint test
 

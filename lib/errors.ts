@@ -91,6 +91,11 @@ const CODES = {
   AUDIT_BROKEN: EXIT.notTrusted,
   // Input/output.
   IO_ERROR: EXIT.io,
+  /**
+   * Local state that cannot be read (the rollback record of a repository, the installed keyring's
+   * record): never reset to nothing, which would reopen the door to rollback; refused until someone looks.
+   */
+  STATE_DAMAGED: EXIT.io,
   EXISTS: EXIT.io,
   LOCKED: EXIT.io,
   NETWORK_ERROR: EXIT.io,
@@ -125,10 +130,6 @@ export class PkgkeysError extends Error {
 export const printable = (text: string): string =>
   text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
-/** `error` under the code `to` if it is a PkgkeysError of a code in `from` (a reader's generic code made the document's own), else `error`. */
-export function recode(error: unknown, from: readonly Code[], to: Code): unknown {
-  return error instanceof PkgkeysError && from.includes(error.code) ? new PkgkeysError(to, error.message, { cause: error }) : error;
-}
 
 /** Wraps a failed file-system call so the message names the path. */
 export function ioError(what: string, path: string, cause: unknown): PkgkeysError {

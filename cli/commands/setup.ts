@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { checkRepositoryURL } from '../../lib/client/config';
+import { checkRepositoryURL } from '../../lib/settings';
 import { hostMacros } from '../../lib/client/pkgin';
 import { setup } from '../../lib/client/setup';
 import { PkgkeysError } from '../../lib/errors';

@@ -1,14 +1,13 @@
 /**
  * pkgkeys.conf(5), the client's configuration in ${PKG_SYSCONFDIR}/pkgkeys: which repositories to
  * verify (identifier and upstream URL), where the keyring comes from, the anchors, and the policy.
- * One setting per line, `keyword value...`, `#` starts a comment. Reading is strict: an unknown
- * keyword or a malformed value is a configuration error with its line number, never a silent default
- * that could turn a check off.
+ * Keyword lines, read strictly (lib/settings.ts): an unknown keyword or a malformed value is a
+ * configuration error with its line number, never a silent default that could turn a check off.
  */
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
 import { DEFAULT_KEYRING_URL, type Locations } from '../paths';
+import { type Setting, absolute, checkRepositoryURL, integer, readSettings } from '../settings';
 import { DEFAULT_POLICY, type Policy } from '../trust/policy';
 import { checkRepository } from '../trust/scope';
 
@@ -51,65 +50,18 @@ export const defaultConfig = (locations: Locations): Config => ({
 /** The policy a configuration asks for: DEFAULT_POLICY with its settings; never weaker than the floor below. */
 export const policyOf = (config: Config): Policy => ({ ...DEFAULT_POLICY, clockSkewSeconds: config.clockSkewSeconds, minRSABits: config.minRSABits, anchorThreshold: config.anchorThreshold });
 
-/** Checks an upstream repository URL and returns it without a trailing slash. */
-export function checkRepositoryURL(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new PkgkeysError('BAD_CONFIG', `"${text}" is not a URL`);
-  }
-  if (!['http:', 'https:', 'file:'].includes(url.protocol) || url.search || url.hash) {
-    throw new PkgkeysError('BAD_CONFIG', `${text}: a repository is an http, https or file URL without query or fragment`);
-  }
-  return url.href.replace(/\/+$/, '');
-}
-
-/** A keyword of a configuration file: how many values it takes, and what it sets. */
-export interface Setting<T> {
-  arity: number;
-  set: (config: T, values: string[]) => void;
-}
-
-/**
- * Reads `keyword value...` lines (`#` starts a comment) into `config` with `settings`: an unknown
- * keyword, a wrong number of values or a value a setter refuses is BAD_CONFIG, with the line.
- */
-export function readSettings<T>(text: string, source: string, config: T, settings: Record<string, Setting<T>>): T {
-  text.split('\n').forEach((raw, i) => {
-    const words = raw.replace(/(^|\s)#.*$/, '').trim().split(/\s+/).filter((w) => w !== '');
-    if (words.length === 0) return;
-    const [keyword, ...values] = words as [string, ...string[]];
-    const setting = settings[keyword];
-    try {
-      if (!setting) throw new PkgkeysError('BAD_CONFIG', `unknown keyword "${keyword}" (known: ${Object.keys(settings).join(', ')})`);
-      if (values.length !== setting.arity) throw new PkgkeysError('BAD_CONFIG', `${keyword} takes ${setting.arity} value(s), found ${values.length}`);
-      setting.set(config, values);
-    } catch (error) {
-      if (error instanceof PkgkeysError) throw new PkgkeysError('BAD_CONFIG', `${source}:${i + 1}: ${error.message}`, { cause: error });
-      throw error;
-    }
-  });
-  return config;
-}
-
-export const integer = (min: number, max: number) => (text: string, keyword: string): number => {
-  if (!/^\d{1,9}$/.test(text) || Number(text) < min || Number(text) > max) throw new PkgkeysError('BAD_CONFIG', `${keyword} must be a whole number from ${min} to ${max}, not "${text}"`);
-  return Number(text);
-};
-
 /** Every keyword, with the number of values it takes and what it sets. */
 const SETTINGS: Record<string, Setting<Config>> = {
   repository: {
     arity: 2,
     set: (c, [id, url]) => {
-      const repository = { id: configured(() => checkRepository(id!)), url: checkRepositoryURL(url!) };
+      const repository = { id: checkRepository(id!), url: checkRepositoryURL(url!) };
       if (c.repositories.some((r) => r.id === repository.id)) throw new PkgkeysError('BAD_CONFIG', `repository ${repository.id} is configured twice`);
       c.repositories.push(repository);
     },
   },
   'keyring-url': { arity: 1, set: (c, [url]) => void (c.keyringURL = `${checkRepositoryURL(url!)}/`) },
-  'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = configured(() => checkRepository(name!))) },
+  'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = checkRepository(name!)) },
   anchors: { arity: 1, set: (c, [dir]) => void (c.anchorDir = absolute(dir!, 'anchors')) },
   // More than the anchors there are is refused when a key is judged, where the anchors are known.
   'anchor-threshold': { arity: 1, set: (c, [k]) => void (c.anchorThreshold = integer(1, 1000)(k!, 'anchor-threshold')) },
@@ -118,21 +70,6 @@ const SETTINGS: Record<string, Setting<Config>> = {
   'clock-skew': { arity: 1, set: (c, [s]) => void (c.clockSkewSeconds = integer(0, 86400)(s!, 'clock-skew')) },
   // Raising the floor is allowed; lowering it below the default is not a configuration, it is a hole.
   'min-rsa-bits': { arity: 1, set: (c, [b]) => void (c.minRSABits = integer(DEFAULT_POLICY.minRSABits, 16384)(b!, 'min-rsa-bits')) },
-};
-
-/** A path in the configuration is absolute: relative to what, for a command run from cron? */
-export const absolute = (file: string, keyword: string): string => {
-  if (!path.isAbsolute(file)) throw new PkgkeysError('BAD_CONFIG', `${keyword} must be an absolute path, not "${file}"`);
-  return file;
-};
-
-export const configured = <T>(check: () => T): T => {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof PkgkeysError) throw new PkgkeysError('BAD_CONFIG', error.message, { cause: error });
-    throw error;
-  }
 };
 
 export function parseConfig(text: string, source: string, defaults: Config): Config {

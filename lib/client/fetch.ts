@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { BoundedBuffer } from '../bounded-buffer';
-import { PkgkeysError, ioError } from '../errors';
+import { type Code, PkgkeysError, ioError } from '../errors';
 
 /** What the server said identifies this version of the file. */
 export interface Validators {
@@ -22,6 +22,8 @@ export interface FetchRequest {
   url: URL;
   /** Most bytes accepted. */
   limit: number;
+  /** The code for more than `limit` bytes: TOO_LARGE unless the limit is what a signed index says (SIZE_MISMATCH). */
+  overLimit?: Code;
   /** For the whole transfer, redirects included. */
   timeoutMs: number;
   /** Longest silence accepted while the body arrives (default: no limit but `timeoutMs`). */
@@ -99,12 +101,13 @@ async function streamFile(request: FetchRequest, sink: Sink): Promise<Streamed> 
     if (cause.code === 'ENOENT') throw new PkgkeysError('NOT_FOUND', `${file}: no such file`);
     throw ioError('cannot read', file, cause);
   });
-  if (stat.size > request.limit) throw new PkgkeysError('TOO_LARGE', `${file}: ${stat.size} bytes is more than the ${request.limit} allowed`);
+  const overLimit = request.overLimit ?? 'TOO_LARGE';
+  if (stat.size > request.limit) throw new PkgkeysError(overLimit, `${file}: ${stat.size} bytes is more than the ${request.limit} allowed`);
   let length = 0;
   try {
     for await (const chunk of createReadStream(file)) {
       length += (chunk as Buffer).length;
-      if (length > request.limit) throw new PkgkeysError('TOO_LARGE', `${file}: grew past the ${request.limit} bytes allowed while it was read`);
+      if (length > request.limit) throw new PkgkeysError(overLimit, `${file}: grew past the ${request.limit} bytes allowed while it was read`);
       await sink(chunk as Buffer, stat.size);
     }
   } catch (cause) {
@@ -127,7 +130,8 @@ function get(url: URL, request: FetchRequest, deadline: number, sink: Sink): Pro
       req.destroy();
       reject(error);
     };
-    const fail = (code: 'NETWORK_ERROR' | 'NOT_FOUND' | 'TOO_LARGE' | 'BAD_CONTENT_TYPE', message: string) => abort(new PkgkeysError(code, `${url}: ${message}`));
+    const fail = (code: Code, message: string) => abort(new PkgkeysError(code, `${url}: ${message}`));
+    const overLimit = request.overLimit ?? 'TOO_LARGE';
     const headers: Record<string, string> = { 'user-agent': 'pkgkeys', 'accept-encoding': 'identity' };
     if (request.validators?.etag) headers['if-none-match'] = request.validators.etag;
     if (request.validators?.lastModified) headers['if-modified-since'] = request.validators.lastModified;
@@ -156,7 +160,7 @@ function get(url: URL, request: FetchRequest, deadline: number, sink: Sink): Pro
       const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (WEB_PAGES.includes(type)) return fail('BAD_CONTENT_TYPE', `served as ${type}: a web page (a captive portal, an error page), not the file`);
       const declared = res.headers['content-length'] === undefined ? null : Number(res.headers['content-length']);
-      if (declared !== null && declared > request.limit) return fail('TOO_LARGE', `${declared} bytes announced, more than the ${request.limit} allowed`);
+      if (declared !== null && declared > request.limit) return fail(overLimit, `${declared} bytes announced, more than the ${request.limit} allowed`);
       let length = 0;
       // The sink's last write, which the end of the transfer waits for.
       let written: Promise<void> = Promise.resolve();
@@ -164,7 +168,7 @@ function get(url: URL, request: FetchRequest, deadline: number, sink: Sink): Pro
       res.on('data', (chunk: Buffer) => {
         quiet();
         length += chunk.length;
-        if (length > request.limit) return fail('TOO_LARGE', `more than the ${request.limit} bytes allowed`);
+        if (length > request.limit) return fail(overLimit, `more than the ${request.limit} bytes allowed`);
         const held = sink(chunk, declared);
         if (held) {
           res.pause();

@@ -116,15 +116,11 @@ export class PackageCache {
     try {
       const hash = createHash('sha256');
       let size = 0;
-      try {
-        await fetchInto({ url, limit: expected.size, timeoutMs: DEADLINE_MS, idleMs: this.options.idleMs }, handle, (chunk) => {
-          hash.update(chunk);
-          size += chunk.length;
-        });
-      } catch (error) {
-        if (error instanceof PkgkeysError && error.code === 'TOO_LARGE') throw new PkgkeysError('SIZE_MISMATCH', `${url} is larger than the ${expected.size} bytes the index says`, { cause: error });
-        throw error;
-      }
+      // The limit is the size the index says: more is SIZE_MISMATCH.
+      await fetchInto({ url, limit: expected.size, overLimit: 'SIZE_MISMATCH', timeoutMs: DEADLINE_MS, idleMs: this.options.idleMs }, handle, (chunk) => {
+        hash.update(chunk);
+        size += chunk.length;
+      });
       if (size !== expected.size) throw new PkgkeysError('SIZE_MISMATCH', `${url} has ${size} bytes, not the ${expected.size} the index says`);
       const digest = hash.digest('hex');
       if (digest !== expected.sha256) throw new PkgkeysError('HASH_MISMATCH', `${url}: SHA-256 ${digest}, the index says ${expected.sha256}`);

@@ -9,8 +9,9 @@ import * as os from 'node:os';
 import { PkgkeysError, ioError } from '../errors';
 import { type Expected } from '../packages/files';
 import { defaultJobs, hashFiles } from '../packages/hash';
+import { checkRepositoryURL } from '../settings';
 import { checkRepository } from '../trust/scope';
-import { type Repository, checkRepositoryURL } from './config';
+import type { Repository } from './config';
 
 export interface Macros {
   /** pkgin's `$arch`: the MACHINE_ARCH packages are built for (x86_64, aarch64, ...). */

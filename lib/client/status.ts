@@ -8,6 +8,7 @@ import type { Code } from '../errors';
 import { type Installed, readInstalled, readLive } from '../keyring/live';
 import { parseKeyring, trustGraphOf } from '../keyring/store';
 import type { Fingerprint } from '../model';
+import { keyExpires } from '../trust/chain';
 import { authorizeAllThreshold } from '../trust/threshold';
 import type { Policy } from '../trust/policy';
 import { formatTime } from '../time';
@@ -96,7 +97,7 @@ async function expiringKeys(installed: Installed, now: Date, request: StatusRequ
     const found = graph.resolve(verdict.key)!;
     const cert = found.certificate;
     const candidates: Array<[string, Date | null | undefined]> = [
-      ['key', cert.userIDs.map((u) => u.self?.keyExpires).find((d) => d)],
+      ['key', keyExpires(cert)],
       ['subkey', found.subkey?.binding?.keyExpires],
       ...cert.userIDs.flatMap((u) => u.certifications.map((c): [string, Date | null] => [`certification by ${c.issuer}`, c.expires])),
     ];

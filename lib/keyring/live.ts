@@ -19,8 +19,7 @@ import { formatTime } from '../time';
 import { readBounded } from '../fsutil';
 import { type GenerationSet, currentGeneration, installGeneration as install } from '../generations';
 import { MAX_KEYRING_BYTES } from '../pgp';
-import type { VerifiedRelease } from '../verify/release';
-import { MAX_RELEASE_BYTES } from './release';
+import { MAX_RELEASE_BYTES, type VerifiedRelease } from './release';
 
 /** The stable names other tools are configured with. */
 export const LIVE = { keyring: 'keyring.gpg', verify: 'verify.gpg', pkgvuln: 'pkgvuln.gpg', release: 'release.asc' } as const;
@@ -61,7 +60,7 @@ export async function readInstalled(dir: string): Promise<Installed | null> {
     return { release, installed, dir: generation };
   } catch (cause) {
     // Serial and times guard against rollback: a record that cannot be read must not reset them.
-    throw new PkgkeysError('IO_ERROR', `${path.join(generation, RECORD)}: damaged keyring record; reinstall the keyring package`, { cause });
+    throw new PkgkeysError('STATE_DAMAGED', `${path.join(generation, RECORD)}: damaged keyring record; reinstall the keyring package`, { cause });
   }
 }
 

@@ -16,6 +16,8 @@
  */
 import { createHash } from 'node:crypto';
 import { PkgkeysError } from '../errors';
+import type { Fingerprint } from '../model';
+import { canonicalize, parseCleartext, readMessageSignature } from '../pgp';
 import { KEYRING_PREFIX, checkRepository } from '../trust/scope';
 
 export interface Release {
@@ -25,6 +27,13 @@ export interface Release {
   serial: number;
   size: number;
   sha256: string;
+}
+
+/** A release that verified (lib/verify/release.ts), with its signature's times: what a client keeps of it. */
+export interface VerifiedRelease extends Release {
+  signer: Fingerprint;
+  signed: Date;
+  expires: Date;
 }
 
 /** The files a mirror serves for a keyring, in one directory. */
@@ -80,4 +89,15 @@ export function checkKeyringFile(release: Release, keyring: Uint8Array, source: 
   if (sha256 !== release.sha256) {
     throw new PkgkeysError('HASH_MISMATCH', `${source}: sha256 ${sha256}, but release ${release.serial} of keyring ${release.name} says ${release.sha256}`);
   }
+}
+
+/**
+ * What a statement claims, read without judging it: only ever used to refuse early (a keyring file
+ * that cannot be the one described is not worth parsing), or by a publisher reading its own last release.
+ */
+export async function readClaim(statement: Uint8Array, source: string): Promise<{ release: Release; signed: Date; expires: Date | null; issuer: string }> {
+  const cleartext = parseCleartext(Buffer.from(statement), source, 'RELEASE_MALFORMED');
+  const sig = await readMessageSignature(cleartext.signature, source, 'RELEASE_MALFORMED');
+  const release = parseRelease(canonicalize(cleartext.body, createHash('sha256')), source);
+  return { release, signed: sig.created, expires: sig.expires, issuer: sig.issuerFingerprint ?? sig.issuerKeyID };
 }

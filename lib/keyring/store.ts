@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { PkgkeysError, ioError, recode } from '../errors';
+import { PkgkeysError, ioError } from '../errors';
 import { readBounded, withLock, writeAtomic } from '../fsutil';
 import type { Certificate, Fingerprint } from '../model';
 import { MAX_KEYRING_BYTES, type Material, type Tree, armor, inspectAll, mergeTrees, packetBytes, readMaterial, readPacket, readTrees, toBinary } from '../pgp';
@@ -24,10 +24,8 @@ export async function readDirectory(dir: string): Promise<{ files: KeyringFile[]
     }
     const data = await readBounded(path.join(dir, relative), MAX_KEYRING_BYTES);
     total += data.length;
-    if (total > MAX_KEYRING_BYTES) throw new PkgkeysError('BAD_INPUT', `${dir}: more than ${MAX_KEYRING_BYTES} bytes of key material`);
-    const packet = await toBinary(data, relative).catch((error: unknown) => {
-      throw recode(error, ['BAD_INPUT'], 'KEYRING_INVALID');
-    });
+    if (total > MAX_KEYRING_BYTES) throw new PkgkeysError('KEYRING_INVALID', `${dir}: more than ${MAX_KEYRING_BYTES} bytes of key material`);
+    const packet = await toBinary(data, relative, 'KEYRING_INVALID');
     files.push({ path: relative, packet, kind: where.kind });
   }
   return { files, stray };
@@ -61,11 +59,10 @@ async function isDirectory(source: string): Promise<boolean> {
   }
 }
 
-/** The key material of a keyring directory or file (armored or binary). A damaged keyring is not trusted at all. */
-export function readKeyring(source: string): Promise<Material> {
-  return asKeyring(async () =>
-    readMaterial((await isDirectory(source)) ? assemble(await soundFiles(source)) : await readBounded(source, MAX_KEYRING_BYTES), source),
-  );
+/** The key material of a keyring directory or file (armored or binary). A damaged keyring is not trusted at all: KEYRING_INVALID. */
+export async function readKeyring(source: string): Promise<Material> {
+  const data = (await isDirectory(source)) ? assemble(await soundFiles(source)) : await readBounded(source, MAX_KEYRING_BYTES);
+  return readMaterial(data, source, 'KEYRING_INVALID');
 }
 
 /**
@@ -83,16 +80,7 @@ async function soundFiles(dir: string): Promise<KeyringFile[]> {
 }
 
 /** Key material from bytes already in hand (a download). */
-export const parseKeyring = (data: Uint8Array, source: string): Promise<Material> => asKeyring(() => readMaterial(data, source));
-
-async function asKeyring(read: () => Promise<Material>): Promise<Material> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof PkgkeysError && error.code === 'BAD_INPUT') throw new PkgkeysError('KEYRING_INVALID', error.message, { cause: error });
-    throw error;
-  }
-}
+export const parseKeyring = (data: Uint8Array, source: string): Promise<Material> => readMaterial(data, source, 'KEYRING_INVALID');
 
 /** Certificates from several sources (anchors, keyrings), merged by fingerprint and checked together. */
 export async function loadCertificates(sources: readonly string[]): Promise<Certificate[]> {
@@ -122,7 +110,7 @@ export async function importKeys(dir: string, data: Uint8Array, what: string): P
   if (incoming.length === 0 && loose.length === 0) throw new PkgkeysError('BAD_INPUT', `${what}: no certificate or revocation found`);
   return withLock(dir, async () => {
     const { files: before } = await readDirectory(dir);
-    const existing = await readTrees(assemble(before), dir);
+    const existing = await readTrees(assemble(before), dir, 'KEYRING_INVALID');
     const certificates = await inspectAll(mergeTrees([...existing, ...incoming], loose));
     const after = decompose(certificates);
     const old = new Map(before.map((f) => [f.path, Buffer.from(f.packet)]));
@@ -179,7 +167,7 @@ export async function checkLayout(dir: string): Promise<{ certificates: Certific
     }
   }
   if (problems.length > 0) return { certificates: [], problems, files };
-  const certificates = await inspectAll(await readTrees(assemble(files), dir));
+  const certificates = await inspectAll(await readTrees(assemble(files), dir, 'KEYRING_INVALID'));
   const expected = new Map(decompose(certificates).map((f) => [f.path, Buffer.from(f.packet)]));
   const actual = new Map(files.map((f) => [f.path, Buffer.from(f.packet)]));
   for (const [file, bytes] of actual) {

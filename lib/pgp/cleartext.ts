@@ -7,7 +7,7 @@
  * error here, because the text pkgkeys hands on must be exactly the text that was signed (DESIGN.md §3).
  */
 import type { Hash } from 'node:crypto';
-import { PkgkeysError } from '../errors';
+import { type Code, PkgkeysError } from '../errors';
 import { armor, dearmor, hashNameOfText, isHashTextName } from './packets';
 import { dataHash } from './signature';
 
@@ -33,54 +33,56 @@ export interface Cleartext {
   signature: Buffer;
 }
 
-const malformed = (source: string, line: number, message: string) => new PkgkeysError('INDEX_MALFORMED', `${source}:${line}: ${message}`);
+/** `code`: the malformed code of the document read (INDEX_MALFORMED, RELEASE_MALFORMED, ...), chosen by the caller. */
+const malformed = (code: Code, source: string, line: number, message: string) => new PkgkeysError(code, `${source}:${line}: ${message}`);
 /** 1-based line number of byte `at`; only computed for an error. */
 const lineOf = (data: Buffer, at: number) => data.subarray(0, at).reduce((n, byte) => (byte === LF ? n + 1 : n), 1);
 
 /**
- * Checks the framework of a cleartext-signed file and finds its parts, without copying the text.
+ * Checks the framework of a cleartext-signed file and finds its parts, without copying the text; what
+ * is wrong with it is `code`, the document's own malformed code.
  * Lines of text starting with "-" are found with indexOf, so a 40 MB index is not walked line by line
  * here: every one of them must be the terminating BEGIN line or dash-escaped.
  */
-export function parseCleartext(data: Buffer, source: string): Cleartext {
+export function parseCleartext(data: Buffer, source: string, code: Code): Cleartext {
   const lines = new LineReader(data);
   const first = lines.next();
   if (first === null || first.text() !== BEGIN_MESSAGE) {
-    throw malformed(source, 1, `expected "${BEGIN_MESSAGE}" as the first line, found ${first === null ? 'an empty file' : `"${first.preview()}"`}`);
+    throw malformed(code, source, 1, `expected "${BEGIN_MESSAGE}" as the first line, found ${first === null ? 'an empty file' : `"${first.preview()}"`}`);
   }
   const headerHashes: string[] = [];
   for (;;) {
     const line = lines.next();
-    if (line === null) throw malformed(source, lines.number, 'file ends inside the armor headers');
+    if (line === null) throw malformed(code, source, lines.number, 'file ends inside the armor headers');
     if (line.start === line.end) break;
     const names = hashHeader(line.text());
-    if (!names) throw malformed(source, lines.number, `only "Hash:" headers may follow the BEGIN line, found "${line.preview()}"`);
+    if (!names) throw malformed(code, source, lines.number, `only "Hash:" headers may follow the BEGIN line, found "${line.preview()}"`);
     headerHashes.push(...names);
   }
 
   const textStart = lines.offset;
   let at = data[textStart] === DASH ? textStart : data.indexOf('\n-', textStart) + 1;
   for (;; at = data.indexOf('\n-', at) + 1) {
-    if (at <= 0) throw malformed(source, lineOf(data, data.length), `file ends before "${BEGIN_SIGNATURE}"`);
+    if (at <= 0) throw malformed(code, source, lineOf(data, data.length), `file ends before "${BEGIN_SIGNATURE}"`);
     lines.offset = at;
     const line = lines.next()!;
     if (line.text() === BEGIN_SIGNATURE) break;
-    if (data[at + 1] !== SPACE) throw malformed(source, lineOf(data, at), `a line of signed text starting with "-" must be dash-escaped ("- "), found "${line.preview()}"`);
+    if (data[at + 1] !== SPACE) throw malformed(code, source, lineOf(data, at), `a line of signed text starting with "-" must be dash-escaped ("- "), found "${line.preview()}"`);
   }
   const body = data.subarray(textStart, at);
 
   const armorStart = lines.offset;
   for (;;) {
     const line = lines.next();
-    if (line === null) throw malformed(source, lineOf(data, data.length), `file ends before "${END_SIGNATURE}"`);
-    if (lines.offset - armorStart > MAX_ARMOR_BYTES) throw malformed(source, lineOf(data, line.start), `the signature block is longer than ${MAX_ARMOR_BYTES} bytes`);
+    if (line === null) throw malformed(code, source, lineOf(data, data.length), `file ends before "${END_SIGNATURE}"`);
+    if (lines.offset - armorStart > MAX_ARMOR_BYTES) throw malformed(code, source, lineOf(data, line.start), `the signature block is longer than ${MAX_ARMOR_BYTES} bytes`);
     if (line.text() === END_SIGNATURE) break;
   }
-  const signature = dearmorSignature(data.subarray(armorStart, lines.offset), source, () => lineOf(data, lines.offset - 1));
+  const signature = dearmorSignature(data.subarray(armorStart, lines.offset), source, code, () => lineOf(data, lines.offset - 1));
   for (;;) {
     const line = lines.next();
     if (line === null) break;
-    if (line.start !== line.end) throw malformed(source, lineOf(data, line.start), `nothing may follow "${END_SIGNATURE}", found "${line.preview()}"`);
+    if (line.start !== line.end) throw malformed(code, source, lineOf(data, line.start), `nothing may follow "${END_SIGNATURE}", found "${line.preview()}"`);
   }
   return { body, headerHashes, signature };
 }
@@ -92,13 +94,13 @@ function hashHeader(line: string): string[] | null {
 }
 
 /** The signature's armor lines, from after the BEGIN line to the END line (RFC 9580 §6.2), as binary. */
-function dearmorSignature(block: Buffer, source: string, endLine: () => number): Buffer {
+function dearmorSignature(block: Buffer, source: string, code: Code, endLine: () => number): Buffer {
   const lines = block.toString('latin1').replace(/\n$/, '').split('\n');
   lines.pop(); // the END line
   try {
     return dearmor(lines);
   } catch (error) {
-    throw malformed(source, endLine(), `the signature armor is damaged: ${(error as Error).message}`);
+    throw malformed(code, source, endLine(), `the signature armor is damaged: ${(error as Error).message}`);
   }
 }
 
@@ -248,8 +250,10 @@ export class CleartextReader {
   private armorBytes = 0;
   private signature: Buffer | null = null;
 
+  /** `code`: the malformed code of the document read, as for parseCleartext. */
   constructor(
     private readonly source: string,
+    private readonly code: Code,
     private readonly text: (piece: Buffer) => void,
   ) {}
 
@@ -268,7 +272,7 @@ export class CleartextReader {
 
   /** At the end of the file: the signature and the hashes, or the framework's error. */
   end(): StreamedCleartext {
-    const { source } = this;
+    const { source, code } = this;
     const last = this.rest.length > 0 ? Buffer.concat(this.rest) : null;
     this.rest = [];
     // A last line without "\n" is a line all the same, as parseCleartext reads it.
@@ -276,13 +280,13 @@ export class CleartextReader {
     else if (last) this.line(last, 0, last.length);
     switch (this.part) {
       case 'begin':
-        throw malformed(source, 1, `expected "${BEGIN_MESSAGE}" as the first line, found an empty file`);
+        throw malformed(code, source, 1, `expected "${BEGIN_MESSAGE}" as the first line, found an empty file`);
       case 'headers':
-        throw malformed(source, this.lineEnds + (last ? 1 : 0), 'file ends inside the armor headers');
+        throw malformed(code, source, this.lineEnds + (last ? 1 : 0), 'file ends inside the armor headers');
       case 'text':
-        throw malformed(source, this.lineEnds + 1, `file ends before "${BEGIN_SIGNATURE}"`);
+        throw malformed(code, source, this.lineEnds + 1, `file ends before "${BEGIN_SIGNATURE}"`);
       case 'armor':
-        throw malformed(source, this.lineEnds + 1, `file ends before "${END_SIGNATURE}"`);
+        throw malformed(code, source, this.lineEnds + 1, `file ends before "${END_SIGNATURE}"`);
       case 'after':
         return { headerHashes: this.headerHashes, signature: this.signature!, hashes: this.hashes };
     }
@@ -308,20 +312,20 @@ export class CleartextReader {
 
   /** One line of the framework around the text; `newline` is where its "\n" is, or the end of `buf`. */
   private line(buf: Buffer, start: number, newline: number): void {
-    const { source } = this;
+    const { source, code } = this;
     const number = this.lineEnds + 1;
     const end = newline > start && buf[newline - 1] === CR ? newline - 1 : newline;
     const text = () => buf.toString('latin1', start, end);
     const preview = () => buf.toString('latin1', start, Math.min(end, start + 60));
     switch (this.part) {
       case 'begin':
-        if (text() !== BEGIN_MESSAGE) throw malformed(source, 1, `expected "${BEGIN_MESSAGE}" as the first line, found "${preview()}"`);
+        if (text() !== BEGIN_MESSAGE) throw malformed(code, source, 1, `expected "${BEGIN_MESSAGE}" as the first line, found "${preview()}"`);
         this.part = 'headers';
         return;
       case 'headers': {
         if (start === end) return this.startText();
         const names = hashHeader(text());
-        if (!names) throw malformed(source, number, `only "Hash:" headers may follow the BEGIN line, found "${preview()}"`);
+        if (!names) throw malformed(code, source, number, `only "Hash:" headers may follow the BEGIN line, found "${preview()}"`);
         this.headerHashes.push(...names);
         return;
       }
@@ -329,15 +333,15 @@ export class CleartextReader {
         // As parseCleartext counts it: a last line without "\n" counts one byte more.
         this.armorBytes += newline + 1 - start;
         this.armor.push(Buffer.from(buf.subarray(start, Math.min(newline + 1, buf.length))));
-        if (this.armorBytes > MAX_ARMOR_BYTES) throw malformed(source, number, `the signature block is longer than ${MAX_ARMOR_BYTES} bytes`);
+        if (this.armorBytes > MAX_ARMOR_BYTES) throw malformed(code, source, number, `the signature block is longer than ${MAX_ARMOR_BYTES} bytes`);
         if (text() === END_SIGNATURE) {
-          this.signature = dearmorSignature(Buffer.concat(this.armor), source, () => number);
+          this.signature = dearmorSignature(Buffer.concat(this.armor), source, code, () => number);
           this.armor = [];
           this.part = 'after';
         }
         return;
       case 'after':
-        if (start !== end) throw malformed(source, number, `nothing may follow "${END_SIGNATURE}", found "${preview()}"`);
+        if (start !== end) throw malformed(code, source, number, `nothing may follow "${END_SIGNATURE}", found "${preview()}"`);
         return;
     }
   }
@@ -393,7 +397,7 @@ export class CleartextReader {
       return true;
     }
     if (buf[start + 1] !== SPACE) {
-      throw malformed(this.source, this.lineEnds + 1, `a line of signed text starting with "-" must be dash-escaped ("- "), found "${buf.toString('latin1', start, Math.min(end, start + 60))}"`);
+      throw malformed(this.code, this.source, this.lineEnds + 1, `a line of signed text starting with "-" must be dash-escaped ("- "), found "${buf.toString('latin1', start, Math.min(end, start + 60))}"`);
     }
     return false;
   }

@@ -6,52 +6,14 @@
 import * as openpgp from 'openpgp';
 import {
   type Certificate, type Certification, type Fingerprint, type HashName, type KeyAlgorithm, type PublicKeyAlgorithm,
-  type Revocation, type RevocationReason, type Revoker, type SelfSignature, type Subkey, type UserID, REPOSITORY_NOTATION, SCOPE_NOTATION,
+  type Revocation, type RevocationReason, type Revoker, type SelfSignature, type Subkey, type UserID, SCOPE_NOTATION,
 } from '../model';
-import { type Sig, type Tree, fingerprintOf, keyIDOf, mergeTrees, packetBytes, sigIssuerFingerprint, sigIssuerKeyID } from './packets';
+import { type Sig, type Tree, fingerprintOf, keyIDOf, mergeTrees, packetBytes, problemOf, sigExpires, sigIssuerFingerprint, sigIssuerKeyID, verifies } from './packets';
 
 const T = openpgp.enums.signature;
 const CERTIFICATIONS: ReadonlySet<number> = new Set([T.certGeneric, T.certPersona, T.certCasual, T.certPositive]);
 
-/**
- * Crypto only: hash and algorithm policy are pkgkeys' (lib/trust/policy.ts), so nothing is refused here
- * for being weak; it is reported with its algorithm and refused there with a precise reason.
- */
-const VERIFY_CONFIG: openpgp.Config = {
-  ...openpgp.config,
-  rejectHashAlgorithms: new Set(),
-  rejectMessageHashAlgorithms: new Set(),
-  rejectPublicKeyAlgorithms: new Set(),
-  rejectCurves: new Set(),
-  minRSABits: 0,
-};
-
 type KeyPacket = Tree['key'] | Tree['subkeys'][number]['packet'];
-
-/**
- * Checks the signature's mathematics only. Subpacket semantics (unknown critical subpackets, critical
- * notations, designated revokers) are judged by `problemOf` and `revokersOf`, so the check runs on a
- * view of the packet without them; the hashed bytes (`signatureData`) are untouched, so this changes
- * nothing cryptographic.
- */
-async function verifies(sig: Sig, key: KeyPacket, type: openpgp.enums.signature, data: object): Promise<boolean> {
-  const view: Sig = Object.assign(Object.create(Object.getPrototypeOf(sig)), sig, { unknownSubpackets: [], rawNotations: [], revocationKeyClass: null });
-  try {
-    await view.verify(key, type, data, null as unknown as Date, false, VERIFY_CONFIG);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** RFC 9580 §5.2.3.7: a signature with a critical subpacket we do not understand is invalid. */
-function problemOf(sig: Sig): string | null {
-  const critical = sig.unknownSubpackets.find((s) => s.critical);
-  if (critical) return `unknown critical subpacket ${critical.type}`;
-  const notation = sig.rawNotations.find((n) => n.critical && n.name !== SCOPE_NOTATION && n.name !== REPOSITORY_NOTATION);
-  if (notation) return `unknown critical notation ${notation.name}`;
-  return null;
-}
 
 const hashName = (id: number | null): HashName => (id === null ? 'unknown' : openpgp.enums.read(openpgp.enums.hash, id) ?? `hash-${id}`).toLowerCase();
 
@@ -66,9 +28,6 @@ function algorithmOf(key: KeyPacket): KeyAlgorithm {
   const bits = info.bits ?? (info.curve ? curveBits[info.curve] ?? 0 : name === 'ed25519' || name === 'x25519' ? 256 : 448);
   return info.curve ? { name, bits, curve: info.curve } : { name, bits };
 }
-
-const expiresAt = (sig: Sig): Date | null =>
-  sig.signatureExpirationTime ? new Date(sig.created!.getTime() + sig.signatureExpirationTime * 1000) : null;
 
 /** RFC 9580 §5.2.3.31: codes 1 (superseded), 3 (retired) and 32 (user ID invalid) are soft; the rest hard. */
 function revocationOf(sig: Sig, issuer: Fingerprint): Revocation {
@@ -272,7 +231,7 @@ function certificationOf(sig: Sig, issuer: Fingerprint, subject: Fingerprint, us
     .filter((n) => n.name === SCOPE_NOTATION && n.humanReadable)
     .map((n) => Buffer.from(n.value).toString('utf8'));
   const trust = sig.trustLevel !== null && sig.trustLevel > 0 ? { depth: sig.trustLevel, amount: sig.trustAmount ?? 0, regex: regexOf(sig) } : null;
-  return { issuer, subject, userID, created: sig.created!, expires: expiresAt(sig), scopes, trust, hash: hashName(sig.hashAlgorithm), problem: problemOf(sig), packet: packetBytes(sig) };
+  return { issuer, subject, userID, created: sig.created!, expires: sigExpires(sig), scopes, trust, hash: hashName(sig.hashAlgorithm), problem: problemOf(sig), packet: packetBytes(sig) };
 }
 
 /**

@@ -4,8 +4,8 @@
  * methods judge validity at a time and cache it, which is pkgkeys' job (DESIGN.md §4).
  */
 import * as openpgp from 'openpgp';
-import { PkgkeysError } from '../errors';
-import type { Fingerprint, HashName, KeyID } from '../model';
+import { type Code, PkgkeysError } from '../errors';
+import { type Fingerprint, type HashName, type KeyID, REPOSITORY_NOTATION, SCOPE_NOTATION } from '../model';
 
 export type Sig = openpgp.SignaturePacket;
 type PublicKey = openpgp.PublicKeyPacket;
@@ -54,32 +54,80 @@ export function sigIssuerFingerprint(sig: Sig): Fingerprint | null {
   return sig.issuerFingerprint ? Buffer.from(sig.issuerFingerprint).toString('hex').toUpperCase() : null;
 }
 export const sigIssuerKeyID = (sig: Sig): KeyID => sig.issuerKeyID.toHex().toUpperCase();
+/** RFC 9580 §5.2.3.18: the expiration time counts from the creation time; none (or 0) never expires. */
+export const sigExpires = (sig: Sig): Date | null =>
+  sig.signatureExpirationTime ? new Date(sig.created!.getTime() + sig.signatureExpirationTime * 1000) : null;
+
+/**
+ * RFC 9580 §5.2.3.7: a signature with a critical subpacket pkgkeys does not understand is invalid; of
+ * critical notations (§5.2.3.24) it understands its own two. Null when there is no such problem.
+ */
+export function problemOf(sig: Sig): string | null {
+  const critical = sig.unknownSubpackets.find((s) => s.critical);
+  if (critical) return `unknown critical subpacket ${critical.type}`;
+  const notation = sig.rawNotations.find((n) => n.critical && n.name !== SCOPE_NOTATION && n.name !== REPOSITORY_NOTATION);
+  if (notation) return `unknown critical notation ${notation.name}`;
+  return null;
+}
+
+/**
+ * Crypto only: hash and algorithm policy are pkgkeys' (lib/trust/policy.ts), so nothing is refused here
+ * for being weak; it is reported with its algorithm and refused there with a precise reason.
+ */
+const VERIFY_CONFIG: openpgp.Config = {
+  ...openpgp.config,
+  rejectHashAlgorithms: new Set(),
+  rejectMessageHashAlgorithms: new Set(),
+  rejectPublicKeyAlgorithms: new Set(),
+  rejectCurves: new Set(),
+  minRSABits: 0,
+};
+
+/**
+ * Whether `sig` is `key`'s signature of `type` over `data`, or over the data hashed into `digest`
+ * (RFC 9580 §5.2.4, streamed by the caller): the mathematics only. Time, hash policy and subpacket
+ * semantics (problemOf, designated revokers) are judged elsewhere, so the check runs on a fresh view of
+ * the packet without them: OpenPGP.js would judge them its own way, and caches a success on the packet
+ * it verified. The hashed bytes are untouched, so the view changes nothing cryptographic.
+ */
+export async function verifies(sig: Sig, key: PublicKey | PublicSubkey, type: openpgp.enums.signature, data: object, digest?: Uint8Array): Promise<boolean> {
+  const view: Sig = Object.assign(Object.create(Object.getPrototypeOf(sig)), sig, {
+    unknownSubpackets: [], rawNotations: [], revocationKeyClass: null, ...(digest ? { hashed: digest } : {}),
+  });
+  try {
+    await view.verify(key, type, data, null as unknown as Date, false, VERIFY_CONFIG);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Key material or a signature as binary packets. Accepts binary packets, or text with one or more
  * armored blocks (`cat a.asc b.asc`), with any text around them: a fingerprint or `gpg --list-keys`
  * output pasted above a key, as web pages and mail show keys (gpg and sq read those too). The packets'
- * framing is checked here, so that what cannot be OpenPGP is refused in pkgkeys' words.
+ * framing is checked here, so that what cannot be OpenPGP is refused in pkgkeys' words: `code`, BAD_INPUT
+ * for what a user gives, or the code of the document it comes from (KEYRING_INVALID, PACKAGE_MALFORMED).
  */
-export async function toBinary(data: Uint8Array | string, what: string): Promise<Uint8Array> {
+export async function toBinary(data: Uint8Array | string, what: string, code: Code = 'BAD_INPUT'): Promise<Uint8Array> {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   if (bytes.length > MAX_KEYRING_BYTES) {
-    throw new PkgkeysError('BAD_INPUT', `${what}: ${bytes.length} bytes is more than the ${MAX_KEYRING_BYTES} allowed for key material`);
+    throw new PkgkeysError(code, `${what}: ${bytes.length} bytes is more than the ${MAX_KEYRING_BYTES} allowed for key material`);
   }
-  const binary = isBinary(bytes) ? bytes : unarmorAll(Buffer.from(bytes).toString('utf8'), what);
-  checkFraming(binary, what);
+  const binary = isBinary(bytes) ? bytes : unarmorAll(Buffer.from(bytes).toString('utf8'), what, code);
+  checkFraming(binary, what, code);
   return binary;
 }
 
 /** RFC 9580 §4.2: a packet header's first octet has bit 7 set; text (ASCII, or UTF-8 after a byte order mark) never starts so. */
 const isBinary = (bytes: Uint8Array) => bytes.length === 0 || ((bytes[0]! & 0x80) !== 0 && !(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf));
 
-function unarmorAll(text: string, what: string): Buffer {
+function unarmorAll(text: string, what: string, code: Code): Buffer {
   const blocks = [...text.matchAll(/^-----BEGIN PGP ([A-Z ]+)-----[ \t\r]*\n([\s\S]*?)^-----END PGP \1-----[ \t\r]*$/gm)];
   if (blocks.length === 0) {
     const first = text.split('\n').find((line) => line.trim() !== '') ?? '';
     throw new PkgkeysError(
-      'BAD_INPUT',
+      code,
       `${what}: expected OpenPGP key material, binary or ASCII-armored ("-----BEGIN PGP PUBLIC KEY BLOCK-----" to "-----END PGP PUBLIC KEY BLOCK-----"), ` +
         `found text without a complete armored block${first ? ` (first line "${first.trim().slice(0, 60)}")` : ''}`,
     );
@@ -89,7 +137,7 @@ function unarmorAll(text: string, what: string): Buffer {
       try {
         return dearmor(block[2]!.split('\n'));
       } catch (error) {
-        throw new PkgkeysError('BAD_INPUT', `${what}: the armored block "-----BEGIN PGP ${block[1]}-----" is damaged: ${(error as Error).message}`, { cause: error });
+        throw new PkgkeysError(code, `${what}: the armored block "-----BEGIN PGP ${block[1]}-----" is damaged: ${(error as Error).message}`, { cause: error });
       }
     }),
   );
@@ -179,16 +227,16 @@ export function packetSpans(bytes: Uint8Array): { spans: PacketSpan[]; problem: 
 const readLength = (bytes: Uint8Array, at: number, width: number) => (at + width <= bytes.length ? Buffer.from(bytes.subarray(at, at + width)).readUIntBE(0, width) : NaN);
 
 /** Refuses what is not a sequence of whole packets of key material or signatures, and secret keys. */
-function checkFraming(binary: Uint8Array, what: string): void {
+function checkFraming(binary: Uint8Array, what: string, code: Code): void {
   const { spans, problem } = packetSpans(binary);
-  if (problem) throw new PkgkeysError('BAD_INPUT', `${what}: expected OpenPGP packets, but ${problem}`);
+  if (problem) throw new PkgkeysError(code, `${what}: expected OpenPGP packets, but ${problem}`);
   const secret = spans.find((s) => s.tag === 5 || s.tag === 7);
   if (secret) {
-    throw new PkgkeysError('BAD_INPUT', `${what}: this is a secret key; give its public certificate instead (\`gpg --export --armor KEY\`, or the public .asc written beside the secret key)`);
+    throw new PkgkeysError(code, `${what}: this is a secret key; give its public certificate instead (\`gpg --export --armor KEY\`, or the public .asc written beside the secret key)`);
   }
   const alien = spans.find((s) => !MATERIAL_TAGS.has(s.tag) && s.tag < 40);
   if (alien) {
-    throw new PkgkeysError('BAD_INPUT', `${what}: expected certificates or signatures, found ${describePacket(alien)}: not key material (an encrypted or signed message?)`);
+    throw new PkgkeysError(code, `${what}: expected certificates or signatures, found ${describePacket(alien)}: not key material (an encrypted or signed message?)`);
   }
 }
 
@@ -223,16 +271,16 @@ export interface Material {
   loose: Sig[];
 }
 
-/** Parses every certificate in `data` (armored or binary, public or secret) into trees. */
-export async function readTrees(data: Uint8Array | string, what: string): Promise<Tree[]> {
-  const { trees, loose } = await readMaterial(data, what);
-  if (loose.length > 0) throw new PkgkeysError('BAD_INPUT', `${what}: a revocation certificate, where a certificate was expected`);
+/** Parses every certificate in `data` (armored or binary, public or secret) into trees; `code` as for toBinary. */
+export async function readTrees(data: Uint8Array | string, what: string, code: Code = 'BAD_INPUT'): Promise<Tree[]> {
+  const { trees, loose } = await readMaterial(data, what, code);
+  if (loose.length > 0) throw new PkgkeysError(code, `${what}: a revocation certificate, where a certificate was expected`);
   return trees;
 }
 
-/** Parses certificates and standalone key revocations (revocation certificates). */
-export async function readMaterial(data: Uint8Array | string, what: string): Promise<Material> {
-  const binary = await toBinary(data, what);
+/** Parses certificates and standalone key revocations (revocation certificates); `code` as for toBinary. */
+export async function readMaterial(data: Uint8Array | string, what: string, code: Code = 'BAD_INPUT'): Promise<Material> {
+  const binary = await toBinary(data, what, code);
   if (binary.length === 0) return { trees: [], loose: [] };
   try {
     const packets = await openpgp.PacketList.fromBinary(binary, KEY_PACKETS as never, PARSE_CONFIG);
@@ -246,7 +294,7 @@ export async function readMaterial(data: Uint8Array | string, what: string): Pro
     const keys = await openpgp.readKeys({ binaryKeys: rest.write() as Uint8Array, config: PARSE_CONFIG });
     return { trees: keys.map(toTree), loose };
   } catch (cause) {
-    throw new PkgkeysError('BAD_INPUT', `${what}: ${await unreadable(binary, 'OpenPGP certificates')}`, { cause });
+    throw new PkgkeysError(code, `${what}: ${await unreadable(binary, 'OpenPGP certificates')}`, { cause });
   }
 }
 

@@ -10,10 +10,10 @@
  */
 import { type Hash, type KeyObject, constants, createHash, createPrivateKey, privateEncrypt, sign as nodeSign } from 'node:crypto';
 import * as openpgp from 'openpgp';
-import { PkgkeysError } from '../errors';
-import { type Fingerprint, type HashName, type KeyID, REPOSITORY_NOTATION, SCOPE_NOTATION } from '../model';
+import { type Code, PkgkeysError } from '../errors';
+import type { Fingerprint, HashName, KeyID } from '../model';
 import { secondsBetween } from '../time';
-import { type Sig, describePacket, fingerprintOf, hashName, keyIDOf, packetBytes, packetSpans, sigIssuerFingerprint, sigIssuerKeyID } from './packets';
+import { type Sig, describePacket, fingerprintOf, hashName, keyIDOf, packetBytes, packetSpans, problemOf, sigExpires, sigIssuerFingerprint, sigIssuerKeyID, verifies } from './packets';
 
 /** Feeds the signed data into the digest, in as many pieces as the caller likes. */
 export type DataFeed = (hash: Hash) => void | Promise<void>;
@@ -193,7 +193,8 @@ export async function signData(signer: Signer, spec: SignatureSpec, feed: DataFe
   await feed(hash);
   const digest = finishDigest(hash, hashedPart);
   const bytes = packet(2, Buffer.concat([hashedPart, Buffer.from([0, 0]), digest.subarray(0, 2), signer.sign(digest, spec.hash)]));
-  const sig = await readMessageSignature(bytes, 'new signature');
+  // Its own output: unreadable, it is as faulty as a signature that does not verify.
+  const sig = await readMessageSignature(bytes, 'new signature', 'IO_ERROR');
   if (!(await verifyDigest(sig, signer.publicKey, digest))) {
     throw new PkgkeysError('IO_ERROR', `key ${signer.fingerprint} made a signature that does not verify; nothing was written`);
   }
@@ -204,11 +205,11 @@ export async function signData(signer: Signer, spec: SignatureSpec, feed: DataFe
 const parsed = new WeakMap<MessageSignature, Sig>();
 
 /**
- * Reads one v4 signature packet over data; anything else is INDEX_MALFORMED (the caller gives it its
- * document's code). Packets RFC 9580 says to ignore (Marker, Padding) are dropped before the count.
+ * Reads one v4 signature packet over data; anything else is `code`, the malformed code of the document
+ * it comes from. Packets RFC 9580 says to ignore (Marker, Padding) are dropped by OpenPGP.js before the count.
  */
-export async function readMessageSignature(bytes: Uint8Array, what: string): Promise<MessageSignature> {
-  const malformed = (problem: string, cause?: unknown) => new PkgkeysError('INDEX_MALFORMED', `${what}: ${problem}`, { cause });
+export async function readMessageSignature(bytes: Uint8Array, what: string, code: Code): Promise<MessageSignature> {
+  const malformed = (problem: string, cause?: unknown) => new PkgkeysError(code, `${what}: ${problem}`, { cause });
   const { spans, problem } = packetSpans(bytes);
   if (problem) throw malformed(`expected one OpenPGP signature packet, but ${problem}`);
   let list: openpgp.PacketList<openpgp.AnyPacket>;
@@ -230,18 +231,16 @@ export async function readMessageSignature(bytes: Uint8Array, what: string): Pro
   // RFC 9580 §5.2.3.11: the creation time MUST be in the hashed area.
   if (!sig.created) throw malformed('the signature has no creation time');
   const T = openpgp.enums.signature;
-  const critical = sig.unknownSubpackets.find((s) => s.critical);
-  const criticalNotation = sig.rawNotations.find((n) => n.critical && n.name !== REPOSITORY_NOTATION && n.name !== SCOPE_NOTATION);
   const model: MessageSignature = {
     kind: sig.signatureType === T.binary ? 'binary' : sig.signatureType === T.text ? 'text' : 'other',
     hash,
     created: sig.created!,
-    expires: sig.signatureExpirationTime ? new Date(sig.created!.getTime() + sig.signatureExpirationTime * 1000) : null,
+    expires: sigExpires(sig),
     issuerKeyID: sigIssuerKeyID(sig),
     issuerFingerprint: sigIssuerFingerprint(sig),
     // OpenPGP.js reads notations from the hashed area only (RFC 9580 §5.2.3.24's advice).
     notations: sig.rawNotations.filter((n) => n.humanReadable).map((n) => ({ name: n.name, value: Buffer.from(n.value).toString('utf8') })),
-    problem: critical ? `unknown critical subpacket ${critical.type}` : criticalNotation ? `unknown critical notation ${criticalNotation.name}` : null,
+    problem: problemOf(sig),
     packet: packetBytes(sig),
   };
   parsed.set(model, sig);
@@ -277,17 +276,9 @@ export async function verifyHashed(sig: MessageSignature, key: Uint8Array, hash:
   return verifyDigest(sig, await readKeyPacket(key), finishDigest(hash, packetSig.signatureData!));
 }
 
-async function verifyDigest(sig: MessageSignature, key: openpgp.PublicKeyPacket | openpgp.PublicSubkeyPacket, digest: Buffer): Promise<boolean> {
-  const original = parsed.get(sig)!;
-  // A fresh copy: OpenPGP.js caches a successful verification on the packet object.
-  const copy = Object.assign(Object.create(Object.getPrototypeOf(original)), original, { hashed: digest, unknownSubpackets: [], rawNotations: [] }) as Sig;
-  const config = { ...openpgp.config, rejectHashAlgorithms: new Set<number>(), rejectMessageHashAlgorithms: new Set<number>(), rejectPublicKeyAlgorithms: new Set<number>(), minRSABits: 0 };
-  try {
-    await copy.verify(key, original.signatureType!, {}, null as unknown as Date, false, config as openpgp.Config);
-    return true;
-  } catch {
-    return false;
-  }
+function verifyDigest(sig: MessageSignature, key: openpgp.PublicKeyPacket | openpgp.PublicSubkeyPacket, digest: Buffer): Promise<boolean> {
+  const packet = parsed.get(sig)!;
+  return verifies(packet, key, packet.signatureType!, {}, digest);
 }
 
 async function readKeyPacket(bytes: Uint8Array): Promise<openpgp.PublicKeyPacket | openpgp.PublicSubkeyPacket> {

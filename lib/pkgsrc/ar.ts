@@ -6,7 +6,7 @@
  * counted in the size (4.4BSD's extended names).
  */
 import { promises as fs } from 'node:fs';
-import { PkgkeysError, ioError } from '../errors';
+import { type Code, PkgkeysError, ioError } from '../errors';
 
 export const AR_MAGIC = Buffer.from('!<arch>\n');
 const HEADER = 60;
@@ -52,42 +52,45 @@ export function memberPadding(name: string, size: number): Buffer {
   return (size + (extended ? Buffer.byteLength(name) : 0)) % 2 === 1 ? Buffer.from('\n') : Buffer.alloc(0);
 }
 
-/** The members of the archive open in `handle`, in order; anything that is not a well-formed archive is refused. */
-export async function readMembers(handle: fs.FileHandle, source: string): Promise<Member[]> {
+/**
+ * The members of the archive open in `handle`, in order; anything that is not a well-formed archive is
+ * refused with `code`, the malformed code of what the archive is (PACKAGE_MALFORMED).
+ */
+export async function readMembers(handle: fs.FileHandle, source: string, code: Code): Promise<Member[]> {
+  const malformed = (what: string) => new PkgkeysError(code, `${source}: not an ar archive as pkg_install writes it: ${what}`);
   const { size: total } = await handle.stat();
   const read = async (position: number, length: number): Promise<Buffer> => {
     const buffer = Buffer.alloc(length);
     const { bytesRead } = await handle.read(buffer, 0, length, position).catch((cause) => {
       throw ioError('cannot read', source, cause);
     });
-    if (bytesRead !== length) throw malformed(source, `ends inside a member header at byte ${position}`);
+    if (bytesRead !== length) throw malformed(`ends inside a member header at byte ${position}`);
     return buffer;
   };
-  if (total < AR_MAGIC.length || !(await read(0, AR_MAGIC.length)).equals(AR_MAGIC)) throw malformed(source, 'does not start with "!<arch>\\n"');
+  if (total < AR_MAGIC.length || !(await read(0, AR_MAGIC.length)).equals(AR_MAGIC)) throw malformed('does not start with "!<arch>\\n"');
   const members: Member[] = [];
   for (let at = AR_MAGIC.length; at < total; ) {
     const header = (await read(at, HEADER)).toString('latin1');
-    if (header.slice(58) !== '`\n') throw malformed(source, `member header at byte ${at} does not end in "\`\\n"`);
+    if (header.slice(58) !== '`\n') throw malformed(`member header at byte ${at} does not end in "\`\\n"`);
     const sizeText = header.slice(48, 58).trim();
-    if (!/^\d{1,10}$/.test(sizeText)) throw malformed(source, `member size "${sizeText}" at byte ${at} is not a number`);
+    if (!/^\d{1,10}$/.test(sizeText)) throw malformed(`member size "${sizeText}" at byte ${at} is not a number`);
     let size = Number(sizeText);
     let offset = at + HEADER;
     let name = header.slice(0, 16).trimEnd();
     const extended = /^#1\/(\d{1,5})$/.exec(name);
     if (extended) {
       const length = Number(extended[1]);
-      if (length > size) throw malformed(source, `member at byte ${at} has a name longer than its data`);
+      if (length > size) throw malformed(`member at byte ${at} has a name longer than its data`);
       name = (await read(offset, length)).toString('utf8').replace(/\0+$/, '');
       offset += length;
       size -= length;
     } else if (name.endsWith('/') && name !== '/') {
       name = name.slice(0, -1); // System V names end in "/"
     }
-    if (offset + size > total) throw malformed(source, `member ${name} claims ${size} bytes, more than the archive holds`);
+    if (offset + size > total) throw malformed(`member ${name} claims ${size} bytes, more than the archive holds`);
     members.push({ name, offset, size });
     at = offset + size + ((offset + size - at - HEADER) % 2);
   }
   return members;
 }
 
-const malformed = (source: string, what: string) => new PkgkeysError('BAD_INPUT', `${source}: not an ar archive as pkg_install writes it: ${what}`);

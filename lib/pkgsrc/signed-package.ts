@@ -178,13 +178,7 @@ export interface SignedPackage {
 
 /** The three members of a signed package, in their order; anything else is refused before a signature is looked at. */
 export async function readSignedPackage(handle: fs.FileHandle, source: string): Promise<SignedPackage> {
-  let members: Member[];
-  try {
-    members = await readMembers(handle, source);
-  } catch (error) {
-    if (error instanceof PkgkeysError && error.code === 'BAD_INPUT') throw new PkgkeysError('PACKAGE_MALFORMED', error.message, { cause: error });
-    throw error;
-  }
+  const members = await readMembers(handle, source, 'PACKAGE_MALFORMED');
   const names = members.map((m) => m.name);
   if (members.length !== 3 || names[0] !== HASH_MEMBER || names[1] !== SIGNATURE_MEMBER || names[2]!.startsWith('+')) {
     throw new PkgkeysError('PACKAGE_MALFORMED', `${source}: a signed package holds ${HASH_MEMBER}, ${SIGNATURE_MEMBER} and the package, in that order; found ${names.join(', ') || 'nothing'}`);

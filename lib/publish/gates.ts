@@ -15,7 +15,7 @@
  */
 import { PkgkeysError } from '../errors';
 import { fetchBounded } from '../client/fetch';
-import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, checkKeyringFile } from '../keyring/release';
+import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, checkKeyringFile, readClaim } from '../keyring/release';
 import { parseKeyring, readKeyring, trustGraphOf } from '../keyring/store';
 import type { Fingerprint, KeyID } from '../model';
 import { MAX_KEYRING_BYTES, parseCleartext, readMessageSignature } from '../pgp';
@@ -25,7 +25,7 @@ import { formatTime } from '../time';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { authorizeThreshold } from '../trust/threshold';
-import { readClaim, verifyRelease } from '../verify/release';
+import { verifyRelease } from '../verify/release';
 
 /** Where the keyring clients have now comes from: a published release (http, https or file URL), or a keyring file. */
 export type ClientKeyringSource = { url: string } | { file: string };
@@ -81,7 +81,8 @@ export function checkSignerForClients(keyring: ClientKeyring, signer: Fingerprin
 
 /** The same for a clearsigned document just made (by a key here or by a signing daemon): its signer is the one judged. */
 export async function checkSignedForClients(keyring: ClientKeyring, signed: Buffer, repository: string, now: Date): Promise<void> {
-  const sig = await readMessageSignature(parseCleartext(signed, 'the new signature').signature, 'the new signature');
+  // An index, whoever made it (a signing daemon, too).
+  const sig = await readMessageSignature(parseCleartext(signed, 'the new signature', 'INDEX_MALFORMED').signature, 'the new signature', 'INDEX_MALFORMED');
   if (sig.issuerFingerprint) checkSignerForClients(keyring, sig.issuerFingerprint, repository, now);
   else checkKeyIDForClients(keyring, sig.issuerKeyID, repository, now, 'the new signature');
 }

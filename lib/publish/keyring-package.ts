@@ -11,10 +11,9 @@
 import * as path from 'node:path';
 import { PkgkeysError } from '../errors';
 import { readBounded } from '../fsutil';
-import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, checkKeyringFile } from '../keyring/release';
+import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, checkKeyringFile, readClaim } from '../keyring/release';
 import { MAX_KEYRING_BYTES } from '../pgp';
 import { type PackageSpec, buildPackage } from '../pkgsrc/package';
-import { readClaim } from '../verify/release';
 
 export const PACKAGE_BASE = 'pkgsrc-keyring';
 export const SHARE_DIR = `share/${PACKAGE_BASE}`;

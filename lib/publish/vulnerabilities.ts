@@ -15,7 +15,7 @@ import { REPOSITORY_NOTATION } from '../model';
 import { type SecretKey, hashCanonical, signData, signableText, writeCleartext } from '../pgp';
 import { checkPkgAddAccepts } from '../pkgsrc/pkg-add';
 import { PKG_VULNERABILITIES } from '../trust/scope';
-import { checksumMismatch, readVulnerabilities } from '../verify/vulnerabilities';
+import { checksumMismatch, readVulnerabilities } from '../pkgsrc/vulnerabilities';
 
 /** pkg_admin verifies RSA (and DSA) signatures only; RSA is algorithm 1 (RFC 9580 §9.1). */
 const RSA = 1;

@@ -91,12 +91,13 @@ export async function verifyAudit(file: string, stateFile: string): Promise<{ co
   /** The hash after each count of records: hashes[n] ends record n. */
   const hashes = [hash];
   lines.forEach((line, i) => {
-    let record: Partial<AuditRecord>;
+    let record: Partial<AuditRecord> | null = null;
     try {
-      record = JSON.parse(line) as Partial<AuditRecord>;
+      record = JSON.parse(line) as Partial<AuditRecord> | null;
     } catch {
-      throw broken(`record ${i + 1} is not a record`);
+      // not JSON: as any other line that is no record
     }
+    if (typeof record !== 'object' || record === null) throw broken(`record ${i + 1} is not a record`);
     if (record.previous !== hash) throw broken(`record ${i + 1} does not follow record ${i}`);
     hash = sha256(line);
     hashes.push(hash);

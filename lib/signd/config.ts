@@ -1,6 +1,6 @@
 /**
- * signd.conf: what the signing daemon may sign, and how it is reached. Keyword lines as in
- * pkgkeys.conf(5) (lib/client/config.ts):
+ * signd.conf: what the signing daemon may sign, and how it is reached. Keyword lines, as in
+ * pkgkeys.conf(5) (lib/settings.ts):
  *
  *     socket /var/run/pkgkeys/signd.sock     the Unix socket it listens on
  *     socket-mode 0660                       its permissions (and with socket-group, who may connect)
@@ -26,8 +26,8 @@
  */
 import { promises as fs } from 'node:fs';
 import { PkgkeysError, ioError } from '../errors';
-import { absolute, checkRepositoryURL, configured, integer, readSettings } from '../client/config';
 import { type ClientKeyringSource, DEFAULT_MAX_SHRINK_PERCENT } from '../publish/gates';
+import { absolute, checkRepositoryURL, integer, readSettings } from '../settings';
 import { parseExpiry } from '../time';
 import { checkRepository } from '../trust/scope';
 
@@ -97,12 +97,12 @@ export async function readSigndConfig(file: string): Promise<SigndConfig> {
     'keyring-url': { arity: 1, set: (c, [url]) => void (c.clientKeyring = clientKeyring({ url: checkRepositoryURL(url!) })) },
     'client-keyring': { arity: 1, set: (c, [file]) => void (c.clientKeyring = clientKeyring({ file: absolute(file!, 'client-keyring') })) },
     anchor: path('anchor', (c, v) => c.anchors.push(v)),
-    'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = configured(() => checkRepository(name!))) },
+    'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = checkRepository(name!)) },
     'anchor-threshold': { arity: 1, set: (c, [k]) => void (c.anchorThreshold = integer(1, 1000)(k!, 'anchor-threshold')) },
     // Below 100: an index that drops every package always needs the operator's word.
     'max-shrink': { arity: 1, set: (c, [p]) => void (c.maxShrinkPercent = integer(0, 99)(p!, 'max-shrink')) },
     repository: { arity: 3, set: (c, [id, dir, expires]) => {
-      const repository = { id: configured(() => checkRepository(id!)), dir: absolute(dir!, 'repository'), expires: expires! };
+      const repository = { id: checkRepository(id!), dir: absolute(dir!, 'repository'), expires: expires! };
       if (parseExpiry(expires!, new Date(0)) === null) throw new PkgkeysError('BAD_CONFIG', `repository ${id}: signatures must expire, not "${expires}"`);
       if (c.repositories.some((r) => r.id === repository.id)) throw new PkgkeysError('BAD_CONFIG', `repository ${repository.id} is configured twice`);
       c.repositories.push(repository);

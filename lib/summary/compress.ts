@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip, gzip } from 'node:zlib';
 import { BoundedBuffer } from '../bounded-buffer';
-import { PkgkeysError, ioError } from '../errors';
+import { type Code, PkgkeysError, ioError } from '../errors';
 
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
 
@@ -51,21 +51,22 @@ const FILE_CHUNK = 1 << 20;
 /**
  * Decompresses `data` as its magic bytes say (plain data comes back as it is), failing with TOO_LARGE
  * once the output passes `limit` bytes (plain data included: the limit is on the text, whatever its
- * form), or with BAD_INPUT when the data is corrupt. `limit` is at least 1.
+ * form), or with `corrupt` when the data is corrupt: BAD_INPUT, or the code of the document it is
+ * (INDEX_MALFORMED, ...). `limit` is at least 1.
  */
-export async function decompress(data: Uint8Array, source: string, limit: number): Promise<Buffer> {
+export async function decompress(data: Uint8Array, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): Promise<Buffer> {
   const format = compressionOf(data);
   if (format === 'none') {
     if (data.length > limit) throw tooLarge(source, limit);
     return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   }
   const out = new BoundedBuffer(limit);
-  for await (const chunk of inflate(format, data, source, limit)) out.push(chunk);
+  for await (const chunk of inflate(format, data, source, limit, corrupt)) out.push(chunk);
   return out.bytes();
 }
 
 /** decompress for a file, chunk by chunk as it is produced: what it decompresses to is never whole in memory. */
-export async function* decompressFile(file: string, source: string, limit: number): AsyncGenerator<Buffer> {
+export async function* decompressFile(file: string, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): AsyncGenerator<Buffer> {
   const head = Buffer.alloc(8);
   let handle: fs.FileHandle | null = null;
   try {
@@ -76,7 +77,7 @@ export async function* decompressFile(file: string, source: string, limit: numbe
   } finally {
     await handle?.close();
   }
-  yield* inflate(compressionOf(head), { file }, source, limit);
+  yield* inflate(compressionOf(head), { file }, source, limit, corrupt);
 }
 
 /**
@@ -108,16 +109,16 @@ export async function compressFile(input: string, output: string, format: Exclud
   const [from, to] = await Promise.all([fs.open(input, 'r'), fs.open(output, 'w', 0o644)]);
   try {
     const child = spawn(tool.command, tool[options.fast ? 'fast' : 'compress'], { stdio: [from.fd, to.fd, 'pipe'] });
-    await exited(child, format, 'compress', input);
+    await exited(child, format, 'compress', input, 'BAD_INPUT');
   } finally {
     await Promise.all([from.close(), to.close()]);
   }
 }
 
 /** The decompressed chunks of `input` in `format`, held to `limit` bytes in all. */
-async function* inflate(format: Compression, input: Input, source: string, limit: number): AsyncGenerator<Buffer> {
+async function* inflate(format: Compression, input: Input, source: string, limit: number, corrupt: Code): AsyncGenerator<Buffer> {
   let produced = 0;
-  const chunks = format === 'none' ? plainFile(input) : format === 'gzip' ? gunzip(input, source) : runTool(format, 'decompress', input, source, limit);
+  const chunks = format === 'none' ? plainFile(input) : format === 'gzip' ? gunzip(input, source, corrupt) : runTool(format, 'decompress', input, source, limit, corrupt);
   for await (const chunk of chunks) {
     produced += chunk.length;
     if (produced > limit) throw tooLarge(source, limit);
@@ -140,7 +141,7 @@ async function* readFile(file: string): AsyncGenerator<Buffer> {
 }
 
 /** zlib's own gunzip gathers its output in pieces and joins them: twice the text at the end. Here it streams. */
-async function* gunzip(input: Input, source: string): AsyncGenerator<Buffer> {
+async function* gunzip(input: Input, source: string, corrupt: Code): AsyncGenerator<Buffer> {
   const stream = createGunzip({ chunkSize: 64 * 1024 });
   const feeding = 'file' in input ? pipeline(readFile(input.file), stream) : (stream.end(input), null);
   feeding?.catch(() => undefined); // the same error reaches the loop below
@@ -148,7 +149,7 @@ async function* gunzip(input: Input, source: string): AsyncGenerator<Buffer> {
     for await (const chunk of stream) yield chunk as Buffer;
   } catch (error) {
     if (error instanceof PkgkeysError) throw error;
-    throw new PkgkeysError('BAD_INPUT', `${source}: corrupt gzip data: ${(error as Error).message}`, { cause: error });
+    throw new PkgkeysError(corrupt, `${source}: corrupt gzip data: ${(error as Error).message}`, { cause: error });
   } finally {
     stream.destroy();
   }
@@ -159,11 +160,11 @@ async function* gunzip(input: Input, source: string): AsyncGenerator<Buffer> {
  * Pipes `input` through the format's tool, as its output comes; the tool is killed as soon as the
  * consumer stops (the output passed a limit, or anything else).
  */
-async function* runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fast' | 'decompress', input: Input, source: string, limit: number): AsyncGenerator<Buffer> {
+async function* runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fast' | 'decompress', input: Input, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): AsyncGenerator<Buffer> {
   const tool = TOOLS[format];
   const file = 'file' in input ? await fs.open(input.file, 'r').catch((cause) => Promise.reject(ioError('cannot read', input.file, cause))) : null;
   const child = spawn(tool.command, tool[direction], { stdio: [file ? file.fd : 'pipe', 'pipe', 'pipe'] });
-  const exit = exited(child, format, direction === 'decompress' ? 'decompress' : 'compress', source);
+  const exit = exited(child, format, direction === 'decompress' ? 'decompress' : 'compress', source, corrupt);
   exit.catch(() => undefined); // told once the output ends
   if (!file) {
     // The tool stops reading when the data is corrupt or when it is killed; its exit status tells.
@@ -189,7 +190,7 @@ async function* runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fas
 const STDERR_KEPT = 4096;
 
 /** Resolves when the tool exits well; rejects with why not: a missing tool, corrupt input, a failure. */
-function exited(child: ChildProcess, format: keyof typeof TOOLS, verb: 'compress' | 'decompress', source: string): Promise<void> {
+function exited(child: ChildProcess, format: keyof typeof TOOLS, verb: 'compress' | 'decompress', source: string, corrupt: Code): Promise<void> {
   const tool = TOOLS[format];
   let stderr = '';
   (child.stderr as Readable).on('data', (chunk: Buffer) => {
@@ -203,7 +204,7 @@ function exited(child: ChildProcess, format: keyof typeof TOOLS, verb: 'compress
     child.on('close', (code, signal) => {
       if (code === 0) return resolve();
       const reason = stderr.split('\n').find((line) => line.trim() !== '')?.trim() ?? (signal ? `killed by ${signal}` : `exit status ${code}`);
-      reject(verb === 'decompress' ? new PkgkeysError('BAD_INPUT', `${source}: corrupt ${format} data: ${reason}`) : ioError(`${tool.command} failed to compress`, source, new Error(reason)));
+      reject(verb === 'decompress' ? new PkgkeysError(corrupt, `${source}: corrupt ${format} data: ${reason}`) : ioError(`${tool.command} failed to compress`, source, new Error(reason)));
     });
   });
 }

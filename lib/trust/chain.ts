@@ -267,7 +267,7 @@ function checkKey(key: Certificate, role: Role, signedAt: Date, now: Date, polic
   if (unknown) {
     refuse('KEY_INVALID', `${describe(key)} names ${unknown.fingerprint} as a designated revoker, whose certificate is not in the keyring: a revocation by it could not be checked; add that certificate to the keyring`);
   }
-  const expires = self!.keyExpires;
+  const expires = keyExpires(key);
   if (expires && expires.getTime() <= Math.max(now.getTime(), signedAt.getTime())) {
     refuse(codes.expired, `${describe(key)} expired ${formatTime(expires)}`);
   }
@@ -383,6 +383,9 @@ function newestSelfSignature(key: Certificate): SelfSignature | null {
   const candidates = [key.direct, ...key.userIDs.filter((u) => u.revocations.length === 0).map((u) => u.self)];
   return candidates.reduce<SelfSignature | null>((best, s) => (s && (!best || s.created > best.created) ? s : best), null);
 }
+
+/** When a key expires (RFC 9580 §5.2.3.13): as its self-signature in force says; null: never. */
+export const keyExpires = (key: Certificate): Date | null => newestSelfSignature(key)?.keyExpires ?? null;
 
 /**
  * RFC 9580 §8 regular expressions are a subset of JavaScript's. One that JavaScript cannot compile

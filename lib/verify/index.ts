@@ -3,7 +3,6 @@
  * the state brought up to it (lib/verify/state.ts). The checks themselves are in summary.ts (the index)
  * and packages.ts (the packages), in that order.
  */
-import { PkgkeysError } from '../errors';
 import { readBounded } from '../fsutil';
 import { loadTrustGraph } from '../keyring/store';
 import { MAX_INDEX_BYTES } from '../limits';
@@ -12,7 +11,7 @@ import { type Policy } from '../trust/policy';
 import { checkRepository } from '../trust/scope';
 import { type PackageOptions, type PackageResult, verifyPackages } from './packages';
 import { type Clock, ClientState, proofOf } from './state';
-import { type StreamOptions, type StreamedSummary, type VerifiedSummary, type VerifyOptions, recheckSummary, verifySummary, verifySummaryStream } from './summary';
+import { INDEX, type StreamOptions, type StreamedSummary, type VerifiedSummary, type VerifyOptions, recheckSummary, verifySummary, verifySummaryStream } from './summary';
 
 export interface TrustSources {
   anchors: readonly string[];
@@ -47,12 +46,13 @@ export async function verifySummaryFile(request: IndexRequest): Promise<Verified
  * index is not copied: the verified text is a view of `raw`.
  */
 export async function verifySummaryData(raw: Uint8Array, source: string, options: VerifyOptions): Promise<VerifiedSummary> {
-  return verifySummary(await decompressed(raw, source), source, options);
+  // A mirror may serve the index compressed; a stream that does not decompress is a malformed index.
+  return verifySummary(await decompress(raw, source, MAX_INDEX_BYTES, INDEX.codes.malformed), source, options);
 }
 
 /** verifySummaryData for a file, read as it goes: neither it nor its text is ever whole in memory. */
 export function verifySummaryFileStream(file: string, source: string, options: StreamOptions): Promise<StreamedSummary> {
-  return verifySummaryStream(malformedIfCorrupt(decompressFile(file, source, MAX_INDEX_BYTES)), source, options);
+  return verifySummaryStream(decompressFile(file, source, MAX_INDEX_BYTES, INDEX.codes.malformed), source, options);
 }
 
 /** Verifies the index, then the packages in `dir` against it. */
@@ -60,21 +60,6 @@ export async function verifyPackagesFile(request: IndexRequest & { dir: string }
   const index = await verifySummaryFile(request);
   return { index, packages: await verifyPackages(index.text, request.file, request.dir, request) };
 }
-
-/** A mirror may serve the index compressed; a stream that does not decompress is a malformed index. */
-async function decompressed(raw: Uint8Array, source: string): Promise<Buffer> {
-  return decompress(raw, source, MAX_INDEX_BYTES).catch((error: unknown) => Promise.reject(malformed(error)));
-}
-
-async function* malformedIfCorrupt(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  try {
-    yield* chunks;
-  } catch (error) {
-    throw malformed(error);
-  }
-}
-
-const malformed = (error: unknown) => (error instanceof PkgkeysError && error.code === 'BAD_INPUT' ? new PkgkeysError('INDEX_MALFORMED', error.message, { cause: error }) : error);
 
 export { recheckSummary };
 export type { PackageResult, StreamOptions, StreamedSummary, VerifiedSummary, VerifyOptions };

@@ -3,30 +3,23 @@
  * (signed.ts), for the identifier `keyring/<name>`, then what the statement says: the keyring file is
  * the one described, and the serial does not go back from the installed one (rollback).
  */
-import { createHash } from 'node:crypto';
 import { PkgkeysError } from '../errors';
-import { MAX_RELEASE_BYTES, type Release, checkKeyringFile, keyringIdentifier, parseRelease } from '../keyring/release';
-import type { Fingerprint } from '../model';
-import { canonicalize, parseCleartext, readMessageSignature } from '../pgp';
+import { MAX_RELEASE_BYTES, type VerifiedRelease, checkKeyringFile, keyringIdentifier, parseRelease } from '../keyring/release';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { formatTime } from '../time';
-import { type DocumentKind, verifySigned } from './signed';
+import { type CleartextKind, verifySigned } from './signed';
 import type { Clock } from './state';
 
-export const RELEASE: DocumentKind = {
+export const RELEASE: CleartextKind = {
   noun: 'keyring release',
+  signature: 'text',
+  covers: 'the signed text',
+  notation: true,
   maxBytes: MAX_RELEASE_BYTES,
   // A release that cannot expire could be replayed for ever: it is no release at all.
   codes: { malformed: 'RELEASE_MALFORMED', noExpiry: 'RELEASE_MALFORMED', expired: 'KEYRING_FROZEN' },
 };
-
-/** A release that verified, with its signature's times: what a client keeps of it. */
-export interface VerifiedRelease extends Release {
-  signer: Fingerprint;
-  signed: Date;
-  expires: Date;
-}
 
 export interface ReleaseOptions {
   graph: TrustGraph;
@@ -46,22 +39,6 @@ export interface ReleaseOptions {
  * `unchanged`: what is installed, or an older signature of it.
  */
 export type Change = 'new' | 'renewed' | 'unchanged';
-
-/**
- * What a statement claims, read without judging it: only ever used to refuse early (a keyring file
- * that cannot be the one described is not worth parsing), or by a publisher reading its own last release.
- */
-export async function readClaim(statement: Uint8Array, source: string): Promise<{ release: Release; signed: Date; expires: Date | null; issuer: string }> {
-  try {
-    const cleartext = parseCleartext(Buffer.from(statement), source);
-    const sig = await readMessageSignature(cleartext.signature, source);
-    const release = parseRelease(canonicalize(cleartext.body, createHash('sha256')), source);
-    return { release, signed: sig.created, expires: sig.expires, issuer: sig.issuerFingerprint ?? sig.issuerKeyID };
-  } catch (error) {
-    if (error instanceof PkgkeysError && error.code === 'INDEX_MALFORMED') throw new PkgkeysError('RELEASE_MALFORMED', error.message, { cause: error });
-    throw error;
-  }
-}
 
 export async function verifyRelease(statement: Buffer, keyring: Uint8Array, source: string, options: ReleaseOptions): Promise<{ release: VerifiedRelease; change: Change }> {
   const identifier = keyringIdentifier(options.name);

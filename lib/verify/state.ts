@@ -168,7 +168,7 @@ export class ClientState {
     const signed = typeof record?.signed === 'string' ? new Date(record.signed) : new Date(NaN);
     if (typeof identifier !== 'string' || (repository !== null && identifier !== repository) || Number.isNaN(signed.getTime()) || typeof record?.signer !== 'string') {
       // Damaged state must not reopen the door to rollback, nor lower the floor: refuse until someone looks.
-      throw new PkgkeysError('IO_ERROR', `${file}: damaged verification state; remove it only if you trust the next index`);
+      throw new PkgkeysError('STATE_DAMAGED', `${file}: damaged verification state; remove it only if you trust the next index`);
     }
     return { identifier, signed, signer: record.signer as Fingerprint };
   }

@@ -14,11 +14,14 @@ import { CleartextReader, type MessageSignature, verifyHashed } from '../pgp';
 import { type Sink, SummaryReader, checkSummary } from '../summary/format';
 import type { TrustGraph, Verdict } from '../trust/chain';
 import type { Policy } from '../trust/policy';
-import { type DocumentKind, type SignedVerdict, framework, judgeSigned, readSignature, verifySigned } from './signed';
+import { type CleartextKind, type SignedVerdict, judgeSigned, readCleartextSignature, verifySigned } from './signed';
 import { type Clock, type Proof, checkRollback, proofOf } from './state';
 
-export const INDEX: DocumentKind = {
+export const INDEX: CleartextKind = {
   noun: 'index',
+  signature: 'text',
+  covers: 'the signed text',
+  notation: true,
   maxBytes: MAX_INDEX_BYTES,
   codes: { malformed: 'INDEX_MALFORMED', noExpiry: 'INDEX_NO_EXPIRY', expired: 'INDEX_EXPIRED' },
 };
@@ -74,7 +77,7 @@ export interface StreamOptions extends VerifyOptions {
  */
 export async function verifySummaryStream(chunks: AsyncIterable<Buffer>, source: string, options: StreamOptions): Promise<StreamedSummary> {
   let pieces: Buffer[] = [];
-  const reader = new CleartextReader(source, (piece) => void pieces.push(piece));
+  const reader = new CleartextReader(source, INDEX.codes.malformed, (piece) => void pieces.push(piece));
   const grammar = new SummaryReader(source, options.entries);
   let malformed: unknown = null;
   let size = 0;
@@ -90,8 +93,8 @@ export async function verifySummaryStream(chunks: AsyncIterable<Buffer>, source:
     if (pieces.length > 0) await options.text?.(pieces);
     pieces = [];
   }
-  const cleartext = await framework(INDEX, () => reader.end());
-  const sig = await readSignature(cleartext, source, INDEX);
+  const cleartext = reader.end();
+  const sig = await readCleartextSignature(cleartext, source, INDEX);
   let key: Uint8Array | null = null;
   const signed = await judgeSigned(sig, INDEX, { ...options, identifier: options.repository }, async (signer) => {
     const hash = cleartext.hashes.get(sig.hash);

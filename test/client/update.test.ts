@@ -112,3 +112,17 @@ test('a release signed by a key not certified for keyring/pkgsrc is refused', as
   expect(String(publish)).toMatch(/OUT_OF_SCOPE/);
   expect(codeOf(await client.update(`${mirror.url}missing/`))).toBe('NOT_FOUND');
 });
+
+test('a damaged record of the installed release is STATE_DAMAGED (exit 3) for update and status, and nothing is installed over it', async () => {
+  const client = await site.client('damaged');
+  mirror.serve(await site.publish(2026041003, { at: day(3, UPDATE_AT) }));
+  expect((await client.update(mirror.url, { at: day(3.1, UPDATE_AT) })).status).toBe(0);
+  await fs.writeFile(path.join(client.live, 'current', 'release.json'), '{"release": ');
+  const before = await client.snapshot();
+  const at = day(3.2, UPDATE_AT);
+  for (const result of [await client.update(mirror.url, { at }), await client.status({ at })]) {
+    expect({ status: result.status, code: codeOf(result) }).toEqual({ status: 3, code: 'STATE_DAMAGED' });
+    expect(result.stderr).toMatch(/damaged keyring record; reinstall the keyring package/);
+  }
+  expect(await client.snapshot()).toEqual(before);
+});

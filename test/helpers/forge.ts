@@ -124,14 +124,15 @@ export async function revocationCertificate(key: TestKey, reason: RevocationReas
   return armor('publicKey', packetBytes(tree!.sigs.find((s) => s.signatureType === openpgp.enums.signature.keyRevocation)!));
 }
 
-/** `certificate` with a new direct-key self-signature (0x1F) made at `at` by `secretArmored`, naming no revoker. */
-export async function addDirectSignature(secretArmored: string, certificate: string, at: Date): Promise<string> {
+/** `certificate` with a new direct-key self-signature (0x1F) made at `at` by `secretArmored`, naming no revoker, setting the key's expiry to `expires` if given. */
+export async function addDirectSignature(secretArmored: string, certificate: string, at: Date, expires: Date | null = null): Promise<string> {
   const own = await openpgp.readPrivateKey({ armoredKey: secretArmored });
   const target = await openpgp.readKey({ armoredKey: certificate });
   const sig = new openpgp.SignaturePacket();
   sig.signatureType = openpgp.enums.signature.key;
   sig.publicKeyAlgorithm = own.keyPacket.algorithm;
   sig.hashAlgorithm = openpgp.enums.hash.sha512;
+  if (expires) sig.keyExpirationTime = Math.round((expires.getTime() - own.keyPacket.created.getTime()) / 1000);
   await (sig.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>).call(
     sig, own.keyPacket, { key: own.keyPacket }, at, false, openpgp.config,
   );

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { writeAtomicWith } from '../../lib/fsutil';
-import { armor, signData } from '../../lib/pgp';
+import { type SignatureSpec, armor, signData } from '../../lib/pgp';
 import { type PackageSpec, buildPackage } from '../../lib/pkgsrc/package';
 import { BLOCK_SIZE, blockHashes, formatHashFile, pkgnameOf, signedPackageWriter } from '../../lib/pkgsrc/signed-package';
 import { type CliResult, pkgkeys, tempDir } from './cli';
@@ -66,10 +66,15 @@ export class PackageSigners extends TestSite {
   /**
    * `input` signed by the host (or `key`) as sign-package would, but by hand: under `pkgname` (default
    * the one in its +CONTENTS), with blocks of `blockSize`, which sign-package never chooses when
-   * pkg_add could not verify the result, or with the armored `signature` another tool made of
-   * +PKG_HASH. Returns the signed package's path.
+   * pkg_add could not verify the result, made at `created` (default SIGNED_AT) and expiring at
+   * `expires` (default never, as sign-package signs), or with the armored `signature` another tool
+   * made of +PKG_HASH. Returns the signed package's path.
    */
-  async signByHand(input: string, output: string, options: { pkgname?: string; blockSize?: number; key?: TestKey; signature?: (hash: string) => Promise<string> } = {}): Promise<string> {
+  async signByHand(
+    input: string,
+    output: string,
+    options: { pkgname?: string; blockSize?: number; key?: TestKey; created?: Date; expires?: Date; signature?: (hash: string) => Promise<string> } = {},
+  ): Promise<string> {
     const handle = await fs.open(input, 'r');
     try {
       const { size } = await handle.stat();
@@ -77,9 +82,10 @@ export class PackageSigners extends TestSite {
       const name = input.slice(input.lastIndexOf('/') + 1);
       const pkgname = options.pkgname ?? (await pkgnameOf(input, 0, size, input));
       const hash = formatHashFile({ pkgname, size, blockSize, blocks: await blockHashes(handle, 0, size, blockSize, input) });
+      const spec: SignatureSpec = { kind: 'binary', hash: 'sha512', created: options.created ?? SIGNED_AT, expires: options.expires ?? null, notations: [] };
       const signature = options.signature
         ? await options.signature(hash)
-        : armor('signature', await signData((options.key ?? this.host).secret.signer(), { kind: 'binary', hash: 'sha512', created: SIGNED_AT, expires: null, notations: [] }, (h) => void h.update(hash)));
+        : armor('signature', await signData((options.key ?? this.host).secret.signer(), spec, (h) => void h.update(hash)));
       const meta = { mtime: 0, uid: 0, gid: 0, mode: 0o100644 };
       await writeAtomicWith(output, signedPackageWriter({ hash, signature, name, input: handle, size, meta }));
       return output;

@@ -95,7 +95,7 @@ function problemsOf(result: CliResult, accepted: () => boolean): string[] {
 /** The text a cleartext-signed file carries, as a verifier reads it; null when it has no framework. */
 function signedTextOf(file: Buffer): string | null {
   try {
-    return canonicalize(parseCleartext(Buffer.from(file), 'mutant').body, createHash('sha256')).toString('latin1');
+    return canonicalize(parseCleartext(Buffer.from(file), 'mutant', 'INDEX_MALFORMED').body, createHash('sha256')).toString('latin1');
   } catch {
     return null;
   }

@@ -79,7 +79,7 @@ describe('rollback to an older index', () => {
     expectVerified(await verify('T2', state));
     const { file, content } = await record(state);
     await fs.writeFile(file, damage(content));
-    for (const name of ['T1', 'T2', 'T3']) expectRefusal(await verify(name, state), 'IO_ERROR', 3);
+    for (const name of ['T1', 'T2', 'T3']) expectRefusal(await verify(name, state), 'STATE_DAMAGED', 3);
   });
 
   it('does not advance the state for an index that is refused after its signature verified (a malformed pkg_summary)', async () => {

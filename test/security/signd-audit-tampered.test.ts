@@ -52,3 +52,21 @@ test('the daemon will not add to a broken log', async () => {
   const log = new AuditLog(file, state);
   expect(((await caught(() => log.append({ time: new Date(), uid: 1, repository: 'r/x', index: 'b'.repeat(64), signature: 'c'.repeat(64) }))) as { code?: string }).code).toBe('AUDIT_BROKEN');
 });
+
+test.each([
+  ['a record replaced by JSON null', (l: string[]) => (l[1] = 'null')],
+  ['a record that is not JSON', (l: string[]) => (l[1] = '{"previous":')],
+  ['the head that is not JSON', null],
+  ['the head that is JSON null', null],
+])('%s: AUDIT_BROKEN, not a bare error', async (name, damage) => {
+  if (damage) {
+    const l = await lines();
+    damage(l);
+    await write(l);
+  } else {
+    await fs.writeFile(`${file}.head`, name.endsWith('null') ? 'null\n' : '{"count":\n');
+  }
+  expect((await broken()).code).toBe('AUDIT_BROKEN');
+  await fs.writeFile(state, 'null\n');
+  expect((await broken()).code).toBe('AUDIT_BROKEN');
+});

@@ -21,5 +21,5 @@ test('a rewritten +PKG_HASH (one hash digit changed) is BAD_SIGNATURE', async ()
   archive[line] = archive[line] === 0x30 ? 0x31 : 0x30;
   const result = await signers.verify([await signers.write('rewritten.tgz', archive)]);
   expect(result.status).toBe(1);
-  expect(result.stdout).toMatch(/: BAD_SIGNATURE: .*does not match \+PKG_HASH: it was modified/);
+  expect(result.stdout).toMatch(/: BAD_SIGNATURE: .*does not match \+PKG_HASH: the package was modified/);
 });

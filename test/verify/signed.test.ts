@@ -8,7 +8,7 @@ import { hashCanonical, readMessageSignature, signData } from '../../lib/pgp';
 import { type TrustGraph, TrustGraph as Graph } from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { RELEASE } from '../../lib/verify/release';
-import { type DocumentKind, type SignedOptions, findSigner, verifySigned } from '../../lib/verify/signed';
+import { type CleartextKind, type SignedOptions, findSigner, verifySigned } from '../../lib/verify/signed';
 import { INDEX } from '../../lib/verify/summary';
 import { expectCode } from '../helpers/caught';
 import { REPO, Repo, SIGNED_AT, VERIFY_AT, clearsign, forgeIndex, notationSubpacket, subpacket } from '../helpers/repo';
@@ -24,9 +24,9 @@ beforeAll(async () => {
 });
 afterAll(() => repo.cleanup());
 
-const options = (o: Partial<SignedOptions> = {}): SignedOptions => ({ graph, identifier: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, ...o });
+const options = (o: Partial<SignedOptions> & { identifier?: string } = {}): SignedOptions & { identifier: string } => ({ graph, identifier: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, ...o });
 /** verifySigned on a copy: it rewrites its input in place. */
-const verify = (signed: Buffer, kind: DocumentKind = INDEX, o: Partial<SignedOptions> = {}) => verifySigned(Buffer.from(signed), 'test.asc', kind, options(o));
+const verify = (signed: Buffer, kind: CleartextKind = INDEX, o: Partial<SignedOptions> & { identifier?: string } = {}) => verifySigned(Buffer.from(signed), 'test.asc', kind, options(o));
 
 describe('a signed document', () => {
   it('gives back the signed text, the signer, its chain and the signature times when every step holds', async () => {
@@ -53,7 +53,7 @@ describe('step 1: the cleartext framework', () => {
     const spec = { kind: 'binary' as const, hash: 'sha256' as const, created: SIGNED_AT, expires: day(7, SIGNED_AT), notations: [{ name: REPOSITORY_NOTATION, value: REPO }] };
     const binary = clearsign(TEXT, 'sha256', await signData(repo.host.secret.signer(), spec, (h) => hashCanonical(TEXT, h)));
     const error = await expectCode(verify(binary), 'INDEX_MALFORMED');
-    expect(error.message).toContain('must be a text signature');
+    expect(error.message).toContain('expected a text signature (type 0x01)');
   });
 
   it('HASH_HEADER_MISMATCH: a Hash header that names another hash than the signature uses', async () => {
@@ -71,7 +71,7 @@ describe('step 2: the signer', () => {
   });
 
   it('finds the signer by Issuer Fingerprint, else by an Issuer Key ID that names one key only', async () => {
-    const sig = await readMessageSignature(await signData(repo.host.secret.signer(), { kind: 'text', hash: 'sha256', created: SIGNED_AT, expires: null, notations: [] }, () => undefined), 'sig');
+    const sig = await readMessageSignature(await signData(repo.host.secret.signer(), { kind: 'text', hash: 'sha256', created: SIGNED_AT, expires: null, notations: [] }, () => undefined), 'sig', 'INDEX_MALFORMED');
     expect(findSigner(graph, sig, 'index')).toBe(repo.host.fingerprint);
     expect(findSigner(graph, { ...sig, issuerFingerprint: null }, 'index')).toBe(repo.host.fingerprint);
     const unknown = { ...sig, issuerFingerprint: null, issuerKeyID: '0123456789ABCDEF' };

@@ -47,9 +47,9 @@ describe('ClientState', () => {
     ['another repository', JSON.stringify({ repository: 'NetBSD/x86_64/9.0/All', signed: '2026-01-13T00:00:00Z', signer: SIGNER })],
     ['no valid time', JSON.stringify({ repository: REPO, signed: 'yesterday', signer: SIGNER })],
     ['no signer', JSON.stringify({ repository: REPO, signed: '2026-01-13T00:00:00Z' })],
-  ])('refuses to go on from a damaged file (%s): IO_ERROR, which must not reopen the door to rollback', async (_what, text) => {
+  ])('refuses to go on from a damaged file (%s): STATE_DAMAGED, which must not reopen the door to rollback', async (_what, text) => {
     await fs.writeFile(file(), text);
-    const error = await expectCode(new ClientState(dir).acceptIndex({ identifier: REPO, signed: day(1), signer: SIGNER }), 'IO_ERROR');
+    const error = await expectCode(new ClientState(dir).acceptIndex({ identifier: REPO, signed: day(1), signer: SIGNER }), 'STATE_DAMAGED');
     expect(error.message).toContain('damaged verification state');
   });
 });

@@ -37,7 +37,7 @@ const failure = (error: unknown): Outcome => {
 /** parseCleartext, then canonicalize with each hash the headers name. */
 function whole(data: Buffer): Outcome {
   try {
-    const cleartext = parseCleartext(data, 'doc');
+    const cleartext = parseCleartext(data, 'doc', 'INDEX_MALFORMED');
     const digests: Record<string, string> = {};
     let text = '';
     for (const name of new Set(cleartext.headerHashes.filter((h) => ['sha256', 'sha512', 'sha1'].includes(h)))) {
@@ -55,7 +55,7 @@ function whole(data: Buffer): Outcome {
 function streamed(data: Buffer, size: number): Outcome {
   const pieces: Buffer[] = [];
   try {
-    const reader = new CleartextReader('doc', (piece) => void pieces.push(Buffer.from(piece)));
+    const reader = new CleartextReader('doc', 'INDEX_MALFORMED', (piece) => void pieces.push(Buffer.from(piece)));
     for (const chunk of chunked(data, size)) reader.push(chunk);
     const cleartext = reader.end();
     const digests = Object.fromEntries([...cleartext.hashes].filter(([name]) => ['sha256', 'sha512', 'sha1'].includes(name)).map(([name, hash]) => [name, hash.digest('hex')]));

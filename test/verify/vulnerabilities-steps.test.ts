@@ -1,12 +1,13 @@
 /**
- * pkg-vulnerabilities (lib/verify/vulnerabilities.ts) called directly: the grammar pkg_admin reads,
+ * pkg-vulnerabilities (lib/pkgsrc/vulnerabilities.ts, lib/verify/vulnerabilities.ts) called directly: the grammar pkg_admin reads,
  * line by line, its #CHECKSUM lines, then the signed file's steps with this document's codes.
  * test/verify/vulnerabilities.test.ts runs the same through `pkgkeys verify-vulnerabilities`.
  */
 import { gzipSync } from 'node:zlib';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
-import { checkVulnerabilities, readVulnerabilities, verifyVulnerabilities, verifyVulnerabilitiesFile } from '../../lib/verify/vulnerabilities';
+import { checkVulnerabilities, readVulnerabilities } from '../../lib/pkgsrc/vulnerabilities';
 import { clockAt } from '../../lib/verify/state';
+import { verifyVulnerabilities, verifyVulnerabilitiesFile } from '../../lib/verify/vulnerabilities';
 import { expectCode } from '../helpers/caught';
 import { SIGNED_AT, VERIFY_AT, VulnSite, pkgAdminChecksum, vulnerabilitiesText } from '../helpers/vulnerabilities';
 import { day } from '../helpers/world';
