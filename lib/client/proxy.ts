@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { EXIT, PkgkeysError, ioError } from '../errors';
+import { EXTENSIONS } from '../summary/compress';
 import type { Policy } from '../trust/policy';
 import type { Repository } from './config';
 import { PackageCache } from './package-cache';
@@ -154,7 +155,7 @@ export class VerifyingProxy {
     // Exactly the time this proxy gave: any other copy pkgin holds (a direct download, an older index) is replaced.
     if (req.headers['if-modified-since'] === lastModified) return void res.writeHead(304, { 'last-modified': lastModified }).end();
     const file = await current.text.compressed(route.ext);
-    if (file === null) return void res.writeHead(404, { 'content-type': 'text/plain' }).end(`no compressor for .${route.ext} here\n`);
+    if (file === null) return void res.writeHead(404, { 'content-type': 'text/plain' }).end(`no ${EXTENSIONS[route.ext]} compressor here\n`);
     await send(await openFile(file), { 'last-modified': lastModified }, req, res);
   }
 

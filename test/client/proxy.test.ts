@@ -84,3 +84,26 @@ describe('many pkgin processes at once', () => {
     }
   });
 });
+
+test('packages whose names share a hash in the proxy\'s map of the index are each served as their own', async () => {
+  // FNV-1a gives both names 0xf9173c7f: the map points at both entries, and the entry read decides.
+  const twins = packagesOf({ 'collide462789-1.0': 3000, 'collide679192-1.0': 4000 });
+  const own = await Upstream.start();
+  try {
+    await own.publish(twins);
+    const ownClient = await ClientRoot.create(own);
+    const { proxy, log, repoURL } = await ownClient.proxy();
+    try {
+      for (const p of twins) {
+        const res = await pkginPackage(repoURL, p.pkgname);
+        expect({ status: res.status, same: res.body.equals(p.content) }).toEqual({ status: 200, same: true });
+      }
+      expect((await pkginPackage(repoURL, 'collide0-1.0')).status).toBe(404);
+      expect(log).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
+  } finally {
+    await own.stop();
+  }
+});
