@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import * as http from 'node:http';
 import { SIGNED_AT } from '../helpers/repo';
 import { ClientRoot, Upstream, packagesOf, pkginPackage, pkginSummary, summaryOf, withPublished } from '../helpers/upstream';
 
@@ -100,6 +101,35 @@ test('packages whose names share a hash in the proxy\'s map of the index are eac
       }
       expect((await pkginPackage(repoURL, 'collide0-1.0')).status).toBe(404);
       expect(log).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
+  } finally {
+    await own.stop();
+  }
+});
+
+test('a client that goes away in the middle of a package is no refusal, and the next one gets it whole', async () => {
+  const big = packagesOf({ 'big-1.0': 3_000_000 });
+  const own = await Upstream.start();
+  try {
+    await own.publish(big);
+    const ownClient = await ClientRoot.create(own);
+    const { proxy, log, repoURL } = await ownClient.proxy();
+    try {
+      expect((await pkginPackage(repoURL, 'big-1.0')).status).toBe(200);
+      const got = await new Promise<number>((resolve, reject) => {
+        http.get(`${repoURL}/big-1.0.tgz`, { agent: false }, (res) => {
+          res.once('data', (chunk: Buffer) => {
+            res.destroy();
+            resolve(chunk.length);
+          });
+        }).on('error', reject);
+      });
+      expect(got).toBeLessThan(big[0]!.content.length);
+      const again = await pkginPackage(repoURL, 'big-1.0');
+      expect({ status: again.status, truncated: again.truncated, same: again.body.equals(big[0]!.content) }).toEqual({ status: 200, truncated: false, same: true });
+      expect(log).toEqual([]);
     } finally {
       await proxy.close();
     }
