@@ -133,11 +133,13 @@ export class VerifiedIndexes {
     const part = path.join(this.own, `${encodeURIComponent(repository.id)}.part`);
     try {
       const fetched = await findSignedIndex(repository, previous?.located ?? null, download(part, options.timeoutMs));
+      // Unchanged upstream and read lately: judged again now (what time and the keyring change), not read.
       if (fetched === null && now.getTime() - previous!.read < REVERIFY_MS) {
         const verdict = await recheckSummary(previous!.verdict, judging);
         options.onVerified?.(repository.id, 'rechecked');
         return this.install(repository, { ...previous!, verdict, keyring, judged: now.getTime() });
       }
+      // Read and hashed: unchanged (the text already written is kept), or new.
       const located = fetched ?? previous!.located;
       const same = previous && (fetched === null || fetched.body.sha256 === previous.text.sha256) ? previous.text : null;
       let verdict: StreamedSummary;
@@ -172,7 +174,7 @@ export class VerifiedIndexes {
     this.current.set(repository.id, current);
     const texts = this.texts.get(repository.id) ?? [];
     if (texts[texts.length - 1] !== current.text) texts.push(current.text);
-    for (const old of texts.splice(0, Math.max(texts.length - 2, 0))) void old.drop();
+    for (const old of texts.splice(0, Math.max(texts.length - 2, 0))) void old.drop().catch(() => undefined);
     this.texts.set(repository.id, texts);
     return current;
   }
