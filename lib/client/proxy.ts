@@ -14,12 +14,12 @@
  * absolute-form requests (it is not an open proxy). A refusal is an HTTP error and one log line;
  * upstream bytes that did not verify are never served.
  */
-import { createReadStream, promises as fs } from 'node:fs';
+import { read as fsRead, promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { EXIT, PkgkeysError, ioError } from '../errors';
+import { EXTENSIONS } from '../summary/compress';
 import type { Policy } from '../trust/policy';
 import type { Repository } from './config';
 import { PackageCache } from './package-cache';
@@ -154,7 +154,7 @@ export class VerifyingProxy {
     // Exactly the time this proxy gave: any other copy pkgin holds (a direct download, an older index) is replaced.
     if (req.headers['if-modified-since'] === lastModified) return void res.writeHead(304, { 'last-modified': lastModified }).end();
     const file = await current.text.compressed(route.ext);
-    if (file === null) return void res.writeHead(404, { 'content-type': 'text/plain' }).end(`no compressor for .${route.ext} here\n`);
+    if (file === null) return void res.writeHead(404, { 'content-type': 'text/plain' }).end(`no ${EXTENSIONS[route.ext]} compressor here\n`);
     await send(await openFile(file), { 'last-modified': lastModified }, req, res);
   }
 
@@ -178,12 +178,37 @@ async function send({ handle, size }: { handle: fs.FileHandle; size: number }, h
   try {
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size, ...headers });
     if (req.method === 'HEAD' || size === 0) return void res.end();
-    // A client that goes away ends the stream early: that is not the file's failure.
-    // The plain descriptor: a stream over a FileHandle reads through promises, a third slower.
-    await pipeline(createReadStream('', { fd: handle.fd, autoClose: false, start: 0, end: size - 1, highWaterMark: CHUNK }), res).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
-    });
+    await stream(handle.fd, size, res);
   } finally {
     await handle.close();
   }
 }
+
+/**
+ * The first `size` bytes of file `fd` to `res`, through two buffers in turn: one is read into while
+ * the other is sent, and reused once sent. Serving gigabytes so allocates nothing; a stream's fresh
+ * buffer for every read costs the proxy, whose heap holds OpenPGP.js, as much in garbage collection
+ * as the copying itself. A client that goes away ends it early, which is not the file's failure.
+ */
+async function stream(fd: number, size: number, res: http.ServerResponse): Promise<void> {
+  const buffers = [Buffer.allocUnsafeSlow(CHUNK), Buffer.allocUnsafeSlow(CHUNK)];
+  const sent: Array<Promise<void>> = [Promise.resolve(), Promise.resolve()];
+  try {
+    for (let at = 0, i = 0; at < size; i ^= 1) {
+      await sent[i];
+      const length = await read(fd, buffers[i]!, Math.min(CHUNK, size - at), at);
+      if (length === 0) throw new PkgkeysError('IO_ERROR', `a file being served ended after ${at} of its ${size} bytes`);
+      at += length;
+      sent[i] = new Promise((resolve, reject) => res.write(buffers[i]!.subarray(0, length), (error) => (error ? reject(error) : resolve())));
+      sent[i]!.catch(() => undefined); // awaited in turn, or below
+    }
+    await Promise.all(sent);
+  } catch (error) {
+    if (res.destroyed) return;
+    throw error;
+  }
+  res.end();
+}
+
+const read = (fd: number, buffer: Buffer, length: number, position: number) =>
+  new Promise<number>((resolve, reject) => fsRead(fd, buffer, 0, length, position, (error, bytesRead) => (error ? reject(ioError('cannot read', `descriptor ${fd}`, error)) : resolve(bytesRead))));

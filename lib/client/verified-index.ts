@@ -143,12 +143,14 @@ export class VerifiedIndexes {
     const part = path.join(this.own, `${encodeURIComponent(repository.id)}.part`);
     try {
       const fetched = await findSignedIndex(repository, previous?.located ?? null, download(part, options.timeoutMs));
+      // Unchanged upstream and read lately: judged again now (what time and the keyring change), not read.
       if (fetched === null && now.getTime() - previous!.read < REVERIFY_MS) {
         const verdict = await recheckSummary(previous!.verdict, judging);
         await accept(verdict);
         options.onVerified?.(repository.id, 'rechecked');
         return this.install(repository, { ...previous!, verdict, keyring, ...times });
       }
+      // Read and hashed: unchanged (the text already written is kept), or new.
       const located = fetched ?? previous!.located;
       const same = previous && (fetched === null || fetched.body.sha256 === previous.text.sha256) ? previous.text : null;
       let verdict: StreamedSummary;
@@ -185,7 +187,7 @@ export class VerifiedIndexes {
     this.current.set(repository.id, current);
     const texts = this.texts.get(repository.id) ?? [];
     if (texts[texts.length - 1] !== current.text) texts.push(current.text);
-    for (const old of texts.splice(0, Math.max(texts.length - 2, 0))) void old.drop();
+    for (const old of texts.splice(0, Math.max(texts.length - 2, 0))) void old.drop().catch(() => undefined);
     this.texts.set(repository.id, texts);
     return current;
   }
@@ -247,14 +249,16 @@ export class IndexText {
   async listing(pkgname: string): Promise<Listing | undefined> {
     this.reading++;
     try {
+      // The last entry of that name, as a Map built in the index's order would keep it.
+      let found: Entry | undefined;
       for (const [start, end] of this.entries.find(pkgname)) {
         const bytes = Buffer.alloc(end - start);
         const { bytesRead } = await this.handle.read(bytes, 0, bytes.length, start);
         if (bytesRead !== bytes.length) throw ioError('cannot read', this.text, new Error(`short read at ${start}`));
         const entry = parseSummary(bytes, this.source, PACKAGE_VARIABLES)[0];
-        if (entry && pkgnameOf(entry) === pkgname) return listingOf(entry);
+        if (entry && pkgnameOf(entry) === pkgname) found = entry;
       }
-      return undefined;
+      return found && listingOf(found);
     } finally {
       if (--this.reading === 0 && this.dropped) await this.handle.close();
     }
@@ -363,13 +367,13 @@ class EntryIndex implements Sink {
     this.entryStart = this.offset;
   }
 
-  /** At the end of the text: entries ordered by hash, for a binary search. */
+  /** At the end of the text: entries ordered by hash, then by their place in the text, for a binary search. */
   seal(): void {
     const { hashes } = this;
-    this.order = new Uint32Array(this.count).map((_, i) => i).sort((a, b) => hashes[a]! - hashes[b]!);
+    this.order = new Uint32Array(this.count).map((_, i) => i).sort((a, b) => hashes[a]! - hashes[b]! || a - b);
   }
 
-  /** Where the entries that may be `pkgname`'s are, from start to end. */
+  /** Where the entries that may be `pkgname`'s are, from start to end, in the text's order. */
   *find(pkgname: string): Generator<[number, number]> {
     const { hashes, order, starts } = this;
     const wanted = fnv1a(Buffer.from(pkgname, 'latin1'), 0, pkgname.length);

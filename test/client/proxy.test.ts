@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { SIGNED_AT } from '../helpers/repo';
+import * as http from 'node:http';
+import { type PackageSpec, SIGNED_AT } from '../helpers/repo';
 import { ClientRoot, Upstream, packagesOf, pkginPackage, pkginSummary, summaryOf, withPublished } from '../helpers/upstream';
 
 const packages = packagesOf({ 'foo-1.0': 3000, 'bar-2.1nb3': 70_000, 'baz-0.9': 1 });
@@ -82,5 +83,53 @@ describe('many pkgin processes at once', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+/** A proxy in front of a mirror of its own publishing `packages`, for one test. */
+async function withOwnProxy(packages: PackageSpec[], body: (served: { log: string[]; repoURL: string }) => Promise<void>): Promise<void> {
+  const own = await Upstream.start();
+  try {
+    await own.publish(packages);
+    const { proxy, log, repoURL } = await (await ClientRoot.create(own)).proxy();
+    try {
+      await body({ log, repoURL });
+    } finally {
+      await proxy.close();
+    }
+  } finally {
+    await own.stop();
+  }
+}
+
+test('packages whose names share a hash in the proxy\'s map of the index are each served as their own', async () => {
+  // FNV-1a gives both names 0xf9173c7f: the map points at both entries, and the entry read decides.
+  const twins = packagesOf({ 'collide462789-1.0': 3000, 'collide679192-1.0': 4000 });
+  await withOwnProxy(twins, async ({ log, repoURL }) => {
+    for (const p of twins) {
+      const res = await pkginPackage(repoURL, p.pkgname);
+      expect({ status: res.status, same: res.body.equals(p.content) }).toEqual({ status: 200, same: true });
+    }
+    expect((await pkginPackage(repoURL, 'collide0-1.0')).status).toBe(404);
+    expect(log).toHaveLength(1);
+  });
+});
+
+test('a client that goes away in the middle of a package is no refusal, and the next one gets it whole', async () => {
+  const big = packagesOf({ 'big-1.0': 3_000_000 });
+  await withOwnProxy(big, async ({ log, repoURL }) => {
+    expect((await pkginPackage(repoURL, 'big-1.0')).status).toBe(200);
+    const got = await new Promise<number>((resolve, reject) => {
+      http.get(`${repoURL}/big-1.0.tgz`, { agent: false }, (res) => {
+        res.once('data', (chunk: Buffer) => {
+          res.destroy();
+          resolve(chunk.length);
+        });
+      }).on('error', reject);
+    });
+    expect(got).toBeLessThan(big[0]!.content.length);
+    const again = await pkginPackage(repoURL, 'big-1.0');
+    expect({ status: again.status, truncated: again.truncated, same: again.body.equals(big[0]!.content) }).toEqual({ status: 200, truncated: false, same: true });
+    expect(log).toEqual([]);
   });
 });
