@@ -40,8 +40,9 @@ fixtures: build
 demo: build
 	sh demo/demo.sh
 
-# Generates a full-size repository and compares pkgkeys with gpgv, sq, gpg, sha256sum and openssl;
-# writes docs/benchmarks.md (about 3 GB in $$TMPDIR, a few minutes).
+# Indexes of 2,500 to 250,000 entries: pkgkeys against sq, gpgv, gpg, curl, gzip, openssl, sha256sum and a
+# plain node:http server, each target PASS or MISS; writes docs/benchmarks.md (about 8 GB in $$TMPDIR,
+# 10-20 minutes on 2 cores). bench/run.sh names its knobs (BENCH_SIZES, BENCH_RUNS, ...).
 bench: build
 	bash bench/run.sh
 

@@ -2,7 +2,10 @@
 'use strict';
 // Synthetic benchmark data: a realistic pkg_summary(5) and, optionally, package files it describes.
 //
-//   node bench/generate.js --entries N --out DIR [--packages COUNT] [--package-bytes TOTAL] [--seed S]
+//   node bench/generate.js --entries N --out DIR [--packages COUNT] [--package-bytes TOTAL] [--seed S] [--after FILE]
+//
+// --after FILE: the entries of FILE (a pkg_summary) come first, and new ones follow up to N in all, none
+// with a PKGNAME of FILE's: so indexes of every size can list the same package files.
 //
 // Deterministic: the same arguments give the same bytes. No dependencies (plain Node), all I/O is
 // synchronous: it runs once per benchmark and simplicity beats overlap here.
@@ -12,7 +15,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const USAGE =
-  'usage: node bench/generate.js --entries N --out DIR [--packages COUNT] [--package-bytes TOTAL] [--seed S]\n' +
+  'usage: node bench/generate.js --entries N --out DIR [--packages COUNT] [--package-bytes TOTAL] [--seed S] [--after FILE]\n' +
   '  TOTAL takes a K, M or G suffix (powers of 1024); default 1G.';
 
 function fail(message) {
@@ -28,7 +31,7 @@ function parseBytes(text) {
 }
 
 function parseArgs(argv) {
-  const opts = { entries: NaN, out: '', packages: 0, packageBytes: 1024 ** 3, seed: 'pkgkeys-bench' };
+  const opts = { entries: NaN, out: '', packages: 0, packageBytes: 1024 ** 3, seed: 'pkgkeys-bench', after: '' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const eq = arg.indexOf('=');
@@ -45,6 +48,7 @@ function parseArgs(argv) {
       case '--packages': opts.packages = count(); break;
       case '--package-bytes': opts.packageBytes = parseBytes(value()); break;
       case '--seed': opts.seed = value(); break;
+      case '--after': opts.after = value(); break;
       case '-h': case '--help': process.stdout.write(`${USAGE}\n`); process.exit(0); break;
       default: fail(`unknown argument ${arg}`);
     }
@@ -53,6 +57,7 @@ function parseArgs(argv) {
   if (!opts.out) fail('--out DIR is required');
   if (opts.packages > opts.entries) fail('--packages cannot exceed --entries: the first COUNT entries describe the files');
   if (opts.packages > 0 && opts.packageBytes < opts.packages) fail('--package-bytes is smaller than one byte per package');
+  if (opts.packages > 0 && opts.after) fail('--packages and --after do not go together');
   return opts;
 }
 
@@ -289,7 +294,17 @@ function main() {
   const recent = [];
   let chunk = '';
   let bytes = 0;
-  for (let i = 0; i < opts.entries; i++) {
+  let first = 0;
+  if (opts.after) {
+    const head = fs.readFileSync(opts.after);
+    for (const m of head.toString('latin1').matchAll(/^PKGNAME=(.*)$/gm)) {
+      used.add(m[1]);
+      first++;
+    }
+    if (first > opts.entries) fail(`${opts.after} has ${first} entries, more than --entries ${opts.entries}`);
+    bytes += fs.writeSync(fd, head);
+  }
+  for (let i = first; i < opts.entries; i++) {
     const fileFor = i < opts.packages
       ? (pkgname) => ({ size: sizes[i], sha256: writePackage(path.join(pkgDir, `${pkgname}.tgz`), sizes[i], cipher, zeros) })
       : null;
