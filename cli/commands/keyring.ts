@@ -7,7 +7,8 @@ import { checkLayout, exportKeyring, importKeys, loadCertificates, loadTrustGrap
 import { KEYRING_FILE, RELEASE_FILE, UPDATE_INTERVAL } from '../../lib/keyring/release';
 import { findKey } from '../../lib/keyref';
 import type { Certificate } from '../../lib/model';
-import { MAX_KEYRING_BYTES, armor } from '../../lib/pgp';
+import { MAX_KEYRING_BYTES } from '../../lib/limits';
+import { armor } from '../../lib/pgp';
 import { type Step, type TrustGraph, describe as describeKey } from '../../lib/trust/chain';
 import { certificateProblems } from '../../lib/trust/policy';
 import { type ThresholdVerdict, authorizeAllThreshold, authorizeThreshold, belowThreshold } from '../../lib/trust/threshold';

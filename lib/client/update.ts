@@ -22,13 +22,14 @@ import { PkgkeysError, ioError } from '../errors';
 import { withLock, writeAtomic } from '../fsutil';
 import { pkgInstallKeyrings } from '../keyring/exports';
 import { type Generation, type Installed, checkInForce, installGeneration, readInstalled, readLive } from '../keyring/live';
-import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, type VerifiedRelease, checkKeyringFile, keyringIdentifier, readClaim } from '../keyring/release';
+import { KEYRING_FILE, RELEASE_FILE, type VerifiedRelease, checkKeyringFile, keyringIdentifier } from '../keyring/release';
 import { keyringOf, parseKeyring, revocationsOf, trustGraphOf } from '../keyring/store';
-import { MAX_KEYRING_BYTES, type Material } from '../pgp';
+import { MAX_KEYRING_BYTES, MAX_RELEASE_BYTES } from '../limits';
+import type { Material } from '../pgp';
 import { formatTime } from '../time';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
-import { type Change, verifyRelease } from '../verify/release';
+import { type Change, readClaim, verifyRelease } from '../verify/release';
 import { type ClientState, type Clock, proofOf } from '../verify/state';
 import { type Validators, fetchBounded } from './fetch';
 

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
 import { readBounded, withLock, writeAtomic } from '../fsutil';
 import type { Certificate, Fingerprint } from '../model';
-import { MAX_KEYRING_BYTES, type Material, type Tree, armor, inspectAll, mergeTrees, packetBytes, readMaterial, readPacket, readTrees, toBinary } from '../pgp';
+import { MAX_KEYRING_BYTES } from '../limits';
+import { type Material, type Tree, armor, inspectAll, mergeTrees, packetBytes, readMaterial, readPacket, readTrees, toBinary } from '../pgp';
 import { TrustGraph } from '../trust/chain';
 import { type KeyringFile, assemble, decompose, place } from './layout';
 
