@@ -30,7 +30,14 @@ import { verifyVulnerabilitiesCommand } from './commands/verify-vulnerabilities'
 import type { IO, Session } from './io';
 import { promptHidden } from './prompt';
 
-/** Every command; `session` reaches their handlers as parse context, which the typings cannot see. */
+/**
+ * Every command; `session` reaches their handlers as parse context, which the typings cannot see.
+ * Every run reads all their definitions, so a command module imports from lib/ at its top only types
+ * and what cli/common.ts loads anyway; the code a command runs is loaded where it is used, in its
+ * handler (or builder), as `const { update } = require('../../lib/client/update') as typeof
+ * import('../../lib/client/update')`. So `pkgkeys --version` loads no OpenPGP.js, and a command none
+ * of the other commands' code (test/cli/startup.test.ts).
+ */
 const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyringCommand, signSummaryCommand, verifySummaryCommand, verifyPackagesCommand, signPackageCommand, verifyPackageCommand, signVulnerabilitiesCommand, verifyVulnerabilitiesCommand, publishCommand, signdCommand, updateCommand, statusCommand, setupCommand, checkRepoCommand, proxyCommand, pkginCommand] as unknown as CommandModule[];
 
 export async function run(argv: readonly string[], io: IO): Promise<number> {

@@ -39,12 +39,6 @@ export interface VerifiedRelease extends Release {
 export const RELEASE_FILE = 'release.asc';
 export const KEYRING_FILE = 'keyring.gpg';
 
-/**
- * How often clients run `pkgkeys update`: once a day from cron (docs/keyring-updates.md). A release
- * must live longer, or clients find it expired between two runs (`keyring publish --update-interval`).
- */
-export const UPDATE_INTERVAL = '1d';
-
 const MAGIC = 'pkgkeys keyring release 1';
 const MAX_SERIAL = Number.MAX_SAFE_INTEGER;
 
