@@ -2,11 +2,9 @@
  * The pkgkeys command line: parses and prints; lib/ decides. `run` is the single exit point, and
  * tests call it directly with their own IO.
  */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import yargs, { type CommandModule } from 'yargs';
 import { EXIT, PkgkeysError } from '../lib/errors';
-import { defaultLocations } from '../lib/paths';
+import { defaultLocations, pkgkeysVersion } from '../lib/paths';
 import { certifyCommand } from './commands/certify';
 import { checkRepoCommand } from './commands/check-repo';
 import { keyCommand } from './commands/key';
@@ -61,7 +59,7 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
       .strict()
       .help()
       .alias('h', 'help')
-      .version(version())
+      .version(pkgkeysVersion())
       .wrap(Math.min(100, process.stdout.columns ?? 100))
       .exitProcess(false)
       .fail((message, error, y) => {
@@ -80,19 +78,6 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
   } catch (error) {
     return report(error, io, json);
   }
-}
-
-/** pkgkeys' version, from package.json: beside cli/ in the sources, beside dist/ when built or installed. */
-function version(): string {
-  for (const up of ['..', '../..']) {
-    try {
-      const meta = JSON.parse(readFileSync(path.join(__dirname, up, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-      if (meta.name === 'pkgkeys' && typeof meta.version === 'string') return meta.version;
-    } catch {
-      // not there: look one level up
-    }
-  }
-  return 'unknown';
 }
 
 /** The options that may come before the command word and take a value (global ones, and the pkgin command's). */
