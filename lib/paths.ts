@@ -2,7 +2,8 @@
  * Where pkgkeys finds things on a client when no option names them (DESIGN.md §5): its configuration
  * and the trust anchors the base system ships under ${PKG_SYSCONFDIR}/pkgkeys, and the live keyring,
  * verification state and package cache under ${VARBASE}/db/pkgkeys. PKGKEYS_ROOT prefixes every
- * default, so tests and chroots use the same layout elsewhere.
+ * default, so tests and chroots use the same layout elsewhere. And pkgkeys' own package.json, for its
+ * version.
  */
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
