@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import type { Argv } from 'yargs';
 import { PkgkeysError } from '../lib/errors';
-import { type ClientKeyring, type ClientKeyringSource, DEFAULT_MAX_SHRINK_PERCENT, loadClientKeyring } from '../lib/publish/gates';
+import type { ClientKeyring, ClientKeyringSource } from '../lib/publish/gates';
 import { anchorsOf, clientOf, repeatable, thresholdOption } from './common';
 import type { GlobalArgs } from './io';
 
@@ -43,6 +43,7 @@ export async function clientKeyringOf(argv: ClientKeyringArgs, now: Date): Promi
       `the signing key must be checked against the keyring clients have, and none is given: pass --keyring-url URL (the published keyring release), --client-keyring FILE, or set keyring-url in ${client.file}`,
     );
   }
+  const { loadClientKeyring } = require('../lib/publish/gates') as typeof import('../lib/publish/gates');
   return loadClientKeyring({ source, name: client.config.keyringName, anchors: await anchorsOf(argv, client), now, policy: client.policy, timeoutMs: FETCH_TIMEOUT_MS });
 }
 
@@ -51,10 +52,12 @@ export interface ShrinkArgs extends GlobalArgs {
   'allow-shrink': boolean;
 }
 
-export const shrinkOptions = <T extends GlobalArgs>(y: Argv<T>) =>
-  y
+export function shrinkOptions<T extends GlobalArgs>(y: Argv<T>) {
+  const { DEFAULT_MAX_SHRINK_PERCENT } = require('../lib/publish/gates') as typeof import('../lib/publish/gates');
+  return y
     .option('max-shrink', { type: 'number', default: DEFAULT_MAX_SHRINK_PERCENT, describe: "the largest share, in percent, of the previous publication's packages a new index may drop" })
     .option('allow-shrink', { type: 'boolean', default: false, describe: 'publish this one index even if it drops more (said on standard error and recorded)' });
+}
 
 export function shrinkPolicyOf(argv: ShrinkArgs): { maxPercent: number; allow: boolean } {
   const maxPercent = argv['max-shrink'];

@@ -2,11 +2,9 @@
  * The pkgkeys command line: parses and prints; lib/ decides. `run` is the single exit point, and
  * tests call it directly with their own IO.
  */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import yargs, { type CommandModule } from 'yargs';
 import { EXIT, PkgkeysError } from '../lib/errors';
-import { defaultLocations } from '../lib/paths';
+import { defaultLocations, pkgkeysVersion } from '../lib/paths';
 import { certifyCommand } from './commands/certify';
 import { checkRepoCommand } from './commands/check-repo';
 import { keyCommand } from './commands/key';
@@ -30,7 +28,14 @@ import { verifyVulnerabilitiesCommand } from './commands/verify-vulnerabilities'
 import type { IO, Session } from './io';
 import { promptHidden } from './prompt';
 
-/** Every command; `session` reaches their handlers as parse context, which the typings cannot see. */
+/**
+ * Every command; `session` reaches their handlers as parse context, which the typings cannot see.
+ * Every run reads all their definitions, so a command module imports from lib/ at its top only types
+ * and what cli/common.ts loads anyway; the code a command runs is loaded where it is used, in its
+ * handler (or builder), as `const { update } = require('../../lib/client/update') as typeof
+ * import('../../lib/client/update')`. So `pkgkeys --version` loads no OpenPGP.js, and a command none
+ * of the other commands' code (test/cli/startup.test.ts).
+ */
 const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyringCommand, signSummaryCommand, verifySummaryCommand, verifyPackagesCommand, signPackageCommand, verifyPackageCommand, signVulnerabilitiesCommand, verifyVulnerabilitiesCommand, publishCommand, signdCommand, updateCommand, statusCommand, setupCommand, checkRepoCommand, proxyCommand, pkginCommand] as unknown as CommandModule[];
 
 export async function run(argv: readonly string[], io: IO): Promise<number> {
@@ -54,7 +59,7 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
       .strict()
       .help()
       .alias('h', 'help')
-      .version(version())
+      .version(pkgkeysVersion())
       .wrap(Math.min(100, process.stdout.columns ?? 100))
       .exitProcess(false)
       .fail((message, error, y) => {
@@ -73,19 +78,6 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
   } catch (error) {
     return report(error, io, json);
   }
-}
-
-/** pkgkeys' version, from package.json: beside cli/ in the sources, beside dist/ when built or installed. */
-function version(): string {
-  for (const up of ['..', '../..']) {
-    try {
-      const meta = JSON.parse(readFileSync(path.join(__dirname, up, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-      if (meta.name === 'pkgkeys' && typeof meta.version === 'string') return meta.version;
-    } catch {
-      // not there: look one level up
-    }
-  }
-  return 'unknown';
 }
 
 /** The options that may come before the command word and take a value (global ones, and the pkgin command's). */

@@ -16,3 +16,9 @@ export const MAX_INDEX_BYTES = 512 * 1024 * 1024;
 
 /** pkg-vulnerabilities, compressed or not, and its text: about 1 MB today. */
 export const MAX_VULNERABILITIES_BYTES = 64 * 1024 * 1024;
+
+/** Largest key material pkgkeys reads in one go; a keyring is kilobytes, never megabytes. */
+export const MAX_KEYRING_BYTES = 16 * 1024 * 1024;
+
+/** A keyring release statement (lib/keyring/release.ts) is a few hundred bytes. */
+export const MAX_RELEASE_BYTES = 64 * 1024;

@@ -2,9 +2,10 @@
  * Where pkgkeys finds things on a client when no option names them (DESIGN.md §5): its configuration
  * and the trust anchors the base system ships under ${PKG_SYSCONFDIR}/pkgkeys, and the live keyring,
  * verification state and package cache under ${VARBASE}/db/pkgkeys. PKGKEYS_ROOT prefixes every
- * default, so tests and chroots use the same layout elsewhere.
+ * default, so tests and chroots use the same layout elsewhere. And pkgkeys' own package.json, for its
+ * version.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from './errors';
 
@@ -63,4 +64,17 @@ export async function anchorFiles(dir: string): Promise<string[]> {
     throw new PkgkeysError('USAGE', `no trust anchor in ${dir}: install the master key's public certificate there, or pass --anchor FILE`);
   }
   return files;
+}
+
+/** pkgkeys' version, from package.json: beside lib/ in the sources, beside dist/ when built or installed. */
+export function pkgkeysVersion(): string {
+  for (const up of ['..', '../..']) {
+    try {
+      const meta = JSON.parse(readFileSync(path.join(__dirname, up, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (meta.name === 'pkgkeys' && typeof meta.version === 'string') return meta.version;
+    } catch {
+      // not there: look one level up
+    }
+  }
+  return 'unknown';
 }

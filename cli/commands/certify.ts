@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { certifyFile, openSecretKey } from '../../lib/authority';
 import { formatTime, parseExpiry } from '../../lib/time';
 import { nowOf, print, readPassphrase, repeatable, warn } from '../common';
 import type { GlobalArgs } from '../io';
@@ -29,6 +28,7 @@ export const certifyCommand: CommandModule<GlobalArgs, Args> = {
       .option('out', { type: 'string', describe: 'write the certified certificate here (default: standard output)' })
       .option('passphrase-file', { type: 'string', describe: "read the signer's passphrase from the first line of FILE" }),
   handler: async (argv) => {
+    const { certifyFile, openSecretKey } = require('../../lib/authority') as typeof import('../../lib/authority');
     const now = nowOf(argv);
     const expires = parseExpiry(argv.expires, now);
     if (expires === null) warn(argv, 'a certification that never expires stays valid until someone revokes it');

@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { checkRepositories } from '../../lib/client/check-repo';
 import { selectRepositories } from '../../lib/client/config';
 import { exitStatusOf } from '../../lib/errors';
 import { describeSpan, formatTime } from '../../lib/time';
@@ -25,6 +24,7 @@ export const checkRepoCommand: CommandModule<GlobalArgs, Args> = {
       .option('timeout', { type: 'number', default: 300, describe: 'seconds allowed for each index download' })
       .option('quiet', { type: 'boolean', default: false, describe: 'print only the repositories that fail (for cron, which mails what is printed)' }) as never,
   handler: async (argv) => {
+    const { checkRepositories } = require('../../lib/client/check-repo') as typeof import('../../lib/client/check-repo');
     const client = await clientOf(argv);
     const clock = await readClock(argv, client.locations.stateDir, client.policy);
     const { now } = clock;

@@ -1,6 +1,6 @@
 /** `master init` and `key init`: one command, two kinds of key (cli/commands/master.ts, key.ts). */
 import type { Argv, CommandModule } from 'yargs';
-import { type CreatedKey, type KeyRole, createKey } from '../../lib/authority';
+import type { CreatedKey, KeyRole } from '../../lib/authority';
 import type { KeyType } from '../../lib/pgp';
 import { parseExpiry } from '../../lib/time';
 import { nowOf, print, readPassphrase, warn } from '../common';
@@ -47,6 +47,7 @@ export function initCommandGroup(spec: InitSpec): CommandModule<GlobalArgs, Glob
         : built) as unknown as Argv<Args>;
     },
     handler: async (argv) => {
+      const { createKey } = require('../../lib/authority') as typeof import('../../lib/authority');
       const now = nowOf(argv);
       const warning = spec.warning(argv.algo);
       if (warning) warn(argv, warning);

@@ -1,19 +1,13 @@
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { openSecretKey } from '../../lib/authority';
 import { EXIT, PkgkeysError } from '../../lib/errors';
 import { readBounded, writeAtomic } from '../../lib/fsutil';
-import { checkLayout, exportKeyring, importKeys, loadCertificates, loadTrustGraph } from '../../lib/keyring/store';
-import { KEYRING_FILE, RELEASE_FILE, UPDATE_INTERVAL } from '../../lib/keyring/release';
-import { findKey } from '../../lib/keyref';
 import type { Certificate } from '../../lib/model';
-import { MAX_KEYRING_BYTES, armor } from '../../lib/pgp';
-import { type Step, type TrustGraph, describe as describeKey } from '../../lib/trust/chain';
+import { MAX_KEYRING_BYTES } from '../../lib/limits';
+import type { Step, TrustGraph } from '../../lib/trust/chain';
 import { certificateProblems } from '../../lib/trust/policy';
-import { type ThresholdVerdict, authorizeAllThreshold, authorizeThreshold, belowThreshold } from '../../lib/trust/threshold';
+import type { ThresholdVerdict } from '../../lib/trust/threshold';
 import { checkRepository } from '../../lib/trust/scope';
-import { publishKeyring } from '../../lib/publish/keyring';
-import { keyringPackage } from '../../lib/publish/keyring-package';
 import { formatTime, parseExpiry, parseTime } from '../../lib/time';
 import { keyringPolicy, nowOf, print, readPassphrase, repeatable, thresholdOption, warn } from '../common';
 import type { GlobalArgs } from '../io';
@@ -27,6 +21,7 @@ const importCmd: CommandModule<KeyringArgs, KeyringArgs & { files: string[] }> =
   describe: 'Add certificates, certifications and revocations to the keyring directory',
   builder: (y) => y.positional('files', { type: 'string', array: true, demandOption: true, describe: 'armored or binary OpenPGP files' }),
   handler: async (argv) => {
+    const { importKeys } = require('../../lib/keyring/store') as typeof import('../../lib/keyring/store');
     const reports = [];
     for (const file of argv.files) reports.push({ file, ...(await importKeys(argv.keyring, await readBounded(file, MAX_KEYRING_BYTES), file)) });
     print(argv, reports, (rs) =>
@@ -46,6 +41,8 @@ const exportCmd: CommandModule<KeyringArgs, KeyringArgs & { armor: boolean; out:
       .option('armor', { type: 'boolean', default: false, describe: 'ASCII armor instead of binary' })
       .option('out', { type: 'string', describe: 'output file (default: standard output)' }),
   handler: async (argv) => {
+    const { exportKeyring } = require('../../lib/keyring/store') as typeof import('../../lib/keyring/store');
+    const { armor } = require('../../lib/pgp') as typeof import('../../lib/pgp');
     const binary = await exportKeyring(argv.keyring);
     const data = argv.armor ? armor('publicKey', binary) : binary;
     if (argv.out) await writeAtomic(argv.out, data);
@@ -66,6 +63,8 @@ const checkCmd: CommandModule<KeyringArgs, CheckArgs> = {
       .option('anchor', repeatable('trust anchor: with it, keys that some anchors vouch for now, but fewer than --threshold, are reported; repeatable'))
       .option('threshold', thresholdOption),
   handler: async (argv) => {
+    const { checkLayout, loadTrustGraph } = require('../../lib/keyring/store') as typeof import('../../lib/keyring/store');
+    const { belowThreshold } = require('../../lib/trust/threshold') as typeof import('../../lib/trust/threshold');
     const policy = keyringPolicy(argv);
     const { certificates, problems } = await checkLayout(argv.keyring);
     const weak = certificates.flatMap((c) => certificateProblems(c, policy).map((message) => ({ path: c.fingerprint, message })));
@@ -88,6 +87,8 @@ const listCmd: CommandModule<KeyringArgs, CheckArgs> = {
       .option('anchor', repeatable("trust anchor: with it, each key's verdict now and the scopes its chain grants; repeatable"))
       .option('threshold', thresholdOption),
   handler: async (argv) => {
+    const { loadCertificates, loadTrustGraph } = require('../../lib/keyring/store') as typeof import('../../lib/keyring/store');
+    const { authorizeAllThreshold } = require('../../lib/trust/threshold') as typeof import('../../lib/trust/threshold');
     if (!argv.anchor) {
       print(argv, (await loadCertificates([argv.keyring])).map((c) => summary(c, null)), (list) => list.flatMap(listLines));
       return;
@@ -159,6 +160,10 @@ const explainCmd: CommandModule<KeyringArgs, ExplainArgs> = {
       .option('repository', { type: 'string', describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All (default: any repository the whole chain grants)' })
       .option('at', { type: 'string', describe: 'judge as of this time (default: now)' }),
   handler: async (argv) => {
+    const { loadTrustGraph } = require('../../lib/keyring/store') as typeof import('../../lib/keyring/store');
+    const { findKey } = require('../../lib/keyref') as typeof import('../../lib/keyref');
+    const { describe: describeKey } = require('../../lib/trust/chain') as typeof import('../../lib/trust/chain');
+    const { authorizeThreshold } = require('../../lib/trust/threshold') as typeof import('../../lib/trust/threshold');
     const at = argv.at ? parseTime(argv.at) : nowOf(argv);
     const graph = await loadTrustGraph(argv.anchor, argv.keyring);
     const scope = argv.repository ? { repository: checkRepository(argv.repository) } : ({ anyRepository: true } as const);
@@ -179,6 +184,7 @@ const stepLines = (steps: readonly Step[], indent = '  ') => steps.map((s) => `$
 
 /** Each anchor's path (or the step where it fails), then the count against the threshold. */
 function perAnchor(graph: TrustGraph, v: ThresholdVerdict): string[] {
+  const { describe: describeKey } = require('../../lib/trust/chain') as typeof import('../../lib/trust/chain');
   return [
     ...v.anchors.flatMap((a) => {
       const anchor = graph.get(a.anchor);
@@ -214,10 +220,14 @@ const publishCmd: CommandModule<KeyringArgs, PublishArgs> = {
       .option('name', { type: 'string', describe: 'keyring name; the release is signed for keyring/NAME (default: the keyring directory\'s name)' })
       .option('serial', { type: 'number', describe: 'release serial (default: one more than the release in --out, and at least YYYYMMDD01 of today)' })
       .option('expires', { type: 'string', default: '14d', describe: 'when the release statement expires: clients report the keyring frozen after that' })
-      .option('update-interval', { type: 'string', default: UPDATE_INTERVAL, describe: 'how often clients run pkgkeys update (their cron line): the release must live longer' })
+      // Clients run pkgkeys update once a day from cron (docs/keyring-updates.md): a release must outlive that.
+      .option('update-interval', { type: 'string', default: '1d', describe: 'how often clients run pkgkeys update (their cron line): the release must live longer' })
       .option('out', { type: 'string', demandOption: true, describe: 'directory the mirror serves: keyring.gpg and release.asc are written there' })
       .option('passphrase-file', { type: 'string', describe: "read the key's passphrase from the first line of FILE" }),
   handler: async (argv) => {
+    const { openSecretKey } = require('../../lib/authority') as typeof import('../../lib/authority');
+    const { KEYRING_FILE, RELEASE_FILE } = require('../../lib/keyring/release') as typeof import('../../lib/keyring/release');
+    const { publishKeyring } = require('../../lib/publish/keyring') as typeof import('../../lib/publish/keyring');
     const now = nowOf(argv);
     const expires = parseExpiry(argv.expires, now);
     if (expires === null) throw new PkgkeysError('USAGE', 'a keyring release must expire, or a frozen mirror could not be noticed: give --expires DURATION');
@@ -259,6 +269,7 @@ const packageCmd: CommandModule<KeyringArgs, PackageArgs> = {
       .option('pkgtools-version', { type: 'string', default: '20091115', describe: 'PKGTOOLS_VERSION: pkg_add refuses a package that needs a newer pkg_install' })
       .option('out', { type: 'string', default: '.', describe: 'directory the package is written to' }),
   handler: async (argv) => {
+    const { keyringPackage } = require('../../lib/publish/keyring-package') as typeof import('../../lib/publish/keyring-package');
     const built = await keyringPackage({
       release: argv.release, prefix: argv.prefix, opsys: argv.opsys, osVersion: argv['os-version'], machineArch: argv['machine-arch'], pkgtoolsVersion: argv['pkgtools-version'],
     });

@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { cleanPkginCache, pkginCacheDir, pkginDbDir, runPkgin } from '../../lib/client/pkgin';
 import type { GlobalArgs } from '../io';
 import { type Args, proxyArgs, startProxy } from './proxy';
 
@@ -9,6 +8,7 @@ export const pkginCommand: CommandModule<GlobalArgs, Args> = {
   // A fixed address by default: pkgin keys its database by repository URL, and an unchanged URL is what lets If-Modified-Since spare a download.
   builder: (y) => proxyArgs(y, 'where the proxy listens while pkgin runs (HOST:PORT on loopback; keep it stable, pkgin knows repositories by URL)'),
   handler: async (argv) => {
+    const { cleanPkginCache, pkginCacheDir, pkginDbDir, runPkgin } = require('../../lib/client/pkgin') as typeof import('../../lib/client/pkgin');
     const { io } = argv.session;
     let dbDir = '';
     const { proxy, client, urls } = await startProxy(argv, (client) => {

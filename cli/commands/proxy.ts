@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { selectRepositories } from '../../lib/client/config';
-import { type Listen, type ProxyOptions, VerifyingProxy } from '../../lib/client/proxy';
+import type { Listen, ProxyOptions, VerifyingProxy } from '../../lib/client/proxy';
 import { PkgkeysError } from '../../lib/errors';
 import { anchorFiles } from '../../lib/paths';
 import { parseTime } from '../../lib/time';
@@ -49,6 +49,7 @@ export const proxyArgs = <T extends GlobalArgs>(y: Argv<T>, listen: string) =>
 
 /** A proxy for the client's configured repositories, listening; `more` adds options that depend on the client's configuration. */
 export async function startProxy(argv: Args, more: (client: Client) => Partial<ProxyOptions> = () => ({})): Promise<{ proxy: VerifyingProxy; client: Client; urls: string[] }> {
+  const { VerifyingProxy } = require('../../lib/client/proxy') as typeof import('../../lib/client/proxy');
   const client = await clientOf(argv);
   const options = { ...(await proxyOptions(argv, client)), ...more(client) };
   const proxy = await VerifyingProxy.start(options, parseListen(argv.listen));

@@ -1,12 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { openSecretKey } from '../../lib/authority';
 import { PkgkeysError } from '../../lib/errors';
-import { defaultJobs } from '../../lib/packages/hash';
 import { writeAtomic } from '../../lib/fsutil';
-import { ALL_EXTENSIONS, type Extension, publish, stagingFile } from '../../lib/publish/repository';
-import { signIndexVia } from '../../lib/signd/client';
-import { signPackage } from '../../lib/publish/sign-package';
-import { signSummary } from '../../lib/publish/summary';
+import type { Extension } from '../../lib/publish/repository';
 import { checkRepository } from '../../lib/trust/scope';
 import { formatTime, parseExpiry } from '../../lib/time';
 import { nowOf, print, readPassphrase, warn } from '../common';
@@ -32,8 +27,10 @@ interface Args extends ClientKeyringArgs, ShrinkArgs {
 export const publishCommand: CommandModule<GlobalArgs, Args> = {
   command: 'publish <dir>',
   describe: "Publish a build into the repository directory: its packages, checksums into pkg_summary, the compressed and signed index files, all swapped in at once under a lock",
-  builder: (y) =>
-    shrinkOptions(clientKeyringOptions(y))
+  builder: (y) => {
+    const { defaultJobs } = require('../../lib/packages/hash') as typeof import('../../lib/packages/hash');
+    const { ALL_EXTENSIONS } = require('../../lib/publish/repository') as typeof import('../../lib/publish/repository');
+    return shrinkOptions(clientKeyringOptions(y))
       .positional('dir', { type: 'string', demandOption: true, describe: 'the repository directory, which mirrors copy; only publish writes it' })
       .option('build', { type: 'string', describe: "the build's output (pbulk's packages/All): its packages and the pkg_summary it wrote; never DIR itself" })
       .option('repository', { type: 'string', demandOption: true, describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All' })
@@ -46,8 +43,14 @@ export const publishCommand: CommandModule<GlobalArgs, Args> = {
       .option('resign', { type: 'boolean', default: false, describe: 'only sign the published index again, with a new expiry (for cron)' })
       .option('jobs', { type: 'number', default: defaultJobs(), describe: 'files hashed in parallel' })
       .option('lock-wait', { type: 'number', default: 600, describe: 'seconds to wait for another publish of this directory to finish' })
-      .option('passphrase-file', { type: 'string', describe: "read the key's passphrase from the first line of FILE" }) as never,
+      .option('passphrase-file', { type: 'string', describe: "read the key's passphrase from the first line of FILE" }) as never;
+  },
   handler: async (argv) => {
+    const { openSecretKey } = require('../../lib/authority') as typeof import('../../lib/authority');
+    const { ALL_EXTENSIONS, publish, stagingFile } = require('../../lib/publish/repository') as typeof import('../../lib/publish/repository');
+    const { signPackage } = require('../../lib/publish/sign-package') as typeof import('../../lib/publish/sign-package');
+    const { signSummary } = require('../../lib/publish/summary') as typeof import('../../lib/publish/summary');
+    const { signIndexVia } = require('../../lib/signd/client') as typeof import('../../lib/signd/client');
     checkRepository(argv.repository);
     const extensions = argv.formats.split(',').filter((f) => f !== '');
     const unknown = extensions.filter((e) => !(ALL_EXTENSIONS as string[]).includes(e));

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { type RevokeTarget, openSecretKey, revoke } from '../../lib/authority';
+import type { RevokeTarget } from '../../lib/authority';
 import type { RevocationReason } from '../../lib/model';
 import { nowOf, print, readPassphrase } from '../common';
 import type { GlobalArgs } from '../io';
@@ -26,6 +26,7 @@ const common = <T>(y: Argv<T>) =>
 
 function handler(target: (argv: Args) => RevokeTarget) {
   return async (argv: Args) => {
+    const { openSecretKey, revoke } = require('../../lib/authority') as typeof import('../../lib/authority');
     const signer = await openSecretKey(argv.signer, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.signer}`));
     const result = await revoke({ signer, target: target(argv), reason: argv.reason, text: argv.text, now: nowOf(argv), out: argv.out ?? null });
     if (argv.json) return print(argv, result, () => []);

@@ -1,8 +1,6 @@
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { checkRepositoryURL } from '../../lib/settings';
-import { hostMacros } from '../../lib/client/pkgin';
-import { setup } from '../../lib/client/setup';
 import { PkgkeysError } from '../../lib/errors';
 import { PREFIX, SYSCONFDIR, defaultLocations } from '../../lib/paths';
 import { clientOf, print, repeatable } from '../common';
@@ -17,20 +15,22 @@ interface Args extends GlobalArgs {
   'dry-run': boolean;
 }
 
-const HOST = hostMacros();
-
 export const setupCommand: CommandModule<GlobalArgs, Args> = {
   command: 'setup',
   describe: "Write pkgkeys.conf from pkgin's repositories.conf, then print the pkg_install.conf and cron lines to add",
-  builder: (y) =>
-    y
+  builder: (y) => {
+    const { hostMacros } = require('../../lib/client/pkgin') as typeof import('../../lib/client/pkgin');
+    const host = hostMacros();
+    return y
       .option('repositories', { type: 'string', describe: `pkgin's repositories.conf (default: ${defaultLocations({}).pkginRepositories})` })
-      .option('arch', { type: 'string', default: HOST.arch, describe: 'what $arch stands for in repositories.conf' })
-      .option('osrelease', { type: 'string', default: HOST.osrelease, describe: 'what $osrelease stands for in repositories.conf' })
+      .option('arch', { type: 'string', default: host.arch, describe: 'what $arch stands for in repositories.conf' })
+      .option('osrelease', { type: 'string', default: host.osrelease, describe: 'what $osrelease stands for in repositories.conf' })
       .option('identifier', repeatable('URL=IDENTIFIER: the repository identifier of a URL that has no packages/ directory; repeatable'))
       .option('keyring-url', { type: 'string', describe: 'where the keyring releases are published (default: keep, or the pkgsrc keyring)' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'print pkgkeys.conf instead of writing it' }),
+      .option('dry-run', { type: 'boolean', default: false, describe: 'print pkgkeys.conf instead of writing it' });
+  },
   handler: async (argv) => {
+    const { setup } = require('../../lib/client/setup') as typeof import('../../lib/client/setup');
     const client = await clientOf(argv, true);
     const identifiers = new Map<string, string>();
     for (const pair of argv.identifier ?? []) {

@@ -1,6 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { openSecretKey } from '../../lib/authority';
-import { signPackage } from '../../lib/publish/sign-package';
 import { nowOf, print, readPassphrase } from '../common';
 import type { GlobalArgs } from '../io';
 
@@ -21,6 +19,8 @@ export const signPackageCommand: CommandModule<GlobalArgs, Args> = {
       .option('key', { type: 'string', demandOption: true, describe: "the build host's secret signing key (RSA: pkg_add verifies nothing else)" })
       .option('passphrase-file', { type: 'string', describe: "read the key's passphrase from the first line of FILE" }) as never,
   handler: async (argv) => {
+    const { openSecretKey } = require('../../lib/authority') as typeof import('../../lib/authority');
+    const { signPackage } = require('../../lib/publish/sign-package') as typeof import('../../lib/publish/sign-package');
     const key = await openSecretKey(argv.key, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`));
     const signed = await signPackage(argv.package, argv.output, { key, created: nowOf(argv) });
     print(argv, { ...signed, output: argv.output }, (r) => [`signed ${r.pkgname} (${r.size} bytes) with ${r.signer}: ${r.output}`]);

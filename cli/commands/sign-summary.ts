@@ -1,12 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { openSecretKey } from '../../lib/authority';
 import { PkgkeysError } from '../../lib/errors';
 import { readBounded, writeAtomic } from '../../lib/fsutil';
 import { MAX_INDEX_BYTES } from '../../lib/limits';
-import { defaultJobs } from '../../lib/packages/hash';
-import { checkSignerForClients } from '../../lib/publish/gates';
-import { addChecksums, normaliseSummary, signSummary } from '../../lib/publish/summary';
-import { decompress } from '../../lib/summary/compress';
 import { formatTime, parseExpiry } from '../../lib/time';
 import { nowOf, print, readPassphrase, warn } from '../common';
 import { type ClientKeyringArgs, clientKeyringOf, clientKeyringOptions } from '../gates';
@@ -27,8 +22,9 @@ interface Args extends ClientKeyringArgs {
 export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
   command: 'sign-summary <summary>',
   describe: 'Clearsign a pkg_summary for one repository, with an expiry (and, with --packages, checksums first)',
-  builder: (y) =>
-    clientKeyringOptions(y)
+  builder: (y) => {
+    const { defaultJobs } = require('../../lib/packages/hash') as typeof import('../../lib/packages/hash');
+    return clientKeyringOptions(y)
       .positional('summary', { type: 'string', demandOption: true, describe: 'pkg_summary, plain or .gz/.bz2/.xz/.zst' })
       .option('key', { type: 'string', demandOption: true, describe: "the build host's secret signing key" })
       .option('repository', { type: 'string', demandOption: true, describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All' })
@@ -37,8 +33,13 @@ export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
       .option('packages', { type: 'string', describe: 'add (or check) FILE_SIZE and FILE_CKSUM from the package files in DIR first' })
       .option('jobs', { type: 'number', default: defaultJobs(), describe: 'files hashed in parallel with --packages' })
       .option('output', { type: 'string', describe: 'write the signed index here, atomically (default: standard output)' })
-      .option('passphrase-file', { type: 'string', describe: "read the key's passphrase from the first line of FILE" }),
+      .option('passphrase-file', { type: 'string', describe: "read the key's passphrase from the first line of FILE" });
+  },
   handler: async (argv) => {
+    const { openSecretKey } = require('../../lib/authority') as typeof import('../../lib/authority');
+    const { checkSignerForClients } = require('../../lib/publish/gates') as typeof import('../../lib/publish/gates');
+    const { addChecksums, normaliseSummary, signSummary } = require('../../lib/publish/summary') as typeof import('../../lib/publish/summary');
+    const { decompress } = require('../../lib/summary/compress') as typeof import('../../lib/summary/compress');
     if (argv.json && !argv.output) throw new PkgkeysError('USAGE', 'with --json, standard output carries the report: give --output FILE for the signed index');
     const now = nowOf(argv);
     const expires = parseExpiry(argv.expires, now);

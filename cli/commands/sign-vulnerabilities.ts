@@ -1,10 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { openSecretKey } from '../../lib/authority';
 import { PkgkeysError } from '../../lib/errors';
 import { readBounded, writeAtomic } from '../../lib/fsutil';
 import { MAX_VULNERABILITIES_BYTES } from '../../lib/limits';
-import { DEFAULT_VULNERABILITIES_EXPIRY, signVulnerabilities } from '../../lib/publish/vulnerabilities';
-import { decompress } from '../../lib/summary/compress';
 import { formatTime, parseExpiry } from '../../lib/time';
 import { nowOf, print, readPassphrase } from '../common';
 import type { GlobalArgs } from '../io';
@@ -25,11 +22,15 @@ export const signVulnerabilitiesCommand: CommandModule<GlobalArgs, Args> = {
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'the pkg-vulnerabilities file, plain or .gz/.bz2/.xz/.zst' })
       .option('key', { type: 'string', demandOption: true, describe: 'the secret signing key certified for pkg-vulnerabilities (RSA: pkg_admin verifies nothing else)' })
-      .option('expires', { type: 'string', default: DEFAULT_VULNERABILITIES_EXPIRY, describe: 'when the signature expires: DURATION (7d, 36h) or DATE; never is refused' })
+      // The list is regenerated upstream every day: a week leaves room for a missed run, and no more.
+      .option('expires', { type: 'string', default: '7d', describe: 'when the signature expires: DURATION (7d, 36h) or DATE; never is refused' })
       .option('hash', { choices: ['sha256', 'sha512'] as const, default: 'sha512' as const, describe: 'digest algorithm (both are read by pkg_admin)' })
       .option('output', { type: 'string', describe: 'write the signed file here, atomically (default: standard output)' })
       .option('passphrase-file', { type: 'string', describe: "read the key's passphrase from the first line of FILE" }) as never,
   handler: async (argv) => {
+    const { openSecretKey } = require('../../lib/authority') as typeof import('../../lib/authority');
+    const { signVulnerabilities } = require('../../lib/publish/vulnerabilities') as typeof import('../../lib/publish/vulnerabilities');
+    const { decompress } = require('../../lib/summary/compress') as typeof import('../../lib/summary/compress');
     if (argv.json && !argv.output) throw new PkgkeysError('USAGE', 'with --json, standard output carries the report: give --output FILE for the signed file');
     const now = nowOf(argv);
     const expires = parseExpiry(argv.expires, now);

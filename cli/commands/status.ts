@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { keyringStatus } from '../../lib/client/status';
 import { PkgkeysError, exitStatusOf } from '../../lib/errors';
 import { describeSpan, formatTime, parseExpiry } from '../../lib/time';
 import { ClientState } from '../../lib/verify/state';
@@ -25,6 +24,7 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
       .option('max-age', { type: 'string', default: '3d', describe: 'stale when no update succeeded for this long (DURATION: 3d, 36h)' })
       .option('update-interval', { type: 'string', default: '25h', describe: 'the longest time between two runs of pkgkeys update, for the revocation bound (default: daily from cron, with --random-delay 3600)' }),
   handler: async (argv) => {
+    const { keyringStatus } = require('../../lib/client/status') as typeof import('../../lib/client/status');
     const client = await clientOf(argv);
     const { locations } = client;
     // Not readClock: a clock behind the floor is one of the problems status reports.

@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { update } from '../../lib/client/update';
 import { formatTime } from '../../lib/time';
 import { ClientState } from '../../lib/verify/state';
 import { anchorsOf, clientOf, print, readClock, repeatable, thresholdOption } from '../common';
@@ -37,6 +36,7 @@ export const updateCommand: CommandModule<GlobalArgs, Args> = {
       .option('quiet', { type: 'boolean', default: false, describe: 'print nothing on success' })
       .option('allow-expired', { type: 'boolean', default: false, describe: "accept an expired release (the keyring package's copy); never an older serial, and status reports it frozen" }),
   handler: async (argv) => {
+    const { update } = require('../../lib/client/update') as typeof import('../../lib/client/update');
     const client = await clientOf(argv);
     const anchors = await anchorsOf(argv, client);
     if (argv['random-delay'] > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * argv['random-delay'] * 1000));

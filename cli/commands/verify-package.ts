@@ -1,8 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { PkgkeysError, exitStatusOf } from '../../lib/errors';
-import { loadTrustGraph } from '../../lib/keyring/store';
 import { checkRepository } from '../../lib/trust/scope';
-import { verifySignedPackage } from '../../lib/verify/signed-package';
 import { anchorsOf, clientOf, print, readClock, repeatable, thresholdOption } from '../common';
 import type { GlobalArgs } from '../io';
 
@@ -25,6 +23,8 @@ export const verifyPackageCommand: CommandModule<GlobalArgs, Args> = {
       .option('keyring', { type: 'string', describe: 'keyring file or directory (default: the keyring pkgkeys update installs, /var/db/pkgkeys/keyring.gpg)' })
       .option('repository', { type: 'string', describe: 'the repository the signer must be certified for (default: any scope that grants packages)' }) as never,
   handler: async (argv) => {
+    const { loadTrustGraph } = require('../../lib/keyring/store') as typeof import('../../lib/keyring/store');
+    const { verifySignedPackage } = require('../../lib/verify/signed-package') as typeof import('../../lib/verify/signed-package');
     const client = await clientOf(argv);
     if (argv.repository) checkRepository(argv.repository);
     const graph = await loadTrustGraph(await anchorsOf(argv, client), argv.keyring ?? client.locations.keyring);

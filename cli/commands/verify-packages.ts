@@ -1,7 +1,5 @@
 import type { CommandModule } from 'yargs';
 import { PkgkeysError } from '../../lib/errors';
-import { defaultJobs } from '../../lib/packages/hash';
-import { verifyPackagesFile } from '../../lib/verify';
 import { type TrustArgs, print, sourcesAndPolicy, trustOptions } from '../common';
 import type { GlobalArgs } from '../io';
 import { progressBar } from '../progress';
@@ -16,13 +14,16 @@ interface Args extends TrustArgs {
 export const verifyPackagesCommand: CommandModule<GlobalArgs, Args> = {
   command: 'verify-packages <index> <dir> [pkgnames..]',
   describe: 'Verify a signed pkg_summary, then every package file (or those named) against its FILE_SIZE and FILE_CKSUM',
-  builder: (y) =>
-    trustOptions(y)
+  builder: (y) => {
+    const { defaultJobs } = require('../../lib/packages/hash') as typeof import('../../lib/packages/hash');
+    return trustOptions(y)
       .positional('index', { type: 'string', demandOption: true, describe: 'the clearsigned index (pkg_summary.asc)' })
       .positional('dir', { type: 'string', demandOption: true, describe: 'directory holding the package files' })
       .positional('pkgnames', { type: 'string', array: true, default: [], describe: 'PKGNAMEs to check (default: every entry)' })
-      .option('jobs', { type: 'number', default: defaultJobs(), describe: 'files hashed in parallel (default: one per core)' }) as never,
+      .option('jobs', { type: 'number', default: defaultJobs(), describe: 'files hashed in parallel (default: one per core)' }) as never;
+  },
   handler: async (argv) => {
+    const { verifyPackagesFile } = require('../../lib/verify') as typeof import('../../lib/verify');
     if (!Number.isInteger(argv.jobs) || argv.jobs < 1) throw new PkgkeysError('USAGE', `--jobs must be a positive integer, found ${argv.jobs}`);
     const bar = progressBar(argv.session.io, 'hashing');
     const { index, packages } = await verifyPackagesFile({

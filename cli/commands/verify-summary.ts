@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { writeAtomic } from '../../lib/fsutil';
 import { formatTime } from '../../lib/time';
-import { verifySummaryFile } from '../../lib/verify';
 import { type TrustArgs, print, sourcesAndPolicy, trustOptions } from '../common';
 import type { GlobalArgs } from '../io';
 
@@ -18,6 +17,7 @@ export const verifySummaryCommand: CommandModule<GlobalArgs, Args> = {
       .positional('index', { type: 'string', demandOption: true, describe: 'the clearsigned index (pkg_summary.asc), plain or compressed' })
       .option('output', { type: 'string', describe: 'write the verified pkg_summary here, atomically (default: standard output)' }) as never,
   handler: async (argv) => {
+    const { verifySummaryFile } = require('../../lib/verify') as typeof import('../../lib/verify');
     const index = await verifySummaryFile({ file: argv.index, repository: argv.repository, ...(await sourcesAndPolicy(argv)) });
     if (argv.output) await writeAtomic(argv.output, index.text);
     else if (!argv.json) argv.session.io.stdout(index.text);

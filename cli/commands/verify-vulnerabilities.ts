@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { writeAtomic } from '../../lib/fsutil';
 import { formatTime } from '../../lib/time';
-import { verifyVulnerabilitiesFile } from '../../lib/verify/vulnerabilities';
 import { anchorsOf, clientOf, print, readClock, repeatable, stateDirOption, thresholdOption } from '../common';
 import type { GlobalArgs } from '../io';
 
@@ -26,6 +25,7 @@ export const verifyVulnerabilitiesCommand: CommandModule<GlobalArgs, Args> = {
       .option('state-dir', stateDirOption)
       .option('output', { type: 'string', describe: 'write the verified pkg-vulnerabilities here, atomically (default: standard output)' }) as never,
   handler: async (argv) => {
+    const { verifyVulnerabilitiesFile } = require('../../lib/verify/vulnerabilities') as typeof import('../../lib/verify/vulnerabilities');
     const client = await clientOf(argv);
     const sources = { anchors: await anchorsOf(argv, client), keyring: argv.keyring ?? client.locations.keyring, stateDir: argv['state-dir'] ?? client.locations.stateDir };
     const clock = await readClock(argv, sources.stateDir, client.policy);

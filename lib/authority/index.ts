@@ -8,7 +8,8 @@ import { PkgkeysError } from '../errors';
 import { readBounded, writeAtomic, writeNew } from '../fsutil';
 import type { Fingerprint, RevocationReason } from '../model';
 import { findKey } from '../keyref';
-import { type KeyType, MAX_KEYRING_BYTES, SecretKey, certify, generateKey, inspectAll, revokeCertification, revokeKey, revokeSubkey } from '../pgp';
+import { MAX_KEYRING_BYTES } from '../limits';
+import { type KeyType, SecretKey, certify, generateKey, inspectAll, revokeCertification, revokeKey, revokeSubkey } from '../pgp';
 import { checkScope } from '../trust/scope';
 
 export type KeyRole = 'master' | 'signing';

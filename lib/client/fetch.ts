@@ -6,8 +6,6 @@
  * A transfer that ends short of its Content-Length is an error, never a shorter file.
  */
 import { createReadStream, promises as fs } from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { BoundedBuffer } from '../bounded-buffer';
 import { type Code, PkgkeysError, ioError } from '../errors';
@@ -135,7 +133,8 @@ function get(url: URL, request: FetchRequest, deadline: number, sink: Sink): Pro
     const headers: Record<string, string> = { 'user-agent': 'pkgkeys', 'accept-encoding': 'identity' };
     if (request.validators?.etag) headers['if-none-match'] = request.validators.etag;
     if (request.validators?.lastModified) headers['if-modified-since'] = request.validators.lastModified;
-    const client = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
+    // Loaded for the URLs that need them: a file:// mirror loads neither.
+    const client = url.protocol === 'https:' ? (require('node:https') as typeof import('node:https')) : url.protocol === 'http:' ? (require('node:http') as typeof import('node:http')) : null;
     if (client === null) return reject(new PkgkeysError('USAGE', `${url}: only http, https and file URLs are fetched`));
     const req = client.get(url, { headers });
     const timer = setTimeout(() => fail('NETWORK_ERROR', `no complete answer within ${Math.round(request.timeoutMs / 1000)} s`), Math.max(deadline - Date.now(), 0));

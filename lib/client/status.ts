@@ -5,11 +5,8 @@
  * that stopped moving or a clock that is wrong.
  */
 import type { Code } from '../errors';
-import { type Installed, readInstalled, readLive } from '../keyring/live';
-import { parseKeyring, trustGraphOf } from '../keyring/store';
-import type { Fingerprint } from '../model';
-import { keyExpires } from '../trust/chain';
-import { authorizeAllThreshold } from '../trust/threshold';
+import { type Installed, readInstalled } from '../keyring/live';
+import { type Expiry, expiriesOf, groundsOf, recordedVerdicts } from '../keyring/verdicts';
 import type { Policy } from '../trust/policy';
 import { formatTime } from '../time';
 import { type Clock, type Proof, clockBehind } from '../verify/state';
@@ -27,12 +24,6 @@ export interface StatusRequest {
   maxAgeMs: number;
   /** Expiries within this window are reported. */
   warnMs: number;
-}
-
-export interface Expiring {
-  key: Fingerprint;
-  what: string;
-  expires: Date;
 }
 
 /**
@@ -56,7 +47,7 @@ export interface KeyringStatus {
   /** For the installed release; null when none is installed. */
   revocationBound: RevocationBound | null;
   /** Signing keys valid now whose validity ends within the window, soonest first. */
-  expiring: Expiring[];
+  expiring: Expiry[];
   /** Why the keyring is stale; empty when it is current. */
   problems: Array<{ code: Code; message: string }>;
 }
@@ -66,7 +57,7 @@ export async function keyringStatus(request: StatusRequest): Promise<KeyringStat
   const update = await readRecord(request.dir);
   const problems: KeyringStatus['problems'] = [];
   const now = request.clock.now;
-  const expiring = installed ? await expiringKeys(installed, now, request) : [];
+  const expiring = installed ? expiringBy(await expiries(installed, request), now.getTime() + request.warnMs) : [];
   const behind = clockBehind(request.clock, request.policy);
   if (behind) problems.push({ code: 'CLOCK_BEHIND', message: behind });
   if (!installed) problems.push({ code: 'KEYRING_STALE', message: `no keyring installed in ${request.dir}: run pkgkeys update` });
@@ -86,24 +77,17 @@ function boundOf(installed: Installed, updateIntervalMs: number): RevocationBoun
   return { ms: releaseLifetimeMs + updateIntervalMs, releaseLifetimeMs, updateIntervalMs };
 }
 
-/** For every key valid now: its own expiry, its subkey's, and the certifications on its User IDs. */
-async function expiringKeys(installed: Installed, now: Date, request: StatusRequest): Promise<Expiring[]> {
-  const keyring = await parseKeyring(await readLive(installed, 'keyring.gpg'), `${installed.dir}/keyring.gpg`);
-  const graph = await trustGraphOf(request.anchors, [keyring]);
-  const horizon = now.getTime() + request.warnMs;
-  const out: Expiring[] = [];
-  for (const verdict of authorizeAllThreshold(graph, { scope: { anyRepository: true }, signedAt: now, now, policy: request.policy }).values()) {
-    if (!verdict.trusted) continue;
-    const found = graph.resolve(verdict.key)!;
-    const cert = found.certificate;
-    const candidates: Array<[string, Date | null | undefined]> = [
-      ['key', keyExpires(cert)],
-      ['subkey', found.subkey?.binding?.keyExpires],
-      ...cert.userIDs.flatMap((u) => u.certifications.map((c): [string, Date | null] => [`certification by ${c.issuer}`, c.expires])),
-    ];
-    for (const [what, expires] of candidates) {
-      if (expires && expires.getTime() <= horizon) out.push({ key: verdict.key, what, expires });
-    }
-  }
-  return out.sort((a, b) => a.expires.getTime() - b.expires.getTime());
+/** Those of `expiries` up to `until`, soonest first. */
+const expiringBy = (expiries: Expiry[], until: number) => expiries.filter((e) => e.expires.getTime() <= until).sort((a, b) => a.expires.getTime() - b.expires.getTime());
+
+/**
+ * The expiries of the keys trusted now: those the last update recorded while its verdicts stand
+ * (lib/keyring/verdicts.ts), else judged anew, which loads OpenPGP.js.
+ */
+async function expiries(installed: Installed, request: StatusRequest): Promise<Expiry[]> {
+  const { now } = request.clock;
+  const recorded = await recordedVerdicts(request.dir, installed, await groundsOf(request.anchors, request.policy), now);
+  if (recorded) return recorded.expiries;
+  const { installedGraph } = require('../keyring/store') as typeof import('../keyring/store');
+  return expiriesOf(await installedGraph(request.anchors, installed), now, request.policy);
 }

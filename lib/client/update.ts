@@ -3,8 +3,11 @@
  * mirror serves, the way a cron job needs it: serialized by a lock, every download capped, and the
  * last good keyring left in place on any failure, with the reason recorded for `pkgkeys status`.
  *
- *   1. fetch the release statement, conditionally: "not modified" ends here, once the installed
- *      release is checked to be still in force (a mirror that stops changing is a frozen one);
+ *   1. fetch the release statement, conditionally. "Not modified", or the very statement installed,
+ *      ends here while the verdicts recorded when it was judged stand (lib/keyring/verdicts.ts):
+ *      nothing is judged, and OpenPGP.js is not loaded. Otherwise lib/client/install.ts judges: on
+ *      "not modified", the installed release is checked to be still in force (a mirror that stops
+ *      changing is a frozen one) and its keyring judged anew; else, steps 2 to 5;
  *   2. fetch the keyring file it describes;
  *   3. merge it with what the installed keyring hands on: every key and revocation it holds, no
  *      certification (lib/keyring/store.ts revocationsOf). No revocation known here is ever lost
@@ -12,7 +15,8 @@
  *      the new release alone;
  *   4. verify the statement: its signer's chain to an anchor for `keyring/<name>`, its signature,
  *      expiry, the keyring's size and digest, and a serial not below the installed one;
- *   5. install the merged keyring and its exports for pkg_install as one new generation;
+ *   5. install the merged keyring and its exports for pkg_install as one new generation, and record
+ *      the verdicts;
  *   6. record the installed release's signing time in the floor (lib/verify/state.ts), so that a clock
  *      set back cannot make it, or anything that expired before it was signed, look fresh.
  */
@@ -20,17 +24,14 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
 import { withLock, writeAtomic } from '../fsutil';
-import { pkgInstallKeyrings } from '../keyring/exports';
-import { type Generation, type Installed, checkInForce, installGeneration, readInstalled, readLive } from '../keyring/live';
-import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, type VerifiedRelease, checkKeyringFile, keyringIdentifier, readClaim } from '../keyring/release';
-import { keyringOf, parseKeyring, revocationsOf, trustGraphOf } from '../keyring/store';
-import { MAX_KEYRING_BYTES, type Material } from '../pgp';
-import { formatTime } from '../time';
-import type { TrustGraph } from '../trust/chain';
+import { type Installed, LIVE, readInstalled, readLive } from '../keyring/live';
+import { RELEASE_FILE, type VerifiedRelease, keyringIdentifier } from '../keyring/release';
+import { type Grounds, groundsOf, recordedVerdicts } from '../keyring/verdicts';
+import { MAX_RELEASE_BYTES } from '../limits';
 import type { Policy } from '../trust/policy';
-import { type Change, verifyRelease } from '../verify/release';
+import type { Change } from '../verify/release';
 import { type ClientState, type Clock, proofOf } from '../verify/state';
-import { type Validators, fetchBounded } from './fetch';
+import { type Fetched, type Validators, fetchBounded } from './fetch';
 
 export interface UpdateRequest {
   /** The directory URL the release and keyring files are served under. */
@@ -94,52 +95,25 @@ export async function update(request: UpdateRequest): Promise<UpdateResult> {
 }
 
 async function updateLocked(url: string, request: UpdateRequest, validators: Validators | null): Promise<{ result: UpdateResult; validators: Validators | null }> {
-  const releaseURL = new URL(RELEASE_FILE, url);
+  // Read before anything is judged: anchors that change meanwhile can only leave a record of the older ones.
+  const grounds = await groundsOf(request.anchors, request.policy);
   const installed = await readInstalled(request.dir);
-  const fetched = await fetchBounded({ url: releaseURL, limit: MAX_RELEASE_BYTES, timeoutMs: request.timeoutMs, validators: installed ? validators : null });
-
-  let next: { release: VerifiedRelease; statement: Uint8Array; graph: TrustGraph; change: UpdateResult['change'] };
-  if (fetched.notModified) {
-    const graph = await trustGraphOf(request.anchors, [await installedKeyring(installed!)]);
-    next = { release: checkInForce(installed!, request.now), statement: await readLive(installed!, 'release.asc'), graph, change: 'not-modified' };
-  } else {
-    const keyringURL = new URL(KEYRING_FILE, url);
-    // The size the statement claims caps the download; its claims are checked before the keyring is parsed, and judged after.
-    const claim = await readClaim(fetched.body, releaseURL.href);
-    const offered = await fetchBounded({ url: keyringURL, limit: Math.min(claim.release.size, MAX_KEYRING_BYTES), timeoutMs: request.timeoutMs });
-    if (offered.notModified) throw new PkgkeysError('NETWORK_ERROR', `${keyringURL}: "not modified" to an unconditional request`);
-    checkKeyringFile(claim.release, offered.body, keyringURL.href);
-    const fresh = await parseKeyring(offered.body, keyringURL.href);
-    const keyrings = installed ? [fresh, await revocationsOf(request.anchors, await installedKeyring(installed))] : [fresh];
-    const graph = await trustGraphOf(request.anchors, keyrings);
-    const { release, change } = await verifyRelease(Buffer.from(fetched.body), offered.body, releaseURL.href, {
-      graph, name: request.name, now: request.now, clock: request.clock, policy: request.policy, installed: installed?.release ?? null,
-      allowExpired: request.allowExpired,
-    });
-    next = change === 'unchanged'
-      ? { release: installed!.release, statement: await readLive(installed!, 'release.asc'), graph, change }
-      : { release, statement: fetched.body, graph, change };
+  const fetched = await fetchBounded({ url: new URL(RELEASE_FILE, url), limit: MAX_RELEASE_BYTES, timeoutMs: request.timeoutMs, validators: installed ? validators : null });
+  let result = installed ? await nothingNew(installed, fetched, grounds, request) : null;
+  if (!result) {
+    const { judgeAndInstall } = require('./install') as typeof import('./install');
+    result = await judgeAndInstall(url, request, installed, fetched, grounds);
   }
-
-  // Validity changes with time alone (a key expires), so the exports are rebuilt on every run.
-  const exports = pkgInstallKeyrings(next.graph, request.now, request.policy);
-  const generation = { keyring: keyringOf(next.graph), verify: exports.verify, pkgvuln: exports.pkgvuln, statement: next.statement, release: next.release };
-  if (!installed || !(await sameGeneration(installed, generation))) await installGeneration(request.dir, generation, request.now);
-  const result = { change: next.change, release: next.release, verifyKeys: exports.verifyKeys.length, pkgvulnKeys: exports.pkgvulnKeys.length };
   return { result, validators: fetched.notModified ? validators : fetched.validators };
 }
 
-async function installedKeyring(installed: Installed): Promise<Material> {
-  return parseKeyring(await readLive(installed, 'keyring.gpg'), path.join(installed.dir, 'keyring.gpg'));
+/** A run that finds nothing new, answered from the recorded verdicts; null when they do not stand, or the mirror offers another statement. */
+async function nothingNew(installed: Installed, fetched: Fetched, grounds: Grounds | null, request: UpdateRequest): Promise<UpdateResult | null> {
+  if (!fetched.notModified && !fetched.body.equals(await readLive(installed, LIVE.release))) return null;
+  const verdicts = await recordedVerdicts(request.dir, installed, grounds, request.now);
+  if (!verdicts) return null;
+  return { change: fetched.notModified ? 'not-modified' : 'unchanged', release: installed.release, verifyKeys: verdicts.verifyKeys, pkgvulnKeys: verdicts.pkgvulnKeys };
 }
-
-async function sameGeneration(installed: Installed, generation: Generation): Promise<boolean> {
-  for (const [file, data] of [['keyring.gpg', generation.keyring], ['verify.gpg', generation.verify], ['pkgvuln.gpg', generation.pkgvuln], ['release.asc', generation.statement]] as const) {
-    if (!(await readLive(installed, file)).equals(data)) return false;
-  }
-  return true;
-}
-
 
 function recordBase(url: string, now: Date, previous: UpdateRecord | null): UpdateRecord {
   const same = previous?.url === url;

@@ -18,8 +18,8 @@ import { PkgkeysError } from '../errors';
 import { formatTime } from '../time';
 import { readBounded } from '../fsutil';
 import { type GenerationSet, currentGeneration, installGeneration as install } from '../generations';
-import { MAX_KEYRING_BYTES } from '../pgp';
-import { MAX_RELEASE_BYTES, type VerifiedRelease } from './release';
+import { MAX_KEYRING_BYTES, MAX_RELEASE_BYTES } from '../limits';
+import type { VerifiedRelease } from './release';
 
 /** The stable names other tools are configured with. */
 export const LIVE = { keyring: 'keyring.gpg', verify: 'verify.gpg', pkgvuln: 'pkgvuln.gpg', release: 'release.asc' } as const;

@@ -17,7 +17,6 @@
 import { createHash } from 'node:crypto';
 import { PkgkeysError } from '../errors';
 import type { Fingerprint } from '../model';
-import { canonicalize, parseCleartext, readMessageSignature } from '../pgp';
 import { KEYRING_PREFIX, checkRepository } from '../trust/scope';
 
 export interface Release {
@@ -39,15 +38,6 @@ export interface VerifiedRelease extends Release {
 /** The files a mirror serves for a keyring, in one directory. */
 export const RELEASE_FILE = 'release.asc';
 export const KEYRING_FILE = 'keyring.gpg';
-
-/**
- * How often clients run `pkgkeys update`: once a day from cron (docs/keyring-updates.md). A release
- * must live longer, or clients find it expired between two runs (`keyring publish --update-interval`).
- */
-export const UPDATE_INTERVAL = '1d';
-
-/** A release statement is a few hundred bytes. */
-export const MAX_RELEASE_BYTES = 64 * 1024;
 
 const MAGIC = 'pkgkeys keyring release 1';
 const MAX_SERIAL = Number.MAX_SAFE_INTEGER;
@@ -89,15 +79,4 @@ export function checkKeyringFile(release: Release, keyring: Uint8Array, source: 
   if (sha256 !== release.sha256) {
     throw new PkgkeysError('HASH_MISMATCH', `${source}: sha256 ${sha256}, but release ${release.serial} of keyring ${release.name} says ${release.sha256}`);
   }
-}
-
-/**
- * What a statement claims, read without judging it: only ever used to refuse early (a keyring file
- * that cannot be the one described is not worth parsing), or by a publisher reading its own last release.
- */
-export async function readClaim(statement: Uint8Array, source: string): Promise<{ release: Release; signed: Date; expires: Date | null; issuer: string }> {
-  const cleartext = parseCleartext(Buffer.from(statement), source, 'RELEASE_MALFORMED');
-  const sig = await readMessageSignature(cleartext.signature, source, 'RELEASE_MALFORMED');
-  const release = parseRelease(canonicalize(cleartext.body, createHash('sha256')), source);
-  return { release, signed: sig.created, expires: sig.expires, issuer: sig.issuerFingerprint ?? sig.issuerKeyID };
 }

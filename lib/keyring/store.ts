@@ -7,9 +7,11 @@ import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
 import { readBounded, withLock, writeAtomic } from '../fsutil';
 import type { Certificate, Fingerprint } from '../model';
-import { MAX_KEYRING_BYTES, type Material, type Tree, armor, inspectAll, mergeTrees, packetBytes, readMaterial, readPacket, readTrees, toBinary } from '../pgp';
+import { MAX_KEYRING_BYTES } from '../limits';
+import { type Material, type Tree, armor, inspectAll, mergeTrees, packetBytes, readMaterial, readPacket, readTrees, toBinary } from '../pgp';
 import { TrustGraph } from '../trust/chain';
 import { type KeyringFile, assemble, decompose, place } from './layout';
+import { type Installed, LIVE, readLive } from './live';
 
 /** Files of a keyring directory, dearmored; `stray` lists paths the layout has no place for. */
 export async function readDirectory(dir: string): Promise<{ files: KeyringFile[]; stray: string[] }> {
@@ -194,6 +196,11 @@ export async function trustGraphOf(anchorFiles: readonly string[], keyrings: rea
   const anchorMaterial = await readAnchors(anchorFiles);
   const anchors = anchorMaterial.flatMap((m) => m.trees.map((t) => t.fingerprint));
   return new TrustGraph(await certificatesOf([...anchorMaterial, ...keyrings]), anchors);
+}
+
+/** The trust graph of the installed keyring (lib/keyring/live.ts), from the generation `installed` resolved. */
+export async function installedGraph(anchorFiles: readonly string[], installed: Installed): Promise<TrustGraph> {
+  return trustGraphOf(anchorFiles, [await parseKeyring(await readLive(installed, LIVE.keyring), path.join(installed.dir, LIVE.keyring))]);
 }
 
 async function readAnchors(anchorFiles: readonly string[]): Promise<Material[]> {

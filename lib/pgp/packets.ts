@@ -5,6 +5,7 @@
  */
 import * as openpgp from 'openpgp';
 import { type Code, PkgkeysError } from '../errors';
+import { MAX_KEYRING_BYTES } from '../limits';
 import { type Fingerprint, type HashName, type KeyID, REPOSITORY_NOTATION, SCOPE_NOTATION } from '../model';
 
 export type Sig = openpgp.SignaturePacket;
@@ -30,9 +31,6 @@ export interface Tree {
   userIDs: UserIDNode[];
   subkeys: SubkeyNode[];
 }
-
-/** Largest key material pkgkeys reads in one go; a keyring is kilobytes, never megabytes. */
-export const MAX_KEYRING_BYTES = 16 * 1024 * 1024;
 
 /** Strict parsing: a malformed packet is an error, never silently dropped. */
 const PARSE_CONFIG = { ...openpgp.config, ignoreMalformedPackets: false, ignoreUnsupportedPackets: true, enableParsingV5Entities: false };

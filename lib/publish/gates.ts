@@ -15,17 +15,18 @@
  */
 import { PkgkeysError } from '../errors';
 import { fetchBounded } from '../client/fetch';
-import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, checkKeyringFile, readClaim } from '../keyring/release';
+import { KEYRING_FILE, RELEASE_FILE, checkKeyringFile } from '../keyring/release';
 import { parseKeyring, readKeyring, trustGraphOf } from '../keyring/store';
 import type { Fingerprint, KeyID } from '../model';
-import { MAX_KEYRING_BYTES, parseCleartext, readMessageSignature } from '../pgp';
+import { MAX_KEYRING_BYTES, MAX_RELEASE_BYTES } from '../limits';
+import { parseCleartext, readMessageSignature } from '../pgp';
 import { pkgnameOf } from '../packages/files';
 import type { Entry } from '../summary/format';
 import { formatTime } from '../time';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { authorizeThreshold } from '../trust/threshold';
-import { verifyRelease } from '../verify/release';
+import { readClaim, verifyRelease } from '../verify/release';
 
 /** Where the keyring clients have now comes from: a published release (http, https or file URL), or a keyring file. */
 export type ClientKeyringSource = { url: string } | { file: string };

@@ -11,8 +11,9 @@
 import * as path from 'node:path';
 import { PkgkeysError } from '../errors';
 import { readBounded } from '../fsutil';
-import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, checkKeyringFile, readClaim } from '../keyring/release';
-import { MAX_KEYRING_BYTES } from '../pgp';
+import { KEYRING_FILE, RELEASE_FILE, checkKeyringFile } from '../keyring/release';
+import { MAX_KEYRING_BYTES, MAX_RELEASE_BYTES } from '../limits';
+import { readClaim } from '../verify/release';
 import { type PackageSpec, buildPackage } from '../pkgsrc/package';
 
 export const PACKAGE_BASE = 'pkgsrc-keyring';

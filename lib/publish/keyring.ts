@@ -13,7 +13,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PkgkeysError } from '../errors';
 import { readBounded, writeAtomic } from '../fsutil';
-import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, type VerifiedRelease, describeKeyring, formatRelease, keyringIdentifier, readClaim } from '../keyring/release';
+import { KEYRING_FILE, RELEASE_FILE, type VerifiedRelease, describeKeyring, formatRelease, keyringIdentifier } from '../keyring/release';
+import { MAX_RELEASE_BYTES } from '../limits';
 import { checkLayout, exportKeyring, parseKeyring, trustGraphOf } from '../keyring/store';
 import { REPOSITORY_NOTATION } from '../model';
 import { type SecretKey, hashCanonical, signData, writeCleartext } from '../pgp';
@@ -21,7 +22,7 @@ import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { type ThresholdVerdict, authorizeThreshold, belowThreshold } from '../trust/threshold';
 import { describeSpan, formatTime } from '../time';
-import { verifyRelease } from '../verify/release';
+import { readClaim, verifyRelease } from '../verify/release';
 
 export interface PublishRequest {
   /** The decomposed keyring, keyrings/<name>/. */

@@ -20,9 +20,6 @@ import { checksumMismatch, readVulnerabilities } from '../pkgsrc/vulnerabilities
 /** pkg_admin verifies RSA (and DSA) signatures only; RSA is algorithm 1 (RFC 9580 §9.1). */
 const RSA = 1;
 
-/** The list is regenerated upstream every day: a week leaves room for a missed run, and no more. */
-export const DEFAULT_VULNERABILITIES_EXPIRY = '7d';
-
 export interface SignVulnerabilitiesOptions {
   key: SecretKey;
   created: Date;

@@ -388,6 +388,30 @@ function newestSelfSignature(key: Certificate): SelfSignature | null {
 export const keyExpires = (key: Certificate): Date | null => newestSelfSignature(key)?.keyExpires ?? null;
 
 /**
+ * The first instant after `at` at which a verdict on `graph` could differ from one at `at`, or null
+ * when none can. The time enters a verdict only where `now` or `signedAt` is compared with a time the
+ * keyring holds (a creation, expiry or revocation time), that time shifted by at most the clock skew
+ * allowed; so no verdict changes before the earliest of those instants after `at`. Every time in the
+ * certificates counts, wherever it sits, so a time field the model gains later is not missed.
+ */
+export function stableUntil(graph: TrustGraph, at: Date, policy: Policy): Date | null {
+  const skew = policy.clockSkewSeconds * 1000;
+  let first = Infinity;
+  for (const time of timesIn([...graph.certificates()])) {
+    for (const instant of [time - skew, time, time + skew]) if (instant > at.getTime() && instant < first) first = instant;
+  }
+  return Number.isFinite(first) ? new Date(first) : null;
+}
+
+/** Every Date in a part of the model, in milliseconds. */
+function timesIn(value: unknown, out: number[] = []): number[] {
+  if (value instanceof Date) out.push(value.getTime());
+  else if (Array.isArray(value)) for (const item of value) timesIn(item, out);
+  else if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) for (const item of Object.values(value)) timesIn(item, out);
+  return out;
+}
+
+/**
  * RFC 9580 §8 regular expressions are a subset of JavaScript's. One that JavaScript cannot compile
  * matches nothing: an unreadable restriction must not widen a delegation.
  */

@@ -1,10 +1,14 @@
 /**
  * Verifying a keyring release (lib/keyring/release.ts): the steps of every signed document
  * (signed.ts), for the identifier `keyring/<name>`, then what the statement says: the keyring file is
- * the one described, and the serial does not go back from the installed one (rollback).
+ * the one described, and the serial does not go back from the installed one (rollback). And what a
+ * statement claims, read before it is judged (`readClaim`).
  */
+import { createHash } from 'node:crypto';
 import { PkgkeysError } from '../errors';
-import { MAX_RELEASE_BYTES, type VerifiedRelease, checkKeyringFile, keyringIdentifier, parseRelease } from '../keyring/release';
+import { type Release, type VerifiedRelease, checkKeyringFile, keyringIdentifier, parseRelease } from '../keyring/release';
+import { MAX_RELEASE_BYTES } from '../limits';
+import { canonicalize, parseCleartext, readMessageSignature } from '../pgp';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { formatTime } from '../time';
@@ -60,4 +64,15 @@ function compare(offered: VerifiedRelease, installed: VerifiedRelease | null): C
     throw new PkgkeysError('ROLLBACK', `${what} describes another keyring than the installed release of the same serial: a serial is never reused`);
   }
   return offered.signed > installed.signed ? 'renewed' : 'unchanged';
+}
+
+/**
+ * What a statement claims, read without judging it: only ever used to refuse early (a keyring file
+ * that cannot be the one described is not worth parsing), or by a publisher reading its own last release.
+ */
+export async function readClaim(statement: Uint8Array, source: string): Promise<{ release: Release; signed: Date; expires: Date | null; issuer: string }> {
+  const cleartext = parseCleartext(Buffer.from(statement), source, 'RELEASE_MALFORMED');
+  const sig = await readMessageSignature(cleartext.signature, source, 'RELEASE_MALFORMED');
+  const release = parseRelease(canonicalize(cleartext.body, createHash('sha256')), source);
+  return { release, signed: sig.created, expires: sig.expires, issuer: sig.issuerFingerprint ?? sig.issuerKeyID };
 }

@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { importKeys } from '../../lib/keyring/store';
-import { BIN, type CliResult, cleanup, pkgkeys, tempDir } from './cli';
+import { BIN, type CliResult, cleanup, pkgkeys, pkgkeysLoading, tempDir } from './cli';
 import { iso } from './repo';
 import { type TestKey, World, day } from './world';
 
@@ -179,6 +179,16 @@ export class Client {
     return pkgkeys(['status', '--now', iso(options.at ?? UPDATE_AT), ...(options.args ?? [])], { PKGKEYS_ROOT: this.root });
   }
 
+  /** `update` as its own process (the compiled CLI), with the modules it loaded: whether it judged shows in whether it loaded OpenPGP.js. */
+  updateLoading(url: string, options: { at?: Date; args?: string[] } = {}) {
+    return pkgkeysLoading(['update', '--url', url, '--now', iso(options.at ?? UPDATE_AT), '--timeout', '5', ...(options.args ?? [])], { PKGKEYS_ROOT: this.root });
+  }
+
+  /** `status` as its own process, with the modules it loaded. */
+  statusLoading(options: { at?: Date; args?: string[] } = {}) {
+    return pkgkeysLoading(['status', '--now', iso(options.at ?? UPDATE_AT), ...(options.args ?? [])], { PKGKEYS_ROOT: this.root });
+  }
+
   /** `pkgkeys update` as its own process (bin/pkgkeys.js, the compiled CLI). */
   spawnUpdate(url: string, options: { at?: Date } = {}) {
     return spawn(process.execPath, [BIN, 'update', '--url', url, '--now', iso(options.at ?? UPDATE_AT), '--timeout', '5'], {
@@ -197,9 +207,13 @@ export class Client {
   }
 }
 
-/** A site, a mirror serving its first release, and a client that has installed it. */
-export async function installedWorld(): Promise<{ site: KeyringSite; mirror: MirrorServer; client: Client; first: Release }> {
+/** A site, a mirror serving its first release, and a client that has installed it; `prepare` may change the site's keys first. */
+export async function installedWorld(prepare?: (site: KeyringSite) => Promise<void>): Promise<{ site: KeyringSite; mirror: MirrorServer; client: Client; first: Release }> {
   const site = await KeyringSite.create();
+  if (prepare) {
+    await prepare(site);
+    await site.importWorld();
+  }
   const mirror = await MirrorServer.start();
   const first = await site.publish(2026041001);
   mirror.serve(first);
@@ -212,9 +226,9 @@ export async function installedWorld(): Promise<{ site: KeyringSite; mirror: Mir
 export type InstalledWorld = Awaited<ReturnType<typeof installedWorld>>;
 
 /** `installedWorld()` for a whole test file: made before its tests, its server stopped and files removed after. */
-export function withInstalledWorld(): InstalledWorld {
+export function withInstalledWorld(prepare?: (site: KeyringSite) => Promise<void>): InstalledWorld {
   const world = {} as InstalledWorld;
-  beforeAll(async () => void Object.assign(world, await installedWorld()), 60_000);
+  beforeAll(async () => void Object.assign(world, await installedWorld(prepare)), 60_000);
   afterAll(async () => {
     await world.mirror?.close();
     await world.site?.cleanup();

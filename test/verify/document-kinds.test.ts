@@ -13,7 +13,7 @@ import { BLOCK_SIZE, blockHashes, formatHashFile, signedPackageWriter } from '..
 import { TrustGraph } from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { verifySummaryData } from '../../lib/verify';
-import { readClaim } from '../../lib/keyring/release';
+import { readClaim } from '../../lib/verify/release';
 import { verifyRelease } from '../../lib/verify/release';
 import { verifySignedPackage } from '../../lib/verify/signed-package';
 import { verifyVulnerabilities } from '../../lib/verify/vulnerabilities';

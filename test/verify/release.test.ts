@@ -2,12 +2,12 @@
  * Verifying a keyring release (lib/verify/release.ts) directly: the steps of every signed document for
  * `keyring/<name>`, then the statement against the keyring file and against the installed release.
  */
-import { type VerifiedRelease, describeKeyring, formatRelease, readClaim } from '../../lib/keyring/release';
+import { type VerifiedRelease, describeKeyring, formatRelease } from '../../lib/keyring/release';
 import { REPOSITORY_NOTATION } from '../../lib/model';
 import { hashCanonical, signData } from '../../lib/pgp';
 import type { TrustGraph } from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
-import { type ReleaseOptions, verifyRelease } from '../../lib/verify/release';
+import { type ReleaseOptions, readClaim, verifyRelease } from '../../lib/verify/release';
 import { expectCode } from '../helpers/caught';
 import { clearsign } from '../helpers/repo';
 import { type TestKey, World, day } from '../helpers/world';
