@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
 import { withLock, writeAtomic } from '../fsutil';
 import { pkgInstallKeyrings } from '../keyring/exports';
-import { type Generation, type Installed, checkInForce, installGeneration, readInstalled, readLive } from '../keyring/live';
+import { type Generation, type Installed, checkInForce, installKeyringGeneration, readInstalled, readLive } from '../keyring/live';
 import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, type VerifiedRelease, checkKeyringFile, keyringIdentifier, readClaim } from '../keyring/release';
 import { keyringOf, parseKeyring, revocationsOf, trustGraphOf } from '../keyring/store';
 import { MAX_KEYRING_BYTES, type Material } from '../pgp';
@@ -124,7 +124,7 @@ async function updateLocked(url: string, request: UpdateRequest, validators: Val
   // Validity changes with time alone (a key expires), so the exports are rebuilt on every run.
   const exports = pkgInstallKeyrings(next.graph, request.now, request.policy);
   const generation = { keyring: keyringOf(next.graph), verify: exports.verify, pkgvuln: exports.pkgvuln, statement: next.statement, release: next.release };
-  if (!installed || !(await sameGeneration(installed, generation))) await installGeneration(request.dir, generation, request.now);
+  if (!installed || !(await sameGeneration(installed, generation))) await installKeyringGeneration(request.dir, generation, request.now);
   const result = { change: next.change, release: next.release, verifyKeys: exports.verifyKeys.length, pkgvulnKeys: exports.pkgvulnKeys.length };
   return { result, validators: fetched.notModified ? validators : fetched.validators };
 }

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { PkgkeysError } from '../errors';
 import { formatTime } from '../time';
 import { readBounded } from '../fsutil';
-import { type GenerationSet, currentGeneration, installGeneration as install } from '../generations';
+import { type GenerationSet, currentGeneration, installGeneration } from '../generations';
 import { MAX_KEYRING_BYTES } from '../pgp';
 import { MAX_RELEASE_BYTES, type VerifiedRelease } from './release';
 
@@ -68,9 +68,9 @@ export async function readInstalled(dir: string): Promise<Installed | null> {
 export const readLive = (installed: Installed, file: (typeof LIVE)[keyof typeof LIVE]) => readBounded(path.join(installed.dir, file), MAX_KEYRING_BYTES);
 
 /** Installs `generation` and makes it current; the caller holds the directory's lock. */
-export async function installGeneration(dir: string, generation: Generation, now: Date): Promise<void> {
+export async function installKeyringGeneration(dir: string, generation: Generation, now: Date): Promise<void> {
   const record = { release: generation.release, installed: now };
-  await install(setOf(dir), String(generation.release.serial), [
+  await installGeneration(setOf(dir), String(generation.release.serial), [
     [LIVE.keyring, generation.keyring], [LIVE.verify, generation.verify], [LIVE.pkgvuln, generation.pkgvuln],
     [LIVE.release, generation.statement], [RECORD, `${JSON.stringify(record, null, 2)}\n`],
   ]);

@@ -23,7 +23,7 @@ import { type ThresholdVerdict, authorizeThreshold, belowThreshold } from '../tr
 import { describeSpan, formatTime } from '../time';
 import { verifyRelease } from '../verify/release';
 
-export interface PublishRequest {
+export interface KeyringPublishRequest {
   /** The decomposed keyring, keyrings/<name>/. */
   keyring: string;
   name: string;
@@ -41,7 +41,7 @@ export interface PublishRequest {
   out: string;
 }
 
-export async function publishKeyring(request: PublishRequest): Promise<VerifiedRelease & { belowThreshold: ThresholdVerdict[] }> {
+export async function publishKeyring(request: KeyringPublishRequest): Promise<VerifiedRelease & { belowThreshold: ThresholdVerdict[] }> {
   const identifier = keyringIdentifier(request.name);
   const lifetime = request.expires.getTime() - request.now.getTime();
   if (lifetime <= request.updateIntervalMs) {
@@ -95,7 +95,7 @@ function checkSignerOutlives(graph: TrustGraph, release: VerifiedRelease, identi
  * The release already in the output directory, read but not judged: it is this publisher's own, and
  * may well have expired (which is why a new one is being made). Only its serial and digest matter.
  */
-async function previousRelease(request: PublishRequest): Promise<VerifiedRelease | null> {
+async function previousRelease(request: KeyringPublishRequest): Promise<VerifiedRelease | null> {
   const file = path.join(request.out, RELEASE_FILE);
   if (!(await fs.stat(file).catch(() => null))) return null;
   const claim = await readClaim(await readBounded(file, MAX_RELEASE_BYTES), file);

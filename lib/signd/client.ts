@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
-import { LineReader, type Message, failureOf, send } from './protocol';
+import { MessageReader, type Message, failureOf, send } from './protocol';
 
 export async function signdRequest(socketPath: string, request: Message, timeoutMs = 60_000): Promise<Message> {
   const socket = net.createConnection(socketPath);
@@ -12,7 +12,7 @@ export async function signdRequest(socketPath: string, request: Message, timeout
     socket.once('connect', resolve);
     socket.once('error', (cause) => reject(ioError('cannot connect to the signing daemon at', socketPath, cause)));
   });
-  const reader = new LineReader(socket, timeoutMs);
+  const reader = new MessageReader(socket, timeoutMs);
   let proof: string | null = null;
   try {
     send(socket, request);

@@ -24,7 +24,7 @@ import { AuditLog } from './audit';
 import { parseSummary } from '../summary/format';
 import { DEFAULT_POLICY } from '../trust/policy';
 import { type SigndConfig, type SigndRepository, auditStateFile } from './config';
-import { LineReader, type Message, refusal, send } from './protocol';
+import { MessageReader, type Message, refusal, send } from './protocol';
 
 export interface DaemonOptions {
   config: SigndConfig;
@@ -86,7 +86,7 @@ export class SigningDaemon {
   }
 
   private async serve(socket: net.Socket): Promise<void> {
-    const reader = new LineReader(socket, this.options.timeoutMs);
+    const reader = new MessageReader(socket, this.options.timeoutMs);
     try {
       send(socket, await this.answer(await reader.next(), reader, socket));
     } catch (error) {
@@ -101,7 +101,7 @@ export class SigningDaemon {
     }
   }
 
-  private async answer(request: Message, reader: LineReader, socket: net.Socket): Promise<Message> {
+  private async answer(request: Message, reader: MessageReader, socket: net.Socket): Promise<Message> {
     switch (request.op) {
       case 'status':
         return { ok: true, locked: this.locked, until: this.unlockedUntil ? formatTime(this.unlockedUntil) : null };
@@ -131,7 +131,7 @@ export class SigningDaemon {
   }
 
   /** Checks the request, then the requester, then the index on disk against the hash asked for, and only then signs. */
-  private async sign(request: Message, reader: LineReader, socket: net.Socket): Promise<Message> {
+  private async sign(request: Message, reader: MessageReader, socket: net.Socket): Promise<Message> {
     const repository = this.options.config.repositories.find((r) => r.id === request.repository);
     if (!repository) throw new PkgkeysError('SIGND_REFUSED', `${JSON.stringify(request.repository)?.slice(0, 80)} is not a repository this daemon signs for`);
     if (typeof request.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(request.sha256)) throw new PkgkeysError('SIGND_REFUSED', 'sha256 must be 64 lowercase hex digits');
@@ -188,7 +188,7 @@ export class SigningDaemon {
   }
 
   /** The client's uid: the owner of the file it creates, named by a fresh nonce, in proofDir. */
-  private async requester(reader: LineReader, socket: net.Socket): Promise<number> {
+  private async requester(reader: MessageReader, socket: net.Socket): Promise<number> {
     const nonce = randomBytes(16).toString('hex');
     const proof = path.join(this.options.config.proofDir, nonce);
     send(socket, { challenge: nonce, proofDir: this.options.config.proofDir });

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import { PkgkeysError, ioError } from '../errors';
 import type { Fingerprint } from '../model';
 import { type MessageSignature, toBinary, verifyData } from '../pgp';
-import { type SignedPackage, SIGNATURE_MEMBER, blockHashes, pkgnameOf, readSignedPackage } from '../pkgsrc/signed-package';
+import { type SignedPackage, SIGNATURE_MEMBER, blockHashes, readPkgname, readSignedPackage } from '../pkgsrc/signed-package';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { grantsPackages } from '../trust/scope';
@@ -81,7 +81,7 @@ async function checkBlocks(handle: fs.FileHandle, { hash, inner }: SignedPackage
 
 /** The pkgname signed is the package's own, the @name of its +CONTENTS: pkg_add installs it under that name. */
 async function checkPkgname({ hash, inner }: SignedPackage, file: string): Promise<string> {
-  const pkgname = await pkgnameOf(file, inner.offset, inner.size, file);
+  const pkgname = await readPkgname(file, inner.offset, inner.size, file);
   if (pkgname !== hash.pkgname) throw new PkgkeysError('PKGNAME_MISMATCH', `${file}: signed as ${hash.pkgname}, but the package is ${pkgname}`);
   return pkgname;
 }
