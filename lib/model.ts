@@ -13,6 +13,13 @@ export interface HasPacket {
   packet: Uint8Array;
 }
 
+/**
+ * A repository identifier (DESIGN.md §5): the repository URL's path below `packages/`, such as
+ * `NetBSD/x86_64/10.0/All`, or `keyring/<name>` or `pkg-vulnerabilities` for what names no repository.
+ * Checked once where it enters (checkRepository, lib/trust/scope.ts) and carried as this type after.
+ */
+export type RepositoryId = string & { readonly __checked: 'repository identifier' };
+
 /** Upper-case hex, 40 characters for v4 keys. */
 export type Fingerprint = string;
 /** Upper-case hex, 16 characters. */

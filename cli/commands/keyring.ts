@@ -94,7 +94,7 @@ const listCmd: CommandModule<KeyringArgs, CheckArgs> = {
     }
     const graph = await loadTrustGraph(argv.anchor, argv.keyring);
     const now = nowOf(argv);
-    const verdicts = authorizeAllThreshold(graph, { scope: { anyRepository: true }, signedAt: now, now, policy: keyringPolicy(argv) });
+    const verdicts = authorizeAllThreshold(graph, { repository: null, signedAt: now, now, policy: keyringPolicy(argv) });
     const certificates = [...graph.certificates()].sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : 1));
     print(argv, certificates.map((c) => summary(c, graph.anchors.has(c.fingerprint) ? 'anchor' : verdicts.get(c.fingerprint)!)), (list) => list.flatMap(listLines));
   },
@@ -159,11 +159,11 @@ const explainCmd: CommandModule<KeyringArgs, ExplainArgs> = {
       .option('repository', { type: 'string', describe: 'repository identifier, e.g. NetBSD/x86_64/10.0/All (default: any repository the whole chain grants)' })
       .option('at', { type: 'string', describe: 'judge as of this time (default: now)' }),
   handler: async (argv) => {
+    const repository = argv.repository ? checkRepository(argv.repository) : null;
     const at = argv.at ? parseTime(argv.at) : nowOf(argv);
     const graph = await loadTrustGraph(argv.anchor, argv.keyring);
-    const scope = argv.repository ? { repository: checkRepository(argv.repository) } : ({ anyRepository: true } as const);
     const key = findKey([...graph.certificates()].flatMap((c) => [c, ...c.subkeys]), argv.fingerprint, `${argv.keyring} and the anchors`);
-    const verdict = authorizeThreshold(graph, { key, scope, signedAt: at, now: at, policy: keyringPolicy(argv) });
+    const verdict = authorizeThreshold(graph, { key, repository, signedAt: at, now: at, policy: keyringPolicy(argv) });
     const found = graph.resolve(key);
     print(argv, { ...verdict, repository: argv.repository ?? null, at }, (v) => [
       `${found ? describeKey(found.certificate) : key}${argv.repository ? ` for ${argv.repository}` : ' (any repository)'} at ${formatTime(at)}`,

@@ -48,7 +48,7 @@ export const publishCommand: CommandModule<GlobalArgs, Args> = {
       .option('lock-wait', { type: 'number', default: 600, describe: 'seconds to wait for another publish of this directory to finish' })
       .option('passphrase-file', { type: 'string', describe: "read the key's passphrase from the first line of FILE" }) as never,
   handler: async (argv) => {
-    checkRepository(argv.repository);
+    const repository = checkRepository(argv.repository);
     const extensions = argv.formats.split(',').filter((f) => f !== '');
     const unknown = extensions.filter((e) => !(ALL_EXTENSIONS as string[]).includes(e));
     if (unknown.length > 0 || extensions.length === 0) throw new PkgkeysError('USAGE', `--formats takes some of ${ALL_EXTENSIONS.join(', ')}, not "${argv.formats}"`);
@@ -63,18 +63,18 @@ export const publishCommand: CommandModule<GlobalArgs, Args> = {
     const key = argv.key ? await openSecretKey(argv.key, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`)) : null;
     const socket = argv.signd;
     const sign = key
-      ? async (text: Buffer) => (await signSummary(text, argv.dir, { key, repository: argv.repository, created: now, expires, hash: argv.hash })).signed
+      ? async (text: Buffer) => (await signSummary(text, argv.dir, { key, repository, created: now, expires, hash: argv.hash })).signed
       : async (text: Buffer) => {
           // The daemon reads what it signs itself, from the staging file, and checks it is this text.
           await writeAtomic(stagingFile(argv.dir), text);
-          return [await signIndexVia(socket!, argv.repository, text, { allowShrink: shrink.allow })];
+          return [await signIndexVia(socket!, repository, text, { allowShrink: shrink.allow })];
         };
     const result = await publish({
       dir: argv.dir, build: argv.build, extensions: extensions as Extension[], jobs: argv.jobs, lockWaitMs: argv['lock-wait'] * 1000, resign: argv.resign,
       label: formatTime(now).replace(/[-:]/g, ''),
       sign,
       signPackage: key && argv['sign-packages'] ? async (input, output) => void (await signPackage(input, output, { key, created: now })) : undefined,
-      gates: { repository: argv.repository, clientKeyring, now, shrink },
+      gates: { repository, clientKeyring, now, shrink },
     });
     for (const warning of result.warnings) warn(argv, warning);
     for (const override of result.overrides) argv.session.io.stderr(`pkgkeys: override: ${override}\n`);

@@ -8,6 +8,7 @@ import { checkSignerForClients } from '../../lib/publish/gates';
 import { addChecksums, normaliseSummary, signSummary } from '../../lib/publish/summary';
 import { decompress } from '../../lib/summary/compress';
 import { formatTime, parseExpiry } from '../../lib/time';
+import { checkRepository } from '../../lib/trust/scope';
 import { nowOf, print, readPassphrase, warn } from '../common';
 import { type ClientKeyringArgs, clientKeyringOf, clientKeyringOptions } from '../gates';
 import type { GlobalArgs } from '../io';
@@ -40,6 +41,7 @@ export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
       .option('passphrase-file', { type: 'string', describe: "read the key's passphrase from the first line of FILE" }),
   handler: async (argv) => {
     if (argv.json && !argv.output) throw new PkgkeysError('USAGE', 'with --json, standard output carries the report: give --output FILE for the signed index');
+    const repository = checkRepository(argv.repository);
     const now = nowOf(argv);
     const expires = parseExpiry(argv.expires, now);
     if (expires === null) throw new PkgkeysError('USAGE', 'an index signature must expire (freshness is mandatory): give --expires DURATION');
@@ -49,9 +51,9 @@ export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
     if (normal.lines > 0) warn(argv, normal.warning(argv.summary));
     let text = normal.text;
     if (argv.packages) text = await addChecksums(text, argv.summary, argv.packages, argv.jobs);
-    const result = await signSummary(text, argv.summary, { key, repository: argv.repository, created: now, expires, hash: argv.hash });
+    const result = await signSummary(text, argv.summary, { key, repository, created: now, expires, hash: argv.hash });
     // Written only if clients with the keyring they have now will accept the signer (lib/publish/gates.ts).
-    checkSignerForClients(clientKeyring, result.signer, argv.repository, now);
+    checkSignerForClients(clientKeyring, result.signer, repository, now);
     if (argv.output) await writeAtomic(argv.output, result.signed);
     else if (!argv.json) for (const part of result.signed) argv.session.io.stdout(part);
     const report = { signer: result.signer, repository: argv.repository, entries: result.entries, signed: now, expires, output: argv.output ?? null, clientKeyring: clientKeyring.description };

@@ -26,13 +26,13 @@ export const verifyPackageCommand: CommandModule<GlobalArgs, Args> = {
       .option('repository', { type: 'string', describe: 'the repository the signer must be certified for (default: any scope that grants packages)' }) as never,
   handler: async (argv) => {
     const client = await clientOf(argv);
-    if (argv.repository) checkRepository(argv.repository);
+    const repository = argv.repository === undefined ? undefined : checkRepository(argv.repository);
     const graph = await loadTrustGraph(await anchorsOf(argv, client), argv.keyring ?? client.locations.keyring);
     const { now } = await readClock(argv, client.locations.stateDir, client.policy);
     const results = [];
     for (const file of argv.packages) {
       try {
-        results.push({ file, ok: true as const, ...(await verifySignedPackage(file, { graph, now, policy: client.policy, repository: argv.repository })) });
+        results.push({ file, ok: true as const, ...(await verifySignedPackage(file, { graph, now, policy: client.policy, repository })) });
       } catch (error) {
         if (!(error instanceof PkgkeysError)) throw error;
         results.push({ file, ok: false as const, code: error.code, message: error.message });

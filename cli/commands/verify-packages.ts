@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { PkgkeysError } from '../../lib/errors';
 import { defaultJobs } from '../../lib/packages/hash';
+import { checkRepository } from '../../lib/trust/scope';
 import { verifyPackagesFile } from '../../lib/verify';
 import { type TrustArgs, print, sourcesAndPolicy, trustOptions } from '../common';
 import type { GlobalArgs } from '../io';
@@ -26,7 +27,7 @@ export const verifyPackagesCommand: CommandModule<GlobalArgs, Args> = {
     if (!Number.isInteger(argv.jobs) || argv.jobs < 1) throw new PkgkeysError('USAGE', `--jobs must be a positive integer, found ${argv.jobs}`);
     const bar = progressBar(argv.session.io, 'hashing');
     const { index, packages } = await verifyPackagesFile({
-      file: argv.index, repository: argv.repository, ...(await sourcesAndPolicy(argv)),
+      file: argv.index, repository: checkRepository(argv.repository), ...(await sourcesAndPolicy(argv)),
       dir: argv.dir, names: argv.pkgnames, jobs: argv.jobs, onStart: bar.start, onProgress: bar.add,
     });
     bar.done();

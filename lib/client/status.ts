@@ -92,7 +92,7 @@ async function expiringKeys(installed: Installed, now: Date, request: StatusRequ
   const graph = await trustGraphOf(request.anchors, [keyring]);
   const horizon = now.getTime() + request.warnMs;
   const out: Expiring[] = [];
-  for (const verdict of authorizeAllThreshold(graph, { scope: { anyRepository: true }, signedAt: now, now, policy: request.policy }).values()) {
+  for (const verdict of authorizeAllThreshold(graph, { repository: null, signedAt: now, now, policy: request.policy }).values()) {
     if (!verdict.trusted) continue;
     const found = graph.resolve(verdict.key)!;
     const cert = found.certificate;

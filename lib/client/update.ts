@@ -22,7 +22,7 @@ import { PkgkeysError, ioError } from '../errors';
 import { withLock, writeAtomic } from '../fsutil';
 import { pkgInstallKeyrings } from '../keyring/exports';
 import { type Generation, type Installed, checkInForce, installKeyringGeneration, readInstalled, readLive } from '../keyring/live';
-import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, type VerifiedRelease, checkKeyringFile, keyringIdentifier, readClaim } from '../keyring/release';
+import { KEYRING_FILE, MAX_RELEASE_BYTES, RELEASE_FILE, type VerifiedRelease, checkKeyringFile, keyringRepository, readClaim } from '../keyring/release';
 import { keyringOf, parseKeyring, revocationsOf, trustGraphOf } from '../keyring/store';
 import { MAX_KEYRING_BYTES, type Material } from '../pgp';
 import { formatTime } from '../time';
@@ -82,7 +82,7 @@ export async function update(request: UpdateRequest): Promise<UpdateResult> {
     const record = recordBase(url, request.now, previous);
     try {
       const { result, validators } = await updateLocked(url, request, record.validators);
-      await request.state.prove(proofOf(keyringIdentifier(request.name), result.release));
+      await request.state.prove(proofOf(keyringRepository(request.name), result.release));
       await writeRecord(request.dir, { ...record, validators, lastSuccess: request.now });
       return result;
     } catch (error) {

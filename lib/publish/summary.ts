@@ -4,16 +4,15 @@
  * Key ID in the hashed area, the layout gpgv, sq and pkg_add's verifier all accept (lib/pgp/signature.ts).
  */
 import { PkgkeysError } from '../errors';
-import { REPOSITORY_NOTATION } from '../model';
+import { REPOSITORY_NOTATION, type RepositoryId } from '../model';
 import { packageFile, pkgnameOf } from '../packages/files';
 import { hashFiles } from '../packages/hash';
 import { type SecretKey, hashCanonical, signData, signableText, writeCleartext } from '../pgp';
 import { type Entry, checkSummary, formatSummary, parseSummary, setValue, value } from '../summary/format';
-import { checkRepository } from '../trust/scope';
 
 export interface SignSummaryOptions {
   key: SecretKey;
-  repository: string;
+  repository: RepositoryId;
   created: Date;
   /** Mandatory: an index without an expiry could be replayed for ever (freeze, DESIGN.md §3). */
   expires: Date;
@@ -55,7 +54,6 @@ export function normaliseSummary(text: Buffer): NormalisedSummary {
 
 /** Signs a pkg_summary text (already decompressed). Trailing whitespace, which a cleartext signature cannot cover, is removed (normaliseSummary says when). */
 export async function signSummary(text: Buffer, source: string, options: SignSummaryOptions): Promise<SignedSummary> {
-  checkRepository(options.repository);
   if (options.expires <= options.created) throw new PkgkeysError('USAGE', 'the index signature must expire after it is made');
   const signable = signableText(text);
   const entries = checkSummary(signable, source);

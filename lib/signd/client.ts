@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
+import type { RepositoryId } from '../model';
 import { MessageReader, type Message, failureOf, send } from './protocol';
 
 export async function signdRequest(socketPath: string, request: Message, timeoutMs = 60_000): Promise<Message> {
@@ -39,7 +40,7 @@ export async function signdRequest(socketPath: string, request: Message, timeout
  * The clearsigned index for `repository`, of the text the daemon finds staged: its hash must be `text`'s.
  * `allowShrink` is the operator's word for this one index (PUBLISH_SHRINK); the daemon records it.
  */
-export async function signIndexVia(socketPath: string, repository: string, text: Uint8Array, options: { allowShrink?: boolean } = {}): Promise<Buffer> {
+export async function signIndexVia(socketPath: string, repository: RepositoryId, text: Uint8Array, options: { allowShrink?: boolean } = {}): Promise<Buffer> {
   const sha256 = createHash('sha256').update(text).digest('hex');
   const reply = await signdRequest(socketPath, { op: 'sign', repository, sha256, ...(options.allowShrink ? { allowShrink: true } : {}) });
   if (typeof reply.signed !== 'string') throw new PkgkeysError('IO_ERROR', 'signd: answer without a signed index');

@@ -6,9 +6,9 @@
 import { readBounded } from '../fsutil';
 import { loadTrustGraph } from '../keyring/store';
 import { MAX_INDEX_BYTES } from '../limits';
+import type { RepositoryId } from '../model';
 import { decompress, decompressFile } from '../summary/compress';
 import { type Policy } from '../trust/policy';
-import { checkRepository } from '../trust/scope';
 import { type PackageOptions, type PackageResult, verifyPackages } from './packages';
 import { type Clock, ClientState, proofOf } from './state';
 import { INDEX, type StreamOptions, type StreamedSummary, type VerifiedSummary, type VerifyOptions, recheckSummary, verifySummary, verifySummaryStream } from './summary';
@@ -21,7 +21,7 @@ export interface TrustSources {
 
 export interface IndexRequest {
   file: string;
-  repository: string;
+  repository: RepositoryId;
   sources: TrustSources;
   /** The clock, never before the floor of `sources.stateDir` (ClientState.clock). */
   clock: Clock;
@@ -31,7 +31,6 @@ export interface IndexRequest {
 /** Reads (and decompresses, whatever the mirror served) a signed index, verifies it, and records it as the newest accepted. */
 export async function verifySummaryFile(request: IndexRequest): Promise<VerifiedSummary> {
   const { repository, clock } = request;
-  checkRepository(repository);
   const graph = await loadTrustGraph(request.sources.anchors, request.sources.keyring);
   const state = new ClientState(request.sources.stateDir);
   const index = await verifySummaryData(await readBounded(request.file, MAX_INDEX_BYTES), request.file, {

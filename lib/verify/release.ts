@@ -1,10 +1,10 @@
 /**
  * Verifying a keyring release (lib/keyring/release.ts): the steps of every signed document
- * (signed.ts), for the identifier `keyring/<name>`, then what the statement says: the keyring file is
+ * (signed.ts), for the repository `keyring/<name>`, then what the statement says: the keyring file is
  * the one described, and the serial does not go back from the installed one (rollback).
  */
 import { PkgkeysError } from '../errors';
-import { MAX_RELEASE_BYTES, type VerifiedRelease, checkKeyringFile, keyringIdentifier, parseRelease } from '../keyring/release';
+import { MAX_RELEASE_BYTES, type VerifiedRelease, checkKeyringFile, keyringRepository, parseRelease } from '../keyring/release';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { formatTime } from '../time';
@@ -41,8 +41,7 @@ export interface ReleaseOptions {
 export type Change = 'new' | 'renewed' | 'unchanged';
 
 export async function verifyRelease(statement: Buffer, keyring: Uint8Array, source: string, options: ReleaseOptions): Promise<{ release: VerifiedRelease; change: Change }> {
-  const identifier = keyringIdentifier(options.name);
-  const signed = await verifySigned(statement, source, RELEASE, { ...options, identifier });
+  const signed = await verifySigned(statement, source, RELEASE, { ...options, repository: keyringRepository(options.name) });
   const release = parseRelease(signed.text, source);
   if (release.name !== options.name) throw new PkgkeysError('REPOSITORY_MISMATCH', `${source} describes keyring ${release.name}, not ${options.name}`);
   checkKeyringFile(release, keyring, `keyring of ${source}`);

@@ -9,7 +9,7 @@
  */
 import { PkgkeysError } from '../errors';
 import { MAX_INDEX_BYTES } from '../limits';
-import type { Fingerprint } from '../model';
+import type { Fingerprint, RepositoryId } from '../model';
 import { CleartextReader, type MessageSignature, verifyHashed } from '../pgp';
 import { type Sink, SummaryReader, checkSummary } from '../summary/format';
 import type { TrustGraph, Verdict } from '../trust/chain';
@@ -28,8 +28,8 @@ export const INDEX: CleartextKind = {
 
 export interface VerifyOptions {
   graph: TrustGraph;
-  /** The repository identifier the index must be signed for (DESIGN.md §5). */
-  repository: string;
+  /** The repository the index must be signed for (DESIGN.md §5). */
+  repository: RepositoryId;
   now: Date;
   /** How `now` was found (for messages). */
   clock?: Clock;
@@ -42,7 +42,7 @@ export interface VerifiedSummary {
   /** The pkg_summary text that was signed, and nothing else. */
   text: Buffer;
   entries: number;
-  repository: string;
+  repository: RepositoryId;
   signer: Fingerprint;
   /** The certificate the signer belongs to (the signer itself, or the primary of a signing subkey). */
   primary: Fingerprint;
@@ -53,7 +53,7 @@ export interface VerifiedSummary {
 
 /** `data` is left as it is; the text returned may be a view of it. */
 export async function verifySummary(data: Buffer, source: string, options: VerifyOptions): Promise<VerifiedSummary> {
-  const signed = await verifySigned(data, source, INDEX, { ...options, identifier: options.repository });
+  const signed = await verifySigned(data, source, INDEX, options);
   return accepted(signed, options, () => checkSummary(signed.text, source));
 }
 
@@ -96,7 +96,7 @@ export async function verifySummaryStream(chunks: AsyncIterable<Buffer>, source:
   const cleartext = reader.end();
   const sig = await readCleartextSignature(cleartext, source, INDEX);
   let key: Uint8Array | null = null;
-  const signed = await judgeSigned(sig, INDEX, { ...options, identifier: options.repository }, async (signer) => {
+  const signed = await judgeSigned(sig, INDEX, options, async (signer) => {
     const hash = cleartext.hashes.get(sig.hash);
     key = signer;
     return hash !== undefined && verifyHashed(sig, signer, hash);
@@ -116,12 +116,12 @@ export async function verifySummaryStream(chunks: AsyncIterable<Buffer>, source:
  */
 export async function recheckSummary(previous: StreamedSummary, options: VerifyOptions): Promise<StreamedSummary> {
   const { sig, key } = previous.proof;
-  const signed = await judgeSigned(sig, INDEX, { ...options, identifier: options.repository }, async (signer) => Buffer.compare(signer, key) === 0);
+  const signed = await judgeSigned(sig, INDEX, options, async (signer) => Buffer.compare(signer, key) === 0);
   return { ...accepted(signed, options, () => previous.entries), proof: previous.proof };
 }
 
 /** The step an index adds (rollback, judged against the newest accepted; recorded by the caller), then its grammar (`grammar` counts the entries or throws). */
-function accepted<T extends SignedVerdict>(signed: T, options: VerifyOptions, grammar: () => number): T & { entries: number; repository: string } {
+function accepted<T extends SignedVerdict>(signed: T, options: VerifyOptions, grammar: () => number): T & { entries: number; repository: RepositoryId } {
   const { repository } = options;
   checkRollback(proofOf(repository, signed), options.newest);
   return { ...signed, entries: grammar(), repository };

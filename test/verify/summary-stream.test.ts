@@ -12,6 +12,7 @@ import { REPOSITORY_NOTATION } from '../../lib/model';
 import { CleartextReader, type SignatureSpec, canonicalize, parseCleartext } from '../../lib/pgp';
 import type { TrustGraph } from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
+import { checkRepository } from '../../lib/trust/scope';
 import { type StreamedSummary, type VerifyOptions, recheckSummary, verifySummaryData, verifySummaryFileStream } from '../../lib/verify';
 import { REPO, Repo, VERIFY_AT, entry, forgeIndex } from '../helpers/repo';
 import { day } from '../helpers/world';
@@ -229,7 +230,7 @@ describe('verifySummaryFileStream verifies as verifySummaryData does', () => {
   });
 
   it('older than the index already accepted: the same ROLLBACK, the state left as it was', async () => {
-    const newest = { identifier: REPO, signed: day(101), signer: repo.host.fingerprint };
+    const newest = { repository: REPO, signed: day(101), signer: repo.host.fingerprint };
     expect((await sameFor(signed, { newest })).error).toMatch(/^ROLLBACK: /);
   });
 });
@@ -256,12 +257,12 @@ describe('recheckSummary judges an unchanged index again without its text', () =
   });
 
   it('a newer index was accepted meanwhile', async () => {
-    const newest = { identifier: REPO, signed: day(101), signer: repo.host.fingerprint };
+    const newest = { repository: REPO, signed: day(101), signer: repo.host.fingerprint };
     await expect(recheck({ newest })).rejects.toMatchObject({ code: 'ROLLBACK' });
   });
 
   it('for another repository, which its signer may not sign', async () => {
-    await expect(recheck({ repository: 'NetBSD/aarch64/10.0/All' })).rejects.toMatchObject({ code: 'OUT_OF_SCOPE' });
+    await expect(recheck({ repository: checkRepository('NetBSD/aarch64/10.0/All') })).rejects.toMatchObject({ code: 'OUT_OF_SCOPE' });
   });
 
   it('with another key under the signer’s name: not vouched for', async () => {

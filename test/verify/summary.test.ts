@@ -126,7 +126,7 @@ describe('the verifier alone', () => {
     const signed = await repo.signIndex(summary);
     const options = { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY };
     await expect(verifySummary(signed, 'index', { ...options, newest: null })).resolves.toMatchObject({ entries: 2, signed: SIGNED_AT });
-    const same = { identifier: REPO, signed: SIGNED_AT, signer: repo.host.fingerprint };
+    const same = { repository: REPO, signed: SIGNED_AT, signer: repo.host.fingerprint };
     await expect(verifySummary(signed, 'index', { ...options, newest: same })).resolves.toMatchObject({ entries: 2 });
     const newer = { ...same, signed: new Date(SIGNED_AT.getTime() + 1000) };
     await expect(verifySummary(signed, 'index', { ...options, newest: newer })).rejects.toMatchObject({ code: 'ROLLBACK' });
