@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { PkgkeysError, ioError } from '../errors';
+import { checkKeyringName } from '../keyring/release';
 import type { RepositoryId } from '../model';
 import { DEFAULT_KEYRING_URL, type Locations } from '../paths';
 import { type Setting, absolute, checkRepositoryURL, integer, readSettings } from '../settings';
@@ -62,7 +63,7 @@ const SETTINGS: Record<string, Setting<Config>> = {
     },
   },
   'keyring-url': { arity: 1, set: (c, [url]) => void (c.keyringURL = `${checkRepositoryURL(url!)}/`) },
-  'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = checkRepository(name!)) },
+  'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = checkKeyringName(name!)) },
   anchors: { arity: 1, set: (c, [dir]) => void (c.anchorDir = absolute(dir!, 'anchors')) },
   // More than the anchors there are is refused when a key is judged, where the anchors are known.
   'anchor-threshold': { arity: 1, set: (c, [k]) => void (c.anchorThreshold = integer(1, 1000)(k!, 'anchor-threshold')) },

@@ -26,6 +26,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { PkgkeysError, ioError } from '../errors';
+import { checkKeyringName } from '../keyring/release';
 import type { RepositoryId } from '../model';
 import { type ClientKeyringSource, DEFAULT_MAX_SHRINK_PERCENT } from '../publish/gates';
 import { absolute, checkRepositoryURL, integer, readSettings } from '../settings';
@@ -99,7 +100,7 @@ export async function readSigndConfig(file: string): Promise<SigndConfig> {
     'keyring-url': { arity: 1, set: (c, [url]) => void (c.clientKeyring = clientKeyring({ url: checkRepositoryURL(url!) })) },
     'client-keyring': { arity: 1, set: (c, [file]) => void (c.clientKeyring = clientKeyring({ file: absolute(file!, 'client-keyring') })) },
     anchor: path('anchor', (c, v) => c.anchors.push(v)),
-    'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = checkRepository(name!)) },
+    'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = checkKeyringName(name!)) },
     'anchor-threshold': { arity: 1, set: (c, [k]) => void (c.anchorThreshold = integer(1, 1000)(k!, 'anchor-threshold')) },
     // Below 100: an index that drops every package always needs the operator's word.
     'max-shrink': { arity: 1, set: (c, [p]) => void (c.maxShrinkPercent = integer(0, 99)(p!, 'max-shrink')) },

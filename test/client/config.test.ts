@@ -52,6 +52,7 @@ test.each([
   ['a repository configured twice', 'repository a/b http://x/a\nrepository a/b http://x/b', /configured twice/],
   ['an identifier with ..', 'repository NetBSD/../All http://x/a', /not a repository identifier/],
   ['a URL of another scheme', 'repository a/b ftp://x/a', /http, https or file URL/],
+  ['a keyring name of two segments', 'keyring-name pkgsrc/extra', /^BAD_CONFIG: pkgkeys.conf:1: "pkgsrc\/extra" is not a keyring name/],
   ['a URL with a query', 'repository a/b http://x/a?b', /without query/],
   ['an RSA floor below 2048 bits', 'min-rsa-bits 1024', /min-rsa-bits must be a whole number from 2048/],
   ['an anchor threshold of none', 'anchor-threshold 0', /anchor-threshold must be a whole number from 1/],
