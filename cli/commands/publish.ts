@@ -6,7 +6,7 @@ import { writeAtomic } from '../../lib/fsutil';
 import { ALL_EXTENSIONS, type Extension, publish, stagingFile } from '../../lib/publish/repository';
 import { signIndexVia } from '../../lib/signd/client';
 import { signPackage } from '../../lib/publish/sign-package';
-import { signSummary } from '../../lib/publish/summary';
+import { signIndex } from '../../lib/publish/summary';
 import { checkRepository } from '../../lib/trust/scope';
 import { formatTime, parseExpiry } from '../../lib/time';
 import { nowOf, print, readPassphrase, warn } from '../common';
@@ -63,7 +63,7 @@ export const publishCommand: CommandModule<GlobalArgs, Args> = {
     const key = argv.key ? await openSecretKey(argv.key, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`)) : null;
     const socket = argv.signd;
     const sign = key
-      ? async (text: Buffer) => (await signSummary(text, argv.dir, { key, repository, created: now, expires, hash: argv.hash })).signed
+      ? async (text: Buffer) => (await signIndex(text, argv.dir, { key, repository, created: now, expires, hash: argv.hash })).signed
       : async (text: Buffer) => {
           // The daemon reads what it signs itself, from the staging file, and checks it is this text.
           await writeAtomic(stagingFile(argv.dir), text);

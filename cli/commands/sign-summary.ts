@@ -5,7 +5,7 @@ import { readBounded, writeAtomic } from '../../lib/fsutil';
 import { MAX_INDEX_BYTES } from '../../lib/limits';
 import { defaultJobs } from '../../lib/packages/hash';
 import { checkSignerForClients } from '../../lib/publish/gates';
-import { addChecksums, normaliseSummary, signSummary } from '../../lib/publish/summary';
+import { addChecksums, normaliseSummary, signIndex } from '../../lib/publish/summary';
 import { decompress } from '../../lib/summary/compress';
 import { formatTime, parseExpiry } from '../../lib/time';
 import { checkRepository } from '../../lib/trust/scope';
@@ -51,7 +51,7 @@ export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
     if (normal.lines > 0) warn(argv, normal.warning(argv.summary));
     let text = normal.text;
     if (argv.packages) text = await addChecksums(text, argv.summary, argv.packages, argv.jobs);
-    const result = await signSummary(text, argv.summary, { key, repository, created: now, expires, hash: argv.hash });
+    const result = await signIndex(text, argv.summary, { key, repository, created: now, expires, hash: argv.hash });
     // Written only if clients with the keyring they have now will accept the signer (lib/publish/gates.ts).
     checkSignerForClients(clientKeyring, result.signer, repository, now);
     if (argv.output) await writeAtomic(argv.output, result.signed);

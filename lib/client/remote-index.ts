@@ -9,7 +9,7 @@ import { MAX_INDEX_BYTES } from '../limits';
 import { EXTENSIONS, compressionOf, decompress } from '../summary/compress';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
-import { type VerifiedSummary, verifySummaryData } from '../verify';
+import { type VerifiedIndex, verifyIndexData } from '../verify';
 import type { Clock, Proof } from '../verify/state';
 import type { Upstream } from './config';
 import { type Validators, fetchBounded } from './fetch';
@@ -37,13 +37,13 @@ export interface RemoteOptions {
 }
 
 /** Fetches and verifies a repository's current signed index; nothing unverified comes back, and nothing is recorded. */
-export async function verifyRemoteIndex(upstream: Upstream, options: RemoteOptions): Promise<{ index: VerifiedSummary; download: Download }> {
+export async function verifyRemoteIndex(upstream: Upstream, options: RemoteOptions): Promise<{ index: VerifiedIndex; download: Download }> {
   const fetched = await findSignedIndex(upstream, null, async (url) => {
     const got = await fetchBounded({ url, limit: MAX_INDEX_BYTES, timeoutMs: options.timeoutMs });
     return got.notModified ? got : { ...got, head: got.body };
   });
   const download = { url: fetched!.url, raw: fetched!.body, validators: fetched!.validators };
-  const index = await verifySummaryData(download.raw, download.url, { graph: options.graph, repository: upstream.repository, now: options.clock.now, clock: options.clock, policy: options.policy, newest: options.newest });
+  const index = await verifyIndexData(download.raw, download.url, { graph: options.graph, repository: upstream.repository, now: options.clock.now, clock: options.clock, policy: options.policy, newest: options.newest });
   return { index, download };
 }
 

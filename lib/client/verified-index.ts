@@ -22,7 +22,7 @@ import { type Expected, PACKAGE_VARIABLES, expectedOf, packageFile, pkgnameOf } 
 import { EXTENSIONS, compressFile } from '../summary/compress';
 import { type Entry, type Sink, parseSummary, readEntries } from '../summary/format';
 import type { Policy } from '../trust/policy';
-import { type StreamedSummary, type VerifyOptions, recheckSummary, verifySummaryFileStream } from '../verify';
+import { type StreamedIndex, type VerifyOptions, recheckIndex, verifyIndexFileStream } from '../verify';
 import { ClientState, proofOf } from '../verify/state';
 import type { Upstream } from './config';
 import { type Validators, fetchInto } from './fetch';
@@ -60,7 +60,7 @@ export interface IndexOptions {
 /** A repository's index as last verified. */
 export interface Current {
   located: Located;
-  verdict: StreamedSummary;
+  verdict: StreamedIndex;
   text: IndexText;
   /** Identifies the keyring file the index was judged with. */
   keyring: string;
@@ -140,13 +140,13 @@ export class VerifiedIndexes {
     const graph = await loadTrustGraph(options.anchors, options.keyring);
     const judging: VerifyOptions = { graph, repository: upstream.repository, now: clock.now, clock, policy: options.policy, newest: await state.newest(upstream.repository) };
     // Recorded before anything of it is served; a newer index accepted meanwhile (another proxy) refuses this one.
-    const accept = (verdict: StreamedSummary) => state.acceptIndex(proofOf(upstream.repository, verdict));
+    const accept = (verdict: StreamedIndex) => state.acceptIndex(proofOf(upstream.repository, verdict));
     const part = path.join(this.own, `${encodeURIComponent(upstream.repository)}.part`);
     try {
       const fetched = await findSignedIndex(upstream, previous?.located ?? null, download(part, options.timeoutMs));
       // Unchanged upstream and read lately: judged again now (what time and the keyring change), not read.
       if (fetched === null && now.getTime() - previous!.read < REVERIFY_MS) {
-        const verdict = await recheckSummary(previous!.verdict, judging);
+        const verdict = await recheckIndex(previous!.verdict, judging);
         await accept(verdict);
         options.onVerified?.(upstream.repository, 'rechecked');
         return this.install(upstream, { ...previous!, verdict, keyring, ...times });
@@ -154,16 +154,16 @@ export class VerifiedIndexes {
       // Read and hashed: unchanged (the text already written is kept), or new.
       const located = fetched ?? previous!.located;
       const same = previous && (fetched === null || fetched.body.sha256 === previous.text.sha256) ? previous.text : null;
-      let verdict: StreamedSummary;
+      let verdict: StreamedIndex;
       let text: IndexText;
       if (same) {
-        verdict = await verifySummaryFileStream(same.raw, located.url, judging);
+        verdict = await verifyIndexFileStream(same.raw, located.url, judging);
         await accept(verdict);
         text = same;
       } else {
         const writing = await TextWriter.start(path.join(this.own, String(++this.made)), part, fetched!.body.sha256, located.url);
         try {
-          verdict = await verifySummaryFileStream(writing.raw, located.url, { ...judging, text: writing.write, entries: writing.entries });
+          verdict = await verifyIndexFileStream(writing.raw, located.url, { ...judging, text: writing.write, entries: writing.entries });
           await accept(verdict);
           text = await writing.finish();
         } catch (error) {

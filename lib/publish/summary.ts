@@ -10,7 +10,7 @@ import { hashFiles } from '../packages/hash';
 import { type SecretKey, hashCanonical, signData, signableText, writeCleartext } from '../pgp';
 import { type Entry, checkSummary, formatSummary, parseSummary, setValue, value } from '../summary/format';
 
-export interface SignSummaryOptions {
+export interface SignIndexOptions {
   key: SecretKey;
   repository: RepositoryId;
   created: Date;
@@ -19,7 +19,7 @@ export interface SignSummaryOptions {
   hash: 'sha256' | 'sha512';
 }
 
-export interface SignedSummary {
+export interface SignedIndex {
   /** The whole clearsigned file, in parts to be written one after the other. */
   signed: Buffer[];
   entries: number;
@@ -53,7 +53,7 @@ export function normaliseSummary(text: Buffer): NormalisedSummary {
 }
 
 /** Signs a pkg_summary text (already decompressed). Trailing whitespace, which a cleartext signature cannot cover, is removed (normaliseSummary says when). */
-export async function signSummary(text: Buffer, source: string, options: SignSummaryOptions): Promise<SignedSummary> {
+export async function signIndex(text: Buffer, source: string, options: SignIndexOptions): Promise<SignedIndex> {
   if (options.expires <= options.created) throw new PkgkeysError('USAGE', 'the index signature must expire after it is made');
   const signable = signableText(text);
   const entries = checkSummary(signable, source);

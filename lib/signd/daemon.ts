@@ -18,7 +18,7 @@ import { MAX_INDEX_BYTES } from '../limits';
 import { MAX_KEYRING_BYTES, SecretKey } from '../pgp';
 import { checkShrink, checkSignerForClients, loadClientKeyring } from '../publish/gates';
 import { publishedEntries, stagingFile } from '../publish/repository';
-import { signSummary } from '../publish/summary';
+import { signIndex } from '../publish/summary';
 import { formatTime, parseExpiry } from '../time';
 import { AuditLog } from './audit';
 import { parseSummary } from '../summary/format';
@@ -157,7 +157,7 @@ export class SigningDaemon {
       if (!key) throw new PkgkeysError('SIGND_LOCKED', 'the signing key locked itself meanwhile');
       const overrides = await this.shrinkGate(signing, text, file, request.allowShrink === true);
       const options = { key, repository: signing.repository, created: now, expires: parseExpiry(signing.expires, now)!, hash: 'sha256' as const };
-      return { digest, overrides, signed: Buffer.concat((await signSummary(text, file, options)).signed) };
+      return { digest, overrides, signed: Buffer.concat((await signIndex(text, file, options)).signed) };
     });
     await this.audit.append({ time: now, uid, repository: signing.repository, index: digest, signature: createHash('sha256').update(signed).digest('hex'), ...(overrides.length > 0 ? { overrides } : {}) });
     for (const override of overrides) this.options.log(`pkgkeys: signd: override for uid ${uid}: ${override}`);

@@ -38,7 +38,7 @@ export interface VerifyOptions {
   newest: Proof | null;
 }
 
-export interface VerifiedSummary {
+export interface VerifiedIndex {
   /** The pkg_summary text that was signed, and nothing else. */
   text: Buffer;
   entries: number;
@@ -52,14 +52,14 @@ export interface VerifiedSummary {
 }
 
 /** `data` is left as it is; the text returned may be a view of it. */
-export async function verifySummary(data: Buffer, source: string, options: VerifyOptions): Promise<VerifiedSummary> {
+export async function verifyIndex(data: Buffer, source: string, options: VerifyOptions): Promise<VerifiedIndex> {
   const signed = await verifySigned(data, source, INDEX, options);
   return accepted(signed, options, () => checkSummary(signed.text, source));
 }
 
 /** An index verified as it was read: its text went to the caller. */
-export interface StreamedSummary extends Omit<VerifiedSummary, 'text'> {
-  /** The signature, and the signer's key packet it verified with: what recheckSummary judges again. */
+export interface StreamedIndex extends Omit<VerifiedIndex, 'text'> {
+  /** The signature, and the signer's key packet it verified with: what recheckIndex judges again. */
   proof: { sig: MessageSignature; key: Uint8Array };
 }
 
@@ -71,11 +71,11 @@ export interface StreamOptions extends VerifyOptions {
 }
 
 /**
- * verifySummary for a signed index read chunk by chunk: never whole in memory. The framework, the
- * hashing and the grammar share one pass; the failures are told in verifySummary's order all the same,
+ * verifyIndex for a signed index read chunk by chunk: never whole in memory. The framework, the
+ * hashing and the grammar share one pass; the failures are told in verifyIndex's order all the same,
  * the grammar's last.
  */
-export async function verifySummaryStream(chunks: AsyncIterable<Buffer>, source: string, options: StreamOptions): Promise<StreamedSummary> {
+export async function verifyIndexStream(chunks: AsyncIterable<Buffer>, source: string, options: StreamOptions): Promise<StreamedIndex> {
   let pieces: Buffer[] = [];
   const reader = new CleartextReader(source, INDEX.codes.malformed, (piece) => void pieces.push(piece));
   const grammar = new SummaryReader(source, options.entries);
@@ -109,12 +109,12 @@ export async function verifySummaryStream(chunks: AsyncIterable<Buffer>, source:
 }
 
 /**
- * An index verifySummaryStream verified, judged again now without its text, which has not changed:
+ * An index verifyIndexStream verified, judged again now without its text, which has not changed:
  * every step that depends on the time, the keyring or the state (chain, expiry, rollback), and the
  * signature by the key it verified with. A signer's key is its fingerprint's, so a key that is not the
  * same bytes is not the signer's: the text is not vouched for.
  */
-export async function recheckSummary(previous: StreamedSummary, options: VerifyOptions): Promise<StreamedSummary> {
+export async function recheckIndex(previous: StreamedIndex, options: VerifyOptions): Promise<StreamedIndex> {
   const { sig, key } = previous.proof;
   const signed = await judgeSigned(sig, INDEX, options, async (signer) => Buffer.compare(signer, key) === 0);
   return { ...accepted(signed, options, () => previous.entries), proof: previous.proof };
