@@ -60,7 +60,7 @@ export async function verifyIndex(data: Buffer, source: string, options: VerifyO
 /** An index verified as it was read: its text went to the caller. */
 export interface StreamedIndex extends Omit<VerifiedIndex, 'text'> {
   /** The signature, and the signer's key packet it verified with: what recheckIndex judges again. */
-  proof: { sig: MessageSignature; key: Uint8Array };
+  verifiedWith: { sig: MessageSignature; key: Uint8Array };
 }
 
 export interface StreamOptions extends VerifyOptions {
@@ -105,7 +105,7 @@ export async function verifyIndexStream(chunks: AsyncIterable<Buffer>, source: s
     if (malformed !== null) throw malformed;
     return grammar.end();
   });
-  return { ...verified, proof: { sig, key: key! } };
+  return { ...verified, verifiedWith: { sig, key: key! } };
 }
 
 /**
@@ -115,9 +115,9 @@ export async function verifyIndexStream(chunks: AsyncIterable<Buffer>, source: s
  * same bytes is not the signer's: the text is not vouched for.
  */
 export async function recheckIndex(previous: StreamedIndex, options: VerifyOptions): Promise<StreamedIndex> {
-  const { sig, key } = previous.proof;
+  const { sig, key } = previous.verifiedWith;
   const signed = await judgeSigned(sig, INDEX, options, async (signer) => Buffer.compare(signer, key) === 0);
-  return { ...accepted(signed, options, () => previous.entries), proof: previous.proof };
+  return { ...accepted(signed, options, () => previous.entries), verifiedWith: previous.verifiedWith };
 }
 
 /** The step an index adds (rollback, judged against the newest accepted; recorded by the caller), then its grammar (`grammar` counts the entries or throws). */

@@ -266,7 +266,7 @@ describe('recheckIndex judges an unchanged index again without its text', () => 
   });
 
   it('with another key under the signer’s name: not vouched for', async () => {
-    const forged = { ...first, proof: { ...first.proof, key: Buffer.from(first.proof.key).fill(0, 10, 20) } };
+    const forged = { ...first, verifiedWith: { ...first.verifiedWith, key: Buffer.from(first.verifiedWith.key).fill(0, 10, 20) } };
     await expect(recheckIndex(forged, { graph, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null })).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
   });
 });
