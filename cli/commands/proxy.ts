@@ -52,7 +52,7 @@ export async function startProxy(argv: Args, more: (client: Client) => Partial<P
   const client = await clientOf(argv);
   const options = { ...(await proxyOptions(argv, client)), ...more(client) };
   const proxy = await VerifyingProxy.start(options, parseListen(argv.listen));
-  return { proxy, client, urls: options.upstreams.map((u) => proxy.repositoryURL(u)) };
+  return { proxy, client, urls: options.upstreams.map((u) => proxy.pkginURL(u)) };
 }
 
 export const proxyCommand: CommandModule<GlobalArgs, Args> = {

@@ -102,7 +102,7 @@ export class VerifyingProxy {
   }
 
   /** The URL pkgin is given for a repository (PKG_REPOS). */
-  repositoryURL(upstream: Upstream): string {
+  pkginURL(upstream: Upstream): string {
     return `${this.url}/${upstream.repository}`;
   }
 
