@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { checkRepositories } from '../../lib/client/check-repo';
 import { selectUpstreams } from '../../lib/client/config';
-import { exitStatusOf } from '../../lib/errors';
+import { exitStatusOfAll } from '../../lib/errors';
 import { describeSpan, formatTime } from '../../lib/time';
 import { anchorsOf, asReported, clientOf, print, readClock, repeatable, thresholdOption } from '../common';
 import type { GlobalArgs } from '../io';
@@ -42,8 +42,6 @@ export const checkRepoCommand: CommandModule<GlobalArgs, Args> = {
             : `${c.id}: ${c.code}: ${c.message}`,
         ),
     );
-    // Not trusted outranks a network failure: the lowest non-zero status of all.
-    const statuses = failed.map((c) => exitStatusOf(c.code));
-    if (statuses.length > 0) argv.session.exit = Math.min(...statuses);
+    argv.session.exit = exitStatusOfAll(failed.map((c) => c.code));
   },
 };

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { keyringStatus } from '../../lib/client/status';
-import { PkgkeysError, exitStatusOf } from '../../lib/errors';
+import { PkgkeysError, exitStatusOfAll } from '../../lib/errors';
 import { describeSpan, formatTime, parseExpiry } from '../../lib/time';
 import { ClientState } from '../../lib/verify/state';
 import { anchorsOf, clientOf, nowOf, print, repeatable, thresholdOption } from '../common';
@@ -55,6 +55,6 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
       ...s.expiring.map((e) => `expires ${formatTime(e.expires)}: ${e.what} of ${e.key}`),
       ...s.problems.map((p) => `${p.code}: ${p.message}`),
     ]);
-    if (status.problems.length > 0) argv.session.exit = exitStatusOf(status.problems[0]!.code);
+    argv.session.exit = exitStatusOfAll(status.problems.map((p) => p.code));
   },
 };

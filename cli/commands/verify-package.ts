@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { PkgkeysError, exitStatusOf } from '../../lib/errors';
+import { PkgkeysError, exitStatusOfAll } from '../../lib/errors';
 import { loadTrustGraph } from '../../lib/keyring/store';
 import { checkRepository } from '../../lib/trust/scope';
 import { verifySignedPackage } from '../../lib/verify/signed-package';
@@ -41,7 +41,6 @@ export const verifyPackageCommand: CommandModule<GlobalArgs, Args> = {
     print(argv, { ok: results.every((r) => r.ok), packages: results }, (r) =>
       r.packages.map((p) => (p.ok ? `${p.file}: good package ${p.pkgname}, signed by ${p.signer}` : `${p.file}: ${p.code}: ${p.message}`)),
     );
-    const failed = results.flatMap((r) => (r.ok ? [] : [exitStatusOf(r.code)]));
-    if (failed.length > 0) argv.session.exit = Math.min(...failed);
+    argv.session.exit = exitStatusOfAll(results.flatMap((r) => (r.ok ? [] : [r.code])));
   },
 };

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { PkgkeysError } from '../../lib/errors';
+import { PkgkeysError, exitStatusOfAll } from '../../lib/errors';
 import { defaultJobs } from '../../lib/packages/hash';
 import { checkRepository } from '../../lib/trust/scope';
 import { verifyPackagesFile } from '../../lib/verify';
@@ -37,7 +37,6 @@ export const verifyPackagesCommand: CommandModule<GlobalArgs, Args> = {
         ? [`${r.checked} package(s) match the index for ${r.repository}`]
         : [...r.failed.map((f) => `${f.pkgname}: ${f.code}: ${f.reason}`), `${r.failed.length} of ${r.checked} package(s) failed verification`],
     );
-    // The first failure's code decides the status, as for any other refusal.
-    if (failed.length > 0) argv.session.exit = new PkgkeysError(failed[0]!.code!, '').exitStatus;
+    argv.session.exit = exitStatusOfAll(failed.map((p) => p.code!));
   },
 };
