@@ -2,9 +2,8 @@ import type { CommandModule } from 'yargs';
 import { openSecretKey } from '../../lib/authority';
 import { PkgkeysError } from '../../lib/errors';
 import { defaultJobs } from '../../lib/packages/hash';
-import { writeAtomic } from '../../lib/fsutil';
-import { ALL_EXTENSIONS, type Extension, publish, stagingFile } from '../../lib/publish/repository';
-import { signIndexVia } from '../../lib/signd/client';
+import { ALL_EXTENSIONS, type Extension, publish } from '../../lib/publish/repository';
+import { signStagedIndex } from '../../lib/signd/client';
 import { signPackage } from '../../lib/publish/sign-package';
 import { signIndex } from '../../lib/publish/summary';
 import { checkRepository } from '../../lib/trust/scope';
@@ -64,11 +63,7 @@ export const publishCommand: CommandModule<GlobalArgs, Args> = {
     const socket = argv.signd;
     const sign = key
       ? async (text: Buffer) => (await signIndex(text, argv.dir, { key, repository, created: now, expires, hash: argv.hash })).signed
-      : async (text: Buffer) => {
-          // The daemon reads what it signs itself, from the staging file, and checks it is this text.
-          await writeAtomic(stagingFile(argv.dir), text);
-          return [await signIndexVia(socket!, repository, text, { allowShrink: shrink.allow })];
-        };
+      : async (text: Buffer) => [await signStagedIndex(socket!, argv.dir, repository, text, { allowShrink: shrink.allow })];
     const result = await publish({
       dir: argv.dir, build: argv.build, extensions: extensions as Extension[], jobs: argv.jobs, lockWaitMs: argv['lock-wait'] * 1000, resign: argv.resign,
       label: formatTime(now).replace(/[-:]/g, ''),

@@ -4,7 +4,9 @@ import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
+import { writeAtomic } from '../fsutil';
 import type { RepositoryId } from '../model';
+import { stagingFile } from '../publish/repository';
 import { MessageReader, type Message, failureOf, send } from './protocol';
 
 export async function signdRequest(socketPath: string, request: Message, timeoutMs = 60_000): Promise<Message> {
@@ -45,4 +47,13 @@ export async function signIndexVia(socketPath: string, repository: RepositoryId,
   const reply = await signdRequest(socketPath, { op: 'sign', repository, sha256, ...(options.allowShrink ? { allowShrink: true } : {}) });
   if (typeof reply.signed !== 'string') throw new PkgkeysError('IO_ERROR', 'signd: answer without a signed index');
   return Buffer.from(reply.signed, 'base64');
+}
+
+/**
+ * The handshake of a publication signed by the daemon: `text` staged in the repository directory `dir`,
+ * where the daemon reads what it signs itself, then signIndexVia, which asks for that text by its hash.
+ */
+export async function signStagedIndex(socketPath: string, dir: string, repository: RepositoryId, text: Buffer, options: { allowShrink?: boolean } = {}): Promise<Buffer> {
+  await writeAtomic(stagingFile(dir), text);
+  return signIndexVia(socketPath, repository, text, options);
 }
