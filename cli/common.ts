@@ -6,7 +6,7 @@ import { readBounded } from '../lib/fsutil';
 import { type Config, defaultConfig, policyOf, readConfig } from '../lib/client/config';
 import type { RepositoryId } from '../lib/model';
 import { type Locations, anchorFiles, defaultLocations } from '../lib/paths';
-import { DEFAULT_POLICY, type Policy } from '../lib/trust/policy';
+import type { Policy } from '../lib/trust/policy';
 import { formatTime, parseTime } from '../lib/time';
 import type { TrustSources } from '../lib/verify';
 import { ClientState, type Clock, clockBehind } from '../lib/verify/state';
@@ -159,8 +159,8 @@ export function thresholdOf(k: number): number {
   return k;
 }
 
-/** The policy of commands that read no pkgkeys.conf (the keyring maintainer's): the defaults, with --threshold. */
-export const keyringPolicy = (argv: { threshold?: number | undefined }): Policy => ({ ...DEFAULT_POLICY, anchorThreshold: thresholdOf(argv.threshold ?? DEFAULT_POLICY.anchorThreshold) });
+/** The policy a command judges keys by, as this machine's verifiers do: pkgkeys.conf's (else the defaults), --threshold raising its k. */
+export const policyOfCommand = async (argv: GlobalArgs & { threshold?: number | undefined }): Promise<Policy> => (await clientOf(argv)).policy;
 
 /** --anchor files, or every anchor in the configured directory. */
 export const anchorsOf = async (argv: GlobalArgs & { anchor?: string[] | undefined }, client: Client): Promise<string[]> =>

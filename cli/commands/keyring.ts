@@ -15,7 +15,7 @@ import { checkRepository } from '../../lib/trust/scope';
 import { publishKeyring } from '../../lib/publish/keyring';
 import { keyringPackage } from '../../lib/publish/keyring-package';
 import { formatTime, parseExpiry, parseTime } from '../../lib/time';
-import { keyringPolicy, nowOf, print, readPassphrase, repeatable, thresholdOption, warn } from '../common';
+import { nowOf, policyOfCommand, print, readPassphrase, repeatable, thresholdOption, warn } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface KeyringArgs extends GlobalArgs {
@@ -66,7 +66,7 @@ const checkCmd: CommandModule<KeyringArgs, CheckArgs> = {
       .option('anchor', repeatable('trust anchor: with it, keys that some anchors vouch for now, but fewer than --threshold, are reported; repeatable'))
       .option('threshold', thresholdOption),
   handler: async (argv) => {
-    const policy = keyringPolicy(argv);
+    const policy = await policyOfCommand(argv);
     const { certificates, problems } = await checkLayout(argv.keyring);
     const weak = certificates.flatMap((c) => certificateProblems(c, policy).map((message) => ({ path: c.fingerprint, message })));
     const all = [...problems, ...weak];
@@ -94,7 +94,7 @@ const listCmd: CommandModule<KeyringArgs, CheckArgs> = {
     }
     const graph = await loadTrustGraph(argv.anchor, argv.keyring);
     const now = nowOf(argv);
-    const verdicts = authorizeAllThreshold(graph, { repository: null, signedAt: now, now, policy: keyringPolicy(argv) });
+    const verdicts = authorizeAllThreshold(graph, { repository: null, signedAt: now, now, policy: await policyOfCommand(argv) });
     const certificates = [...graph.certificates()].sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : 1));
     print(argv, certificates.map((c) => summary(c, graph.anchors.has(c.fingerprint) ? 'anchor' : verdicts.get(c.fingerprint)!)), (list) => list.flatMap(listLines));
   },
@@ -163,7 +163,7 @@ const explainCmd: CommandModule<KeyringArgs, ExplainArgs> = {
     const at = argv.at ? parseTime(argv.at) : nowOf(argv);
     const graph = await loadTrustGraph(argv.anchor, argv.keyring);
     const key = findKey([...graph.certificates()].flatMap((c) => [c, ...c.subkeys]), argv.fingerprint, `${argv.keyring} and the anchors`);
-    const verdict = authorizeThreshold(graph, { key, repository, signedAt: at, now: at, policy: keyringPolicy(argv) });
+    const verdict = authorizeThreshold(graph, { key, repository, signedAt: at, now: at, policy: await policyOfCommand(argv) });
     const found = graph.resolve(key);
     print(argv, { ...verdict, repository: argv.repository ?? null, at }, (v) => [
       `${found ? describeKey(found.certificate) : key}${argv.repository ? ` for ${argv.repository}` : ' (any repository)'} at ${formatTime(at)}`,
@@ -225,7 +225,7 @@ const publishCmd: CommandModule<KeyringArgs, PublishArgs> = {
     const updateIntervalMs = parseExpiry(argv['update-interval'], now)!.getTime() - now.getTime();
     const key = await openSecretKey(argv.key, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`));
     const name = argv.name ?? path.basename(path.resolve(argv.keyring));
-    const policy = keyringPolicy(argv);
+    const policy = await policyOfCommand(argv);
     const { belowThreshold: below, ...release } = await publishKeyring({ keyring: argv.keyring, name, serial: argv.serial ?? null, key, anchors: argv.anchor, policy, now, expires, updateIntervalMs, out: argv.out });
     if (!argv.json) for (const b of below.map(brief)) warn(argv, `${b.key} is below the threshold, clients will not trust it: ${b.reason}`);
     print(argv, { ...release, out: argv.out, belowThreshold: below.map(brief) }, (r) => [
