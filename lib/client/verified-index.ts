@@ -71,6 +71,16 @@ export interface Current {
   judgedAt: number;
 }
 
+/** What one verification judges by, and how it records what it accepts (VerifiedIndexes.judgement). */
+interface Judgement {
+  /** The clock's reading, for ages. */
+  now: Date;
+  /** What a Current keeps of the judgement: the keyring it was judged with, and when. */
+  stamp: Pick<Current, 'keyring' | 'judged' | 'judgedAt'>;
+  options: VerifyOptions;
+  accept: (verdict: StreamedIndex) => Promise<void>;
+}
+
 /** How long a verdict is used before the index is judged again (a certification may expire meanwhile), or read again. */
 const REVERIFY_MS = 10 * 60_000;
 
@@ -129,59 +139,73 @@ export class VerifiedIndexes {
   }
 
   private async verify(upstream: Upstream): Promise<Current> {
-    const { options } = this;
     const previous = this.current.get(upstream.repository) ?? null;
-    const keyring = await this.keyringStamp();
-    const state = new ClientState(options.stateDir);
-    const clock = await state.clock(options.now());
-    const now = clock.reads;
-    const times = { judged: now.getTime(), judgedAt: clock.now.getTime() };
-    await checkInstalledInForce(options.liveDir, clock.now);
-    const graph = await loadTrustGraph(options.anchors, options.keyring);
-    const judging: VerifyOptions = { graph, repository: upstream.repository, now: clock.now, clock, policy: options.policy, newest: await state.newest(upstream.repository) };
-    // Recorded before anything of it is served; a newer index accepted meanwhile (another proxy) refuses this one.
-    const accept = (verdict: StreamedIndex) => state.acceptIndex(proofOf(upstream.repository, verdict));
+    const judge = await this.judgement(upstream);
     const part = path.join(this.own, `${encodeURIComponent(upstream.repository)}.part`);
     try {
-      const fetched = await findSignedIndex(upstream, previous?.located ?? null, download(part, options.timeoutMs));
+      const fetched = await findSignedIndex(upstream, previous?.located ?? null, download(part, this.options.timeoutMs));
       // Unchanged upstream and read lately: judged again now (what time and the keyring change), not read.
-      if (fetched === null && now.getTime() - previous!.read < REVERIFY_MS) {
-        const verdict = await recheckIndex(previous!.verdict, judging);
-        await accept(verdict);
-        options.onVerified?.(upstream.repository, 'rechecked');
-        return this.install(upstream, { ...previous!, verdict, keyring, ...times });
+      if (fetched === null && judge.now.getTime() - previous!.read < REVERIFY_MS) {
+        const verdict = await recheckIndex(previous!.verdict, judge.options);
+        await judge.accept(verdict);
+        this.options.onVerified?.(upstream.repository, 'rechecked');
+        return this.install(upstream, { ...previous!, verdict, ...judge.stamp });
       }
       // Read and hashed: unchanged (the text already written is kept), or new.
       const located = fetched ?? previous!.located;
       const same = previous && (fetched === null || fetched.body.sha256 === previous.text.sha256) ? previous.text : null;
-      let verdict: StreamedIndex;
-      let text: IndexText;
-      if (same) {
-        verdict = await verifyIndexFileStream(same.raw, located.url, judging);
-        await accept(verdict);
-        text = same;
-      } else {
-        const writing = await TextWriter.start(path.join(this.own, String(++this.made)), part, fetched!.body.sha256, located.url);
-        try {
-          verdict = await verifyIndexFileStream(writing.raw, located.url, { ...judging, text: writing.write, entries: writing.entries });
-          await accept(verdict);
-          text = await writing.finish();
-        } catch (error) {
-          await writing.discard();
-          throw error;
-        }
-        try {
-          await options.beforeServing?.(text.packages());
-        } catch (error) {
-          await text.drop();
-          throw error;
-        }
-      }
-      options.onVerified?.(upstream.repository, 'read');
-      return this.install(upstream, { located, verdict, text, keyring, read: now.getTime(), ...times });
+      const { verdict, text } = same ? await this.readAgain(same, located, judge) : await this.readNew(part, fetched!.body.sha256, located, judge);
+      this.options.onVerified?.(upstream.repository, 'read');
+      return this.install(upstream, { located, verdict, text, read: judge.now.getTime(), ...judge.stamp });
     } finally {
       await fs.rm(part, { force: true });
     }
+  }
+
+  /** What one verification judges by (the clock, never before the floor; the keyring; the newest index accepted), and how it records what it accepts. */
+  private async judgement(upstream: Upstream): Promise<Judgement> {
+    const { options } = this;
+    const keyring = await this.keyringStamp();
+    const state = new ClientState(options.stateDir);
+    const clock = await state.clock(options.now());
+    await checkInstalledInForce(options.liveDir, clock.now);
+    const graph = await loadTrustGraph(options.anchors, options.keyring);
+    return {
+      now: clock.reads,
+      stamp: { keyring, judged: clock.reads.getTime(), judgedAt: clock.now.getTime() },
+      options: { graph, repository: upstream.repository, now: clock.now, clock, policy: options.policy, newest: await state.newest(upstream.repository) },
+      // Recorded before anything of it is served; a newer index accepted meanwhile (another proxy) refuses this one.
+      accept: (verdict) => state.acceptIndex(proofOf(upstream.repository, verdict)),
+    };
+  }
+
+  /** The index whose text is written already, read and hashed again from its download. */
+  private async readAgain(text: IndexText, located: Located, judge: Judgement): Promise<{ verdict: StreamedIndex; text: IndexText }> {
+    const verdict = await verifyIndexFileStream(text.raw, located.url, judge.options);
+    await judge.accept(verdict);
+    return { verdict, text };
+  }
+
+  /** A new download (`part`), verified as its text is written apart, and shown to `beforeServing` once accepted. */
+  private async readNew(part: string, sha256: string, located: Located, judge: Judgement): Promise<{ verdict: StreamedIndex; text: IndexText }> {
+    const writing = await TextWriter.start(path.join(this.own, String(++this.made)), part, sha256, located.url);
+    let verdict: StreamedIndex;
+    let text: IndexText;
+    try {
+      verdict = await verifyIndexFileStream(writing.raw, located.url, { ...judge.options, text: writing.write, entries: writing.entries });
+      await judge.accept(verdict);
+      text = await writing.finish();
+    } catch (error) {
+      await writing.discard();
+      throw error;
+    }
+    try {
+      await this.options.beforeServing?.(text.packages());
+    } catch (error) {
+      await text.drop();
+      throw error;
+    }
+    return { verdict, text };
   }
 
   private install(upstream: Upstream, current: Current): Current {
