@@ -7,11 +7,11 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import { PkgkeysError, ioError } from '../errors';
+import type { RepositoryId } from '../model';
 import { type Expected } from '../packages/files';
 import { defaultJobs, hashFiles } from '../packages/hash';
 import { checkRepositoryURL } from '../settings';
 import { checkRepository } from '../trust/scope';
-import type { RepositoryId } from '../model';
 import type { Upstream } from './config';
 
 export interface Macros {
