@@ -18,7 +18,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
-import { withLock, writeAtomic } from '../fsutil';
+import { parseRecord, withLock, writeAtomic } from '../fsutil';
 import type { Fingerprint, RepositoryId } from '../model';
 import type { Policy } from '../trust/policy';
 import { isRepository } from '../trust/scope';
@@ -159,19 +159,12 @@ export class ClientState {
       if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw ioError('cannot read verification state', file, cause);
     }
-    type Stored = { repository?: unknown; identifier?: unknown; signed?: unknown; signer?: unknown } | null;
-    let record: Stored = null;
-    try {
-      record = JSON.parse(text) as Stored;
-    } catch {
-      // handled below, as any other damage
-    }
-    const named = repository === null ? record?.identifier : record?.repository;
-    const signed = typeof record?.signed === 'string' ? new Date(record.signed) : new Date(NaN);
-    if (typeof named !== 'string' || !isRepository(named) || (repository !== null && named !== repository) || Number.isNaN(signed.getTime()) || typeof record?.signer !== 'string') {
+    // An index record names its repository `repository`; the floor record, `identifier`.
+    const proof = parseRecord(text, (r) => ({ named: r.string(repository === null ? 'identifier' : 'repository'), signed: r.time('signed'), signer: r.string('signer') }));
+    if (proof === null || !isRepository(proof.named) || (repository !== null && proof.named !== repository)) {
       // Damaged state must not reopen the door to rollback, nor lower the floor: refuse until someone looks.
       throw new PkgkeysError('STATE_DAMAGED', `${file}: damaged verification state; remove it only if you trust the next index`);
     }
-    return { repository: named, signed, signer: record.signer as Fingerprint };
+    return { repository: proof.named, signed: proof.signed, signer: proof.signer };
   }
 }

@@ -117,14 +117,19 @@ test('a damaged record of the installed release is STATE_DAMAGED (exit 3) for up
   const client = await site.client('damaged');
   mirror.serve(await site.publish(2026041003, { at: day(3, UPDATE_AT) }));
   expect((await client.update(mirror.url, { at: day(3.1, UPDATE_AT) })).status).toBe(0);
-  await fs.writeFile(path.join(client.live, 'current', 'release.json'), '{"release": ');
-  const before = await client.snapshot();
-  const at = day(3.2, UPDATE_AT);
-  for (const result of [await client.update(mirror.url, { at }), await client.status({ at })]) {
-    expect({ status: result.status, code: codeOf(result) }).toEqual({ status: 3, code: 'STATE_DAMAGED' });
-    expect(result.stderr).toMatch(/damaged keyring record; reinstall the keyring package/);
+  const record = path.join(client.live, 'current', 'release.json');
+  const written = JSON.parse(await fs.readFile(record, 'utf8')) as { release: Record<string, unknown> };
+  const { sha256: _sha256, ...withoutDigest } = written.release;
+  for (const damage of ['{"release": ', JSON.stringify({ ...written, release: withoutDigest })]) {
+    await fs.writeFile(record, damage);
+    const before = await client.snapshot();
+    const at = day(3.2, UPDATE_AT);
+    for (const result of [await client.update(mirror.url, { at }), await client.status({ at })]) {
+      expect({ status: result.status, code: codeOf(result) }).toEqual({ status: 3, code: 'STATE_DAMAGED' });
+      expect(result.stderr).toMatch(/damaged keyring record; reinstall the keyring package/);
+    }
+    expect(await client.snapshot()).toEqual(before);
   }
-  expect(await client.snapshot()).toEqual(before);
 });
 
 test.each([
