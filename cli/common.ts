@@ -4,8 +4,9 @@ import { createReadStream } from 'node:fs';
 import { PkgkeysError, ioError } from '../lib/errors';
 import { readBounded } from '../lib/fsutil';
 import { type Config, defaultConfig, policyOf, readConfig } from '../lib/client/config';
+import type { RepositoryId } from '../lib/model';
 import { type Locations, anchorFiles, defaultLocations } from '../lib/paths';
-import { DEFAULT_POLICY, type Policy } from '../lib/trust/policy';
+import type { Policy } from '../lib/trust/policy';
 import { formatTime, parseTime } from '../lib/time';
 import type { TrustSources } from '../lib/verify';
 import { ClientState, type Clock, clockBehind } from '../lib/verify/state';
@@ -77,6 +78,10 @@ export function print<T>(argv: GlobalArgs, value: T, text: (value: T) => string[
 function jsonDates(this: unknown, _key: string, value: unknown): unknown {
   return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(value) ? formatTime(new Date(value)) : value;
 }
+
+/** A configured repository as --json shows it (check-repo, setup; docs/pkgin.md): its identifier is `id` there. */
+export const asReported = <T extends { repository: RepositoryId }>({ repository, ...rest }: T): Reported<T> => ({ id: repository, ...rest }) as Reported<T>;
+type Reported<T> = T extends { repository: RepositoryId } ? { id: RepositoryId } & Omit<T, 'repository'> : never;
 
 export const warn = (argv: GlobalArgs, message: string) => argv.session.io.stderr(`pkgkeys: warning: ${message}\n`);
 
@@ -154,8 +159,8 @@ export function thresholdOf(k: number): number {
   return k;
 }
 
-/** The policy of commands that read no pkgkeys.conf (the keyring maintainer's): the defaults, with --threshold. */
-export const keyringPolicy = (argv: { threshold?: number | undefined }): Policy => ({ ...DEFAULT_POLICY, anchorThreshold: thresholdOf(argv.threshold ?? DEFAULT_POLICY.anchorThreshold) });
+/** The policy a command judges keys by, as this machine's verifiers do: pkgkeys.conf's (else the defaults), --threshold raising its k. */
+export const policyOfCommand = async (argv: GlobalArgs & { threshold?: number | undefined }): Promise<Policy> => (await clientOf(argv)).policy;
 
 /** --anchor files, or every anchor in the configured directory. */
 export const anchorsOf = async (argv: GlobalArgs & { anchor?: string[] | undefined }, client: Client): Promise<string[]> =>

@@ -109,6 +109,12 @@ export type Code = keyof typeof CODES;
 
 export const exitStatusOf = (code: Code): ExitStatus => CODES[code];
 
+/**
+ * The status of a command that reports several failures (packages, repositories, problems): the
+ * lowest of theirs, so that "not trusted" outranks a usage or input/output error; 0 for none.
+ */
+export const exitStatusOfAll = (codes: readonly Code[]): ExitStatus => (codes.length === 0 ? EXIT.ok : (Math.min(...codes.map(exitStatusOf)) as ExitStatus));
+
 export class PkgkeysError extends Error {
   readonly code: Code;
 

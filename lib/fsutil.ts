@@ -190,3 +190,68 @@ export function alive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * The fields of a JSON record pkgkeys wrote (verification state, the installed release, the update
+ * report, the audit log's head), as `read` takes them from `text`; null when the text is no JSON
+ * object or a field is not what pkgkeys writes: damaged, whatever the damage. Each reader says what
+ * damage means for what its record guards (refuse, start afresh).
+ */
+export function parseRecord<T>(text: string, read: (fields: RecordFields) => T): T | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  try {
+    return read(new RecordFields(value));
+  } catch (error) {
+    if (error instanceof DamagedRecord) return null;
+    throw error;
+  }
+}
+
+class DamagedRecord extends Error {}
+
+/** Typed reads of a JSON object's fields: one that is not of its type makes the record damaged. */
+export class RecordFields {
+  private readonly record: Record<string, unknown>;
+
+  constructor(value: unknown) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DamagedRecord();
+    this.record = value as Record<string, unknown>;
+  }
+
+  string(name: string): string {
+    const value = this.record[name];
+    if (typeof value !== 'string') throw new DamagedRecord();
+    return value;
+  }
+
+  /** A whole number from 0 up. */
+  count(name: string): number {
+    const value = this.record[name];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new DamagedRecord();
+    return value;
+  }
+
+  time(name: string): Date {
+    const time = new Date(this.string(name));
+    if (Number.isNaN(time.getTime())) throw new DamagedRecord();
+    return time;
+  }
+
+  object(name: string): RecordFields {
+    return new RecordFields(this.record[name]);
+  }
+
+  optionalString = (name: string): string | null => (this.absent(name) ? null : this.string(name));
+  optionalTime = (name: string): Date | null => (this.absent(name) ? null : this.time(name));
+  optionalObject = (name: string): RecordFields | null => (this.absent(name) ? null : this.object(name));
+
+  /** Null, or not there: what JSON.stringify makes of a null or undefined field. */
+  private absent(name: string): boolean {
+    return this.record[name] === null || this.record[name] === undefined;
+  }
+}

@@ -1,3 +1,39 @@
+/*
+ * Glossary: one name per concept across lib/ (cli/ prints what users see, which keeps its own names).
+ *
+ *   anchor          a trust anchor: the master's public certificate, shipped with the base system.
+ *   certification   a signature by one key over another's User ID, with scopes and an expiry; a trust
+ *                   signature (depth >= 1) also delegates: its subject, an intermediate, may certify.
+ *   scope           a glob over repository identifiers on a certification (pkgsrc-scope@pkgsrc.org);
+ *                   `granted`: what a chain grants, the intersection of its links' scopes.
+ *   chain           the certifications from an anchor to a signing key (lib/trust/chain.ts walks each
+ *                   candidate, a `Path`; NO_PATH when there is none).
+ *   signer          the key or subkey that made a signature, by fingerprint; `primary` is its
+ *                   certificate. lib/pgp's `Signer` is a secret key's signing half, to make one.
+ *   verdict         what a judgement found: the trust engine's (`Verdict`, `ThresholdVerdict`: may this
+ *                   key sign for this repository at this time?) and a signed document's (`SignedVerdict`).
+ *   repository      `RepositoryId`, the repository identifier: the URL's path below packages/
+ *                   (NetBSD/x86_64/10.0/All), or keyring/<name> and pkg-vulnerabilities, which name no
+ *                   repository; what a signature names (pkgsrc-repository@pkgsrc.org) and a scope
+ *                   matches. Checked where it enters, then named `repository` wherever it is held
+ *                   (check-repo and setup --json say `id`, status --json and the floor record `identifier`).
+ *   upstream        (client) a repository as pkgin reaches it: its identifier and mirror URL.
+ *   pkg_summary     the package list, pkg_summary(5): entries of VAR=VALUE lines (lib/summary/).
+ *   index           the signed pkg_summary, pkg_summary.asc: cleartext-signed for one repository, and
+ *                   expiring (verifyIndex, signIndex; the verify-summary and sign-summary commands, and
+ *                   lib/verify/summary.ts and lib/publish/summary.ts, keep their names).
+ *   keyring release the signed statement (release.asc) of a keyring file's name, serial, size and SHA-256.
+ *   document kind   what a signed document is (index, keyring release, pkg-vulnerabilities, package):
+ *                   its name in messages, its codes and its own checks (lib/verify/signed.ts).
+ *   proof           `Proof`: what a verified signature proves, its repository, time and signer; the
+ *                   newest per repository stops rollback, the newest of all is the floor.
+ *   clock, floor    "now" is the later of the clock's reading and the floor, the latest time proven here.
+ *   generation      a complete set of files in a directory of its own, made current whole by one link
+ *                   (lib/generations.ts): the live keyring, a repository's published index files.
+ *   policy          the algorithm and chain rules as data (lib/trust/policy.ts), the anchor threshold
+ *                   (k of n anchors) included.
+ */
+
 /**
  * pkgkeys' own picture of OpenPGP certificates. lib/pgp/ builds it from packets after checking every
  * signature cryptographically; everything else in lib/ reasons about these types only.
@@ -12,6 +48,13 @@
 export interface HasPacket {
   packet: Uint8Array;
 }
+
+/**
+ * A repository identifier (DESIGN.md §5): the repository URL's path below `packages/`, such as
+ * `NetBSD/x86_64/10.0/All`, or `keyring/<name>` or `pkg-vulnerabilities` for what names no repository.
+ * Checked once where it enters (checkRepository, lib/trust/scope.ts) and carried as this type after.
+ */
+export type RepositoryId = string & { readonly __checked: 'repository identifier' };
 
 /** Upper-case hex, 40 characters for v4 keys. */
 export type Fingerprint = string;

@@ -1,7 +1,7 @@
-// Locks and bounded reads (lib/fsutil.ts), under every mutating command.
+// Locks, bounded reads and the records read back (lib/fsutil.ts), under every mutating command.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { readBounded, withLock } from '../lib/fsutil';
+import { parseRecord, readBounded, withLock } from '../lib/fsutil';
 import { expectCode } from './helpers/caught';
 import { cleanup, tempDir } from './helpers/cli';
 
@@ -54,5 +54,29 @@ describe('readBounded', () => {
     expect((await readBounded(file, 10)).toString()).toBe('x'.repeat(10));
     await expectCode(readBounded(file, 9), 'TOO_LARGE');
     await expectCode(readBounded(path.join(dir, 'missing'), 10), 'IO_ERROR');
+  });
+});
+
+describe('parseRecord', () => {
+  const proof = (text: string) => parseRecord(text, (r) => ({ signer: r.string('signer'), signed: r.time('signed'), count: r.count('count'), note: r.optionalString('note') }));
+
+  it('gives the fields as pkgkeys wrote them; an optional one may be null or absent', () => {
+    const fields = { signer: 'A'.repeat(40), signed: new Date('2026-01-01T00:00:00Z'), count: 3 };
+    expect(proof(JSON.stringify({ ...fields, note: 'n' }))).toEqual({ ...fields, note: 'n' });
+    expect(proof(JSON.stringify({ ...fields, note: null }))).toEqual({ ...fields, note: null });
+    expect(proof(JSON.stringify(fields))).toEqual({ ...fields, note: null });
+  });
+
+  it.each([
+    ['not JSON', '{"signer": '],
+    ['no object', '[]'],
+    ['null', 'null'],
+    ['a field missing', '{"signed": "2026-01-01T00:00:00Z", "count": 3}'],
+    ['a time that is none', '{"signer": "A", "signed": "yesterday", "count": 3}'],
+    ['a count that is no whole number', '{"signer": "A", "signed": "2026-01-01T00:00:00Z", "count": 1.5}'],
+    ['a count below zero', '{"signer": "A", "signed": "2026-01-01T00:00:00Z", "count": -1}'],
+    ['an optional field of another type', '{"signer": "A", "signed": "2026-01-01T00:00:00Z", "count": 3, "note": 5}'],
+  ])('is null for any damage: %s', (_what, text) => {
+    expect(proof(text)).toBeNull();
   });
 });

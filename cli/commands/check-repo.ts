@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
-import { selectRepositories } from '../../lib/client/config';
-import { exitStatusOf } from '../../lib/errors';
+import { selectUpstreams } from '../../lib/client/config';
+import { exitStatusOfAll } from '../../lib/errors';
 import { describeSpan, formatTime } from '../../lib/time';
-import { anchorsOf, clientOf, print, readClock, repeatable, thresholdOption } from '../common';
+import { anchorsOf, asReported, clientOf, print, readClock, repeatable, thresholdOption } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends GlobalArgs {
@@ -28,11 +28,11 @@ export const checkRepoCommand: CommandModule<GlobalArgs, Args> = {
     const client = await clientOf(argv);
     const clock = await readClock(argv, client.locations.stateDir, client.policy);
     const { now } = clock;
-    const checks = await checkRepositories(selectRepositories(client.config, argv.ids, client.file), {
+    const checks = await checkRepositories(selectUpstreams(client.config, argv.ids, client.file), {
       anchors: await anchorsOf(argv, client), keyring: client.locations.keyring, liveDir: client.locations.liveDir, stateDir: client.locations.stateDir, clock, policy: client.policy, timeoutMs: argv.timeout * 1000,
     });
     const failed = checks.filter((c) => !c.ok);
-    print(argv, { ok: failed.length === 0, repositories: checks }, (r) =>
+    print(argv, { ok: failed.length === 0, repositories: checks.map(asReported) }, (r) =>
       r.repositories
         .filter((c) => !(argv.quiet && c.ok))
         .map((c) =>
@@ -42,8 +42,6 @@ export const checkRepoCommand: CommandModule<GlobalArgs, Args> = {
             : `${c.id}: ${c.code}: ${c.message}`,
         ),
     );
-    // Not trusted outranks a network failure: the lowest non-zero status of all.
-    const statuses = failed.map((c) => exitStatusOf(c.code));
-    if (statuses.length > 0) argv.session.exit = Math.min(...statuses);
+    argv.session.exit = exitStatusOfAll(failed.map((c) => c.code));
   },
 };

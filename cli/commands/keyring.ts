@@ -9,7 +9,7 @@ import { certificateProblems } from '../../lib/trust/policy';
 import type { ThresholdVerdict } from '../../lib/trust/threshold';
 import { checkRepository } from '../../lib/trust/scope';
 import { formatTime, parseExpiry, parseTime } from '../../lib/time';
-import { keyringPolicy, nowOf, print, readPassphrase, repeatable, thresholdOption, warn } from '../common';
+import { nowOf, policyOfCommand, print, readPassphrase, repeatable, thresholdOption, warn } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface KeyringArgs extends GlobalArgs {
@@ -65,7 +65,7 @@ const checkCmd: CommandModule<KeyringArgs, CheckArgs> = {
   handler: async (argv) => {
     const { checkLayout, loadTrustGraph } = require('../../lib/keyring/store') as typeof import('../../lib/keyring/store');
     const { belowThreshold } = require('../../lib/trust/threshold') as typeof import('../../lib/trust/threshold');
-    const policy = keyringPolicy(argv);
+    const policy = await policyOfCommand(argv);
     const { certificates, problems } = await checkLayout(argv.keyring);
     const weak = certificates.flatMap((c) => certificateProblems(c, policy).map((message) => ({ path: c.fingerprint, message })));
     const all = [...problems, ...weak];
@@ -95,7 +95,7 @@ const listCmd: CommandModule<KeyringArgs, CheckArgs> = {
     }
     const graph = await loadTrustGraph(argv.anchor, argv.keyring);
     const now = nowOf(argv);
-    const verdicts = authorizeAllThreshold(graph, { scope: { anyRepository: true }, signedAt: now, now, policy: keyringPolicy(argv) });
+    const verdicts = authorizeAllThreshold(graph, { repository: null, signedAt: now, now, policy: await policyOfCommand(argv) });
     const certificates = [...graph.certificates()].sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : 1));
     print(argv, certificates.map((c) => summary(c, graph.anchors.has(c.fingerprint) ? 'anchor' : verdicts.get(c.fingerprint)!)), (list) => list.flatMap(listLines));
   },
@@ -164,11 +164,11 @@ const explainCmd: CommandModule<KeyringArgs, ExplainArgs> = {
     const { findKey } = require('../../lib/keyref') as typeof import('../../lib/keyref');
     const { describe: describeKey } = require('../../lib/trust/chain') as typeof import('../../lib/trust/chain');
     const { authorizeThreshold } = require('../../lib/trust/threshold') as typeof import('../../lib/trust/threshold');
+    const repository = argv.repository ? checkRepository(argv.repository) : null;
     const at = argv.at ? parseTime(argv.at) : nowOf(argv);
     const graph = await loadTrustGraph(argv.anchor, argv.keyring);
-    const scope = argv.repository ? { repository: checkRepository(argv.repository) } : ({ anyRepository: true } as const);
     const key = findKey([...graph.certificates()].flatMap((c) => [c, ...c.subkeys]), argv.fingerprint, `${argv.keyring} and the anchors`);
-    const verdict = authorizeThreshold(graph, { key, scope, signedAt: at, now: at, policy: keyringPolicy(argv) });
+    const verdict = authorizeThreshold(graph, { key, repository, signedAt: at, now: at, policy: await policyOfCommand(argv) });
     const found = graph.resolve(key);
     print(argv, { ...verdict, repository: argv.repository ?? null, at }, (v) => [
       `${found ? describeKey(found.certificate) : key}${argv.repository ? ` for ${argv.repository}` : ' (any repository)'} at ${formatTime(at)}`,
@@ -235,7 +235,7 @@ const publishCmd: CommandModule<KeyringArgs, PublishArgs> = {
     const updateIntervalMs = parseExpiry(argv['update-interval'], now)!.getTime() - now.getTime();
     const key = await openSecretKey(argv.key, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`));
     const name = argv.name ?? path.basename(path.resolve(argv.keyring));
-    const policy = keyringPolicy(argv);
+    const policy = await policyOfCommand(argv);
     const { belowThreshold: below, ...release } = await publishKeyring({ keyring: argv.keyring, name, serial: argv.serial ?? null, key, anchors: argv.anchor, policy, now, expires, updateIntervalMs, out: argv.out });
     if (!argv.json) for (const b of below.map(brief)) warn(argv, `${b.key} is below the threshold, clients will not trust it: ${b.reason}`);
     print(argv, { ...release, out: argv.out, belowThreshold: below.map(brief) }, (r) => [

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { selectRepositories } from '../../lib/client/config';
+import { selectUpstreams } from '../../lib/client/config';
 import type { Listen, ProxyOptions, VerifyingProxy } from '../../lib/client/proxy';
 import { PkgkeysError } from '../../lib/errors';
 import { anchorFiles } from '../../lib/paths';
@@ -27,7 +27,7 @@ export function parseListen(text: string): Listen {
 export async function proxyOptions(argv: GlobalArgs & { cache?: string | undefined; timeout: number }, client: Client): Promise<ProxyOptions> {
   const fixed = argv.now ? parseTime(argv.now) : null;
   return {
-    repositories: selectRepositories(client.config, [], client.file),
+    upstreams: selectUpstreams(client.config, [], client.file),
     anchors: await anchorFiles(client.config.anchorDir),
     keyring: client.locations.keyring,
     liveDir: client.locations.liveDir,
@@ -53,7 +53,7 @@ export async function startProxy(argv: Args, more: (client: Client) => Partial<P
   const client = await clientOf(argv);
   const options = { ...(await proxyOptions(argv, client)), ...more(client) };
   const proxy = await VerifyingProxy.start(options, parseListen(argv.listen));
-  return { proxy, client, urls: options.repositories.map((r) => proxy.repositoryURL(r)) };
+  return { proxy, client, urls: options.upstreams.map((u) => proxy.pkginURL(u)) };
 }
 
 export const proxyCommand: CommandModule<GlobalArgs, Args> = {

@@ -1,6 +1,5 @@
 import type { CommandModule } from 'yargs';
 import { PkgkeysError } from '../../lib/errors';
-import { writeAtomic } from '../../lib/fsutil';
 import type { Extension } from '../../lib/publish/repository';
 import { checkRepository } from '../../lib/trust/scope';
 import { formatTime, parseExpiry } from '../../lib/time';
@@ -47,11 +46,11 @@ export const publishCommand: CommandModule<GlobalArgs, Args> = {
   },
   handler: async (argv) => {
     const { openSecretKey } = require('../../lib/authority') as typeof import('../../lib/authority');
-    const { ALL_EXTENSIONS, publish, stagingFile } = require('../../lib/publish/repository') as typeof import('../../lib/publish/repository');
+    const { ALL_EXTENSIONS, publish } = require('../../lib/publish/repository') as typeof import('../../lib/publish/repository');
     const { signPackage } = require('../../lib/publish/sign-package') as typeof import('../../lib/publish/sign-package');
-    const { signSummary } = require('../../lib/publish/summary') as typeof import('../../lib/publish/summary');
-    const { signIndexVia } = require('../../lib/signd/client') as typeof import('../../lib/signd/client');
-    checkRepository(argv.repository);
+    const { signIndex } = require('../../lib/publish/summary') as typeof import('../../lib/publish/summary');
+    const { signStagedIndex } = require('../../lib/signd/client') as typeof import('../../lib/signd/client');
+    const repository = checkRepository(argv.repository);
     const extensions = argv.formats.split(',').filter((f) => f !== '');
     const unknown = extensions.filter((e) => !(ALL_EXTENSIONS as string[]).includes(e));
     if (unknown.length > 0 || extensions.length === 0) throw new PkgkeysError('USAGE', `--formats takes some of ${ALL_EXTENSIONS.join(', ')}, not "${argv.formats}"`);
@@ -66,18 +65,14 @@ export const publishCommand: CommandModule<GlobalArgs, Args> = {
     const key = argv.key ? await openSecretKey(argv.key, () => readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`)) : null;
     const socket = argv.signd;
     const sign = key
-      ? async (text: Buffer) => (await signSummary(text, argv.dir, { key, repository: argv.repository, created: now, expires, hash: argv.hash })).signed
-      : async (text: Buffer) => {
-          // The daemon reads what it signs itself, from the staging file, and checks it is this text.
-          await writeAtomic(stagingFile(argv.dir), text);
-          return [await signIndexVia(socket!, argv.repository, text, { allowShrink: shrink.allow })];
-        };
+      ? async (text: Buffer) => (await signIndex(text, argv.dir, { key, repository, created: now, expires, hash: argv.hash })).signed
+      : async (text: Buffer) => [await signStagedIndex(socket!, argv.dir, repository, text, { allowShrink: shrink.allow })];
     const result = await publish({
       dir: argv.dir, build: argv.build, extensions: extensions as Extension[], jobs: argv.jobs, lockWaitMs: argv['lock-wait'] * 1000, resign: argv.resign,
       label: formatTime(now).replace(/[-:]/g, ''),
       sign,
       signPackage: key && argv['sign-packages'] ? async (input, output) => void (await signPackage(input, output, { key, created: now })) : undefined,
-      gates: { repository: argv.repository, clientKeyring, now, shrink },
+      gates: { repository, clientKeyring, now, shrink },
     });
     for (const warning of result.warnings) warn(argv, warning);
     for (const override of result.overrides) argv.session.io.stderr(`pkgkeys: override: ${override}\n`);

@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { checkRepositoryURL } from '../../lib/settings';
 import { PkgkeysError } from '../../lib/errors';
 import { PREFIX, SYSCONFDIR, defaultLocations } from '../../lib/paths';
-import { clientOf, print, repeatable } from '../common';
+import { asReported, clientOf, print, repeatable } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends GlobalArgs {
@@ -39,7 +39,7 @@ export const setupCommand: CommandModule<GlobalArgs, Args> = {
       identifiers.set(checkRepositoryURL(pair.slice(0, at)), pair.slice(at + 1));
     }
     const { config, text } = await setup({
-      pkginConf: argv.repositories ?? client.locations.pkginRepositories, macros: { arch: argv.arch, osrelease: argv.osrelease }, identifiers,
+      pkginConf: argv.repositories ?? client.locations.pkginRepositories, macros: { arch: argv.arch, osrelease: argv.osrelease }, named: identifiers,
       configFile: client.file, current: client.config, defaults: client.defaults, keyringURL: argv['keyring-url'], dryRun: argv['dry-run'],
     });
     const { liveDir } = client.locations;
@@ -50,7 +50,7 @@ export const setupCommand: CommandModule<GlobalArgs, Args> = {
       `47 5 * * * ${PREFIX}/bin/pkgkeys${configArg} check-repo --quiet`,
     ];
     if (argv['dry-run'] && !argv.json) return void argv.session.io.stdout(text);
-    print(argv, { config: client.file, written: !argv['dry-run'], repositories: config.repositories, pkgInstallConf, cron }, (r) => [
+    print(argv, { config: client.file, written: !argv['dry-run'], repositories: config.upstreams.map(asReported), pkgInstallConf, cron }, (r) => [
       `wrote ${r.config}: ${r.repositories.length} repositor${r.repositories.length === 1 ? 'y' : 'ies'}`,
       ...r.repositories.map((repo) => `  ${repo.id}  ${repo.url}`),
       '',

@@ -3,6 +3,7 @@ import { PkgkeysError } from '../../lib/errors';
 import { readBounded, writeAtomic } from '../../lib/fsutil';
 import { MAX_INDEX_BYTES } from '../../lib/limits';
 import { formatTime, parseExpiry } from '../../lib/time';
+import { checkRepository } from '../../lib/trust/scope';
 import { nowOf, print, readPassphrase, warn } from '../common';
 import { type ClientKeyringArgs, clientKeyringOf, clientKeyringOptions } from '../gates';
 import type { GlobalArgs } from '../io';
@@ -38,9 +39,10 @@ export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
   handler: async (argv) => {
     const { openSecretKey } = require('../../lib/authority') as typeof import('../../lib/authority');
     const { checkSignerForClients } = require('../../lib/publish/gates') as typeof import('../../lib/publish/gates');
-    const { addChecksums, normaliseSummary, signSummary } = require('../../lib/publish/summary') as typeof import('../../lib/publish/summary');
+    const { addChecksums, normaliseSummary, signIndex } = require('../../lib/publish/summary') as typeof import('../../lib/publish/summary');
     const { decompress } = require('../../lib/summary/compress') as typeof import('../../lib/summary/compress');
     if (argv.json && !argv.output) throw new PkgkeysError('USAGE', 'with --json, standard output carries the report: give --output FILE for the signed index');
+    const repository = checkRepository(argv.repository);
     const now = nowOf(argv);
     const expires = parseExpiry(argv.expires, now);
     if (expires === null) throw new PkgkeysError('USAGE', 'an index signature must expire (freshness is mandatory): give --expires DURATION');
@@ -50,9 +52,9 @@ export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
     if (normal.lines > 0) warn(argv, normal.warning(argv.summary));
     let text = normal.text;
     if (argv.packages) text = await addChecksums(text, argv.summary, argv.packages, argv.jobs);
-    const result = await signSummary(text, argv.summary, { key, repository: argv.repository, created: now, expires, hash: argv.hash });
+    const result = await signIndex(text, argv.summary, { key, repository, created: now, expires, hash: argv.hash });
     // Written only if clients with the keyring they have now will accept the signer (lib/publish/gates.ts).
-    checkSignerForClients(clientKeyring, result.signer, argv.repository, now);
+    checkSignerForClients(clientKeyring, result.signer, repository, now);
     if (argv.output) await writeAtomic(argv.output, result.signed);
     else if (!argv.json) for (const part of result.signed) argv.session.io.stdout(part);
     const report = { signer: result.signer, repository: argv.repository, entries: result.entries, signed: now, expires, output: argv.output ?? null, clientKeyring: clientKeyring.description };

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { PkgkeysError, exitStatusOf } from '../../lib/errors';
+import { PkgkeysError, exitStatusOfAll } from '../../lib/errors';
 import { describeSpan, formatTime, parseExpiry } from '../../lib/time';
 import { ClientState } from '../../lib/verify/state';
 import { anchorsOf, clientOf, nowOf, print, repeatable, thresholdOption } from '../common';
@@ -40,19 +40,21 @@ export const statusCommand: CommandModule<GlobalArgs, Args> = {
       maxAgeMs: duration('max-age'), updateIntervalMs: duration('update-interval'), warnMs: 30 * DAY,
     });
     const { installed, update, floor, revocationBound: bound } = status;
-    print(argv, { ...status, ok: status.problems.length === 0, dir: locations.liveDir }, (s) => [
+    // --json names the floor's repository `identifier`, as it always has.
+    const reported = { ...status, floor: floor && { identifier: floor.repository, signed: floor.signed, signer: floor.signer } };
+    print(argv, { ...reported, ok: status.problems.length === 0, dir: locations.liveDir }, (s) => [
       installed
         ? `keyring ${installed.release.name} release ${installed.release.serial} installed ${formatTime(installed.installed)}` +
           ` (${Math.floor((now.getTime() - installed.installed.getTime()) / DAY)} days ago), signed ${formatTime(installed.release.signed)}, valid until ${formatTime(installed.release.expires)}`
         : `no keyring installed in ${s.dir}`,
       ...(update ? [`last update ${formatTime(update.lastAttempt)} from ${update.url}: ${update.lastError ? `${update.lastError.code}: ${update.lastError.message}` : 'ok'}` +
         `${update.lastSuccess ? `; last success ${formatTime(update.lastSuccess)}` : ''}`] : []),
-      `clock ${formatTime(clock.reads)}; ${floor ? `latest time proven ${formatTime(floor.signed)} (the ${floor.identifier} signature by ${floor.signer})` : 'no time proven yet'}`,
+      `clock ${formatTime(clock.reads)}; ${floor ? `latest time proven ${formatTime(floor.signed)} (the ${floor.repository} signature by ${floor.signer})` : 'no time proven yet'}`,
       ...(bound ? [`a key revoked upstream is refused here within ${describeSpan(bound.ms)} of the revocation's publication ` +
         `(release lifetime ${describeSpan(bound.releaseLifetimeMs)} + update interval ${describeSpan(bound.updateIntervalMs)})`] : []),
       ...s.expiring.map((e) => `expires ${formatTime(e.expires)}: ${e.what} of ${e.key}`),
       ...s.problems.map((p) => `${p.code}: ${p.message}`),
     ]);
-    if (status.problems.length > 0) argv.session.exit = exitStatusOf(status.problems[0]!.code);
+    argv.session.exit = exitStatusOfAll(status.problems.map((p) => p.code));
   },
 };

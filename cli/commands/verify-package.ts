@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { PkgkeysError, exitStatusOf } from '../../lib/errors';
+import { PkgkeysError, exitStatusOfAll } from '../../lib/errors';
 import { checkRepository } from '../../lib/trust/scope';
 import { anchorsOf, clientOf, print, readClock, repeatable, thresholdOption } from '../common';
 import type { GlobalArgs } from '../io';
@@ -26,13 +26,13 @@ export const verifyPackageCommand: CommandModule<GlobalArgs, Args> = {
     const { loadTrustGraph } = require('../../lib/keyring/store') as typeof import('../../lib/keyring/store');
     const { verifySignedPackage } = require('../../lib/verify/signed-package') as typeof import('../../lib/verify/signed-package');
     const client = await clientOf(argv);
-    if (argv.repository) checkRepository(argv.repository);
+    const repository = argv.repository === undefined ? undefined : checkRepository(argv.repository);
     const graph = await loadTrustGraph(await anchorsOf(argv, client), argv.keyring ?? client.locations.keyring);
     const { now } = await readClock(argv, client.locations.stateDir, client.policy);
     const results = [];
     for (const file of argv.packages) {
       try {
-        results.push({ file, ok: true as const, ...(await verifySignedPackage(file, { graph, now, policy: client.policy, repository: argv.repository })) });
+        results.push({ file, ok: true as const, ...(await verifySignedPackage(file, { graph, now, policy: client.policy, repository })) });
       } catch (error) {
         if (!(error instanceof PkgkeysError)) throw error;
         results.push({ file, ok: false as const, code: error.code, message: error.message });
@@ -41,7 +41,6 @@ export const verifyPackageCommand: CommandModule<GlobalArgs, Args> = {
     print(argv, { ok: results.every((r) => r.ok), packages: results }, (r) =>
       r.packages.map((p) => (p.ok ? `${p.file}: good package ${p.pkgname}, signed by ${p.signer}` : `${p.file}: ${p.code}: ${p.message}`)),
     );
-    const failed = results.flatMap((r) => (r.ok ? [] : [exitStatusOf(r.code)]));
-    if (failed.length > 0) argv.session.exit = Math.min(...failed);
+    argv.session.exit = exitStatusOfAll(results.flatMap((r) => (r.ok ? [] : [r.code])));
   },
 };

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { PkgkeysError } from '../../lib/errors';
+import { PkgkeysError, exitStatusOfAll } from '../../lib/errors';
+import { checkRepository } from '../../lib/trust/scope';
 import { type TrustArgs, print, sourcesAndPolicy, trustOptions } from '../common';
 import type { GlobalArgs } from '../io';
 import { progressBar } from '../progress';
@@ -27,7 +28,7 @@ export const verifyPackagesCommand: CommandModule<GlobalArgs, Args> = {
     if (!Number.isInteger(argv.jobs) || argv.jobs < 1) throw new PkgkeysError('USAGE', `--jobs must be a positive integer, found ${argv.jobs}`);
     const bar = progressBar(argv.session.io, 'hashing');
     const { index, packages } = await verifyPackagesFile({
-      file: argv.index, repository: argv.repository, ...(await sourcesAndPolicy(argv)),
+      file: argv.index, repository: checkRepository(argv.repository), ...(await sourcesAndPolicy(argv)),
       dir: argv.dir, names: argv.pkgnames, jobs: argv.jobs, onStart: bar.start, onProgress: bar.add,
     });
     bar.done();
@@ -37,7 +38,6 @@ export const verifyPackagesCommand: CommandModule<GlobalArgs, Args> = {
         ? [`${r.checked} package(s) match the index for ${r.repository}`]
         : [...r.failed.map((f) => `${f.pkgname}: ${f.code}: ${f.reason}`), `${r.failed.length} of ${r.checked} package(s) failed verification`],
     );
-    // The first failure's code decides the status, as for any other refusal.
-    if (failed.length > 0) argv.session.exit = new PkgkeysError(failed[0]!.code!, '').exitStatus;
+    argv.session.exit = exitStatusOfAll(failed.map((p) => p.code!));
   },
 };

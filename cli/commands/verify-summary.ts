@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { writeAtomic } from '../../lib/fsutil';
 import { formatTime } from '../../lib/time';
+import { checkRepository } from '../../lib/trust/scope';
 import { type TrustArgs, print, sourcesAndPolicy, trustOptions } from '../common';
 import type { GlobalArgs } from '../io';
 
@@ -17,8 +18,8 @@ export const verifySummaryCommand: CommandModule<GlobalArgs, Args> = {
       .positional('index', { type: 'string', demandOption: true, describe: 'the clearsigned index (pkg_summary.asc), plain or compressed' })
       .option('output', { type: 'string', describe: 'write the verified pkg_summary here, atomically (default: standard output)' }) as never,
   handler: async (argv) => {
-    const { verifySummaryFile } = require('../../lib/verify') as typeof import('../../lib/verify');
-    const index = await verifySummaryFile({ file: argv.index, repository: argv.repository, ...(await sourcesAndPolicy(argv)) });
+    const { verifyIndexFile } = require('../../lib/verify') as typeof import('../../lib/verify');
+    const index = await verifyIndexFile({ file: argv.index, repository: checkRepository(argv.repository), ...(await sourcesAndPolicy(argv)) });
     if (argv.output) await writeAtomic(argv.output, index.text);
     else if (!argv.json) argv.session.io.stdout(index.text);
     const { text: _text, chain, ...report } = index;

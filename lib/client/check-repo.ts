@@ -10,7 +10,7 @@ import { checkInstalledInForce } from '../keyring/live';
 import { loadTrustGraph } from '../keyring/store';
 import type { Policy } from '../trust/policy';
 import { ClientState, type Clock } from '../verify/state';
-import type { Repository } from './config';
+import type { Upstream } from './config';
 import { verifyRemoteIndex } from './remote-index';
 
 export interface CheckOptions {
@@ -25,23 +25,23 @@ export interface CheckOptions {
   timeoutMs: number;
 }
 
-export type RepositoryCheck = Repository &
+export type RepositoryCheck = Upstream &
   ({ ok: true; entries: number; signer: string; signed: Date; expires: Date; source: string } | { ok: false; code: Code; message: string });
 
-export async function checkRepositories(repositories: readonly Repository[], options: CheckOptions): Promise<RepositoryCheck[]> {
+export async function checkRepositories(upstreams: readonly Upstream[], options: CheckOptions): Promise<RepositoryCheck[]> {
   const { clock, policy, timeoutMs } = options;
   await checkInstalledInForce(options.liveDir, clock.now);
   const graph = await loadTrustGraph(options.anchors, options.keyring);
   const state = new ClientState(options.stateDir);
   const checks: RepositoryCheck[] = [];
-  for (const repository of repositories) {
+  for (const upstream of upstreams) {
     try {
-      const { index, download } = await verifyRemoteIndex(repository, { graph, clock, policy, newest: await state.newest(repository.id), timeoutMs });
-      checks.push({ ...repository, ok: true, entries: index.entries, signer: index.signer, signed: index.signed, expires: index.expires, source: download.url });
+      const { index, download } = await verifyRemoteIndex(upstream, { graph, clock, policy, newest: await state.newest(upstream.repository), timeoutMs });
+      checks.push({ ...upstream, ok: true, entries: index.entries, signer: index.signer, signed: index.signed, expires: index.expires, source: download.url });
     } catch (error) {
       // Whatever fails for one repository, even a bug, is that repository's failure: the others are still checked.
       const failure = error instanceof PkgkeysError ? error : new PkgkeysError('IO_ERROR', `unexpected error: ${(error as Error)?.message ?? String(error)}`);
-      checks.push({ ...repository, ok: false, code: failure.code, message: failure.message });
+      checks.push({ ...upstream, ok: false, code: failure.code, message: failure.message });
     }
   }
   return checks;

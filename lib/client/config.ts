@@ -1,25 +1,27 @@
 /**
  * pkgkeys.conf(5), the client's configuration in ${PKG_SYSCONFDIR}/pkgkeys: which repositories to
- * verify (identifier and upstream URL), where the keyring comes from, the anchors, and the policy.
+ * verify (repository identifier and upstream URL), where the keyring comes from, the anchors, and the policy.
  * Keyword lines, read strictly (lib/settings.ts): an unknown keyword or a malformed value is a
  * configuration error with its line number, never a silent default that could turn a check off.
  */
 import { promises as fs } from 'node:fs';
 import { PkgkeysError, ioError } from '../errors';
+import { checkKeyringName } from '../keyring/release';
+import type { RepositoryId } from '../model';
 import { DEFAULT_KEYRING_URL, type Locations } from '../paths';
 import { type Setting, absolute, checkRepositoryURL, integer, readSettings } from '../settings';
 import { DEFAULT_POLICY, type Policy } from '../trust/policy';
 import { checkRepository } from '../trust/scope';
 
-/** A binary package repository as pkgin knows it, with the identifier its index must be signed for. */
-export interface Repository {
-  id: string;
+/** A binary package repository as pkgin reaches it: the repository its index must be signed for, and where it is. */
+export interface Upstream {
+  repository: RepositoryId;
   /** The upstream directory, without a trailing slash: `<url>/pkg_summary.gz`, `<url>/<file>.tgz`. */
   url: string;
 }
 
 export interface Config {
-  repositories: Repository[];
+  upstreams: Upstream[];
   keyringURL: string;
   keyringName: string;
   anchorDir: string;
@@ -36,7 +38,7 @@ export interface Config {
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export const defaultConfig = (locations: Locations): Config => ({
-  repositories: [],
+  upstreams: [],
   keyringURL: DEFAULT_KEYRING_URL,
   keyringName: 'pkgsrc',
   anchorDir: locations.anchorDir,
@@ -54,14 +56,14 @@ export const policyOf = (config: Config): Policy => ({ ...DEFAULT_POLICY, clockS
 const SETTINGS: Record<string, Setting<Config>> = {
   repository: {
     arity: 2,
-    set: (c, [id, url]) => {
-      const repository = { id: checkRepository(id!), url: checkRepositoryURL(url!) };
-      if (c.repositories.some((r) => r.id === repository.id)) throw new PkgkeysError('BAD_CONFIG', `repository ${repository.id} is configured twice`);
-      c.repositories.push(repository);
+    set: (c, [repository, url]) => {
+      const upstream = { repository: checkRepository(repository!), url: checkRepositoryURL(url!) };
+      if (c.upstreams.some((u) => u.repository === upstream.repository)) throw new PkgkeysError('BAD_CONFIG', `repository ${upstream.repository} is configured twice`);
+      c.upstreams.push(upstream);
     },
   },
   'keyring-url': { arity: 1, set: (c, [url]) => void (c.keyringURL = `${checkRepositoryURL(url!)}/`) },
-  'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = checkRepository(name!)) },
+  'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = checkKeyringName(name!)) },
   anchors: { arity: 1, set: (c, [dir]) => void (c.anchorDir = absolute(dir!, 'anchors')) },
   // More than the anchors there are is refused when a key is judged, where the anchors are known.
   'anchor-threshold': { arity: 1, set: (c, [k]) => void (c.anchorThreshold = integer(1, 1000)(k!, 'anchor-threshold')) },
@@ -73,7 +75,7 @@ const SETTINGS: Record<string, Setting<Config>> = {
 };
 
 export function parseConfig(text: string, source: string, defaults: Config): Config {
-  return readSettings(text, source, { ...defaults, repositories: [] }, SETTINGS);
+  return readSettings(text, source, { ...defaults, upstreams: [] }, SETTINGS);
 }
 
 /** The configuration in `file`; when there is none, the defaults, with no repository, unless it was asked for by name (`required`). */
@@ -84,21 +86,21 @@ export async function readConfig(file: string, defaults: Config, required = fals
     if (stat.size > MAX_CONFIG_BYTES) throw new PkgkeysError('BAD_CONFIG', `${file}: ${stat.size} bytes is too large for a configuration`);
     text = await fs.readFile(file, 'utf8');
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT' && !required) return { ...defaults, repositories: [] };
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT' && !required) return { ...defaults, upstreams: [] };
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw new PkgkeysError('BAD_CONFIG', `${file} does not exist`);
     throw cause instanceof PkgkeysError ? cause : ioError('cannot read', file, cause);
   }
   return parseConfig(text, file, defaults);
 }
 
-/** The repositories named by `ids` (all when none is named); an unknown name or none at all is a configuration error. */
-export function selectRepositories(config: Config, ids: readonly string[], file: string): Repository[] {
-  if (config.repositories.length === 0) throw new PkgkeysError('BAD_CONFIG', `no repository is configured in ${file}: run pkgkeys setup`);
-  if (ids.length === 0) return config.repositories;
-  return ids.map((id) => {
-    const repository = config.repositories.find((r) => r.id === id);
-    if (!repository) throw new PkgkeysError('BAD_CONFIG', `${id} is not a repository configured in ${file} (configured: ${config.repositories.map((r) => r.id).join(', ')})`);
-    return repository;
+/** The upstreams of the repositories named (all when none is named); an unknown name or none at all is a configuration error. */
+export function selectUpstreams(config: Config, repositories: readonly string[], file: string): Upstream[] {
+  if (config.upstreams.length === 0) throw new PkgkeysError('BAD_CONFIG', `no repository is configured in ${file}: run pkgkeys setup`);
+  if (repositories.length === 0) return config.upstreams;
+  return repositories.map((repository) => {
+    const upstream = config.upstreams.find((u) => u.repository === repository);
+    if (!upstream) throw new PkgkeysError('BAD_CONFIG', `${repository} is not a repository configured in ${file} (configured: ${config.upstreams.map((u) => u.repository).join(', ')})`);
+    return upstream;
   });
 }
 
@@ -112,7 +114,7 @@ export function formatConfig(config: Config, defaults: Config): string {
     '# pkgkeys.conf(5): written by pkgkeys setup; settings other than the repositories are kept when it runs again.',
     '#',
     '# repository IDENTIFIER URL: the index at URL must be signed for IDENTIFIER.',
-    ...config.repositories.map((r) => `repository ${r.id} ${r.url}`),
+    ...config.upstreams.map((u) => `repository ${u.repository} ${u.url}`),
     '',
     line('keyring-url', config.keyringURL, defaults.keyringURL),
     line('keyring-name', config.keyringName, defaults.keyringName),

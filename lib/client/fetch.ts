@@ -6,6 +6,7 @@
  * A transfer that ends short of its Content-Length is an error, never a shorter file.
  */
 import { createReadStream, promises as fs } from 'node:fs';
+import type * as http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { BoundedBuffer } from '../bounded-buffer';
 import { type Code, PkgkeysError, ioError } from '../errors';
@@ -99,7 +100,7 @@ async function streamFile(request: FetchRequest, sink: Sink): Promise<Streamed> 
     if (cause.code === 'ENOENT') throw new PkgkeysError('NOT_FOUND', `${file}: no such file`);
     throw ioError('cannot read', file, cause);
   });
-  const overLimit = request.overLimit ?? 'TOO_LARGE';
+  const overLimit = overLimitOf(request);
   if (stat.size > request.limit) throw new PkgkeysError(overLimit, `${file}: ${stat.size} bytes is more than the ${request.limit} allowed`);
   let length = 0;
   try {
@@ -116,75 +117,127 @@ async function streamFile(request: FetchRequest, sink: Sink): Promise<Streamed> 
 
 type Answer = { redirect: string; result?: never } | { redirect: null; result: Streamed };
 
+/** One GET of `url`: the request, then the response policy, then the body into `sink`. */
 function get(url: URL, request: FetchRequest, deadline: number, sink: Sink): Promise<Answer> {
+  // Loaded for the URLs that need them: a file:// mirror loads neither.
+  const client = url.protocol === 'https:' ? (require('node:https') as typeof import('node:https')) : url.protocol === 'http:' ? (require('node:http') as typeof import('node:http')) : null;
+  if (client === null) return Promise.reject(new PkgkeysError('USAGE', `${url}: only http, https and file URLs are fetched`));
   return new Promise((resolve, reject) => {
-    let idle: NodeJS.Timeout | undefined;
-    let failed = false;
-    const abort = (error: unknown) => {
-      if (failed) return;
-      failed = true;
-      clearTimeout(timer);
-      clearTimeout(idle);
-      req.destroy();
-      reject(error);
-    };
-    const fail = (code: Code, message: string) => abort(new PkgkeysError(code, `${url}: ${message}`));
-    const overLimit = request.overLimit ?? 'TOO_LARGE';
-    const headers: Record<string, string> = { 'user-agent': 'pkgkeys', 'accept-encoding': 'identity' };
-    if (request.validators?.etag) headers['if-none-match'] = request.validators.etag;
-    if (request.validators?.lastModified) headers['if-modified-since'] = request.validators.lastModified;
-    // Loaded for the URLs that need them: a file:// mirror loads neither.
-    const client = url.protocol === 'https:' ? (require('node:https') as typeof import('node:https')) : url.protocol === 'http:' ? (require('node:http') as typeof import('node:http')) : null;
-    if (client === null) return reject(new PkgkeysError('USAGE', `${url}: only http, https and file URLs are fetched`));
-    const req = client.get(url, { headers });
-    const timer = setTimeout(() => fail('NETWORK_ERROR', `no complete answer within ${Math.round(request.timeoutMs / 1000)} s`), Math.max(deadline - Date.now(), 0));
-    const quiet = () => {
-      if (request.idleMs === undefined) return;
-      clearTimeout(idle);
-      idle = setTimeout(() => fail('NETWORK_ERROR', `nothing received for ${Math.round(request.idleMs! / 1000)} s`), request.idleMs);
-    };
-    req.on('error', (error) => fail('NETWORK_ERROR', error.message));
-    req.on('response', (res) => {
-      const status = res.statusCode ?? 0;
-      const done = (answer: Answer) => {
-        clearTimeout(timer);
-        clearTimeout(idle);
-        res.resume();
-        resolve(answer);
-      };
-      if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) return done({ redirect: res.headers.location });
-      if (status === 304 && request.validators) return done({ redirect: null, result: { notModified: true } });
-      if (status === 404 || status === 410) return fail('NOT_FOUND', `HTTP ${status} ${res.statusMessage ?? ''}`.trim());
-      if (status !== 200) return fail('NETWORK_ERROR', `HTTP ${status} ${res.statusMessage ?? ''}`.trim());
-      const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (WEB_PAGES.includes(type)) return fail('BAD_CONTENT_TYPE', `served as ${type}: a web page (a captive portal, an error page), not the file`);
-      const declared = res.headers['content-length'] === undefined ? null : Number(res.headers['content-length']);
-      if (declared !== null && declared > request.limit) return fail(overLimit, `${declared} bytes announced, more than the ${request.limit} allowed`);
-      let length = 0;
-      // The sink's last write, which the end of the transfer waits for.
-      let written: Promise<void> = Promise.resolve();
-      quiet();
-      res.on('data', (chunk: Buffer) => {
-        quiet();
-        length += chunk.length;
-        if (length > request.limit) return fail(overLimit, `more than the ${request.limit} bytes allowed`);
-        const held = sink(chunk, declared);
-        if (held) {
-          res.pause();
-          written = held.then(() => void res.resume(), abort);
-        }
-      });
-      res.on('error', () => undefined); // reported by 'close' below, with the byte count
-      res.on('close', () => {
-        if (failed) return;
-        if (!res.complete || (declared !== null && length !== declared)) {
-          return fail('NETWORK_ERROR', `transfer cut off after ${length}${declared !== null ? ` of ${declared}` : ''} bytes`);
-        }
-        const validators = { etag: header(res.headers.etag), lastModified: header(res.headers['last-modified']) };
-        void written.then(() => failed || done({ redirect: null, result: { notModified: false, validators } }));
-      });
+    const exchange = new Exchange(url, client.get(url, { headers: headersOf(request) }), request, deadline, resolve, reject);
+    exchange.req.on('error', (error) => exchange.fail('NETWORK_ERROR', error.message));
+    exchange.req.on('response', (res) => {
+      const next = judgeResponse(res, request);
+      if ('answer' in next) exchange.done(next.answer, res);
+      else if ('failure' in next) exchange.fail(...next.failure);
+      else receiveBody(exchange, res, request, next.declared, sink);
     });
   });
+}
+
+/** Identity encoding (the bytes counted are the file's), and the conditions when there are validators. */
+function headersOf(request: FetchRequest): Record<string, string> {
+  const headers: Record<string, string> = { 'user-agent': 'pkgkeys', 'accept-encoding': 'identity' };
+  if (request.validators?.etag) headers['if-none-match'] = request.validators.etag;
+  if (request.validators?.lastModified) headers['if-modified-since'] = request.validators.lastModified;
+  return headers;
+}
+
+/** What a response's status and headers decide before its body is read: an answer, a failure, or a body to read. */
+type Judged = { answer: Answer } | { failure: [Code, string] } | { declared: number | null };
+
+function judgeResponse(res: http.IncomingMessage, request: FetchRequest): Judged {
+  const status = res.statusCode ?? 0;
+  if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) return { answer: { redirect: res.headers.location } };
+  if (status === 304 && request.validators) return { answer: { redirect: null, result: { notModified: true } } };
+  if (status === 404 || status === 410) return { failure: ['NOT_FOUND', `HTTP ${status} ${res.statusMessage ?? ''}`.trim()] };
+  if (status !== 200) return { failure: ['NETWORK_ERROR', `HTTP ${status} ${res.statusMessage ?? ''}`.trim()] };
+  const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (WEB_PAGES.includes(type)) return { failure: ['BAD_CONTENT_TYPE', `served as ${type}: a web page (a captive portal, an error page), not the file`] };
+  const declared = res.headers['content-length'] === undefined ? null : Number(res.headers['content-length']);
+  if (declared !== null && declared > request.limit) return { failure: [overLimitOf(request), `${declared} bytes announced, more than the ${request.limit} allowed`] };
+  return { declared };
+}
+
+/**
+ * The body into `sink`, counted against the limit and held while the sink writes; whole (as long as
+ * announced, if it was), or a failure.
+ */
+function receiveBody(exchange: Exchange, res: http.IncomingMessage, request: FetchRequest, declared: number | null, sink: Sink): void {
+  let length = 0;
+  // The sink's last write, which the end of the transfer waits for.
+  let written: Promise<void> = Promise.resolve();
+  exchange.heard();
+  res.on('data', (chunk: Buffer) => {
+    exchange.heard();
+    length += chunk.length;
+    if (length > request.limit) return exchange.fail(overLimitOf(request), `more than the ${request.limit} bytes allowed`);
+    const held = sink(chunk, declared);
+    if (held) {
+      res.pause();
+      written = held.then(() => void res.resume(), (error: unknown) => exchange.abort(error));
+    }
+  });
+  res.on('error', () => undefined); // reported by 'close' below, with the byte count
+  res.on('close', () => {
+    if (exchange.failed) return;
+    if (!res.complete || (declared !== null && length !== declared)) {
+      return exchange.fail('NETWORK_ERROR', `transfer cut off after ${length}${declared !== null ? ` of ${declared}` : ''} bytes`);
+    }
+    const validators = { etag: header(res.headers.etag), lastModified: header(res.headers['last-modified']) };
+    void written.then(() => exchange.failed || exchange.done({ redirect: null, result: { notModified: false, validators } }, res));
+  });
+}
+
+const overLimitOf = (request: FetchRequest): Code => request.overLimit ?? 'TOO_LARGE';
+
+/** The plumbing of one GET: its promise, settled by the answer or the first failure, and its clocks (deadline, silence). */
+class Exchange {
+  failed = false;
+  private readonly timer: NodeJS.Timeout;
+  private idle: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly url: URL,
+    readonly req: http.ClientRequest,
+    private readonly request: FetchRequest,
+    deadline: number,
+    private readonly resolve: (answer: Answer) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    const late = () => this.fail('NETWORK_ERROR', `no complete answer within ${Math.round(request.timeoutMs / 1000)} s`);
+    this.timer = setTimeout(late, Math.max(deadline - Date.now(), 0));
+  }
+
+  /** Something arrived: the silence clock starts again. */
+  heard(): void {
+    const { idleMs } = this.request;
+    if (idleMs === undefined) return;
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.fail('NETWORK_ERROR', `nothing received for ${Math.round(idleMs / 1000)} s`), idleMs);
+  }
+
+  done(answer: Answer, res: http.IncomingMessage): void {
+    this.stopClocks();
+    res.resume();
+    this.resolve(answer);
+  }
+
+  fail(code: Code, message: string): void {
+    this.abort(new PkgkeysError(code, `${this.url}: ${message}`));
+  }
+
+  abort(error: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.stopClocks();
+    this.req.destroy();
+    this.reject(error);
+  }
+
+  private stopClocks(): void {
+    clearTimeout(this.timer);
+    clearTimeout(this.idle);
+  }
 }
 
 const header = (value: string | string[] | undefined): string | null => (typeof value === 'string' && value !== '' ? value : null);

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { PkgkeysError } from '../errors';
 import { pkgInstallKeyrings } from '../keyring/exports';
-import { type Generation, type Installed, LIVE, checkInForce, installGeneration, readLive } from '../keyring/live';
+import { type Generation, type Installed, LIVE, checkInForce, installKeyringGeneration, readLive } from '../keyring/live';
 import { KEYRING_FILE, RELEASE_FILE, type VerifiedRelease, checkKeyringFile } from '../keyring/release';
 import { installedGraph, keyringOf, parseKeyring, revocationsOf, trustGraphOf } from '../keyring/store';
 import { type Grounds, recordVerdicts, verdictsOf } from '../keyring/verdicts';
@@ -47,7 +47,7 @@ export async function judgeAndInstall(url: string, request: UpdateRequest, insta
   // Validity changes with time alone (a key expires), so the exports are rebuilt on every run that judges.
   const exports = pkgInstallKeyrings(next.graph, request.now, request.policy);
   const generation = { keyring: keyringOf(next.graph), verify: exports.verify, pkgvuln: exports.pkgvuln, statement: next.statement, release: next.release };
-  if (!installed || !(await sameGeneration(installed, generation))) await installGeneration(request.dir, generation, request.now);
+  if (!installed || !(await sameGeneration(installed, generation))) await installKeyringGeneration(request.dir, generation, request.now);
   if (grounds) await recordVerdicts(request.dir, verdictsOf(next.graph, exports, next.release, request.now, request.policy), generation, grounds);
   return { change: next.change, release: next.release, verifyKeys: exports.verifyKeys.length, pkgvulnKeys: exports.pkgvulnKeys.length };
 }

@@ -61,12 +61,12 @@ export class PackageCache {
   }
 
   /**
-   * The package's verified file, open, with its size: fetched from `repositoryURL` first unless cached,
+   * The package's verified file, open, with its size: fetched from `upstreamURL` first unless cached,
    * and again if another proxy sharing the cache removed it meanwhile.
    */
-  async open(repositoryURL: string, wanted: Wanted): Promise<{ handle: fs.FileHandle; size: number }> {
+  async open(upstreamURL: string, wanted: Wanted): Promise<{ handle: fs.FileHandle; size: number }> {
     for (let attempt = 1; ; attempt++) {
-      const file = await this.cached(repositoryURL, wanted);
+      const file = await this.cached(upstreamURL, wanted);
       let handle: fs.FileHandle;
       try {
         handle = await fs.open(file, 'r');
@@ -89,11 +89,11 @@ export class PackageCache {
   }
 
   /** The cache file of a package, checked against the index: fetched once however many ask at the same time. */
-  private cached(repositoryURL: string, wanted: Wanted): Promise<string> {
+  private cached(upstreamURL: string, wanted: Wanted): Promise<string> {
     const key = wanted.expected.sha256;
     let pending = this.pending.get(key);
     if (!pending) {
-      pending = this.fetch(repositoryURL, wanted);
+      pending = this.fetch(upstreamURL, wanted);
       pending.catch(() => this.pending.delete(key));
       this.pending.set(key, pending);
     }
@@ -105,12 +105,12 @@ export class PackageCache {
    * it to its digest; anything short of that removes the file. A file already there (an earlier run)
    * is hashed again first: the cache is trusted no more than the mirror.
    */
-  private async fetch(repositoryURL: string, { file, expected }: Wanted): Promise<string> {
+  private async fetch(upstreamURL: string, { file, expected }: Wanted): Promise<string> {
     const { dir } = this.options;
     const target = path.join(dir, `${expected.sha256}.tgz`);
     if (await matches(target, expected)) return target;
     // The name is a plain file name (packageFile checked it); encoded, it cannot become a scheme or a query.
-    const url = new URL(encodeURIComponent(file), `${repositoryURL}/`);
+    const url = new URL(encodeURIComponent(file), `${upstreamURL}/`);
     const temporary = path.join(dir, `.${expected.sha256}.${randomBytes(6).toString('hex')}.part`);
     const handle = await fs.open(temporary, 'wx', 0o644);
     try {

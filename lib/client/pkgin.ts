@@ -7,11 +7,12 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import { PkgkeysError, ioError } from '../errors';
+import type { RepositoryId } from '../model';
 import { type Expected } from '../packages/files';
 import { defaultJobs, hashFiles } from '../packages/hash';
 import { checkRepositoryURL } from '../settings';
 import { checkRepository } from '../trust/scope';
-import type { Repository } from './config';
+import type { Upstream } from './config';
 
 export interface Macros {
   /** pkgin's `$arch`: the MACHINE_ARCH packages are built for (x86_64, aarch64, ...). */
@@ -40,29 +41,33 @@ export function parseRepositoriesConf(text: string, macros: Macros): string[] {
  * https://cdn.NetBSD.org/pub/pkgsrc/packages/NetBSD/x86_64/10.0/All is NetBSD/x86_64/10.0/All.
  * Null when the path has no `packages` directory.
  */
-export function identifierOf(url: string): string | null {
+export function repositoryOfURL(url: string): RepositoryId | null {
   const segments = new URL(checkRepositoryURL(url)).pathname.split('/').filter((s) => s !== '');
   const at = segments.lastIndexOf('packages');
   if (at < 0 || at === segments.length - 1) return null;
-  const id = segments.slice(at + 1).map((s) => decodeURIComponent(s)).join('/');
+  const below = segments.slice(at + 1).map((s) => decodeURIComponent(s)).join('/');
   try {
-    return checkRepository(id);
+    return checkRepository(below);
   } catch (error) {
     throw new PkgkeysError('BAD_CONFIG', `${url}: the path below packages/ is not a repository identifier: ${(error as Error).message}`);
   }
 }
 
-/** The repositories of pkgin's URLs, each with its identifier: derived, or given in `named` (URL → identifier). */
-export function repositoriesOf(urls: readonly string[], named: ReadonlyMap<string, string>): Repository[] {
-  const repositories: Repository[] = [];
+/**
+ * The upstreams of pkgin's URLs, each with its repository identifier: derived, or given in `named`
+ * (URL → identifier, as `--identifier` gives it: checked here, where it enters).
+ */
+export function upstreamsOf(urls: readonly string[], named: ReadonlyMap<string, string>): Upstream[] {
+  const upstreams: Upstream[] = [];
   for (const raw of urls) {
     const url = checkRepositoryURL(raw);
-    const id = named.get(url) ?? identifierOf(url);
-    if (id === null) throw new PkgkeysError('BAD_CONFIG', `${url}: cannot derive a repository identifier (no packages/ directory in the path); give one with --identifier ${url}=IDENTIFIER`);
-    if (repositories.some((r) => r.id === id)) throw new PkgkeysError('BAD_CONFIG', `two repositories have the identifier ${id}; give them apart with --identifier URL=IDENTIFIER`);
-    repositories.push({ id: checkRepository(id), url });
+    const given = named.get(url);
+    const repository = given === undefined ? repositoryOfURL(url) : checkRepository(given);
+    if (repository === null) throw new PkgkeysError('BAD_CONFIG', `${url}: cannot derive a repository identifier (no packages/ directory in the path); give one with --identifier ${url}=IDENTIFIER`);
+    if (upstreams.some((u) => u.repository === repository)) throw new PkgkeysError('BAD_CONFIG', `two repositories have the identifier ${repository}; give them apart with --identifier URL=IDENTIFIER`);
+    upstreams.push({ repository, url });
   }
-  return repositories;
+  return upstreams;
 }
 
 /** Variables through which pkgin (libfetch) would send its requests elsewhere than to the proxy. */

@@ -19,14 +19,15 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { EXIT, PkgkeysError, ioError } from '../errors';
+import type { RepositoryId } from '../model';
 import { EXTENSIONS } from '../summary/compress';
 import type { Policy } from '../trust/policy';
-import type { Repository } from './config';
+import type { Upstream } from './config';
 import { PackageCache } from './package-cache';
 import { type Extension, type IndexPackages, VerifiedIndexes } from './verified-index';
 
 export interface ProxyOptions {
-  repositories: readonly Repository[];
+  upstreams: readonly Upstream[];
   anchors: readonly string[];
   /** The live keyring `pkgkeys update` keeps current: read again whenever it changes. */
   keyring: string;
@@ -50,7 +51,7 @@ export interface ProxyOptions {
    */
   beforeServing?: (packages: IndexPackages) => Promise<void>;
   /** Told of each index verification: read and hashed, or an unchanged index judged again without that. */
-  onVerified?: (repository: string, how: 'read' | 'rechecked') => void;
+  onVerified?: (repository: RepositoryId, how: 'read' | 'rechecked') => void;
 }
 
 export interface Listen {
@@ -58,7 +59,7 @@ export interface Listen {
   port: number;
 }
 
-type Route = { repository: Repository; name: string } & ({ kind: 'summary'; ext: Extension } | { kind: 'package'; pkgname: string });
+type Route = { upstream: Upstream; name: string } & ({ kind: 'summary'; ext: Extension } | { kind: 'package'; pkgname: string });
 
 /** Characters a request path may hold: those of repository identifiers and package names, nothing encoded. */
 const PATH = /^\/[A-Za-z0-9._+\-/]+$/;
@@ -101,8 +102,8 @@ export class VerifyingProxy {
   }
 
   /** The URL pkgin is given for a repository (PKG_REPOS). */
-  repositoryURL(repository: Repository): string {
-    return `${this.url}/${repository.id}`;
+  pkginURL(upstream: Upstream): string {
+    return `${this.url}/${upstream.repository}`;
   }
 
   async close(): Promise<void> {
@@ -129,19 +130,19 @@ export class VerifyingProxy {
     const segments = target.slice(1).split('/');
     if (segments.some((s) => s === '' || s === '.' || s === '..')) return null;
     const name = segments.pop()!;
-    const repository = this.options.repositories.find((r) => r.id === segments.join('/'));
-    if (!repository) return null;
+    const upstream = this.options.upstreams.find((u) => u.repository === segments.join('/'));
+    if (!upstream) return null;
     const summary = SUMMARY.exec(name);
-    if (summary) return { repository, name, kind: 'summary', ext: summary[1] as Extension };
+    if (summary) return { upstream, name, kind: 'summary', ext: summary[1] as Extension };
     const pkg = PACKAGE.exec(name);
-    return pkg ? { repository, name, kind: 'package', pkgname: pkg[1]! } : null;
+    return pkg ? { upstream, name, kind: 'package', pkgname: pkg[1]! } : null;
   }
 
   private refuse(route: Route, error: unknown, res: http.ServerResponse): void {
     const failure = error instanceof PkgkeysError ? error : new PkgkeysError('IO_ERROR', `unexpected error: ${(error as Error)?.stack ?? String(error)}`);
     // One line per refusal, whatever the message quotes: a line end from upstream cannot forge another.
     const message = failure.message.replace(/\n/g, '\\n');
-    this.options.log(`pkgkeys: proxy: refused ${route.repository.id}/${route.name}: ${failure.code}: ${message}`);
+    this.options.log(`pkgkeys: proxy: refused ${route.upstream.repository}/${route.name}: ${failure.code}: ${message}`);
     const status = failure.code === 'UNKNOWN_PACKAGE' ? 404 : failure.exitStatus === EXIT.notTrusted ? 403 : failure.exitStatus === EXIT.io ? 502 : 500;
     if (res.headersSent) return void res.destroy(); // a package cut off: pkgin sees a short file, never a wrong one
     res.writeHead(status, { 'content-type': 'text/plain' }).end(`pkgkeys: ${failure.code}: ${message}\n`);
@@ -149,7 +150,7 @@ export class VerifyingProxy {
 
   /** pkg_summary: the upstream index is asked for again for every request, as pkgin asks only to refresh. */
   private async serveSummary(route: Route & { kind: 'summary' }, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const current = await this.indexes.refresh(route.repository);
+    const current = await this.indexes.refresh(route.upstream);
     const lastModified = current.verdict.signed.toUTCString();
     // Exactly the time this proxy gave: any other copy pkgin holds (a direct download, an older index) is replaced.
     if (req.headers['if-modified-since'] === lastModified) return void res.writeHead(304, { 'last-modified': lastModified }).end();
@@ -160,11 +161,11 @@ export class VerifyingProxy {
 
   /** Packages: looked up in the verified index (refreshed if it expired or the keyring changed), served from the cache once checked. */
   private async servePackage(route: Route & { kind: 'package' }, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const current = await this.indexes.usable(route.repository);
+    const current = await this.indexes.usable(route.upstream);
     const listing = await current.text.listing(route.pkgname);
-    if (!listing) throw new PkgkeysError('UNKNOWN_PACKAGE', `${route.pkgname} is not in the verified index of ${route.repository.id}`);
+    if (!listing) throw new PkgkeysError('UNKNOWN_PACKAGE', `${route.pkgname} is not in the verified index of ${route.upstream.repository}`);
     if ('error' in listing) throw listing.error;
-    await send(await this.packages.open(route.repository.url, listing), {}, req, res);
+    await send(await this.packages.open(route.upstream.url, listing), {}, req, res);
   }
 }
 

@@ -9,9 +9,9 @@ import { MAX_INDEX_BYTES } from '../limits';
 import { EXTENSIONS, compressionOf, decompress } from '../summary/compress';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
-import { type VerifiedSummary, verifySummaryData } from '../verify';
+import { type VerifiedIndex, verifyIndexData } from '../verify';
 import type { Clock, Proof } from '../verify/state';
-import type { Repository } from './config';
+import type { Upstream } from './config';
 import { type Validators, fetchBounded } from './fetch';
 
 export const SIGNED_INDEX = 'pkg_summary.asc';
@@ -37,13 +37,13 @@ export interface RemoteOptions {
 }
 
 /** Fetches and verifies a repository's current signed index; nothing unverified comes back, and nothing is recorded. */
-export async function verifyRemoteIndex(repository: Repository, options: RemoteOptions): Promise<{ index: VerifiedSummary; download: Download }> {
-  const fetched = await findSignedIndex(repository, null, async (url) => {
+export async function verifyRemoteIndex(upstream: Upstream, options: RemoteOptions): Promise<{ index: VerifiedIndex; download: Download }> {
+  const fetched = await findSignedIndex(upstream, null, async (url) => {
     const got = await fetchBounded({ url, limit: MAX_INDEX_BYTES, timeoutMs: options.timeoutMs });
     return got.notModified ? got : { ...got, head: got.body };
   });
   const download = { url: fetched!.url, raw: fetched!.body, validators: fetched!.validators };
-  const index = await verifySummaryData(download.raw, download.url, { graph: options.graph, repository: repository.id, now: options.clock.now, clock: options.clock, policy: options.policy, newest: options.newest });
+  const index = await verifyIndexData(download.raw, download.url, { graph: options.graph, repository: upstream.repository, now: options.clock.now, clock: options.clock, policy: options.policy, newest: options.newest });
   return { index, download };
 }
 
@@ -61,7 +61,7 @@ export type FormFetch<T> = (url: URL, validators: Validators | null) => Promise<
  * conditionally, else the first form the mirror has and this machine can decompress. Null when
  * `previous` is unchanged.
  */
-export async function findSignedIndex<T>(repository: Repository, previous: Located | null, fetch: FormFetch<T>): Promise<(Located & { body: T }) | null> {
+export async function findSignedIndex<T>(upstream: Upstream, previous: Located | null, fetch: FormFetch<T>): Promise<(Located & { body: T }) | null> {
   if (previous) {
     try {
       const again = await fetch(new URL(previous.url), previous.validators);
@@ -72,7 +72,7 @@ export async function findSignedIndex<T>(repository: Repository, previous: Locat
   }
   const missing: string[] = [];
   for (const form of SIGNED_INDEX_FORMS) {
-    const url = new URL(`${repository.url}/${form}`);
+    const url = new URL(`${upstream.url}/${form}`);
     try {
       const fetched = await fetch(url, null);
       if (fetched.notModified) continue; // not asked for conditionally: a broken server
@@ -86,7 +86,7 @@ export async function findSignedIndex<T>(repository: Repository, previous: Locat
       missing.push(form);
     }
   }
-  throw new PkgkeysError('NOT_FOUND', `${repository.url}: no signed index (tried ${missing.join(', ')}); is the repository signed?`);
+  throw new PkgkeysError('NOT_FOUND', `${upstream.url}: no signed index (tried ${missing.join(', ')}); is the repository signed?`);
 }
 
 const tools = new Map<string, Promise<boolean>>();

@@ -5,14 +5,14 @@
 import { PkgkeysError, ioError } from '../errors';
 import { readBounded, writeAtomic } from '../fsutil';
 import { type Config, formatConfig } from './config';
-import { type Macros, parseRepositoriesConf, repositoriesOf } from './pkgin';
+import { type Macros, parseRepositoriesConf, upstreamsOf } from './pkgin';
 
 export interface SetupRequest {
   /** pkgin's repositories.conf. */
   pkginConf: string;
   macros: Macros;
-  /** Identifiers given for URLs that do not lie below packages/ (URL → identifier). */
-  identifiers: ReadonlyMap<string, string>;
+  /** The repositories named for URLs that do not lie below packages/ (URL → identifier, as `--identifier` gives it). */
+  named: ReadonlyMap<string, string>;
   /** pkgkeys.conf: read already as `current`, written unless `dryRun`. */
   configFile: string;
   current: Config;
@@ -30,7 +30,7 @@ export async function setup(request: SetupRequest): Promise<{ config: Config; te
   });
   const urls = parseRepositoriesConf(text.toString('utf8'), request.macros);
   if (urls.length === 0) throw new PkgkeysError('BAD_CONFIG', `${request.pkginConf} lists no repository`);
-  const config: Config = { ...request.current, repositories: repositoriesOf(urls, request.identifiers), keyringURL: request.keyringURL ?? request.current.keyringURL };
+  const config: Config = { ...request.current, upstreams: upstreamsOf(urls, request.named), keyringURL: request.keyringURL ?? request.current.keyringURL };
   const out = formatConfig(config, request.defaults);
   if (!request.dryRun) {
     await writeAtomic(request.configFile, out).catch((cause) => {

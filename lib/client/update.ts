@@ -23,9 +23,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
-import { withLock, writeAtomic } from '../fsutil';
+import { parseRecord, withLock, writeAtomic } from '../fsutil';
 import { type Installed, LIVE, readInstalled, readLive } from '../keyring/live';
-import { RELEASE_FILE, type VerifiedRelease, keyringIdentifier } from '../keyring/release';
+import { RELEASE_FILE, type VerifiedRelease, keyringRepository } from '../keyring/release';
 import { type Grounds, groundsOf, recordedVerdicts } from '../keyring/verdicts';
 import { MAX_RELEASE_BYTES } from '../limits';
 import type { Policy } from '../trust/policy';
@@ -83,7 +83,7 @@ export async function update(request: UpdateRequest): Promise<UpdateResult> {
     const record = recordBase(url, request.now, previous);
     try {
       const { result, validators } = await updateLocked(url, request, record.validators);
-      await request.state.prove(proofOf(keyringIdentifier(request.name), result.release));
+      await request.state.prove(proofOf(keyringRepository(request.name), result.release));
       await writeRecord(request.dir, { ...record, validators, lastSuccess: request.now });
       return result;
     } catch (error) {
@@ -128,13 +128,18 @@ export async function readRecord(dir: string): Promise<UpdateRecord | null> {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw ioError('cannot read', path.join(dir, RECORD_FILE), cause);
   }
-  try {
-    const r = JSON.parse(text) as Record<string, unknown>;
-    const date = (v: unknown) => (typeof v === 'string' ? new Date(v) : null);
-    return { url: String(r.url), validators: (r.validators as Validators) ?? null, lastAttempt: date(r.lastAttempt)!, lastSuccess: date(r.lastSuccess), lastError: (r.lastError as UpdateRecord['lastError']) ?? null };
-  } catch {
-    return null; // only a cache and a report: a damaged one is started afresh
-  }
+  // Only a cache and a report: a damaged one is started afresh.
+  return parseRecord(text, (r) => {
+    const validators = r.optionalObject('validators');
+    const lastError = r.optionalObject('lastError');
+    return {
+      url: r.string('url'),
+      validators: validators && { etag: validators.optionalString('etag'), lastModified: validators.optionalString('lastModified') },
+      lastAttempt: r.time('lastAttempt'),
+      lastSuccess: r.optionalTime('lastSuccess'),
+      lastError: lastError && { code: lastError.string('code'), message: lastError.string('message') },
+    };
+  });
 }
 
 const writeRecord = (dir: string, record: UpdateRecord) => writeAtomic(path.join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);

@@ -17,13 +17,14 @@ import { alive } from '../fsutil';
 import { checkInstalledInForce } from '../keyring/live';
 import { loadTrustGraph } from '../keyring/store';
 import { MAX_INDEX_BYTES } from '../limits';
+import type { RepositoryId } from '../model';
 import { type Expected, PACKAGE_VARIABLES, expectedOf, packageFile, pkgnameOf } from '../packages/files';
 import { EXTENSIONS, compressFile } from '../summary/compress';
 import { type Entry, type Sink, parseSummary, readEntries } from '../summary/format';
 import type { Policy } from '../trust/policy';
-import { type StreamedSummary, type VerifyOptions, recheckSummary, verifySummaryFileStream } from '../verify';
+import { type StreamedIndex, type VerifyOptions, recheckIndex, verifyIndexFileStream } from '../verify';
 import { ClientState, proofOf } from '../verify/state';
-import type { Repository } from './config';
+import type { Upstream } from './config';
 import { type Validators, fetchInto } from './fetch';
 import type { Wanted } from './package-cache';
 import { type FormFetch, type Located, findSignedIndex } from './remote-index';
@@ -53,13 +54,13 @@ export interface IndexOptions {
   /** Called with each newly verified index, before it is served or its packages are; a failure refuses it. */
   beforeServing?: (packages: IndexPackages) => Promise<void>;
   /** Told of each verification: the index read and hashed, or an unchanged one judged again without that. */
-  onVerified?: (repository: string, how: 'read' | 'rechecked') => void;
+  onVerified?: (repository: RepositoryId, how: 'read' | 'rechecked') => void;
 }
 
 /** A repository's index as last verified. */
 export interface Current {
   located: Located;
-  verdict: StreamedSummary;
+  verdict: StreamedIndex;
   text: IndexText;
   /** Identifies the keyring file the index was judged with. */
   keyring: string;
@@ -70,15 +71,25 @@ export interface Current {
   judgedAt: number;
 }
 
+/** What one verification judges by, and how it records what it accepts (VerifiedIndexes.judgement). */
+interface Judgement {
+  /** The clock's reading, for ages. */
+  now: Date;
+  /** What a Current keeps of the judgement: the keyring it was judged with, and when. */
+  stamp: Pick<Current, 'keyring' | 'judged' | 'judgedAt'>;
+  options: VerifyOptions;
+  accept: (verdict: StreamedIndex) => Promise<void>;
+}
+
 /** How long a verdict is used before the index is judged again (a certification may expire meanwhile), or read again. */
 const REVERIFY_MS = 10 * 60_000;
 
 export class VerifiedIndexes {
-  private readonly current = new Map<string, Current>();
+  private readonly current = new Map<RepositoryId, Current>();
   /** Index refreshes in flight, per repository: concurrent requests share one. */
-  private readonly refreshing = new Map<string, Promise<Current>>();
+  private readonly refreshing = new Map<RepositoryId, Promise<Current>>();
   /** The texts a repository's requests may still be reading: the current one and the one before. */
-  private readonly texts = new Map<string, IndexText[]>();
+  private readonly texts = new Map<RepositoryId, IndexText[]>();
   private own = '';
   private made = 0;
 
@@ -103,11 +114,11 @@ export class VerifiedIndexes {
   }
 
   /** The index verified now (the mirror asked again), as a pkg_summary request needs it. */
-  refresh(repository: Repository): Promise<Current> {
-    let pending = this.refreshing.get(repository.id);
+  refresh(upstream: Upstream): Promise<Current> {
+    let pending = this.refreshing.get(upstream.repository);
     if (!pending) {
-      pending = this.verify(repository).finally(() => this.refreshing.delete(repository.id));
-      this.refreshing.set(repository.id, pending);
+      pending = this.verify(upstream).finally(() => this.refreshing.delete(upstream.repository));
+      this.refreshing.set(upstream.repository, pending);
     }
     return pending;
   }
@@ -116,79 +127,93 @@ export class VerifiedIndexes {
    * The verified index, if it may still be used now; else a fresh one. Besides the index's own expiry
    * and the keyring, time alone ends a key's or a certification's validity: a verdict is not kept long.
    */
-  async usable(repository: Repository): Promise<Current> {
-    const current = this.current.get(repository.id);
+  async usable(upstream: Upstream): Promise<Current> {
+    const current = this.current.get(upstream.repository);
     const now = this.options.now().getTime();
     // The expiry is judged never before the time it was judged at (the floor then); the age by the clock
     // alone, and a clock set back (a negative age) ends the verdict too.
     const age = current ? now - current.judged : -1;
     const fresh = current && Math.max(now, current.judgedAt) < current.verdict.expires.getTime() && age >= 0 && age < REVERIFY_MS;
     if (fresh && current.keyring === (await this.keyringStamp())) return current;
-    return this.refresh(repository);
+    return this.refresh(upstream);
   }
 
-  private async verify(repository: Repository): Promise<Current> {
-    const { options } = this;
-    const previous = this.current.get(repository.id) ?? null;
-    const keyring = await this.keyringStamp();
-    const state = new ClientState(options.stateDir);
-    const clock = await state.clock(options.now());
-    const now = clock.reads;
-    const times = { judged: now.getTime(), judgedAt: clock.now.getTime() };
-    await checkInstalledInForce(options.liveDir, clock.now);
-    const graph = await loadTrustGraph(options.anchors, options.keyring);
-    const judging: VerifyOptions = { graph, repository: repository.id, now: clock.now, clock, policy: options.policy, newest: await state.newest(repository.id) };
-    // Recorded before anything of it is served; a newer index accepted meanwhile (another proxy) refuses this one.
-    const accept = (verdict: StreamedSummary) => state.acceptIndex(proofOf(repository.id, verdict));
-    const part = path.join(this.own, `${encodeURIComponent(repository.id)}.part`);
+  private async verify(upstream: Upstream): Promise<Current> {
+    const previous = this.current.get(upstream.repository) ?? null;
+    const judge = await this.judgement(upstream);
+    const part = path.join(this.own, `${encodeURIComponent(upstream.repository)}.part`);
     try {
-      const fetched = await findSignedIndex(repository, previous?.located ?? null, download(part, options.timeoutMs));
+      const fetched = await findSignedIndex(upstream, previous?.located ?? null, download(part, this.options.timeoutMs));
       // Unchanged upstream and read lately: judged again now (what time and the keyring change), not read.
-      if (fetched === null && now.getTime() - previous!.read < REVERIFY_MS) {
-        const verdict = await recheckSummary(previous!.verdict, judging);
-        await accept(verdict);
-        options.onVerified?.(repository.id, 'rechecked');
-        return this.install(repository, { ...previous!, verdict, keyring, ...times });
+      if (fetched === null && judge.now.getTime() - previous!.read < REVERIFY_MS) {
+        const verdict = await recheckIndex(previous!.verdict, judge.options);
+        await judge.accept(verdict);
+        this.options.onVerified?.(upstream.repository, 'rechecked');
+        return this.install(upstream, { ...previous!, verdict, ...judge.stamp });
       }
       // Read and hashed: unchanged (the text already written is kept), or new.
       const located = fetched ?? previous!.located;
       const same = previous && (fetched === null || fetched.body.sha256 === previous.text.sha256) ? previous.text : null;
-      let verdict: StreamedSummary;
-      let text: IndexText;
-      if (same) {
-        verdict = await verifySummaryFileStream(same.raw, located.url, judging);
-        await accept(verdict);
-        text = same;
-      } else {
-        const writing = await TextWriter.start(path.join(this.own, String(++this.made)), part, fetched!.body.sha256, located.url);
-        try {
-          verdict = await verifySummaryFileStream(writing.raw, located.url, { ...judging, text: writing.write, entries: writing.entries });
-          await accept(verdict);
-          text = await writing.finish();
-        } catch (error) {
-          await writing.discard();
-          throw error;
-        }
-        try {
-          await options.beforeServing?.(text.packages());
-        } catch (error) {
-          await text.drop();
-          throw error;
-        }
-      }
-      options.onVerified?.(repository.id, 'read');
-      return this.install(repository, { located, verdict, text, keyring, read: now.getTime(), ...times });
+      const { verdict, text } = same ? await this.readAgain(same, located, judge) : await this.readNew(part, fetched!.body.sha256, located, judge);
+      this.options.onVerified?.(upstream.repository, 'read');
+      return this.install(upstream, { located, verdict, text, read: judge.now.getTime(), ...judge.stamp });
     } finally {
       await fs.rm(part, { force: true });
     }
   }
 
-  private install(repository: Repository, current: Current): Current {
-    this.current.set(repository.id, current);
-    const texts = this.texts.get(repository.id) ?? [];
+  /** What one verification judges by (the clock, never before the floor; the keyring; the newest index accepted), and how it records what it accepts. */
+  private async judgement(upstream: Upstream): Promise<Judgement> {
+    const { options } = this;
+    const keyring = await this.keyringStamp();
+    const state = new ClientState(options.stateDir);
+    const clock = await state.clock(options.now());
+    await checkInstalledInForce(options.liveDir, clock.now);
+    const graph = await loadTrustGraph(options.anchors, options.keyring);
+    return {
+      now: clock.reads,
+      stamp: { keyring, judged: clock.reads.getTime(), judgedAt: clock.now.getTime() },
+      options: { graph, repository: upstream.repository, now: clock.now, clock, policy: options.policy, newest: await state.newest(upstream.repository) },
+      // Recorded before anything of it is served; a newer index accepted meanwhile (another proxy) refuses this one.
+      accept: (verdict) => state.acceptIndex(proofOf(upstream.repository, verdict)),
+    };
+  }
+
+  /** The index whose text is written already, read and hashed again from its download. */
+  private async readAgain(text: IndexText, located: Located, judge: Judgement): Promise<{ verdict: StreamedIndex; text: IndexText }> {
+    const verdict = await verifyIndexFileStream(text.raw, located.url, judge.options);
+    await judge.accept(verdict);
+    return { verdict, text };
+  }
+
+  /** A new download (`part`), verified as its text is written apart, and shown to `beforeServing` once accepted. */
+  private async readNew(part: string, sha256: string, located: Located, judge: Judgement): Promise<{ verdict: StreamedIndex; text: IndexText }> {
+    const writing = await TextWriter.start(path.join(this.own, String(++this.made)), part, sha256, located.url);
+    let verdict: StreamedIndex;
+    let text: IndexText;
+    try {
+      verdict = await verifyIndexFileStream(writing.raw, located.url, { ...judge.options, text: writing.write, entries: writing.entries });
+      await judge.accept(verdict);
+      text = await writing.finish();
+    } catch (error) {
+      await writing.discard();
+      throw error;
+    }
+    try {
+      await this.options.beforeServing?.(text.packages());
+    } catch (error) {
+      await text.drop();
+      throw error;
+    }
+    return { verdict, text };
+  }
+
+  private install(upstream: Upstream, current: Current): Current {
+    this.current.set(upstream.repository, current);
+    const texts = this.texts.get(upstream.repository) ?? [];
     if (texts[texts.length - 1] !== current.text) texts.push(current.text);
     for (const old of texts.splice(0, Math.max(texts.length - 2, 0))) void old.drop().catch(() => undefined);
-    this.texts.set(repository.id, texts);
+    this.texts.set(upstream.repository, texts);
     return current;
   }
 

@@ -27,8 +27,8 @@ export function pkgInstallKeyrings(graph: TrustGraph, now: Date, policy: Policy)
   const question = { signedAt: now, now, policy };
   // A package signer: its chain grants, now, some scope beyond keyring releases and pkg-vulnerabilities
   // (the intersection of every link's scopes: pkg_add will trust it for every package).
-  const signers = trusted(authorizeAllThreshold(graph, { ...question, scope: { anyRepository: true } }), (v) => v.granted.some(grantsPackages));
-  const pkgvuln = trusted(authorizeAllThreshold(graph, { ...question, scope: { repository: PKG_VULNERABILITIES } }), () => true);
+  const signers = trusted(authorizeAllThreshold(graph, { ...question, repository: null }), (v) => v.granted.some(grantsPackages));
+  const pkgvuln = trusted(authorizeAllThreshold(graph, { ...question, repository: PKG_VULNERABILITIES }), () => true);
   const verify = transferable(graph, signers);
   const vuln = transferable(graph, pkgvuln);
   return { verify: verify.bytes, pkgvuln: vuln.bytes, verifyKeys: verify.keys, pkgvulnKeys: vuln.keys };

@@ -16,8 +16,8 @@
 import * as path from 'node:path';
 import { PkgkeysError } from '../errors';
 import { formatTime } from '../time';
-import { readBounded } from '../fsutil';
-import { type GenerationSet, currentGeneration, installGeneration as install } from '../generations';
+import { parseRecord, readBounded } from '../fsutil';
+import { type GenerationSet, currentGeneration, installGeneration } from '../generations';
 import { MAX_KEYRING_BYTES, MAX_RELEASE_BYTES } from '../limits';
 import type { VerifiedRelease } from './release';
 
@@ -48,29 +48,26 @@ export async function readInstalled(dir: string): Promise<Installed | null> {
   const generation = await currentGeneration(setOf(dir));
   if (generation === null) return null;
   const text = (await readBounded(path.join(generation, RECORD), MAX_RELEASE_BYTES)).toString('utf8');
-  try {
-    const record = JSON.parse(text) as { release: Record<string, unknown>; installed: string };
-    const r = record.release;
+  const installed = parseRecord(text, (record): Installed => {
+    const r = record.object('release');
     const release: VerifiedRelease = {
-      name: String(r.name), serial: Number(r.serial), size: Number(r.size), sha256: String(r.sha256),
-      signer: String(r.signer), signed: new Date(String(r.signed)), expires: new Date(String(r.expires)),
+      name: r.string('name'), serial: r.count('serial'), size: r.count('size'), sha256: r.string('sha256'),
+      signer: r.string('signer'), signed: r.time('signed'), expires: r.time('expires'),
     };
-    const installed = new Date(record.installed);
-    if (!Number.isSafeInteger(release.serial) || [release.signed, release.expires, installed].some((d) => Number.isNaN(d.getTime()))) throw new Error('bad record');
-    return { release, installed, dir: generation };
-  } catch (cause) {
-    // Serial and times guard against rollback: a record that cannot be read must not reset them.
-    throw new PkgkeysError('STATE_DAMAGED', `${path.join(generation, RECORD)}: damaged keyring record; reinstall the keyring package`, { cause });
-  }
+    return { release, installed: record.time('installed'), dir: generation };
+  });
+  // Serial and times guard against rollback: a record that cannot be read must not reset them.
+  if (installed === null) throw new PkgkeysError('STATE_DAMAGED', `${path.join(generation, RECORD)}: damaged keyring record; reinstall the keyring package`);
+  return installed;
 }
 
 /** One file of the installed generation. */
 export const readLive = (installed: Installed, file: (typeof LIVE)[keyof typeof LIVE]) => readBounded(path.join(installed.dir, file), MAX_KEYRING_BYTES);
 
 /** Installs `generation` and makes it current; the caller holds the directory's lock. */
-export async function installGeneration(dir: string, generation: Generation, now: Date): Promise<void> {
+export async function installKeyringGeneration(dir: string, generation: Generation, now: Date): Promise<void> {
   const record = { release: generation.release, installed: now };
-  await install(setOf(dir), String(generation.release.serial), [
+  await installGeneration(setOf(dir), String(generation.release.serial), [
     [LIVE.keyring, generation.keyring], [LIVE.verify, generation.verify], [LIVE.pkgvuln, generation.pkgvuln],
     [LIVE.release, generation.statement], [RECORD, `${JSON.stringify(record, null, 2)}\n`],
   ]);

@@ -4,8 +4,8 @@
  * (freeze, DESIGN.md §3). The keys need no such statement to be trusted, each is valid only through
  * its chain to an anchor, but without one an attacker could replay an old keyring and hide a revocation.
  *
- * The statement is a cleartext-signed text (RFC 9580 §7) whose signature names the keyring identifier
- * `keyring/<name>` in the `pkgsrc-repository@pkgsrc.org` notation and expires; its signer must be
+ * The statement is a cleartext-signed text (RFC 9580 §7) whose signature names the repository
+ * identifier `keyring/<name>` in the `pkgsrc-repository@pkgsrc.org` notation and expires; its signer must be
  * certified by the master for that identifier (`pkgkeys certify --scope keyring/pkgsrc`). The text:
  *
  *     pkgkeys keyring release 1
@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PkgkeysError } from '../errors';
-import type { Fingerprint } from '../model';
+import type { Fingerprint, RepositoryId } from '../model';
 import { KEYRING_PREFIX, checkRepository } from '../trust/scope';
 
 export interface Release {
@@ -42,10 +42,16 @@ export const KEYRING_FILE = 'keyring.gpg';
 const MAGIC = 'pkgkeys keyring release 1';
 const MAX_SERIAL = Number.MAX_SAFE_INTEGER;
 
-/** The identifier a keyring release is signed for, and its publisher certified for. */
-export function keyringIdentifier(name: string): string {
+/** The repository identifier a keyring release is signed for, and its publisher certified for: `keyring/<name>`. */
+export function keyringRepository(name: string): RepositoryId {
   if (name.includes('/')) throw new PkgkeysError('USAGE', `"${name}" is not a keyring name (one word, such as pkgsrc)`);
   return checkRepository(`${KEYRING_PREFIX}${name}`);
+}
+
+/** A keyring name where one enters (a configuration line): one that makes a repository identifier. */
+export function checkKeyringName(name: string): string {
+  keyringRepository(name);
+  return name;
 }
 
 export function checkSerial(serial: number): number {
@@ -54,8 +60,7 @@ export function checkSerial(serial: number): number {
 }
 
 export function describeKeyring(name: string, keyring: Uint8Array, serial: number): Release {
-  keyringIdentifier(name);
-  return { name, serial: checkSerial(serial), size: keyring.length, sha256: createHash('sha256').update(keyring).digest('hex') };
+  return { name: checkKeyringName(name), serial: checkSerial(serial), size: keyring.length, sha256: createHash('sha256').update(keyring).digest('hex') };
 }
 
 export function formatRelease(release: Release): Buffer {

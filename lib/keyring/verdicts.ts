@@ -78,7 +78,7 @@ export function verdictsOf(graph: TrustGraph, exports: PkgInstallKeyrings, relea
 /** For every key trusted now for some repository: its own expiry, its subkey's, and those of the certifications on its User IDs. */
 export function expiriesOf(graph: TrustGraph, now: Date, policy: Policy): Expiry[] {
   const out: Expiry[] = [];
-  for (const verdict of authorizeAllThreshold(graph, { scope: { anyRepository: true }, signedAt: now, now, policy }).values()) {
+  for (const verdict of authorizeAllThreshold(graph, { repository: null, signedAt: now, now, policy }).values()) {
     if (!verdict.trusted) continue;
     const found = graph.resolve(verdict.key)!;
     const cert = found.certificate;

@@ -8,7 +8,7 @@ import {
   type Certificate, type Certification, type Fingerprint, type HashName, type KeyAlgorithm, type PublicKeyAlgorithm,
   type Revocation, type RevocationReason, type Revoker, type SelfSignature, type Subkey, type UserID, SCOPE_NOTATION,
 } from '../model';
-import { type Sig, type Tree, fingerprintOf, keyIDOf, mergeTrees, packetBytes, problemOf, sigExpires, sigIssuerFingerprint, sigIssuerKeyID, verifies } from './packets';
+import { type Sig, type SubkeyNode, type Tree, type UserIDNode, fingerprintOf, keyIDOf, mergeTrees, packetBytes, problemOf, sigExpires, sigIssuerFingerprint, sigIssuerKeyID, verifies } from './packets';
 
 const T = openpgp.enums.signature;
 const CERTIFICATIONS: ReadonlySet<number> = new Set([T.certGeneric, T.certPersona, T.certCasual, T.certPositive]);
@@ -102,127 +102,170 @@ function issuerLookup(trees: Tree[]): IssuerLookup {
   };
 }
 
+/** The certificate `inspect` models, as its steps need it. */
+interface Subject {
+  tree: Tree;
+  /** Whether the certificate's own primary key made `sig`. */
+  byPrimary: (sig: Sig) => boolean;
+  /** The model of a self-signature, the designated revokers it names remembered (`revokersNamed`). */
+  self: (sig: Sig) => SelfSignature;
+  revokersNamed: (self: SelfSignature | null) => Fingerprint[];
+}
+
+function subjectOf(tree: Tree): Subject {
+  const { key: primary, fingerprint } = tree;
+  const named = new Map<SelfSignature, Fingerprint[]>();
+  return {
+    tree,
+    byPrimary: (sig) => sigIssuerKeyID(sig) === keyIDOf(primary) && (sigIssuerFingerprint(sig) ?? fingerprint) === fingerprint,
+    self: (sig) => {
+      const made = selfSignatureOf(sig, primary.created);
+      named.set(made, revokersOf(sig));
+      return made;
+    },
+    revokersNamed: (self) => (self && named.get(self)) ?? [],
+  };
+}
+
 /** Builds the model of one certificate; `keyring` finds other keys, for third-party signatures. */
 async function inspect(tree: Tree, keyring: Keyring): Promise<Certificate> {
-  const primary = tree.key;
-  const fingerprint = tree.fingerprint;
-  const created = primary.created;
-  const byPrimary = (sig: Sig) => sigIssuerKeyID(sig) === keyIDOf(primary) && (sigIssuerFingerprint(sig) ?? fingerprint) === fingerprint;
-  const { lookup } = keyring;
-  /** The designated revokers each self-signature names. */
-  const named = new Map<SelfSignature, Fingerprint[]>();
-  const self = (sig: Sig) => {
-    const made = selfSignatureOf(sig, created);
-    named.set(made, revokersOf(sig));
-    return made;
+  const subject = subjectOf(tree);
+  const directs = await directSelfSignatures(subject);
+  const direct = newest(directs);
+  const userIDs: UserID[] = [];
+  for (const node of tree.userIDs) userIDs.push(await userIDOf(subject, node, keyring));
+  const revokers = designatedRevokers(subject, keyring, [direct, ...userIDs.map((u) => u.self)], directs);
+  const revocations = await keyRevocations(subject, keyring, revokers);
+  const subkeys: Subkey[] = [];
+  for (const node of tree.subkeys) subkeys.push(await subkeyOf(subject, node));
+  return {
+    fingerprint: tree.fingerprint,
+    keyID: keyIDOf(tree.key),
+    version: tree.key.version,
+    algorithm: algorithmOf(tree.key),
+    created: tree.key.created,
+    revocations,
+    revokers,
+    direct,
+    userIDs,
+    subkeys,
+    packet: packetBytes(tree.key),
   };
+}
 
+/** Direct-key self-signatures (0x1F) that verify. */
+async function directSelfSignatures({ tree, byPrimary, self }: Subject): Promise<SelfSignature[]> {
   const directs: SelfSignature[] = [];
   for (const sig of tree.sigs) {
-    if (byPrimary(sig) && sig.signatureType === T.key && (await verifies(sig, primary, T.key, { key: primary }))) directs.push(self(sig));
+    if (byPrimary(sig) && sig.signatureType === T.key && (await verifies(sig, tree.key, T.key, { key: tree.key }))) directs.push(self(sig));
   }
+  return directs;
+}
 
-  const userIDs: UserID[] = [];
-  for (const node of tree.userIDs) {
-    const data = { userID: node.packet, key: primary };
-    const selfs: SelfSignature[] = [];
-    const uidRevocations: Revocation[] = [];
-    const certifications = new Map<Fingerprint, Certification>();
-    const certRevocations = new Map<Fingerprint, Revocation>();
-    for (const sig of node.sigs) {
-      if (byPrimary(sig)) {
-        if (CERTIFICATIONS.has(sig.signatureType!) && (await verifies(sig, primary, sig.signatureType!, data))) selfs.push(self(sig));
-        else if (sig.signatureType === T.certRevocation && (await verifies(sig, primary, T.certRevocation, data))) uidRevocations.push(revocationOf(sig, fingerprint));
-        continue;
-      }
-      for (const issuer of lookup(sig)) {
-        if (!(await verifies(sig, issuer.key, sig.signatureType!, data))) continue;
-        if (CERTIFICATIONS.has(sig.signatureType!)) {
-          const cert = certificationOf(sig, issuer.fingerprint, fingerprint, node.packet.userID);
-          const known = certifications.get(issuer.fingerprint);
-          if (!known || cert.created > known.created) certifications.set(issuer.fingerprint, cert);
-        } else if (sig.signatureType === T.certRevocation) {
-          const revocation = revocationOf(sig, issuer.fingerprint);
-          const known = certRevocations.get(issuer.fingerprint);
-          if (!known || revocation.created > known.created) certRevocations.set(issuer.fingerprint, revocation);
-        }
-        break;
-      }
+/**
+ * A User ID with its newest self-signature, its revocations, and by each other key the newest
+ * certification and certification revocation that verify.
+ */
+async function userIDOf({ tree, byPrimary, self }: Subject, node: UserIDNode, keyring: Keyring): Promise<UserID> {
+  const primary = tree.key;
+  const data = { userID: node.packet, key: primary };
+  const selfs: SelfSignature[] = [];
+  const revocations: Revocation[] = [];
+  const certifications = new Map<Fingerprint, Certification>();
+  const certificationRevocations = new Map<Fingerprint, Revocation>();
+  for (const sig of node.sigs) {
+    if (byPrimary(sig)) {
+      if (CERTIFICATIONS.has(sig.signatureType!) && (await verifies(sig, primary, sig.signatureType!, data))) selfs.push(self(sig));
+      else if (sig.signatureType === T.certRevocation && (await verifies(sig, primary, T.certRevocation, data))) revocations.push(revocationOf(sig, tree.fingerprint));
+      continue;
     }
-    userIDs.push({
-      text: node.packet.userID,
-      packet: packetBytes(node.packet),
-      self: newest(selfs),
-      revocations: uidRevocations,
-      certifications: [...certifications.values()],
-      certificationRevocations: [...certRevocations.values()],
-    });
+    const issuer = await verifiedIssuer(sig, keyring, sig.signatureType!, data);
+    if (!issuer) continue;
+    if (CERTIFICATIONS.has(sig.signatureType!)) keepNewest(certifications, issuer, certificationOf(sig, issuer, tree.fingerprint, node.packet.userID));
+    else if (sig.signatureType === T.certRevocation) keepNewest(certificationRevocations, issuer, revocationOf(sig, issuer));
   }
+  return {
+    text: node.packet.userID,
+    packet: packetBytes(node.packet),
+    self: newest(selfs),
+    revocations,
+    certifications: [...certifications.values()],
+    certificationRevocations: [...certificationRevocations.values()],
+  };
+}
 
-  // Designated revokers (RFC 9580 §5.2.3.23): those the self-signatures in force name, then those of
-  // every older direct-key self-signature, as gpg counts them: a newer self-signature cannot take a
-  // revoker back, or whoever stole the key could undo the revoker's power.
-  const direct = newest(directs);
+/** The first key of the keyring that may have made `sig` and did, over `data`, or null. */
+async function verifiedIssuer(sig: Sig, keyring: Keyring, type: number, data: object): Promise<Fingerprint | null> {
+  for (const issuer of keyring.lookup(sig)) {
+    if (await verifies(sig, issuer.key, type, data)) return issuer.fingerprint;
+  }
+  return null;
+}
+
+const keepNewest = <S extends { created: Date }>(byIssuer: Map<Fingerprint, S>, issuer: Fingerprint, made: S): void => {
+  const known = byIssuer.get(issuer);
+  if (!known || made.created > known.created) byIssuer.set(issuer, made);
+};
+
+/**
+ * Designated revokers (RFC 9580 §5.2.3.23): those the self-signatures in force name, then those of
+ * every older direct-key self-signature, as gpg counts them: a newer self-signature cannot take a
+ * revoker back, or whoever stole the key could undo the revoker's power.
+ */
+function designatedRevokers({ tree, revokersNamed }: Subject, keyring: Keyring, inForce: Array<SelfSignature | null>, directs: SelfSignature[]): Revoker[] {
   const newestFirst = [...directs].sort((a, b) => b.created.getTime() - a.created.getTime());
   const revokers = new Map<Fingerprint, Revoker>();
-  for (const s of [direct, ...userIDs.map((u) => u.self), ...newestFirst]) {
-    for (const revoker of (s && named.get(s)) ?? []) {
-      if (revoker !== fingerprint && !revokers.has(revoker)) revokers.set(revoker, { fingerprint: revoker, known: keyring.known.has(revoker), packet: s!.packet });
+  for (const s of [...inForce, ...newestFirst]) {
+    for (const revoker of revokersNamed(s)) {
+      if (revoker !== tree.fingerprint && !revokers.has(revoker)) revokers.set(revoker, { fingerprint: revoker, known: keyring.known.has(revoker), packet: s!.packet });
     }
   }
+  return [...revokers.values()];
+}
 
-  // Key revocations count by who made them, not by where they stood in the input: the key itself or
-  // one of its designated revokers, over this key (RFC 9580 §5.2.1.9).
-  const revokedBy = new Set([fingerprint, ...revokers.keys()]);
+/**
+ * Key revocations count by who made them, not by where they stood in the input: the key itself or
+ * one of its designated revokers, over this key (RFC 9580 §5.2.1.9).
+ */
+async function keyRevocations({ tree }: Subject, keyring: Keyring, revokers: Revoker[]): Promise<Revocation[]> {
+  const revokedBy = new Set([tree.fingerprint, ...revokers.map((r) => r.fingerprint)]);
   const revocations: Revocation[] = [];
   for (const sig of keyring.keyRevocations) {
-    for (const issuer of lookup(sig)) {
-      if (!revokedBy.has(issuer.fingerprint) || !(await verifies(sig, issuer.key, T.keyRevocation, { key: primary }))) continue;
+    for (const issuer of keyring.lookup(sig)) {
+      if (!revokedBy.has(issuer.fingerprint) || !(await verifies(sig, issuer.key, T.keyRevocation, { key: tree.key }))) continue;
       revocations.push(revocationOf(sig, issuer.fingerprint));
       break;
     }
   }
+  return revocations;
+}
 
-  const subkeys: Subkey[] = [];
-  for (const node of tree.subkeys) {
-    const data = { key: primary, bind: node.packet };
-    const bindings: Array<NonNullable<Subkey['binding']>> = [];
-    const subRevocations: Revocation[] = [];
-    for (const sig of node.sigs) {
-      if (!byPrimary(sig)) continue;
-      if (sig.signatureType === T.subkeyBinding && (await verifies(sig, primary, T.subkeyBinding, data))) {
-        // RFC 9580 §5.2.1: a signing subkey must cross-certify its primary (0x19, embedded).
-        // Its hash and subpackets are reported, for the policy to judge like any other signature's.
-        const back = sig.embeddedSignature;
-        const backSigned = back !== null && back.signatureType === T.keyBinding && (await verifies(back, node.packet, T.keyBinding, data));
-        bindings.push({ ...selfSignatureOf(sig, node.packet.created), back: backSigned ? { hash: hashName(back.hashAlgorithm), problem: problemOf(back) } : null });
-      } else if (sig.signatureType === T.subkeyRevocation && (await verifies(sig, primary, T.subkeyRevocation, data))) {
-        subRevocations.push(revocationOf(sig, fingerprint));
-      }
+/** A subkey with its newest binding (and the back-signature in it) and its revocations. */
+async function subkeyOf({ tree, byPrimary }: Subject, node: SubkeyNode): Promise<Subkey> {
+  const primary = tree.key;
+  const data = { key: primary, bind: node.packet };
+  const bindings: Array<NonNullable<Subkey['binding']>> = [];
+  const revocations: Revocation[] = [];
+  for (const sig of node.sigs) {
+    if (!byPrimary(sig)) continue;
+    if (sig.signatureType === T.subkeyBinding && (await verifies(sig, primary, T.subkeyBinding, data))) {
+      // RFC 9580 §5.2.1: a signing subkey must cross-certify its primary (0x19, embedded).
+      // Its hash and subpackets are reported, for the policy to judge like any other signature's.
+      const back = sig.embeddedSignature;
+      const backSigned = back !== null && back.signatureType === T.keyBinding && (await verifies(back, node.packet, T.keyBinding, data));
+      bindings.push({ ...selfSignatureOf(sig, node.packet.created), back: backSigned ? { hash: hashName(back.hashAlgorithm), problem: problemOf(back) } : null });
+    } else if (sig.signatureType === T.subkeyRevocation && (await verifies(sig, primary, T.subkeyRevocation, data))) {
+      revocations.push(revocationOf(sig, tree.fingerprint));
     }
-    subkeys.push({
-      fingerprint: fingerprintOf(node.packet),
-      keyID: keyIDOf(node.packet),
-      algorithm: algorithmOf(node.packet),
-      created: node.packet.created,
-      binding: newest(bindings),
-      revocations: subRevocations,
-      packet: packetBytes(node.packet),
-    });
   }
-
   return {
-    fingerprint,
-    keyID: keyIDOf(primary),
-    version: primary.version,
-    algorithm: algorithmOf(primary),
-    created,
+    fingerprint: fingerprintOf(node.packet),
+    keyID: keyIDOf(node.packet),
+    algorithm: algorithmOf(node.packet),
+    created: node.packet.created,
+    binding: newest(bindings),
     revocations,
-    revokers: [...revokers.values()],
-    direct,
-    userIDs,
-    subkeys,
-    packet: packetBytes(primary),
+    packet: packetBytes(node.packet),
   };
 }
 

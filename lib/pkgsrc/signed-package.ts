@@ -108,7 +108,7 @@ export async function blockHashes(handle: fs.FileHandle, offset: number, size: n
  * The `@name` of a binary package's +CONTENTS, its first member (DESIGN.md §4), read from `size`
  * bytes at `offset` of a file: only as much is decompressed as that needs.
  */
-export async function pkgnameOf(file: string, offset: number, size: number, source: string): Promise<string> {
+export async function readPkgname(file: string, offset: number, size: number, source: string): Promise<string> {
   if (size === 0) throw new PkgkeysError('PACKAGE_MALFORMED', `${source}: the package is empty`);
   const stream = createReadStream(file, { start: offset, end: offset + size - 1 }).pipe(createGunzip());
   let data = Buffer.alloc(0);

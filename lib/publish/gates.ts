@@ -17,7 +17,7 @@ import { PkgkeysError } from '../errors';
 import { fetchBounded } from '../client/fetch';
 import { KEYRING_FILE, RELEASE_FILE, checkKeyringFile } from '../keyring/release';
 import { parseKeyring, readKeyring, trustGraphOf } from '../keyring/store';
-import type { Fingerprint, KeyID } from '../model';
+import type { Fingerprint, KeyID, RepositoryId } from '../model';
 import { MAX_KEYRING_BYTES, MAX_RELEASE_BYTES } from '../limits';
 import { parseCleartext, readMessageSignature } from '../pgp';
 import { pkgnameOf } from '../packages/files';
@@ -75,13 +75,13 @@ export async function loadClientKeyring(request: ClientKeyringRequest): Promise<
 }
 
 /** PUBLISH_SIGNER_UNTRUSTED unless clients with `keyring` trust `signer` for `repository` at `now`. */
-export function checkSignerForClients(keyring: ClientKeyring, signer: Fingerprint, repository: string, now: Date): void {
-  const verdict = authorizeThreshold(keyring.graph, { key: signer, scope: { repository }, signedAt: now, now, policy: keyring.policy });
+export function checkSignerForClients(keyring: ClientKeyring, signer: Fingerprint, repository: RepositoryId, now: Date): void {
+  const verdict = authorizeThreshold(keyring.graph, { key: signer, repository, signedAt: now, now, policy: keyring.policy });
   if (!verdict.trusted) throw untrusted(keyring, signer, repository, verdict);
 }
 
 /** The same for a clearsigned document just made (by a key here or by a signing daemon): its signer is the one judged. */
-export async function checkSignedForClients(keyring: ClientKeyring, signed: Buffer, repository: string, now: Date): Promise<void> {
+export async function checkSignedForClients(keyring: ClientKeyring, signed: Buffer, repository: RepositoryId, now: Date): Promise<void> {
   // An index, whoever made it (a signing daemon, too).
   const sig = await readMessageSignature(parseCleartext(signed, 'the new signature', 'INDEX_MALFORMED').signature, 'the new signature', 'INDEX_MALFORMED');
   if (sig.issuerFingerprint) checkSignerForClients(keyring, sig.issuerFingerprint, repository, now);
@@ -89,15 +89,15 @@ export async function checkSignedForClients(keyring: ClientKeyring, signed: Buff
 }
 
 /** The same for a signature that names its signer by key ID only (a package signed elsewhere): one key with that ID must be trusted. */
-export function checkKeyIDForClients(keyring: ClientKeyring, keyID: KeyID, repository: string, now: Date, what: string): void {
-  const verdicts = keyring.graph.byKeyID(keyID).map((key) => authorizeThreshold(keyring.graph, { key, scope: { repository }, signedAt: now, now, policy: keyring.policy }));
+export function checkKeyIDForClients(keyring: ClientKeyring, keyID: KeyID, repository: RepositoryId, now: Date, what: string): void {
+  const verdicts = keyring.graph.byKeyID(keyID).map((key) => authorizeThreshold(keyring.graph, { key, repository, signedAt: now, now, policy: keyring.policy }));
   if (verdicts.some((v) => v.trusted)) return;
   const verdict = verdicts[0];
   if (!verdict || verdict.trusted) throw new PkgkeysError('PUBLISH_SIGNER_UNTRUSTED', `${what}: signed by key ID ${keyID}, which is not in ${keyring.description}: clients would refuse it`);
   throw untrusted(keyring, verdict.key, repository, verdict, what);
 }
 
-function untrusted(keyring: ClientKeyring, signer: Fingerprint, repository: string, verdict: { code: string; reason: string }, what?: string): PkgkeysError {
+function untrusted(keyring: ClientKeyring, signer: Fingerprint, repository: RepositoryId, verdict: { code: string; reason: string }, what?: string): PkgkeysError {
   return new PkgkeysError(
     'PUBLISH_SIGNER_UNTRUSTED',
     `${what ? `${what}: ` : ''}clients with ${keyring.description} would refuse what ${signer} signs for ${repository} (${verdict.code}: ${verdict.reason}); ` +

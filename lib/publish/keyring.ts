@@ -13,10 +13,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PkgkeysError } from '../errors';
 import { readBounded, writeAtomic } from '../fsutil';
-import { KEYRING_FILE, RELEASE_FILE, type VerifiedRelease, describeKeyring, formatRelease, keyringIdentifier } from '../keyring/release';
+import { KEYRING_FILE, RELEASE_FILE, type VerifiedRelease, describeKeyring, formatRelease, keyringRepository } from '../keyring/release';
 import { MAX_RELEASE_BYTES } from '../limits';
 import { checkLayout, exportKeyring, parseKeyring, trustGraphOf } from '../keyring/store';
-import { REPOSITORY_NOTATION } from '../model';
+import { REPOSITORY_NOTATION, type RepositoryId } from '../model';
 import { type SecretKey, hashCanonical, signData, writeCleartext } from '../pgp';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
@@ -24,7 +24,7 @@ import { type ThresholdVerdict, authorizeThreshold, belowThreshold } from '../tr
 import { describeSpan, formatTime } from '../time';
 import { readClaim, verifyRelease } from '../verify/release';
 
-export interface PublishRequest {
+export interface KeyringPublishRequest {
   /** The decomposed keyring, keyrings/<name>/. */
   keyring: string;
   name: string;
@@ -42,8 +42,8 @@ export interface PublishRequest {
   out: string;
 }
 
-export async function publishKeyring(request: PublishRequest): Promise<VerifiedRelease & { belowThreshold: ThresholdVerdict[] }> {
-  const identifier = keyringIdentifier(request.name);
+export async function publishKeyring(request: KeyringPublishRequest): Promise<VerifiedRelease & { belowThreshold: ThresholdVerdict[] }> {
+  const repository = keyringRepository(request.name);
   const lifetime = request.expires.getTime() - request.now.getTime();
   if (lifetime <= request.updateIntervalMs) {
     throw new PkgkeysError(
@@ -60,13 +60,13 @@ export async function publishKeyring(request: PublishRequest): Promise<VerifiedR
   const text = formatRelease(describeKeyring(request.name, keyring, serial));
   const signature = await signData(
     request.key.signer(),
-    { kind: 'text', hash: 'sha256', created: request.now, expires: request.expires, notations: [{ name: REPOSITORY_NOTATION, value: identifier }] },
+    { kind: 'text', hash: 'sha256', created: request.now, expires: request.expires, notations: [{ name: REPOSITORY_NOTATION, value: repository }] },
     (hash) => hashCanonical(text, hash),
   );
   const statement = Buffer.concat(writeCleartext(text, 'sha256', signature));
   const graph = await trustGraphOf(request.anchors, [await parseKeyring(keyring, request.keyring)]);
   const { release } = await verifyRelease(Buffer.from(statement), keyring, 'the new release', { graph, name: request.name, now: request.now, policy: request.policy, installed: previous });
-  checkSignerOutlives(graph, release, identifier, request.policy);
+  checkSignerOutlives(graph, release, repository, request.policy);
   // Each release also stays in SERIAL/, where a pkgsrc package's distfiles never change (pkgsrc/security/pkgsrc-keyring).
   // The keyring before its statement: a mirror that syncs in between serves a pair clients refuse, and retry.
   for (const dir of [path.join(request.out, String(release.serial)), request.out]) {
@@ -80,13 +80,13 @@ export async function publishKeyring(request: PublishRequest): Promise<VerifiedR
  * The signer's chain (its certification for keyring/NAME, its key, the anchor) must still hold the
  * moment before the release expires: asked then, the trust engine says what lapses first.
  */
-function checkSignerOutlives(graph: TrustGraph, release: VerifiedRelease, identifier: string, policy: Policy): void {
+function checkSignerOutlives(graph: TrustGraph, release: VerifiedRelease, repository: RepositoryId, policy: Policy): void {
   const lastMoment = new Date(release.expires.getTime() - 1);
-  const verdict = authorizeThreshold(graph, { key: release.signer, scope: { repository: identifier }, signedAt: release.signed, now: lastMoment, policy });
+  const verdict = authorizeThreshold(graph, { key: release.signer, repository, signedAt: release.signed, now: lastMoment, policy });
   if (!verdict.trusted) {
     throw new PkgkeysError(
       'PUBLISH_RELEASE_OUTLIVES_SIGNER',
-      `the release would be valid until ${formatTime(release.expires)}, but its signer ${release.signer} is not trusted for ${identifier} by then (${verdict.code}: ${verdict.reason}): ` +
+      `the release would be valid until ${formatTime(release.expires)}, but its signer ${release.signer} is not trusted for ${repository} by then (${verdict.code}: ${verdict.reason}): ` +
         'clients would refuse the release before it expires; renew the certification first, or give an earlier --expires',
     );
   }
@@ -96,7 +96,7 @@ function checkSignerOutlives(graph: TrustGraph, release: VerifiedRelease, identi
  * The release already in the output directory, read but not judged: it is this publisher's own, and
  * may well have expired (which is why a new one is being made). Only its serial and digest matter.
  */
-async function previousRelease(request: PublishRequest): Promise<VerifiedRelease | null> {
+async function previousRelease(request: KeyringPublishRequest): Promise<VerifiedRelease | null> {
   const file = path.join(request.out, RELEASE_FILE);
   if (!(await fs.stat(file).catch(() => null))) return null;
   const claim = await readClaim(await readBounded(file, MAX_RELEASE_BYTES), file);

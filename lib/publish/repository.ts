@@ -35,6 +35,7 @@ import { toBinary } from '../pgp';
 import { EXTENSIONS, compress, decompress } from '../summary/compress';
 import { type Entry, parseSummary, value } from '../summary/format';
 import { MAX_INDEX_BYTES } from '../limits';
+import type { RepositoryId } from '../model';
 import { type ClientKeyring, type ShrinkPolicy, checkKeyIDForClients, checkShrink, checkSignedForClients, overrideRecord } from './gates';
 import { addChecksums, normaliseSummary } from './summary';
 
@@ -72,7 +73,7 @@ export interface PublishRequest {
 
 /** The publish gates' inputs: the repository, the keyring clients have, and the operator's word for this publication. */
 export interface PublishGates {
-  repository: string;
+  repository: RepositoryId;
   clientKeyring: ClientKeyring;
   now: Date;
   shrink: ShrinkPolicy;

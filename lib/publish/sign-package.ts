@@ -10,7 +10,7 @@ import { PkgkeysError, ioError } from '../errors';
 import { writeAtomicWith } from '../fsutil';
 import { type SecretKey, armor, signData } from '../pgp';
 import { checkPkgAddAccepts } from '../pkgsrc/pkg-add';
-import { SIGNATURE_MEMBER, blockHashes, blockSizeFor, formatHashFile, pkgnameOf, signedPackageWriter } from '../pkgsrc/signed-package';
+import { SIGNATURE_MEMBER, blockHashes, blockSizeFor, formatHashFile, readPkgname, signedPackageWriter } from '../pkgsrc/signed-package';
 
 /** pkg_add verifies RSA (and DSA) signatures only; RSA is algorithm 1 (RFC 9580 §9.1). */
 const RSA = 1;
@@ -28,7 +28,7 @@ export async function signPackage(input: string, output: string, options: SignPa
   });
   try {
     const stat = await handle.stat();
-    const pkgname = await pkgnameOf(input, 0, stat.size, input);
+    const pkgname = await readPkgname(input, 0, stat.size, input);
     // Never a block size that divides the size: pkg_add could not verify the package (lib/pkgsrc/signed-package.ts).
     const blockSize = blockSizeFor(stat.size);
     const hash = formatHashFile({ pkgname, size: stat.size, blockSize, blocks: await blockHashes(handle, 0, stat.size, blockSize, input) });

@@ -4,23 +4,22 @@
  * Key ID in the hashed area, the layout gpgv, sq and pkg_add's verifier all accept (lib/pgp/signature.ts).
  */
 import { PkgkeysError } from '../errors';
-import { REPOSITORY_NOTATION } from '../model';
+import { REPOSITORY_NOTATION, type RepositoryId } from '../model';
 import { packageFile, pkgnameOf } from '../packages/files';
 import { hashFiles } from '../packages/hash';
 import { type SecretKey, hashCanonical, signData, signableText, writeCleartext } from '../pgp';
 import { type Entry, checkSummary, formatSummary, parseSummary, setValue, value } from '../summary/format';
-import { checkRepository } from '../trust/scope';
 
-export interface SignSummaryOptions {
+export interface SignIndexOptions {
   key: SecretKey;
-  repository: string;
+  repository: RepositoryId;
   created: Date;
   /** Mandatory: an index without an expiry could be replayed for ever (freeze, DESIGN.md §3). */
   expires: Date;
   hash: 'sha256' | 'sha512';
 }
 
-export interface SignedSummary {
+export interface SignedIndex {
   /** The whole clearsigned file, in parts to be written one after the other. */
   signed: Buffer[];
   entries: number;
@@ -54,8 +53,7 @@ export function normaliseSummary(text: Buffer): NormalisedSummary {
 }
 
 /** Signs a pkg_summary text (already decompressed). Trailing whitespace, which a cleartext signature cannot cover, is removed (normaliseSummary says when). */
-export async function signSummary(text: Buffer, source: string, options: SignSummaryOptions): Promise<SignedSummary> {
-  checkRepository(options.repository);
+export async function signIndex(text: Buffer, source: string, options: SignIndexOptions): Promise<SignedIndex> {
   if (options.expires <= options.created) throw new PkgkeysError('USAGE', 'the index signature must expire after it is made');
   const signable = signableText(text);
   const entries = checkSummary(signable, source);

@@ -2,7 +2,7 @@
  * Signing pkg-vulnerabilities as `pkg_admin fetch-pkg-vulnerabilities` checks it against
  * GPG_KEYRING_PKGVULN (DESIGN.md §4): a cleartext signature, v4 RSA with SHA-512 (or SHA-256) and the
  * Issuer Key ID in the hashed area (lib/pgp/signature.ts lays it out), which pkg_add's built-in
- * verifier needs. Like an index's, the signature names what it is for, here the identifier
+ * verifier needs. Like an index's, the signature names what it is for, here the repository identifier
  * `pkg-vulnerabilities`, in the `pkgsrc-repository@pkgsrc.org` notation, and expires, so that pkgkeys
  * verifies it as any other signed document (lib/verify/vulnerabilities.ts).
  *

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { PkgkeysError, ioError } from '../errors';
-import { writeAtomic } from '../fsutil';
+import { parseRecord, writeAtomic } from '../fsutil';
 import { formatTime } from '../time';
 
 export interface AuditRecord {
@@ -115,12 +115,4 @@ export async function verifyAudit(file: string, stateFile: string): Promise<{ co
   return { count: lines.length, hash };
 }
 
-function parseHead(text: string): { count: number; hash: string } | null {
-  try {
-    const head = JSON.parse(text) as { count?: unknown; hash?: unknown } | null;
-    if (typeof head !== 'object' || head === null) return null;
-    return Number.isSafeInteger(head.count) && (head.count as number) >= 0 && typeof head.hash === 'string' ? { count: head.count as number, hash: head.hash } : null;
-  } catch {
-    return null;
-  }
-}
+const parseHead = (text: string): { count: number; hash: string } | null => parseRecord(text, (r) => ({ count: r.count('count'), hash: r.string('hash') }));

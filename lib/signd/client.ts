@@ -4,7 +4,10 @@ import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
-import { LineReader, type Message, failureOf, send } from './protocol';
+import { writeAtomic } from '../fsutil';
+import type { RepositoryId } from '../model';
+import { stagingFile } from '../publish/repository';
+import { MessageReader, type Message, failureOf, send } from './protocol';
 
 export async function signdRequest(socketPath: string, request: Message, timeoutMs = 60_000): Promise<Message> {
   const socket = net.createConnection(socketPath);
@@ -12,7 +15,7 @@ export async function signdRequest(socketPath: string, request: Message, timeout
     socket.once('connect', resolve);
     socket.once('error', (cause) => reject(ioError('cannot connect to the signing daemon at', socketPath, cause)));
   });
-  const reader = new LineReader(socket, timeoutMs);
+  const reader = new MessageReader(socket, timeoutMs);
   let proof: string | null = null;
   try {
     send(socket, request);
@@ -39,9 +42,18 @@ export async function signdRequest(socketPath: string, request: Message, timeout
  * The clearsigned index for `repository`, of the text the daemon finds staged: its hash must be `text`'s.
  * `allowShrink` is the operator's word for this one index (PUBLISH_SHRINK); the daemon records it.
  */
-export async function signIndexVia(socketPath: string, repository: string, text: Uint8Array, options: { allowShrink?: boolean } = {}): Promise<Buffer> {
+export async function signIndexVia(socketPath: string, repository: RepositoryId, text: Uint8Array, options: { allowShrink?: boolean } = {}): Promise<Buffer> {
   const sha256 = createHash('sha256').update(text).digest('hex');
   const reply = await signdRequest(socketPath, { op: 'sign', repository, sha256, ...(options.allowShrink ? { allowShrink: true } : {}) });
   if (typeof reply.signed !== 'string') throw new PkgkeysError('IO_ERROR', 'signd: answer without a signed index');
   return Buffer.from(reply.signed, 'base64');
+}
+
+/**
+ * The handshake of a publication signed by the daemon: `text` staged in the repository directory `dir`,
+ * where the daemon reads what it signs itself, then signIndexVia, which asks for that text by its hash.
+ */
+export async function signStagedIndex(socketPath: string, dir: string, repository: RepositoryId, text: Buffer, options: { allowShrink?: boolean } = {}): Promise<Buffer> {
+  await writeAtomic(stagingFile(dir), text);
+  return signIndexVia(socketPath, repository, text, options);
 }

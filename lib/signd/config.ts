@@ -17,7 +17,7 @@
  *     anchor-threshold 1                                              how many anchors must vouch, as clients count
  *     max-shrink 10                                                   percent of packages a new index may drop
  *
- * A repository line names the identifier, the repository directory (the daemon reads the index to
+ * A repository line names the repository identifier, the repository directory (the daemon reads the index to
  * sign from its staging file, lib/publish/repository.ts) and the expiry of the signatures it makes.
  * The publish gates (lib/publish/gates.ts) run before every signature: the daemon's key must be
  * trusted for the repository by the keyring clients have (keyring-url, or client-keyring FILE, with
@@ -26,13 +26,16 @@
  */
 import { promises as fs } from 'node:fs';
 import { PkgkeysError, ioError } from '../errors';
+import { checkKeyringName } from '../keyring/release';
+import type { RepositoryId } from '../model';
 import { type ClientKeyringSource, DEFAULT_MAX_SHRINK_PERCENT } from '../publish/gates';
 import { absolute, checkRepositoryURL, integer, readSettings } from '../settings';
 import { parseExpiry } from '../time';
 import { checkRepository } from '../trust/scope';
 
+/** A repository the daemon signs for: its identifier, its directory, the lifetime of its signatures. */
 export interface SigndRepository {
-  id: string;
+  repository: RepositoryId;
   dir: string;
   /** The signature's lifetime, as `--expires` takes it (7d). */
   expires: string;
@@ -97,15 +100,15 @@ export async function readSigndConfig(file: string): Promise<SigndConfig> {
     'keyring-url': { arity: 1, set: (c, [url]) => void (c.clientKeyring = clientKeyring({ url: checkRepositoryURL(url!) })) },
     'client-keyring': { arity: 1, set: (c, [file]) => void (c.clientKeyring = clientKeyring({ file: absolute(file!, 'client-keyring') })) },
     anchor: path('anchor', (c, v) => c.anchors.push(v)),
-    'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = checkRepository(name!)) },
+    'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = checkKeyringName(name!)) },
     'anchor-threshold': { arity: 1, set: (c, [k]) => void (c.anchorThreshold = integer(1, 1000)(k!, 'anchor-threshold')) },
     // Below 100: an index that drops every package always needs the operator's word.
     'max-shrink': { arity: 1, set: (c, [p]) => void (c.maxShrinkPercent = integer(0, 99)(p!, 'max-shrink')) },
-    repository: { arity: 3, set: (c, [id, dir, expires]) => {
-      const repository = { id: checkRepository(id!), dir: absolute(dir!, 'repository'), expires: expires! };
-      if (parseExpiry(expires!, new Date(0)) === null) throw new PkgkeysError('BAD_CONFIG', `repository ${id}: signatures must expire, not "${expires}"`);
-      if (c.repositories.some((r) => r.id === repository.id)) throw new PkgkeysError('BAD_CONFIG', `repository ${repository.id} is configured twice`);
-      c.repositories.push(repository);
+    repository: { arity: 3, set: (c, [repository, dir, expires]) => {
+      const signing = { repository: checkRepository(repository!), dir: absolute(dir!, 'repository'), expires: expires! };
+      if (parseExpiry(expires!, new Date(0)) === null) throw new PkgkeysError('BAD_CONFIG', `repository ${repository}: signatures must expire, not "${expires}"`);
+      if (c.repositories.some((r) => r.repository === signing.repository)) throw new PkgkeysError('BAD_CONFIG', `repository ${signing.repository} is configured twice`);
+      c.repositories.push(signing);
     } },
   });
   const missing = required.filter((k) => !seen.has(k));

@@ -18,13 +18,13 @@ import { MAX_INDEX_BYTES, MAX_KEYRING_BYTES } from '../limits';
 import { SecretKey } from '../pgp';
 import { checkShrink, checkSignerForClients, loadClientKeyring } from '../publish/gates';
 import { publishedEntries, stagingFile } from '../publish/repository';
-import { signSummary } from '../publish/summary';
+import { signIndex } from '../publish/summary';
 import { formatTime, parseExpiry } from '../time';
 import { AuditLog } from './audit';
 import { parseSummary } from '../summary/format';
 import { DEFAULT_POLICY } from '../trust/policy';
 import { type SigndConfig, type SigndRepository, auditStateFile } from './config';
-import { LineReader, type Message, refusal, send } from './protocol';
+import { MessageReader, type Message, refusal, send } from './protocol';
 
 export interface DaemonOptions {
   config: SigndConfig;
@@ -86,7 +86,7 @@ export class SigningDaemon {
   }
 
   private async serve(socket: net.Socket): Promise<void> {
-    const reader = new LineReader(socket, this.options.timeoutMs);
+    const reader = new MessageReader(socket, this.options.timeoutMs);
     try {
       send(socket, await this.answer(await reader.next(), reader, socket));
     } catch (error) {
@@ -101,7 +101,7 @@ export class SigningDaemon {
     }
   }
 
-  private async answer(request: Message, reader: LineReader, socket: net.Socket): Promise<Message> {
+  private async answer(request: Message, reader: MessageReader, socket: net.Socket): Promise<Message> {
     switch (request.op) {
       case 'status':
         return { ok: true, locked: this.locked, until: this.unlockedUntil ? formatTime(this.unlockedUntil) : null };
@@ -131,23 +131,23 @@ export class SigningDaemon {
   }
 
   /** Checks the request, then the requester, then the index on disk against the hash asked for, and only then signs. */
-  private async sign(request: Message, reader: LineReader, socket: net.Socket): Promise<Message> {
-    const repository = this.options.config.repositories.find((r) => r.id === request.repository);
-    if (!repository) throw new PkgkeysError('SIGND_REFUSED', `${JSON.stringify(request.repository)?.slice(0, 80)} is not a repository this daemon signs for`);
+  private async sign(request: Message, reader: MessageReader, socket: net.Socket): Promise<Message> {
+    const signing = this.options.config.repositories.find((r) => r.repository === request.repository);
+    if (!signing) throw new PkgkeysError('SIGND_REFUSED', `${JSON.stringify(request.repository)?.slice(0, 80)} is not a repository this daemon signs for`);
     if (typeof request.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(request.sha256)) throw new PkgkeysError('SIGND_REFUSED', 'sha256 must be 64 lowercase hex digits');
     if (this.locked) throw new PkgkeysError('SIGND_LOCKED', 'the signing key is locked: an operator must run pkgkeys signd unlock');
     const uid = await this.requester(reader, socket);
-    const file = stagingFile(repository.dir);
+    const file = stagingFile(signing.dir);
     const now = this.options.now();
     // The key first: whether clients trust it says nothing about the staged file.
-    await this.signerGate(repository, now);
+    await this.signerGate(signing, now);
     const { digest, signed, overrides } = await withheld(file, async () => {
       // The daemon may read what its clients cannot: only a regular file with one name, never a link,
       // in the staging directory itself, not one a link below the repository points elsewhere.
-      const [staging, expected] = await Promise.all([fs.realpath(path.dirname(file)), fs.realpath(repository.dir)]).catch((cause) => {
-        throw ioError('cannot find the staging directory of', repository.dir, cause);
+      const [staging, expected] = await Promise.all([fs.realpath(path.dirname(file)), fs.realpath(signing.dir)]).catch((cause) => {
+        throw ioError('cannot find the staging directory of', signing.dir, cause);
       });
-      if (staging !== path.join(expected, path.relative(repository.dir, path.dirname(file)))) {
+      if (staging !== path.join(expected, path.relative(signing.dir, path.dirname(file)))) {
         throw new PkgkeysError('NOT_REGULAR_FILE', `${path.dirname(file)} leads to ${staging} through a symbolic link; refusing to read there`);
       }
       const text = await readBounded(file, MAX_INDEX_BYTES, { follow: false });
@@ -155,13 +155,13 @@ export class SigningDaemon {
       if (digest !== request.sha256) throw new PkgkeysError('SIGND_REFUSED', `${file} has SHA-256 ${digest}, not the ${request.sha256} asked for`);
       const key = this.key;
       if (!key) throw new PkgkeysError('SIGND_LOCKED', 'the signing key locked itself meanwhile');
-      const overrides = await this.shrinkGate(repository, text, file, request.allowShrink === true);
-      const options = { key, repository: repository.id, created: now, expires: parseExpiry(repository.expires, now)!, hash: 'sha256' as const };
-      return { digest, overrides, signed: Buffer.concat((await signSummary(text, file, options)).signed) };
+      const overrides = await this.shrinkGate(signing, text, file, request.allowShrink === true);
+      const options = { key, repository: signing.repository, created: now, expires: parseExpiry(signing.expires, now)!, hash: 'sha256' as const };
+      return { digest, overrides, signed: Buffer.concat((await signIndex(text, file, options)).signed) };
     });
-    await this.audit.append({ time: now, uid, repository: repository.id, index: digest, signature: createHash('sha256').update(signed).digest('hex'), ...(overrides.length > 0 ? { overrides } : {}) });
+    await this.audit.append({ time: now, uid, repository: signing.repository, index: digest, signature: createHash('sha256').update(signed).digest('hex'), ...(overrides.length > 0 ? { overrides } : {}) });
     for (const override of overrides) this.options.log(`pkgkeys: signd: override for uid ${uid}: ${override}`);
-    this.options.log(`pkgkeys: signd: signed ${repository.id} (${digest}) for uid ${uid}`);
+    this.options.log(`pkgkeys: signd: signed ${signing.repository} (${digest}) for uid ${uid}`);
     return { ok: true, signed: signed.toString('base64') };
   }
 
@@ -169,26 +169,26 @@ export class SigningDaemon {
    * The publish gates (lib/publish/gates.ts), whoever asks. The key must be trusted for the repository
    * by the keyring clients have now.
    */
-  private async signerGate(repository: SigndRepository, now: Date): Promise<void> {
+  private async signerGate(signing: SigndRepository, now: Date): Promise<void> {
     const { config } = this.options;
     const key = this.key;
     if (!key) throw new PkgkeysError('SIGND_LOCKED', 'the signing key locked itself meanwhile');
     const clients = await loadClientKeyring({ source: config.clientKeyring, name: config.keyringName, anchors: config.anchors, now, policy: { ...DEFAULT_POLICY, anchorThreshold: config.anchorThreshold }, timeoutMs: KEYRING_TIMEOUT_MS });
-    checkSignerForClients(clients, key.fingerprint, repository.id, now);
+    checkSignerForClients(clients, key.fingerprint, signing.repository, now);
   }
 
   /**
    * The staged index may not drop more than max-shrink percent of the packages of the publication in
    * force unless the request says allowShrink; returns the overrides to record.
    */
-  private async shrinkGate(repository: SigndRepository, text: Buffer, file: string, allowShrink: boolean): Promise<string[]> {
-    const previous = await publishedEntries(repository.dir);
-    const shrink = checkShrink(previous ?? [], parseSummary(text, file), { maxPercent: this.options.config.maxShrinkPercent, allow: allowShrink }, `${repository.dir} (${repository.id})`);
+  private async shrinkGate(signing: SigndRepository, text: Buffer, file: string, allowShrink: boolean): Promise<string[]> {
+    const previous = await publishedEntries(signing.dir);
+    const shrink = checkShrink(previous ?? [], parseSummary(text, file), { maxPercent: this.options.config.maxShrinkPercent, allow: allowShrink }, `${signing.dir} (${signing.repository})`);
     return shrink.override ? [shrink.override] : [];
   }
 
   /** The client's uid: the owner of the file it creates, named by a fresh nonce, in proofDir. */
-  private async requester(reader: LineReader, socket: net.Socket): Promise<number> {
+  private async requester(reader: MessageReader, socket: net.Socket): Promise<number> {
     const nonce = randomBytes(16).toString('hex');
     const proof = path.join(this.options.config.proofDir, nonce);
     send(socket, { challenge: nonce, proofDir: this.options.config.proofDir });

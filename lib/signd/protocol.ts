@@ -15,8 +15,8 @@ export const MAX_LINE_BYTES = 64 * 1024;
 
 export type Message = Record<string, unknown>;
 
-/** Reads JSON lines from a socket, one at a time, each within `limit` bytes and `timeoutMs`. */
-export class LineReader {
+/** Reads the protocol's messages, JSON lines from a socket, one at a time, each within MAX_LINE_BYTES and `timeoutMs`. */
+export class MessageReader {
   private buffer = Buffer.alloc(0);
   private waiting: ((error: Error | null) => void) | null = null;
   private ended: Error | null = null;

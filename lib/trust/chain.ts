@@ -18,18 +18,16 @@
  * same way, each at the time it made the certification below it.
  */
 import type { Code } from '../errors';
-import type { Certificate, Certification, Fingerprint, KeyID, Revocation, SelfSignature, Subkey, UserID } from '../model';
+import type { Certificate, Certification, Fingerprint, KeyID, RepositoryId, Revocation, SelfSignature, Subkey, UserID } from '../model';
 import { KEY_FLAG } from '../model';
 import { formatTime } from '../time';
 import { type Policy, weakAlgorithm, weakHash } from './policy';
 import { grantedScopes, inScope } from './scope';
 
-/** Which repositories the question is about. Index verification always names one. */
-export type RepositoryScope = { repository: string } | { anyRepository: true };
-
 export interface Question {
   key: Fingerprint;
-  scope: RepositoryScope;
+  /** The repository the key would sign for; null: any (the chain must grant some). Index verification always names one. */
+  repository: RepositoryId | null;
   signedAt: Date;
   now: Date;
   policy: Policy;
@@ -295,8 +293,8 @@ function checkCertification(issuer: Certificate, subject: Certificate, cert: Cer
   checkUserID(subject, uid, now, policy);
 
   if (cert.scopes.length === 0) refuse('OUT_OF_SCOPE', `${what} carries no pkgsrc-scope@pkgsrc.org notation, so it grants no repository`);
-  if ('repository' in question.scope && !inScope(question.scope.repository, cert.scopes)) {
-    refuse('OUT_OF_SCOPE', `${what} is for ${cert.scopes.join(', ')}, not for ${question.scope.repository}`);
+  if (question.repository !== null && !inScope(question.repository, cert.scopes)) {
+    refuse('OUT_OF_SCOPE', `${what} is for ${cert.scopes.join(', ')}, not for ${question.repository}`);
   }
   const granted = grantedScopes([...above, cert].map((c) => c.scopes));
   if (granted.length === 0) {

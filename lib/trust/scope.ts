@@ -5,17 +5,19 @@
  * `NetBSD/x86_64/10.0/All`, and `NetBSD/**` matches everything under NetBSD.
  */
 import { PkgkeysError } from '../errors';
+import type { RepositoryId } from '../model';
 
 const SEGMENT = /^[A-Za-z0-9._+-]+$/;
 const GLOB_SEGMENT = /^(\*\*|[A-Za-z0-9._+*?-]+)$/;
 
-/** Checks a repository identifier: non-empty segments of safe characters, no `.` or `..`. */
-export function checkRepository(id: string): string {
-  const segments = id.split('/');
-  if (id.length > 256 || !segments.every((s) => SEGMENT.test(s) && s !== '.' && s !== '..')) {
-    throw new PkgkeysError('USAGE', `"${id}" is not a repository identifier (expected a path such as NetBSD/x86_64/10.0/All)`);
-  }
-  return id;
+/** Whether `text` is a repository identifier: non-empty segments of safe characters, no `.` or `..`. */
+export const isRepository = (text: string): text is RepositoryId =>
+  text.length <= 256 && text.split('/').every((s) => SEGMENT.test(s) && s !== '.' && s !== '..');
+
+/** A repository identifier where one enters pkgkeys (an option, a configuration line, a URL); the only way to make one. */
+export function checkRepository(text: string): RepositoryId {
+  if (!isRepository(text)) throw new PkgkeysError('USAGE', `"${text}" is not a repository identifier (expected a path such as NetBSD/x86_64/10.0/All)`);
+  return text;
 }
 
 /** Checks a scope glob as `certify` accepts it. */
@@ -45,7 +47,7 @@ function compile(glob: string): RegExp | null {
 }
 
 /** True when `repository` lies within at least one of `scopes`. An empty scope list grants nothing. */
-export function inScope(repository: string, scopes: readonly string[]): boolean {
+export function inScope(repository: RepositoryId, scopes: readonly string[]): boolean {
   return scopes.some((glob) => compile(glob)?.test(repository) ?? false);
 }
 
@@ -219,7 +221,7 @@ export function grantedScopes(links: ReadonlyArray<readonly string[]>): string[]
  * (lib/keyring/release.ts) and `pkg-vulnerabilities` for the vulnerability list pkg_admin fetches. A
  * key certified only for these signs no package.
  */
-export const PKG_VULNERABILITIES = 'pkg-vulnerabilities';
+export const PKG_VULNERABILITIES = checkRepository('pkg-vulnerabilities');
 export const KEYRING_PREFIX = 'keyring/';
 
 /** True when a scope glob grants more than keyring releases and the vulnerability list. */

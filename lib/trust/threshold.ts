@@ -60,7 +60,7 @@ export function authorizeAllThreshold(graph: TrustGraph, question: Omit<Question
 
 /** Keys that some anchors vouch for now, but fewer than the threshold: a certification ceremony under way, or stalled. */
 export function belowThreshold(graph: TrustGraph, now: Date, policy: Policy): ThresholdVerdict[] {
-  const verdicts = authorizeAllThreshold(graph, { scope: { anyRepository: true }, signedAt: now, now, policy });
+  const verdicts = authorizeAllThreshold(graph, { repository: null, signedAt: now, now, policy });
   return [...verdicts.values()].filter((v) => !v.trusted && v.code === 'BELOW_THRESHOLD');
 }
 
@@ -78,7 +78,7 @@ function combine(graph: TrustGraph, question: Question, full: Verdict, outcomes:
   // No anchor vouches: the reason is the engine's, from the path that got furthest.
   if (!full.trusted) return { ...full, reason: `${full.reason} (no anchor vouches; ${k} of ${anchors.length} needed)`, ...counted };
 
-  const who = `${describeKey(graph, question.key)}${'repository' in question.scope ? ` for ${question.scope.repository}` : ''}`;
+  const who = `${describeKey(graph, question.key)}${question.repository !== null ? ` for ${question.repository}` : ''}`;
   const refuse = (text: string): ThresholdVerdict => ({
     trusted: false, key: question.key, code: 'BELOW_THRESHOLD', reason: text,
     steps: [...anchors.flatMap((a) => a.verdict.steps), { ok: false, code: 'BELOW_THRESHOLD', text }], ...counted,

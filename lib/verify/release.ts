@@ -1,12 +1,12 @@
 /**
  * Verifying a keyring release (lib/keyring/release.ts): the steps of every signed document
- * (signed.ts), for the identifier `keyring/<name>`, then what the statement says: the keyring file is
+ * (signed.ts), for the repository `keyring/<name>`, then what the statement says: the keyring file is
  * the one described, and the serial does not go back from the installed one (rollback). And what a
  * statement claims, read before it is judged (`readClaim`).
  */
 import { createHash } from 'node:crypto';
 import { PkgkeysError } from '../errors';
-import { type Release, type VerifiedRelease, checkKeyringFile, keyringIdentifier, parseRelease } from '../keyring/release';
+import { type Release, type VerifiedRelease, checkKeyringFile, keyringRepository, parseRelease } from '../keyring/release';
 import { MAX_RELEASE_BYTES } from '../limits';
 import { canonicalize, parseCleartext, readMessageSignature } from '../pgp';
 import type { TrustGraph } from '../trust/chain';
@@ -45,8 +45,7 @@ export interface ReleaseOptions {
 export type Change = 'new' | 'renewed' | 'unchanged';
 
 export async function verifyRelease(statement: Buffer, keyring: Uint8Array, source: string, options: ReleaseOptions): Promise<{ release: VerifiedRelease; change: Change }> {
-  const identifier = keyringIdentifier(options.name);
-  const signed = await verifySigned(statement, source, RELEASE, { ...options, identifier });
+  const signed = await verifySigned(statement, source, RELEASE, { ...options, repository: keyringRepository(options.name) });
   const release = parseRelease(signed.text, source);
   if (release.name !== options.name) throw new PkgkeysError('REPOSITORY_MISMATCH', `${source} describes keyring ${release.name}, not ${options.name}`);
   checkKeyringFile(release, keyring, `keyring of ${source}`);

@@ -8,9 +8,9 @@
  */
 import { promises as fs } from 'node:fs';
 import { PkgkeysError, ioError } from '../errors';
-import type { Fingerprint } from '../model';
+import type { Fingerprint, RepositoryId } from '../model';
 import { type MessageSignature, toBinary, verifyData } from '../pgp';
-import { type SignedPackage, SIGNATURE_MEMBER, blockHashes, pkgnameOf, readSignedPackage } from '../pkgsrc/signed-package';
+import { type SignedPackage, SIGNATURE_MEMBER, blockHashes, readPkgname, readSignedPackage } from '../pkgsrc/signed-package';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { grantsPackages } from '../trust/scope';
@@ -26,7 +26,7 @@ export const PACKAGE: DocumentKind = {
   codes: { malformed: 'PACKAGE_MALFORMED', noExpiry: null, expired: 'SIGNATURE_EXPIRED' },
   // For no repository in particular: a chain that grants packages, not only keyring releases or pkg-vulnerabilities.
   checkChain: (chain, signer, options) => {
-    if (options.identifier === null && !chain.granted.some(grantsPackages)) {
+    if (options.repository === null && !chain.granted.some(grantsPackages)) {
       throw new PkgkeysError('OUT_OF_SCOPE', `${signer}: its chain grants ${chain.granted.join(', ')}, which grants no packages`);
     }
   },
@@ -37,7 +37,7 @@ export interface PackageCheck {
   now: Date;
   policy: Policy;
   /** The repository the package must be signed for; absent: any scope that grants packages. */
-  repository?: string;
+  repository?: RepositoryId;
 }
 
 export interface VerifiedPackage {
@@ -55,7 +55,7 @@ export async function verifySignedPackage(file: string, check: PackageCheck): Pr
   try {
     const { archive, sig } = await readArchive(handle, file);
     const hashText = Buffer.from(archive.hashText, 'latin1');
-    const signed = await judgeSigned(sig, PACKAGE, { ...check, identifier: check.repository ?? null }, (key) => verifyData(sig, key, (hash) => void hash.update(hashText)));
+    const signed = await judgeSigned(sig, PACKAGE, { ...check, repository: check.repository ?? null }, (key) => verifyData(sig, key, (hash) => void hash.update(hashText)));
     await checkBlocks(handle, archive, file);
     const pkgname = await checkPkgname(archive, file);
     return { pkgname, size: archive.inner.size, signer: signed.signer, primary: signed.primary, signed: signed.signed };
@@ -81,7 +81,7 @@ async function checkBlocks(handle: fs.FileHandle, { hash, inner }: SignedPackage
 
 /** The pkgname signed is the package's own, the @name of its +CONTENTS: pkg_add installs it under that name. */
 async function checkPkgname({ hash, inner }: SignedPackage, file: string): Promise<string> {
-  const pkgname = await pkgnameOf(file, inner.offset, inner.size, file);
+  const pkgname = await readPkgname(file, inner.offset, inner.size, file);
   if (pkgname !== hash.pkgname) throw new PkgkeysError('PKGNAME_MISMATCH', `${file}: signed as ${hash.pkgname}, but the package is ${pkgname}`);
   return pkgname;
 }

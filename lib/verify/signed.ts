@@ -1,5 +1,5 @@
 /**
- * A signed document for one identifier (DESIGN.md §5): a repository index, a keyring release
+ * A signed document for one repository identifier (DESIGN.md §5): a repository index, a keyring release
  * (lib/keyring/release.ts), pkg-vulnerabilities, all cleartext-signed, or a signed binary package, whose
  * +PKG_HASH is signed detached (signed-package.ts). All are judged by the same steps, in the order
  * DESIGN.md §2 fixes:
@@ -10,10 +10,10 @@
  *   3. check the signature's algorithms against the policy;
  *   4. check the clock: the signature is not made after now (beyond the skew), or no judgement
  *      "at the signature's time and now" below means anything;
- *   5. walk its chain from each anchor, at the signature's time and now, for this identifier, until
+ *   5. walk its chain from each anchor, at the signature's time and now, for this repository, until
  *      enough anchors vouch (lib/trust/chain.ts, lib/trust/threshold.ts); then the kind's own check;
  *   6. check the signature over what it covers;
- *   7. check that the `pkgsrc-repository@pkgsrc.org` notation names this identifier;
+ *   7. check that the `pkgsrc-repository@pkgsrc.org` notation names this repository;
  *   8. check freshness: an expiry set (unless the kind does without) and not passed.
  *
  * Each step returns what the next needs or throws a PkgkeysError with a stable code; nothing is
@@ -22,9 +22,9 @@
  * (lib/verify/state.ts), which the caller reads.
  */
 import { type Code, PkgkeysError } from '../errors';
-import { type Fingerprint, REPOSITORY_NOTATION } from '../model';
+import { type Fingerprint, REPOSITORY_NOTATION, type RepositoryId } from '../model';
 import { type Cleartext, type MessageSignature, canonicalize, parseCleartext, readMessageSignature, verifyData } from '../pgp';
-import type { RepositoryScope, TrustGraph } from '../trust/chain';
+import type { TrustGraph } from '../trust/chain';
 import { type ThresholdVerdict, authorizeThreshold } from '../trust/threshold';
 import { type Policy, weakHash } from '../trust/policy';
 import { describeSpan, formatTime } from '../time';
@@ -39,7 +39,7 @@ export interface DocumentKind {
   signature: 'text' | 'binary';
   /** What the signature covers, in messages. */
   covers: string;
-  /** Whether the signature must name the identifier in the pkgsrc-repository@pkgsrc.org notation (pkg_install's package format has none). */
+  /** Whether the signature must name the repository in the pkgsrc-repository@pkgsrc.org notation (pkg_install's package format has none). */
   notation: boolean;
   /** noExpiry null: a signature without an expiry is accepted. */
   codes: { malformed: Code; noExpiry: Code | null; expired: Code };
@@ -57,8 +57,8 @@ export interface CleartextKind extends DocumentKind {
 
 export interface SignedOptions {
   graph: TrustGraph;
-  /** The repository (or keyring) identifier the document must be signed for; null: any (a package verified for no repository). */
-  identifier: string | null;
+  /** The repository (`keyring/<name>`, ...) the document must be signed for; null: any (a package verified for no repository). */
+  repository: RepositoryId | null;
   now: Date;
   /** How `now` was found: the clock's reading and the floor; for messages that say which is wrong. */
   clock?: Clock;
@@ -88,7 +88,7 @@ export interface SignedText extends SignedVerdict {
 export type SignatureCheck = (key: Uint8Array) => Promise<boolean>;
 
 /** A cleartext-signed document: every step. `data` is left as it is; the text returned may be a view of it. */
-export async function verifySigned(data: Buffer, source: string, kind: CleartextKind, options: SignedOptions & { identifier: string }): Promise<SignedText> {
+export async function verifySigned(data: Buffer, source: string, kind: CleartextKind, options: SignedOptions & { repository: RepositoryId }): Promise<SignedText> {
   if (data.length > kind.maxBytes) throw new PkgkeysError('TOO_LARGE', `${source}: ${data.length} bytes is more than the ${kind.maxBytes} allowed`);
   const cleartext = parseCleartext(data, source, kind.codes.malformed);
   const sig = await readCleartextSignature(cleartext, source, kind);
@@ -115,7 +115,7 @@ export async function judgeSigned(sig: MessageSignature, kind: DocumentKind, opt
   checkClock(sig.created, options, kind.noun);
   const chain = walkChain(signer, sig, kind, options);
   await checkSignature(options.graph, signer, kind, matches);
-  checkIdentifier(sig, options.identifier, kind);
+  checkNotation(sig, options.repository, kind);
   const expires = checkFreshness(sig, options, kind);
   return { signer, primary: chain.primary, signed: sig.created, expires, chain };
 }
@@ -163,12 +163,11 @@ function checkAlgorithms(sig: MessageSignature, policy: Policy, kind: DocumentKi
 }
 
 /**
- * Step 5: revocation, expiry and scope at every link, for this identifier (or any repository), at the
+ * Step 5: revocation, expiry and scope at every link, for this repository (or any), at the
  * signature's time and now, until enough anchors vouch; then the kind's own check of the chain.
  */
 function walkChain(signer: Fingerprint, sig: MessageSignature, kind: DocumentKind, options: SignedOptions): Trusted {
-  const scope: RepositoryScope = options.identifier === null ? { anyRepository: true } : { repository: options.identifier };
-  const verdict = authorizeThreshold(options.graph, { key: signer, scope, signedAt: sig.created, now: options.now, policy: options.policy });
+  const verdict = authorizeThreshold(options.graph, { key: signer, repository: options.repository, signedAt: sig.created, now: options.now, policy: options.policy });
   if (!verdict.trusted) throw new PkgkeysError(verdict.code, verdict.reason);
   kind.checkChain?.(verdict, signer, options);
   return verdict;
@@ -182,15 +181,15 @@ async function checkSignature(graph: TrustGraph, signer: Fingerprint, kind: Docu
 }
 
 /** Step 7: the document names what it is for, so one signed for another repository or keyring cannot be swapped in. */
-function checkIdentifier(sig: MessageSignature, identifier: string | null, kind: DocumentKind): void {
+function checkNotation(sig: MessageSignature, repository: RepositoryId | null, kind: DocumentKind): void {
   if (!kind.notation) return;
   const named = sig.notations.filter((n) => n.name === REPOSITORY_NOTATION).map((n) => n.value);
-  if (named.length !== 1 || named[0] !== identifier) {
+  if (named.length !== 1 || named[0] !== repository) {
     throw new PkgkeysError(
       'REPOSITORY_MISMATCH',
       named.length === 0
-        ? `the ${kind.noun} signature names no repository (${REPOSITORY_NOTATION} notation); expected ${identifier}`
-        : `the ${kind.noun} is signed for ${named.join(', ')}, not for ${identifier}`,
+        ? `the ${kind.noun} signature names no repository (${REPOSITORY_NOTATION} notation); expected ${repository}`
+        : `the ${kind.noun} is signed for ${named.join(', ')}, not for ${repository}`,
     );
   }
 }

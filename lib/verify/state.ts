@@ -18,22 +18,23 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from '../errors';
-import { withLock, writeAtomic } from '../fsutil';
-import type { Fingerprint } from '../model';
+import { parseRecord, withLock, writeAtomic } from '../fsutil';
+import type { Fingerprint, RepositoryId } from '../model';
 import type { Policy } from '../trust/policy';
+import { isRepository } from '../trust/scope';
 import { describeSpan, formatTime } from '../time';
 
 /** A signature that verified: what it was for, when it was made, by whom. */
 export interface Proof {
-  /** A repository identifier, `keyring/<name>` or `pkg-vulnerabilities` (DESIGN.md §5). */
-  identifier: string;
+  /** A repository, `keyring/<name>` or `pkg-vulnerabilities` (DESIGN.md §5). */
+  repository: RepositoryId;
   /** Its creation time. */
   signed: Date;
   signer: Fingerprint;
 }
 
-/** What a verified signature for `identifier` proves. */
-export const proofOf = (identifier: string, signed: { signed: Date; signer: Fingerprint }): Proof => ({ identifier, signed: signed.signed, signer: signed.signer });
+/** What a verified signature for `repository` proves. */
+export const proofOf = (repository: RepositoryId, signed: { signed: Date; signer: Fingerprint }): Proof => ({ repository, signed: signed.signed, signer: signed.signer });
 
 /** The time a verification is judged at, and how it was found. */
 export interface Clock {
@@ -59,7 +60,7 @@ export function clockBehind(clock: Clock, policy: Policy): string | null {
   const { floor, reads } = clock;
   if (!floor || floor.signed.getTime() - reads.getTime() <= policy.clockSkewSeconds * 1000) return null;
   return `this machine's clock reads ${formatTime(reads)}, ${describeSpan(floor.signed.getTime() - reads.getTime())} before ${formatTime(floor.signed)}, ` +
-    `the latest time proven here (when the ${floor.identifier} signature by ${floor.signer} was made): the clock is wrong; ${SET_THE_CLOCK}`;
+    `the latest time proven here (when the ${floor.repository} signature by ${floor.signer} was made): the clock is wrong; ${SET_THE_CLOCK}`;
 }
 
 export const SET_THE_CLOCK = 'set the clock (ntpdate -b pool.ntp.org, or start ntpd) and try again';
@@ -69,7 +70,7 @@ export function checkRollback(offered: Proof, newest: Proof | null): void {
   if (newest && offered.signed < newest.signed) {
     throw new PkgkeysError(
       'ROLLBACK',
-      `index for ${offered.identifier} signed ${formatTime(offered.signed)} is older than the one already accepted, signed ${formatTime(newest.signed)} by ${newest.signer}`,
+      `index for ${offered.repository} signed ${formatTime(offered.signed)} is older than the one already accepted, signed ${formatTime(newest.signed)} by ${newest.signer}`,
     );
   }
 }
@@ -78,7 +79,7 @@ const FLOOR_FILE = '@floor.json'; // encodeURIComponent writes "@" as %40: no re
 const WAIT_MS = 30_000;
 
 /** The repository whose record `name` is, or undefined when it names none. */
-function repositoryOf(name: string): string | undefined {
+function repositoryOfFile(name: string): string | undefined {
   if (!name.endsWith('.json')) return undefined;
   try {
     const repository = decodeURIComponent(name.slice(0, -'.json'.length));
@@ -91,12 +92,12 @@ function repositoryOf(name: string): string | undefined {
 export class ClientState {
   constructor(readonly dir: string) {}
 
-  private file(repository: string): string {
+  private file(repository: RepositoryId): string {
     return path.join(this.dir, `${encodeURIComponent(repository)}.json`);
   }
 
   /** The newest index signature accepted for `repository`, or null. */
-  newest(repository: string): Promise<Proof | null> {
+  newest(repository: RepositoryId): Promise<Proof | null> {
     return this.read(this.file(repository), repository);
   }
 
@@ -111,7 +112,7 @@ export class ClientState {
     }
     let floor: Proof | null = null;
     for (const name of names.sort()) {
-      const repository = name === FLOOR_FILE ? null : repositoryOf(name);
+      const repository = name === FLOOR_FILE ? null : repositoryOfFile(name);
       if (repository === undefined) continue; // not a record: a temporary file, the lock
       const proof = await this.read(path.join(this.dir, name), repository);
       if (proof && (!floor || proof.signed > floor.signed)) floor = proof;
@@ -127,10 +128,10 @@ export class ClientState {
   /** Records an index accepted by a full verification, unless a newer one was accepted meanwhile (ROLLBACK). */
   acceptIndex(proof: Proof): Promise<void> {
     return withLock(this.dir, async () => {
-      const newest = await this.newest(proof.identifier);
+      const newest = await this.newest(proof.repository);
       checkRollback(proof, newest);
       if (newest && proof.signed.getTime() === newest.signed.getTime()) return;
-      await this.write(this.file(proof.identifier), { repository: proof.identifier, signed: formatTime(proof.signed), signer: proof.signer });
+      await this.write(this.file(proof.repository), { repository: proof.repository, signed: formatTime(proof.signed), signer: proof.signer });
     }, { waitMs: WAIT_MS });
   }
 
@@ -140,7 +141,8 @@ export class ClientState {
       const file = path.join(this.dir, FLOOR_FILE);
       const recorded = await this.read(file, null);
       if (recorded && proof.signed <= recorded.signed) return;
-      await this.write(file, { identifier: proof.identifier, signed: formatTime(proof.signed), signer: proof.signer });
+      // The floor record's field keeps the name it was first written with.
+      await this.write(file, { identifier: proof.repository, signed: formatTime(proof.signed), signer: proof.signer });
     }, { waitMs: WAIT_MS });
   }
 
@@ -157,19 +159,12 @@ export class ClientState {
       if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw ioError('cannot read verification state', file, cause);
     }
-    type Stored = { repository?: unknown; identifier?: unknown; signed?: unknown; signer?: unknown } | null;
-    let record: Stored = null;
-    try {
-      record = JSON.parse(text) as Stored;
-    } catch {
-      // handled below, as any other damage
-    }
-    const identifier = repository === null ? record?.identifier : record?.repository;
-    const signed = typeof record?.signed === 'string' ? new Date(record.signed) : new Date(NaN);
-    if (typeof identifier !== 'string' || (repository !== null && identifier !== repository) || Number.isNaN(signed.getTime()) || typeof record?.signer !== 'string') {
+    // An index record names its repository `repository`; the floor record, `identifier`.
+    const proof = parseRecord(text, (r) => ({ named: r.string(repository === null ? 'identifier' : 'repository'), signed: r.time('signed'), signer: r.string('signer') }));
+    if (proof === null || !isRepository(proof.named) || (repository !== null && proof.named !== repository)) {
       // Damaged state must not reopen the door to rollback, nor lower the floor: refuse until someone looks.
       throw new PkgkeysError('STATE_DAMAGED', `${file}: damaged verification state; remove it only if you trust the next index`);
     }
-    return { identifier, signed, signer: record.signer as Fingerprint };
+    return { repository: proof.named, signed: proof.signed, signer: proof.signer };
   }
 }

@@ -9,7 +9,7 @@
  */
 import { PkgkeysError } from '../errors';
 import { MAX_INDEX_BYTES } from '../limits';
-import type { Fingerprint } from '../model';
+import type { Fingerprint, RepositoryId } from '../model';
 import { CleartextReader, type MessageSignature, verifyHashed } from '../pgp';
 import { type Sink, SummaryReader, checkSummary } from '../summary/format';
 import type { TrustGraph, Verdict } from '../trust/chain';
@@ -28,8 +28,8 @@ export const INDEX: CleartextKind = {
 
 export interface VerifyOptions {
   graph: TrustGraph;
-  /** The repository identifier the index must be signed for (DESIGN.md §5). */
-  repository: string;
+  /** The repository the index must be signed for (DESIGN.md §5). */
+  repository: RepositoryId;
   now: Date;
   /** How `now` was found (for messages). */
   clock?: Clock;
@@ -38,11 +38,11 @@ export interface VerifyOptions {
   newest: Proof | null;
 }
 
-export interface VerifiedSummary {
+export interface VerifiedIndex {
   /** The pkg_summary text that was signed, and nothing else. */
   text: Buffer;
   entries: number;
-  repository: string;
+  repository: RepositoryId;
   signer: Fingerprint;
   /** The certificate the signer belongs to (the signer itself, or the primary of a signing subkey). */
   primary: Fingerprint;
@@ -52,15 +52,15 @@ export interface VerifiedSummary {
 }
 
 /** `data` is left as it is; the text returned may be a view of it. */
-export async function verifySummary(data: Buffer, source: string, options: VerifyOptions): Promise<VerifiedSummary> {
-  const signed = await verifySigned(data, source, INDEX, { ...options, identifier: options.repository });
+export async function verifyIndex(data: Buffer, source: string, options: VerifyOptions): Promise<VerifiedIndex> {
+  const signed = await verifySigned(data, source, INDEX, options);
   return accepted(signed, options, () => checkSummary(signed.text, source));
 }
 
 /** An index verified as it was read: its text went to the caller. */
-export interface StreamedSummary extends Omit<VerifiedSummary, 'text'> {
-  /** The signature, and the signer's key packet it verified with: what recheckSummary judges again. */
-  proof: { sig: MessageSignature; key: Uint8Array };
+export interface StreamedIndex extends Omit<VerifiedIndex, 'text'> {
+  /** The signature, and the signer's key packet it verified with: what recheckIndex judges again. */
+  verifiedWith: { sig: MessageSignature; key: Uint8Array };
 }
 
 export interface StreamOptions extends VerifyOptions {
@@ -71,11 +71,11 @@ export interface StreamOptions extends VerifyOptions {
 }
 
 /**
- * verifySummary for a signed index read chunk by chunk: never whole in memory. The framework, the
- * hashing and the grammar share one pass; the failures are told in verifySummary's order all the same,
+ * verifyIndex for a signed index read chunk by chunk: never whole in memory. The framework, the
+ * hashing and the grammar share one pass; the failures are told in verifyIndex's order all the same,
  * the grammar's last.
  */
-export async function verifySummaryStream(chunks: AsyncIterable<Buffer>, source: string, options: StreamOptions): Promise<StreamedSummary> {
+export async function verifyIndexStream(chunks: AsyncIterable<Buffer>, source: string, options: StreamOptions): Promise<StreamedIndex> {
   let pieces: Buffer[] = [];
   const reader = new CleartextReader(source, INDEX.codes.malformed, (piece) => void pieces.push(piece));
   const grammar = new SummaryReader(source, options.entries);
@@ -96,7 +96,7 @@ export async function verifySummaryStream(chunks: AsyncIterable<Buffer>, source:
   const cleartext = reader.end();
   const sig = await readCleartextSignature(cleartext, source, INDEX);
   let key: Uint8Array | null = null;
-  const signed = await judgeSigned(sig, INDEX, { ...options, identifier: options.repository }, async (signer) => {
+  const signed = await judgeSigned(sig, INDEX, options, async (signer) => {
     const hash = cleartext.hashes.get(sig.hash);
     key = signer;
     return hash !== undefined && verifyHashed(sig, signer, hash);
@@ -105,23 +105,23 @@ export async function verifySummaryStream(chunks: AsyncIterable<Buffer>, source:
     if (malformed !== null) throw malformed;
     return grammar.end();
   });
-  return { ...verified, proof: { sig, key: key! } };
+  return { ...verified, verifiedWith: { sig, key: key! } };
 }
 
 /**
- * An index verifySummaryStream verified, judged again now without its text, which has not changed:
+ * An index verifyIndexStream verified, judged again now without its text, which has not changed:
  * every step that depends on the time, the keyring or the state (chain, expiry, rollback), and the
  * signature by the key it verified with. A signer's key is its fingerprint's, so a key that is not the
  * same bytes is not the signer's: the text is not vouched for.
  */
-export async function recheckSummary(previous: StreamedSummary, options: VerifyOptions): Promise<StreamedSummary> {
-  const { sig, key } = previous.proof;
-  const signed = await judgeSigned(sig, INDEX, { ...options, identifier: options.repository }, async (signer) => Buffer.compare(signer, key) === 0);
-  return { ...accepted(signed, options, () => previous.entries), proof: previous.proof };
+export async function recheckIndex(previous: StreamedIndex, options: VerifyOptions): Promise<StreamedIndex> {
+  const { sig, key } = previous.verifiedWith;
+  const signed = await judgeSigned(sig, INDEX, options, async (signer) => Buffer.compare(signer, key) === 0);
+  return { ...accepted(signed, options, () => previous.entries), verifiedWith: previous.verifiedWith };
 }
 
 /** The step an index adds (rollback, judged against the newest accepted; recorded by the caller), then its grammar (`grammar` counts the entries or throws). */
-function accepted<T extends SignedVerdict>(signed: T, options: VerifyOptions, grammar: () => number): T & { entries: number; repository: string } {
+function accepted<T extends SignedVerdict>(signed: T, options: VerifyOptions, grammar: () => number): T & { entries: number; repository: RepositoryId } {
   const { repository } = options;
   checkRollback(proofOf(repository, signed), options.newest);
   return { ...signed, entries: grammar(), repository };

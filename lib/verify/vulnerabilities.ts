@@ -1,7 +1,7 @@
 /**
  * pkg-vulnerabilities (lib/pkgsrc/vulnerabilities.ts) verified: a cleartext-signed file (DESIGN.md §4)
- * whose signer the master certified for the identifier `pkg-vulnerabilities` (lib/trust/scope.ts),
- * and whose signature names that identifier in the `pkgsrc-repository@pkgsrc.org` notation and
+ * whose signer the master certified for the repository identifier `pkg-vulnerabilities` (lib/trust/scope.ts),
+ * and whose signature names it in the `pkgsrc-repository@pkgsrc.org` notation and
  * expires. It goes through the steps of every signed document (signed.ts), then through the grammar
  * pkg_admin reads, so that what verifies here is a file pkg_admin accepts.
  */
@@ -50,7 +50,7 @@ export interface VerifiedVulnerabilities {
 
 /** `data` is left as it is; the text returned may be a view of it. */
 export async function verifyVulnerabilities(data: Buffer, source: string, options: VulnerabilitiesOptions): Promise<VerifiedVulnerabilities> {
-  const signed = await verifySigned(data, source, VULNERABILITIES, { ...options, identifier: PKG_VULNERABILITIES });
+  const signed = await verifySigned(data, source, VULNERABILITIES, { ...options, repository: PKG_VULNERABILITIES });
   const { entries } = checkVulnerabilities(signed.text, source);
   return { ...signed, entries };
 }

@@ -33,6 +33,16 @@ describe('pkgkeys command line', () => {
     expect(result.stderr).toContain('Name <user@example.org>');
   });
 
+  it.each([
+    ['verify-summary', 'absent.asc'], ['verify-packages', 'absent.asc', 'All'], ['verify-package', 'absent.tgz'],
+    ['sign-summary', 'absent', '--key', 'absent.asc'], ['publish', 'repo', '--key', 'absent.asc'], ['keyring', 'explain', 'ABCDEF0123456789', '--anchor', 'absent.asc'],
+  ])('%s: a --repository that is no repository identifier is a usage error before anything is read', async (...args) => {
+    const inDir = (a: string) => (a.startsWith('absent') || a === 'repo' || a === 'All' ? path.join(dir, a) : a);
+    const result = await pkgkeys([...NOW, ...args.map(inDir), '--repository', 'NetBSD/../etc'], { PKGKEYS_ROOT: dir });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('"NetBSD/../etc" is not a repository identifier');
+  });
+
   it('refuses unknown options and commands (strict)', async () => {
     expect((await pkgkeys(['keyring', 'list', '--frobnicate'])).status).toBe(2);
     expect((await pkgkeys(['frobnicate'])).status).toBe(2);

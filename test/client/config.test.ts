@@ -1,8 +1,9 @@
 /** pkgkeys.conf(5): strict reading, and what setup writes reads back the same. */
 import { type Config, defaultConfig, formatConfig, parseConfig, policyOf } from '../../lib/client/config';
-import { identifierOf, parseRepositoriesConf, repositoriesOf } from '../../lib/client/pkgin';
+import { parseRepositoriesConf, repositoryOfURL, upstreamsOf } from '../../lib/client/pkgin';
 import { PkgkeysError } from '../../lib/errors';
 import { defaultLocations } from '../../lib/paths';
+import { checkRepository } from '../../lib/trust/scope';
 
 const defaults = defaultConfig(defaultLocations({}));
 const parse = (text: string) => parseConfig(text, 'pkgkeys.conf', defaults);
@@ -35,9 +36,9 @@ test('every keyword is read, comments and blank lines skipped', () => {
     ].join('\n'),
   );
   expect(config).toEqual({
-    repositories: [
-      { id: 'NetBSD/x86_64/10.0/All', url: 'https://cdn.netbsd.org/pub/pkgsrc/packages/NetBSD/x86_64/10.0/All' },
-      { id: 'local/All', url: 'file:///srv/packages/All' },
+    upstreams: [
+      { repository: 'NetBSD/x86_64/10.0/All', url: 'https://cdn.netbsd.org/pub/pkgsrc/packages/NetBSD/x86_64/10.0/All' },
+      { repository: 'local/All', url: 'file:///srv/packages/All' },
     ],
     keyringURL: 'https://mirror.example/keyring/', keyringName: 'example', anchorDir: '/etc/example/anchors', anchorThreshold: 2, pkgin: '/opt/pkg/bin/pkgin',
     pkginDbDir: '/opt/pkg/var/db/pkgin', clockSkewSeconds: 60, minRSABits: 3072,
@@ -51,6 +52,7 @@ test.each([
   ['a repository configured twice', 'repository a/b http://x/a\nrepository a/b http://x/b', /configured twice/],
   ['an identifier with ..', 'repository NetBSD/../All http://x/a', /not a repository identifier/],
   ['a URL of another scheme', 'repository a/b ftp://x/a', /http, https or file URL/],
+  ['a keyring name of two segments', 'keyring-name pkgsrc/extra', /^BAD_CONFIG: pkgkeys.conf:1: "pkgsrc\/extra" is not a keyring name/],
   ['a URL with a query', 'repository a/b http://x/a?b', /without query/],
   ['an RSA floor below 2048 bits', 'min-rsa-bits 1024', /min-rsa-bits must be a whole number from 2048/],
   ['an anchor threshold of none', 'anchor-threshold 0', /anchor-threshold must be a whole number from 1/],
@@ -63,7 +65,7 @@ test.each([
 });
 
 test('what setup writes reads back as the same configuration, defaults commented out', () => {
-  const config: Config = { ...defaults, repositories: [{ id: 'NetBSD/aarch64/10.1/All', url: 'https://cdn.netbsd.org/pub/pkgsrc/packages/NetBSD/aarch64/10.1/All' }], clockSkewSeconds: 30 };
+  const config: Config = { ...defaults, upstreams: [{ repository: checkRepository('NetBSD/aarch64/10.1/All'), url: 'https://cdn.netbsd.org/pub/pkgsrc/packages/NetBSD/aarch64/10.1/All' }], clockSkewSeconds: 30 };
   const text = formatConfig(config, defaults);
   expect(text).toMatch(/^clock-skew 30$/m);
   expect(text).toMatch(/^#keyring-url https:\/\/cdn.NetBSD.org\//m);
@@ -77,14 +79,14 @@ describe("pkgin's repositories.conf", () => {
   });
 
   test('the identifier is the path below packages/ (DESIGN.md §5)', () => {
-    expect(identifierOf('https://cdn.NetBSD.org/pub/pkgsrc/packages/NetBSD/x86_64/10.0/All/')).toBe('NetBSD/x86_64/10.0/All');
-    expect(identifierOf('http://pkgsrc.smartos.org/packages/SmartOS/2024Q4/x86_64/All')).toBe('SmartOS/2024Q4/x86_64/All');
-    expect(identifierOf('file:///srv/All')).toBeNull();
-    expect(identifierOf('https://example.org/packages/')).toBeNull();
+    expect(repositoryOfURL('https://cdn.NetBSD.org/pub/pkgsrc/packages/NetBSD/x86_64/10.0/All/')).toBe('NetBSD/x86_64/10.0/All');
+    expect(repositoryOfURL('http://pkgsrc.smartos.org/packages/SmartOS/2024Q4/x86_64/All')).toBe('SmartOS/2024Q4/x86_64/All');
+    expect(repositoryOfURL('file:///srv/All')).toBeNull();
+    expect(repositoryOfURL('https://example.org/packages/')).toBeNull();
   });
 
   test('a URL without packages/ needs an identifier given for it', () => {
-    expect(() => repositoriesOf(['file:///srv/All'], new Map())).toThrow(/--identifier file:\/\/\/srv\/All=IDENTIFIER/);
-    expect(repositoriesOf(['file:///srv/All'], new Map([['file:///srv/All', 'local/All']]))).toEqual([{ id: 'local/All', url: 'file:///srv/All' }]);
+    expect(() => upstreamsOf(['file:///srv/All'], new Map())).toThrow(/--identifier file:\/\/\/srv\/All=IDENTIFIER/);
+    expect(upstreamsOf(['file:///srv/All'], new Map([['file:///srv/All', 'local/All']]))).toEqual([{ repository: 'local/All', url: 'file:///srv/All' }]);
   });
 });

@@ -117,12 +117,34 @@ test('a damaged record of the installed release is STATE_DAMAGED (exit 3) for up
   const client = await site.client('damaged');
   mirror.serve(await site.publish(2026041003, { at: day(3, UPDATE_AT) }));
   expect((await client.update(mirror.url, { at: day(3.1, UPDATE_AT) })).status).toBe(0);
-  await fs.writeFile(path.join(client.live, 'current', 'release.json'), '{"release": ');
-  const before = await client.snapshot();
-  const at = day(3.2, UPDATE_AT);
-  for (const result of [await client.update(mirror.url, { at }), await client.status({ at })]) {
-    expect({ status: result.status, code: codeOf(result) }).toEqual({ status: 3, code: 'STATE_DAMAGED' });
-    expect(result.stderr).toMatch(/damaged keyring record; reinstall the keyring package/);
+  const record = path.join(client.live, 'current', 'release.json');
+  const written = JSON.parse(await fs.readFile(record, 'utf8')) as { release: Record<string, unknown> };
+  const { sha256: _sha256, ...withoutDigest } = written.release;
+  for (const damage of ['{"release": ', JSON.stringify({ ...written, release: withoutDigest })]) {
+    await fs.writeFile(record, damage);
+    const before = await client.snapshot();
+    const at = day(3.2, UPDATE_AT);
+    for (const result of [await client.update(mirror.url, { at }), await client.status({ at })]) {
+      expect({ status: result.status, code: codeOf(result) }).toEqual({ status: 3, code: 'STATE_DAMAGED' });
+      expect(result.stderr).toMatch(/damaged keyring record; reinstall the keyring package/);
+    }
+    expect(await client.snapshot()).toEqual(before);
   }
-  expect(await client.snapshot()).toEqual(before);
+});
+
+test.each([
+  ['not JSON', '{"url": '],
+  ['no fields', '{}'],
+  ['a time that is no time', '{"url": "http://mirror/", "lastAttempt": "yesterday", "lastSuccess": null, "validators": null, "lastError": null}'],
+  ['a list', '[]'],
+])('a damaged update record (%s), only a cache and a report, is started afresh by status and update', async (_what, damage) => {
+  const client = await site.client(`record-${_what.replace(/\W/g, '-')}`);
+  mirror.serve(await site.publish(2026041004, { at: day(4, UPDATE_AT) }));
+  expect((await client.update(mirror.url, { at: day(4.1, UPDATE_AT) })).status).toBe(0);
+  await fs.writeFile(path.join(client.live, 'update.json'), damage);
+  const status = await client.status({ at: day(4.2, UPDATE_AT) });
+  expect({ status: status.status, stderr: status.stderr }).toEqual({ status: 0, stderr: '' });
+  expect(status.stdout).not.toMatch(/last update/);
+  expect((await client.update(mirror.url, { at: day(4.3, UPDATE_AT) })).status).toBe(0);
+  expect((await client.status({ at: day(4.4, UPDATE_AT) })).stdout).toMatch(/last update 2026-.*: ok/);
 });

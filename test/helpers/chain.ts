@@ -7,11 +7,12 @@ import * as path from 'node:path';
 import type { Code } from '../../lib/errors';
 import { type Verdict, authorize } from '../../lib/trust/chain';
 import { DEFAULT_POLICY, type Policy } from '../../lib/trust/policy';
+import { checkRepository } from '../../lib/trust/scope';
 import { formatTime } from '../../lib/time';
 import { cleanup, pkgkeys, tempDir } from './cli';
 import { type TestKey, type World, day } from './world';
 
-export const REPO = 'NetBSD/x86_64/10.0/All';
+export const REPO = checkRepository('NetBSD/x86_64/10.0/All');
 /** Well after the usual certification date (day 1), well before its default expiry (day 730). */
 export const NOW = day(100);
 
@@ -24,8 +25,8 @@ export interface Ask {
 
 export async function judge(world: World, anchors: TestKey[], key: string, ask: Ask = {}): Promise<Verdict> {
   const now = ask.now ?? NOW;
-  const scope = ask.repository === null ? ({ anyRepository: true } as const) : { repository: ask.repository ?? REPO };
-  return authorize(await world.graph(...anchors), { key, scope, signedAt: ask.signedAt ?? now, now, policy: ask.policy ?? DEFAULT_POLICY });
+  const repository = ask.repository === null ? null : checkRepository(ask.repository ?? REPO);
+  return authorize(await world.graph(...anchors), { key, repository, signedAt: ask.signedAt ?? now, now, policy: ask.policy ?? DEFAULT_POLICY });
 }
 
 /** Runs `pkgkeys keyring explain` on the world written to files (one keyring file, one file per anchor). */

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import { writeAtomicWith } from '../../lib/fsutil';
 import { type SignatureSpec, armor, signData } from '../../lib/pgp';
 import { type PackageSpec, buildPackage } from '../../lib/pkgsrc/package';
-import { BLOCK_SIZE, blockHashes, formatHashFile, pkgnameOf, signedPackageWriter } from '../../lib/pkgsrc/signed-package';
+import { BLOCK_SIZE, blockHashes, formatHashFile, readPkgname, signedPackageWriter } from '../../lib/pkgsrc/signed-package';
 import { type CliResult, pkgkeys, tempDir } from './cli';
 import { iso } from './repo';
 import { TestSite } from './site';
@@ -80,7 +80,7 @@ export class PackageSigners extends TestSite {
       const { size } = await handle.stat();
       const blockSize = options.blockSize ?? BLOCK_SIZE;
       const name = input.slice(input.lastIndexOf('/') + 1);
-      const pkgname = options.pkgname ?? (await pkgnameOf(input, 0, size, input));
+      const pkgname = options.pkgname ?? (await readPkgname(input, 0, size, input));
       const hash = formatHashFile({ pkgname, size, blockSize, blocks: await blockHashes(handle, 0, size, blockSize, input) });
       const spec: SignatureSpec = { kind: 'binary', hash: 'sha512', created: options.created ?? SIGNED_AT, expires: options.expires ?? null, notations: [] };
       const signature = options.signature

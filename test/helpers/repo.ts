@@ -8,10 +8,11 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { REPOSITORY_NOTATION } from '../../lib/model';
 import { type SignatureSpec, hashCanonical, signData, writeCleartext } from '../../lib/pgp';
+import { checkRepository } from '../../lib/trust/scope';
 import { type CliResult, cleanup, pkgkeys, tempDir } from './cli';
 import { type TestKey, World, day } from './world';
 
-export const REPO = 'NetBSD/x86_64/10.0/All';
+export const REPO = checkRepository('NetBSD/x86_64/10.0/All');
 /** When the tests sign: well inside every validity period. */
 export const SIGNED_AT = day(100);
 /** When the tests verify, unless they say otherwise: an hour after signing. */

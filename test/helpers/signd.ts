@@ -45,7 +45,7 @@ export function withDaemon(configure: (repo: Repo) => Partial<SigndConfig> = () 
     const config: SigndConfig = {
       socket: repo.path('signd.sock'), socketMode: 0o600, socketGroup: null, key: repo.path('signd-secret.asc'),
       unlockMinutes: 60, auditLog: repo.path('audit.log'), stateDir: repo.path('signd-state'), proofDir: repo.path('proof'),
-      repositories: [{ id: REPO, dir: repo.path('All'), expires: '7d' }],
+      repositories: [{ repository: REPO, dir: repo.path('All'), expires: '7d' }],
       clientKeyring: { file: repo.path('keyring.asc') }, anchors: [repo.path('master.asc')], keyringName: 'pkgsrc', anchorThreshold: 1, maxShrinkPercent: 10,
       ...configure(repo),
     };

@@ -106,7 +106,7 @@ export class ClientRoot {
     const live = this.path('var/db/pkgkeys');
     const proxy = await VerifyingProxy.start(
       {
-        repositories: [{ id: REPO, url: this.upstreamURL }],
+        upstreams: [{ repository: REPO, url: this.upstreamURL }],
         anchors: [this.path('etc/pkgkeys/anchors/pkgsrc.asc')],
         keyring: path.join(live, 'keyring.gpg'),
         liveDir: live,

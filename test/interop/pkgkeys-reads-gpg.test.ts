@@ -13,6 +13,7 @@ import { TrustGraph, type Verdict, authorize } from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { pkgkeys } from '../helpers/cli';
 import { GpgHome } from '../helpers/gpg';
+import { checkRepository } from '../../lib/trust/scope';
 
 const at = (iso: string) => new Date(`${iso}T00:00:00Z`);
 const KEYS = at('2025-01-01'); // key creation
@@ -22,8 +23,8 @@ const BEFORE = at('2025-04-01'); // a signature made before the revocations
 const REVOKED = at('2025-05-01'); // key and subkey revocations
 const JUDGED = at('2025-06-01'); // when most questions are asked (after the revocations)
 
-const REPO = 'NetBSD/x86_64/10.0/All';
-const OTHER_REPO = 'NetBSD/aarch64/10.0/All';
+const REPO = checkRepository('NetBSD/x86_64/10.0/All');
+const OTHER_REPO = checkRepository('NetBSD/aarch64/10.0/All');
 const X86 = 'NetBSD/x86_64/10.*/All';
 
 /** A fresh GNUPGHOME for the enclosing describe block, closed (agent killed, directory removed) after it. */
@@ -80,7 +81,7 @@ async function judge(files: Exported, key: string, q: { repository?: string; sig
   const { certs, anchors } = await certificates(files);
   return authorize(new TrustGraph(certs, anchors), {
     key,
-    scope: { repository: q.repository ?? REPO },
+    repository: checkRepository(q.repository ?? REPO),
     signedAt: q.signedAt,
     now: q.now ?? q.signedAt,
     policy: DEFAULT_POLICY,

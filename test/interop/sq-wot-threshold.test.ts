@@ -66,7 +66,7 @@ const ALL = { scopes: ['**'] };
 
 /** pkgkeys: does the host hold with k of the anchors, for REPO, at `at`? */
 async function pkgkeysSays({ w, anchors, host }: Case, k: number, at = NOW): Promise<boolean> {
-  return authorizeThreshold(await w.graph(...anchors), { key: host.fingerprint, scope: { repository: REPO }, signedAt: at, now: at, policy: { ...DEFAULT_POLICY, anchorThreshold: k } }).trusted;
+  return authorizeThreshold(await w.graph(...anchors), { key: host.fingerprint, repository: REPO, signedAt: at, now: at, policy: { ...DEFAULT_POLICY, anchorThreshold: k } }).trusted;
 }
 
 let serial = 0;

@@ -112,3 +112,19 @@ test('keyring publish warns of a key below the threshold, and a client asking fo
   expect(refused.status).toBe(1);
   expect(refused.stderr).toContain('BELOW_THRESHOLD');
 });
+
+test("the keyring commands judge by pkgkeys.conf's policy, as the verifiers of that machine do", async () => {
+  const root = file('conf-root');
+  await fs.mkdir(path.join(root, 'etc/pkgkeys'), { recursive: true });
+  await fs.writeFile(path.join(root, 'etc/pkgkeys/pkgkeys.conf'), 'anchor-threshold 2\n');
+  const explain = (args: string[] = []) =>
+    pkgkeys([...keyring(), 'explain', one.fingerprint, ...anchorArgs(), '--at', iso(PUBLISHED_AT), ...args], { PKGKEYS_ROOT: root });
+  const refused = await explain();
+  expect({ status: refused.status, last: refused.stdout.trim().split('\n').pop() }).toEqual({ status: 1, last: 'not trusted: BELOW_THRESHOLD' });
+  const lowered = await explain(['--threshold', '1']);
+  expect(lowered.status).toBe(2);
+  expect(lowered.stderr).toMatch(/USAGE: --threshold 1 is below anchor-threshold 2 in .*pkgkeys\.conf/);
+  const listed = await pkgkeys(['--json', ...keyring(), 'list', ...anchorArgs(), '--now', iso(PUBLISHED_AT)], { PKGKEYS_ROOT: root });
+  const standing = (JSON.parse(listed.stdout) as Array<{ fingerprint: string; trust: { trusted?: boolean; code?: string } }>).find((c) => c.fingerprint === one.fingerprint);
+  expect(standing?.trust).toMatchObject({ trusted: false, code: 'BELOW_THRESHOLD' });
+});

@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => repo.cleanup());
 
-const verifyIndex = async (index: Buffer, repository = REPO) => repo.verify(await repo.write('attack.asc', index), { repository });
+const verifyIndex = async (index: Buffer, repository: string = REPO) => repo.verify(await repo.write('attack.asc', index), { repository });
 const named = (...repositories: string[]) => repositories.map((value) => ({ name: REPOSITORY_NOTATION, value }));
 
 describe('an index for another repository', () => {

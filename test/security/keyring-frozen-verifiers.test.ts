@@ -13,9 +13,10 @@ import { UPDATE_AT, withInstalledWorld } from '../helpers/mirror';
 import { codeOf, iso } from '../helpers/repo';
 import { request } from '../helpers/upstream';
 import { day } from '../helpers/world';
+import { checkRepository } from '../../lib/trust/scope';
 
 const world = withInstalledWorld();
-const REPO = 'NetBSD/x86_64/10.0/All';
+const REPO = checkRepository('NetBSD/x86_64/10.0/All');
 /** The first release is valid for 14 days. */
 const FROZEN = day(20, UPDATE_AT);
 
@@ -35,7 +36,7 @@ test('the proxy: HTTP 403 and KEYRING_FROZEN for the index pkgin asks for', asyn
   const live = world.client.live;
   const log: string[] = [];
   const proxy = await VerifyingProxy.start({
-    repositories: [{ id: REPO, url: `file://${world.site.path('no-such-repository')}` }], anchors: [world.site.path('master.asc')],
+    upstreams: [{ repository: REPO, url: `file://${world.site.path('no-such-repository')}` }], anchors: [world.site.path('master.asc')],
     keyring: path.join(live, 'keyring.gpg'), liveDir: live, stateDir: path.join(live, 'state'), cacheDir: path.join(live, 'cache'),
     policy: DEFAULT_POLICY, now: () => FROZEN, timeoutMs: 5000, log: (l) => void log.push(l),
   }, { host: '127.0.0.1', port: 0 });

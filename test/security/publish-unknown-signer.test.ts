@@ -46,7 +46,7 @@ afterAll(async () => {
 
 const publish = (key: TestKey, args: string[] = clientKeyring(), at = UPDATE_AT) =>
   pkgkeys(['publish', '--now', iso(at), '--repository', REPO, '--key', secret(key), ...args, '--build', build(), repo()]);
-const signSummary = (key: TestKey, args: string[] = clientKeyring()) =>
+const signIndex = (key: TestKey, args: string[] = clientKeyring()) =>
   pkgkeys(['sign-summary', '--now', iso(UPDATE_AT), '--repository', REPO, '--key', secret(key), ...args, '--output', site.path('pkg_summary.asc'), site.path('pkg_summary')]);
 
 /** What a mirror would copy: nothing of the refused publication. */
@@ -62,7 +62,7 @@ test('a key rotated in before the keyring release certifies it: publish refuses,
 });
 
 test('the same key: sign-summary refuses, and writes no signed index', async () => {
-  const result = await signSummary(rotated);
+  const result = await signIndex(rotated);
   expect(result.status).toBe(1);
   expect(result.stderr).toMatch(/PUBLISH_SIGNER_UNTRUSTED: .*\(UNKNOWN_KEY: /);
   await expect(fs.stat(site.path('pkg_summary.asc'))).rejects.toThrow(/ENOENT/);
@@ -92,7 +92,7 @@ test('a release clients would refuse (expired: KEYRING_FROZEN) gives them no key
 });
 
 test('no keyring clients have is named (no option, no pkgkeys.conf): a usage error, never a silent skip', async () => {
-  for (const result of [await publish(site.rsaHost, []), await signSummary(site.rsaHost, [])]) {
+  for (const result of [await publish(site.rsaHost, []), await signIndex(site.rsaHost, [])]) {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^pkgkeys: USAGE: the signing key must be checked against the keyring clients have, and none is given: pass --keyring-url URL/);
   }
@@ -107,5 +107,5 @@ test('once a release certifies the rotated key, the same publish goes through', 
   expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
   expect(result.stdout).toMatch(/^published 2 entries for NetBSD\/x86_64\/10\.0\/All/);
   expect(await published()).toEqual(expect.arrayContaining(['bar-2.0.tgz', 'foo-1.0.tgz', 'pkg_summary.asc']));
-  expect((await signSummary(rotated)).status).toBe(0);
+  expect((await signIndex(rotated)).status).toBe(0);
 });

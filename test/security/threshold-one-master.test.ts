@@ -12,7 +12,7 @@ import { type TestKey, World, day } from '../helpers/world';
 const policy = (k: number) => ({ ...DEFAULT_POLICY, anchorThreshold: k });
 
 async function judge(w: World, anchors: TestKey[], key: TestKey, k = 2): Promise<ThresholdVerdict> {
-  return authorizeThreshold(await w.graph(...anchors), { key: key.fingerprint, scope: { repository: REPO }, signedAt: NOW, now: NOW, policy: policy(k) });
+  return authorizeThreshold(await w.graph(...anchors), { key: key.fingerprint, repository: REPO, signedAt: NOW, now: NOW, policy: policy(k) });
 }
 
 /** The engine's verdict with k of the anchors, and explain's: the same, with the count against k. */

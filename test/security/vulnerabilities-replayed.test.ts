@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => site.cleanup());
 
 const clientKeyring = () => ['--client-keyring', site.path('keyring.asc'), '--anchor', site.path('master.asc')];
-const verifySummary = (file: string) =>
+const verifyIndex = (file: string) =>
   pkgkeys(['verify-summary', '--now', iso(VERIFY_AT), '--anchor', site.path('master.asc'), '--keyring', site.path('keyring.asc'), '--repository', REPO, '--state-dir', site.path('state'), file]);
 
 describe('a signature replayed across documents by a key certified for both', () => {
@@ -32,7 +32,7 @@ describe('a signature replayed across documents by a key certified for both', ()
     const index = site.path('pkg_summary.asc');
     const signed = await pkgkeys(['sign-summary', '--now', iso(SIGNED_AT), '--key', site.path('releng-secret.asc'), '--repository', REPO, ...clientKeyring(), '--output', index, site.path('pkg_summary')]);
     expect(signed.status).toBe(0);
-    expectVerified(await verifySummary(index));
+    expectVerified(await verifyIndex(index));
   });
 
   it('refuses a package index signature served as pkg-vulnerabilities (REPOSITORY_MISMATCH)', async () => {
@@ -42,7 +42,7 @@ describe('a signature replayed across documents by a key certified for both', ()
   });
 
   it('refuses pkg-vulnerabilities served as a package index (REPOSITORY_MISMATCH)', async () => {
-    expectRefusal(await verifySummary(site.path('releng-vuln.asc')), 'REPOSITORY_MISMATCH');
+    expectRefusal(await verifyIndex(site.path('releng-vuln.asc')), 'REPOSITORY_MISMATCH');
   });
 
   it('refuses a keyring release statement served as pkg-vulnerabilities (REPOSITORY_MISMATCH)', async () => {

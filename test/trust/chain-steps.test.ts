@@ -10,8 +10,9 @@ import type { Certificate, Certification, KeyAlgorithm, Revocation, SelfSignatur
 import { type Question, type Verdict, TrustGraph, authorize, authorizeAll, describe as describeKey } from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { day } from '../helpers/world';
+import { checkRepository } from '../../lib/trust/scope';
 
-const REPO = 'NetBSD/x86_64/10.0/All';
+const REPO = checkRepository('NetBSD/x86_64/10.0/All');
 const NOW = day(100);
 const NO_PACKET = new Uint8Array(0);
 const ED25519: KeyAlgorithm = { name: 'eddsa', bits: 255, curve: 'ed25519Legacy' };
@@ -61,7 +62,7 @@ function subkey(o: Partial<Omit<Subkey, 'binding'>> & { binding?: Partial<Bindin
 function answer(certificates: Certificate[], anchors: Certificate[], signer: Certificate | string, ask: Partial<Omit<Question, 'key'>> = {}): Verdict {
   const graph = new TrustGraph(certificates, anchors.map((a) => a.fingerprint));
   const now = ask.now ?? NOW;
-  return authorize(graph, { key: typeof signer === 'string' ? signer : signer.fingerprint, scope: { repository: REPO }, signedAt: now, now, policy: DEFAULT_POLICY, ...ask });
+  return authorize(graph, { key: typeof signer === 'string' ? signer : signer.fingerprint, repository: REPO, signedAt: now, now, policy: DEFAULT_POLICY, ...ask });
 }
 
 /** Asserts the verdict's code ('trusted' for none), showing the reason when it differs. */
@@ -98,7 +99,7 @@ describe('the question', () => {
   it('is answered for every key but the anchors by authorizeAll', () => {
     const { master, host, all } = direct();
     const stranger = key('stranger');
-    const verdicts = authorizeAll(new TrustGraph([...all, stranger], [master.fingerprint]), { scope: { repository: REPO }, signedAt: NOW, now: NOW, policy: DEFAULT_POLICY });
+    const verdicts = authorizeAll(new TrustGraph([...all, stranger], [master.fingerprint]), { repository: REPO, signedAt: NOW, now: NOW, policy: DEFAULT_POLICY });
     expect([...verdicts].map(([k, v]) => [k, v.trusted ? 'trusted' : v.code])).toEqual([[host.fingerprint, 'trusted'], [stranger.fingerprint, 'NO_PATH']]);
   });
 
@@ -219,9 +220,9 @@ describe('a certification', () => {
 
   it('is judged for any repository when none is named, but still needs a scope', () => {
     const { master, host, all } = direct({ cert: { scopes: ['NetBSD/aarch64/**'] } });
-    expectAnswer(answer(all, [master], host, { scope: { anyRepository: true } }), 'trusted');
+    expectAnswer(answer(all, [master], host, { repository: null }), 'trusted');
     const bare = direct({ cert: { scopes: [] } });
-    expectAnswer(answer(bare.all, [bare.master], bare.host, { scope: { anyRepository: true } }), 'OUT_OF_SCOPE');
+    expectAnswer(answer(bare.all, [bare.master], bare.host, { repository: null }), 'OUT_OF_SCOPE');
   });
 });
 
@@ -268,7 +269,7 @@ describe('a delegation', () => {
     const { master, developer, host, all } = delegated();
     developer.userIDs[0]!.certifications[0]!.scopes = ['NetBSD/aarch64/**'];
     host.userIDs[0]!.certifications[0]!.scopes = ['NetBSD/x86_64/**'];
-    const error = answer(all, [master], host, { scope: { anyRepository: true } });
+    const error = answer(all, [master], host, { repository: null });
     expectAnswer(error, 'OUT_OF_SCOPE');
     expect(!error.trusted && error.reason).toContain('none of it within NetBSD/aarch64/**, what the chain above grants');
   });

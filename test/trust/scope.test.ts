@@ -1,5 +1,6 @@
 // Repository identifiers and scope globs (lib/trust/scope.ts): what certify and the verifier accept,
 // and which repositories a scope grants.
+import type { RepositoryId } from '../../lib/model';
 import { checkRepository, checkScope, grantedScopes, grantsPackages, inScope, intersectScopes, scopeContains } from '../../lib/trust/scope';
 import { expectCode } from '../helpers/caught';
 
@@ -32,11 +33,12 @@ describe('scope globs', () => {
     ['**', 'pkg-vulnerabilities', true],
     ['NetBSD/**', 'pkg-vulnerabilities', false],
     ['../**', 'NetBSD/x86_64/10.0/All', false],
-  ])('%s grants %s: %s', (glob, repository, granted) => expect(inScope(repository, [glob])).toBe(granted));
+  ])('%s grants %s: %s', (glob, repository, granted) => expect(inScope(checkRepository(repository), [glob])).toBe(granted));
 
   it('grants nothing with no scope, anything any one of several grants', () => {
-    expect(inScope('NetBSD/x86_64/10.0/All', [])).toBe(false);
-    expect(inScope('NetBSD/x86_64/10.0/All', ['keyring/pkgsrc', 'NetBSD/x86_64/**'])).toBe(true);
+    const repository = checkRepository('NetBSD/x86_64/10.0/All');
+    expect(inScope(repository, [])).toBe(false);
+    expect(inScope(repository, ['keyring/pkgsrc', 'NetBSD/x86_64/**'])).toBe(true);
   });
 
   it('tells the scopes that grant packages from those for keyring releases and pkg-vulnerabilities', () => {
@@ -101,9 +103,9 @@ describe('scope intersection', () => {
     const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
     const segment = (chars: string) => Array.from({ length: 1 + rand(3) }, () => chars[rand(chars.length)]).join('');
     const glob = () => Array.from({ length: 1 + rand(3) }, () => (rand(5) === 0 ? '**' : segment('ab*?'))).join('/');
-    const ids: string[] = [];
+    const ids: RepositoryId[] = [];
     const grow = (prefix: string[], depth: number) => {
-      if (prefix.length > 0) ids.push(prefix.join('/'));
+      if (prefix.length > 0) ids.push(checkRepository(prefix.join('/')));
       if (depth === 0) return;
       for (const s of ['a', 'b', 'aa', 'ab', 'ba', 'bb', 'aba']) grow([...prefix, s], depth - 1);
     };

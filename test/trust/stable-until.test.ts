@@ -14,7 +14,7 @@ const TO = day(100);
 
 /** Every key's verdict for any repository at `now`, as text. */
 function verdicts(graph: TrustGraph, now: Date): string {
-  const all = authorizeAll(graph, { scope: { anyRepository: true }, signedAt: now, now, policy: DEFAULT_POLICY });
+  const all = authorizeAll(graph, { repository: null, signedAt: now, now, policy: DEFAULT_POLICY });
   return [...all].map(([key, v]) => `${key} ${v.trusted ? 'trusted' : v.code}`).sort().join('\n');
 }
 

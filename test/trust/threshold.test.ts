@@ -5,17 +5,18 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { type RepositoryScope, authorize } from '../../lib/trust/chain';
+import { authorize } from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
+import { checkRepository } from '../../lib/trust/scope';
 import { authorizeAllThreshold, authorizeThreshold } from '../../lib/trust/threshold';
 import { NOW } from '../helpers/chain';
 import { type TestKey, World, day } from '../helpers/world';
 
 const policy = (k: number) => ({ ...DEFAULT_POLICY, anchorThreshold: k });
-const scopeOf = (repository: string | null): RepositoryScope => (repository === null ? { anyRepository: true } : { repository });
+const asked = (repository: string | null) => (repository === null ? null : checkRepository(repository));
 
 async function judge(w: World, anchors: TestKey[], key: TestKey, repository: string | null, k = 2) {
-  return authorizeThreshold(await w.graph(...anchors), { key: key.fingerprint, scope: scopeOf(repository), signedAt: NOW, now: NOW, policy: policy(k) });
+  return authorizeThreshold(await w.graph(...anchors), { key: key.fingerprint, repository: asked(repository), signedAt: NOW, now: NOW, policy: policy(k) });
 }
 
 const outcome = (v: Awaited<ReturnType<typeof judge>>) => (v.trusted ? { trusted: true, granted: v.granted } : { trusted: false, code: v.code });
@@ -87,7 +88,7 @@ test('with k = 1 the answer is the engine alone, for every key, every scope', as
   await w.certify(b, hosts[3]!, { scopes: ['NetBSD/aarch64/**'] });
   const graph = await w.graph(a, b);
   for (const repository of ['NetBSD/x86_64/10.0/All', 'pkgsrc/x', 'SmartOS/a', null]) {
-    const question = { scope: scopeOf(repository), signedAt: NOW, now: NOW, policy: policy(1) };
+    const question = { repository: asked(repository), signedAt: NOW, now: NOW, policy: policy(1) };
     const all = authorizeAllThreshold(graph, question);
     for (const key of [...hosts, dev, a].map((k) => k.fingerprint)) {
       const { threshold: _t, anchors: _a, vouching, ...verdict } = authorizeThreshold(graph, { ...question, key });

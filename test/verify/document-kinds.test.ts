@@ -12,7 +12,8 @@ import { buildPackage } from '../../lib/pkgsrc/package';
 import { BLOCK_SIZE, blockHashes, formatHashFile, signedPackageWriter } from '../../lib/pkgsrc/signed-package';
 import { TrustGraph } from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
-import { verifySummaryData } from '../../lib/verify';
+import { checkRepository } from '../../lib/trust/scope';
+import { verifyIndexData } from '../../lib/verify';
 import { readClaim } from '../../lib/verify/release';
 import { verifyRelease } from '../../lib/verify/release';
 import { verifySignedPackage } from '../../lib/verify/signed-package';
@@ -45,10 +46,10 @@ afterAll(() => cleanup(dir));
 
 describe.each(DAMAGED)('%s', (_name, signature) => {
   test('in an index: INDEX_MALFORMED, plain or compressed', async () => {
-    const options = { ...common, repository: 'NetBSD/x86_64/10.0/All', newest: null };
+    const options = { ...common, repository: checkRepository('NetBSD/x86_64/10.0/All'), newest: null };
     const signed = cleartext('PKGNAME=foo-1.0\n', signature);
-    expect(await code(() => verifySummaryData(signed, 'index', options))).toBe('INDEX_MALFORMED');
-    expect(await code(() => verifySummaryData(gzipSync(signed), 'index.gz', options))).toBe('INDEX_MALFORMED');
+    expect(await code(() => verifyIndexData(signed, 'index', options))).toBe('INDEX_MALFORMED');
+    expect(await code(() => verifyIndexData(gzipSync(signed), 'index.gz', options))).toBe('INDEX_MALFORMED');
   });
 
   test('in a keyring release statement: RELEASE_MALFORMED, read or verified', async () => {
@@ -71,8 +72,8 @@ test('a signed package whose +PKG_GPG_SIGNATURE is not armored and not OpenPGP: 
 });
 
 test('a corrupt gzip stream where a signed index is expected: INDEX_MALFORMED', async () => {
-  const options = { ...common, repository: 'NetBSD/x86_64/10.0/All', newest: null };
-  expect(await code(() => verifySummaryData(Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7]), 'index.gz', options))).toBe('INDEX_MALFORMED');
+  const options = { ...common, repository: checkRepository('NetBSD/x86_64/10.0/All'), newest: null };
+  expect(await code(() => verifyIndexData(Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7]), 'index.gz', options))).toBe('INDEX_MALFORMED');
 });
 
 let packages = 0;

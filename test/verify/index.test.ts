@@ -6,9 +6,9 @@
 import { promises as fs } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
-import { type IndexRequest, verifyPackagesFile, verifySummaryData, verifySummaryFile } from '../../lib/verify/index';
+import { type IndexRequest, verifyPackagesFile, verifyIndexData, verifyIndexFile } from '../../lib/verify/index';
 import { ClientState, clockAt } from '../../lib/verify/state';
-import { verifySummary } from '../../lib/verify/summary';
+import { verifyIndex } from '../../lib/verify/summary';
 import { expectCode } from '../helpers/caught';
 import { REPO, type Repo, SIGNED_AT, VERIFY_AT, entry, withSignedRepo } from '../helpers/repo';
 import { day } from '../helpers/world';
@@ -28,70 +28,66 @@ const request = (file: string, o: Partial<IndexRequest> = {}): IndexRequest => (
   sources: { anchors: [repo.path('master.asc')], keyring: repo.path('keyring.asc'), stateDir: repo.path(`state-${++states}`) }, ...o,
 });
 
-describe('verifySummaryFile', () => {
+describe('verifyIndexFile', () => {
   it('reads the files, verifies, records the signature, and gives back the pkg_summary and what it holds', async () => {
     const file = await repo.write('index.asc', await repo.signIndex(summary));
     const req = request(file);
-    const verified = await verifySummaryFile(req);
+    const verified = await verifyIndexFile(req);
     expect(verified.text.toString()).toBe(summary);
     expect(verified).toMatchObject({ entries: 2, repository: REPO, signer: repo.host.fingerprint, signed: SIGNED_AT, expires: day(7, SIGNED_AT) });
-    expect(await new ClientState(req.sources.stateDir).newest(REPO)).toEqual({ identifier: REPO, signed: SIGNED_AT, signer: repo.host.fingerprint });
-  });
-
-  it('USAGE: a repository identifier that is no identifier, before anything is read', async () => {
-    await expectCode(verifySummaryFile(request(repo.path('absent.asc'), { repository: 'NetBSD/../etc' })), 'USAGE');
+    expect(await new ClientState(req.sources.stateDir).newest(REPO)).toEqual({ repository: REPO, signed: SIGNED_AT, signer: repo.host.fingerprint });
   });
 
   it('IO_ERROR: an index, an anchor or a keyring that cannot be read', async () => {
     const file = await repo.write('index.asc', await repo.signIndex(summary));
-    await expectCode(verifySummaryFile(request(repo.path('absent.asc'))), 'IO_ERROR');
+    await expectCode(verifyIndexFile(request(repo.path('absent.asc'))), 'IO_ERROR');
     const anchors = request(file);
     anchors.sources.anchors = [repo.path('absent-anchor.asc')];
-    await expectCode(verifySummaryFile(anchors), 'IO_ERROR');
+    await expectCode(verifyIndexFile(anchors), 'IO_ERROR');
   });
 });
 
-describe('verifySummaryData', () => {
+describe('verifyIndexData', () => {
   it('takes the index compressed as a mirror serves it, and leaves the bytes it was given as they were', async () => {
     const signed = await repo.signIndex(summary);
     const gz = gzipSync(signed);
     const copy = Buffer.from(gz);
-    const verified = await verifySummaryData(gz, 'index.asc.gz', { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null });
+    const verified = await verifyIndexData(gz, 'index.asc.gz', { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null });
     expect(verified.text.toString()).toBe(summary);
     expect(gz.equals(copy)).toBe(true);
     const plain = Buffer.from(signed);
-    await verifySummaryData(plain, 'index.asc', { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null });
+    await verifyIndexData(plain, 'index.asc', { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null });
     expect(plain.equals(signed)).toBe(true);
   });
 
   it('INDEX_MALFORMED: compressed data that does not decompress', async () => {
     const broken = gzipSync(await repo.signIndex(summary)).subarray(0, 100);
     const options = { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null };
-    const error = await expectCode(verifySummaryData(broken, 'index.asc.gz', options), 'INDEX_MALFORMED');
+    const error = await expectCode(verifyIndexData(broken, 'index.asc.gz', options), 'INDEX_MALFORMED');
     expect(error.message).toMatch(/^index\.asc\.gz: corrupt gzip data: /);
   });
 });
 
-describe('verifySummary: freshness, then the grammar', () => {
+describe('verifyIndex: freshness, then the grammar', () => {
   // The verifier is pure: it is given the newest signature accepted, and records nothing.
   const options = async (newest: Date | null) => ({
     graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY,
-    newest: newest && { identifier: REPO, signed: newest, signer: repo.host.fingerprint },
+    newest: newest && { repository: REPO, signed: newest, signer: repo.host.fingerprint },
   });
 
   it('ROLLBACK: an index signed before the one already accepted, however valid', async () => {
-    await verifySummary(await repo.signIndex(summary, { created: day(-1, SIGNED_AT) }), 'older.asc', await options(null));
-    await verifySummary(await repo.signIndex(summary), 'newer.asc', await options(day(-1, SIGNED_AT)));
-    await verifySummary(await repo.signIndex(summary), 'newer-again.asc', await options(SIGNED_AT));
-    await expectCode(verifySummary(await repo.signIndex(summary, { created: day(-1, SIGNED_AT) }), 'older.asc', await options(SIGNED_AT)), 'ROLLBACK');
+    await verifyIndex(await repo.signIndex(summary, { created: day(-1, SIGNED_AT) }), 'older.asc', await options(null));
+    await verifyIndex(await repo.signIndex(summary), 'newer.asc', await options(day(-1, SIGNED_AT)));
+    await verifyIndex(await repo.signIndex(summary), 'newer-again.asc', await options(SIGNED_AT));
+    await expectCode(verifyIndex(await repo.signIndex(summary, { created: day(-1, SIGNED_AT) }), 'older.asc', await options(SIGNED_AT)), 'ROLLBACK');
   });
 
   it('SUMMARY_MALFORMED: signed text that is no pkg_summary, judged only after the signature and freshness held; nothing recorded', async () => {
-    const error = await expectCode(verifySummary(await repo.signIndex('PKGNAME=foo-1.0\nthis line has no equals sign\n\n'), 'bad.asc', await options(null)), 'SUMMARY_MALFORMED');
+    const error = await expectCode(verifyIndex(await repo.signIndex('PKGNAME=foo-1.0\nthis line has no equals sign\n\n'), 'bad.asc', await options(null)), 'SUMMARY_MALFORMED');
     expect(error.message).toContain('bad.asc');
     // Through the edge: a malformed index does not advance the rollback state.
     const req = request(await repo.write('bad.asc', await repo.signIndex('PKGNAME=foo-1.0\nthis line has no equals sign\n\n')));
-    await expectCode(verifySummaryFile(req), 'SUMMARY_MALFORMED');
+    await expectCode(verifyIndexFile(req), 'SUMMARY_MALFORMED');
     expect(await new ClientState(req.sources.stateDir).newest(REPO)).toBeNull();
   });
 });

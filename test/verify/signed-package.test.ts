@@ -11,6 +11,7 @@ import { buildPackage } from '../../lib/pkgsrc/package';
 import { BLOCK_SIZE, type HashFile, blockHashes, formatHashFile, signedPackageWriter } from '../../lib/pkgsrc/signed-package';
 import type { TrustGraph } from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
+import { checkRepository } from '../../lib/trust/scope';
 import { type PackageCheck, verifySignedPackage } from '../../lib/verify/signed-package';
 import { expectCode } from '../helpers/caught';
 import { CHECKED_AT, PackageSigners, SIGNED_AT, incompressible, packageSpec } from '../helpers/packages';
@@ -53,7 +54,7 @@ const check = (o: Partial<PackageCheck> = {}): PackageCheck => ({ graph, now: CH
 describe('a signed package', () => {
   it('verifies: pkgname, size, signer and its primary, signature time', async () => {
     expect(await verifySignedPackage(await signed(), check())).toEqual({ pkgname: 'foo-1.0', size: PKG.length, signer: signers.host.fingerprint, primary: signers.host.fingerprint, signed: SIGNED_AT });
-    await verifySignedPackage(await signed(), check({ repository: 'NetBSD/x86_64/10.0/All' }));
+    await verifySignedPackage(await signed(), check({ repository: checkRepository('NetBSD/x86_64/10.0/All') }));
   });
 
   it('IO_ERROR: a file that is not there', async () => {
@@ -73,7 +74,7 @@ describe('a signed package', () => {
   });
 
   it('OUT_OF_SCOPE: a repository outside the signer’s scope, or, for any repository, a scope that grants no packages', async () => {
-    await expectCode(verifySignedPackage(await signed(), check({ repository: 'SmartOS/2025Q1/x86_64/All' })), 'OUT_OF_SCOPE');
+    await expectCode(verifySignedPackage(await signed(), check({ repository: checkRepository('SmartOS/2025Q1/x86_64/All') })), 'OUT_OF_SCOPE');
     const world = new World();
     const [master, publisher] = [await world.key('master'), await world.key('publisher', { type: 'rsa3072' })];
     await world.certify(master, publisher, { scopes: ['keyring/pkgsrc'] });

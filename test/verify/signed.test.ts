@@ -1,12 +1,13 @@
 /**
  * The steps every signed document goes through (lib/verify/signed.ts), called directly: the framework,
- * the signer, its chain, the signature, the identifier, the expiry; one test per code each step gives,
+ * the signer, its chain, the signature, the repository named, the expiry; one test per code each step gives,
  * and the codes of the kind of document (an index's, a keyring release's).
  */
-import { REPOSITORY_NOTATION } from '../../lib/model';
+import { REPOSITORY_NOTATION, type RepositoryId } from '../../lib/model';
 import { hashCanonical, readMessageSignature, signData } from '../../lib/pgp';
 import { type TrustGraph, TrustGraph as Graph } from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
+import { checkRepository } from '../../lib/trust/scope';
 import { RELEASE } from '../../lib/verify/release';
 import { type CleartextKind, type SignedOptions, findSigner, verifySigned } from '../../lib/verify/signed';
 import { INDEX } from '../../lib/verify/summary';
@@ -24,9 +25,9 @@ beforeAll(async () => {
 });
 afterAll(() => repo.cleanup());
 
-const options = (o: Partial<SignedOptions> & { identifier?: string } = {}): SignedOptions & { identifier: string } => ({ graph, identifier: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, ...o });
+const options = (o: Partial<SignedOptions> & { repository?: RepositoryId } = {}): SignedOptions & { repository: RepositoryId } => ({ graph, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, ...o });
 /** verifySigned on a copy: it rewrites its input in place. */
-const verify = (signed: Buffer, kind: CleartextKind = INDEX, o: Partial<SignedOptions> & { identifier?: string } = {}) => verifySigned(Buffer.from(signed), 'test.asc', kind, options(o));
+const verify = (signed: Buffer, kind: CleartextKind = INDEX, o: Partial<SignedOptions> & { repository?: RepositoryId } = {}) => verifySigned(Buffer.from(signed), 'test.asc', kind, options(o));
 
 describe('a signed document', () => {
   it('gives back the signed text, the signer, its chain and the signature times when every step holds', async () => {
@@ -84,10 +85,10 @@ describe('step 2: the signer', () => {
   });
 });
 
-describe('step 3: the chain, for this identifier at the signature time and now', () => {
-  it("the engine's code: OUT_OF_SCOPE for another identifier, NO_PATH for a key nobody certified", async () => {
+describe('step 3: the chain, for this repository at the signature time and now', () => {
+  it("the engine's code: OUT_OF_SCOPE for another repository, NO_PATH for a key nobody certified", async () => {
     const signed = await repo.signIndex(TEXT, { notations: [{ name: REPOSITORY_NOTATION, value: 'NetBSD/aarch64/10.0/All' }] });
-    await expectCode(verify(signed, INDEX, { identifier: 'NetBSD/aarch64/10.0/All' }), 'OUT_OF_SCOPE');
+    await expectCode(verify(signed, INDEX, { repository: checkRepository('NetBSD/aarch64/10.0/All') }), 'OUT_OF_SCOPE');
     const world = new World();
     const loner = await world.key('loner');
     world.add(repo.master.public);
@@ -110,7 +111,7 @@ describe('step 4: the signature', () => {
   });
 });
 
-describe('step 5: the identifier', () => {
+describe('step 5: the repository named', () => {
   it.each([
     ['no repository notation', [], 'the index signature names no repository (pkgsrc-repository@pkgsrc.org notation); expected NetBSD/x86_64/10.0/All'],
     ['another repository', [{ name: REPOSITORY_NOTATION, value: 'NetBSD/x86_64/9.0/All' }], 'the index is signed for NetBSD/x86_64/9.0/All, not for NetBSD/x86_64/10.0/All'],

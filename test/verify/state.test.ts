@@ -6,8 +6,9 @@ import { ClientState, checkRollback } from '../../lib/verify/state';
 import { expectCode } from '../helpers/caught';
 import { cleanup, tempDir } from '../helpers/cli';
 import { day } from '../helpers/world';
+import { checkRepository } from '../../lib/trust/scope';
 
-const REPO = 'NetBSD/x86_64/10.0/All';
+const REPO = checkRepository('NetBSD/x86_64/10.0/All');
 const SIGNER = 'A'.repeat(40);
 let dir: string;
 beforeEach(async () => (dir = await tempDir()));
@@ -19,24 +20,24 @@ describe('ClientState', () => {
   it('knows nothing of a repository at first, then the newest signature it accepted', async () => {
     const state = new ClientState(dir);
     expect(await state.newest(REPO)).toBeNull();
-    await state.acceptIndex({ identifier: REPO, signed: day(10), signer: SIGNER });
-    await state.acceptIndex({ identifier: REPO, signed: day(12), signer: SIGNER });
-    expect(await state.newest(REPO)).toEqual({ identifier: REPO, signed: day(12), signer: SIGNER });
+    await state.acceptIndex({ repository: REPO, signed: day(10), signer: SIGNER });
+    await state.acceptIndex({ repository: REPO, signed: day(12), signer: SIGNER });
+    expect(await state.newest(REPO)).toEqual({ repository: REPO, signed: day(12), signer: SIGNER });
     expect(JSON.parse(await fs.readFile(file(), 'utf8'))).toEqual({ repository: REPO, signed: '2026-01-13T00:00:00Z', signer: SIGNER });
-    expect(await new ClientState(dir).newest('NetBSD/x86_64/9.0/All')).toBeNull();
+    expect(await new ClientState(dir).newest(checkRepository('NetBSD/x86_64/9.0/All'))).toBeNull();
   });
 
   it('accepts the same index again, and refuses an older one (ROLLBACK), keeping the newest', async () => {
     const state = new ClientState(dir);
-    await state.acceptIndex({ identifier: REPO, signed: day(12), signer: SIGNER });
-    await state.acceptIndex({ identifier: REPO, signed: day(12), signer: 'B'.repeat(40) });
-    const error = await expectCode(state.acceptIndex({ identifier: REPO, signed: day(11), signer: SIGNER }), 'ROLLBACK');
+    await state.acceptIndex({ repository: REPO, signed: day(12), signer: SIGNER });
+    await state.acceptIndex({ repository: REPO, signed: day(12), signer: 'B'.repeat(40) });
+    const error = await expectCode(state.acceptIndex({ repository: REPO, signed: day(11), signer: SIGNER }), 'ROLLBACK');
     expect(error.message).toBe(`index for ${REPO} signed 2026-01-12T00:00:00Z is older than the one already accepted, signed 2026-01-13T00:00:00Z by ${SIGNER}`);
     expect((await state.newest(REPO))?.signed).toEqual(day(12));
   });
 
   it('the pure step: checkRollback refuses an older signature than the newest accepted, and takes an equal one', () => {
-    const newest = { identifier: REPO, signed: day(12), signer: SIGNER };
+    const newest = { repository: REPO, signed: day(12), signer: SIGNER };
     expect(() => checkRollback({ ...newest, signed: day(12) }, newest)).not.toThrow();
     expect(() => checkRollback({ ...newest, signed: day(11) }, null)).not.toThrow();
     expect(() => checkRollback({ ...newest, signed: day(11) }, newest)).toThrow(/ROLLBACK|older than the one already accepted/);
@@ -49,7 +50,7 @@ describe('ClientState', () => {
     ['no signer', JSON.stringify({ repository: REPO, signed: '2026-01-13T00:00:00Z' })],
   ])('refuses to go on from a damaged file (%s): STATE_DAMAGED, which must not reopen the door to rollback', async (_what, text) => {
     await fs.writeFile(file(), text);
-    const error = await expectCode(new ClientState(dir).acceptIndex({ identifier: REPO, signed: day(1), signer: SIGNER }), 'STATE_DAMAGED');
+    const error = await expectCode(new ClientState(dir).acceptIndex({ repository: REPO, signed: day(1), signer: SIGNER }), 'STATE_DAMAGED');
     expect(error.message).toContain('damaged verification state');
   });
 });

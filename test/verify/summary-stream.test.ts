@@ -1,5 +1,5 @@
 /**
- * The signed index read as it arrives (CleartextReader, verifySummaryStream: the proxy's path, never
+ * The signed index read as it arrives (CleartextReader, verifyIndexStream: the proxy's path, never
  * whole in memory) is a second reading of the same format, so it is held to the first: every document
  * of a corpus of framework tricks and signed-index attacks, cut into chunks of every awkward size,
  * gets the same text, hashes and signature, or the same error with the same message.
@@ -12,7 +12,8 @@ import { REPOSITORY_NOTATION } from '../../lib/model';
 import { CleartextReader, type SignatureSpec, canonicalize, parseCleartext } from '../../lib/pgp';
 import type { TrustGraph } from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
-import { type StreamedSummary, type VerifyOptions, recheckSummary, verifySummaryData, verifySummaryFileStream } from '../../lib/verify';
+import { checkRepository } from '../../lib/trust/scope';
+import { type StreamedIndex, type VerifyOptions, recheckIndex, verifyIndexData, verifyIndexFileStream } from '../../lib/verify';
 import { REPO, Repo, VERIFY_AT, entry, forgeIndex } from '../helpers/repo';
 import { day } from '../helpers/world';
 
@@ -158,7 +159,7 @@ describe('CleartextReader reads what parseCleartext and canonicalize read, chunk
   });
 });
 
-describe('verifySummaryFileStream verifies as verifySummaryData does', () => {
+describe('verifyIndexFileStream verifies as verifyIndexData does', () => {
   let counter = 0;
   /** Each verification starts from nothing accepted, unless the test gives the newest accepted. */
   const options = (extra: Partial<VerifyOptions> = {}): VerifyOptions => ({
@@ -168,9 +169,9 @@ describe('verifySummaryFileStream verifies as verifySummaryData does', () => {
   async function both(doc: Buffer, extra: Partial<VerifyOptions> = {}): Promise<{ whole: unknown; streamed: unknown }> {
     const file = await repo.write(`doc-${counter}`, doc);
     const summarize = (r: { signer: string; signed: Date; expires: Date; entries: number; repository: string }) => ({ signer: r.signer, signed: r.signed, expires: r.expires, entries: r.entries, repository: r.repository });
-    const inMemory = await verifySummaryData(doc, 'doc', options(extra)).then((r) => ({ ...summarize(r), text: r.text.toString('latin1') }), failure);
+    const inMemory = await verifyIndexData(doc, 'doc', options(extra)).then((r) => ({ ...summarize(r), text: r.text.toString('latin1') }), failure);
     const pieces: Buffer[] = [];
-    const read = await verifySummaryFileStream(file, 'doc', { ...options(extra), text: (p) => void pieces.push(...p.map((b) => Buffer.from(b))) }).then(
+    const read = await verifyIndexFileStream(file, 'doc', { ...options(extra), text: (p) => void pieces.push(...p.map((b) => Buffer.from(b))) }).then(
       (r) => ({ ...summarize(r), text: Buffer.concat(pieces).toString('latin1') }),
       failure,
     );
@@ -229,19 +230,19 @@ describe('verifySummaryFileStream verifies as verifySummaryData does', () => {
   });
 
   it('older than the index already accepted: the same ROLLBACK, the state left as it was', async () => {
-    const newest = { identifier: REPO, signed: day(101), signer: repo.host.fingerprint };
+    const newest = { repository: REPO, signed: day(101), signer: repo.host.fingerprint };
     expect((await sameFor(signed, { newest })).error).toMatch(/^ROLLBACK: /);
   });
 });
 
-describe('recheckSummary judges an unchanged index again without its text', () => {
-  let first: StreamedSummary;
+describe('recheckIndex judges an unchanged index again without its text', () => {
+  let first: StreamedIndex;
   beforeAll(async () => {
     const file = await repo.write('recheck.asc', signed);
-    first = await verifySummaryFileStream(file, 'doc', { graph, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null });
+    first = await verifyIndexFileStream(file, 'doc', { graph, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null });
   });
   const recheck = (extra: Partial<VerifyOptions> & { graph?: TrustGraph }) =>
-    recheckSummary(first, { graph, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null, ...extra });
+    recheckIndex(first, { graph, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null, ...extra });
 
   it('as it was', async () => {
     expect(await recheck({})).toMatchObject({ signed: first.signed, expires: first.expires, entries: 2 });
@@ -256,16 +257,16 @@ describe('recheckSummary judges an unchanged index again without its text', () =
   });
 
   it('a newer index was accepted meanwhile', async () => {
-    const newest = { identifier: REPO, signed: day(101), signer: repo.host.fingerprint };
+    const newest = { repository: REPO, signed: day(101), signer: repo.host.fingerprint };
     await expect(recheck({ newest })).rejects.toMatchObject({ code: 'ROLLBACK' });
   });
 
   it('for another repository, which its signer may not sign', async () => {
-    await expect(recheck({ repository: 'NetBSD/aarch64/10.0/All' })).rejects.toMatchObject({ code: 'OUT_OF_SCOPE' });
+    await expect(recheck({ repository: checkRepository('NetBSD/aarch64/10.0/All') })).rejects.toMatchObject({ code: 'OUT_OF_SCOPE' });
   });
 
   it('with another key under the signer’s name: not vouched for', async () => {
-    const forged = { ...first, proof: { ...first.proof, key: Buffer.from(first.proof.key).fill(0, 10, 20) } };
-    await expect(recheckSummary(forged, { graph, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null })).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
+    const forged = { ...first, verifiedWith: { ...first.verifiedWith, key: Buffer.from(first.verifiedWith.key).fill(0, 10, 20) } };
+    await expect(recheckIndex(forged, { graph, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null })).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
   });
 });

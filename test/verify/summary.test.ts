@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
-import { verifySummaryData } from '../../lib/verify';
-import { verifySummary } from '../../lib/verify/summary';
+import { verifyIndexData } from '../../lib/verify';
+import { verifyIndex } from '../../lib/verify/summary';
 import { pkgkeys } from '../helpers/cli';
 import { REPO, Repo, SIGNED_AT, VERIFY_AT, codeOf, entry } from '../helpers/repo';
 
@@ -100,7 +100,7 @@ describe('sign-summary then verify-summary', () => {
 
 describe('the verified text, where it lies', () => {
   const verifyData = async (raw: Buffer) =>
-    verifySummaryData(raw, 'pkg_summary.asc', { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null });
+    verifyIndexData(raw, 'pkg_summary.asc', { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null });
 
   it('is a view of the signed file when there is nothing to decode: a large index is not copied', async () => {
     const raw = await repo.signIndex(summary);
@@ -125,10 +125,10 @@ describe('the verifier alone', () => {
   it('is pure: judged against the newest signature it is given, with no directory to read or write', async () => {
     const signed = await repo.signIndex(summary);
     const options = { graph: await repo.world.graph(repo.master), repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY };
-    await expect(verifySummary(signed, 'index', { ...options, newest: null })).resolves.toMatchObject({ entries: 2, signed: SIGNED_AT });
-    const same = { identifier: REPO, signed: SIGNED_AT, signer: repo.host.fingerprint };
-    await expect(verifySummary(signed, 'index', { ...options, newest: same })).resolves.toMatchObject({ entries: 2 });
+    await expect(verifyIndex(signed, 'index', { ...options, newest: null })).resolves.toMatchObject({ entries: 2, signed: SIGNED_AT });
+    const same = { repository: REPO, signed: SIGNED_AT, signer: repo.host.fingerprint };
+    await expect(verifyIndex(signed, 'index', { ...options, newest: same })).resolves.toMatchObject({ entries: 2 });
     const newer = { ...same, signed: new Date(SIGNED_AT.getTime() + 1000) };
-    await expect(verifySummary(signed, 'index', { ...options, newest: newer })).rejects.toMatchObject({ code: 'ROLLBACK' });
+    await expect(verifyIndex(signed, 'index', { ...options, newest: newer })).rejects.toMatchObject({ code: 'ROLLBACK' });
   });
 });
