@@ -6,12 +6,11 @@
  */
 import { promises as fs } from 'node:fs';
 import { PkgkeysError, ioError } from '../errors';
-import { checkKeyringName } from '../keyring/release';
 import type { RepositoryId } from '../model';
 import { DEFAULT_KEYRING_URL, type Locations } from '../paths';
 import { type Setting, absolute, checkRepositoryURL, integer, readSettings } from '../settings';
 import { DEFAULT_POLICY, type Policy } from '../trust/policy';
-import { checkRepository } from '../trust/scope';
+import { checkKeyringName, checkRepository } from '../trust/scope';
 
 /** A binary package repository as pkgin reaches it: the repository its index must be signed for, and where it is. */
 export interface Upstream {

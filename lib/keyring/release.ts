@@ -16,8 +16,8 @@
  */
 import { createHash } from 'node:crypto';
 import { PkgkeysError } from '../errors';
-import type { Fingerprint, RepositoryId } from '../model';
-import { KEYRING_PREFIX, checkRepository } from '../trust/scope';
+import type { Fingerprint } from '../model';
+import { checkKeyringName } from '../trust/scope';
 
 export interface Release {
   /** The keyring's name, one path segment: `pkgsrc`. */
@@ -41,18 +41,6 @@ export const KEYRING_FILE = 'keyring.gpg';
 
 const MAGIC = 'pkgkeys keyring release 1';
 const MAX_SERIAL = Number.MAX_SAFE_INTEGER;
-
-/** The repository identifier a keyring release is signed for, and its publisher certified for: `keyring/<name>`. */
-export function keyringRepository(name: string): RepositoryId {
-  if (name.includes('/')) throw new PkgkeysError('USAGE', `"${name}" is not a keyring name (one word, such as pkgsrc)`);
-  return checkRepository(`${KEYRING_PREFIX}${name}`);
-}
-
-/** A keyring name where one enters (a configuration line): one that makes a repository identifier. */
-export function checkKeyringName(name: string): string {
-  keyringRepository(name);
-  return name;
-}
 
 export function checkSerial(serial: number): number {
   if (!Number.isSafeInteger(serial) || serial < 1) throw new PkgkeysError('USAGE', `${serial} is not a keyring serial (a positive whole number, such as 2026112301)`);

@@ -26,12 +26,11 @@
  */
 import { promises as fs } from 'node:fs';
 import { PkgkeysError, ioError } from '../errors';
-import { checkKeyringName } from '../keyring/release';
 import type { RepositoryId } from '../model';
 import { type ClientKeyringSource, DEFAULT_MAX_SHRINK_PERCENT } from '../publish/gates';
 import { absolute, checkRepositoryURL, integer, readSettings } from '../settings';
 import { parseExpiry } from '../time';
-import { checkRepository } from '../trust/scope';
+import { checkKeyringName, checkRepository } from '../trust/scope';
 
 /** A repository the daemon signs for: its identifier, its directory, the lifetime of its signatures. */
 export interface SigndRepository {

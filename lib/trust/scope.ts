@@ -224,5 +224,17 @@ export function grantedScopes(links: ReadonlyArray<readonly string[]>): string[]
 export const PKG_VULNERABILITIES = checkRepository('pkg-vulnerabilities');
 export const KEYRING_PREFIX = 'keyring/';
 
+/** The repository identifier a keyring release is signed for, and its publisher certified for: `keyring/<name>`. */
+export function keyringRepository(name: string): RepositoryId {
+  if (name.includes('/')) throw new PkgkeysError('USAGE', `"${name}" is not a keyring name (one word, such as pkgsrc)`);
+  return checkRepository(`${KEYRING_PREFIX}${name}`);
+}
+
+/** A keyring name where one enters (a configuration line): one that makes a repository identifier. */
+export function checkKeyringName(name: string): string {
+  keyringRepository(name);
+  return name;
+}
+
 /** True when a scope glob grants more than keyring releases and the vulnerability list. */
 export const grantsPackages = (glob: string): boolean => !glob.startsWith(KEYRING_PREFIX) && glob !== PKG_VULNERABILITIES;

@@ -6,11 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import { PkgkeysError } from '../errors';
-import { type Release, type VerifiedRelease, checkKeyringFile, keyringRepository, parseRelease } from '../keyring/release';
+import { type Release, type VerifiedRelease, checkKeyringFile, parseRelease } from '../keyring/release';
 import { MAX_RELEASE_BYTES } from '../limits';
 import { canonicalize, parseCleartext, readMessageSignature } from '../pgp';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
+import { keyringRepository } from '../trust/scope';
 import { formatTime } from '../time';
 import { type CleartextKind, verifySigned } from './signed';
 import type { Clock } from './state';
