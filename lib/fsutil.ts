@@ -193,7 +193,7 @@ export function alive(pid: number): boolean {
 
 /**
  * The fields of a JSON record pkgkeys wrote (verification state, the installed release, the update
- * report, the audit log's head), as `read` takes them from `text`; null when the text is no JSON
+ * report, the recorded verdicts, the audit log's head), as `read` takes them from `text`; null when the text is no JSON
  * object or a field is not what pkgkeys writes: damaged, whatever the damage. Each reader says what
  * damage means for what its record guards (refuse, start afresh).
  */
@@ -244,6 +244,13 @@ export class RecordFields {
 
   object(name: string): RecordFields {
     return new RecordFields(this.record[name]);
+  }
+
+  /** An array of objects. */
+  objects(name: string): RecordFields[] {
+    const value = this.record[name];
+    if (!Array.isArray(value)) throw new DamagedRecord();
+    return value.map((item) => new RecordFields(item));
   }
 
   optionalString = (name: string): string | null => (this.absent(name) ? null : this.string(name));

@@ -79,4 +79,11 @@ describe('parseRecord', () => {
   ])('is null for any damage: %s', (_what, text) => {
     expect(proof(text)).toBeNull();
   });
+
+  it('reads an array of objects, each field typed; anything else in it is damage', () => {
+    const keys = (text: string) => parseRecord(text, (r) => r.objects('keys').map((k) => k.string('key')));
+    expect(keys('{"keys": [{"key": "A"}, {"key": "B"}]}')).toEqual(['A', 'B']);
+    expect(keys('{"keys": []}')).toEqual([]);
+    for (const damaged of ['{}', '{"keys": {"key": "A"}}', '{"keys": [null]}', '{"keys": ["A"]}', '{"keys": [{"key": 1}]}']) expect(keys(damaged)).toBeNull();
+  });
 });

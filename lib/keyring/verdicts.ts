@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { readBounded, writeAtomic } from '../fsutil';
+import { parseRecord, readBounded, writeAtomic } from '../fsutil';
 import { MAX_KEYRING_BYTES } from '../limits';
 import type { Fingerprint } from '../model';
 import { pkgkeysVersion } from '../paths';
@@ -102,7 +102,9 @@ export async function recordVerdicts(dir: string, verdicts: Verdicts, generation
 export async function recordedVerdicts(dir: string, installed: Installed, grounds: Grounds | null, now: Date): Promise<Verdicts | null> {
   if (!grounds) return null;
   try {
-    const { pkgkeys, basis, verdicts } = parseRecord((await readBounded(path.join(dir, RECORD), MAX_KEYRING_BYTES)).toString('utf8'));
+    const record = readRecord((await readBounded(path.join(dir, RECORD), MAX_KEYRING_BYTES)).toString('utf8'));
+    if (record === null) return null;
+    const { pkgkeys, basis, verdicts } = record;
     // Another version may judge otherwise: a fix to the trust engine takes effect at once.
     if (pkgkeys !== pkgkeysVersion() || now < verdicts.judged || now >= verdicts.horizon) return null;
     const files = await Promise.all(FILES.map(([name]) => readLive(installed, name)));
@@ -123,23 +125,13 @@ function basisOf(files: readonly Uint8Array[], grounds: Grounds): string {
 const policyText = (policy: Policy) =>
   JSON.stringify(Object.entries(policy).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => [name, value instanceof Set ? [...value].sort() : value]));
 
-/** A record read back, strictly: anything out of place is damage (thrown, and so judged anew). */
-function parseRecord(json: string): { pkgkeys: string; basis: string; verdicts: Verdicts } {
-  const r = JSON.parse(json) as Record<string, unknown>;
-  const expiries = Array.isArray(r.expiries) ? r.expiries.map((e: Record<string, unknown> | null) => ({ key: text(e?.key), what: text(e?.what), expires: date(e?.expires) })) : damaged();
-  return {
-    pkgkeys: text(r.pkgkeys),
-    basis: text(r.basis),
-    verdicts: { judged: date(r.judged), horizon: date(r.horizon), verifyKeys: count(r.verifyKeys), pkgvulnKeys: count(r.pkgvulnKeys), expiries },
-  };
-}
-
-const damaged = (): never => {
-  throw new Error('damaged verdicts record');
-};
-const text = (v: unknown): string => (typeof v === 'string' ? v : damaged());
-const count = (v: unknown): number => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : damaged());
-const date = (v: unknown): Date => {
-  const d = new Date(text(v));
-  return Number.isNaN(d.getTime()) ? damaged() : d;
-};
+/** A record read back, strictly: anything out of place is damage (null, and so judged anew). */
+const readRecord = (text: string): { pkgkeys: string; basis: string; verdicts: Verdicts } | null =>
+  parseRecord(text, (r) => ({
+    pkgkeys: r.string('pkgkeys'),
+    basis: r.string('basis'),
+    verdicts: {
+      judged: r.time('judged'), horizon: r.time('horizon'), verifyKeys: r.count('verifyKeys'), pkgvulnKeys: r.count('pkgvulnKeys'),
+      expiries: r.objects('expiries').map((e) => ({ key: e.string('key'), what: e.string('what'), expires: e.time('expires') })),
+    },
+  }));
