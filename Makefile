@@ -9,8 +9,11 @@ MANDIR =	$(PREFIX)/man
 EGDIR =		$(PREFIX)/share/examples/pkgkeys
 JEST =		node_modules/.bin/jest
 TSC =		node_modules/.bin/tsc
+PRETTIER =	node_modules/.bin/prettier
+# What the formatter keeps in shape: the code, not the documents (docs/ are hand-wrapped prose and man pages).
+FORMATTED =	'lib/**/*.ts' 'cli/**/*.ts' 'test/**/*.ts' 'test/**/*.js' 'bench/*.js' 'bin/*.js'
 
-.PHONY: all build test test-fast fixtures demo bench lint check install plist clean
+.PHONY: all build test test-fast fixtures demo bench lint format check install plist clean
 
 all: build
 
@@ -50,6 +53,10 @@ bench: build
 lint: node_modules/.package-lock.json
 	$(TSC) -p tsconfig.json --noEmit
 	$(NODE) bin/check-imports.js
+
+# Rewrites the code in the project's one style (.prettierrc.json: 120 columns); `make lint` checks it.
+format: node_modules/.package-lock.json
+	$(PRETTIER) --log-level warn --write $(FORMATTED)
 
 check: lint test
 
