@@ -11,7 +11,7 @@ import { PkgkeysError } from '../errors';
 import { MAX_INDEX_BYTES } from '../limits';
 import type { Fingerprint } from '../model';
 import { CleartextReader, type MessageSignature, verifyHashed } from '../pgp';
-import { type Sink, SummaryReader, checkSummary } from '../summary/format';
+import { type Sink, SummaryLines } from '../summary/format';
 import type { TrustGraph, Verdict } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { type CleartextKind, type SignedVerdict, judgeSigned, readCleartextSignature, verifySigned } from './signed';
@@ -53,8 +53,9 @@ export interface VerifiedSummary {
 
 /** `data` is left as it is; the text returned may be a view of it. */
 export async function verifySummary(data: Buffer, source: string, options: VerifyOptions): Promise<VerifiedSummary> {
-  const signed = await verifySigned(data, source, INDEX, { ...options, identifier: options.repository });
-  return accepted(signed, options, () => checkSummary(signed.text, source));
+  const grammar = new SummaryLines(source);
+  const signed = await verifySigned(data, source, INDEX, { ...options, identifier: options.repository }, grammar);
+  return accepted(signed, options, () => grammar.end());
 }
 
 /** An index verified as it was read: its text went to the caller. */
@@ -77,19 +78,13 @@ export interface StreamOptions extends VerifyOptions {
  */
 export async function verifySummaryStream(chunks: AsyncIterable<Buffer>, source: string, options: StreamOptions): Promise<StreamedSummary> {
   let pieces: Buffer[] = [];
-  const reader = new CleartextReader(source, INDEX.codes.malformed, (piece) => void pieces.push(piece));
-  const grammar = new SummaryReader(source, options.entries);
-  let malformed: unknown = null;
+  const grammar = new SummaryLines(source, options.entries);
+  const reader = new CleartextReader(source, INDEX.codes.malformed, (piece) => void pieces.push(piece), grammar);
   let size = 0;
   for await (const chunk of chunks) {
     size += chunk.length;
     if (size > INDEX.maxBytes) throw new PkgkeysError('TOO_LARGE', `${source}: more than the ${INDEX.maxBytes} bytes allowed`);
     reader.push(chunk);
-    try {
-      if (malformed === null) for (const piece of pieces) grammar.push(piece);
-    } catch (error) {
-      malformed = error;
-    }
     if (pieces.length > 0) await options.text?.(pieces);
     pieces = [];
   }
@@ -101,10 +96,7 @@ export async function verifySummaryStream(chunks: AsyncIterable<Buffer>, source:
     key = signer;
     return hash !== undefined && verifyHashed(sig, signer, hash);
   });
-  const verified = accepted(signed, options, () => {
-    if (malformed !== null) throw malformed;
-    return grammar.end();
-  });
+  const verified = accepted(signed, options, () => grammar.end());
   return { ...verified, proof: { sig, key: key! } };
 }
 

@@ -2,7 +2,8 @@
  * The signed index read as it arrives (CleartextReader, verifySummaryStream: the proxy's path, never
  * whole in memory) is a second reading of the same format, so it is held to the first: every document
  * of a corpus of framework tricks and signed-index attacks, cut into chunks of every awkward size,
- * gets the same text, hashes and signature, or the same error with the same message.
+ * gets the same text, hashes and signature, or the same error with the same message. The grammar
+ * checked on the lines as both decode them is held to checkSummary on the text they decoded.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -11,6 +12,7 @@ import { loadTrustGraph } from '../../lib/keyring/store';
 import { REPOSITORY_NOTATION } from '../../lib/model';
 import { CleartextReader, type SignatureSpec, canonicalize, parseCleartext } from '../../lib/pgp';
 import type { TrustGraph } from '../../lib/trust/chain';
+import { SummaryLines, checkSummary } from '../../lib/summary/format';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { type StreamedSummary, type VerifyOptions, recheckSummary, verifySummaryData, verifySummaryFileStream } from '../../lib/verify';
 import { REPO, Repo, VERIFY_AT, entry, forgeIndex } from '../helpers/repo';
@@ -27,12 +29,27 @@ async function* chunks(data: Buffer, size: number): AsyncGenerator<Buffer> {
   yield* chunked(data, size);
 }
 
-type Outcome = { error: string } | { text: string; headerHashes: string[]; signature: string; digests: Record<string, string> };
+/** The grammar's verdict on a text: its number of entries, or its error. */
+type Grammar = number | { error: string };
+type Outcome = { error: string } | { text: string; headerHashes: string[]; signature: string; digests: Record<string, string>; grammar: Grammar };
 
-const failure = (error: unknown): Outcome => {
+const failure = (error: unknown): { error: string } => {
   if (!(error instanceof PkgkeysError)) throw error;
   return { error: `${error.code}: ${error.message}` };
 };
+
+const grammarOf = (check: () => number): Grammar => {
+  try {
+    return check();
+  } catch (error) {
+    return failure(error);
+  }
+};
+
+/** The grammar told the lines as they were decoded says what checkSummary says of the text decoded. */
+function expectGrammarOfText(outcome: Outcome): void {
+  if ('text' in outcome) expect(outcome.grammar).toEqual(grammarOf(() => checkSummary(Buffer.from(outcome.text, 'latin1'), 'doc')));
+}
 
 /** parseCleartext, then canonicalize with each hash the headers name. */
 function whole(data: Buffer): Outcome {
@@ -40,13 +57,15 @@ function whole(data: Buffer): Outcome {
     const cleartext = parseCleartext(data, 'doc', 'INDEX_MALFORMED');
     const digests: Record<string, string> = {};
     let text = '';
+    let lines = new SummaryLines('doc');
     for (const name of new Set(cleartext.headerHashes.filter((h) => ['sha256', 'sha512', 'sha1'].includes(h)))) {
       const hash = createHash(name);
-      text = canonicalize(cleartext.body, hash).toString('latin1');
+      lines = new SummaryLines('doc');
+      text = canonicalize(cleartext.body, hash, lines).toString('latin1');
       digests[name] = hash.digest('hex');
     }
-    if (Object.keys(digests).length === 0) text = canonicalize(cleartext.body, createHash('sha256')).toString('latin1');
-    return { text, headerHashes: cleartext.headerHashes, signature: cleartext.signature.toString('hex'), digests };
+    if (Object.keys(digests).length === 0) text = canonicalize(cleartext.body, createHash('sha256'), lines).toString('latin1');
+    return { text, headerHashes: cleartext.headerHashes, signature: cleartext.signature.toString('hex'), digests, grammar: grammarOf(() => lines.end()) };
   } catch (error) {
     return failure(error);
   }
@@ -55,11 +74,12 @@ function whole(data: Buffer): Outcome {
 function streamed(data: Buffer, size: number): Outcome {
   const pieces: Buffer[] = [];
   try {
-    const reader = new CleartextReader('doc', 'INDEX_MALFORMED', (piece) => void pieces.push(Buffer.from(piece)));
+    const lines = new SummaryLines('doc');
+    const reader = new CleartextReader('doc', 'INDEX_MALFORMED', (piece) => void pieces.push(Buffer.from(piece)), lines);
     for (const chunk of chunked(data, size)) reader.push(chunk);
     const cleartext = reader.end();
     const digests = Object.fromEntries([...cleartext.hashes].filter(([name]) => ['sha256', 'sha512', 'sha1'].includes(name)).map(([name, hash]) => [name, hash.digest('hex')]));
-    return { text: Buffer.concat(pieces).toString('latin1'), headerHashes: cleartext.headerHashes, signature: cleartext.signature.toString('hex'), digests };
+    return { text: Buffer.concat(pieces).toString('latin1'), headerHashes: cleartext.headerHashes, signature: cleartext.signature.toString('hex'), digests, grammar: grammarOf(() => lines.end()) };
   } catch (error) {
     return failure(error);
   }
@@ -120,6 +140,16 @@ const TRICKS: Array<[string, (doc: string) => string]> = [
   ['a last unescaped dash line without a line end', () => '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nPKGNAME=a\n-x'],
   ['a CR alone after the headers', () => '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\r'],
   ['a text line longer than the hashing buffer', (d) => d.replace('COMMENT=', `COMMENT=${'x'.repeat(1.5 * (1 << 20))} `)],
+  ['a CR inside a value', (d) => d.replace(/^(COMMENT=.*)$/m, '$1\rmore')],
+  ['a CR and trailing blanks ending a line', (d) => d.replace(/^(OPSYS=.*)$/m, '$1\r \t')],
+  ['a NUL inside a value', (d) => d.replace(/^(COMMENT=.*)$/m, '$1\0')],
+  ['a CR inside an escaped dash line', (d) => d.replace(/^(DEPENDS=.*)$/m, '- $1\rx')],
+  ['CRLF line ends and a CR inside a value', (d) => d.replace(/^(COMMENT=.*)$/m, '$1\rmore').replace(/\n/g, '\r\n')],
+  ['a NUL in the armor after a CR in the text', (d) => d.replace(/^(OPSYS=.*)$/m, '$1\r').replace('-----END PGP', '\0-----END PGP')],
+  ['a line without "=" in the text', (d) => d.replace(/^OPSYS=/m, 'OPSYS ')],
+  ['two empty lines in the text', (d) => d.replace('\n\nPKGNAME=bar', '\n\n\nPKGNAME=bar')],
+  ['the last entry cut short', (d) => d.replace(/\n\n-----BEGIN PGP SIGNATURE/, '\n-----BEGIN PGP SIGNATURE')],
+  ['a text that is not a pkg_summary', (d) => d.replace(/\n\n[^]*?\n-----BEGIN PGP SIGNATURE/, '\n\nhello\n-----BEGIN PGP SIGNATURE')],
 ];
 
 /** Seeded mutations of the signed index: bytes deleted, inserted and replaced where the framework cares. */
@@ -129,7 +159,7 @@ function mutations(doc: Buffer, count: number): Array<[string, Buffer]> {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed % n;
   };
-  const bytes = [0x2d, 0x0a, 0x0d, 0x20, 0x09, 0x3d, 0x41];
+  const bytes = [0x2d, 0x0a, 0x0d, 0x20, 0x09, 0x3d, 0x41, 0x00];
   const out: Array<[string, Buffer]> = [];
   for (let i = 0; i < count; i++) {
     const at = next(doc.length);
@@ -146,6 +176,7 @@ describe('CleartextReader reads what parseCleartext and canonicalize read, chunk
   it.each(TRICKS)('%s', (_name, trick) => {
     const doc = Buffer.from(trick(signed.toString('latin1')), 'latin1');
     const expected = whole(doc);
+    expectGrammarOfText(expected);
     // A megabyte line a byte at a time would only take long.
     for (const size of [...CUTS.filter((n) => doc.length < 1 << 20 || n > 7), doc.length || 1]) expect({ size, outcome: streamed(doc, size) }).toEqual({ size, outcome: expected });
   });
@@ -153,6 +184,7 @@ describe('CleartextReader reads what parseCleartext and canonicalize read, chunk
   it('and so for 400 seeded mutations of a signed index', () => {
     for (const [name, doc] of mutations(signed, 400)) {
       const expected = whole(doc);
+      expectGrammarOfText(expected);
       for (const size of [1, 5, 64]) expect({ name, size, outcome: streamed(doc, size) }).toEqual({ name, size, outcome: expected });
     }
   });
