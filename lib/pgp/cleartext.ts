@@ -248,13 +248,14 @@ const NEWLINE = Buffer.from('\n');
  * index on a small board): the same grammar, the same messages at the same line numbers, the same
  * text out. The text is hashed as it comes with each hash the `Hash:` headers name (RFC 9580 §7.1
  * puts them first for this), and handed to `text` in pieces, decoded, before anything is verified:
- * the caller keeps it apart until the signature is checked. A line is held whole until its end comes.
+ * the caller keeps it apart until the signature is checked. A line is held whole until its end comes,
+ * copied: a chunk (and the pieces, views of it) may be reused by its producer once push returns.
  */
 export class CleartextReader {
   private part: 'begin' | 'headers' | 'text' | 'armor' | 'after' = 'begin';
   /** Line ends read so far: the line being read is number `lineEnds + 1`. */
   private lineEnds = 0;
-  /** The start of a line no chunk has ended yet, in pieces (joined once, when it ends). */
+  /** The start of a line no chunk has ended yet, in copied pieces (joined once, when it ends). */
   private rest: Buffer[] = [];
   private readonly headerHashes: string[] = [];
   private readonly hashes = new Map<string, Hash>();
@@ -275,13 +276,13 @@ export class CleartextReader {
     let from = 0;
     if (this.rest.length > 0) {
       const newline = chunk.indexOf(LF);
-      if (newline < 0) return void this.rest.push(chunk);
+      if (newline < 0) return void this.rest.push(Buffer.from(chunk));
       from = newline + 1;
       this.lines(Buffer.concat([...this.rest, chunk.subarray(0, from)]), 0);
       this.rest = [];
     }
     const rest = this.lines(chunk, from);
-    if (rest < chunk.length) this.rest.push(chunk.subarray(rest));
+    if (rest < chunk.length) this.rest.push(Buffer.from(chunk.subarray(rest)));
   }
 
   /** At the end of the file: the signature and the hashes, or the framework's error. */

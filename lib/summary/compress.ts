@@ -65,7 +65,19 @@ export async function decompress(data: Uint8Array, source: string, limit: number
   return out.bytes();
 }
 
-/** decompress for a file, chunk by chunk as it is produced: what it decompresses to is never whole in memory. */
+/** decompress chunk by chunk as it is produced: what `data` decompresses to is never whole in memory. */
+export async function* decompressChunks(data: Uint8Array, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): AsyncGenerator<Buffer> {
+  const format = compressionOf(data);
+  if (format !== 'none') return yield* inflate(format, data, source, limit, corrupt);
+  if (data.length > limit) throw tooLarge(source, limit);
+  yield Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * decompress for a file, chunk by chunk as it is produced: what it decompresses to is never whole in
+ * memory. A chunk is good until the next is asked for (a plain file is read into one buffer, again and
+ * again): use it, or copy it, before.
+ */
 export async function* decompressFile(file: string, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): AsyncGenerator<Buffer> {
   const head = Buffer.alloc(8);
   let handle: fs.FileHandle | null = null;
@@ -126,10 +138,23 @@ async function* inflate(format: Compression, input: Input, source: string, limit
   }
 }
 
-/** Plain data, as it is: a file read as it goes (data in memory never comes here). */
+/**
+ * Plain data, as it is: a file read as it goes (data in memory never comes here), into one buffer: a
+ * fresh buffer a chunk would cost as much memory as the file until they are collected.
+ */
 async function* plainFile(input: Input): AsyncGenerator<Buffer> {
   if (!('file' in input)) throw new Error('plain data is not read as a stream');
-  yield* readFile(input.file);
+  const buffer = Buffer.allocUnsafe(FILE_CHUNK);
+  const handle = await fs.open(input.file, 'r').catch((cause) => Promise.reject(ioError('cannot read', input.file, cause)));
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null).catch((cause) => Promise.reject(ioError('cannot read', input.file, cause)));
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 async function* readFile(file: string): AsyncGenerator<Buffer> {

@@ -65,7 +65,10 @@ export interface StreamedSummary extends Omit<VerifiedSummary, 'text'> {
 }
 
 export interface StreamOptions extends VerifyOptions {
-  /** The text, decoded, as it is read and before it is verified: keep it apart until verification ends well. */
+  /**
+   * The text, decoded, as it is read and before it is verified: keep it apart until verification ends
+   * well. A piece is good until the promise returned settles (the chunks it is a view of may be reused).
+   */
   text?: (pieces: Buffer[]) => void | Promise<void>;
   /** Sees each variable and the end of each entry as the grammar is checked (before verification ends, too). */
   entries?: Sink;
@@ -73,21 +76,30 @@ export interface StreamOptions extends VerifyOptions {
 
 /**
  * verifySummary for a signed index read chunk by chunk: never whole in memory. The framework, the
- * hashing and the grammar share one pass; the failures are told in verifySummary's order all the same,
- * the grammar's last.
+ * hashing and the grammar share one pass; the failures are told in verifySummary's order all the same:
+ * reading and decompressing first (the framework's failure waits until the chunks end well), the
+ * grammar's last.
  */
 export async function verifySummaryStream(chunks: AsyncIterable<Buffer>, source: string, options: StreamOptions): Promise<StreamedSummary> {
   let pieces: Buffer[] = [];
   const grammar = new SummaryLines(source, options.entries);
   const reader = new CleartextReader(source, INDEX.codes.malformed, (piece) => void pieces.push(piece), grammar);
+  let malformed: unknown = null;
   let size = 0;
   for await (const chunk of chunks) {
     size += chunk.length;
     if (size > INDEX.maxBytes) throw new PkgkeysError('TOO_LARGE', `${source}: more than the ${INDEX.maxBytes} bytes allowed`);
-    reader.push(chunk);
+    if (malformed !== null) continue;
+    try {
+      reader.push(chunk);
+    } catch (error) {
+      malformed = error;
+      continue;
+    }
     if (pieces.length > 0) await options.text?.(pieces);
     pieces = [];
   }
+  if (malformed !== null) throw malformed;
   const cleartext = reader.end();
   const sig = await readCleartextSignature(cleartext, source, INDEX);
   let key: Uint8Array | null = null;

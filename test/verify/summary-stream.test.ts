@@ -14,7 +14,9 @@ import { CleartextReader, type SignatureSpec, canonicalize, parseCleartext } fro
 import type { TrustGraph } from '../../lib/trust/chain';
 import { SummaryLines, checkSummary } from '../../lib/summary/format';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
-import { type StreamedSummary, type VerifyOptions, recheckSummary, verifySummaryData, verifySummaryFileStream } from '../../lib/verify';
+import { type IndexRequest, type StreamedSummary, type VerifyOptions, recheckSummary, verifySummaryData, verifySummaryFile, verifySummaryFileInto, verifySummaryFileStream } from '../../lib/verify';
+import { ClientState, clockAt } from '../../lib/verify/state';
+import { verifySummaryStream } from '../../lib/verify/summary';
 import { REPO, Repo, VERIFY_AT, entry, forgeIndex } from '../helpers/repo';
 import { day } from '../helpers/world';
 
@@ -27,6 +29,12 @@ function* chunked(data: Buffer, size: number): Generator<Buffer> {
 
 async function* chunks(data: Buffer, size: number): AsyncGenerator<Buffer> {
   yield* chunked(data, size);
+}
+
+/** chunked through one buffer, filled again for each chunk, as a file is read. */
+function* reused(data: Buffer, size: number): Generator<Buffer> {
+  const buffer = Buffer.alloc(size);
+  for (const chunk of chunked(data, size)) yield buffer.subarray(0, chunk.copy(buffer));
 }
 
 /** The grammar's verdict on a text: its number of entries, or its error. */
@@ -71,12 +79,12 @@ function whole(data: Buffer): Outcome {
   }
 }
 
-function streamed(data: Buffer, size: number): Outcome {
+function streamed(data: Buffer, size: number, from = chunked): Outcome {
   const pieces: Buffer[] = [];
   try {
     const lines = new SummaryLines('doc');
     const reader = new CleartextReader('doc', 'INDEX_MALFORMED', (piece) => void pieces.push(Buffer.from(piece)), lines);
-    for (const chunk of chunked(data, size)) reader.push(chunk);
+    for (const chunk of from(data, size)) reader.push(chunk);
     const cleartext = reader.end();
     const digests = Object.fromEntries([...cleartext.hashes].filter(([name]) => ['sha256', 'sha512', 'sha1'].includes(name)).map(([name, hash]) => [name, hash.digest('hex')]));
     return { text: Buffer.concat(pieces).toString('latin1'), headerHashes: cleartext.headerHashes, signature: cleartext.signature.toString('hex'), digests, grammar: grammarOf(() => lines.end()) };
@@ -179,6 +187,7 @@ describe('CleartextReader reads what parseCleartext and canonicalize read, chunk
     expectGrammarOfText(expected);
     // A megabyte line a byte at a time would only take long.
     for (const size of [...CUTS.filter((n) => doc.length < 1 << 20 || n > 7), doc.length || 1]) expect({ size, outcome: streamed(doc, size) }).toEqual({ size, outcome: expected });
+    for (const size of [7, 61]) expect({ size, reused: streamed(doc, size, reused) }).toEqual({ size, reused: expected });
   });
 
   it('and so for 400 seeded mutations of a signed index', () => {
@@ -263,6 +272,66 @@ describe('verifySummaryFileStream verifies as verifySummaryData does', () => {
   it('older than the index already accepted: the same ROLLBACK, the state left as it was', async () => {
     const newest = { identifier: REPO, signed: day(101), signer: repo.host.fingerprint };
     expect((await sameFor(signed, { newest })).error).toMatch(/^ROLLBACK: /);
+  });
+});
+
+describe('verifySummaryFileInto verifies a file as verifySummaryFile does, never holding it whole', () => {
+  let counter = 0;
+  const request = (file: string): IndexRequest => ({
+    file, repository: REPO, clock: clockAt(VERIFY_AT, null), policy: DEFAULT_POLICY,
+    sources: { anchors: [repo.path('master.asc')], keyring: repo.path('keyring.asc'), stateDir: repo.path(`state-into-${++counter}`) },
+  });
+  /** The verdict, the text (what was handed on before a refusal is no text), and what the state directory then holds. */
+  async function outcome(verify: (r: IndexRequest, text: (pieces: Buffer[]) => Promise<void>) => Promise<{ signer: string; entries: number; expires: Date }>, file: string) {
+    const r = request(file);
+    const pieces: Buffer[] = [];
+    const verdict = await verify(r, async (p) => void pieces.push(...p.map((b) => Buffer.from(b)))).then((v) => ({ signer: v.signer, entries: v.entries, expires: v.expires }), failure);
+    const text = 'error' in verdict ? null : Buffer.concat(pieces).toString('latin1');
+    return { verdict, text, newest: await new ClientState(r.sources.stateDir).newest(REPO) };
+  }
+  const same = async (file: string) => {
+    const whole = await outcome(async (r, text) => {
+      const v = await verifySummaryFile(r);
+      await text([v.text]);
+      return v;
+    }, file);
+    expect(await outcome(verifySummaryFileInto, file)).toEqual(whole);
+    return whole;
+  };
+  const sameFor = async (doc: Buffer) => same(await repo.write(`into-${counter}`, doc));
+
+  it.each(TRICKS)('%s', async (_name, trick) => {
+    await sameFor(Buffer.from(trick(signed.toString('latin1')), 'latin1'));
+  });
+
+  it('a good index, plain and compressed with each tool: the same text, verdict and state', async () => {
+    const { execFileSync } = await import('node:child_process');
+    expect(await sameFor(signed)).toMatchObject({ verdict: { entries: 2 }, newest: { signer: repo.host.fingerprint } });
+    for (const tool of ['gzip', 'bzip2', 'xz', 'zstd']) expect(await sameFor(execFileSync(tool, ['-c'], { input: signed }))).toMatchObject({ verdict: { entries: 2 } });
+  });
+
+  it('a compressed index, corrupt or too large, whose beginning is no signed index: the decompression is told, as it comes first', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const garbage = gzipSync(Buffer.from('garbage\n'.repeat(100_000)));
+    expect((await sameFor(garbage.subarray(0, garbage.length - 100))).verdict).toMatchObject({ error: expect.stringMatching(/^INDEX_MALFORMED: .*corrupt gzip data/) });
+    const bomb = gzipSync(Buffer.alloc(300 << 20, 0x41));
+    expect((await sameFor(bomb)).verdict).toMatchObject({ error: expect.stringMatching(/^TOO_LARGE: .*decompresses to more than/) });
+  });
+
+  it('what cannot be read: the same refusal, before anything is verified', async () => {
+    expect((await same(repo.path('absent.asc'))).verdict).toMatchObject({ error: expect.stringMatching(/^IO_ERROR: /) });
+    await fs.mkdir(repo.path('a-directory.asc'), { recursive: true });
+    expect((await same(repo.path('a-directory.asc'))).verdict).toMatchObject({ error: expect.stringMatching(/^NOT_REGULAR_FILE: /) });
+  });
+});
+
+describe('verifySummaryStream tells a failure to read before a failure of the framework', () => {
+  it('a read that fails after a chunk that is no signed index: the failure to read', async () => {
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield Buffer.from('not a signed index\n');
+      throw new PkgkeysError('IO_ERROR', 'cannot read doc: the disk went away');
+    }
+    await expect(verifySummaryStream(failing(), 'doc', { graph, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null })).rejects.toMatchObject({ code: 'IO_ERROR' });
   });
 });
 
