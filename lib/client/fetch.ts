@@ -30,6 +30,8 @@ export interface FetchRequest {
   idleMs?: number;
   /** From the last successful fetch of this URL: ask to be told "not modified". */
   validators?: Validators | null;
+  /** Ends the transfer, which then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export type Fetched = { notModified: true } | { notModified: false; body: Buffer; validators: Validators };
@@ -60,6 +62,70 @@ export async function fetchBounded(request: FetchRequest): Promise<Fetched> {
   // fetchStream never passes the limit, so every chunk fits.
   const streamed = await fetchStream(request, (chunk, announced) => void (body.buffer ??= new BoundedBuffer(request.limit, announced)).push(chunk));
   return streamed.notModified ? streamed : { notModified: false, body: body.buffer?.bytes() ?? Buffer.alloc(0), validators: streamed.validators };
+}
+
+/** A transfer as chunks its reader pulls; see fetchChunks. */
+export interface Transfer {
+  /** Ending the iteration early (break, return) cancels the transfer. */
+  chunks: AsyncIterable<Buffer>;
+  /** Settles when the transfer ends, as fetchStream's promise; rejects once it was cancelled. */
+  result: Promise<Streamed>;
+  /** Ends the transfer early: a reader that stops before the end must, or the transfer waits for it. */
+  cancel(): void;
+}
+
+/**
+ * fetchStream as chunks the caller pulls, one at a time: the transfer waits while a chunk is not taken,
+ * so nothing but the chunk being read is held. The chunks end with the transfer's failure, if it fails.
+ */
+export function fetchChunks(request: FetchRequest): Transfer {
+  const arrived: Array<{ chunk: Buffer; taken: () => void }> = [];
+  let reader: (() => void) | null = null;
+  let ended = false;
+  let failure: unknown = null;
+  let cancelled = false;
+  const wake = () => {
+    const waiting = reader;
+    reader = null;
+    waiting?.();
+  };
+  const stop = new AbortController();
+  const result = fetchStream({ ...request, signal: stop.signal }, (chunk) => {
+    if (cancelled) return Promise.reject(stop.signal.reason);
+    return new Promise<void>((taken) => {
+      arrived.push({ chunk, taken });
+      wake();
+    });
+  });
+  result.then(
+    () => void ((ended = true), wake()),
+    (error: unknown) => void ((ended = true), (failure = error), wake()),
+  );
+  const cancel = () => {
+    cancelled = true;
+    stop.abort(new Error('the download was cancelled'));
+    for (const { taken } of arrived.splice(0)) taken();
+  };
+  const next = async (): Promise<IteratorResult<Buffer>> => {
+    for (;;) {
+      const first = arrived.shift();
+      if (first) {
+        first.taken();
+        return { done: false, value: first.chunk };
+      }
+      if (failure !== null) throw failure;
+      if (ended) return { done: true, value: undefined };
+      await new Promise<void>((resolve) => (reader = resolve));
+    }
+  };
+  const iterator: AsyncIterator<Buffer> = {
+    next,
+    return: async () => {
+      cancel();
+      return { done: true, value: undefined };
+    },
+  };
+  return { chunks: { [Symbol.asyncIterator]: () => iterator }, result, cancel };
 }
 
 /**
@@ -137,7 +203,11 @@ function get(url: URL, request: FetchRequest, deadline: number, sink: Sink): Pro
     if (request.validators?.lastModified) headers['if-modified-since'] = request.validators.lastModified;
     const client = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
     if (client === null) return reject(new PkgkeysError('USAGE', `${url}: only http, https and file URLs are fetched`));
+    if (request.signal?.aborted) return reject(request.signal.reason);
     const req = client.get(url, { headers });
+    const cancelled = () => abort(request.signal!.reason);
+    request.signal?.addEventListener('abort', cancelled, { once: true });
+    req.on('close', () => request.signal?.removeEventListener('abort', cancelled));
     const timer = setTimeout(() => fail('NETWORK_ERROR', `no complete answer within ${Math.round(request.timeoutMs / 1000)} s`), Math.max(deadline - Date.now(), 0));
     const quiet = () => {
       if (request.idleMs === undefined) return;
