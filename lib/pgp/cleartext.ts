@@ -219,14 +219,19 @@ export function canonicalize(body: Buffer, hash: Hash, lines?: TextLines): Buffe
   return text.subarray(0, write);
 }
 
-/** Feeds `text`, already canonical but for its "\n" line ends (what signableText returns), to `hash`. */
-export function hashCanonical(text: Buffer, hash: Hash): void {
+/**
+ * Feeds `text`, already canonical but for its "\n" line ends (what signableText returns), to `hash`,
+ * and each of its lines to `lines`, in one pass.
+ */
+export function hashCanonical(text: Buffer, hash: Hash, lines?: TextLines): void {
   const out = new CanonicalHasher(hash);
   const source = plain(text);
+  lines?.within(text, 0);
   for (let start = 0; start < text.length; ) {
     const newline = text.indexOf(LF, start);
     const end = newline < 0 ? text.length : newline;
     out.line(source, start, end);
+    lines?.line(start, end);
     start = end + 1;
   }
   out.flush();
