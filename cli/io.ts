@@ -1,6 +1,7 @@
 /** What a command may touch of the outside world; tests pass their own. */
 export interface IO {
-  stdout(data: string | Uint8Array): void;
+  /** Settles, if it returns a promise, once `data` is written or copied: a buffer may be reused then. */
+  stdout(data: string | Uint8Array): void | Promise<void>;
   stderr(text: string): void;
   /** Whether standard error is a terminal, where progress may be drawn. */
   terminal?: boolean;

@@ -106,7 +106,7 @@ export function report(error: unknown, io: IO, json: boolean): number {
 
 export function processIO(): IO {
   return {
-    stdout: (data) => process.stdout.write(data),
+    stdout: (data) => new Promise<void>((resolve) => void process.stdout.write(data, () => resolve())),
     stderr: (text) => process.stderr.write(text),
     terminal: process.stderr.isTTY === true,
     env: process.env,

@@ -1,5 +1,5 @@
 /**
- * File-system edges: bounded reads, atomic writes and a lock. Every write of a keyring, state or index
+ * File-system edges: bounded reads, atomic writes, a spool and a lock. Every write of a keyring, state or index
  * goes through `writeAtomic`, so a crash leaves the old file or the new one, never a torn one; what is
  * written to a device or a pipe (--output /dev/stdout) goes straight to it.
  */
@@ -8,51 +8,108 @@ import { type Stats, constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PkgkeysError, ioError } from './errors';
 
+/** What BoundedFile.chunks reads at a time, into one buffer. */
+const READ_CHUNK = 1 << 20;
+
 /**
- * Reads a whole regular file, refusing one larger than `limit` bytes before reading it. A FIFO or a
- * device is refused unopened (reading one may never end; opening a FIFO blocks): stat first, then
- * O_NONBLOCK, and fstat of what was opened, in case the name changed meanwhile. With `follow: false`,
- * a symbolic link or a second hard link is refused too, for a reader with more rights than whoever
- * can write the directory (signd): it must not be pointed at a file only it can read.
+ * A regular file opened for reading, no larger than `limit` bytes when opened. A FIFO or a device is
+ * refused unopened (reading one may never end; opening a FIFO blocks): stat first, then O_NONBLOCK,
+ * and fstat of what was opened, in case the name changed meanwhile. With `follow: false`, a symbolic
+ * link or a second hard link is refused too, for a reader with more rights than whoever can write the
+ * directory (signd): it must not be pointed at a file only it can read. The file is read as far as the
+ * size fstat gave: one that grows meanwhile is a moving target, refused rather than read past what was
+ * checked.
  */
-export async function readBounded(file: string, limit: number, options: { follow?: boolean } = {}): Promise<Buffer> {
-  const follow = options.follow ?? true;
-  const notRegular = (what: string) => new PkgkeysError('NOT_REGULAR_FILE', `${file} is ${what}, not a regular file; refusing to read it`);
-  const check = (stat: Stats) => {
-    if (stat.isSymbolicLink()) throw notRegular('a symbolic link');
-    if (!stat.isFile()) throw notRegular(stat.isFIFO() ? 'a FIFO' : stat.isDirectory() ? 'a directory' : 'a device or socket');
-    if (!follow && stat.nlink !== 1) throw notRegular(`one of ${stat.nlink} hard links to a file`);
-  };
-  let handle: fs.FileHandle;
-  try {
-    check(await (follow ? fs.stat(file) : fs.lstat(file)));
-    handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW));
-  } catch (cause) {
-    if (cause instanceof PkgkeysError) throw cause;
-    // O_NOFOLLOW on a link that appeared since lstat: ELOOP (Linux), EMLINK (FreeBSD), EFTYPE (NetBSD).
-    if (!follow && ['ELOOP', 'EMLINK', 'EFTYPE'].includes((cause as NodeJS.ErrnoException).code ?? '')) throw notRegular('a symbolic link');
-    throw ioError('cannot open', file, cause);
-  }
-  try {
-    const stat = await handle.stat();
-    check(stat);
-    const { size } = stat;
-    if (size > limit) throw new PkgkeysError('TOO_LARGE', `${file}: ${size} bytes is more than the ${limit} allowed`);
-    // Reads of the size fstat gave (readFile would go in 512 KiB round trips); a file that grows
-    // meanwhile is a moving target, refused rather than read past what was checked.
-    const data = Buffer.allocUnsafe(size);
-    let length = 0;
-    while (length < size) {
-      const { bytesRead } = await handle.read(data, length, size - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
+export class BoundedFile {
+  private constructor(
+    readonly file: string,
+    private readonly handle: fs.FileHandle,
+    /** The size fstat gave. */
+    readonly size: number,
+  ) {}
+
+  static async open(file: string, limit: number, options: { follow?: boolean } = {}): Promise<BoundedFile> {
+    const follow = options.follow ?? true;
+    const notRegular = (what: string) => new PkgkeysError('NOT_REGULAR_FILE', `${file} is ${what}, not a regular file; refusing to read it`);
+    const check = (stat: Stats) => {
+      if (stat.isSymbolicLink()) throw notRegular('a symbolic link');
+      if (!stat.isFile()) throw notRegular(stat.isFIFO() ? 'a FIFO' : stat.isDirectory() ? 'a directory' : 'a device or socket');
+      if (!follow && stat.nlink !== 1) throw notRegular(`one of ${stat.nlink} hard links to a file`);
+    };
+    let handle: fs.FileHandle;
+    try {
+      check(await (follow ? fs.stat(file) : fs.lstat(file)));
+      handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK | (follow ? 0 : constants.O_NOFOLLOW));
+    } catch (cause) {
+      if (cause instanceof PkgkeysError) throw cause;
+      // O_NOFOLLOW on a link that appeared since lstat: ELOOP (Linux), EMLINK (FreeBSD), EFTYPE (NetBSD).
+      if (!follow && ['ELOOP', 'EMLINK', 'EFTYPE'].includes((cause as NodeJS.ErrnoException).code ?? '')) throw notRegular('a symbolic link');
+      throw ioError('cannot open', file, cause);
     }
-    if ((await handle.read(Buffer.alloc(1), 0, 1, length)).bytesRead > 0) throw ioError('cannot read', file, new Error('the file changed while it was read'));
+    try {
+      const stat = await handle.stat();
+      check(stat);
+      if (stat.size > limit) throw new PkgkeysError('TOO_LARGE', `${file}: ${stat.size} bytes is more than the ${limit} allowed`);
+      return new BoundedFile(file, handle, stat.size);
+    } catch (cause) {
+      await handle.close();
+      throw cause instanceof PkgkeysError ? cause : ioError('cannot read', file, cause);
+    }
+  }
+
+  /** Its first `length` bytes, or all of it if it is shorter. */
+  async head(length: number): Promise<Buffer> {
+    const head = Buffer.alloc(Math.min(length, this.size));
+    let read = 0;
+    for (let n = 1; read < head.length && n > 0; read += n) n = await this.readAt(head, read, head.length - read, read);
+    return head.subarray(0, read);
+  }
+
+  /** All of it, in reads of the size fstat gave (readFile would go in 512 KiB round trips). */
+  async read(): Promise<Buffer> {
+    const data = Buffer.allocUnsafe(this.size);
+    let length = 0;
+    for (let n = 1; length < this.size && n > 0; length += n) n = await this.readAt(data, length, this.size - length, length);
+    await this.checkEnd(length);
     return data.subarray(0, length);
-  } catch (cause) {
-    throw cause instanceof PkgkeysError ? cause : ioError('cannot read', file, cause);
+  }
+
+  /** All of it, in chunks read into one buffer: a chunk is good until the next is asked for. */
+  async *chunks(): AsyncGenerator<Buffer> {
+    const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, this.size));
+    let position = 0;
+    for (let n = 1; position < this.size && n > 0; position += n) {
+      n = await this.readAt(buffer, 0, Math.min(buffer.length, this.size - position), position);
+      if (n > 0) yield buffer.subarray(0, n);
+    }
+    await this.checkEnd(position);
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+
+  private async readAt(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    try {
+      return (await this.handle.read(buffer, offset, length, position)).bytesRead;
+    } catch (cause) {
+      throw ioError('cannot read', this.file, cause);
+    }
+  }
+
+  /** Read to `length`, where the file ended or fstat said it would: a byte more is a file that grew. */
+  private async checkEnd(length: number): Promise<void> {
+    if ((await this.readAt(Buffer.alloc(1), 0, 1, length)) > 0) throw ioError('cannot read', this.file, new Error('the file changed while it was read'));
+  }
+}
+
+/** Reads a whole regular file, refusing one larger than `limit` bytes before reading it (BoundedFile). */
+export async function readBounded(file: string, limit: number, options: { follow?: boolean } = {}): Promise<Buffer> {
+  const opened = await BoundedFile.open(file, limit, options);
+  try {
+    return await opened.read();
   } finally {
-    await handle.close();
+    await opened.close();
   }
 }
 
@@ -141,6 +198,64 @@ export const writeAtomicWith = (file: string, write: Writer, mode = 0o644) => in
 
 /** Creates `file`, atomically, only if it does not exist yet (for secret keys: never overwrite one). */
 export const writeNew = (file: string, data: string, mode: number) => install(file, writerOf(data), mode, false);
+
+/** What Spool.copyTo reads at a time, into one buffer. */
+const SPOOL_CHUNK = 1 << 20;
+
+/**
+ * Bytes too many to hold in memory that must wait (a text being verified, until it is): a file in
+ * `dir` created exclusively, mode 0600, and its name removed at once, so no other user can open it and
+ * nothing is left behind, whatever happens. Open only within `withSpool`.
+ */
+export class Spool {
+  private constructor(
+    private readonly handle: fs.FileHandle,
+    private readonly name: string,
+  ) {}
+
+  /** Runs `body` with a new spool in `dir` (made if need be), closed when `body` ends. */
+  static async with<T>(dir: string, body: (spool: Spool) => Promise<T>): Promise<T> {
+    const name = path.join(dir, `.spool.${randomBytes(6).toString('hex')}.tmp`);
+    let handle: fs.FileHandle;
+    try {
+      await fs.mkdir(dir, { recursive: true });
+      handle = await fs.open(name, 'wx+', 0o600);
+    } catch (cause) {
+      throw ioError('cannot create', name, cause);
+    }
+    try {
+      await fs.rm(name);
+      return await body(new Spool(handle, name));
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Appends `pieces`, in order. */
+  readonly write = async (pieces: readonly Uint8Array[]): Promise<void> => {
+    try {
+      await this.handle.writev(pieces);
+    } catch (cause) {
+      throw ioError('cannot write', this.name, cause);
+    }
+  };
+
+  /** Hands what was written, from the start, to `out` a chunk at a time, in one buffer reused once `out`'s promise settles. */
+  async copyTo(out: (chunk: Buffer) => void | Promise<void>): Promise<void> {
+    const buffer = Buffer.allocUnsafe(SPOOL_CHUNK);
+    for (let position = 0; ; ) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await this.handle.read(buffer, 0, buffer.length, position));
+      } catch (cause) {
+        throw ioError('cannot read', this.name, cause);
+      }
+      if (bytesRead === 0) return;
+      await out(buffer.subarray(0, bytesRead));
+      position += bytesRead;
+    }
+  }
+}
 
 /**
  * Runs `body` holding an exclusive lock on `dir` (a `.lock` file holding the owner's pid). A lock whose

@@ -1,7 +1,7 @@
-// Locks, bounded reads and the records read back (lib/fsutil.ts), under every mutating command.
+// Locks, bounded reads, spools and the records read back (lib/fsutil.ts), under every mutating command.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseRecord, readBounded, withLock } from '../lib/fsutil';
+import { BoundedFile, Spool, parseRecord, readBounded, withLock } from '../lib/fsutil';
 import { expectCode } from './helpers/caught';
 import { cleanup, tempDir } from './helpers/cli';
 
@@ -85,5 +85,86 @@ describe('parseRecord', () => {
     expect(keys('{"keys": [{"key": "A"}, {"key": "B"}]}')).toEqual(['A', 'B']);
     expect(keys('{"keys": []}')).toEqual([]);
     for (const damaged of ['{}', '{"keys": {"key": "A"}}', '{"keys": [null]}', '{"keys": ["A"]}', '{"keys": [{"key": 1}]}']) expect(keys(damaged)).toBeNull();
+  });
+});
+
+/** 2.5 MiB that differ from one mebibyte to the next. */
+const BIG = Buffer.from(Array.from({ length: 5 << 19 }, (_, i) => (i * 7 + (i >> 20)) & 0xff));
+
+describe('BoundedFile', () => {
+  it('reads in chunks of one buffer what read() reads whole, and its head', async () => {
+    const file = path.join(dir, 'big');
+    await fs.writeFile(file, BIG);
+    const opened = await BoundedFile.open(file, BIG.length);
+    try {
+      const chunks: Buffer[] = [];
+      const buffers = new Set<ArrayBufferLike>();
+      for await (const chunk of opened.chunks()) {
+        chunks.push(Buffer.from(chunk));
+        buffers.add(chunk.buffer);
+      }
+      expect(chunks.length).toBeGreaterThan(1);
+      expect(buffers.size).toBe(1);
+      expect(Buffer.concat(chunks).equals(BIG)).toBe(true);
+      expect((await opened.read()).equals(BIG)).toBe(true);
+      expect((await opened.head(8)).equals(BIG.subarray(0, 8))).toBe(true);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('IO_ERROR: a file that grows while its chunks are read is not read past the size it had', async () => {
+    const file = path.join(dir, 'growing');
+    await fs.writeFile(file, BIG);
+    const opened = await BoundedFile.open(file, 2 * BIG.length);
+    try {
+      const read = (async () => {
+        for await (const _chunk of opened.chunks()) await fs.appendFile(file, 'more');
+      })();
+      await expect(read).rejects.toMatchObject({ code: 'IO_ERROR', message: `cannot read ${file}: the file changed while it was read` });
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('refuses what readBounded refuses, before reading: a file over the limit, a directory', async () => {
+    const file = path.join(dir, 'data');
+    await fs.writeFile(file, 'x'.repeat(10));
+    await expectCode(BoundedFile.open(file, 9), 'TOO_LARGE');
+    await expectCode(BoundedFile.open(dir, 10), 'NOT_REGULAR_FILE');
+  });
+});
+
+describe('Spool', () => {
+  it('gives back what was written, from a file whose name is gone at once', async () => {
+    const names = await Spool.with(dir, async (spool) => {
+      await spool.write([BIG.subarray(0, 10), BIG.subarray(10)]);
+      await spool.write([Buffer.from('end')]);
+      const got: Buffer[] = [];
+      // A consumer that is done with a chunk only later: the buffer is not reused before.
+      await spool.copyTo(async (chunk) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        got.push(Buffer.from(chunk));
+      });
+      expect(Buffer.concat(got).equals(Buffer.concat([BIG, Buffer.from('end')]))).toBe(true);
+      return fs.readdir(dir);
+    });
+    expect(names).toEqual([]);
+    expect(await fs.readdir(dir)).toEqual([]);
+  });
+
+  it('is made in a directory made for it, and leaves nothing when its user fails', async () => {
+    const inside = path.join(dir, 'state');
+    await expect(Spool.with(inside, async (spool) => {
+      await spool.write([Buffer.from('x')]);
+      throw new Error('verification failed');
+    })).rejects.toThrow('verification failed');
+    expect(await fs.readdir(inside)).toEqual([]);
+  });
+
+  it('IO_ERROR: a directory it cannot be made in', async () => {
+    const file = path.join(dir, 'file');
+    await fs.writeFile(file, '');
+    await expectCode(Spool.with(path.join(file, 'state'), async () => undefined), 'IO_ERROR');
   });
 });

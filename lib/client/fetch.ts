@@ -29,6 +29,8 @@ export interface FetchRequest {
   idleMs?: number;
   /** From the last successful fetch of this URL: ask to be told "not modified". */
   validators?: Validators | null;
+  /** Ends the transfer, which then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export type Fetched = { notModified: true } | { notModified: false; body: Buffer; validators: Validators };
@@ -59,6 +61,70 @@ export async function fetchBounded(request: FetchRequest): Promise<Fetched> {
   // fetchStream never passes the limit, so every chunk fits.
   const streamed = await fetchStream(request, (chunk, announced) => void (body.buffer ??= new BoundedBuffer(request.limit, announced)).push(chunk));
   return streamed.notModified ? streamed : { notModified: false, body: body.buffer?.bytes() ?? Buffer.alloc(0), validators: streamed.validators };
+}
+
+/** A transfer as chunks its reader pulls; see fetchChunks. */
+export interface Transfer {
+  /** Ending the iteration early (break, return) cancels the transfer. */
+  chunks: AsyncIterable<Buffer>;
+  /** Settles when the transfer ends, as fetchStream's promise; rejects once it was cancelled. */
+  result: Promise<Streamed>;
+  /** Ends the transfer early: a reader that stops before the end must, or the transfer waits for it. */
+  cancel(): void;
+}
+
+/**
+ * fetchStream as chunks the caller pulls, one at a time: the transfer waits while a chunk is not taken,
+ * so nothing but the chunk being read is held. The chunks end with the transfer's failure, if it fails.
+ */
+export function fetchChunks(request: FetchRequest): Transfer {
+  const arrived: Array<{ chunk: Buffer; taken: () => void }> = [];
+  let reader: (() => void) | null = null;
+  let ended = false;
+  let failure: unknown = null;
+  let cancelled = false;
+  const wake = () => {
+    const waiting = reader;
+    reader = null;
+    waiting?.();
+  };
+  const stop = new AbortController();
+  const result = fetchStream({ ...request, signal: stop.signal }, (chunk) => {
+    if (cancelled) return Promise.reject(stop.signal.reason);
+    return new Promise<void>((taken) => {
+      arrived.push({ chunk, taken });
+      wake();
+    });
+  });
+  result.then(
+    () => void ((ended = true), wake()),
+    (error: unknown) => void ((ended = true), (failure = error), wake()),
+  );
+  const cancel = () => {
+    cancelled = true;
+    stop.abort(new Error('the download was cancelled'));
+    for (const { taken } of arrived.splice(0)) taken();
+  };
+  const next = async (): Promise<IteratorResult<Buffer>> => {
+    for (;;) {
+      const first = arrived.shift();
+      if (first) {
+        first.taken();
+        return { done: false, value: first.chunk };
+      }
+      if (failure !== null) throw failure;
+      if (ended) return { done: true, value: undefined };
+      await new Promise<void>((resolve) => (reader = resolve));
+    }
+  };
+  const iterator: AsyncIterator<Buffer> = {
+    next,
+    return: async () => {
+      cancel();
+      return { done: true, value: undefined };
+    },
+  };
+  return { chunks: { [Symbol.asyncIterator]: () => iterator }, result, cancel };
 }
 
 /**
@@ -122,6 +188,7 @@ function get(url: URL, request: FetchRequest, deadline: number, sink: Sink): Pro
   // Loaded for the URLs that need them: a file:// mirror loads neither.
   const client = url.protocol === 'https:' ? (require('node:https') as typeof import('node:https')) : url.protocol === 'http:' ? (require('node:http') as typeof import('node:http')) : null;
   if (client === null) return Promise.reject(new PkgkeysError('USAGE', `${url}: only http, https and file URLs are fetched`));
+  if (request.signal?.aborted) return Promise.reject(request.signal.reason);
   return new Promise((resolve, reject) => {
     const exchange = new Exchange(url, client.get(url, { headers: headersOf(request) }), request, deadline, resolve, reject);
     exchange.req.on('error', (error) => exchange.fail('NETWORK_ERROR', error.message));
@@ -190,7 +257,10 @@ function receiveBody(exchange: Exchange, res: http.IncomingMessage, request: Fet
 
 const overLimitOf = (request: FetchRequest): Code => request.overLimit ?? 'TOO_LARGE';
 
-/** The plumbing of one GET: its promise, settled by the answer or the first failure, and its clocks (deadline, silence). */
+/**
+ * The plumbing of one GET: its promise, settled by the answer or the first failure, its clocks
+ * (deadline, silence), and the caller's signal, which aborts it.
+ */
 class Exchange {
   failed = false;
   private readonly timer: NodeJS.Timeout;
@@ -206,6 +276,12 @@ class Exchange {
   ) {
     const late = () => this.fail('NETWORK_ERROR', `no complete answer within ${Math.round(request.timeoutMs / 1000)} s`);
     this.timer = setTimeout(late, Math.max(deadline - Date.now(), 0));
+    const { signal } = request;
+    if (signal) {
+      const cancelled = () => this.abort(signal.reason);
+      signal.addEventListener('abort', cancelled, { once: true });
+      req.on('close', () => signal.removeEventListener('abort', cancelled));
+    }
   }
 
   /** Something arrived: the silence clock starts again. */

@@ -6,25 +6,19 @@
  */
 import { PkgkeysError } from '../errors';
 import { MAX_INDEX_BYTES } from '../limits';
-import { EXTENSIONS, compressionOf, decompress } from '../summary/compress';
+import { EXTENSIONS, compressionOf, decompress, decompressArriving } from '../summary/compress';
 import type { TrustGraph } from '../trust/chain';
 import type { Policy } from '../trust/policy';
-import { type VerifiedIndex, verifyIndexData } from '../verify';
+import { type StreamedIndex, type VerifyOptions } from '../verify';
 import type { Clock, Proof } from '../verify/state';
+import { INDEX, verifyIndexStream } from '../verify/summary';
 import type { Upstream } from './config';
-import { type Validators, fetchBounded } from './fetch';
+import { type Validators, fetchChunks } from './fetch';
 
 export const SIGNED_INDEX = 'pkg_summary.asc';
 
 /** Every name the signed index may be published under, in the order they are tried. */
 export const SIGNED_INDEX_FORMS: readonly string[] = [...Object.keys(EXTENSIONS).map((ext) => `${SIGNED_INDEX}.${ext}`), SIGNED_INDEX];
-
-/** One download of a signed index, as served, with what identifies it for a conditional request. */
-export interface Download {
-  url: string;
-  raw: Buffer;
-  validators: Validators;
-}
 
 export interface RemoteOptions {
   graph: TrustGraph;
@@ -36,16 +30,47 @@ export interface RemoteOptions {
   timeoutMs: number;
 }
 
-/** Fetches and verifies a repository's current signed index; nothing unverified comes back, and nothing is recorded. */
-export async function verifyRemoteIndex(upstream: Upstream, options: RemoteOptions): Promise<{ index: VerifiedIndex; download: Download }> {
-  const fetched = await findSignedIndex(upstream, null, async (url) => {
-    const got = await fetchBounded({ url, limit: MAX_INDEX_BYTES, timeoutMs: options.timeoutMs });
-    return got.notModified ? got : { ...got, head: got.body };
-  });
-  const download = { url: fetched!.url, raw: fetched!.body, validators: fetched!.validators };
-  const index = await verifyIndexData(download.raw, download.url, { graph: options.graph, repository: upstream.repository, now: options.clock.now, clock: options.clock, policy: options.policy, newest: options.newest });
-  return { index, download };
+/**
+ * Fetches and verifies a repository's current signed index, as it arrives: neither the download nor its
+ * text is ever whole in memory. Nothing unverified comes back, and nothing is recorded.
+ */
+export async function verifyRemoteIndex(upstream: Upstream, options: RemoteOptions): Promise<{ index: StreamedIndex; download: Located }> {
+  const verifying: VerifyOptions = { graph: options.graph, repository: upstream.repository, now: options.clock.now, clock: options.clock, policy: options.policy, newest: options.newest };
+  const found = await findSignedIndex(upstream, null, (url) => verifyForm(url, verifying, options.timeoutMs));
+  return { index: found!.body!, download: { url: found!.url, validators: found!.validators } };
 }
+
+/** The bytes of a form that show what it is compressed with. */
+const HEAD_BYTES = 16;
+
+/**
+ * One form of the signed index, verified as it is downloaded, once its first bytes show that this
+ * machine can decompress it (no verdict, null, when it cannot). The failures are told as for a
+ * download verified whole: the transfer's, then the decompression's, then the verification's.
+ */
+async function verifyForm(url: URL, options: VerifyOptions, timeoutMs: number): Promise<{ notModified: false; body: StreamedIndex | null; head: Uint8Array; validators: Validators }> {
+  const transfer = fetchChunks({ url, limit: MAX_INDEX_BYTES, timeoutMs });
+  transfer.result.catch(() => undefined); // told by the chunks
+  try {
+    const chunks = transfer.chunks[Symbol.asyncIterator]();
+    const first: Buffer[] = [];
+    let length = 0;
+    for (let next; length < HEAD_BYTES && !(next = await chunks.next()).done; length += next.value.length) first.push(next.value);
+    const head = Buffer.concat(first).subarray(0, HEAD_BYTES);
+    if (!(await decodable(head))) return { notModified: false, body: null, head, validators: NO_VALIDATORS };
+    async function* arriving(): AsyncGenerator<Buffer> {
+      yield* first;
+      for (let next; !(next = await chunks.next()).done; ) yield next.value;
+    }
+    const index = await verifyIndexStream(decompressArriving(head, arriving(), url.href, MAX_INDEX_BYTES, INDEX.codes.malformed), url.href, options);
+    const done = await transfer.result;
+    return { notModified: false, body: index, head, validators: done.notModified ? NO_VALIDATORS : done.validators };
+  } finally {
+    transfer.cancel();
+  }
+}
+
+const NO_VALIDATORS: Validators = { etag: null, lastModified: null };
 
 /** Where a signed index was found, and what identifies that version of it. */
 export interface Located {

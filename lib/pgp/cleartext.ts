@@ -177,15 +177,27 @@ function decodedEnd(buf: Uint8Array, start: number, from: number, newline: numbe
 }
 
 /**
- * Undoes the framework's encoding of `body` and feeds the canonical text to `hash`, in one pass:
- * returns the text as the signer meant it (dash-escapes removed, trailing whitespace, which the
- * signature does not cover, removed, every line ended by "\n"). `body` must come from parseCleartext
- * and is left as it is: the text is `body` itself when there is nothing to undo (what pkgkeys signs),
- * so a large index is not copied; otherwise a copy, decoded in place from the first change on.
+ * Told the lines of a signed text as they are decoded, in order, without their line ends: a check of
+ * the text (an index's grammar) in the pass that decodes and hashes it. `within` names the buffer the
+ * lines that follow are in, whose bytes stay as they are until the next `within`.
  */
-export function canonicalize(body: Buffer, hash: Hash): Buffer {
+export interface TextLines {
+  within(buf: Buffer, from: number): void;
+  line(start: number, end: number): void;
+}
+
+/**
+ * Undoes the framework's encoding of `body` and feeds the canonical text to `hash`, and each of its
+ * lines to `lines`, in one pass: returns the text as the signer meant it (dash-escapes removed,
+ * trailing whitespace, which the signature does not cover, removed, every line ended by "\n"). `body`
+ * must come from parseCleartext and is left as it is: the text is `body` itself when there is nothing to
+ * undo (what pkgkeys signs), so a large index is not copied; otherwise a copy, decoded in place from the
+ * first change on.
+ */
+export function canonicalize(body: Buffer, hash: Hash, lines?: TextLines): Buffer {
   const out = new CanonicalHasher(hash);
   const source = plain(body);
+  lines?.within(body, 0);
   let text = body;
   // Where the next line goes in `text`; `body` is read from `start`, which `write` never passes.
   let write = 0;
@@ -194,6 +206,7 @@ export function canonicalize(body: Buffer, hash: Hash): Buffer {
     const from = decodedStart(body, start);
     const end = decodedEnd(body, start, from, newline);
     out.line(source, from, end);
+    lines?.line(from, end);
     if (text === body && (from !== start || end !== newline)) text = Buffer.from(body);
     if (text !== body) {
       text.copyWithin(write, from, end);
@@ -206,14 +219,19 @@ export function canonicalize(body: Buffer, hash: Hash): Buffer {
   return text.subarray(0, write);
 }
 
-/** Feeds `text`, already canonical but for its "\n" line ends (what signableText returns), to `hash`. */
-export function hashCanonical(text: Buffer, hash: Hash): void {
+/**
+ * Feeds `text`, already canonical but for its "\n" line ends (what signableText returns), to `hash`,
+ * and each of its lines to `lines`, in one pass.
+ */
+export function hashCanonical(text: Buffer, hash: Hash, lines?: TextLines): void {
   const out = new CanonicalHasher(hash);
   const source = plain(text);
+  lines?.within(text, 0);
   for (let start = 0; start < text.length; ) {
     const newline = text.indexOf(LF, start);
     const end = newline < 0 ? text.length : newline;
     out.line(source, start, end);
+    lines?.line(start, end);
     start = end + 1;
   }
   out.flush();
@@ -235,13 +253,14 @@ const NEWLINE = Buffer.from('\n');
  * index on a small board): the same grammar, the same messages at the same line numbers, the same
  * text out. The text is hashed as it comes with each hash the `Hash:` headers name (RFC 9580 §7.1
  * puts them first for this), and handed to `text` in pieces, decoded, before anything is verified:
- * the caller keeps it apart until the signature is checked. A line is held whole until its end comes.
+ * the caller keeps it apart until the signature is checked. A line is held whole until its end comes,
+ * copied: a chunk (and the pieces, views of it) may be reused by its producer once push returns.
  */
 export class CleartextReader {
   private part: 'begin' | 'headers' | 'text' | 'armor' | 'after' = 'begin';
   /** Line ends read so far: the line being read is number `lineEnds + 1`. */
   private lineEnds = 0;
-  /** The start of a line no chunk has ended yet, in pieces (joined once, when it ends). */
+  /** The start of a line no chunk has ended yet, in copied pieces (joined once, when it ends). */
   private rest: Buffer[] = [];
   private readonly headerHashes: string[] = [];
   private readonly hashes = new Map<string, Hash>();
@@ -250,24 +269,25 @@ export class CleartextReader {
   private armorBytes = 0;
   private signature: Buffer | null = null;
 
-  /** `code`: the malformed code of the document read, as for parseCleartext. */
+  /** `code`: the malformed code of the document read, as for parseCleartext; `lines` is told each line of the text, as canonicalize tells it. */
   constructor(
     private readonly source: string,
     private readonly code: Code,
     private readonly text: (piece: Buffer) => void,
+    private readonly textLines?: TextLines,
   ) {}
 
   push(chunk: Buffer): void {
     let from = 0;
     if (this.rest.length > 0) {
       const newline = chunk.indexOf(LF);
-      if (newline < 0) return void this.rest.push(chunk);
+      if (newline < 0) return void this.rest.push(Buffer.from(chunk));
       from = newline + 1;
       this.lines(Buffer.concat([...this.rest, chunk.subarray(0, from)]), 0);
       this.rest = [];
     }
     const rest = this.lines(chunk, from);
-    if (rest < chunk.length) this.rest.push(chunk.subarray(rest));
+    if (rest < chunk.length) this.rest.push(Buffer.from(chunk.subarray(rest)));
   }
 
   /** At the end of the file: the signature and the hashes, or the framework's error. */
@@ -297,7 +317,7 @@ export class CleartextReader {
     let start = from;
     while (start < buf.length) {
       if (this.part === 'text') {
-        start = this.textLines(buf, start);
+        start = this.decode(buf, start);
         if (this.part === 'text') return start;
         continue;
       }
@@ -360,8 +380,9 @@ export class CleartextReader {
    * The signed text's lines that end in `buf`, from `from`, up to the BEGIN line of the signature:
    * hashed, and handed on decoded, as runs of `buf` where nothing is to be undone. Returns where it stopped.
    */
-  private textLines(buf: Buffer, from: number): number {
+  private decode(buf: Buffer, from: number): number {
     const source = plain(buf);
+    this.textLines?.within(buf, from);
     let run = from;
     let start = from;
     for (let newline: number; (newline = buf.indexOf(LF, start)) >= 0; start = newline + 1) {
@@ -373,6 +394,7 @@ export class CleartextReader {
       const textFrom = decodedStart(buf, start);
       const end = decodedEnd(buf, start, textFrom, newline);
       for (const hasher of this.hashers) hasher.line(source, textFrom, end);
+      this.textLines?.line(textFrom, end);
       if (textFrom !== start || end !== newline) {
         if (run < start) this.text(buf.subarray(run, start));
         this.text(buf.subarray(textFrom, end));

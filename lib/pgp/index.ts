@@ -5,5 +5,5 @@
 export { type Material, type Tree, armor, mergeTrees, packetBytes, readMaterial, readPacket, readTrees, toBinary, treeBytes } from './packets';
 export { inspectAll } from './inspect';
 export { type CertifyOptions, type GeneratedKey, type KeyType, type RevokeOptions, SecretKey, certify, generateKey, revokeCertification, revokeKey, revokeSubkey } from './sign';
-export { type Cleartext, CleartextReader, type StreamedCleartext, canonicalize, hashCanonical, parseCleartext, signableText, writeCleartext } from './cleartext';
+export { type Cleartext, CleartextReader, type StreamedCleartext, type TextLines, canonicalize, hashCanonical, parseCleartext, signableText, writeCleartext } from './cleartext';
 export { type DataFeed, type MessageSignature, type Notation, type SignatureSpec, type Signer, dataHash, readMessageSignature, signData, verifyData, verifyHashed } from './signature';

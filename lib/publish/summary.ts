@@ -8,7 +8,7 @@ import { REPOSITORY_NOTATION, type RepositoryId } from '../model';
 import { packageFile, pkgnameOf } from '../packages/files';
 import { hashFiles } from '../packages/hash';
 import { type SecretKey, hashCanonical, signData, signableText, writeCleartext } from '../pgp';
-import { type Entry, checkSummary, formatSummary, parseSummary, setValue, value } from '../summary/format';
+import { type Entry, SummaryLines, formatSummary, parseSummary, setValue, value } from '../summary/format';
 
 export interface SignIndexOptions {
   key: SecretKey;
@@ -56,12 +56,15 @@ export function normaliseSummary(text: Buffer): NormalisedSummary {
 export async function signIndex(text: Buffer, source: string, options: SignIndexOptions): Promise<SignedIndex> {
   if (options.expires <= options.created) throw new PkgkeysError('USAGE', 'the index signature must expire after it is made');
   const signable = signableText(text);
-  const entries = checkSummary(signable, source);
   const signer = options.key.signer();
   const notations = [{ name: REPOSITORY_NOTATION, value: options.repository }];
-  const signature = await signData(signer, { kind: 'text', hash: options.hash, created: options.created, expires: options.expires, notations }, (hash) =>
-    hashCanonical(signable, hash),
-  );
+  // The grammar is checked in the pass that hashes the text, and told before anything is signed.
+  const grammar = new SummaryLines(source);
+  let entries = 0;
+  const signature = await signData(signer, { kind: 'text', hash: options.hash, created: options.created, expires: options.expires, notations }, (hash) => {
+    hashCanonical(signable, hash, grammar);
+    entries = grammar.end();
+  });
   return { signed: writeCleartext(signable, options.hash, signature), entries, signer: signer.fingerprint };
 }
 

@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip, gzip } from 'node:zlib';
 import { BoundedBuffer } from '../bounded-buffer';
@@ -42,8 +42,8 @@ export function compressionOf(data: Uint8Array): Compression {
 
 const tooLarge = (source: string, limit: number) => new PkgkeysError('TOO_LARGE', `${source}: decompresses to more than ${limit} bytes`);
 
-/** What is decompressed: bytes in memory, or a file read as it goes. */
-type Input = Uint8Array | { file: string };
+/** What is decompressed: bytes in memory, a file read as it goes, or chunks as they arrive. */
+type Input = Uint8Array | { file: string } | { chunks: AsyncIterable<Uint8Array> };
 
 /** Chunks read from a file at a time: few enough iterations for a 200 MB index, little memory. */
 const FILE_CHUNK = 1 << 20;
@@ -65,7 +65,27 @@ export async function decompress(data: Uint8Array, source: string, limit: number
   return out.bytes();
 }
 
-/** decompress for a file, chunk by chunk as it is produced: what it decompresses to is never whole in memory. */
+/** decompress chunk by chunk as it is produced: what `data` decompresses to is never whole in memory. */
+export async function* decompressChunks(data: Uint8Array, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): AsyncGenerator<Buffer> {
+  const format = compressionOf(data);
+  if (format !== 'none') return yield* inflate(format, data, source, limit, corrupt);
+  if (data.length > limit) throw tooLarge(source, limit);
+  yield Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * decompressChunks for data that arrives in chunks (a download), whose first bytes are `head`: neither
+ * it nor what it decompresses to is ever whole in memory.
+ */
+export function decompressArriving(head: Uint8Array, chunks: AsyncIterable<Uint8Array>, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): AsyncGenerator<Buffer> {
+  return inflate(compressionOf(head), { chunks }, source, limit, corrupt);
+}
+
+/**
+ * decompress for a file, chunk by chunk as it is produced: what it decompresses to is never whole in
+ * memory. A chunk is good until the next is asked for (a plain file is read into one buffer, again and
+ * again): use it, or copy it, before.
+ */
 export async function* decompressFile(file: string, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): AsyncGenerator<Buffer> {
   const head = Buffer.alloc(8);
   let handle: fs.FileHandle | null = null;
@@ -126,10 +146,27 @@ async function* inflate(format: Compression, input: Input, source: string, limit
   }
 }
 
-/** Plain data, as it is: a file read as it goes (data in memory never comes here). */
+/**
+ * Plain data, as it is: a file read as it goes (data in memory never comes here), into one buffer: a
+ * fresh buffer a chunk would cost as much memory as the file until they are collected.
+ */
 async function* plainFile(input: Input): AsyncGenerator<Buffer> {
+  if ('chunks' in input) {
+    for await (const chunk of input.chunks) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    return;
+  }
   if (!('file' in input)) throw new Error('plain data is not read as a stream');
-  yield* readFile(input.file);
+  const buffer = Buffer.allocUnsafe(FILE_CHUNK);
+  const handle = await fs.open(input.file, 'r').catch((cause) => Promise.reject(ioError('cannot read', input.file, cause)));
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null).catch((cause) => Promise.reject(ioError('cannot read', input.file, cause)));
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 async function* readFile(file: string): AsyncGenerator<Buffer> {
@@ -143,7 +180,7 @@ async function* readFile(file: string): AsyncGenerator<Buffer> {
 /** zlib's own gunzip gathers its output in pieces and joins them: twice the text at the end. Here it streams. */
 async function* gunzip(input: Input, source: string, corrupt: Code): AsyncGenerator<Buffer> {
   const stream = createGunzip({ chunkSize: 64 * 1024 });
-  const feeding = 'file' in input ? pipeline(readFile(input.file), stream) : (stream.end(input), null);
+  const feeding = 'file' in input ? pipeline(readFile(input.file), stream) : 'chunks' in input ? pipeline(Readable.from(input.chunks), stream) : (stream.end(input), null);
   feeding?.catch(() => undefined); // the same error reaches the loop below
   try {
     for await (const chunk of stream) yield chunk as Buffer;
@@ -166,11 +203,20 @@ async function* runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fas
   const child = spawn(tool.command, tool[direction], { stdio: [file ? file.fd : 'pipe', 'pipe', 'pipe'] });
   const exit = exited(child, format, direction === 'decompress' ? 'decompress' : 'compress', source, corrupt);
   exit.catch(() => undefined); // told once the output ends
+  // Chunks that fail to arrive (a download cut off) are that failure, not the tool's complaint about
+  // the input it then saw end.
+  let arrival: unknown = null;
+  let feeding: Promise<void> | null = null;
   if (!file) {
     // The tool stops reading when the data is corrupt or when it is killed; its exit status tells.
     child.stdin!.on('error', () => {});
-    child.stdin!.end(input as Uint8Array);
+    if ('chunks' in input) feeding = pipeline(Readable.from(input.chunks), child.stdin!).catch((error: unknown) => void (arrival = error));
+    else child.stdin!.end(input as Uint8Array);
   }
+  const failedToArrive = async () => {
+    await feeding;
+    return arrival instanceof PkgkeysError ? arrival : null;
+  };
   let produced = 0;
   try {
     for await (const chunk of child.stdout!) {
@@ -179,7 +225,11 @@ async function* runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fas
       if (produced > limit) throw tooLarge(source, limit);
       yield chunk as Buffer;
     }
+    const failure = await failedToArrive();
+    if (failure) throw failure;
     await exit;
+  } catch (error) {
+    throw (error instanceof PkgkeysError && error.code === 'TOO_LARGE' ? null : await failedToArrive()) ?? error;
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await file?.close();

@@ -29,6 +29,7 @@ const NAME = /^[A-Z][A-Z0-9_]*$/;
 const NOT_VALUE = /[\n\r\0\u0100-\uffff]/;
 
 const PKGNAME_BYTES = Buffer.from(PKGNAME);
+const EMPTY = Buffer.alloc(0);
 
 const isNameByte = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
 
@@ -72,6 +73,9 @@ class Scanner {
   private entryLine = 0;
   /** Line of this entry's PKGNAME; 0 until one is seen. */
   private pkgnameLine = 0;
+  /** The buffer the lines being read are in (see `within`), and its first CR or NUL at or after the line being read, or -1. */
+  private buf: Buffer = EMPTY;
+  private forbidden = -1;
 
   constructor(
     private readonly source: string,
@@ -80,17 +84,34 @@ class Scanner {
 
   /** Scans the complete lines of `buf` from `from` on; returns where the unterminated rest starts. */
   scan(buf: Buffer, from: number): number {
-    const forbidden = firstForbidden(buf, from);
+    this.within(buf, from);
     let start = from;
     let end: number;
     while ((end = buf.indexOf(LF, start)) !== -1) {
-      this.line++;
-      if (forbidden !== -1 && forbidden < end) this.forbiddenByte(buf[forbidden]);
-      if (end === start) this.emptyLine();
-      else this.variable(buf, start, end);
+      this.next(start, end);
       start = end + 1;
     }
     return start;
+  }
+
+  /**
+   * The lines that follow are in `buf`, from `from` on, and its bytes stay as they are until the next
+   * call: CR and NUL are looked for once for all of them, not line by line.
+   */
+  within(buf: Buffer, from: number): void {
+    this.buf = buf;
+    this.forbidden = firstForbidden(buf, from);
+  }
+
+  /** The next line: bytes `start` to `end` of the buffer `within` named, its "\n" not included. */
+  next(start: number, end: number): void {
+    const { buf } = this;
+    this.line++;
+    // A CR or NUL between the lines (one a decoder dropped) is no line's: look again from here.
+    if (this.forbidden !== -1 && this.forbidden < start) this.forbidden = firstForbidden(buf, start);
+    if (this.forbidden !== -1 && this.forbidden < end) this.forbiddenByte(buf[this.forbidden]);
+    if (end === start) this.emptyLine();
+    else this.variable(buf, start, end);
   }
 
   /** At the end of the input, with `rest` the bytes after the last newline. */
@@ -222,6 +243,42 @@ export class SummaryReader {
   end(): number {
     this.scanner.finish(Buffer.concat(this.pending));
     this.pending = [];
+    return this.scanner.entries;
+  }
+}
+
+/**
+ * The grammar checked on the lines of a text as another pass over it finds them (a signed index's text,
+ * as it is decoded and hashed: lib/pgp/cleartext.ts), with checkSummary's errors at the same lines. The
+ * first error is kept and told by end(): an index's grammar is judged after its signature.
+ */
+export class SummaryLines {
+  private readonly scanner: Scanner;
+  private error: unknown = null;
+
+  constructor(source: string, sink?: Sink) {
+    this.scanner = new Scanner(source, sink);
+  }
+
+  /** The lines that follow are in `buf`, from `from` on, and its bytes stay as they are until the next call. */
+  within(buf: Buffer, from: number): void {
+    if (this.error === null) this.scanner.within(buf, from);
+  }
+
+  /** The next line of the text: bytes `start` to `end` of the buffer `within` named, without its line end. */
+  line(start: number, end: number): void {
+    if (this.error !== null) return;
+    try {
+      this.scanner.next(start, end);
+    } catch (error) {
+      this.error = error;
+    }
+  }
+
+  /** At the end of the text: the number of entries, or the grammar's first error. */
+  end(): number {
+    if (this.error !== null) throw this.error;
+    this.scanner.finish(EMPTY);
     return this.scanner.entries;
   }
 }

@@ -3,11 +3,12 @@
  * the state brought up to it (lib/verify/state.ts). The checks themselves are in summary.ts (the index)
  * and packages.ts (the packages), in that order.
  */
-import { readBounded } from '../fsutil';
+import { BoundedFile, readBounded } from '../fsutil';
 import { loadTrustGraph } from '../keyring/store';
 import { MAX_INDEX_BYTES } from '../limits';
 import type { RepositoryId } from '../model';
-import { decompress, decompressFile } from '../summary/compress';
+import { compressionOf, decompress, decompressChunks, decompressFile } from '../summary/compress';
+import type { TrustGraph } from '../trust/chain';
 import { type Policy } from '../trust/policy';
 import { type PackageOptions, type PackageResult, verifyPackages } from './packages';
 import { type Clock, ClientState, proofOf } from './state';
@@ -30,14 +31,43 @@ export interface IndexRequest {
 
 /** Reads (and decompresses, whatever the mirror served) a signed index, verifies it, and records it as the newest accepted. */
 export async function verifyIndexFile(request: IndexRequest): Promise<VerifiedIndex> {
-  const { repository, clock } = request;
-  const graph = await loadTrustGraph(request.sources.anchors, request.sources.keyring);
-  const state = new ClientState(request.sources.stateDir);
-  const index = await verifyIndexData(await readBounded(request.file, MAX_INDEX_BYTES), request.file, {
-    graph, repository, now: clock.now, clock, policy: request.policy, newest: await state.newest(repository),
-  });
-  await state.acceptIndex(proofOf(repository, index));
+  const { graph, state } = await edges(request);
+  const index = await verifyIndexData(await readBounded(request.file, MAX_INDEX_BYTES), request.file, await optionsOf(request, graph, state));
+  await state.acceptIndex(proofOf(request.repository, index));
   return index;
+}
+
+/**
+ * verifyIndexFile read as it goes, with the same checks and failures: neither the file nor its text
+ * is ever whole in memory (a compressed file is, as it is much smaller). The text is handed to `text`
+ * in pieces as it is decoded, before it is verified: keep it apart until this returns.
+ */
+export async function verifyIndexFileInto(request: IndexRequest, text?: StreamOptions['text']): Promise<StreamedIndex> {
+  const { graph, state } = await edges(request);
+  const file = await BoundedFile.open(request.file, MAX_INDEX_BYTES);
+  try {
+    const index = await verifyIndexStream(indexChunks(file), request.file, { ...(await optionsOf(request, graph, state)), text });
+    await state.acceptIndex(proofOf(request.repository, index));
+    return index;
+  } finally {
+    await file.close();
+  }
+}
+
+/** What verifying a file of an index starts from: the keyring and the state. */
+async function edges(request: IndexRequest): Promise<{ graph: TrustGraph; state: ClientState }> {
+  return { graph: await loadTrustGraph(request.sources.anchors, request.sources.keyring), state: new ClientState(request.sources.stateDir) };
+}
+
+async function optionsOf(request: IndexRequest, graph: TrustGraph, state: ClientState): Promise<VerifyOptions> {
+  const { repository, clock, policy } = request;
+  return { graph, repository, now: clock.now, clock, policy, newest: await state.newest(repository) };
+}
+
+/** A plain index read as it goes, one read whole if compressed (verifyIndexData's reading, in chunks). */
+async function* indexChunks(file: BoundedFile): AsyncGenerator<Buffer> {
+  if (compressionOf(await file.head(8)) === 'none') yield* file.chunks();
+  else yield* decompressChunks(await file.read(), file.file, MAX_INDEX_BYTES, INDEX.codes.malformed);
 }
 
 /**

@@ -23,7 +23,7 @@
  */
 import { type Code, PkgkeysError } from '../errors';
 import { type Fingerprint, REPOSITORY_NOTATION, type RepositoryId } from '../model';
-import { type Cleartext, type MessageSignature, canonicalize, parseCleartext, readMessageSignature, verifyData } from '../pgp';
+import { type Cleartext, type MessageSignature, type TextLines, canonicalize, parseCleartext, readMessageSignature, verifyData } from '../pgp';
 import type { TrustGraph } from '../trust/chain';
 import { type ThresholdVerdict, authorizeThreshold } from '../trust/threshold';
 import { type Policy, weakHash } from '../trust/policy';
@@ -87,8 +87,12 @@ export interface SignedText extends SignedVerdict {
 /** Whether the signature is valid by the signer's key packet `key` over what it covers (step 6's mathematics). */
 export type SignatureCheck = (key: Uint8Array) => Promise<boolean>;
 
-/** A cleartext-signed document: every step. `data` is left as it is; the text returned may be a view of it. */
-export async function verifySigned(data: Buffer, source: string, kind: CleartextKind, options: SignedOptions & { repository: RepositoryId }): Promise<SignedText> {
+/**
+ * A cleartext-signed document: every step. `data` is left as it is; the text returned may be a view of
+ * it. `lines` is told each line of the text as it is decoded (the kind's own check of the text, in the
+ * same pass), which happens at step 6.
+ */
+export async function verifySigned(data: Buffer, source: string, kind: CleartextKind, options: SignedOptions & { repository: RepositoryId }, lines?: TextLines): Promise<SignedText> {
   if (data.length > kind.maxBytes) throw new PkgkeysError('TOO_LARGE', `${source}: ${data.length} bytes is more than the ${kind.maxBytes} allowed`);
   const cleartext = parseCleartext(data, source, kind.codes.malformed);
   const sig = await readCleartextSignature(cleartext, source, kind);
@@ -96,7 +100,7 @@ export async function verifySigned(data: Buffer, source: string, kind: Cleartext
   let text: Buffer | null = null;
   const verdict = await judgeSigned(sig, kind, options, (key) =>
     verifyData(sig, key, (hash) => {
-      text = canonicalize(cleartext.body, hash);
+      text = canonicalize(cleartext.body, hash, lines);
     }),
   );
   // The signature held, so the text was read.

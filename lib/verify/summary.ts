@@ -11,7 +11,7 @@ import { PkgkeysError } from '../errors';
 import { MAX_INDEX_BYTES } from '../limits';
 import type { Fingerprint, RepositoryId } from '../model';
 import { CleartextReader, type MessageSignature, verifyHashed } from '../pgp';
-import { type Sink, SummaryReader, checkSummary } from '../summary/format';
+import { type Sink, SummaryLines } from '../summary/format';
 import type { TrustGraph, Verdict } from '../trust/chain';
 import type { Policy } from '../trust/policy';
 import { type CleartextKind, type SignedVerdict, judgeSigned, readCleartextSignature, verifySigned } from './signed';
@@ -53,8 +53,9 @@ export interface VerifiedIndex {
 
 /** `data` is left as it is; the text returned may be a view of it. */
 export async function verifyIndex(data: Buffer, source: string, options: VerifyOptions): Promise<VerifiedIndex> {
-  const signed = await verifySigned(data, source, INDEX, options);
-  return accepted(signed, options, () => checkSummary(signed.text, source));
+  const grammar = new SummaryLines(source);
+  const signed = await verifySigned(data, source, INDEX, options, grammar);
+  return accepted(signed, options, () => grammar.end());
 }
 
 /** An index verified as it was read: its text went to the caller. */
@@ -64,7 +65,10 @@ export interface StreamedIndex extends Omit<VerifiedIndex, 'text'> {
 }
 
 export interface StreamOptions extends VerifyOptions {
-  /** The text, decoded, as it is read and before it is verified: keep it apart until verification ends well. */
+  /**
+   * The text, decoded, as it is read and before it is verified: keep it apart until verification ends
+   * well. A piece is good until the promise returned settles (the chunks it is a view of may be reused).
+   */
   text?: (pieces: Buffer[]) => void | Promise<void>;
   /** Sees each variable and the end of each entry as the grammar is checked (before verification ends, too). */
   entries?: Sink;
@@ -72,27 +76,30 @@ export interface StreamOptions extends VerifyOptions {
 
 /**
  * verifyIndex for a signed index read chunk by chunk: never whole in memory. The framework, the
- * hashing and the grammar share one pass; the failures are told in verifyIndex's order all the same,
- * the grammar's last.
+ * hashing and the grammar share one pass; the failures are told in verifyIndex's order all the same:
+ * reading and decompressing first (the framework's failure waits until the chunks end well), the
+ * grammar's last.
  */
 export async function verifyIndexStream(chunks: AsyncIterable<Buffer>, source: string, options: StreamOptions): Promise<StreamedIndex> {
   let pieces: Buffer[] = [];
-  const reader = new CleartextReader(source, INDEX.codes.malformed, (piece) => void pieces.push(piece));
-  const grammar = new SummaryReader(source, options.entries);
+  const grammar = new SummaryLines(source, options.entries);
+  const reader = new CleartextReader(source, INDEX.codes.malformed, (piece) => void pieces.push(piece), grammar);
   let malformed: unknown = null;
   let size = 0;
   for await (const chunk of chunks) {
     size += chunk.length;
     if (size > INDEX.maxBytes) throw new PkgkeysError('TOO_LARGE', `${source}: more than the ${INDEX.maxBytes} bytes allowed`);
-    reader.push(chunk);
+    if (malformed !== null) continue;
     try {
-      if (malformed === null) for (const piece of pieces) grammar.push(piece);
+      reader.push(chunk);
     } catch (error) {
       malformed = error;
+      continue;
     }
     if (pieces.length > 0) await options.text?.(pieces);
     pieces = [];
   }
+  if (malformed !== null) throw malformed;
   const cleartext = reader.end();
   const sig = await readCleartextSignature(cleartext, source, INDEX);
   let key: Uint8Array | null = null;
@@ -101,10 +108,7 @@ export async function verifyIndexStream(chunks: AsyncIterable<Buffer>, source: s
     key = signer;
     return hash !== undefined && verifyHashed(sig, signer, hash);
   });
-  const verified = accepted(signed, options, () => {
-    if (malformed !== null) throw malformed;
-    return grammar.end();
-  });
+  const verified = accepted(signed, options, () => grammar.end());
   return { ...verified, verifiedWith: { sig, key: key! } };
 }
 

@@ -5,7 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { Repo, entry, expectRefusal, expectVerified } from '../helpers/repo';
+import { signableText } from '../../lib/pgp';
+import { signIndex } from '../../lib/publish/summary';
+import { checkSummary } from '../../lib/summary/format';
+import { REPO, Repo, SIGNED_AT, entry, expectRefusal, expectVerified } from '../helpers/repo';
+import { day } from '../helpers/world';
 
 const content = (pkgname: string) => Buffer.from(`${pkgname} package contents`);
 const checksums = (pkgname: string) => [`FILE_SIZE=${content(pkgname).length}`, `FILE_CKSUM=sha256 ${createHash('sha256').update(content(pkgname)).digest('hex')}`];
@@ -61,5 +65,26 @@ describe('sign-summary --packages', () => {
     const { result, file } = await signWithPackages('missing', entry('foo-1.0') + entry('gone-1.0'));
     expectRefusal(result, 'PACKAGE_MISSING', 3);
     expect(await exists(file)).toBe(false);
+  });
+});
+
+describe('signIndex', () => {
+  const sign = (text: string) => signIndex(Buffer.from(text, 'latin1'), 'pkg_summary', { key: repo.host.secret, repository: REPO, created: SIGNED_AT, expires: day(7, SIGNED_AT), hash: 'sha256' });
+  const grammarOf = (text: string) => {
+    try {
+      return checkSummary(signableText(Buffer.from(text, 'latin1')), 'pkg_summary');
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  it('checks the grammar in the pass that hashes the text: what checkSummary refuses, with its message, and its count', async () => {
+    for (const bad of ['PKGNAME=a-1\nJUNK\n\n', 'PKGNAME=a-1\nCOMMENT=x\ry\n\n', 'PKGNAME=a-1\n', 'COMMENT=x\n\n', '\n', 'PKGNAME=a-1\n\x00\n']) {
+      const refused = await sign(bad).then(() => 'signed', (error: Error) => error.message);
+      expect({ bad, refused }).toEqual({ bad, refused: grammarOf(bad) });
+    }
+    const good = entry('foo-1.0') + entry('bar-2.0');
+    expect((await sign(good)).entries).toBe(2);
+    expect((await sign(`${good}PKGNAME=trailing-1.0 \t\r\n\n`)).entries).toBe(3);
   });
 });

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PkgkeysError } from '../../lib/errors';
-import { Compression, compress as pack, compressionOf, decompress } from '../../lib/summary/compress';
+import { Compression, compress as pack, compressionOf, decompress, decompressChunks } from '../../lib/summary/compress';
 import { caught } from '../helpers/caught';
 
 const FORMATS = [
@@ -24,6 +24,13 @@ function compress(command: readonly string[], data: Uint8Array): Buffer {
 /** Some summary text with latin1 bytes, then random bytes that do not compress away. */
 const ORIGINAL = Buffer.concat([Buffer.from('PKGNAME=caf\xe9-1.0\nDESCRIPTION=\xff\x80\n\n', 'latin1'), randomBytes(200_000)]);
 const ZEROS = Buffer.alloc(4 << 20);
+
+/** decompressChunks' chunks, joined. */
+async function chunked(data: Uint8Array, source: string, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of decompressChunks(data, source, limit, 'INDEX_MALFORMED')) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
 
 
 describe.each(FORMATS)('%s', (format, command) => {
@@ -71,7 +78,27 @@ describe.each(FORMATS)('%s', (format, command) => {
   });
 });
 
+describe.each(FORMATS)('%s, chunk by chunk', (format, command) => {
+  const packed = compress(command, ORIGINAL);
+
+  it('decompresses to the original, with the limit and the failures of decompress', async () => {
+    expect((await chunked(packed, 'pkg_summary', ORIGINAL.length)).equals(ORIGINAL)).toBe(true);
+    const zeros = compress(command, ZEROS);
+    expect((await caught(() => chunked(zeros, 'zeros', ZEROS.length - 1))).message).toBe(`zeros: decompresses to more than ${ZEROS.length - 1} bytes`);
+    const truncated = packed.subarray(0, packed.length >> 1);
+    const error = await caught(() => chunked(truncated, 'broken', 1 << 30));
+    expect(error.code).toBe('INDEX_MALFORMED');
+    expect(error.message).toMatch(new RegExp(`^broken: corrupt ${format} data: \\S`));
+  });
+});
+
 describe('plain data', () => {
+  it('comes back as it is, chunk by chunk too, held to the limit', async () => {
+    expect((await chunked(ORIGINAL, 'pkg_summary', ORIGINAL.length)).equals(ORIGINAL)).toBe(true);
+    expect(await chunked(new Uint8Array(0), 'empty', 1)).toHaveLength(0);
+    expect((await caught(() => chunked(ORIGINAL, 'pkg_summary', ORIGINAL.length - 1))).code).toBe('TOO_LARGE');
+  });
+
   it('comes back as it is', async () => {
     expect(compressionOf(ORIGINAL)).toBe('none');
     expect((await decompress(ORIGINAL, 'pkg_summary', ORIGINAL.length)).equals(ORIGINAL)).toBe(true);

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import {
   Entry,
+  SummaryLines,
   checkSummary,
   formatEntry,
   formatSummary,
@@ -209,6 +210,80 @@ describe('checkSummary', () => {
       expect(checkSummary(data, 'count')).toBe(parseSummary(data, 'count').length);
     }
     expect(checkSummary(text(many), 'count')).toBe(500);
+  });
+});
+
+/** The lines of `data` told to `lines` one by one, from `data` itself or (`apart`) each from a buffer of its own. */
+function tell(lines: SummaryLines, data: Buffer, apart = false): void {
+  if (!apart) lines.within(data, 0);
+  for (let start = 0, end: number; (end = data.indexOf(0x0a, start)) !== -1; start = end + 1) {
+    if (!apart) lines.line(start, end);
+    else {
+      lines.within(Buffer.from(data.subarray(start, end + 1)), 0);
+      lines.line(0, end - start);
+    }
+  }
+}
+
+/** What SummaryLines told every line of `data` ends with: its count, or its error's message. */
+function linesVerdict(data: Buffer, apart = false): number | string {
+  const lines = new SummaryLines('pkg_summary');
+  tell(lines, data, apart);
+  try {
+    return lines.end();
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+describe('SummaryLines', () => {
+  const checked = (data: Buffer): number | string => {
+    try {
+      return checkSummary(data, 'pkg_summary');
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  const malformed = [
+    'PKGNAME=a-1\nJUNK\n\n', 'PKGNAME=a-1\nCOMMENT=x\ry\n\n', 'PKGNAME=a-1\n\nPKGNAME=b\x00-1\n\n', 'PKGNAME=a-1\n\n\nPKGNAME=b-1\n\n',
+    '\nPKGNAME=a-1\n\n', 'PKGNAME=a-1\n', 'PKGNAME=a-1\nCOMMENT=x\nPKGNAME=b-1\n\n', 'COMMENT=x\n\n', 'PKGNAME=a-1\r\n\n', '',
+  ];
+
+  it.each(malformed.map((body) => [JSON.stringify(body)]))('says what checkSummary says of %s, from one buffer or a buffer a line', (body) => {
+    const data = text(JSON.parse(body) as string);
+    expect(linesVerdict(data)).toBe(checked(data));
+    expect(linesVerdict(data, true)).toBe(checked(data));
+  });
+
+  it('counts the entries of a good summary', () => {
+    expect(linesVerdict(SAMPLE)).toBe(3);
+    expect(linesVerdict(SAMPLE, true)).toBe(3);
+  });
+
+  it('keeps the first error and is told the lines after it without throwing', () => {
+    const lines = new SummaryLines('pkg_summary');
+    expect(() => tell(lines, text('PKGNAME=a-1\nbad\nworse\n\x00\n'))).not.toThrow();
+    expect(() => lines.end()).toThrow('pkg_summary:2: expected NAME=VALUE, found a line without "=": "bad"');
+  });
+
+  it('leaves a CR or NUL between the lines it is told to the decoder that dropped it', () => {
+    // "- " escapes, a CR before the line end and blanks after it: bytes a decoder drops, in no line.
+    const data = text('- PKGNAME=a-1\r\nCOMMENT=x \t\r\n\0\n');
+    const lines = new SummaryLines('pkg_summary');
+    lines.within(data, 0);
+    lines.line(2, 13);
+    lines.line(15, 24);
+    lines.line(29, 29);
+    expect(lines.end()).toBe(1);
+  });
+
+  it('looks at the bytes of a buffer named again, not at what it held before', () => {
+    const buf = text('PKGNAME=a-1\n\n');
+    const lines = new SummaryLines('pkg_summary');
+    tell(lines, buf);
+    buf.write('PKGNAME=\rb-\n\n', 'latin1');
+    tell(lines, buf);
+    expect(() => lines.end()).toThrow('pkg_summary:3: expected lines ending in LF alone, found a carriage return (CRLF text?)');
   });
 });
 

@@ -2,7 +2,8 @@
  * The signed index read as it arrives (CleartextReader, verifyIndexStream: the proxy's path, never
  * whole in memory) is a second reading of the same format, so it is held to the first: every document
  * of a corpus of framework tricks and signed-index attacks, cut into chunks of every awkward size,
- * gets the same text, hashes and signature, or the same error with the same message.
+ * gets the same text, hashes and signature, or the same error with the same message. The grammar
+ * checked on the lines as both decode them is held to checkSummary on the text they decoded.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -10,10 +11,14 @@ import { PkgkeysError } from '../../lib/errors';
 import { loadTrustGraph } from '../../lib/keyring/store';
 import { REPOSITORY_NOTATION } from '../../lib/model';
 import { CleartextReader, type SignatureSpec, canonicalize, parseCleartext } from '../../lib/pgp';
+import { SummaryLines, checkSummary } from '../../lib/summary/format';
 import type { TrustGraph } from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { checkRepository } from '../../lib/trust/scope';
-import { type StreamedIndex, type VerifyOptions, recheckIndex, verifyIndexData, verifyIndexFileStream } from '../../lib/verify';
+import { type IndexRequest, type StreamedIndex, type VerifyOptions, recheckIndex, verifyIndexData, verifyIndexFile, verifyIndexFileInto, verifyIndexFileStream } from '../../lib/verify';
+import { ClientState, clockAt } from '../../lib/verify/state';
+import { verifyIndexStream } from '../../lib/verify/summary';
+import { gzipBomb } from '../helpers/bombs';
 import { REPO, Repo, VERIFY_AT, entry, forgeIndex } from '../helpers/repo';
 import { day } from '../helpers/world';
 
@@ -28,12 +33,33 @@ async function* chunks(data: Buffer, size: number): AsyncGenerator<Buffer> {
   yield* chunked(data, size);
 }
 
-type Outcome = { error: string } | { text: string; headerHashes: string[]; signature: string; digests: Record<string, string> };
+/** chunked through one buffer, filled again for each chunk, as a file is read. */
+function* reused(data: Buffer, size: number): Generator<Buffer> {
+  const buffer = Buffer.alloc(size);
+  for (const chunk of chunked(data, size)) yield buffer.subarray(0, chunk.copy(buffer));
+}
 
-const failure = (error: unknown): Outcome => {
+/** The grammar's verdict on a text: its number of entries, or its error. */
+type Grammar = number | { error: string };
+type Outcome = { error: string } | { text: string; headerHashes: string[]; signature: string; digests: Record<string, string>; grammar: Grammar };
+
+const failure = (error: unknown): { error: string } => {
   if (!(error instanceof PkgkeysError)) throw error;
   return { error: `${error.code}: ${error.message}` };
 };
+
+const grammarOf = (check: () => number): Grammar => {
+  try {
+    return check();
+  } catch (error) {
+    return failure(error);
+  }
+};
+
+/** The grammar told the lines as they were decoded says what checkSummary says of the text decoded. */
+function expectGrammarOfText(outcome: Outcome): void {
+  if ('text' in outcome) expect(outcome.grammar).toEqual(grammarOf(() => checkSummary(Buffer.from(outcome.text, 'latin1'), 'doc')));
+}
 
 /** parseCleartext, then canonicalize with each hash the headers name. */
 function whole(data: Buffer): Outcome {
@@ -41,26 +67,29 @@ function whole(data: Buffer): Outcome {
     const cleartext = parseCleartext(data, 'doc', 'INDEX_MALFORMED');
     const digests: Record<string, string> = {};
     let text = '';
+    let lines = new SummaryLines('doc');
     for (const name of new Set(cleartext.headerHashes.filter((h) => ['sha256', 'sha512', 'sha1'].includes(h)))) {
       const hash = createHash(name);
-      text = canonicalize(cleartext.body, hash).toString('latin1');
+      lines = new SummaryLines('doc');
+      text = canonicalize(cleartext.body, hash, lines).toString('latin1');
       digests[name] = hash.digest('hex');
     }
-    if (Object.keys(digests).length === 0) text = canonicalize(cleartext.body, createHash('sha256')).toString('latin1');
-    return { text, headerHashes: cleartext.headerHashes, signature: cleartext.signature.toString('hex'), digests };
+    if (Object.keys(digests).length === 0) text = canonicalize(cleartext.body, createHash('sha256'), lines).toString('latin1');
+    return { text, headerHashes: cleartext.headerHashes, signature: cleartext.signature.toString('hex'), digests, grammar: grammarOf(() => lines.end()) };
   } catch (error) {
     return failure(error);
   }
 }
 
-function streamed(data: Buffer, size: number): Outcome {
+function streamed(data: Buffer, size: number, from = chunked): Outcome {
   const pieces: Buffer[] = [];
   try {
-    const reader = new CleartextReader('doc', 'INDEX_MALFORMED', (piece) => void pieces.push(Buffer.from(piece)));
-    for (const chunk of chunked(data, size)) reader.push(chunk);
+    const lines = new SummaryLines('doc');
+    const reader = new CleartextReader('doc', 'INDEX_MALFORMED', (piece) => void pieces.push(Buffer.from(piece)), lines);
+    for (const chunk of from(data, size)) reader.push(chunk);
     const cleartext = reader.end();
     const digests = Object.fromEntries([...cleartext.hashes].filter(([name]) => ['sha256', 'sha512', 'sha1'].includes(name)).map(([name, hash]) => [name, hash.digest('hex')]));
-    return { text: Buffer.concat(pieces).toString('latin1'), headerHashes: cleartext.headerHashes, signature: cleartext.signature.toString('hex'), digests };
+    return { text: Buffer.concat(pieces).toString('latin1'), headerHashes: cleartext.headerHashes, signature: cleartext.signature.toString('hex'), digests, grammar: grammarOf(() => lines.end()) };
   } catch (error) {
     return failure(error);
   }
@@ -121,6 +150,16 @@ const TRICKS: Array<[string, (doc: string) => string]> = [
   ['a last unescaped dash line without a line end', () => '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nPKGNAME=a\n-x'],
   ['a CR alone after the headers', () => '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\r'],
   ['a text line longer than the hashing buffer', (d) => d.replace('COMMENT=', `COMMENT=${'x'.repeat(1.5 * (1 << 20))} `)],
+  ['a CR inside a value', (d) => d.replace(/^(COMMENT=.*)$/m, '$1\rmore')],
+  ['a CR and trailing blanks ending a line', (d) => d.replace(/^(OPSYS=.*)$/m, '$1\r \t')],
+  ['a NUL inside a value', (d) => d.replace(/^(COMMENT=.*)$/m, '$1\0')],
+  ['a CR inside an escaped dash line', (d) => d.replace(/^(DEPENDS=.*)$/m, '- $1\rx')],
+  ['CRLF line ends and a CR inside a value', (d) => d.replace(/^(COMMENT=.*)$/m, '$1\rmore').replace(/\n/g, '\r\n')],
+  ['a NUL in the armor after a CR in the text', (d) => d.replace(/^(OPSYS=.*)$/m, '$1\r').replace('-----END PGP', '\0-----END PGP')],
+  ['a line without "=" in the text', (d) => d.replace(/^OPSYS=/m, 'OPSYS ')],
+  ['two empty lines in the text', (d) => d.replace('\n\nPKGNAME=bar', '\n\n\nPKGNAME=bar')],
+  ['the last entry cut short', (d) => d.replace(/\n\n-----BEGIN PGP SIGNATURE/, '\n-----BEGIN PGP SIGNATURE')],
+  ['a text that is not a pkg_summary', (d) => d.replace(/\n\n[^]*?\n-----BEGIN PGP SIGNATURE/, '\n\nhello\n-----BEGIN PGP SIGNATURE')],
 ];
 
 /** Seeded mutations of the signed index: bytes deleted, inserted and replaced where the framework cares. */
@@ -130,7 +169,7 @@ function mutations(doc: Buffer, count: number): Array<[string, Buffer]> {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed % n;
   };
-  const bytes = [0x2d, 0x0a, 0x0d, 0x20, 0x09, 0x3d, 0x41];
+  const bytes = [0x2d, 0x0a, 0x0d, 0x20, 0x09, 0x3d, 0x41, 0x00];
   const out: Array<[string, Buffer]> = [];
   for (let i = 0; i < count; i++) {
     const at = next(doc.length);
@@ -147,13 +186,16 @@ describe('CleartextReader reads what parseCleartext and canonicalize read, chunk
   it.each(TRICKS)('%s', (_name, trick) => {
     const doc = Buffer.from(trick(signed.toString('latin1')), 'latin1');
     const expected = whole(doc);
+    expectGrammarOfText(expected);
     // A megabyte line a byte at a time would only take long.
     for (const size of [...CUTS.filter((n) => doc.length < 1 << 20 || n > 7), doc.length || 1]) expect({ size, outcome: streamed(doc, size) }).toEqual({ size, outcome: expected });
+    for (const size of [7, 61]) expect({ size, reused: streamed(doc, size, reused) }).toEqual({ size, reused: expected });
   });
 
   it('and so for 400 seeded mutations of a signed index', () => {
     for (const [name, doc] of mutations(signed, 400)) {
       const expected = whole(doc);
+      expectGrammarOfText(expected);
       for (const size of [1, 5, 64]) expect({ name, size, outcome: streamed(doc, size) }).toEqual({ name, size, outcome: expected });
     }
   });
@@ -232,6 +274,65 @@ describe('verifyIndexFileStream verifies as verifyIndexData does', () => {
   it('older than the index already accepted: the same ROLLBACK, the state left as it was', async () => {
     const newest = { repository: REPO, signed: day(101), signer: repo.host.fingerprint };
     expect((await sameFor(signed, { newest })).error).toMatch(/^ROLLBACK: /);
+  });
+});
+
+describe('verifyIndexFileInto verifies a file as verifyIndexFile does, never holding it whole', () => {
+  let counter = 0;
+  const request = (file: string): IndexRequest => ({
+    file, repository: REPO, clock: clockAt(VERIFY_AT, null), policy: DEFAULT_POLICY,
+    sources: { anchors: [repo.path('master.asc')], keyring: repo.path('keyring.asc'), stateDir: repo.path(`state-into-${++counter}`) },
+  });
+  /** The verdict, the text (what was handed on before a refusal is no text), and what the state directory then holds. */
+  async function outcome(verify: (r: IndexRequest, text: (pieces: Buffer[]) => Promise<void>) => Promise<{ signer: string; entries: number; expires: Date }>, file: string) {
+    const r = request(file);
+    const pieces: Buffer[] = [];
+    const verdict = await verify(r, async (p) => void pieces.push(...p.map((b) => Buffer.from(b)))).then((v) => ({ signer: v.signer, entries: v.entries, expires: v.expires }), failure);
+    const text = 'error' in verdict ? null : Buffer.concat(pieces).toString('latin1');
+    return { verdict, text, newest: await new ClientState(r.sources.stateDir).newest(REPO) };
+  }
+  const same = async (file: string) => {
+    const whole = await outcome(async (r, text) => {
+      const v = await verifyIndexFile(r);
+      await text([v.text]);
+      return v;
+    }, file);
+    expect(await outcome(verifyIndexFileInto, file)).toEqual(whole);
+    return whole;
+  };
+  const sameFor = async (doc: Buffer) => same(await repo.write(`into-${counter}`, doc));
+
+  it.each(TRICKS)('%s', async (_name, trick) => {
+    await sameFor(Buffer.from(trick(signed.toString('latin1')), 'latin1'));
+  });
+
+  it('a good index, plain and compressed with each tool: the same text, verdict and state', async () => {
+    const { execFileSync } = await import('node:child_process');
+    expect(await sameFor(signed)).toMatchObject({ verdict: { entries: 2 }, newest: { signer: repo.host.fingerprint } });
+    for (const tool of ['gzip', 'bzip2', 'xz', 'zstd']) expect(await sameFor(execFileSync(tool, ['-c'], { input: signed }))).toMatchObject({ verdict: { entries: 2 } });
+  });
+
+  it('a compressed index, corrupt or too large, whose beginning is no signed index: the decompression is told, as it comes first', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const garbage = gzipSync(Buffer.from('garbage\n'.repeat(100_000)));
+    expect((await sameFor(garbage.subarray(0, garbage.length - 100))).verdict).toMatchObject({ error: expect.stringMatching(/^INDEX_MALFORMED: .*corrupt gzip data/) });
+    expect((await sameFor(gzipBomb())).verdict).toMatchObject({ error: expect.stringMatching(/^TOO_LARGE: .*decompresses to more than/) });
+  });
+
+  it('what cannot be read: the same refusal, before anything is verified', async () => {
+    expect((await same(repo.path('absent.asc'))).verdict).toMatchObject({ error: expect.stringMatching(/^IO_ERROR: /) });
+    await fs.mkdir(repo.path('a-directory.asc'), { recursive: true });
+    expect((await same(repo.path('a-directory.asc'))).verdict).toMatchObject({ error: expect.stringMatching(/^NOT_REGULAR_FILE: /) });
+  });
+});
+
+describe('verifyIndexStream tells a failure to read before a failure of the framework', () => {
+  it('a read that fails after a chunk that is no signed index: the failure to read', async () => {
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield Buffer.from('not a signed index\n');
+      throw new PkgkeysError('IO_ERROR', 'cannot read doc: the disk went away');
+    }
+    await expect(verifyIndexStream(failing(), 'doc', { graph, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null })).rejects.toMatchObject({ code: 'IO_ERROR' });
   });
 });
 

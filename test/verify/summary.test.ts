@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { verifyIndexData } from '../../lib/verify';
 import { verifyIndex } from '../../lib/verify/summary';
-import { pkgkeys } from '../helpers/cli';
+import { BIN, pkgkeys } from '../helpers/cli';
 import { REPO, Repo, SIGNED_AT, VERIFY_AT, codeOf, entry } from '../helpers/repo';
 
 let repo: Repo;
@@ -86,6 +86,27 @@ describe('sign-summary then verify-summary', () => {
     await expect(fs.readdir(`${root}/var/db/pkgkeys/state`)).resolves.toEqual([`${encodeURIComponent(REPO)}.json`]);
     const empty = await pkgkeys(['verify-summary', '--repository', REPO, file], { PKGKEYS_ROOT: repo.path('nowhere') });
     expect({ status: empty.status, code: codeOf(empty) }).toEqual({ status: 2, code: 'USAGE' });
+  });
+
+  it('writes nothing of an index it refuses, on stdout or in --output, and leaves nothing in the state directory', async () => {
+    const { file } = await repo.sign({ out: 'to-modify.asc' });
+    const modified = await repo.write('modified.asc', Buffer.from((await fs.readFile(file, 'latin1')).replace('foo-1.0', 'foo-6.6'), 'latin1'));
+    const stateDir = repo.path('state-refused');
+    const refused = await repo.verify(modified, { stateDir });
+    expect({ status: refused.status, code: codeOf(refused), stdout: refused.stdout }).toEqual({ status: 1, code: 'BAD_SIGNATURE', stdout: '' });
+    expect((await repo.verify(modified, { stateDir, args: ['--output', repo.path('refused.out')] })).status).toBe(1);
+    await expect(fs.access(repo.path('refused.out'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await fs.readdir(stateDir)).toEqual([]);
+  });
+
+  it('writes a text of several megabytes whole through a pipe, from the built CLI', async () => {
+    const many = Array.from({ length: 12_000 }, (_, i) => entry(`many${i}-1.0`)).join('');
+    expect(many.length).toBeGreaterThan(3 << 20);
+    const file = await repo.write('many.asc', await repo.signIndex(many));
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, [BIN, 'verify-summary', ...repo.trustArgs({ stateDir: repo.path('state-many') }), file], { encoding: 'latin1', maxBuffer: 64 << 20 }, (error, out) => (error ? reject(error) : resolve(out)));
+    });
+    expect(stdout === many).toBe(true);
   });
 
   it('keeps every field, in order, including unknown variables and non-UTF-8 bytes', async () => {
