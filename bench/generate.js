@@ -36,27 +36,46 @@ function parseArgs(argv) {
     const arg = argv[i];
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = () => (eq > 0 ? arg.slice(eq + 1) : argv[++i] ?? fail(`${name} needs a value`));
+    const value = () => (eq > 0 ? arg.slice(eq + 1) : (argv[++i] ?? fail(`${name} needs a value`)));
     const count = () => {
       const v = value();
       if (!/^\d+$/.test(v)) fail(`${name} wants a whole number, got ${v}`);
       return Number(v);
     };
     switch (name) {
-      case '--entries': opts.entries = count(); break;
-      case '--out': opts.out = value(); break;
-      case '--packages': opts.packages = count(); break;
-      case '--package-bytes': opts.packageBytes = parseBytes(value()); break;
-      case '--seed': opts.seed = value(); break;
-      case '--after': opts.after = value(); break;
-      case '-h': case '--help': process.stdout.write(`${USAGE}\n`); process.exit(0); break;
-      default: fail(`unknown argument ${arg}`);
+      case '--entries':
+        opts.entries = count();
+        break;
+      case '--out':
+        opts.out = value();
+        break;
+      case '--packages':
+        opts.packages = count();
+        break;
+      case '--package-bytes':
+        opts.packageBytes = parseBytes(value());
+        break;
+      case '--seed':
+        opts.seed = value();
+        break;
+      case '--after':
+        opts.after = value();
+        break;
+      case '-h':
+      case '--help':
+        process.stdout.write(`${USAGE}\n`);
+        process.exit(0);
+        break;
+      default:
+        fail(`unknown argument ${arg}`);
     }
   }
   if (!(opts.entries >= 1)) fail('--entries N (N >= 1) is required');
   if (!opts.out) fail('--out DIR is required');
-  if (opts.packages > opts.entries) fail('--packages cannot exceed --entries: the first COUNT entries describe the files');
-  if (opts.packages > 0 && opts.packageBytes < opts.packages) fail('--package-bytes is smaller than one byte per package');
+  if (opts.packages > opts.entries)
+    fail('--packages cannot exceed --entries: the first COUNT entries describe the files');
+  if (opts.packages > 0 && opts.packageBytes < opts.packages)
+    fail('--package-bytes is smaller than one byte per package');
   if (opts.packages > 0 && opts.after) fail('--packages and --after do not go together');
   return opts;
 }
@@ -64,7 +83,10 @@ function parseArgs(argv) {
 // sfc32 seeded through splitmix32: fast, good enough for synthetic text, and stable across Node versions.
 function rng(seedText) {
   const digest = crypto.createHash('sha256').update(seedText).digest();
-  let a = digest.readUInt32LE(0), b = digest.readUInt32LE(4), c = digest.readUInt32LE(8), d = digest.readUInt32LE(12) | 1;
+  let a = digest.readUInt32LE(0),
+    b = digest.readUInt32LE(4),
+    c = digest.readUInt32LE(8),
+    d = digest.readUInt32LE(12) | 1;
   const next = () => {
     const t = (((a + b) | 0) + d) | 0;
     d = (d + 1) | 0;
@@ -88,34 +110,85 @@ function rng(seedText) {
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-const hex = (buf) => { let s = ''; for (const byte of buf) s += HEX[byte]; return s; };
+const hex = (buf) => {
+  let s = '';
+  for (const byte of buf) s += HEX[byte];
+  return s;
+};
 function randomHex32(r) {
   let s = '';
   for (let i = 0; i < 8; i++) s += r.u32().toString(16).padStart(8, '0');
   return s;
 }
 
-const CATEGORIES = ('archivers audio benchmarks biology cad chat comms converters cross databases devel editors ' +
+const CATEGORIES = (
+  'archivers audio benchmarks biology cad chat comms converters cross databases devel editors ' +
   'emulators filesystems finance fonts games geography graphics ham inputmethod lang mail math mbone ' +
-  'misc multimedia net news parallel pkgtools print security shells sysutils textproc time wm www x11').split(' ');
+  'misc multimedia net news parallel pkgtools print security shells sysutils textproc time wm www x11'
+).split(' ');
 const EXTRA_CATEGORIES = 'python perl5 ruby php gnome kde xfce4 tk lisp haskell japanese'.split(' ');
 const PREFIXES = [
-  ['', ''], ['', ''], ['', ''], ['', ''], ['py311-', 'py-'], ['py312-', 'py-'], ['p5-', 'p5-'],
-  ['ruby32-', 'ruby-'], ['php82-', 'php-'], ['lib', 'lib'], ['tex-', 'tex-'], ['R-', 'R-'], ['hs-', 'hs-'],
-  ['go-', 'go-'], ['xf86-input-', 'xf86-input-'], ['font-', 'font-'],
+  ['', ''],
+  ['', ''],
+  ['', ''],
+  ['', ''],
+  ['py311-', 'py-'],
+  ['py312-', 'py-'],
+  ['p5-', 'p5-'],
+  ['ruby32-', 'ruby-'],
+  ['php82-', 'php-'],
+  ['lib', 'lib'],
+  ['tex-', 'tex-'],
+  ['R-', 'R-'],
+  ['hs-', 'hs-'],
+  ['go-', 'go-'],
+  ['xf86-input-', 'xf86-input-'],
+  ['font-', 'font-'],
 ];
-const SYLLABLES = ('ab ac ad al am an ar as at ba be bi bo bu ca ce ci co cu da de di do du el em en er es ex fa fe ' +
+const SYLLABLES = (
+  'ab ac ad al am an ar as at ba be bi bo bu ca ce ci co cu da de di do du el em en er es ex fa fe ' +
   'fi fo fu ga ge gi go gu ha he hi ho hu ja jo ka ke ki ko la le li lo lu ma me mi mo mu na ne ni no nu ' +
   'pa pe pi po pu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo wa we xa xi ya yo za ze zi zo ' +
-  'zip gtk qt ssl xml png jpeg tiff yaml json http curl ssh zlib bz lz lzma pcre sql tcl perl rust').split(' ');
-const LICENSES = ['modified-bsd', 'mit', 'isc', 'apache-2.0', 'gnu-gpl-v2', 'gnu-gpl-v3', 'gnu-gpl-v2 OR gnu-gpl-v3',
-  'gnu-lgpl-v2.1', 'gnu-lgpl-v3', 'artistic OR gnu-gpl-v1', 'mpl-2.0', 'zlib', 'public-domain', 'original-bsd',
-  'gnu-agpl-v3', 'postgresql-license', 'openssl AND ssleay', '2-clause-bsd'];
-const SYSTEM_LIBS = ['/usr/lib/libc.so.12', '/usr/lib/libm.so.0', '/usr/lib/libpthread.so.1', '/usr/lib/libz.so.1',
-  '/usr/lib/libutil.so.7', '/usr/lib/libcrypto.so.15', '/usr/lib/libssl.so.15', '/usr/lib/libgcc_s.so.1',
-  '/usr/lib/libstdc++.so.9', '/usr/lib/libcurses.so.9', '/usr/lib/libterminfo.so.2', '/usr/lib/libexecinfo.so.0',
-  '/usr/X11R7/lib/libX11.so.7', '/usr/X11R7/lib/libXext.so.7'];
-const WORDS = ('a an the of and or to for with from in on by is are be can this that it its as at which using ' +
+  'zip gtk qt ssl xml png jpeg tiff yaml json http curl ssh zlib bz lz lzma pcre sql tcl perl rust'
+).split(' ');
+const LICENSES = [
+  'modified-bsd',
+  'mit',
+  'isc',
+  'apache-2.0',
+  'gnu-gpl-v2',
+  'gnu-gpl-v3',
+  'gnu-gpl-v2 OR gnu-gpl-v3',
+  'gnu-lgpl-v2.1',
+  'gnu-lgpl-v3',
+  'artistic OR gnu-gpl-v1',
+  'mpl-2.0',
+  'zlib',
+  'public-domain',
+  'original-bsd',
+  'gnu-agpl-v3',
+  'postgresql-license',
+  'openssl AND ssleay',
+  '2-clause-bsd',
+];
+const SYSTEM_LIBS = [
+  '/usr/lib/libc.so.12',
+  '/usr/lib/libm.so.0',
+  '/usr/lib/libpthread.so.1',
+  '/usr/lib/libz.so.1',
+  '/usr/lib/libutil.so.7',
+  '/usr/lib/libcrypto.so.15',
+  '/usr/lib/libssl.so.15',
+  '/usr/lib/libgcc_s.so.1',
+  '/usr/lib/libstdc++.so.9',
+  '/usr/lib/libcurses.so.9',
+  '/usr/lib/libterminfo.so.2',
+  '/usr/lib/libexecinfo.so.0',
+  '/usr/X11R7/lib/libX11.so.7',
+  '/usr/X11R7/lib/libXext.so.7',
+];
+const WORDS = (
+  'a an the of and or to for with from in on by is are be can this that it its as at which using ' +
   'library tool program utility daemon server client interface framework module package collection set ' +
   'implementation bindings extension plugin driver parser compiler interpreter editor viewer converter ' +
   'fast small simple portable lightweight secure flexible powerful extensible modern classic robust ' +
@@ -126,7 +199,8 @@ const WORDS = ('a an the of and or to for with from in on by is are be can this 
   'multiple various several many common standard optional native external internal additional ' +
   'Unix NetBSD POSIX X11 GTK Qt Python Perl Ruby Lua TLS HTTP SSH JSON XML YAML SQL UTF-8 IPv6 ' +
   'configuration options features support performance compatibility documentation examples ' +
-  'written designed intended available based derived compatible maintained developed released').split(' ');
+  'written designed intended available based derived compatible maintained developed released'
+).split(' ');
 const ACCENTED = ['café', 'naïve', 'Zürich', 'Ångström', 'résumé', 'façade', 'Müller', 'São Paulo', 'Kraków'];
 // Text that looks like cleartext framing: it is inside values, so no line of the file starts with '-'.
 const TRICKY = [
@@ -175,7 +249,10 @@ function description(r) {
     const sentences = r.range(2, 6);
     for (let s = 0; s < sentences; s++) {
       for (const word of sentence(r, r.range(6, 14)).split(' ')) {
-        if (line.length + 1 + word.length > 72 && line) { out.push(`DESCRIPTION=${line}`); line = ''; }
+        if (line.length + 1 + word.length > 72 && line) {
+          out.push(`DESCRIPTION=${line}`);
+          line = '';
+        }
         line = line ? `${line} ${word}` : word;
       }
     }
@@ -189,7 +266,9 @@ function description(r) {
   return out;
 }
 
-function pad2(n) { return n < 10 ? `0${n}` : `${n}`; }
+function pad2(n) {
+  return n < 10 ? `0${n}` : `${n}`;
+}
 
 // fileFor(pkgname), when given, writes the entry's package and returns its real size and sha256.
 function entry(r, used, recent, fileFor) {
@@ -219,7 +298,9 @@ function entry(r, used, recent, fileFor) {
   lines.push(`COMMENT=${sentence(r, r.range(3, 9)).slice(0, -1)}`);
   const fileSize = file ? file.size : Math.floor(Math.exp(9 + 2.2 * Math.abs(r.gauss()))) + r.int(4096);
   lines.push(`SIZE_PKG=${fileSize * r.range(2, 5) + r.int(100000)}`);
-  lines.push(`BUILD_DATE=2024-${pad2(r.range(1, 12))}-${pad2(r.range(1, 28))} ${pad2(r.int(24))}:${pad2(r.int(60))}:${pad2(r.int(60))} +0000`);
+  lines.push(
+    `BUILD_DATE=2024-${pad2(r.range(1, 12))}-${pad2(r.range(1, 28))} ${pad2(r.int(24))}:${pad2(r.int(60))}:${pad2(r.int(60))} +0000`,
+  );
   lines.push(`CATEGORIES=${r.chance(0.4) ? `${category} ${r.pick(EXTRA_CATEGORIES)}` : category}`);
   const site = r.int(4);
   if (site === 0) lines.push(`HOMEPAGE=https://github.com/${id.base}/${id.base}/`);
@@ -233,7 +314,11 @@ function entry(r, used, recent, fileFor) {
   for (let i = 0; i < provides; i++) lines.push(`PROVIDES=/usr/pkg/lib/lib${id.base}${i ? i : ''}.so.${r.range(0, 9)}`);
   const requires = new Set();
   for (let i = r.range(0, 6); i > 0; i--) {
-    requires.add(r.chance(0.5) || !recent.length ? r.pick(SYSTEM_LIBS) : `/usr/pkg/lib/lib${r.pick(recent).base}.so.${r.range(0, 9)}`);
+    requires.add(
+      r.chance(0.5) || !recent.length
+        ? r.pick(SYSTEM_LIBS)
+        : `/usr/pkg/lib/lib${r.pick(recent).base}.so.${r.range(0, 9)}`,
+    );
   }
   for (const lib of requires) lines.push(`REQUIRES=${lib}`);
   lines.push(`FILE_NAME=${pkgname}.tgz`, `FILE_SIZE=${fileSize}`);
@@ -305,11 +390,18 @@ function main() {
     bytes += fs.writeSync(fd, head);
   }
   for (let i = first; i < opts.entries; i++) {
-    const fileFor = i < opts.packages
-      ? (pkgname) => ({ size: sizes[i], sha256: writePackage(path.join(pkgDir, `${pkgname}.tgz`), sizes[i], cipher, zeros) })
-      : null;
+    const fileFor =
+      i < opts.packages
+        ? (pkgname) => ({
+            size: sizes[i],
+            sha256: writePackage(path.join(pkgDir, `${pkgname}.tgz`), sizes[i], cipher, zeros),
+          })
+        : null;
     chunk += entry(r, used, recent, fileFor).text;
-    if (chunk.length >= 1 << 20) { bytes += fs.writeSync(fd, chunk); chunk = ''; }
+    if (chunk.length >= 1 << 20) {
+      bytes += fs.writeSync(fd, chunk);
+      chunk = '';
+    }
   }
   if (chunk) bytes += fs.writeSync(fd, chunk);
   fs.closeSync(fd);
@@ -317,7 +409,9 @@ function main() {
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const packageNote = opts.packages ? `; ${opts.packages} packages, ${opts.packageBytes} bytes in ${pkgDir}` : '';
-  process.stderr.write(`generate.js: ${summaryPath}: ${opts.entries} entries, ${bytes} bytes${packageNote} (${seconds.toFixed(1)} s)\n`);
+  process.stderr.write(
+    `generate.js: ${summaryPath}: ${opts.entries} entries, ${bytes} bytes${packageNote} (${seconds.toFixed(1)} s)\n`,
+  );
 }
 
 main();

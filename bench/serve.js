@@ -18,8 +18,13 @@ const server = http.createServer((req, res) => {
   fs.stat(file, (error, stat) => {
     if (error || !stat.isFile()) return void res.writeHead(404).end();
     const lastModified = stat.mtime.toUTCString();
-    if (req.headers['if-modified-since'] === lastModified) return void res.writeHead(304, { 'last-modified': lastModified }).end();
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': stat.size, 'last-modified': lastModified });
+    if (req.headers['if-modified-since'] === lastModified)
+      return void res.writeHead(304, { 'last-modified': lastModified }).end();
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': stat.size,
+      'last-modified': lastModified,
+    });
     if (req.method === 'HEAD') return void res.end();
     fs.createReadStream(file).pipe(res);
   });

@@ -66,7 +66,8 @@ for (const file of [...sources('lib'), ...sources('cli')]) {
   }
   const text = fs.readFileSync(path.join(root, file), 'utf8');
   for (const spec of specifiers(text)) {
-    if (spec === 'openpgp' && from !== OPENPGP_ONLY_IN) problems.push(`${file}: imports openpgp, which only lib/${OPENPGP_ONLY_IN} may`);
+    if (spec === 'openpgp' && from !== OPENPGP_ONLY_IN)
+      problems.push(`${file}: imports openpgp, which only lib/${OPENPGP_ONLY_IN} may`);
     if (!spec.startsWith('.')) continue;
     const target = path.relative(root, path.resolve(path.dirname(path.join(root, file)), spec));
     if (!target.startsWith('lib/') && !target.startsWith('cli/') && target !== 'lib' && target !== 'cli') continue;
@@ -74,12 +75,16 @@ for (const file of [...sources('lib'), ...sources('cli')]) {
     if (to === from) continue;
     if (!layerOf.has(to)) continue; // reported where it is defined
     if (layerOf.get(to) >= layerOf.get(from)) {
-      problems.push(`${file}: imports ${spec}: ${from} (layer ${layerOf.get(from)}) may not import ${to} (layer ${layerOf.get(to)})`);
+      problems.push(
+        `${file}: imports ${spec}: ${from} (layer ${layerOf.get(from)}) may not import ${to} (layer ${layerOf.get(to)})`,
+      );
     }
   }
 }
 
 if (problems.length > 0) {
-  process.stderr.write(`${problems.join('\n')}\n${problems.length} import(s) against the layers of lib/ (bin/check-imports.js)\n`);
+  process.stderr.write(
+    `${problems.join('\n')}\n${problems.length} import(s) against the layers of lib/ (bin/check-imports.js)\n`,
+  );
   process.exit(1);
 }

@@ -32,7 +32,9 @@ function collect(dir) {
     const found = resolve(name, dir);
     if (!found && name in optional) continue; // another platform's
     if (!found) {
-      process.stderr.write(`install-modules: ${name}, a dependency of ${manifest.name}, is not in ${root}/node_modules: run npm ci\n`);
+      process.stderr.write(
+        `install-modules: ${name}, a dependency of ${manifest.name}, is not in ${root}/node_modules: run npm ci\n`,
+      );
       process.exit(1);
     }
     if (!packages.has(found)) {

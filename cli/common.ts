@@ -33,7 +33,12 @@ export const PASSPHRASE_ENV = 'PKGKEYS_PASSPHRASE';
  * A passphrase from --passphrase-file (its first line), the PKGKEYS_PASSPHRASE environment variable,
  * or the terminal; never from argv, where other users could read it in the process list.
  */
-export async function readPassphrase(io: IO, file: string | undefined, question: string, confirm = false): Promise<string> {
+export async function readPassphrase(
+  io: IO,
+  file: string | undefined,
+  question: string,
+  confirm = false,
+): Promise<string> {
   if (file) {
     const line = (await readBounded(file, 4096)).toString('utf8').split(/\r?\n/)[0] ?? '';
     if (line === '') throw new PkgkeysError('NO_PASSPHRASE', `${file}: the passphrase file is empty`);
@@ -43,10 +48,14 @@ export async function readPassphrase(io: IO, file: string | undefined, question:
   if (fromEnv) return fromEnv;
   const typed = await io.prompt(`${question}: `);
   if (typed === null) {
-    throw new PkgkeysError('NO_PASSPHRASE', `a passphrase is needed: use --passphrase-file FILE, ${PASSPHRASE_ENV}, or run on a terminal`);
+    throw new PkgkeysError(
+      'NO_PASSPHRASE',
+      `a passphrase is needed: use --passphrase-file FILE, ${PASSPHRASE_ENV}, or run on a terminal`,
+    );
   }
   if (typed === '') throw new PkgkeysError('NO_PASSPHRASE', 'empty passphrase');
-  if (confirm && (await io.prompt('Repeat the passphrase: ')) !== typed) throw new PkgkeysError('BAD_PASSPHRASE', 'the passphrases do not match');
+  if (confirm && (await io.prompt('Repeat the passphrase: ')) !== typed)
+    throw new PkgkeysError('BAD_PASSPHRASE', 'the passphrases do not match');
   return typed;
 }
 
@@ -76,11 +85,14 @@ export function print<T>(argv: GlobalArgs, value: T, text: (value: T) => string[
 }
 
 function jsonDates(this: unknown, _key: string, value: unknown): unknown {
-  return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(value) ? formatTime(new Date(value)) : value;
+  return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(value)
+    ? formatTime(new Date(value))
+    : value;
 }
 
 /** A configured repository as --json shows it (check-repo, setup; docs/pkgin.md): its identifier is `id` there. */
-export const asReported = <T extends { repository: RepositoryId }>({ repository, ...rest }: T): Reported<T> => ({ id: repository, ...rest }) as Reported<T>;
+export const asReported = <T extends { repository: RepositoryId }>({ repository, ...rest }: T): Reported<T> =>
+  ({ id: repository, ...rest }) as Reported<T>;
 type Reported<T> = T extends { repository: RepositoryId } ? { id: RepositoryId } & Omit<T, 'repository'> : never;
 
 export const warn = (argv: GlobalArgs, message: string) => argv.session.io.stderr(`pkgkeys: warning: ${message}\n`);
@@ -103,10 +115,22 @@ export interface TrustArgs extends GlobalArgs {
 
 export const trustOptions = <T extends GlobalArgs>(y: Argv<T>) =>
   y
-    .option('anchor', repeatable('trust anchor: the master key\'s public certificate; repeatable (default: every file in the anchors directory of pkgkeys.conf)'))
+    .option(
+      'anchor',
+      repeatable(
+        "trust anchor: the master key's public certificate; repeatable (default: every file in the anchors directory of pkgkeys.conf)",
+      ),
+    )
     .option('threshold', thresholdOption)
-    .option('keyring', { type: 'string', describe: `keyring file or directory (default: ${DEFAULT_LOCATIONS.keyring})` })
-    .option('repository', { type: 'string', demandOption: true, describe: 'repository identifier the index must be signed for, e.g. NetBSD/x86_64/10.0/All' })
+    .option('keyring', {
+      type: 'string',
+      describe: `keyring file or directory (default: ${DEFAULT_LOCATIONS.keyring})`,
+    })
+    .option('repository', {
+      type: 'string',
+      demandOption: true,
+      describe: 'repository identifier the index must be signed for, e.g. NetBSD/x86_64/10.0/All',
+    })
     .option('state-dir', stateDirOption);
 
 const DEFAULT_LOCATIONS = defaultLocations({});
@@ -118,9 +142,15 @@ export const stateDirOption = {
 } as const;
 
 /** Where verification reads its trust from (options, else the client's configuration), the policy it applies and its clock. */
-export async function sourcesAndPolicy(argv: TrustArgs): Promise<{ sources: TrustSources; policy: Policy; clock: Clock }> {
+export async function sourcesAndPolicy(
+  argv: TrustArgs,
+): Promise<{ sources: TrustSources; policy: Policy; clock: Clock }> {
   const client = await clientOf(argv);
-  const sources = { anchors: await anchorsOf(argv, client), keyring: argv.keyring ?? client.locations.keyring, stateDir: argv['state-dir'] ?? client.locations.stateDir };
+  const sources = {
+    anchors: await anchorsOf(argv, client),
+    keyring: argv.keyring ?? client.locations.keyring,
+    stateDir: argv['state-dir'] ?? client.locations.stateDir,
+  };
   return { sources, policy: client.policy, clock: await readClock(argv, sources.stateDir, client.policy) };
 }
 
@@ -134,7 +164,10 @@ export interface Client {
   policy: Policy;
 }
 
-export async function clientOf(argv: GlobalArgs & { threshold?: number | undefined }, creates = false): Promise<Client> {
+export async function clientOf(
+  argv: GlobalArgs & { threshold?: number | undefined },
+  creates = false,
+): Promise<Client> {
   const locations = defaultLocations(argv.session.io.env);
   const file = argv.config ?? locations.config;
   const defaults = defaultConfig(locations);
@@ -143,25 +176,39 @@ export async function clientOf(argv: GlobalArgs & { threshold?: number | undefin
   const policy = policyOf(config);
   if (argv.threshold !== undefined && thresholdOf(argv.threshold) < policy.anchorThreshold) {
     // An option that turned a refusal into trust would be a hole: the configuration's k is a floor.
-    throw new PkgkeysError('USAGE', `--threshold ${argv.threshold} is below anchor-threshold ${policy.anchorThreshold} in ${file}: it may raise the threshold, not lower it`);
+    throw new PkgkeysError(
+      'USAGE',
+      `--threshold ${argv.threshold} is below anchor-threshold ${policy.anchorThreshold} in ${file}: it may raise the threshold, not lower it`,
+    );
   }
-  return { locations, file, config, defaults, policy: { ...policy, anchorThreshold: argv.threshold ?? policy.anchorThreshold } };
+  return {
+    locations,
+    file,
+    config,
+    defaults,
+    policy: { ...policy, anchorThreshold: argv.threshold ?? policy.anchorThreshold },
+  };
 }
 
 /** --threshold K: how many of the anchors must each vouch for a key (lib/trust/threshold.ts). */
 export const thresholdOption = {
   type: 'number',
-  describe: 'how many of the anchors must each vouch for a key, k of n (default: anchor-threshold in pkgkeys.conf, else 1; commands that read pkgkeys.conf may only raise it)',
+  describe:
+    'how many of the anchors must each vouch for a key, k of n (default: anchor-threshold in pkgkeys.conf, else 1; commands that read pkgkeys.conf may only raise it)',
 } as const;
 
 export function thresholdOf(k: number): number {
-  if (!Number.isInteger(k) || k < 1) throw new PkgkeysError('USAGE', `--threshold must be a whole number of anchors, 1 or more, not ${k}`);
+  if (!Number.isInteger(k) || k < 1)
+    throw new PkgkeysError('USAGE', `--threshold must be a whole number of anchors, 1 or more, not ${k}`);
   return k;
 }
 
 /** The policy a command judges keys by, as this machine's verifiers do: pkgkeys.conf's (else the defaults), --threshold raising its k. */
-export const policyOfCommand = async (argv: GlobalArgs & { threshold?: number | undefined }): Promise<Policy> => (await clientOf(argv)).policy;
+export const policyOfCommand = async (argv: GlobalArgs & { threshold?: number | undefined }): Promise<Policy> =>
+  (await clientOf(argv)).policy;
 
 /** --anchor files, or every anchor in the configured directory. */
-export const anchorsOf = async (argv: GlobalArgs & { anchor?: string[] | undefined }, client: Client): Promise<string[]> =>
-  argv.anchor?.length ? argv.anchor : anchorFiles(client.config.anchorDir);
+export const anchorsOf = async (
+  argv: GlobalArgs & { anchor?: string[] | undefined },
+  client: Client,
+): Promise<string[]> => (argv.anchor?.length ? argv.anchor : anchorFiles(client.config.anchorDir));

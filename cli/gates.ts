@@ -15,9 +15,21 @@ export interface ClientKeyringArgs extends GlobalArgs {
 
 export const clientKeyringOptions = <T extends GlobalArgs>(y: Argv<T>) =>
   y
-    .option('keyring-url', { type: 'string', describe: 'the keyring release clients have: the directory serving release.asc and keyring.gpg (default: keyring-url of pkgkeys.conf, when it exists)' })
-    .option('client-keyring', { type: 'string', describe: 'the keyring clients have, as a file (instead of --keyring-url)' })
-    .option('anchor', repeatable("trust anchor clients judge the keyring with; repeatable (default: every file in the anchors directory of pkgkeys.conf)"))
+    .option('keyring-url', {
+      type: 'string',
+      describe:
+        'the keyring release clients have: the directory serving release.asc and keyring.gpg (default: keyring-url of pkgkeys.conf, when it exists)',
+    })
+    .option('client-keyring', {
+      type: 'string',
+      describe: 'the keyring clients have, as a file (instead of --keyring-url)',
+    })
+    .option(
+      'anchor',
+      repeatable(
+        'trust anchor clients judge the keyring with; repeatable (default: every file in the anchors directory of pkgkeys.conf)',
+      ),
+    )
     .option('threshold', thresholdOption);
 
 /** 60 s for the release and the keyring, as a publish run from cron can wait. */
@@ -32,11 +44,18 @@ export async function clientKeyringOf(argv: ClientKeyringArgs, now: Date): Promi
   const client = await clientOf(argv);
   const file = argv['client-keyring'];
   const url = argv['keyring-url'];
-  if (file !== undefined && url !== undefined) throw new PkgkeysError('USAGE', 'give --keyring-url or --client-keyring, not both');
+  if (file !== undefined && url !== undefined)
+    throw new PkgkeysError('USAGE', 'give --keyring-url or --client-keyring, not both');
   let source: ClientKeyringSource;
   if (file !== undefined) source = { file };
   else if (url !== undefined) source = { url };
-  else if (await fs.stat(client.file).then(() => true, () => false)) source = { url: client.config.keyringURL };
+  else if (
+    await fs.stat(client.file).then(
+      () => true,
+      () => false,
+    )
+  )
+    source = { url: client.config.keyringURL };
   else {
     throw new PkgkeysError(
       'USAGE',
@@ -44,7 +63,14 @@ export async function clientKeyringOf(argv: ClientKeyringArgs, now: Date): Promi
     );
   }
   const { loadClientKeyring } = require('../lib/publish/gates') as typeof import('../lib/publish/gates');
-  return loadClientKeyring({ source, name: client.config.keyringName, anchors: await anchorsOf(argv, client), now, policy: client.policy, timeoutMs: FETCH_TIMEOUT_MS });
+  return loadClientKeyring({
+    source,
+    name: client.config.keyringName,
+    anchors: await anchorsOf(argv, client),
+    now,
+    policy: client.policy,
+    timeoutMs: FETCH_TIMEOUT_MS,
+  });
 }
 
 export interface ShrinkArgs extends GlobalArgs {
@@ -55,13 +81,22 @@ export interface ShrinkArgs extends GlobalArgs {
 export function shrinkOptions<T extends GlobalArgs>(y: Argv<T>) {
   const { DEFAULT_MAX_SHRINK_PERCENT } = require('../lib/publish/gates') as typeof import('../lib/publish/gates');
   return y
-    .option('max-shrink', { type: 'number', default: DEFAULT_MAX_SHRINK_PERCENT, describe: "the largest share, in percent, of the previous publication's packages a new index may drop" })
-    .option('allow-shrink', { type: 'boolean', default: false, describe: 'publish this one index even if it drops more (said on standard error and recorded)' });
+    .option('max-shrink', {
+      type: 'number',
+      default: DEFAULT_MAX_SHRINK_PERCENT,
+      describe: "the largest share, in percent, of the previous publication's packages a new index may drop",
+    })
+    .option('allow-shrink', {
+      type: 'boolean',
+      default: false,
+      describe: 'publish this one index even if it drops more (said on standard error and recorded)',
+    });
 }
 
 export function shrinkPolicyOf(argv: ShrinkArgs): { maxPercent: number; allow: boolean } {
   const maxPercent = argv['max-shrink'];
   // Below 100: an index that drops every package always needs the operator's word (--allow-shrink).
-  if (!Number.isFinite(maxPercent) || maxPercent < 0 || maxPercent >= 100) throw new PkgkeysError('USAGE', `--max-shrink is a percentage from 0 to below 100, not ${String(maxPercent)}`);
+  if (!Number.isFinite(maxPercent) || maxPercent < 0 || maxPercent >= 100)
+    throw new PkgkeysError('USAGE', `--max-shrink is a percentage from 0 to below 100, not ${String(maxPercent)}`);
   return { maxPercent, allow: argv['allow-shrink'] };
 }

@@ -36,7 +36,28 @@ import { promptHidden } from './prompt';
  * import('../../lib/client/update')`. So `pkgkeys --version` loads no OpenPGP.js, and a command none
  * of the other commands' code (test/cli/startup.test.ts).
  */
-const COMMANDS = [masterCommand, keyCommand, certifyCommand, revokeCommand, keyringCommand, signSummaryCommand, verifySummaryCommand, verifyPackagesCommand, signPackageCommand, verifyPackageCommand, signVulnerabilitiesCommand, verifyVulnerabilitiesCommand, publishCommand, signdCommand, updateCommand, statusCommand, setupCommand, checkRepoCommand, proxyCommand, pkginCommand] as unknown as CommandModule[];
+const COMMANDS = [
+  masterCommand,
+  keyCommand,
+  certifyCommand,
+  revokeCommand,
+  keyringCommand,
+  signSummaryCommand,
+  verifySummaryCommand,
+  verifyPackagesCommand,
+  signPackageCommand,
+  verifyPackageCommand,
+  signVulnerabilitiesCommand,
+  verifyVulnerabilitiesCommand,
+  publishCommand,
+  signdCommand,
+  updateCommand,
+  statusCommand,
+  setupCommand,
+  checkRepoCommand,
+  proxyCommand,
+  pkginCommand,
+] as unknown as CommandModule[];
 
 export async function run(argv: readonly string[], io: IO): Promise<number> {
   // In `pkgkeys pkgin -y upgrade`, -y is pkgin's: whatever follows the pkgin command is passed on
@@ -52,8 +73,16 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
       .scriptName('pkgkeys')
       .usage('$0 <command> [options]\n\nOpenPGP web-of-trust keyring manager for signed pkgsrc binary packages.')
       .option('json', { type: 'boolean', default: false, global: true, describe: 'machine-readable output' })
-      .option('now', { type: 'string', global: true, describe: 'act as if the time were TIME (ISO 8601): for tests and replays' })
-      .option('config', { type: 'string', global: true, describe: `client configuration, pkgkeys.conf(5) (default: ${defaultLocations({}).config})` })
+      .option('now', {
+        type: 'string',
+        global: true,
+        describe: 'act as if the time were TIME (ISO 8601): for tests and replays',
+      })
+      .option('config', {
+        type: 'string',
+        global: true,
+        describe: `client configuration, pkgkeys.conf(5) (default: ${defaultLocations({}).config})`,
+      })
       .command(COMMANDS)
       .demandCommand(1, 'name a command')
       .strict()
@@ -67,7 +96,9 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
         // The usage of the command at hand (its subcommands, its arguments) says what was expected.
         let usage = ' (see --help)';
         if (!json) y.showHelp((text: string) => void (usage = `:\n\n${text}`));
-        const said = /^Not enough non-option arguments/.test(message) ? 'a subcommand or an argument is missing' : message;
+        const said = /^Not enough non-option arguments/.test(message)
+          ? 'a subcommand or an argument is missing'
+          : message;
         throw new PkgkeysError('USAGE', `${said}${usage}`);
       })
       .parseAsync([...ours], { session }, (_error, _parsed, output) => {
@@ -98,7 +129,14 @@ function commandIndex(argv: readonly string[]): number {
  */
 export function report(error: unknown, io: IO, json: boolean): number {
   const detail = io.env.PKGKEYS_DEBUG ? (error as Error)?.stack : (error as Error)?.message;
-  const failure = error instanceof PkgkeysError ? error : new PkgkeysError('IO_ERROR', `unexpected error (a bug in pkgkeys; PKGKEYS_DEBUG=1 shows where): ${detail ?? String(error)}`, { cause: error });
+  const failure =
+    error instanceof PkgkeysError
+      ? error
+      : new PkgkeysError(
+          'IO_ERROR',
+          `unexpected error (a bug in pkgkeys; PKGKEYS_DEBUG=1 shows where): ${detail ?? String(error)}`,
+          { cause: error },
+        );
   if (json) io.stdout(`${JSON.stringify({ ok: false, code: failure.code, message: failure.message })}\n`);
   else io.stderr(`pkgkeys: ${failure.code}: ${failure.message}\n`);
   return failure.exitStatus;

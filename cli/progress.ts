@@ -19,7 +19,9 @@ export function progressBar(io: IO, label: string): Progress {
     const fraction = total > 0 ? Math.min(1, done / total) : 1;
     const width = 30;
     const filled = Math.round(fraction * width);
-    io.stderr(`\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${mib(done)}/${mib(total)} MiB, ${files} file(s)`);
+    io.stderr(
+      `\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${mib(done)}/${mib(total)} MiB, ${files} file(s)`,
+    );
   };
   return {
     start(t, f) {

@@ -113,7 +113,8 @@ export const exitStatusOf = (code: Code): ExitStatus => CODES[code];
  * The status of a command that reports several failures (packages, repositories, problems): the
  * lowest of theirs, so that "not trusted" outranks a usage or input/output error; 0 for none.
  */
-export const exitStatusOfAll = (codes: readonly Code[]): ExitStatus => (codes.length === 0 ? EXIT.ok : (Math.min(...codes.map(exitStatusOf)) as ExitStatus));
+export const exitStatusOfAll = (codes: readonly Code[]): ExitStatus =>
+  codes.length === 0 ? EXIT.ok : (Math.min(...codes.map(exitStatusOf)) as ExitStatus);
 
 export class PkgkeysError extends Error {
   readonly code: Code;
@@ -135,7 +136,6 @@ export class PkgkeysError extends Error {
  */
 export const printable = (text: string): string =>
   text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-
 
 /** Wraps a failed file-system call so the message names the path. */
 export function ioError(what: string, path: string, cause: unknown): PkgkeysError {

@@ -30,10 +30,12 @@ export class BoundedFile {
 
   static async open(file: string, limit: number, options: { follow?: boolean } = {}): Promise<BoundedFile> {
     const follow = options.follow ?? true;
-    const notRegular = (what: string) => new PkgkeysError('NOT_REGULAR_FILE', `${file} is ${what}, not a regular file; refusing to read it`);
+    const notRegular = (what: string) =>
+      new PkgkeysError('NOT_REGULAR_FILE', `${file} is ${what}, not a regular file; refusing to read it`);
     const check = (stat: Stats) => {
       if (stat.isSymbolicLink()) throw notRegular('a symbolic link');
-      if (!stat.isFile()) throw notRegular(stat.isFIFO() ? 'a FIFO' : stat.isDirectory() ? 'a directory' : 'a device or socket');
+      if (!stat.isFile())
+        throw notRegular(stat.isFIFO() ? 'a FIFO' : stat.isDirectory() ? 'a directory' : 'a device or socket');
       if (!follow && stat.nlink !== 1) throw notRegular(`one of ${stat.nlink} hard links to a file`);
     };
     let handle: fs.FileHandle;
@@ -43,13 +45,15 @@ export class BoundedFile {
     } catch (cause) {
       if (cause instanceof PkgkeysError) throw cause;
       // O_NOFOLLOW on a link that appeared since lstat: ELOOP (Linux), EMLINK (FreeBSD), EFTYPE (NetBSD).
-      if (!follow && ['ELOOP', 'EMLINK', 'EFTYPE'].includes((cause as NodeJS.ErrnoException).code ?? '')) throw notRegular('a symbolic link');
+      if (!follow && ['ELOOP', 'EMLINK', 'EFTYPE'].includes((cause as NodeJS.ErrnoException).code ?? ''))
+        throw notRegular('a symbolic link');
       throw ioError('cannot open', file, cause);
     }
     try {
       const stat = await handle.stat();
       check(stat);
-      if (stat.size > limit) throw new PkgkeysError('TOO_LARGE', `${file}: ${stat.size} bytes is more than the ${limit} allowed`);
+      if (stat.size > limit)
+        throw new PkgkeysError('TOO_LARGE', `${file}: ${stat.size} bytes is more than the ${limit} allowed`);
       return new BoundedFile(file, handle, stat.size);
     } catch (cause) {
       await handle.close();
@@ -69,7 +73,8 @@ export class BoundedFile {
   async read(): Promise<Buffer> {
     const data = Buffer.allocUnsafe(this.size);
     let length = 0;
-    for (let n = 1; length < this.size && n > 0; length += n) n = await this.readAt(data, length, this.size - length, length);
+    for (let n = 1; length < this.size && n > 0; length += n)
+      n = await this.readAt(data, length, this.size - length, length);
     await this.checkEnd(length);
     return data.subarray(0, length);
   }
@@ -99,7 +104,8 @@ export class BoundedFile {
 
   /** Read to `length`, where the file ended or fstat said it would: a byte more is a file that grew. */
   private async checkEnd(length: number): Promise<void> {
-    if ((await this.readAt(Buffer.alloc(1), 0, 1, length)) > 0) throw ioError('cannot read', this.file, new Error('the file changed while it was read'));
+    if ((await this.readAt(Buffer.alloc(1), 0, 1, length)) > 0)
+      throw ioError('cannot read', this.file, new Error('the file changed while it was read'));
   }
 }
 
@@ -119,9 +125,11 @@ export type FileData = string | Uint8Array | readonly Uint8Array[];
 /** What writes a file's content into an open handle, in order (successive writeFile calls on one handle append). */
 export type Writer = (handle: fs.FileHandle) => Promise<void>;
 
-const writerOf = (data: FileData): Writer => async (handle) => {
-  for (const part of Array.isArray(data) ? data : [data]) await handle.writeFile(part);
-};
+const writerOf =
+  (data: FileData): Writer =>
+  async (handle) => {
+    for (const part of Array.isArray(data) ? data : [data]) await handle.writeFile(part);
+  };
 
 /** Writes under a fresh temporary name beside `file`, synced to disk; returns that name. */
 async function writeTemporary(file: string, write: Writer, mode: number): Promise<string> {
@@ -243,7 +251,7 @@ export class Spool {
   /** Hands what was written, from the start, to `out` a chunk at a time, in one buffer reused once `out`'s promise settles. */
   async copyTo(out: (chunk: Buffer) => void | Promise<void>): Promise<void> {
     const buffer = Buffer.allocUnsafe(SPOOL_CHUNK);
-    for (let position = 0; ; ) {
+    for (let position = 0; ;) {
       let bytesRead: number;
       try {
         ({ bytesRead } = await this.handle.read(buffer, 0, buffer.length, position));
@@ -280,7 +288,11 @@ export async function withLock<T>(dir: string, body: () => Promise<T>, options: 
       await fs.rm(lock, { force: true }); // stale: its owner is gone
       continue;
     }
-    if (Date.now() >= deadline) throw new PkgkeysError('LOCKED', `${dir} is locked by ${Number.isInteger(owner) ? `process ${owner}` : 'another process'} (${lock})`);
+    if (Date.now() >= deadline)
+      throw new PkgkeysError(
+        'LOCKED',
+        `${dir} is locked by ${Number.isInteger(owner) ? `process ${owner}` : 'another process'} (${lock})`,
+      );
     await new Promise((resolve) => setTimeout(resolve, pause));
   }
   try {

@@ -43,7 +43,12 @@ export async function currentGeneration(set: GenerationSet): Promise<string | nu
  * caller holds the directory's lock. Generations other than the new one and the `keep` previous ones
  * are removed afterwards (readers with an open file keep it).
  */
-export async function installGeneration(set: GenerationSet, label: string, files: ReadonlyArray<readonly [string, FileData]>, options: { keep?: number } = {}): Promise<string> {
+export async function installGeneration(
+  set: GenerationSet,
+  label: string,
+  files: ReadonlyArray<readonly [string, FileData]>,
+  options: { keep?: number } = {},
+): Promise<string> {
   const missing = set.names.filter((n) => !files.some(([name]) => name === n));
   if (missing.length > 0) throw new Error(`generation without ${missing.join(', ')}`);
   const home = path.join(set.dir, set.home);
@@ -67,7 +72,9 @@ export async function installGeneration(set: GenerationSet, label: string, files
 /** Old generations beyond the `keep` newest, and new ones a crash left before their swap. */
 async function prune(generations: string, current: string, keep: number): Promise<void> {
   const entries = await Promise.all(
-    (await fs.readdir(generations).catch(() => [] as string[])).filter((n) => n !== current).map(async (n) => ({ n, mtime: (await fs.stat(path.join(generations, n))).mtimeMs })),
+    (await fs.readdir(generations).catch(() => [] as string[]))
+      .filter((n) => n !== current)
+      .map(async (n) => ({ n, mtime: (await fs.stat(path.join(generations, n))).mtimeMs })),
   );
   entries.sort((a, b) => b.mtime - a.mtime);
   for (const { n } of entries.slice(keep)) await fs.rm(path.join(generations, n), { recursive: true, force: true });

@@ -61,7 +61,8 @@ export type Fingerprint = string;
 /** Upper-case hex, 16 characters. */
 export type KeyID = string;
 
-export type PublicKeyAlgorithm = 'rsa' | 'dsa' | 'elgamal' | 'ecdsa' | 'eddsa' | 'ed25519' | 'ed448' | 'ecdh' | 'x25519' | 'x448' | 'unknown';
+export type PublicKeyAlgorithm =
+  'rsa' | 'dsa' | 'elgamal' | 'ecdsa' | 'eddsa' | 'ed25519' | 'ed448' | 'ecdh' | 'x25519' | 'x448' | 'unknown';
 
 export interface KeyAlgorithm {
   name: PublicKeyAlgorithm;

@@ -59,9 +59,15 @@ export async function anchorFiles(dir: string): Promise<string[]> {
     if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('cannot read anchor directory', dir, cause);
     names = [];
   }
-  const files = names.filter((n) => /\.(asc|gpg|pgp)$/.test(n)).sort().map((n) => path.join(dir, n));
+  const files = names
+    .filter((n) => /\.(asc|gpg|pgp)$/.test(n))
+    .sort()
+    .map((n) => path.join(dir, n));
   if (files.length === 0) {
-    throw new PkgkeysError('USAGE', `no trust anchor in ${dir}: install the master key's public certificate there, or pass --anchor FILE`);
+    throw new PkgkeysError(
+      'USAGE',
+      `no trust anchor in ${dir}: install the master key's public certificate there, or pass --anchor FILE`,
+    );
   }
   return files;
 }
@@ -70,7 +76,10 @@ export async function anchorFiles(dir: string): Promise<string[]> {
 export function pkgkeysVersion(): string {
   for (const up of ['..', '../..']) {
     try {
-      const meta = JSON.parse(readFileSync(path.join(__dirname, up, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      const meta = JSON.parse(readFileSync(path.join(__dirname, up, 'package.json'), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
       if (meta.name === 'pkgkeys' && typeof meta.version === 'string') return meta.version;
     } catch {
       // not there: look one level up

@@ -1,12 +1,24 @@
 /** Dates and durations as pkgkeys reads them from the command line and prints them. */
 import { PkgkeysError } from './errors';
 
-const UNIT_SECONDS: Record<string, number> = { s: 1, min: 60, h: 3600, d: 86400, w: 7 * 86400, m: 30 * 86400, y: 365 * 86400 };
+const UNIT_SECONDS: Record<string, number> = {
+  s: 1,
+  min: 60,
+  h: 3600,
+  d: 86400,
+  w: 7 * 86400,
+  m: 30 * 86400,
+  y: 365 * 86400,
+};
 
 /** Parses a point in time: ISO 8601 (`2026-01-01`, `2026-01-01T12:00:00Z`) or `@UNIXSECONDS`. */
 export function parseTime(text: string): Date {
   const unix = /^@(\d+)$/.exec(text);
-  const date = unix ? new Date(Number(unix[1]) * 1000) : /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(text) : new Date(NaN);
+  const date = unix
+    ? new Date(Number(unix[1]) * 1000)
+    : /^\d{4}-\d{2}-\d{2}/.test(text)
+      ? new Date(text)
+      : new Date(NaN);
   if (Number.isNaN(date.getTime())) {
     throw new PkgkeysError('USAGE', `expected a date such as 2027-01-31 or 2027-01-31T12:00:00Z, found "${text}"`);
   }
@@ -20,7 +32,9 @@ export function parseTime(text: string): Date {
 export function parseExpiry(text: string, from: Date): Date | null {
   if (text === 'never') return null;
   const duration = /^(\d+)(s|min|h|d|w|m|y)$/.exec(text);
-  const expires = duration ? new Date(from.getTime() + Number(duration[1]) * UNIT_SECONDS[duration[2]!]! * 1000) : parseTime(text);
+  const expires = duration
+    ? new Date(from.getTime() + Number(duration[1]) * UNIT_SECONDS[duration[2]!]! * 1000)
+    : parseTime(text);
   if (expires.getTime() <= from.getTime()) {
     throw new PkgkeysError('USAGE', `expiry ${text} is not after ${formatTime(from)}`);
   }

@@ -23,7 +23,10 @@ function testFiles(dir: string): string[] {
 }
 
 /** A test file without its comments (a `//` after a colon, as in a URL, is kept). */
-const code = (file: string) => readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+const code = (file: string) =>
+  readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/(^|[^:])\/\/.*$/gm, '$1');
 
 test('lib/errors.ts lists its codes as this test reads them', () => {
   const all = codes();
@@ -32,7 +35,10 @@ test('lib/errors.ts lists its codes as this test reads them', () => {
 });
 
 test('every code in lib/errors.ts is asserted by some test', () => {
-  const suite = testFiles(path.join(ROOT, 'test')).filter((f) => f !== __filename).map(code).join('\n');
+  const suite = testFiles(path.join(ROOT, 'test'))
+    .filter((f) => f !== __filename)
+    .map(code)
+    .join('\n');
   const unasserted = codes().filter((c) => !new RegExp(`\\b${c}\\b`).test(suite));
   expect(unasserted).toEqual([]);
 });

@@ -11,16 +11,24 @@ afterEach(() => cleanup(dir));
 
 describe('withLock', () => {
   it('runs the body holding the lock, and removes it afterwards, also when the body fails', async () => {
-    expect(await withLock(dir, async () => (await fs.readFile(path.join(dir, '.lock'), 'utf8')).trim())).toBe(String(process.pid));
+    expect(await withLock(dir, async () => (await fs.readFile(path.join(dir, '.lock'), 'utf8')).trim())).toBe(
+      String(process.pid),
+    );
     await expect(withLock(dir, async () => Promise.reject(new Error('body failed')))).rejects.toThrow('body failed');
     await expect(fs.stat(path.join(dir, '.lock'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('LOCKED: a lock held by a live process, refused at once with its pid, or after waiting', async () => {
     await withLock(dir, async () => {
-      const error = await expectCode(withLock(dir, async () => 'never'), 'LOCKED');
+      const error = await expectCode(
+        withLock(dir, async () => 'never'),
+        'LOCKED',
+      );
       expect(error.message).toBe(`${dir} is locked by process ${process.pid} (${path.join(dir, '.lock')})`);
-      await expectCode(withLock(dir, async () => 'never', { waitMs: 50 }), 'LOCKED');
+      await expectCode(
+        withLock(dir, async () => 'never', { waitMs: 50 }),
+        'LOCKED',
+      );
     });
   });
 
@@ -58,7 +66,13 @@ describe('readBounded', () => {
 });
 
 describe('parseRecord', () => {
-  const proof = (text: string) => parseRecord(text, (r) => ({ signer: r.string('signer'), signed: r.time('signed'), count: r.count('count'), note: r.optionalString('note') }));
+  const proof = (text: string) =>
+    parseRecord(text, (r) => ({
+      signer: r.string('signer'),
+      signed: r.time('signed'),
+      count: r.count('count'),
+      note: r.optionalString('note'),
+    }));
 
   it('gives the fields as pkgkeys wrote them; an optional one may be null or absent', () => {
     const fields = { signer: 'A'.repeat(40), signed: new Date('2026-01-01T00:00:00Z'), count: 3 };
@@ -84,7 +98,14 @@ describe('parseRecord', () => {
     const keys = (text: string) => parseRecord(text, (r) => r.objects('keys').map((k) => k.string('key')));
     expect(keys('{"keys": [{"key": "A"}, {"key": "B"}]}')).toEqual(['A', 'B']);
     expect(keys('{"keys": []}')).toEqual([]);
-    for (const damaged of ['{}', '{"keys": {"key": "A"}}', '{"keys": [null]}', '{"keys": ["A"]}', '{"keys": [{"key": 1}]}']) expect(keys(damaged)).toBeNull();
+    for (const damaged of [
+      '{}',
+      '{"keys": {"key": "A"}}',
+      '{"keys": [null]}',
+      '{"keys": ["A"]}',
+      '{"keys": [{"key": 1}]}',
+    ])
+      expect(keys(damaged)).toBeNull();
   });
 });
 
@@ -121,7 +142,10 @@ describe('BoundedFile', () => {
       const read = (async () => {
         for await (const _chunk of opened.chunks()) await fs.appendFile(file, 'more');
       })();
-      await expect(read).rejects.toMatchObject({ code: 'IO_ERROR', message: `cannot read ${file}: the file changed while it was read` });
+      await expect(read).rejects.toMatchObject({
+        code: 'IO_ERROR',
+        message: `cannot read ${file}: the file changed while it was read`,
+      });
     } finally {
       await opened.close();
     }
@@ -155,16 +179,21 @@ describe('Spool', () => {
 
   it('is made in a directory made for it, and leaves nothing when its user fails', async () => {
     const inside = path.join(dir, 'state');
-    await expect(Spool.with(inside, async (spool) => {
-      await spool.write([Buffer.from('x')]);
-      throw new Error('verification failed');
-    })).rejects.toThrow('verification failed');
+    await expect(
+      Spool.with(inside, async (spool) => {
+        await spool.write([Buffer.from('x')]);
+        throw new Error('verification failed');
+      }),
+    ).rejects.toThrow('verification failed');
     expect(await fs.readdir(inside)).toEqual([]);
   });
 
   it('IO_ERROR: a directory it cannot be made in', async () => {
     const file = path.join(dir, 'file');
     await fs.writeFile(file, '');
-    await expectCode(Spool.with(path.join(file, 'state'), async () => undefined), 'IO_ERROR');
+    await expectCode(
+      Spool.with(path.join(file, 'state'), async () => undefined),
+      'IO_ERROR',
+    );
   });
 });

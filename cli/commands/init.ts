@@ -38,12 +38,24 @@ export function initCommandGroup(spec: InitSpec): CommandModule<GlobalArgs, Glob
     builder: (y) => {
       const built = y
         .option('uid', { type: 'string', demandOption: true, describe: `User ID, e.g. "${spec.uidExample}"` })
-        .option('out', { type: 'string', demandOption: true, describe: `directory for ${spec.role}-{secret,public,revocation}.asc` })
+        .option('out', {
+          type: 'string',
+          demandOption: true,
+          describe: `directory for ${spec.role}-{secret,public,revocation}.asc`,
+        })
         .option('algo', { choices: spec.algorithms, default: spec.algorithms[0], describe: spec.algorithmNote })
-        .option('expires', { type: 'string', default: 'never', describe: "the key's own expiry: DURATION (5y), DATE, or never (certifications expire anyway)" })
+        .option('expires', {
+          type: 'string',
+          default: 'never',
+          describe: "the key's own expiry: DURATION (5y), DATE, or never (certifications expire anyway)",
+        })
         .option('passphrase-file', { type: 'string', describe: 'read the passphrase from the first line of FILE' });
       return (spec.passphraseOptional
-        ? built.option('passphrase', { type: 'boolean', default: true, describe: 'protect the secret key with a passphrase (--no-passphrase for an unattended signer)' })
+        ? built.option('passphrase', {
+            type: 'boolean',
+            default: true,
+            describe: 'protect the secret key with a passphrase (--no-passphrase for an unattended signer)',
+          })
         : built) as unknown as Argv<Args>;
     },
     handler: async (argv) => {
@@ -52,8 +64,23 @@ export function initCommandGroup(spec: InitSpec): CommandModule<GlobalArgs, Glob
       const warning = spec.warning(argv.algo);
       if (warning) warn(argv, warning);
       const protect = argv.passphrase !== false;
-      const passphrase = protect ? await readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for the new ${spec.role} key`, true) : null;
-      const key = await createKey({ role: spec.role, userID: argv.uid, type: argv.algo, passphrase, out: argv.out, now, expires: parseExpiry(argv.expires, now) });
+      const passphrase = protect
+        ? await readPassphrase(
+            argv.session.io,
+            argv['passphrase-file'],
+            `Passphrase for the new ${spec.role} key`,
+            true,
+          )
+        : null;
+      const key = await createKey({
+        role: spec.role,
+        userID: argv.uid,
+        type: argv.algo,
+        passphrase,
+        out: argv.out,
+        now,
+        expires: parseExpiry(argv.expires, now),
+      });
       print(argv, key, spec.describe);
     },
   };

@@ -9,7 +9,10 @@ export const keyCommand = initCommandGroup({
   algorithms: ['rsa3072', 'rsa4096', 'ed25519'],
   algorithmNote: "key algorithm; RSA because pkg_add's verifier reads only RSA and DSA",
   passphraseOptional: true,
-  warning: (algo) => (algo === 'ed25519' ? "pkg_add's built-in verifier cannot check packages signed with an Ed25519 key; use it for pkg_summary only" : null),
+  warning: (algo) =>
+    algo === 'ed25519'
+      ? "pkg_add's built-in verifier cannot check packages signed with an Ed25519 key; use it for pkg_summary only"
+      : null,
   describe: (k) => [
     `signing key ${k.fingerprint}`,
     `  secret key:  ${k.secret}`,

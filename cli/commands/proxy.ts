@@ -24,7 +24,10 @@ export function parseListen(text: string): Listen {
 }
 
 /** The proxy's options from the client's configuration and files. */
-export async function proxyOptions(argv: GlobalArgs & { cache?: string | undefined; timeout: number }, client: Client): Promise<ProxyOptions> {
+export async function proxyOptions(
+  argv: GlobalArgs & { cache?: string | undefined; timeout: number },
+  client: Client,
+): Promise<ProxyOptions> {
   const fixed = argv.now ? parseTime(argv.now) : null;
   return {
     upstreams: selectUpstreams(client.config, [], client.file),
@@ -44,11 +47,21 @@ export async function proxyOptions(argv: GlobalArgs & { cache?: string | undefin
 export const proxyArgs = <T extends GlobalArgs>(y: Argv<T>, listen: string) =>
   y
     .option('listen', { type: 'string', default: DEFAULT_LISTEN, describe: listen })
-    .option('cache', { type: 'string', describe: 'where verified packages are kept (default: cache/ in the keyring directory, /var/db/pkgkeys/cache)' })
-    .option('timeout', { type: 'number', default: 300, describe: 'seconds allowed for an index download, and of silence in a package download' });
+    .option('cache', {
+      type: 'string',
+      describe: 'where verified packages are kept (default: cache/ in the keyring directory, /var/db/pkgkeys/cache)',
+    })
+    .option('timeout', {
+      type: 'number',
+      default: 300,
+      describe: 'seconds allowed for an index download, and of silence in a package download',
+    });
 
 /** A proxy for the client's configured repositories, listening; `more` adds options that depend on the client's configuration. */
-export async function startProxy(argv: Args, more: (client: Client) => Partial<ProxyOptions> = () => ({})): Promise<{ proxy: VerifyingProxy; client: Client; urls: string[] }> {
+export async function startProxy(
+  argv: Args,
+  more: (client: Client) => Partial<ProxyOptions> = () => ({}),
+): Promise<{ proxy: VerifyingProxy; client: Client; urls: string[] }> {
   const { VerifyingProxy } = require('../../lib/client/proxy') as typeof import('../../lib/client/proxy');
   const client = await clientOf(argv);
   const options = { ...(await proxyOptions(argv, client)), ...more(client) };
@@ -62,7 +75,10 @@ export const proxyCommand: CommandModule<GlobalArgs, Args> = {
   builder: (y) => proxyArgs(y, 'address and port to listen on (HOST:PORT; loopback unless you say otherwise)'),
   handler: async (argv) => {
     const { proxy, urls } = await startProxy(argv);
-    print(argv, { url: proxy.url, repositories: urls }, () => [`pkgkeys proxy on ${proxy.url}; point pkgin at it with:`, `PKG_REPOS='${urls.join(' ')}'`]);
+    print(argv, { url: proxy.url, repositories: urls }, () => [
+      `pkgkeys proxy on ${proxy.url}; point pkgin at it with:`,
+      `PKG_REPOS='${urls.join(' ')}'`,
+    ]);
     // Serves until told to stop.
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

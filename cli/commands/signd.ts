@@ -16,19 +16,40 @@ export const signdCommand: CommandModule<GlobalArgs, Args> = {
   describe: 'The signing daemon: run it, unlock or lock its key, ask its status, or verify its audit log',
   builder: (y) =>
     y
-      .positional('action', { choices: ['run', 'unlock', 'lock', 'status', 'audit'] as const, default: 'run' as const, describe: 'what to do' })
-      .option('signd-config', { type: 'string', default: '/etc/pkgkeys/signd.conf', describe: "the daemon's configuration (socket, key, audit log, repositories)" })
-      .option('passphrase-fd', { type: 'number', describe: 'unlock: read the passphrase from this file descriptor (default: the terminal)' })
-      .option('verify', { type: 'boolean', default: false, describe: 'audit: check that no record was edited, removed or added' }) as never,
+      .positional('action', {
+        choices: ['run', 'unlock', 'lock', 'status', 'audit'] as const,
+        default: 'run' as const,
+        describe: 'what to do',
+      })
+      .option('signd-config', {
+        type: 'string',
+        default: '/etc/pkgkeys/signd.conf',
+        describe: "the daemon's configuration (socket, key, audit log, repositories)",
+      })
+      .option('passphrase-fd', {
+        type: 'number',
+        describe: 'unlock: read the passphrase from this file descriptor (default: the terminal)',
+      })
+      .option('verify', {
+        type: 'boolean',
+        default: false,
+        describe: 'audit: check that no record was edited, removed or added',
+      }) as never,
   handler: async (argv) => {
-    const { auditStateFile, readSigndConfig } = require('../../lib/signd/config') as typeof import('../../lib/signd/config');
+    const { auditStateFile, readSigndConfig } =
+      require('../../lib/signd/config') as typeof import('../../lib/signd/config');
     const config = await readSigndConfig(argv['signd-config']);
     const { io } = argv.session;
     switch (argv.action) {
       case 'run': {
         const fixed = argv.now ? parseTime(argv.now) : null;
         const { SigningDaemon } = require('../../lib/signd/daemon') as typeof import('../../lib/signd/daemon');
-        const daemon = await SigningDaemon.start({ config, now: () => fixed ?? new Date(), timeoutMs: 10_000, log: (line) => io.stderr(`${line}\n`) });
+        const daemon = await SigningDaemon.start({
+          config,
+          now: () => fixed ?? new Date(),
+          timeoutMs: 10_000,
+          log: (line) => io.stderr(`${line}\n`),
+        });
         io.stderr(`pkgkeys: signd: listening on ${config.socket}, locked until pkgkeys signd unlock\n`);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
@@ -38,7 +59,8 @@ export const signdCommand: CommandModule<GlobalArgs, Args> = {
       }
       case 'unlock': {
         const fd = argv['passphrase-fd'];
-        const passphrase = fd === undefined ? await readPassphrase(io, undefined, `Passphrase for ${config.key}`) : await readFdLine(fd);
+        const passphrase =
+          fd === undefined ? await readPassphrase(io, undefined, `Passphrase for ${config.key}`) : await readFdLine(fd);
         const { signdRequest } = require('../../lib/signd/client') as typeof import('../../lib/signd/client');
         const reply = await signdRequest(config.socket, { op: 'unlock', passphrase });
         return print(argv, reply, (r) => [`signd unlocked until ${String(r.until)}`]);
@@ -53,7 +75,9 @@ export const signdCommand: CommandModule<GlobalArgs, Args> = {
         if (!argv.verify) throw new PkgkeysError('USAGE', 'signd audit needs --verify');
         const { verifyAudit } = require('../../lib/signd/audit') as typeof import('../../lib/signd/audit');
         const head = await verifyAudit(config.auditLog, auditStateFile(config));
-        return print(argv, { ok: true, records: head.count, head: head.hash }, (r) => [`${config.auditLog}: ${r.records} record(s), chain intact`]);
+        return print(argv, { ok: true, records: head.count, head: head.hash }, (r) => [
+          `${config.auditLog}: ${r.records} record(s), chain intact`,
+        ]);
       }
     }
   },

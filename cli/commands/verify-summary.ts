@@ -16,16 +16,32 @@ export const verifySummaryCommand: CommandModule<GlobalArgs, Args> = {
   describe: 'Verify a signed pkg_summary (chain, signature, repository, freshness) and print the signed text',
   builder: (y) =>
     trustOptions(y)
-      .positional('index', { type: 'string', demandOption: true, describe: 'the clearsigned index (pkg_summary.asc), plain or compressed' })
-      .option('output', { type: 'string', describe: 'write the verified pkg_summary here, atomically (default: standard output)' }) as never,
+      .positional('index', {
+        type: 'string',
+        demandOption: true,
+        describe: 'the clearsigned index (pkg_summary.asc), plain or compressed',
+      })
+      .option('output', {
+        type: 'string',
+        describe: 'write the verified pkg_summary here, atomically (default: standard output)',
+      }) as never,
   handler: async (argv) => {
     const { verifyIndexFileInto } = require('../../lib/verify') as typeof import('../../lib/verify');
-    const request: IndexRequest = { file: argv.index, repository: checkRepository(argv.repository), ...(await sourcesAndPolicy(argv)) };
-    const index = argv.json && !argv.output ? await verifyIndexFileInto(request) : await verifyThenWrite(request, (spool) => writeText(spool, argv));
+    const request: IndexRequest = {
+      file: argv.index,
+      repository: checkRepository(argv.repository),
+      ...(await sourcesAndPolicy(argv)),
+    };
+    const index =
+      argv.json && !argv.output
+        ? await verifyIndexFileInto(request)
+        : await verifyThenWrite(request, (spool) => writeText(spool, argv));
     const { verifiedWith: _verifiedWith, chain, ...report } = index;
     if (argv.json) return print(argv, { ok: true, ...report, steps: chain.steps.map((s) => s.text) }, () => []);
     if (argv.output) {
-      argv.session.io.stderr(`pkgkeys: ${argv.index}: good index for ${index.repository}, ${index.entries} entries, signed ${formatTime(index.signed)} by ${index.signer}, expires ${formatTime(index.expires)}\n`);
+      argv.session.io.stderr(
+        `pkgkeys: ${argv.index}: good index for ${index.repository}, ${index.entries} entries, signed ${formatTime(index.signed)} by ${index.signer}, expires ${formatTime(index.expires)}\n`,
+      );
     }
   },
 };
@@ -46,6 +62,7 @@ function verifyThenWrite(request: IndexRequest, write: (spool: Spool) => Promise
 /** The verified text to --output, atomically, or to standard output. */
 function writeText(spool: Spool, argv: Args): Promise<void> {
   const { output } = argv;
-  if (output) return writeAtomicWith(output, (handle) => spool.copyTo(async (chunk) => void (await handle.write(chunk))));
+  if (output)
+    return writeAtomicWith(output, (handle) => spool.copyTo(async (chunk) => void (await handle.write(chunk))));
   return spool.copyTo((chunk) => argv.session.io.stdout(chunk));
 }

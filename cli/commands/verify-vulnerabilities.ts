@@ -15,19 +15,41 @@ interface Args extends GlobalArgs {
 
 export const verifyVulnerabilitiesCommand: CommandModule<GlobalArgs, Args> = {
   command: 'verify-vulnerabilities <file>',
-  describe: 'Verify a signed pkg-vulnerabilities file (chain, signature, identifier, expiry, format) and print the signed text',
+  describe:
+    'Verify a signed pkg-vulnerabilities file (chain, signature, identifier, expiry, format) and print the signed text',
   builder: (y) =>
     y
-      .positional('file', { type: 'string', demandOption: true, describe: 'the clearsigned pkg-vulnerabilities, plain or compressed' })
-      .option('anchor', repeatable("trust anchor: the master key's public certificate; repeatable (default: every file in the anchors directory of pkgkeys.conf)"))
+      .positional('file', {
+        type: 'string',
+        demandOption: true,
+        describe: 'the clearsigned pkg-vulnerabilities, plain or compressed',
+      })
+      .option(
+        'anchor',
+        repeatable(
+          "trust anchor: the master key's public certificate; repeatable (default: every file in the anchors directory of pkgkeys.conf)",
+        ),
+      )
       .option('threshold', thresholdOption)
-      .option('keyring', { type: 'string', describe: 'keyring file or directory (default: the keyring pkgkeys update installs, /var/db/pkgkeys/keyring.gpg)' })
+      .option('keyring', {
+        type: 'string',
+        describe:
+          'keyring file or directory (default: the keyring pkgkeys update installs, /var/db/pkgkeys/keyring.gpg)',
+      })
       .option('state-dir', stateDirOption)
-      .option('output', { type: 'string', describe: 'write the verified pkg-vulnerabilities here, atomically (default: standard output)' }) as never,
+      .option('output', {
+        type: 'string',
+        describe: 'write the verified pkg-vulnerabilities here, atomically (default: standard output)',
+      }) as never,
   handler: async (argv) => {
-    const { verifyVulnerabilitiesFile } = require('../../lib/verify/vulnerabilities') as typeof import('../../lib/verify/vulnerabilities');
+    const { verifyVulnerabilitiesFile } =
+      require('../../lib/verify/vulnerabilities') as typeof import('../../lib/verify/vulnerabilities');
     const client = await clientOf(argv);
-    const sources = { anchors: await anchorsOf(argv, client), keyring: argv.keyring ?? client.locations.keyring, stateDir: argv['state-dir'] ?? client.locations.stateDir };
+    const sources = {
+      anchors: await anchorsOf(argv, client),
+      keyring: argv.keyring ?? client.locations.keyring,
+      stateDir: argv['state-dir'] ?? client.locations.stateDir,
+    };
     const clock = await readClock(argv, sources.stateDir, client.policy);
     const list = await verifyVulnerabilitiesFile({ file: argv.file, sources, clock, policy: client.policy });
     if (argv.output) await writeAtomic(argv.output, list.text);
@@ -35,7 +57,9 @@ export const verifyVulnerabilitiesCommand: CommandModule<GlobalArgs, Args> = {
     const { text: _text, chain, ...report } = list;
     if (argv.json) return print(argv, { ok: true, ...report, steps: chain.steps.map((s) => s.text) }, () => []);
     if (argv.output) {
-      argv.session.io.stderr(`pkgkeys: ${argv.file}: good pkg-vulnerabilities, ${list.entries} entries, signed ${formatTime(list.signed)} by ${list.signer}, expires ${formatTime(list.expires)}\n`);
+      argv.session.io.stderr(
+        `pkgkeys: ${argv.file}: good pkg-vulnerabilities, ${list.entries} entries, signed ${formatTime(list.signed)} by ${list.signer}, expires ${formatTime(list.expires)}\n`,
+      );
     }
   },
 };

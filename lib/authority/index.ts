@@ -9,7 +9,16 @@ import { readBounded, writeAtomic, writeNew } from '../fsutil';
 import type { Fingerprint, RevocationReason } from '../model';
 import { findKey } from '../keyref';
 import { MAX_KEYRING_BYTES } from '../limits';
-import { type KeyType, SecretKey, certify, generateKey, inspectAll, revokeCertification, revokeKey, revokeSubkey } from '../pgp';
+import {
+  type KeyType,
+  SecretKey,
+  certify,
+  generateKey,
+  inspectAll,
+  revokeCertification,
+  revokeKey,
+  revokeSubkey,
+} from '../pgp';
 import { checkScope } from '../trust/scope';
 
 export type KeyRole = 'master' | 'signing';
@@ -28,7 +37,15 @@ export interface CreatedKey {
  * `<role>-revocation.asc` (0600, a hard revocation for offline storage) in `out`. Existing files are
  * never overwritten.
  */
-export async function createKey(options: { role: KeyRole; userID: string; type: KeyType; passphrase: string | null; out: string; now: Date; expires: Date | null }): Promise<CreatedKey> {
+export async function createKey(options: {
+  role: KeyRole;
+  userID: string;
+  type: KeyType;
+  passphrase: string | null;
+  out: string;
+  now: Date;
+  expires: Date | null;
+}): Promise<CreatedKey> {
   if (options.role === 'master' && !options.passphrase) {
     throw new PkgkeysError('NO_PASSPHRASE', 'the master key must be protected by a passphrase');
   }
@@ -38,7 +55,13 @@ export async function createKey(options: { role: KeyRole; userID: string; type: 
     public: path.join(options.out, `${options.role}-public.asc`),
     revocation: path.join(options.out, `${options.role}-revocation.asc`),
   };
-  const key = await generateKey({ userID: options.userID, type: options.type, passphrase: options.passphrase, created: options.now, expires: options.expires });
+  const key = await generateKey({
+    userID: options.userID,
+    type: options.type,
+    passphrase: options.passphrase,
+    created: options.now,
+    expires: options.expires,
+  });
   // The secret first: if it cannot be written, nothing else is.
   await writeNew(files.secret, key.secret, 0o600);
   await writeNew(files.revocation, key.revocation, 0o600);
@@ -79,7 +102,8 @@ export interface CertifyResult {
 
 /** Certifies (or, with `delegate`, trust-signs at depth 1) a certificate for the given scopes. */
 export async function certifyFile(request: CertifyRequest): Promise<CertifyResult> {
-  if (request.scopes.length === 0) throw new PkgkeysError('USAGE', 'give at least one --scope: a certification without scope grants nothing');
+  if (request.scopes.length === 0)
+    throw new PkgkeysError('USAGE', 'give at least one --scope: a certification without scope grants nothing');
   request.scopes.forEach(checkScope);
   const data = await readBounded(request.certificate, MAX_KEYRING_BYTES);
   const result = await certify(request.signer, data, {
@@ -90,11 +114,20 @@ export async function certifyFile(request: CertifyRequest): Promise<CertifyResul
     created: request.now,
   });
   if (request.out) await writeAtomic(request.out, result.armored);
-  return { signer: request.signer.fingerprint, fingerprint: result.fingerprint, userIDs: result.userIDs, scopes: request.scopes, expires: request.expires, delegated: request.delegate, armored: result.armored };
+  return {
+    signer: request.signer.fingerprint,
+    fingerprint: result.fingerprint,
+    userIDs: result.userIDs,
+    scopes: request.scopes,
+    expires: request.expires,
+    delegated: request.delegate,
+    armored: result.armored,
+  };
 }
 
 /** `subkey`: its fingerprint or key ID. */
-export type RevokeTarget = { kind: 'key' } | { kind: 'subkey'; subkey: string } | { kind: 'certification'; certificate: string };
+export type RevokeTarget =
+  { kind: 'key' } | { kind: 'subkey'; subkey: string } | { kind: 'certification'; certificate: string };
 
 export interface RevokeResult {
   signer: Fingerprint;
@@ -105,7 +138,14 @@ export interface RevokeResult {
 }
 
 /** Revokes the signer's key, one of its subkeys, or its certification of another certificate. */
-export async function revoke(options: { signer: SecretKey; target: RevokeTarget; reason: RevocationReason; text: string; now: Date; out: string | null }): Promise<RevokeResult> {
+export async function revoke(options: {
+  signer: SecretKey;
+  target: RevokeTarget;
+  reason: RevocationReason;
+  text: string;
+  now: Date;
+  out: string | null;
+}): Promise<RevokeResult> {
   const how = { reason: options.reason, text: options.text, created: options.now };
   const { signer, target } = options;
   let fingerprint = signer.fingerprint;
@@ -115,10 +155,9 @@ export async function revoke(options: { signer: SecretKey; target: RevokeTarget;
     const [own] = await inspectAll([await signer.publicTree()]);
     fingerprint = findKey(own!.subkeys, target.subkey, `the subkeys of ${signer.fingerprint}`);
     armored = await revokeSubkey(signer, fingerprint, how);
-  }
-  else {
+  } else {
     const result = await revokeCertification(signer, await readBounded(target.certificate, MAX_KEYRING_BYTES), how);
-    (armored = result.armored), (fingerprint = result.fingerprint);
+    ((armored = result.armored), (fingerprint = result.fingerprint));
   }
   if (options.out) await writeAtomic(options.out, armored);
   return { signer: signer.fingerprint, target: target.kind, fingerprint, reason: options.reason, armored };

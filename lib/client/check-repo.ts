@@ -26,9 +26,15 @@ export interface CheckOptions {
 }
 
 export type RepositoryCheck = Upstream &
-  ({ ok: true; entries: number; signer: string; signed: Date; expires: Date; source: string } | { ok: false; code: Code; message: string });
+  (
+    | { ok: true; entries: number; signer: string; signed: Date; expires: Date; source: string }
+    | { ok: false; code: Code; message: string }
+  );
 
-export async function checkRepositories(upstreams: readonly Upstream[], options: CheckOptions): Promise<RepositoryCheck[]> {
+export async function checkRepositories(
+  upstreams: readonly Upstream[],
+  options: CheckOptions,
+): Promise<RepositoryCheck[]> {
   const { clock, policy, timeoutMs } = options;
   await checkInstalledInForce(options.liveDir, clock.now);
   const graph = await loadTrustGraph(options.anchors, options.keyring);
@@ -36,11 +42,28 @@ export async function checkRepositories(upstreams: readonly Upstream[], options:
   const checks: RepositoryCheck[] = [];
   for (const upstream of upstreams) {
     try {
-      const { index, download } = await verifyRemoteIndex(upstream, { graph, clock, policy, newest: await state.newest(upstream.repository), timeoutMs });
-      checks.push({ ...upstream, ok: true, entries: index.entries, signer: index.signer, signed: index.signed, expires: index.expires, source: download.url });
+      const { index, download } = await verifyRemoteIndex(upstream, {
+        graph,
+        clock,
+        policy,
+        newest: await state.newest(upstream.repository),
+        timeoutMs,
+      });
+      checks.push({
+        ...upstream,
+        ok: true,
+        entries: index.entries,
+        signer: index.signer,
+        signed: index.signed,
+        expires: index.expires,
+        source: download.url,
+      });
     } catch (error) {
       // Whatever fails for one repository, even a bug, is that repository's failure: the others are still checked.
-      const failure = error instanceof PkgkeysError ? error : new PkgkeysError('IO_ERROR', `unexpected error: ${(error as Error)?.message ?? String(error)}`);
+      const failure =
+        error instanceof PkgkeysError
+          ? error
+          : new PkgkeysError('IO_ERROR', `unexpected error: ${(error as Error)?.message ?? String(error)}`);
       checks.push({ ...upstream, ok: false, code: failure.code, message: failure.message });
     }
   }

@@ -49,7 +49,12 @@ export const defaultConfig = (locations: Locations): Config => ({
 });
 
 /** The policy a configuration asks for: DEFAULT_POLICY with its settings; never weaker than the floor below. */
-export const policyOf = (config: Config): Policy => ({ ...DEFAULT_POLICY, clockSkewSeconds: config.clockSkewSeconds, minRSABits: config.minRSABits, anchorThreshold: config.anchorThreshold });
+export const policyOf = (config: Config): Policy => ({
+  ...DEFAULT_POLICY,
+  clockSkewSeconds: config.clockSkewSeconds,
+  minRSABits: config.minRSABits,
+  anchorThreshold: config.anchorThreshold,
+});
 
 /** Every keyword, with the number of values it takes and what it sets. */
 const SETTINGS: Record<string, Setting<Config>> = {
@@ -57,7 +62,8 @@ const SETTINGS: Record<string, Setting<Config>> = {
     arity: 2,
     set: (c, [repository, url]) => {
       const upstream = { repository: checkRepository(repository!), url: checkRepositoryURL(url!) };
-      if (c.upstreams.some((u) => u.repository === upstream.repository)) throw new PkgkeysError('BAD_CONFIG', `repository ${upstream.repository} is configured twice`);
+      if (c.upstreams.some((u) => u.repository === upstream.repository))
+        throw new PkgkeysError('BAD_CONFIG', `repository ${upstream.repository} is configured twice`);
       c.upstreams.push(upstream);
     },
   },
@@ -65,12 +71,18 @@ const SETTINGS: Record<string, Setting<Config>> = {
   'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = checkKeyringName(name!)) },
   anchors: { arity: 1, set: (c, [dir]) => void (c.anchorDir = absolute(dir!, 'anchors')) },
   // More than the anchors there are is refused when a key is judged, where the anchors are known.
-  'anchor-threshold': { arity: 1, set: (c, [k]) => void (c.anchorThreshold = integer(1, 1000)(k!, 'anchor-threshold')) },
+  'anchor-threshold': {
+    arity: 1,
+    set: (c, [k]) => void (c.anchorThreshold = integer(1, 1000)(k!, 'anchor-threshold')),
+  },
   pkgin: { arity: 1, set: (c, [file]) => void (c.pkgin = file!.includes('/') ? absolute(file!, 'pkgin') : file!) },
   'pkgin-dbdir': { arity: 1, set: (c, [dir]) => void (c.pkginDbDir = absolute(dir!, 'pkgin-dbdir')) },
   'clock-skew': { arity: 1, set: (c, [s]) => void (c.clockSkewSeconds = integer(0, 86400)(s!, 'clock-skew')) },
   // Raising the floor is allowed; lowering it below the default is not a configuration, it is a hole.
-  'min-rsa-bits': { arity: 1, set: (c, [b]) => void (c.minRSABits = integer(DEFAULT_POLICY.minRSABits, 16384)(b!, 'min-rsa-bits')) },
+  'min-rsa-bits': {
+    arity: 1,
+    set: (c, [b]) => void (c.minRSABits = integer(DEFAULT_POLICY.minRSABits, 16384)(b!, 'min-rsa-bits')),
+  },
 };
 
 export function parseConfig(text: string, source: string, defaults: Config): Config {
@@ -82,11 +94,13 @@ export async function readConfig(file: string, defaults: Config, required = fals
   let text: string;
   try {
     const stat = await fs.stat(file);
-    if (stat.size > MAX_CONFIG_BYTES) throw new PkgkeysError('BAD_CONFIG', `${file}: ${stat.size} bytes is too large for a configuration`);
+    if (stat.size > MAX_CONFIG_BYTES)
+      throw new PkgkeysError('BAD_CONFIG', `${file}: ${stat.size} bytes is too large for a configuration`);
     text = await fs.readFile(file, 'utf8');
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT' && !required) return { ...defaults, upstreams: [] };
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw new PkgkeysError('BAD_CONFIG', `${file} does not exist`);
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new PkgkeysError('BAD_CONFIG', `${file} does not exist`);
     throw cause instanceof PkgkeysError ? cause : ioError('cannot read', file, cause);
   }
   return parseConfig(text, file, defaults);
@@ -94,11 +108,16 @@ export async function readConfig(file: string, defaults: Config, required = fals
 
 /** The upstreams of the repositories named (all when none is named); an unknown name or none at all is a configuration error. */
 export function selectUpstreams(config: Config, repositories: readonly string[], file: string): Upstream[] {
-  if (config.upstreams.length === 0) throw new PkgkeysError('BAD_CONFIG', `no repository is configured in ${file}: run pkgkeys setup`);
+  if (config.upstreams.length === 0)
+    throw new PkgkeysError('BAD_CONFIG', `no repository is configured in ${file}: run pkgkeys setup`);
   if (repositories.length === 0) return config.upstreams;
   return repositories.map((repository) => {
     const upstream = config.upstreams.find((u) => u.repository === repository);
-    if (!upstream) throw new PkgkeysError('BAD_CONFIG', `${repository} is not a repository configured in ${file} (configured: ${config.upstreams.map((u) => u.repository).join(', ')})`);
+    if (!upstream)
+      throw new PkgkeysError(
+        'BAD_CONFIG',
+        `${repository} is not a repository configured in ${file} (configured: ${config.upstreams.map((u) => u.repository).join(', ')})`,
+      );
     return upstream;
   });
 }
@@ -108,7 +127,8 @@ export function selectUpstreams(config: Config, repositories: readonly string[],
  * is the default (so the file shows what can be set, and a later default change reaches it).
  */
 export function formatConfig(config: Config, defaults: Config): string {
-  const line = (keyword: string, value: string | number, fallback: string | number) => `${value === fallback ? '#' : ''}${keyword} ${value}`;
+  const line = (keyword: string, value: string | number, fallback: string | number) =>
+    `${value === fallback ? '#' : ''}${keyword} ${value}`;
   return [
     '# pkgkeys.conf(5): written by pkgkeys setup; settings other than the repositories are kept when it runs again.',
     '#',

@@ -59,8 +59,13 @@ const WEB_PAGES = ['text/html', 'application/xhtml+xml'];
 export async function fetchBounded(request: FetchRequest): Promise<Fetched> {
   const body: { buffer?: BoundedBuffer } = {};
   // fetchStream never passes the limit, so every chunk fits.
-  const streamed = await fetchStream(request, (chunk, announced) => void (body.buffer ??= new BoundedBuffer(request.limit, announced)).push(chunk));
-  return streamed.notModified ? streamed : { notModified: false, body: body.buffer?.bytes() ?? Buffer.alloc(0), validators: streamed.validators };
+  const streamed = await fetchStream(
+    request,
+    (chunk, announced) => void (body.buffer ??= new BoundedBuffer(request.limit, announced)).push(chunk),
+  );
+  return streamed.notModified
+    ? streamed
+    : { notModified: false, body: body.buffer?.bytes() ?? Buffer.alloc(0), validators: streamed.validators };
 }
 
 /** A transfer as chunks its reader pulls; see fetchChunks. */
@@ -131,7 +136,11 @@ export function fetchChunks(request: FetchRequest): Transfer {
  * Downloads a file into the open file `handle`, chunk by chunk as it arrives, each chunk also shown
  * to `seen` (a hash, say). A transfer that fails leaves in the file what came, for the caller to remove.
  */
-export function fetchInto(request: FetchRequest, handle: fs.FileHandle, seen: (chunk: Buffer) => void): Promise<Streamed> {
+export function fetchInto(
+  request: FetchRequest,
+  handle: fs.FileHandle,
+  seen: (chunk: Buffer) => void,
+): Promise<Streamed> {
   return fetchStream(request, async (chunk) => {
     seen(chunk);
     await handle.write(chunk);
@@ -152,7 +161,11 @@ export async function fetchStream(request: FetchRequest, sink: Sink): Promise<St
     if (response.redirect === null) return response.result;
     const next = new URL(response.redirect, url);
     // A redirect may not downgrade to plain HTTP, nor leave HTTP altogether.
-    if (hops >= MAX_REDIRECTS || !['http:', 'https:'].includes(next.protocol) || (url.protocol === 'https:' && next.protocol !== 'https:')) {
+    if (
+      hops >= MAX_REDIRECTS ||
+      !['http:', 'https:'].includes(next.protocol) ||
+      (url.protocol === 'https:' && next.protocol !== 'https:')
+    ) {
       throw new PkgkeysError('NETWORK_ERROR', `${request.url}: refusing redirect to ${next}`);
     }
     url = next;
@@ -167,12 +180,14 @@ async function streamFile(request: FetchRequest, sink: Sink): Promise<Streamed> 
     throw ioError('cannot read', file, cause);
   });
   const overLimit = overLimitOf(request);
-  if (stat.size > request.limit) throw new PkgkeysError(overLimit, `${file}: ${stat.size} bytes is more than the ${request.limit} allowed`);
+  if (stat.size > request.limit)
+    throw new PkgkeysError(overLimit, `${file}: ${stat.size} bytes is more than the ${request.limit} allowed`);
   let length = 0;
   try {
     for await (const chunk of createReadStream(file)) {
       length += (chunk as Buffer).length;
-      if (length > request.limit) throw new PkgkeysError(overLimit, `${file}: grew past the ${request.limit} bytes allowed while it was read`);
+      if (length > request.limit)
+        throw new PkgkeysError(overLimit, `${file}: grew past the ${request.limit} bytes allowed while it was read`);
       await sink(chunk as Buffer, stat.size);
     }
   } catch (cause) {
@@ -186,11 +201,24 @@ type Answer = { redirect: string; result?: never } | { redirect: null; result: S
 /** One GET of `url`: the request, then the response policy, then the body into `sink`. */
 function get(url: URL, request: FetchRequest, deadline: number, sink: Sink): Promise<Answer> {
   // Loaded for the URLs that need them: a file:// mirror loads neither.
-  const client = url.protocol === 'https:' ? (require('node:https') as typeof import('node:https')) : url.protocol === 'http:' ? (require('node:http') as typeof import('node:http')) : null;
-  if (client === null) return Promise.reject(new PkgkeysError('USAGE', `${url}: only http, https and file URLs are fetched`));
+  const client =
+    url.protocol === 'https:'
+      ? (require('node:https') as typeof import('node:https'))
+      : url.protocol === 'http:'
+        ? (require('node:http') as typeof import('node:http'))
+        : null;
+  if (client === null)
+    return Promise.reject(new PkgkeysError('USAGE', `${url}: only http, https and file URLs are fetched`));
   if (request.signal?.aborted) return Promise.reject(request.signal.reason);
   return new Promise((resolve, reject) => {
-    const exchange = new Exchange(url, client.get(url, { headers: headersOf(request) }), request, deadline, resolve, reject);
+    const exchange = new Exchange(
+      url,
+      client.get(url, { headers: headersOf(request) }),
+      request,
+      deadline,
+      resolve,
+      reject,
+    );
     exchange.req.on('error', (error) => exchange.fail('NETWORK_ERROR', error.message));
     exchange.req.on('response', (res) => {
       const next = judgeResponse(res, request);
@@ -214,14 +242,20 @@ type Judged = { answer: Answer } | { failure: [Code, string] } | { declared: num
 
 function judgeResponse(res: http.IncomingMessage, request: FetchRequest): Judged {
   const status = res.statusCode ?? 0;
-  if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) return { answer: { redirect: res.headers.location } };
+  if ([301, 302, 303, 307, 308].includes(status) && res.headers.location)
+    return { answer: { redirect: res.headers.location } };
   if (status === 304 && request.validators) return { answer: { redirect: null, result: { notModified: true } } };
-  if (status === 404 || status === 410) return { failure: ['NOT_FOUND', `HTTP ${status} ${res.statusMessage ?? ''}`.trim()] };
+  if (status === 404 || status === 410)
+    return { failure: ['NOT_FOUND', `HTTP ${status} ${res.statusMessage ?? ''}`.trim()] };
   if (status !== 200) return { failure: ['NETWORK_ERROR', `HTTP ${status} ${res.statusMessage ?? ''}`.trim()] };
   const type = (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (WEB_PAGES.includes(type)) return { failure: ['BAD_CONTENT_TYPE', `served as ${type}: a web page (a captive portal, an error page), not the file`] };
+  if (WEB_PAGES.includes(type))
+    return {
+      failure: ['BAD_CONTENT_TYPE', `served as ${type}: a web page (a captive portal, an error page), not the file`],
+    };
   const declared = res.headers['content-length'] === undefined ? null : Number(res.headers['content-length']);
-  if (declared !== null && declared > request.limit) return { failure: [overLimitOf(request), `${declared} bytes announced, more than the ${request.limit} allowed`] };
+  if (declared !== null && declared > request.limit)
+    return { failure: [overLimitOf(request), `${declared} bytes announced, more than the ${request.limit} allowed`] };
   return { declared };
 }
 
@@ -229,7 +263,13 @@ function judgeResponse(res: http.IncomingMessage, request: FetchRequest): Judged
  * The body into `sink`, counted against the limit and held while the sink writes; whole (as long as
  * announced, if it was), or a failure.
  */
-function receiveBody(exchange: Exchange, res: http.IncomingMessage, request: FetchRequest, declared: number | null, sink: Sink): void {
+function receiveBody(
+  exchange: Exchange,
+  res: http.IncomingMessage,
+  request: FetchRequest,
+  declared: number | null,
+  sink: Sink,
+): void {
   let length = 0;
   // The sink's last write, which the end of the transfer waits for.
   let written: Promise<void> = Promise.resolve();
@@ -237,21 +277,30 @@ function receiveBody(exchange: Exchange, res: http.IncomingMessage, request: Fet
   res.on('data', (chunk: Buffer) => {
     exchange.heard();
     length += chunk.length;
-    if (length > request.limit) return exchange.fail(overLimitOf(request), `more than the ${request.limit} bytes allowed`);
+    if (length > request.limit)
+      return exchange.fail(overLimitOf(request), `more than the ${request.limit} bytes allowed`);
     const held = sink(chunk, declared);
     if (held) {
       res.pause();
-      written = held.then(() => void res.resume(), (error: unknown) => exchange.abort(error));
+      written = held.then(
+        () => void res.resume(),
+        (error: unknown) => exchange.abort(error),
+      );
     }
   });
   res.on('error', () => undefined); // reported by 'close' below, with the byte count
   res.on('close', () => {
     if (exchange.failed) return;
     if (!res.complete || (declared !== null && length !== declared)) {
-      return exchange.fail('NETWORK_ERROR', `transfer cut off after ${length}${declared !== null ? ` of ${declared}` : ''} bytes`);
+      return exchange.fail(
+        'NETWORK_ERROR',
+        `transfer cut off after ${length}${declared !== null ? ` of ${declared}` : ''} bytes`,
+      );
     }
     const validators = { etag: header(res.headers.etag), lastModified: header(res.headers['last-modified']) };
-    void written.then(() => exchange.failed || exchange.done({ redirect: null, result: { notModified: false, validators } }, res));
+    void written.then(
+      () => exchange.failed || exchange.done({ redirect: null, result: { notModified: false, validators } }, res),
+    );
   });
 }
 
@@ -274,7 +323,8 @@ class Exchange {
     private readonly resolve: (answer: Answer) => void,
     private readonly reject: (error: unknown) => void,
   ) {
-    const late = () => this.fail('NETWORK_ERROR', `no complete answer within ${Math.round(request.timeoutMs / 1000)} s`);
+    const late = () =>
+      this.fail('NETWORK_ERROR', `no complete answer within ${Math.round(request.timeoutMs / 1000)} s`);
     this.timer = setTimeout(late, Math.max(deadline - Date.now(), 0));
     const { signal } = request;
     if (signal) {
@@ -289,7 +339,10 @@ class Exchange {
     const { idleMs } = this.request;
     if (idleMs === undefined) return;
     clearTimeout(this.idle);
-    this.idle = setTimeout(() => this.fail('NETWORK_ERROR', `nothing received for ${Math.round(idleMs / 1000)} s`), idleMs);
+    this.idle = setTimeout(
+      () => this.fail('NETWORK_ERROR', `nothing received for ${Math.round(idleMs / 1000)} s`),
+      idleMs,
+    );
   }
 
   done(answer: Answer, res: http.IncomingMessage): void {
@@ -316,4 +369,5 @@ class Exchange {
   }
 }
 
-const header = (value: string | string[] | undefined): string | null => (typeof value === 'string' && value !== '' ? value : null);
+const header = (value: string | string[] | undefined): string | null =>
+  typeof value === 'string' && value !== '' ? value : null;

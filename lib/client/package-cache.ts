@@ -56,7 +56,8 @@ export class PackageCache {
     for (const name of await fs.readdir(dir)) {
       const file = path.join(dir, name);
       const stat = await fs.stat(file).catch(() => null);
-      if (stat?.isFile() && stat.mtimeMs < now - (name.endsWith('.part') ? PART_KEEP_MS : KEEP_MS)) await fs.rm(file, { force: true });
+      if (stat?.isFile() && stat.mtimeMs < now - (name.endsWith('.part') ? PART_KEEP_MS : KEEP_MS))
+        await fs.rm(file, { force: true });
     }
   }
 
@@ -71,13 +72,18 @@ export class PackageCache {
       try {
         handle = await fs.open(file, 'r');
       } catch (cause) {
-        if ((cause as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 1) throw ioError('cannot open', file, cause);
+        if ((cause as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 1)
+          throw ioError('cannot open', file, cause);
         this.pending.delete(wanted.expected.sha256);
         continue;
       }
       try {
         const stat = await handle.stat();
-        if (stat.size !== wanted.expected.size) throw new PkgkeysError('SIZE_MISMATCH', `the cached copy of ${wanted.file} changed size in ${this.options.dir}`);
+        if (stat.size !== wanted.expected.size)
+          throw new PkgkeysError(
+            'SIZE_MISMATCH',
+            `the cached copy of ${wanted.file} changed size in ${this.options.dir}`,
+          );
         const now = this.options.clock();
         if (stat.mtimeMs < now - TOUCH_MS) await handle.utimes(new Date(now), new Date(now)).catch(() => undefined); // kept while in use (prepare)
         return { handle, size: stat.size };
@@ -117,13 +123,19 @@ export class PackageCache {
       const hash = createHash('sha256');
       let size = 0;
       // The limit is the size the index says: more is SIZE_MISMATCH.
-      await fetchInto({ url, limit: expected.size, overLimit: 'SIZE_MISMATCH', timeoutMs: DEADLINE_MS, idleMs: this.options.idleMs }, handle, (chunk) => {
-        hash.update(chunk);
-        size += chunk.length;
-      });
-      if (size !== expected.size) throw new PkgkeysError('SIZE_MISMATCH', `${url} has ${size} bytes, not the ${expected.size} the index says`);
+      await fetchInto(
+        { url, limit: expected.size, overLimit: 'SIZE_MISMATCH', timeoutMs: DEADLINE_MS, idleMs: this.options.idleMs },
+        handle,
+        (chunk) => {
+          hash.update(chunk);
+          size += chunk.length;
+        },
+      );
+      if (size !== expected.size)
+        throw new PkgkeysError('SIZE_MISMATCH', `${url} has ${size} bytes, not the ${expected.size} the index says`);
       const digest = hash.digest('hex');
-      if (digest !== expected.sha256) throw new PkgkeysError('HASH_MISMATCH', `${url}: SHA-256 ${digest}, the index says ${expected.sha256}`);
+      if (digest !== expected.sha256)
+        throw new PkgkeysError('HASH_MISMATCH', `${url}: SHA-256 ${digest}, the index says ${expected.sha256}`);
       await handle.sync();
       await handle.close();
       await fs.rename(temporary, target);

@@ -22,10 +22,19 @@ export interface Macros {
 }
 
 /** pkgin's `$arch` from Node's name for the CPU, where the two differ (pkgsrc's MACHINE_ARCH). */
-const MACHINE_ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i386', ppc64: 'powerpc64', riscv64: 'riscv64' };
+const MACHINE_ARCH: Record<string, string> = {
+  x64: 'x86_64',
+  arm64: 'aarch64',
+  ia32: 'i386',
+  ppc64: 'powerpc64',
+  riscv64: 'riscv64',
+};
 
 /** pkgin's own values: `$osrelease` is `uname -r` up to its first character that is neither a digit nor a dot (10.1_STABLE is 10.1). */
-export const hostMacros = (): Macros => ({ arch: MACHINE_ARCH[process.arch] ?? os.machine(), osrelease: /^[0-9.]*/.exec(os.release())![0] || os.release() });
+export const hostMacros = (): Macros => ({
+  arch: MACHINE_ARCH[process.arch] ?? os.machine(),
+  osrelease: /^[0-9.]*/.exec(os.release())![0] || os.release(),
+});
 
 /** The repository URLs of a repositories.conf: one per line, `#` comments, `$arch` and `$osrelease` expanded. */
 export function parseRepositoriesConf(text: string, macros: Macros): string[] {
@@ -45,11 +54,17 @@ export function repositoryOfURL(url: string): RepositoryId | null {
   const segments = new URL(checkRepositoryURL(url)).pathname.split('/').filter((s) => s !== '');
   const at = segments.lastIndexOf('packages');
   if (at < 0 || at === segments.length - 1) return null;
-  const below = segments.slice(at + 1).map((s) => decodeURIComponent(s)).join('/');
+  const below = segments
+    .slice(at + 1)
+    .map((s) => decodeURIComponent(s))
+    .join('/');
   try {
     return checkRepository(below);
   } catch (error) {
-    throw new PkgkeysError('BAD_CONFIG', `${url}: the path below packages/ is not a repository identifier: ${(error as Error).message}`);
+    throw new PkgkeysError(
+      'BAD_CONFIG',
+      `${url}: the path below packages/ is not a repository identifier: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -63,36 +78,69 @@ export function upstreamsOf(urls: readonly string[], named: ReadonlyMap<string, 
     const url = checkRepositoryURL(raw);
     const given = named.get(url);
     const repository = given === undefined ? repositoryOfURL(url) : checkRepository(given);
-    if (repository === null) throw new PkgkeysError('BAD_CONFIG', `${url}: cannot derive a repository identifier (no packages/ directory in the path); give one with --identifier ${url}=IDENTIFIER`);
-    if (upstreams.some((u) => u.repository === repository)) throw new PkgkeysError('BAD_CONFIG', `two repositories have the identifier ${repository}; give them apart with --identifier URL=IDENTIFIER`);
+    if (repository === null)
+      throw new PkgkeysError(
+        'BAD_CONFIG',
+        `${url}: cannot derive a repository identifier (no packages/ directory in the path); give one with --identifier ${url}=IDENTIFIER`,
+      );
+    if (upstreams.some((u) => u.repository === repository))
+      throw new PkgkeysError(
+        'BAD_CONFIG',
+        `two repositories have the identifier ${repository}; give them apart with --identifier URL=IDENTIFIER`,
+      );
     upstreams.push({ repository, url });
   }
   return upstreams;
 }
 
 /** Variables through which pkgin (libfetch) would send its requests elsewhere than to the proxy. */
-const PROXY_VARIABLES = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'ALL_PROXY', 'all_proxy'];
+const PROXY_VARIABLES = [
+  'HTTP_PROXY',
+  'http_proxy',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'FTP_PROXY',
+  'ftp_proxy',
+  'ALL_PROXY',
+  'all_proxy',
+];
 
 /**
  * Runs pkgin with PKG_REPOS set to `repos`, on the caller's terminal, and returns its exit status (a
  * signal's death as 128 + the signal's number, as shells report it). While it runs, the terminal's
  * interrupt goes to pkgin, which decides; a termination asked of pkgkeys is passed on to it.
  */
-export function runPkgin(pkgin: string, args: readonly string[], repos: readonly string[], env: Record<string, string | undefined>): Promise<number> {
+export function runPkgin(
+  pkgin: string,
+  args: readonly string[],
+  repos: readonly string[],
+  env: Record<string, string | undefined>,
+): Promise<number> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PKG_REPOS: repos.join(' ') };
   for (const name of PROXY_VARIABLES) delete childEnv[name];
   return new Promise((resolve, reject) => {
     const child = spawn(pkgin, [...args], { stdio: 'inherit', env: childEnv });
     const ignore = () => undefined;
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
-    const handlers: Array<[NodeJS.Signals, (signal: NodeJS.Signals) => void]> = [['SIGINT', ignore], ['SIGQUIT', ignore], ['SIGTERM', forward], ['SIGHUP', forward]];
+    const handlers: Array<[NodeJS.Signals, (signal: NodeJS.Signals) => void]> = [
+      ['SIGINT', ignore],
+      ['SIGQUIT', ignore],
+      ['SIGTERM', forward],
+      ['SIGHUP', forward],
+    ];
     for (const [signal, handler] of handlers) process.on(signal, handler);
     const done = () => {
       for (const [signal, handler] of handlers) process.off(signal, handler);
     };
     child.on('error', (cause: NodeJS.ErrnoException) => {
       done();
-      reject(new PkgkeysError(cause.code === 'ENOENT' ? 'BAD_CONFIG' : 'IO_ERROR', `cannot run ${pkgin}: ${cause.message}${cause.code === 'ENOENT' ? ' (set its path with the pkgin keyword in pkgkeys.conf)' : ''}`, { cause }));
+      reject(
+        new PkgkeysError(
+          cause.code === 'ENOENT' ? 'BAD_CONFIG' : 'IO_ERROR',
+          `cannot run ${pkgin}: ${cause.message}${cause.code === 'ENOENT' ? ' (set its path with the pkgin keyword in pkgkeys.conf)' : ''}`,
+          { cause },
+        ),
+      );
     });
     child.on('exit', (code, signal) => {
       done();
@@ -102,13 +150,15 @@ export function runPkgin(pkgin: string, args: readonly string[], repos: readonly
 }
 
 /** pkgin's database directory, found as pkgin finds it: PKGIN_DBDIR, else the one it was built with (`pkgin-dbdir`). */
-export const pkginDbDir = (env: Record<string, string | undefined>, builtWith: string): string => env.PKGIN_DBDIR ?? builtWith;
+export const pkginDbDir = (env: Record<string, string | undefined>, builtWith: string): string =>
+  env.PKGIN_DBDIR ?? builtWith;
 
 /** pkgin's cache of packages in a database directory (pkgindb.c: "%s/cache"). */
 export const pkginCacheDir = (dbDir: string): string => `${dbDir}/cache`;
 
 /** Each PKGNAME of an index, with what its file must be or why it has nothing usable: a Map, or read as it goes. */
-export type Packages = Iterable<readonly [string, Expected | PkgkeysError]> | AsyncIterable<readonly [string, Expected | PkgkeysError]>;
+export type Packages =
+  Iterable<readonly [string, Expected | PkgkeysError]> | AsyncIterable<readonly [string, Expected | PkgkeysError]>;
 
 export interface Removed {
   file: string;
@@ -136,7 +186,11 @@ export async function cleanPkginCache(cache: string, packages: Packages): Promis
   const toHash: Array<{ file: string; expected: Expected }> = [];
   for await (const [pkgname, expected] of packages) {
     // pkgin would look for it outside its cache, where nothing can be checked.
-    if (/[/\0]/.test(pkgname)) throw new PkgkeysError('UNSAFE_PATH', `PKGNAME "${pkgname.slice(0, 80)}" is not a plain file name: pkgin would look for its package elsewhere than in ${cache}`);
+    if (/[/\0]/.test(pkgname))
+      throw new PkgkeysError(
+        'UNSAFE_PATH',
+        `PKGNAME "${pkgname.slice(0, 80)}" is not a plain file name: pkgin would look for its package elsewhere than in ${cache}`,
+      );
     const file = `${cache}/${pkgname}.tgz`;
     if (!names.has(`${pkgname}.tgz`)) continue;
     if (expected instanceof PkgkeysError) {
@@ -149,16 +203,27 @@ export async function cleanPkginCache(cache: string, packages: Packages): Promis
     if (stat.isFile()) toHash.push({ file, expected });
     else suspects.push({ file, reason: 'it has the size the index gives, but it is not a regular file' });
   }
-  const hashed = await hashFiles(toHash.map(({ file, expected }) => ({ file, limit: expected.size })), { jobs: defaultJobs() });
+  const hashed = await hashFiles(
+    toHash.map(({ file, expected }) => ({ file, limit: expected.size })),
+    { jobs: defaultJobs() },
+  );
   hashed.forEach((result, i) => {
     const { file, expected } = toHash[i]!;
     if (!result.ok && result.error.code === 'PACKAGE_MISSING') return; // gone meanwhile: pkgin cannot take it either
     if (!result.ok) suspects.push({ file, reason: `it cannot be read to be checked: ${result.error.message}` });
-    else if (result.sha256 !== expected.sha256 || result.size !== expected.size) suspects.push({ file, reason: `it has the size the index gives, but its SHA-256 is ${result.sha256}, not ${expected.sha256}` });
+    else if (result.sha256 !== expected.sha256 || result.size !== expected.size)
+      suspects.push({
+        file,
+        reason: `it has the size the index gives, but its SHA-256 is ${result.sha256}, not ${expected.sha256}`,
+      });
   });
   for (const { file } of suspects) {
     await fs.rm(file, { force: true }).catch((cause) => {
-      throw ioError("cannot remove, from pkgin's cache, a file pkgin would install unchecked (run as root, or remove it):", file, cause);
+      throw ioError(
+        "cannot remove, from pkgin's cache, a file pkgin would install unchecked (run as root, or remove it):",
+        file,
+        cause,
+      );
     });
   }
   return suspects;

@@ -59,7 +59,9 @@ export interface Listen {
   port: number;
 }
 
-type Route = { upstream: Upstream; name: string } & ({ kind: 'summary'; ext: Extension } | { kind: 'package'; pkgname: string });
+type Route = { upstream: Upstream; name: string } & (
+  { kind: 'summary'; ext: Extension } | { kind: 'package'; pkgname: string }
+);
 
 /** Characters a request path may hold: those of repository identifiers and package names, nothing encoded. */
 const PATH = /^\/[A-Za-z0-9._+\-/]+$/;
@@ -89,7 +91,13 @@ export class VerifyingProxy {
       proxy.server.once('error', (cause: NodeJS.ErrnoException) => {
         const where = `${listen.host}:${listen.port}`;
         if (cause.code !== 'EADDRINUSE') return reject(ioError('cannot listen on', where, cause));
-        reject(new PkgkeysError('IO_ERROR', `${where} is in use: by a pkgkeys proxy already running (then run pkgin with the PKG_REPOS it printed), or choose another with --listen`, { cause }));
+        reject(
+          new PkgkeysError(
+            'IO_ERROR',
+            `${where} is in use: by a pkgkeys proxy already running (then run pkgin with the PKG_REPOS it printed), or choose another with --listen`,
+            { cause },
+          ),
+        );
       });
       proxy.server.listen(listen.port, listen.host, resolve);
     }).catch(async (error: unknown) => {
@@ -139,31 +147,57 @@ export class VerifyingProxy {
   }
 
   private refuse(route: Route, error: unknown, res: http.ServerResponse): void {
-    const failure = error instanceof PkgkeysError ? error : new PkgkeysError('IO_ERROR', `unexpected error: ${(error as Error)?.stack ?? String(error)}`);
+    const failure =
+      error instanceof PkgkeysError
+        ? error
+        : new PkgkeysError('IO_ERROR', `unexpected error: ${(error as Error)?.stack ?? String(error)}`);
     // One line per refusal, whatever the message quotes: a line end from upstream cannot forge another.
     const message = failure.message.replace(/\n/g, '\\n');
     this.options.log(`pkgkeys: proxy: refused ${route.upstream.repository}/${route.name}: ${failure.code}: ${message}`);
-    const status = failure.code === 'UNKNOWN_PACKAGE' ? 404 : failure.exitStatus === EXIT.notTrusted ? 403 : failure.exitStatus === EXIT.io ? 502 : 500;
+    const status =
+      failure.code === 'UNKNOWN_PACKAGE'
+        ? 404
+        : failure.exitStatus === EXIT.notTrusted
+          ? 403
+          : failure.exitStatus === EXIT.io
+            ? 502
+            : 500;
     if (res.headersSent) return void res.destroy(); // a package cut off: pkgin sees a short file, never a wrong one
     res.writeHead(status, { 'content-type': 'text/plain' }).end(`pkgkeys: ${failure.code}: ${message}\n`);
   }
 
   /** pkg_summary: the upstream index is asked for again for every request, as pkgin asks only to refresh. */
-  private async serveSummary(route: Route & { kind: 'summary' }, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async serveSummary(
+    route: Route & { kind: 'summary' },
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<void> {
     const current = await this.indexes.refresh(route.upstream);
     const lastModified = current.verdict.signed.toUTCString();
     // Exactly the time this proxy gave: any other copy pkgin holds (a direct download, an older index) is replaced.
-    if (req.headers['if-modified-since'] === lastModified) return void res.writeHead(304, { 'last-modified': lastModified }).end();
+    if (req.headers['if-modified-since'] === lastModified)
+      return void res.writeHead(304, { 'last-modified': lastModified }).end();
     const file = await current.text.compressed(route.ext);
-    if (file === null) return void res.writeHead(404, { 'content-type': 'text/plain' }).end(`no ${EXTENSIONS[route.ext]} compressor here\n`);
+    if (file === null)
+      return void res
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end(`no ${EXTENSIONS[route.ext]} compressor here\n`);
     await send(await openFile(file), { 'last-modified': lastModified }, req, res);
   }
 
   /** Packages: looked up in the verified index (refreshed if it expired or the keyring changed), served from the cache once checked. */
-  private async servePackage(route: Route & { kind: 'package' }, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async servePackage(
+    route: Route & { kind: 'package' },
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<void> {
     const current = await this.indexes.usable(route.upstream);
     const listing = await current.text.listing(route.pkgname);
-    if (!listing) throw new PkgkeysError('UNKNOWN_PACKAGE', `${route.pkgname} is not in the verified index of ${route.upstream.repository}`);
+    if (!listing)
+      throw new PkgkeysError(
+        'UNKNOWN_PACKAGE',
+        `${route.pkgname} is not in the verified index of ${route.upstream.repository}`,
+      );
     if ('error' in listing) throw listing.error;
     await send(await this.packages.open(route.upstream.url, listing), {}, req, res);
   }
@@ -175,7 +209,12 @@ async function openFile(file: string): Promise<{ handle: fs.FileHandle; size: nu
 }
 
 /** An open file as the answer, streamed as it is read; the file is closed at the end, however it ends. */
-async function send({ handle, size }: { handle: fs.FileHandle; size: number }, headers: http.OutgoingHttpHeaders, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function send(
+  { handle, size }: { handle: fs.FileHandle; size: number },
+  headers: http.OutgoingHttpHeaders,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   try {
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size, ...headers });
     if (req.method === 'HEAD' || size === 0) return void res.end();
@@ -198,9 +237,12 @@ async function stream(fd: number, size: number, res: http.ServerResponse): Promi
     for (let at = 0, i = 0; at < size; i ^= 1) {
       await sent[i];
       const length = await read(fd, buffers[i]!, Math.min(CHUNK, size - at), at);
-      if (length === 0) throw new PkgkeysError('IO_ERROR', `a file being served ended after ${at} of its ${size} bytes`);
+      if (length === 0)
+        throw new PkgkeysError('IO_ERROR', `a file being served ended after ${at} of its ${size} bytes`);
       at += length;
-      sent[i] = new Promise((resolve, reject) => res.write(buffers[i]!.subarray(0, length), (error) => (error ? reject(error) : resolve())));
+      sent[i] = new Promise((resolve, reject) =>
+        res.write(buffers[i]!.subarray(0, length), (error) => (error ? reject(error) : resolve())),
+      );
       sent[i]!.catch(() => undefined); // awaited in turn, or below
     }
     await Promise.all(sent);
@@ -212,4 +254,8 @@ async function stream(fd: number, size: number, res: http.ServerResponse): Promi
 }
 
 const read = (fd: number, buffer: Buffer, length: number, position: number) =>
-  new Promise<number>((resolve, reject) => fsRead(fd, buffer, 0, length, position, (error, bytesRead) => (error ? reject(ioError('cannot read', `descriptor ${fd}`, error)) : resolve(bytesRead))));
+  new Promise<number>((resolve, reject) =>
+    fsRead(fd, buffer, 0, length, position, (error, bytesRead) =>
+      error ? reject(ioError('cannot read', `descriptor ${fd}`, error)) : resolve(bytesRead),
+    ),
+  );

@@ -18,7 +18,10 @@ import { type Validators, fetchChunks } from './fetch';
 export const SIGNED_INDEX = 'pkg_summary.asc';
 
 /** Every name the signed index may be published under, in the order they are tried. */
-export const SIGNED_INDEX_FORMS: readonly string[] = [...Object.keys(EXTENSIONS).map((ext) => `${SIGNED_INDEX}.${ext}`), SIGNED_INDEX];
+export const SIGNED_INDEX_FORMS: readonly string[] = [
+  ...Object.keys(EXTENSIONS).map((ext) => `${SIGNED_INDEX}.${ext}`),
+  SIGNED_INDEX,
+];
 
 export interface RemoteOptions {
   graph: TrustGraph;
@@ -34,8 +37,18 @@ export interface RemoteOptions {
  * Fetches and verifies a repository's current signed index, as it arrives: neither the download nor its
  * text is ever whole in memory. Nothing unverified comes back, and nothing is recorded.
  */
-export async function verifyRemoteIndex(upstream: Upstream, options: RemoteOptions): Promise<{ index: StreamedIndex; download: Located }> {
-  const verifying: VerifyOptions = { graph: options.graph, repository: upstream.repository, now: options.clock.now, clock: options.clock, policy: options.policy, newest: options.newest };
+export async function verifyRemoteIndex(
+  upstream: Upstream,
+  options: RemoteOptions,
+): Promise<{ index: StreamedIndex; download: Located }> {
+  const verifying: VerifyOptions = {
+    graph: options.graph,
+    repository: upstream.repository,
+    now: options.clock.now,
+    clock: options.clock,
+    policy: options.policy,
+    newest: options.newest,
+  };
   const found = await findSignedIndex(upstream, null, (url) => verifyForm(url, verifying, options.timeoutMs));
   return { index: found!.body!, download: { url: found!.url, validators: found!.validators } };
 }
@@ -48,21 +61,30 @@ const HEAD_BYTES = 16;
  * machine can decompress it (no verdict, null, when it cannot). The failures are told as for a
  * download verified whole: the transfer's, then the decompression's, then the verification's.
  */
-async function verifyForm(url: URL, options: VerifyOptions, timeoutMs: number): Promise<{ notModified: false; body: StreamedIndex | null; head: Uint8Array; validators: Validators }> {
+async function verifyForm(
+  url: URL,
+  options: VerifyOptions,
+  timeoutMs: number,
+): Promise<{ notModified: false; body: StreamedIndex | null; head: Uint8Array; validators: Validators }> {
   const transfer = fetchChunks({ url, limit: MAX_INDEX_BYTES, timeoutMs });
   transfer.result.catch(() => undefined); // told by the chunks
   try {
     const chunks = transfer.chunks[Symbol.asyncIterator]();
     const first: Buffer[] = [];
     let length = 0;
-    for (let next; length < HEAD_BYTES && !(next = await chunks.next()).done; length += next.value.length) first.push(next.value);
+    for (let next; length < HEAD_BYTES && !(next = await chunks.next()).done; length += next.value.length)
+      first.push(next.value);
     const head = Buffer.concat(first).subarray(0, HEAD_BYTES);
     if (!(await decodable(head))) return { notModified: false, body: null, head, validators: NO_VALIDATORS };
     async function* arriving(): AsyncGenerator<Buffer> {
       yield* first;
-      for (let next; !(next = await chunks.next()).done; ) yield next.value;
+      for (let next; !(next = await chunks.next()).done;) yield next.value;
     }
-    const index = await verifyIndexStream(decompressArriving(head, arriving(), url.href, MAX_INDEX_BYTES, INDEX.codes.malformed), url.href, options);
+    const index = await verifyIndexStream(
+      decompressArriving(head, arriving(), url.href, MAX_INDEX_BYTES, INDEX.codes.malformed),
+      url.href,
+      options,
+    );
     const done = await transfer.result;
     return { notModified: false, body: index, head, validators: done.notModified ? NO_VALIDATORS : done.validators };
   } finally {
@@ -79,14 +101,21 @@ export interface Located {
 }
 
 /** One form fetched, into memory or into a file (`body`), with its first bytes; asked conditionally with `validators`. */
-export type FormFetch<T> = (url: URL, validators: Validators | null) => Promise<{ notModified: true } | { notModified: false; body: T; head: Uint8Array; validators: Validators }>;
+export type FormFetch<T> = (
+  url: URL,
+  validators: Validators | null,
+) => Promise<{ notModified: true } | { notModified: false; body: T; head: Uint8Array; validators: Validators }>;
 
 /**
  * The repository's signed index as `fetch` gets it: the form found before (`previous`), asked again
  * conditionally, else the first form the mirror has and this machine can decompress. Null when
  * `previous` is unchanged.
  */
-export async function findSignedIndex<T>(upstream: Upstream, previous: Located | null, fetch: FormFetch<T>): Promise<(Located & { body: T }) | null> {
+export async function findSignedIndex<T>(
+  upstream: Upstream,
+  previous: Located | null,
+  fetch: FormFetch<T>,
+): Promise<(Located & { body: T }) | null> {
   if (previous) {
     try {
       const again = await fetch(new URL(previous.url), previous.validators);
@@ -111,7 +140,10 @@ export async function findSignedIndex<T>(upstream: Upstream, previous: Located |
       missing.push(form);
     }
   }
-  throw new PkgkeysError('NOT_FOUND', `${upstream.url}: no signed index (tried ${missing.join(', ')}); is the repository signed?`);
+  throw new PkgkeysError(
+    'NOT_FOUND',
+    `${upstream.url}: no signed index (tried ${missing.join(', ')}); is the repository signed?`,
+  );
 }
 
 const tools = new Map<string, Promise<boolean>>();

@@ -24,13 +24,20 @@ export interface SetupRequest {
 export async function setup(request: SetupRequest): Promise<{ config: Config; text: string }> {
   const text = await readBounded(request.pkginConf, 1024 * 1024).catch((error: unknown) => {
     if (error instanceof PkgkeysError && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
-      throw new PkgkeysError('BAD_CONFIG', `${request.pkginConf} does not exist: install and configure pkgin first, or name its repositories.conf with --repositories FILE`);
+      throw new PkgkeysError(
+        'BAD_CONFIG',
+        `${request.pkginConf} does not exist: install and configure pkgin first, or name its repositories.conf with --repositories FILE`,
+      );
     }
     throw error;
   });
   const urls = parseRepositoriesConf(text.toString('utf8'), request.macros);
   if (urls.length === 0) throw new PkgkeysError('BAD_CONFIG', `${request.pkginConf} lists no repository`);
-  const config: Config = { ...request.current, upstreams: upstreamsOf(urls, request.named), keyringURL: request.keyringURL ?? request.current.keyringURL };
+  const config: Config = {
+    ...request.current,
+    upstreams: upstreamsOf(urls, request.named),
+    keyringURL: request.keyringURL ?? request.current.keyringURL,
+  };
   const out = formatConfig(config, request.defaults);
   if (!request.dryRun) {
     await writeAtomic(request.configFile, out).catch((cause) => {

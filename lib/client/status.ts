@@ -60,16 +60,31 @@ export async function keyringStatus(request: StatusRequest): Promise<KeyringStat
   const expiring = installed ? expiringBy(await expiries(installed, request), now.getTime() + request.warnMs) : [];
   const behind = clockBehind(request.clock, request.policy);
   if (behind) problems.push({ code: 'CLOCK_BEHIND', message: behind });
-  if (!installed) problems.push({ code: 'KEYRING_STALE', message: `no keyring installed in ${request.dir}: run pkgkeys update` });
+  if (!installed)
+    problems.push({ code: 'KEYRING_STALE', message: `no keyring installed in ${request.dir}: run pkgkeys update` });
   else if (now >= installed.release.expires) {
-    problems.push({ code: 'KEYRING_FROZEN', message: `release ${installed.release.serial} expired ${formatTime(installed.release.expires)}: updates are not arriving` });
+    problems.push({
+      code: 'KEYRING_FROZEN',
+      message: `release ${installed.release.serial} expired ${formatTime(installed.release.expires)}: updates are not arriving`,
+    });
   }
   const lastSuccess = update?.lastSuccess ?? installed?.installed ?? null;
   if (installed && (!lastSuccess || now.getTime() - lastSuccess.getTime() > request.maxAgeMs)) {
-    problems.push({ code: 'KEYRING_STALE', message: `no successful update since ${lastSuccess ? formatTime(lastSuccess) : 'the install'}${update?.lastError ? ` (last error ${update.lastError.code}: ${update.lastError.message})` : ''}` });
+    problems.push({
+      code: 'KEYRING_STALE',
+      message: `no successful update since ${lastSuccess ? formatTime(lastSuccess) : 'the install'}${update?.lastError ? ` (last error ${update.lastError.code}: ${update.lastError.message})` : ''}`,
+    });
   }
   const revocationBound = installed ? boundOf(installed, request.updateIntervalMs) : null;
-  return { installed, update, clock: request.clock.reads, floor: request.clock.floor, revocationBound, expiring, problems };
+  return {
+    installed,
+    update,
+    clock: request.clock.reads,
+    floor: request.clock.floor,
+    revocationBound,
+    expiring,
+    problems,
+  };
 }
 
 function boundOf(installed: Installed, updateIntervalMs: number): RevocationBound {
@@ -78,7 +93,8 @@ function boundOf(installed: Installed, updateIntervalMs: number): RevocationBoun
 }
 
 /** Those of `expiries` up to `until`, soonest first. */
-const expiringBy = (expiries: Expiry[], until: number) => expiries.filter((e) => e.expires.getTime() <= until).sort((a, b) => a.expires.getTime() - b.expires.getTime());
+const expiringBy = (expiries: Expiry[], until: number) =>
+  expiries.filter((e) => e.expires.getTime() <= until).sort((a, b) => a.expires.getTime() - b.expires.getTime());
 
 /**
  * The expiries of the keys trusted now: those the last update recorded while its verdicts stand
@@ -86,7 +102,12 @@ const expiringBy = (expiries: Expiry[], until: number) => expiries.filter((e) =>
  */
 async function expiries(installed: Installed, request: StatusRequest): Promise<Expiry[]> {
   const { now } = request.clock;
-  const recorded = await recordedVerdicts(request.dir, installed, await groundsOf(request.anchors, request.policy), now);
+  const recorded = await recordedVerdicts(
+    request.dir,
+    installed,
+    await groundsOf(request.anchors, request.policy),
+    now,
+  );
   if (recorded) return recorded.expiries;
   const { installedGraph } = require('../keyring/store') as typeof import('../keyring/store');
   return expiriesOf(await installedGraph(request.anchors, installed), now, request.policy);

@@ -79,27 +79,40 @@ const RECORD_FILE = 'update.json';
 
 export async function update(request: UpdateRequest): Promise<UpdateResult> {
   const url = new URL(request.url.endsWith('/') ? request.url : `${request.url}/`).href;
-  return withLock(request.dir, async () => {
-    const previous = await readRecord(request.dir);
-    const record = recordBase(url, request.now, previous);
-    try {
-      const { result, validators } = await updateLocked(url, request, record.validators);
-      await request.state.prove(proofOf(keyringRepository(request.name), result.release));
-      await writeRecord(request.dir, { ...record, validators, lastSuccess: request.now });
-      return result;
-    } catch (error) {
-      const failure = error instanceof PkgkeysError ? error : ioError('update failed in', request.dir, error);
-      await writeRecord(request.dir, { ...record, lastError: { code: failure.code, message: failure.message } });
-      throw failure;
-    }
-  }, { waitMs: request.lockWaitMs });
+  return withLock(
+    request.dir,
+    async () => {
+      const previous = await readRecord(request.dir);
+      const record = recordBase(url, request.now, previous);
+      try {
+        const { result, validators } = await updateLocked(url, request, record.validators);
+        await request.state.prove(proofOf(keyringRepository(request.name), result.release));
+        await writeRecord(request.dir, { ...record, validators, lastSuccess: request.now });
+        return result;
+      } catch (error) {
+        const failure = error instanceof PkgkeysError ? error : ioError('update failed in', request.dir, error);
+        await writeRecord(request.dir, { ...record, lastError: { code: failure.code, message: failure.message } });
+        throw failure;
+      }
+    },
+    { waitMs: request.lockWaitMs },
+  );
 }
 
-async function updateLocked(url: string, request: UpdateRequest, validators: Validators | null): Promise<{ result: UpdateResult; validators: Validators | null }> {
+async function updateLocked(
+  url: string,
+  request: UpdateRequest,
+  validators: Validators | null,
+): Promise<{ result: UpdateResult; validators: Validators | null }> {
   // Read before anything is judged: anchors that change meanwhile can only leave a record of the older ones.
   const grounds = await groundsOf(request.anchors, request.policy);
   const installed = await readInstalled(request.dir);
-  const fetched = await fetchBounded({ url: new URL(RELEASE_FILE, url), limit: MAX_RELEASE_BYTES, timeoutMs: request.timeoutMs, validators: installed ? validators : null });
+  const fetched = await fetchBounded({
+    url: new URL(RELEASE_FILE, url),
+    limit: MAX_RELEASE_BYTES,
+    timeoutMs: request.timeoutMs,
+    validators: installed ? validators : null,
+  });
   let result = installed ? await nothingNew(installed, fetched, grounds, request) : null;
   if (!result) {
     const { judgeAndInstall } = require('./install') as typeof import('./install');
@@ -109,16 +122,32 @@ async function updateLocked(url: string, request: UpdateRequest, validators: Val
 }
 
 /** A run that finds nothing new, answered from the recorded verdicts; null when they do not stand, or the mirror offers another statement. */
-async function nothingNew(installed: Installed, fetched: Fetched, grounds: Grounds | null, request: UpdateRequest): Promise<UpdateResult | null> {
+async function nothingNew(
+  installed: Installed,
+  fetched: Fetched,
+  grounds: Grounds | null,
+  request: UpdateRequest,
+): Promise<UpdateResult | null> {
   if (!fetched.notModified && !fetched.body.equals(await readLive(installed, LIVE.release))) return null;
   const verdicts = await recordedVerdicts(request.dir, installed, grounds, request.now);
   if (!verdicts) return null;
-  return { change: fetched.notModified ? 'not-modified' : 'unchanged', release: installed.release, verifyKeys: verdicts.verifyKeys, pkgvulnKeys: verdicts.pkgvulnKeys };
+  return {
+    change: fetched.notModified ? 'not-modified' : 'unchanged',
+    release: installed.release,
+    verifyKeys: verdicts.verifyKeys,
+    pkgvulnKeys: verdicts.pkgvulnKeys,
+  };
 }
 
 function recordBase(url: string, now: Date, previous: UpdateRecord | null): UpdateRecord {
   const same = previous?.url === url;
-  return { url, validators: same ? previous!.validators : null, lastAttempt: now, lastSuccess: previous?.lastSuccess ?? null, lastError: null };
+  return {
+    url,
+    validators: same ? previous!.validators : null,
+    lastAttempt: now,
+    lastSuccess: previous?.lastSuccess ?? null,
+    lastError: null,
+  };
 }
 
 export async function readRecord(dir: string): Promise<UpdateRecord | null> {
@@ -135,7 +164,10 @@ export async function readRecord(dir: string): Promise<UpdateRecord | null> {
     const lastError = r.optionalObject('lastError');
     return {
       url: r.string('url'),
-      validators: validators && { etag: validators.optionalString('etag'), lastModified: validators.optionalString('lastModified') },
+      validators: validators && {
+        etag: validators.optionalString('etag'),
+        lastModified: validators.optionalString('lastModified'),
+      },
       lastAttempt: r.time('lastAttempt'),
       lastSuccess: r.optionalTime('lastSuccess'),
       lastError: lastError && { code: lastError.string('code'), message: lastError.string('message') },
@@ -143,4 +175,5 @@ export async function readRecord(dir: string): Promise<UpdateRecord | null> {
   });
 }
 
-const writeRecord = (dir: string, record: UpdateRecord) => writeAtomic(path.join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
+const writeRecord = (dir: string, record: UpdateRecord) =>
+  writeAtomic(path.join(dir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);

@@ -133,7 +133,8 @@ export class VerifiedIndexes {
     // The expiry is judged never before the time it was judged at (the floor then); the age by the clock
     // alone, and a clock set back (a negative age) ends the verdict too.
     const age = current ? now - current.judged : -1;
-    const fresh = current && Math.max(now, current.judgedAt) < current.verdict.expires.getTime() && age >= 0 && age < REVERIFY_MS;
+    const fresh =
+      current && Math.max(now, current.judgedAt) < current.verdict.expires.getTime() && age >= 0 && age < REVERIFY_MS;
     if (fresh && current.keyring === (await this.keyringStamp())) return current;
     return this.refresh(upstream);
   }
@@ -143,7 +144,11 @@ export class VerifiedIndexes {
     const judge = await this.judgement(upstream);
     const part = path.join(this.own, `${encodeURIComponent(upstream.repository)}.part`);
     try {
-      const fetched = await findSignedIndex(upstream, previous?.located ?? null, download(part, this.options.timeoutMs));
+      const fetched = await findSignedIndex(
+        upstream,
+        previous?.located ?? null,
+        download(part, this.options.timeoutMs),
+      );
       // Unchanged upstream and read lately: judged again now (what time and the keyring change), not read.
       if (fetched === null && judge.now.getTime() - previous!.read < REVERIFY_MS) {
         const verdict = await recheckIndex(previous!.verdict, judge.options);
@@ -153,8 +158,11 @@ export class VerifiedIndexes {
       }
       // Read and hashed: unchanged (the text already written is kept), or new.
       const located = fetched ?? previous!.located;
-      const same = previous && (fetched === null || fetched.body.sha256 === previous.text.sha256) ? previous.text : null;
-      const { verdict, text } = same ? await this.readAgain(same, located, judge) : await this.readNew(part, fetched!.body.sha256, located, judge);
+      const same =
+        previous && (fetched === null || fetched.body.sha256 === previous.text.sha256) ? previous.text : null;
+      const { verdict, text } = same
+        ? await this.readAgain(same, located, judge)
+        : await this.readNew(part, fetched!.body.sha256, located, judge);
       this.options.onVerified?.(upstream.repository, 'read');
       return this.install(upstream, { located, verdict, text, read: judge.now.getTime(), ...judge.stamp });
     } finally {
@@ -173,26 +181,46 @@ export class VerifiedIndexes {
     return {
       now: clock.reads,
       stamp: { keyring, judged: clock.reads.getTime(), judgedAt: clock.now.getTime() },
-      options: { graph, repository: upstream.repository, now: clock.now, clock, policy: options.policy, newest: await state.newest(upstream.repository) },
+      options: {
+        graph,
+        repository: upstream.repository,
+        now: clock.now,
+        clock,
+        policy: options.policy,
+        newest: await state.newest(upstream.repository),
+      },
       // Recorded before anything of it is served; a newer index accepted meanwhile (another proxy) refuses this one.
       accept: (verdict) => state.acceptIndex(proofOf(upstream.repository, verdict)),
     };
   }
 
   /** The index whose text is written already, read and hashed again from its download. */
-  private async readAgain(text: IndexText, located: Located, judge: Judgement): Promise<{ verdict: StreamedIndex; text: IndexText }> {
+  private async readAgain(
+    text: IndexText,
+    located: Located,
+    judge: Judgement,
+  ): Promise<{ verdict: StreamedIndex; text: IndexText }> {
     const verdict = await verifyIndexFileStream(text.raw, located.url, judge.options);
     await judge.accept(verdict);
     return { verdict, text };
   }
 
   /** A new download (`part`), verified as its text is written apart, and shown to `beforeServing` once accepted. */
-  private async readNew(part: string, sha256: string, located: Located, judge: Judgement): Promise<{ verdict: StreamedIndex; text: IndexText }> {
+  private async readNew(
+    part: string,
+    sha256: string,
+    located: Located,
+    judge: Judgement,
+  ): Promise<{ verdict: StreamedIndex; text: IndexText }> {
     const writing = await TextWriter.start(path.join(this.own, String(++this.made)), part, sha256, located.url);
     let verdict: StreamedIndex;
     let text: IndexText;
     try {
-      verdict = await verifyIndexFileStream(writing.raw, located.url, { ...judge.options, text: writing.write, entries: writing.entries });
+      verdict = await verifyIndexFileStream(writing.raw, located.url, {
+        ...judge.options,
+        text: writing.write,
+        entries: writing.entries,
+      });
       await judge.accept(verdict);
       text = await writing.finish();
     } catch (error) {
@@ -228,7 +256,9 @@ export class VerifiedIndexes {
 /** One form of the signed index downloaded into `part` (emptied first), with its SHA-256. */
 function download(part: string, timeoutMs: number): FormFetch<{ sha256: string }> {
   return async (url: URL, validators: Validators | null) => {
-    const handle = await fs.open(part, 'w', 0o600).catch((cause) => Promise.reject(ioError('cannot create', part, cause)));
+    const handle = await fs
+      .open(part, 'w', 0o600)
+      .catch((cause) => Promise.reject(ioError('cannot create', part, cause)));
     const hash = createHash('sha256');
     let head = Buffer.alloc(0);
     try {
@@ -236,7 +266,9 @@ function download(part: string, timeoutMs: number): FormFetch<{ sha256: string }
         hash.update(chunk);
         if (head.length < 16) head = Buffer.concat([head, chunk.subarray(0, 16)]);
       });
-      return got.notModified ? got : { notModified: false, body: { sha256: hash.digest('hex') }, head, validators: got.validators };
+      return got.notModified
+        ? got
+        : { notModified: false, body: { sha256: hash.digest('hex') }, head, validators: got.validators };
     } finally {
       await handle.close();
     }
@@ -291,7 +323,11 @@ export class IndexText {
 
   /** Every package, read from the text as it goes. */
   async *packages(): IndexPackages {
-    for await (const entry of readEntries(createReadStream(this.text, { highWaterMark: 1 << 20 }), this.source, PACKAGE_VARIABLES)) {
+    for await (const entry of readEntries(
+      createReadStream(this.text, { highWaterMark: 1 << 20 }),
+      this.source,
+      PACKAGE_VARIABLES,
+    )) {
       const listing = listingOf(entry);
       yield [pkgnameOf(entry), 'error' in listing ? listing.error : listing.expected] as const;
     }
@@ -305,7 +341,8 @@ export class IndexText {
       made = compressFile(this.text, `${file}.part`, EXTENSIONS[ext], { fast: true }).then(
         () => fs.rename(`${file}.part`, file).then(() => file),
         (error: unknown) => {
-          if (error instanceof PkgkeysError && error.code === 'IO_ERROR' && /cannot run/.test(error.message)) return null;
+          if (error instanceof PkgkeysError && error.code === 'IO_ERROR' && /cannot run/.test(error.message))
+            return null;
           this.forms.delete(ext);
           throw error;
         },
@@ -377,7 +414,8 @@ class EntryIndex implements Sink {
   private hash = 0;
 
   variable(buf: Buffer, start: number, equals: number, end: number): void {
-    if (equals - start === PKGNAME.length && buf.compare(PKGNAME, 0, PKGNAME.length, start, equals) === 0) this.hash = fnv1a(buf, equals + 1, end);
+    if (equals - start === PKGNAME.length && buf.compare(PKGNAME, 0, PKGNAME.length, start, equals) === 0)
+      this.hash = fnv1a(buf, equals + 1, end);
     this.offset += end - start + 1;
   }
 
@@ -403,7 +441,7 @@ class EntryIndex implements Sink {
     const { hashes, order, starts } = this;
     const wanted = fnv1a(Buffer.from(pkgname, 'latin1'), 0, pkgname.length);
     let low = 0;
-    for (let high = order.length; low < high; ) {
+    for (let high = order.length; low < high;) {
       const middle = (low + high) >>> 1;
       if (hashes[order[middle]!]! < wanted) low = middle + 1;
       else high = middle;

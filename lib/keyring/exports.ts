@@ -27,15 +27,24 @@ export function pkgInstallKeyrings(graph: TrustGraph, now: Date, policy: Policy)
   const question = { signedAt: now, now, policy };
   // A package signer: its chain grants, now, some scope beyond keyring releases and pkg-vulnerabilities
   // (the intersection of every link's scopes: pkg_add will trust it for every package).
-  const signers = trusted(authorizeAllThreshold(graph, { ...question, repository: null }), (v) => v.granted.some(grantsPackages));
+  const signers = trusted(authorizeAllThreshold(graph, { ...question, repository: null }), (v) =>
+    v.granted.some(grantsPackages),
+  );
   const pkgvuln = trusted(authorizeAllThreshold(graph, { ...question, repository: PKG_VULNERABILITIES }), () => true);
   const verify = transferable(graph, signers);
   const vuln = transferable(graph, pkgvuln);
   return { verify: verify.bytes, pkgvuln: vuln.bytes, verifyKeys: verify.keys, pkgvulnKeys: vuln.keys };
 }
 
-function trusted(verdicts: Map<Fingerprint, ThresholdVerdict>, keep: (v: ThresholdVerdict & { trusted: true }) => boolean): Set<Fingerprint> {
-  return new Set([...verdicts.values()].filter((v): v is ThresholdVerdict & { trusted: true } => v.trusted && keep(v)).map((v) => v.key));
+function trusted(
+  verdicts: Map<Fingerprint, ThresholdVerdict>,
+  keep: (v: ThresholdVerdict & { trusted: true }) => boolean,
+): Set<Fingerprint> {
+  return new Set(
+    [...verdicts.values()]
+      .filter((v): v is ThresholdVerdict & { trusted: true } => v.trusted && keep(v))
+      .map((v) => v.key),
+  );
 }
 
 /**
@@ -51,7 +60,11 @@ function transferable(graph: TrustGraph, keys: ReadonlySet<Fingerprint>): { byte
     if (!keys.has(cert.fingerprint) && subkeys.length === 0) continue;
     const userIDs = cert.userIDs.filter((u) => u.self && u.revocations.length === 0);
     if (!usable(cert) || userIDs.length === 0) continue;
-    parts.push(cert.packet, ...userIDs.flatMap((u) => [u.packet, u.self!.packet]), ...subkeys.flatMap((s) => [s.packet, s.binding!.packet]));
+    parts.push(
+      cert.packet,
+      ...userIDs.flatMap((u) => [u.packet, u.self!.packet]),
+      ...subkeys.flatMap((s) => [s.packet, s.binding!.packet]),
+    );
     included.push(cert.fingerprint);
   }
   return { bytes: Buffer.concat(parts), keys: included };

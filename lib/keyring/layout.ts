@@ -31,37 +31,53 @@ export interface KeyringFile {
 
 /** A directory name for a User ID: readable, portable and unable to leave its directory. */
 function userIDName(text: string): string {
-  const name = text.replace(/[^A-Za-z0-9.@+-]+/g, '_').replace(/^[._]+|_+$/g, '').slice(0, 96);
+  const name = text
+    .replace(/[^A-Za-z0-9.@+-]+/g, '_')
+    .replace(/^[._]+|_+$/g, '')
+    .slice(0, 96);
   return name === '' ? '_' : name;
 }
 
 export function decompose(certificates: Iterable<Certificate>): KeyringFile[] {
   const files: KeyringFile[] = [];
   const key = (path: string, part: HasPacket) => files.push({ path, packet: part.packet, kind: 'key' });
-  const sig = (path: string, part: HasPacket | null) => part && files.push({ path, packet: part.packet, kind: 'signature' });
+  const sig = (path: string, part: HasPacket | null) =>
+    part && files.push({ path, packet: part.packet, kind: 'signature' });
   for (const cert of [...certificates].sort(by((c) => c.fingerprint))) {
     const fpr = cert.fingerprint;
     key(`${fpr}/${fpr}.asc`, cert);
     sig(`${fpr}/direct/${fpr}.asc`, cert.direct);
     // A revoker named only by an older direct-key self-signature keeps it (RFC 9580 §5.2.3.23).
-    const kept = new Set([cert.direct, ...cert.userIDs.map((u) => u.self)].map((s) => s && Buffer.from(s.packet).toString('base64')));
+    const kept = new Set(
+      [cert.direct, ...cert.userIDs.map((u) => u.self)].map((s) => s && Buffer.from(s.packet).toString('base64')),
+    );
     for (const r of [...cert.revokers].sort(by((r) => r.fingerprint))) {
       if (!kept.has(Buffer.from(r.packet).toString('base64'))) sig(`${fpr}/direct/${r.fingerprint}.asc`, r);
     }
     const revocationIssuers = [...new Set(cert.revocations.map((r) => r.issuer))].sort();
-    for (const issuer of revocationIssuers) sig(`${fpr}/revocation/${issuer}.asc`, strongest(cert.revocations.filter((r) => r.issuer === issuer)));
+    for (const issuer of revocationIssuers)
+      sig(`${fpr}/revocation/${issuer}.asc`, strongest(cert.revocations.filter((r) => r.issuer === issuer)));
     const names = new Map<string, string>();
     for (const uid of [...cert.userIDs].sort(by((u) => userIDName(u.text)))) {
       const name = userIDName(uid.text);
       if (names.has(name)) {
-        throw new PkgkeysError('KEYRING_INVALID', `${fpr}: User IDs "${names.get(name)}" and "${uid.text}" would share the directory uid/${name}`);
+        throw new PkgkeysError(
+          'KEYRING_INVALID',
+          `${fpr}: User IDs "${names.get(name)}" and "${uid.text}" would share the directory uid/${name}`,
+        );
       }
       names.set(name, uid.text);
       const dir = `${fpr}/uid/${name}`;
       key(`${dir}/${name}.asc`, uid);
-      const certifications = [...(uid.self ? [{ issuer: fpr, part: uid.self }] : []), ...uid.certifications.map((c) => ({ issuer: c.issuer, part: c }))];
+      const certifications = [
+        ...(uid.self ? [{ issuer: fpr, part: uid.self }] : []),
+        ...uid.certifications.map((c) => ({ issuer: c.issuer, part: c })),
+      ];
       for (const c of certifications.sort(by((c) => c.issuer))) sig(`${dir}/certification/${c.issuer}.asc`, c.part);
-      const revocations = [...(uid.revocations.length > 0 ? [newest(uid.revocations)] : []), ...uid.certificationRevocations];
+      const revocations = [
+        ...(uid.revocations.length > 0 ? [newest(uid.revocations)] : []),
+        ...uid.certificationRevocations,
+      ];
       for (const r of revocations.sort(by((r) => r.issuer))) sig(`${dir}/revocation/${r.issuer}.asc`, r);
     }
     for (const sub of [...cert.subkeys].sort(by((s) => s.fingerprint))) {
@@ -107,7 +123,10 @@ export function assemble(files: readonly KeyringFile[]): Uint8Array {
 
 /** RFC 9580 §5.2.3.31: a hard revocation outweighs a soft one; among equals the earliest counts. */
 function strongest(revocations: readonly Revocation[]): Revocation | null {
-  return [...revocations].sort((a, b) => Number(b.hard) - Number(a.hard) || a.created.getTime() - b.created.getTime())[0] ?? null;
+  return (
+    [...revocations].sort((a, b) => Number(b.hard) - Number(a.hard) || a.created.getTime() - b.created.getTime())[0] ??
+    null
+  );
 }
 
 function newest<R extends { created: Date }>(list: readonly R[]): R {

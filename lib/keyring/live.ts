@@ -22,7 +22,12 @@ import { MAX_KEYRING_BYTES, MAX_RELEASE_BYTES } from '../limits';
 import type { VerifiedRelease } from './release';
 
 /** The stable names other tools are configured with. */
-export const LIVE = { keyring: 'keyring.gpg', verify: 'verify.gpg', pkgvuln: 'pkgvuln.gpg', release: 'release.asc' } as const;
+export const LIVE = {
+  keyring: 'keyring.gpg',
+  verify: 'verify.gpg',
+  pkgvuln: 'pkgvuln.gpg',
+  release: 'release.asc',
+} as const;
 const RECORD = 'release.json';
 const setOf = (dir: string): GenerationSet => ({ dir, home: '', names: Object.values(LIVE) });
 
@@ -51,25 +56,38 @@ export async function readInstalled(dir: string): Promise<Installed | null> {
   const installed = parseRecord(text, (record): Installed => {
     const r = record.object('release');
     const release: VerifiedRelease = {
-      name: r.string('name'), serial: r.count('serial'), size: r.count('size'), sha256: r.string('sha256'),
-      signer: r.string('signer'), signed: r.time('signed'), expires: r.time('expires'),
+      name: r.string('name'),
+      serial: r.count('serial'),
+      size: r.count('size'),
+      sha256: r.string('sha256'),
+      signer: r.string('signer'),
+      signed: r.time('signed'),
+      expires: r.time('expires'),
     };
     return { release, installed: record.time('installed'), dir: generation };
   });
   // Serial and times guard against rollback: a record that cannot be read must not reset them.
-  if (installed === null) throw new PkgkeysError('STATE_DAMAGED', `${path.join(generation, RECORD)}: damaged keyring record; reinstall the keyring package`);
+  if (installed === null)
+    throw new PkgkeysError(
+      'STATE_DAMAGED',
+      `${path.join(generation, RECORD)}: damaged keyring record; reinstall the keyring package`,
+    );
   return installed;
 }
 
 /** One file of the installed generation. */
-export const readLive = (installed: Installed, file: (typeof LIVE)[keyof typeof LIVE]) => readBounded(path.join(installed.dir, file), MAX_KEYRING_BYTES);
+export const readLive = (installed: Installed, file: (typeof LIVE)[keyof typeof LIVE]) =>
+  readBounded(path.join(installed.dir, file), MAX_KEYRING_BYTES);
 
 /** Installs `generation` and makes it current; the caller holds the directory's lock. */
 export async function installKeyringGeneration(dir: string, generation: Generation, now: Date): Promise<void> {
   const record = { release: generation.release, installed: now };
   await installGeneration(setOf(dir), String(generation.release.serial), [
-    [LIVE.keyring, generation.keyring], [LIVE.verify, generation.verify], [LIVE.pkgvuln, generation.pkgvuln],
-    [LIVE.release, generation.statement], [RECORD, `${JSON.stringify(record, null, 2)}\n`],
+    [LIVE.keyring, generation.keyring],
+    [LIVE.verify, generation.verify],
+    [LIVE.pkgvuln, generation.pkgvuln],
+    [LIVE.release, generation.statement],
+    [RECORD, `${JSON.stringify(record, null, 2)}\n`],
   ]);
 }
 
@@ -81,7 +99,10 @@ export async function installKeyringGeneration(dir: string, generation: Generati
 export function checkInForce(installed: Installed, now: Date): VerifiedRelease {
   const { release } = installed;
   if (now >= release.expires) {
-    throw new PkgkeysError('KEYRING_FROZEN', `keyring ${release.name} release ${release.serial} expired ${formatTime(release.expires)} and no newer one was installed: the keyring mirror may be frozen or stale; run pkgkeys update`);
+    throw new PkgkeysError(
+      'KEYRING_FROZEN',
+      `keyring ${release.name} release ${release.serial} expired ${formatTime(release.expires)} and no newer one was installed: the keyring mirror may be frozen or stale; run pkgkeys update`,
+    );
   }
   return release;
 }

@@ -43,33 +43,55 @@ const MAGIC = 'pkgkeys keyring release 1';
 const MAX_SERIAL = Number.MAX_SAFE_INTEGER;
 
 export function checkSerial(serial: number): number {
-  if (!Number.isSafeInteger(serial) || serial < 1) throw new PkgkeysError('USAGE', `${serial} is not a keyring serial (a positive whole number, such as 2026112301)`);
+  if (!Number.isSafeInteger(serial) || serial < 1)
+    throw new PkgkeysError('USAGE', `${serial} is not a keyring serial (a positive whole number, such as 2026112301)`);
   return serial;
 }
 
 export function describeKeyring(name: string, keyring: Uint8Array, serial: number): Release {
-  return { name: checkKeyringName(name), serial: checkSerial(serial), size: keyring.length, sha256: createHash('sha256').update(keyring).digest('hex') };
+  return {
+    name: checkKeyringName(name),
+    serial: checkSerial(serial),
+    size: keyring.length,
+    sha256: createHash('sha256').update(keyring).digest('hex'),
+  };
 }
 
 export function formatRelease(release: Release): Buffer {
-  return Buffer.from(`${MAGIC}\nKeyring: ${release.name}\nSerial: ${release.serial}\nSize: ${release.size}\nSHA256: ${release.sha256}\n`, 'ascii');
+  return Buffer.from(
+    `${MAGIC}\nKeyring: ${release.name}\nSerial: ${release.serial}\nSize: ${release.size}\nSHA256: ${release.sha256}\n`,
+    'ascii',
+  );
 }
 
 /** Reads the signed text back, strictly: these five lines, in this order, and nothing else. */
 export function parseRelease(text: Buffer, source: string): Release {
-  const m = /^pkgkeys keyring release 1\nKeyring: ([A-Za-z0-9._+-]+)\nSerial: ([1-9][0-9]{0,15})\nSize: (0|[1-9][0-9]{0,15})\nSHA256: ([0-9a-f]{64})\n$/.exec(text.toString('latin1'));
+  const m =
+    /^pkgkeys keyring release 1\nKeyring: ([A-Za-z0-9._+-]+)\nSerial: ([1-9][0-9]{0,15})\nSize: (0|[1-9][0-9]{0,15})\nSHA256: ([0-9a-f]{64})\n$/.exec(
+      text.toString('latin1'),
+    );
   const serial = Number(m?.[2]);
-  if (!m || serial > MAX_SERIAL) throw new PkgkeysError('RELEASE_MALFORMED', `${source}: not a keyring release statement (expected "${MAGIC}" and the Keyring, Serial, Size and SHA256 lines)`);
+  if (!m || serial > MAX_SERIAL)
+    throw new PkgkeysError(
+      'RELEASE_MALFORMED',
+      `${source}: not a keyring release statement (expected "${MAGIC}" and the Keyring, Serial, Size and SHA256 lines)`,
+    );
   return { name: m[1]!, serial, size: Number(m[3]), sha256: m[4]! };
 }
 
 /** The keyring file must be the one the statement describes, byte for byte. */
 export function checkKeyringFile(release: Release, keyring: Uint8Array, source: string): void {
   if (keyring.length !== release.size) {
-    throw new PkgkeysError('SIZE_MISMATCH', `${source}: ${keyring.length} bytes, but release ${release.serial} of keyring ${release.name} says ${release.size}`);
+    throw new PkgkeysError(
+      'SIZE_MISMATCH',
+      `${source}: ${keyring.length} bytes, but release ${release.serial} of keyring ${release.name} says ${release.size}`,
+    );
   }
   const sha256 = createHash('sha256').update(keyring).digest('hex');
   if (sha256 !== release.sha256) {
-    throw new PkgkeysError('HASH_MISMATCH', `${source}: sha256 ${sha256}, but release ${release.serial} of keyring ${release.name} says ${release.sha256}`);
+    throw new PkgkeysError(
+      'HASH_MISMATCH',
+      `${source}: sha256 ${sha256}, but release ${release.serial} of keyring ${release.name} says ${release.sha256}`,
+    );
   }
 }

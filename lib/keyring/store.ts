@@ -8,7 +8,18 @@ import { PkgkeysError, ioError } from '../errors';
 import { readBounded, withLock, writeAtomic } from '../fsutil';
 import type { Certificate, Fingerprint } from '../model';
 import { MAX_KEYRING_BYTES } from '../limits';
-import { type Material, type Tree, armor, inspectAll, mergeTrees, packetBytes, readMaterial, readPacket, readTrees, toBinary } from '../pgp';
+import {
+  type Material,
+  type Tree,
+  armor,
+  inspectAll,
+  mergeTrees,
+  packetBytes,
+  readMaterial,
+  readPacket,
+  readTrees,
+  toBinary,
+} from '../pgp';
 import { TrustGraph } from '../trust/chain';
 import { type KeyringFile, assemble, decompose, place } from './layout';
 import { type Installed, LIVE, readLive } from './live';
@@ -26,7 +37,8 @@ export async function readDirectory(dir: string): Promise<{ files: KeyringFile[]
     }
     const data = await readBounded(path.join(dir, relative), MAX_KEYRING_BYTES);
     total += data.length;
-    if (total > MAX_KEYRING_BYTES) throw new PkgkeysError('KEYRING_INVALID', `${dir}: more than ${MAX_KEYRING_BYTES} bytes of key material`);
+    if (total > MAX_KEYRING_BYTES)
+      throw new PkgkeysError('KEYRING_INVALID', `${dir}: more than ${MAX_KEYRING_BYTES} bytes of key material`);
     const packet = await toBinary(data, relative, 'KEYRING_INVALID');
     files.push({ path: relative, packet, kind: where.kind });
   }
@@ -39,7 +51,10 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
     entries = await fs.readdir(path.join(dir, prefix), { withFileTypes: true });
   } catch (cause) {
     if (prefix === '' && (cause as NodeJS.ErrnoException).code === 'ENOTDIR') {
-      throw new PkgkeysError('USAGE', `${dir} is a file, not a keyring directory: import and check work on a directory of one packet per file (keyrings/NAME/); import the file into one (pkgkeys keyring --keyring DIR import ${dir})`);
+      throw new PkgkeysError(
+        'USAGE',
+        `${dir} is a file, not a keyring directory: import and check work on a directory of one packet per file (keyrings/NAME/); import the file into one (pkgkeys keyring --keyring DIR import ${dir})`,
+      );
     }
     throw ioError('cannot read keyring directory', path.join(dir, prefix), cause);
   }
@@ -63,7 +78,9 @@ async function isDirectory(source: string): Promise<boolean> {
 
 /** The key material of a keyring directory or file (armored or binary). A damaged keyring is not trusted at all: KEYRING_INVALID. */
 export async function readKeyring(source: string): Promise<Material> {
-  const data = (await isDirectory(source)) ? assemble(await soundFiles(source)) : await readBounded(source, MAX_KEYRING_BYTES);
+  const data = (await isDirectory(source))
+    ? assemble(await soundFiles(source))
+    : await readBounded(source, MAX_KEYRING_BYTES);
   return readMaterial(data, source, 'KEYRING_INVALID');
 }
 
@@ -75,14 +92,21 @@ export async function readKeyring(source: string): Promise<Material> {
 async function soundFiles(dir: string): Promise<KeyringFile[]> {
   const { files, problems } = await checkLayout(dir);
   if (problems.length > 0) {
-    const named = problems.slice(0, 3).map((p) => `${p.path}: ${p.message}`).join('; ');
-    throw new PkgkeysError('KEYRING_INVALID', `${dir}: keyring directory with ${problems.length} problem(s) (pkgkeys keyring check lists them), not used: ${named}${problems.length > 3 ? '; ...' : ''}`);
+    const named = problems
+      .slice(0, 3)
+      .map((p) => `${p.path}: ${p.message}`)
+      .join('; ');
+    throw new PkgkeysError(
+      'KEYRING_INVALID',
+      `${dir}: keyring directory with ${problems.length} problem(s) (pkgkeys keyring check lists them), not used: ${named}${problems.length > 3 ? '; ...' : ''}`,
+    );
   }
   return files;
 }
 
 /** Key material from bytes already in hand (a download). */
-export const parseKeyring = (data: Uint8Array, source: string): Promise<Material> => readMaterial(data, source, 'KEYRING_INVALID');
+export const parseKeyring = (data: Uint8Array, source: string): Promise<Material> =>
+  readMaterial(data, source, 'KEYRING_INVALID');
 
 /** Certificates from several sources (anchors, keyrings), merged by fingerprint and checked together. */
 export async function loadCertificates(sources: readonly string[]): Promise<Certificate[]> {
@@ -90,7 +114,12 @@ export async function loadCertificates(sources: readonly string[]): Promise<Cert
 }
 
 function certificatesOf(material: readonly Material[]): Promise<Certificate[]> {
-  return inspectAll(mergeTrees(material.flatMap((m) => m.trees), material.flatMap((m) => m.loose)));
+  return inspectAll(
+    mergeTrees(
+      material.flatMap((m) => m.trees),
+      material.flatMap((m) => m.loose),
+    ),
+  );
 }
 
 export interface ImportReport {
@@ -109,7 +138,8 @@ export interface ImportReport {
  */
 export async function importKeys(dir: string, data: Uint8Array, what: string): Promise<ImportReport> {
   const { trees: incoming, loose } = await readMaterial(data, what);
-  if (incoming.length === 0 && loose.length === 0) throw new PkgkeysError('BAD_INPUT', `${what}: no certificate or revocation found`);
+  if (incoming.length === 0 && loose.length === 0)
+    throw new PkgkeysError('BAD_INPUT', `${what}: no certificate or revocation found`);
   return withLock(dir, async () => {
     const { files: before } = await readDirectory(dir);
     const existing = await readTrees(assemble(before), dir, 'KEYRING_INVALID');
@@ -138,7 +168,6 @@ function treeSignatures(tree: Tree): string[] {
   return [...tree.sigs, ...tree.userIDs.flatMap((u) => u.sigs), ...tree.subkeys.flatMap((s) => s.sigs)].map(base64);
 }
 
-
 function armorFile(file: KeyringFile): string {
   return armor(file.kind === 'key' ? 'publicKey' : 'signature', file.packet);
 }
@@ -158,7 +187,9 @@ export interface CheckProblem {
  * directory is exactly the decomposition of its own certificates: no dangling signature (issuer not in
  * the keyring), no unverifiable, superseded, duplicate or misnamed packet.
  */
-export async function checkLayout(dir: string): Promise<{ certificates: Certificate[]; problems: CheckProblem[]; files: KeyringFile[] }> {
+export async function checkLayout(
+  dir: string,
+): Promise<{ certificates: Certificate[]; problems: CheckProblem[]; files: KeyringFile[] }> {
   const { files, stray } = await readDirectory(dir);
   const problems: CheckProblem[] = stray.map((p) => ({ path: p, message: 'file has no place in the keyring layout' }));
   for (const file of files) {
@@ -174,7 +205,12 @@ export async function checkLayout(dir: string): Promise<{ certificates: Certific
   const actual = new Map(files.map((f) => [f.path, Buffer.from(f.packet)]));
   for (const [file, bytes] of actual) {
     const want = expected.get(file);
-    if (!want) problems.push({ path: file, message: 'packet is not part of the keyring: misnamed, dangling (issuer or key missing), unverifiable or superseded' });
+    if (!want)
+      problems.push({
+        path: file,
+        message:
+          'packet is not part of the keyring: misnamed, dangling (issuer or key missing), unverifiable or superseded',
+      });
     else if (!want.equals(bytes)) problems.push({ path: file, message: 'file does not hold the packet its name says' });
   }
   for (const file of expected.keys()) {
@@ -200,15 +236,22 @@ export async function trustGraphOf(anchorFiles: readonly string[], keyrings: rea
 
 /** The trust graph of the installed keyring (lib/keyring/live.ts), from the generation `installed` resolved. */
 export async function installedGraph(anchorFiles: readonly string[], installed: Installed): Promise<TrustGraph> {
-  return trustGraphOf(anchorFiles, [await parseKeyring(await readLive(installed, LIVE.keyring), path.join(installed.dir, LIVE.keyring))]);
+  return trustGraphOf(anchorFiles, [
+    await parseKeyring(await readLive(installed, LIVE.keyring), path.join(installed.dir, LIVE.keyring)),
+  ]);
 }
 
 async function readAnchors(anchorFiles: readonly string[]): Promise<Material[]> {
-  if (anchorFiles.length === 0) throw new PkgkeysError('USAGE', 'no trust anchor given: pass --anchor FILE (the master key\'s public certificate)');
+  if (anchorFiles.length === 0)
+    throw new PkgkeysError('USAGE', "no trust anchor given: pass --anchor FILE (the master key's public certificate)");
   const material = await Promise.all(anchorFiles.map(readKeyring));
   // Packets of versions or algorithms OpenPGP.js does not read are skipped: an anchor left with nothing would only show as NO_PATH.
   const empty = anchorFiles.find((_, i) => material[i]!.trees.length === 0);
-  if (empty) throw new PkgkeysError('KEYRING_INVALID', `${empty}: expected the public certificate of a trust anchor, found no certificate pkgkeys can read (a v4 key, RSA or Ed25519)`);
+  if (empty)
+    throw new PkgkeysError(
+      'KEYRING_INVALID',
+      `${empty}: expected the public certificate of a trust anchor, found no certificate pkgkeys can read (a v4 key, RSA or Ed25519)`,
+    );
   return material;
 }
 

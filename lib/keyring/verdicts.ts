@@ -52,7 +52,12 @@ export interface Grounds {
 const RECORD = 'verdicts.json';
 
 /** The installed files verdicts are judged from or make, by stable name and by field of a generation. */
-const FILES = [[LIVE.keyring, 'keyring'], [LIVE.verify, 'verify'], [LIVE.pkgvuln, 'pkgvuln'], [LIVE.release, 'statement']] as const;
+const FILES = [
+  [LIVE.keyring, 'keyring'],
+  [LIVE.verify, 'verify'],
+  [LIVE.pkgvuln, 'pkgvuln'],
+  [LIVE.release, 'statement'],
+] as const;
 
 /** The grounds of a judgement; null when an anchor is not a plain file (a keyring directory): such verdicts are not recorded. */
 export async function groundsOf(anchorFiles: readonly string[], policy: Policy): Promise<Grounds | null> {
@@ -64,7 +69,13 @@ export async function groundsOf(anchorFiles: readonly string[], policy: Policy):
 }
 
 /** The verdicts on `graph` at `now`, whose release is `release` and exports `exports`. */
-export function verdictsOf(graph: TrustGraph, exports: PkgInstallKeyrings, release: VerifiedRelease, now: Date, policy: Policy): Verdicts {
+export function verdictsOf(
+  graph: TrustGraph,
+  exports: PkgInstallKeyrings,
+  release: VerifiedRelease,
+  now: Date,
+  policy: Policy,
+): Verdicts {
   const changes = stableUntil(graph, now, policy);
   return {
     judged: now,
@@ -85,7 +96,9 @@ export function expiriesOf(graph: TrustGraph, now: Date, policy: Policy): Expiry
     const candidates: Array<[string, Date | null | undefined]> = [
       ['key', keyExpires(cert)],
       ['subkey', found.subkey?.binding?.keyExpires],
-      ...cert.userIDs.flatMap((u) => u.certifications.map((c): [string, Date | null] => [`certification by ${c.issuer}`, c.expires])),
+      ...cert.userIDs.flatMap((u) =>
+        u.certifications.map((c): [string, Date | null] => [`certification by ${c.issuer}`, c.expires]),
+      ),
     ];
     for (const [what, expires] of candidates) if (expires) out.push({ key: verdict.key, what, expires });
   }
@@ -93,13 +106,29 @@ export function expiriesOf(graph: TrustGraph, now: Date, policy: Policy): Expiry
 }
 
 /** Records the verdicts on `generation`, installed in `dir` (new, or found there already); the caller holds the directory's lock. */
-export async function recordVerdicts(dir: string, verdicts: Verdicts, generation: Generation, grounds: Grounds): Promise<void> {
-  const basis = basisOf(FILES.map(([, field]) => generation[field]), grounds);
-  await writeAtomic(path.join(dir, RECORD), `${JSON.stringify({ pkgkeys: pkgkeysVersion(), ...verdicts, basis }, null, 2)}\n`);
+export async function recordVerdicts(
+  dir: string,
+  verdicts: Verdicts,
+  generation: Generation,
+  grounds: Grounds,
+): Promise<void> {
+  const basis = basisOf(
+    FILES.map(([, field]) => generation[field]),
+    grounds,
+  );
+  await writeAtomic(
+    path.join(dir, RECORD),
+    `${JSON.stringify({ pkgkeys: pkgkeysVersion(), ...verdicts, basis }, null, 2)}\n`,
+  );
 }
 
 /** The verdicts recorded on `installed`, if they stand at `now` on `grounds`; else null: the keyring is to be judged anew. */
-export async function recordedVerdicts(dir: string, installed: Installed, grounds: Grounds | null, now: Date): Promise<Verdicts | null> {
+export async function recordedVerdicts(
+  dir: string,
+  installed: Installed,
+  grounds: Grounds | null,
+  now: Date,
+): Promise<Verdicts | null> {
   if (!grounds) return null;
   try {
     const record = readRecord((await readBounded(path.join(dir, RECORD), MAX_KEYRING_BYTES)).toString('utf8'));
@@ -117,13 +146,18 @@ export async function recordedVerdicts(dir: string, installed: Installed, ground
 /** One SHA-256 over what verdicts rest on but the time: the installed files, the anchors, the policy, each part prefixed by its length. */
 function basisOf(files: readonly Uint8Array[], grounds: Grounds): string {
   const hash = createHash('sha256').update('pkgkeys verdicts 1\n');
-  for (const part of [...files, ...grounds.anchors, Buffer.from(policyText(grounds.policy))]) hash.update(`${part.length}\n`).update(part);
+  for (const part of [...files, ...grounds.anchors, Buffer.from(policyText(grounds.policy))])
+    hash.update(`${part.length}\n`).update(part);
   return hash.digest('hex');
 }
 
 /** The policy as text that changes exactly when it does: its settings in name order, sets sorted. */
 const policyText = (policy: Policy) =>
-  JSON.stringify(Object.entries(policy).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => [name, value instanceof Set ? [...value].sort() : value]));
+  JSON.stringify(
+    Object.entries(policy)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([name, value]) => [name, value instanceof Set ? [...value].sort() : value]),
+  );
 
 /** A record read back, strictly: anything out of place is damage (null, and so judged anew). */
 const readRecord = (text: string): { pkgkeys: string; basis: string; verdicts: Verdicts } | null =>
@@ -131,7 +165,12 @@ const readRecord = (text: string): { pkgkeys: string; basis: string; verdicts: V
     pkgkeys: r.string('pkgkeys'),
     basis: r.string('basis'),
     verdicts: {
-      judged: r.time('judged'), horizon: r.time('horizon'), verifyKeys: r.count('verifyKeys'), pkgvulnKeys: r.count('pkgvulnKeys'),
-      expiries: r.objects('expiries').map((e) => ({ key: e.string('key'), what: e.string('what'), expires: e.time('expires') })),
+      judged: r.time('judged'),
+      horizon: r.time('horizon'),
+      verifyKeys: r.count('verifyKeys'),
+      pkgvulnKeys: r.count('pkgvulnKeys'),
+      expiries: r
+        .objects('expiries')
+        .map((e) => ({ key: e.string('key'), what: e.string('what'), expires: e.time('expires') })),
     },
   }));

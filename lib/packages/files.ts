@@ -19,8 +19,15 @@ export const PACKAGE_VARIABLES: ReadonlySet<string> = new Set(['PKGNAME', 'FILE_
 export function packageFile(dir: string, entry: Entry): string {
   const pkgname = pkgnameOf(entry);
   const fileName = value(entry, 'FILE_NAME') ?? `${pkgname}.tgz`;
-  for (const [what, name] of [['PKGNAME', pkgname], ['FILE_NAME', fileName]] as const) {
-    if (!SAFE_NAME.test(name)) throw new PkgkeysError('UNSAFE_PATH', `${what} "${name.slice(0, 80)}" is not a plain file name; refusing a path that could leave ${dir}`);
+  for (const [what, name] of [
+    ['PKGNAME', pkgname],
+    ['FILE_NAME', fileName],
+  ] as const) {
+    if (!SAFE_NAME.test(name))
+      throw new PkgkeysError(
+        'UNSAFE_PATH',
+        `${what} "${name.slice(0, 80)}" is not a plain file name; refusing a path that could leave ${dir}`,
+      );
   }
   return path.join(dir, fileName);
 }
@@ -35,11 +42,22 @@ export function expectedOf(entry: Entry): Expected {
   const pkgname = pkgnameOf(entry);
   const size = value(entry, 'FILE_SIZE');
   const cksum = value(entry, 'FILE_CKSUM');
-  if (cksum === undefined) throw new PkgkeysError('NO_CHECKSUM', `${pkgname}: the index gives no FILE_CKSUM, so the package cannot be checked`);
+  if (cksum === undefined)
+    throw new PkgkeysError(
+      'NO_CHECKSUM',
+      `${pkgname}: the index gives no FILE_CKSUM, so the package cannot be checked`,
+    );
   const m = /^sha256 ([0-9a-f]{64})$/.exec(cksum);
-  if (!m) throw new PkgkeysError('NO_CHECKSUM', `${pkgname}: FILE_CKSUM "${cksum.slice(0, 80)}" is not "sha256 <64 lowercase hex digits>"`);
+  if (!m)
+    throw new PkgkeysError(
+      'NO_CHECKSUM',
+      `${pkgname}: FILE_CKSUM "${cksum.slice(0, 80)}" is not "sha256 <64 lowercase hex digits>"`,
+    );
   if (size === undefined || !/^(0|[1-9][0-9]{0,15})$/.test(size)) {
-    throw new PkgkeysError('NO_CHECKSUM', `${pkgname}: the index gives ${size === undefined ? 'no FILE_SIZE' : `FILE_SIZE "${size.slice(0, 40)}", not a number`}`);
+    throw new PkgkeysError(
+      'NO_CHECKSUM',
+      `${pkgname}: the index gives ${size === undefined ? 'no FILE_SIZE' : `FILE_SIZE "${size.slice(0, 40)}", not a number`}`,
+    );
   }
   return { size: Number(size), sha256: m[1]! };
 }

@@ -78,11 +78,17 @@ export const defaultJobs = (): number => availableParallelism();
  * Hashes every job with `jobs` workers, or in this thread for one job (a worker costs about as much to
  * start as hashing 100 MB); results come back in job order, failures as values.
  */
-export async function hashFiles(jobs: readonly HashJob[], options: { jobs: number; onProgress?: (bytes: number) => void }): Promise<HashResult[]> {
+export async function hashFiles(
+  jobs: readonly HashJob[],
+  options: { jobs: number; onProgress?: (bytes: number) => void },
+): Promise<HashResult[]> {
   const results: HashResult[] = new Array(jobs.length);
   if (jobs.length === 0) return results;
   if (Math.min(options.jobs, jobs.length) <= 1) return hashHere(jobs, options.onProgress);
-  const workers = Array.from({ length: Math.min(options.jobs, jobs.length) }, () => new Worker(WORKER_SOURCE, { eval: true }));
+  const workers = Array.from(
+    { length: Math.min(options.jobs, jobs.length) },
+    () => new Worker(WORKER_SOURCE, { eval: true }),
+  );
   let next = 0;
   try {
     await Promise.all(
@@ -94,17 +100,35 @@ export async function hashFiles(jobs: readonly HashJob[], options: { jobs: numbe
               const index = next++;
               worker.postMessage({ index, file: jobs[index]!.file, limit: jobs[index]!.limit });
             };
-            worker.on('message', (message: { progress?: number; index?: number; size?: number; sha256?: string; errno?: string | null; message?: string }) => {
-              if (message.progress !== undefined) return options.onProgress?.(message.progress);
-              const index = message.index!;
-              results[index] = message.sha256 !== undefined
-                ? { ok: true, size: message.size!, sha256: message.sha256 }
-                : { ok: false, error: readError(jobs[index]!.file, message.errno ?? null, message.message ?? 'unknown error') };
-              feed();
-            });
+            worker.on(
+              'message',
+              (message: {
+                progress?: number;
+                index?: number;
+                size?: number;
+                sha256?: string;
+                errno?: string | null;
+                message?: string;
+              }) => {
+                if (message.progress !== undefined) return options.onProgress?.(message.progress);
+                const index = message.index!;
+                results[index] =
+                  message.sha256 !== undefined
+                    ? { ok: true, size: message.size!, sha256: message.sha256 }
+                    : {
+                        ok: false,
+                        error: readError(jobs[index]!.file, message.errno ?? null, message.message ?? 'unknown error'),
+                      };
+                feed();
+              },
+            );
             worker.on('error', reject);
             // A worker that dies without an error must not leave the verification waiting for ever.
-            worker.on('exit', (code) => reject(new PkgkeysError('IO_ERROR', `a hashing worker stopped (exit ${code}) before its files were hashed`)));
+            worker.on('exit', (code) =>
+              reject(
+                new PkgkeysError('IO_ERROR', `a hashing worker stopped (exit ${code}) before its files were hashed`),
+              ),
+            );
             feed();
           }),
       ),
@@ -134,6 +158,10 @@ async function hashHere(jobs: readonly HashJob[], onProgress?: (bytes: number) =
 
 function readError(file: string, errno: string | null, message: string): PkgkeysError {
   if (errno === 'ENOENT') return new PkgkeysError('PACKAGE_MISSING', `${file}: no such package file`);
-  if (errno === 'NOT_REGULAR') return new PkgkeysError('NOT_REGULAR_FILE', `${file} is not a regular file (a FIFO, device or socket); refusing to read it`);
+  if (errno === 'NOT_REGULAR')
+    return new PkgkeysError(
+      'NOT_REGULAR_FILE',
+      `${file} is not a regular file (a FIFO, device or socket); refusing to read it`,
+    );
   return new PkgkeysError('IO_ERROR', `cannot read ${file}: ${message}`);
 }

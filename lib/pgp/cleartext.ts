@@ -23,7 +23,6 @@ const DASH = 0x2d;
 const SPACE = 0x20;
 const TAB = 0x09;
 
-
 export interface Cleartext {
   /** The signed text as it stands in the file: dash-escaped, possibly with CR LF and trailing whitespace. */
   body: Buffer;
@@ -34,7 +33,8 @@ export interface Cleartext {
 }
 
 /** `code`: the malformed code of the document read (INDEX_MALFORMED, RELEASE_MALFORMED, ...), chosen by the caller. */
-const malformed = (code: Code, source: string, line: number, message: string) => new PkgkeysError(code, `${source}:${line}: ${message}`);
+const malformed = (code: Code, source: string, line: number, message: string) =>
+  new PkgkeysError(code, `${source}:${line}: ${message}`);
 /** 1-based line number of byte `at`; only computed for an error. */
 const lineOf = (data: Buffer, at: number) => data.subarray(0, at).reduce((n, byte) => (byte === LF ? n + 1 : n), 1);
 
@@ -48,7 +48,12 @@ export function parseCleartext(data: Buffer, source: string, code: Code): Cleart
   const lines = new LineReader(data);
   const first = lines.next();
   if (first === null || first.text() !== BEGIN_MESSAGE) {
-    throw malformed(code, source, 1, `expected "${BEGIN_MESSAGE}" as the first line, found ${first === null ? 'an empty file' : `"${first.preview()}"`}`);
+    throw malformed(
+      code,
+      source,
+      1,
+      `expected "${BEGIN_MESSAGE}" as the first line, found ${first === null ? 'an empty file' : `"${first.preview()}"`}`,
+    );
   }
   const headerHashes: string[] = [];
   for (;;) {
@@ -56,18 +61,30 @@ export function parseCleartext(data: Buffer, source: string, code: Code): Cleart
     if (line === null) throw malformed(code, source, lines.number, 'file ends inside the armor headers');
     if (line.start === line.end) break;
     const names = hashHeader(line.text());
-    if (!names) throw malformed(code, source, lines.number, `only "Hash:" headers may follow the BEGIN line, found "${line.preview()}"`);
+    if (!names)
+      throw malformed(
+        code,
+        source,
+        lines.number,
+        `only "Hash:" headers may follow the BEGIN line, found "${line.preview()}"`,
+      );
     headerHashes.push(...names);
   }
 
   const textStart = lines.offset;
   let at = data[textStart] === DASH ? textStart : data.indexOf('\n-', textStart) + 1;
-  for (;; at = data.indexOf('\n-', at) + 1) {
+  for (; ; at = data.indexOf('\n-', at) + 1) {
     if (at <= 0) throw malformed(code, source, lineOf(data, data.length), `file ends before "${BEGIN_SIGNATURE}"`);
     lines.offset = at;
     const line = lines.next()!;
     if (line.text() === BEGIN_SIGNATURE) break;
-    if (data[at + 1] !== SPACE) throw malformed(code, source, lineOf(data, at), `a line of signed text starting with "-" must be dash-escaped ("- "), found "${line.preview()}"`);
+    if (data[at + 1] !== SPACE)
+      throw malformed(
+        code,
+        source,
+        lineOf(data, at),
+        `a line of signed text starting with "-" must be dash-escaped ("- "), found "${line.preview()}"`,
+      );
   }
   const body = data.subarray(textStart, at);
 
@@ -75,14 +92,28 @@ export function parseCleartext(data: Buffer, source: string, code: Code): Cleart
   for (;;) {
     const line = lines.next();
     if (line === null) throw malformed(code, source, lineOf(data, data.length), `file ends before "${END_SIGNATURE}"`);
-    if (lines.offset - armorStart > MAX_ARMOR_BYTES) throw malformed(code, source, lineOf(data, line.start), `the signature block is longer than ${MAX_ARMOR_BYTES} bytes`);
+    if (lines.offset - armorStart > MAX_ARMOR_BYTES)
+      throw malformed(
+        code,
+        source,
+        lineOf(data, line.start),
+        `the signature block is longer than ${MAX_ARMOR_BYTES} bytes`,
+      );
     if (line.text() === END_SIGNATURE) break;
   }
-  const signature = dearmorSignature(data.subarray(armorStart, lines.offset), source, code, () => lineOf(data, lines.offset - 1));
+  const signature = dearmorSignature(data.subarray(armorStart, lines.offset), source, code, () =>
+    lineOf(data, lines.offset - 1),
+  );
   for (;;) {
     const line = lines.next();
     if (line === null) break;
-    if (line.start !== line.end) throw malformed(code, source, lineOf(data, line.start), `nothing may follow "${END_SIGNATURE}", found "${line.preview()}"`);
+    if (line.start !== line.end)
+      throw malformed(
+        code,
+        source,
+        lineOf(data, line.start),
+        `nothing may follow "${END_SIGNATURE}", found "${line.preview()}"`,
+      );
   }
   return { body, headerHashes, signature };
 }
@@ -90,7 +121,12 @@ export function parseCleartext(data: Buffer, source: string, code: Code): Cleart
 /** The hashes a `Hash:` header names (RFC 9580 §7.1), in pkgkeys' names; null for any other line. */
 function hashHeader(line: string): string[] | null {
   const m = /^Hash: (.+)$/.exec(line);
-  return m ? m[1]!.split(',').map((n) => n.trim()).map((name) => (isHashTextName(name.toUpperCase()) ? hashNameOfText(name) : name)) : null;
+  return m
+    ? m[1]!
+        .split(',')
+        .map((n) => n.trim())
+        .map((name) => (isHashTextName(name.toUpperCase()) ? hashNameOfText(name) : name))
+    : null;
 }
 
 /** The signature's armor lines, from after the BEGIN line to the END line (RFC 9580 §6.2), as binary. */
@@ -201,7 +237,7 @@ export function canonicalize(body: Buffer, hash: Hash, lines?: TextLines): Buffe
   let text = body;
   // Where the next line goes in `text`; `body` is read from `start`, which `write` never passes.
   let write = 0;
-  for (let start = 0; start < body.length; ) {
+  for (let start = 0; start < body.length;) {
     const newline = body.indexOf(LF, start);
     const from = decodedStart(body, start);
     const end = decodedEnd(body, start, from, newline);
@@ -227,7 +263,7 @@ export function hashCanonical(text: Buffer, hash: Hash, lines?: TextLines): void
   const out = new CanonicalHasher(hash);
   const source = plain(text);
   lines?.within(text, 0);
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     const newline = text.indexOf(LF, start);
     const end = newline < 0 ? text.length : newline;
     out.line(source, start, end);
@@ -339,13 +375,15 @@ export class CleartextReader {
     const preview = () => buf.toString('latin1', start, Math.min(end, start + 60));
     switch (this.part) {
       case 'begin':
-        if (text() !== BEGIN_MESSAGE) throw malformed(code, source, 1, `expected "${BEGIN_MESSAGE}" as the first line, found "${preview()}"`);
+        if (text() !== BEGIN_MESSAGE)
+          throw malformed(code, source, 1, `expected "${BEGIN_MESSAGE}" as the first line, found "${preview()}"`);
         this.part = 'headers';
         return;
       case 'headers': {
         if (start === end) return this.startText();
         const names = hashHeader(text());
-        if (!names) throw malformed(code, source, number, `only "Hash:" headers may follow the BEGIN line, found "${preview()}"`);
+        if (!names)
+          throw malformed(code, source, number, `only "Hash:" headers may follow the BEGIN line, found "${preview()}"`);
         this.headerHashes.push(...names);
         return;
       }
@@ -353,7 +391,8 @@ export class CleartextReader {
         // As parseCleartext counts it: a last line without "\n" counts one byte more.
         this.armorBytes += newline + 1 - start;
         this.armor.push(Buffer.from(buf.subarray(start, Math.min(newline + 1, buf.length))));
-        if (this.armorBytes > MAX_ARMOR_BYTES) throw malformed(code, source, number, `the signature block is longer than ${MAX_ARMOR_BYTES} bytes`);
+        if (this.armorBytes > MAX_ARMOR_BYTES)
+          throw malformed(code, source, number, `the signature block is longer than ${MAX_ARMOR_BYTES} bytes`);
         if (text() === END_SIGNATURE) {
           this.signature = dearmorSignature(Buffer.concat(this.armor), source, code, () => number);
           this.armor = [];
@@ -361,7 +400,8 @@ export class CleartextReader {
         }
         return;
       case 'after':
-        if (start !== end) throw malformed(code, source, number, `nothing may follow "${END_SIGNATURE}", found "${preview()}"`);
+        if (start !== end)
+          throw malformed(code, source, number, `nothing may follow "${END_SIGNATURE}", found "${preview()}"`);
         return;
     }
   }
@@ -419,7 +459,12 @@ export class CleartextReader {
       return true;
     }
     if (buf[start + 1] !== SPACE) {
-      throw malformed(this.code, this.source, this.lineEnds + 1, `a line of signed text starting with "-" must be dash-escaped ("- "), found "${buf.toString('latin1', start, Math.min(end, start + 60))}"`);
+      throw malformed(
+        this.code,
+        this.source,
+        this.lineEnds + 1,
+        `a line of signed text starting with "-" must be dash-escaped ("- "), found "${buf.toString('latin1', start, Math.min(end, start + 60))}"`,
+      );
     }
     return false;
   }
@@ -455,7 +500,8 @@ export function writeCleartext(text: Buffer, hash: 'sha256' | 'sha512', signatur
  * cover it) and a final "\n" added if missing. Returns `text` itself when nothing changes.
  */
 export function signableText(text: Buffer): Buffer {
-  const clean = (text.length === 0 || text[text.length - 1] === LF) && [' \n', '\t\n', '\r\n'].every((s) => text.indexOf(s) < 0);
+  const clean =
+    (text.length === 0 || text[text.length - 1] === LF) && [' \n', '\t\n', '\r\n'].every((s) => text.indexOf(s) < 0);
   if (clean) return text;
   const lines = text.toString('latin1').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();

@@ -5,41 +5,108 @@
  */
 import * as openpgp from 'openpgp';
 import {
-  type Certificate, type Certification, type Fingerprint, type HashName, type KeyAlgorithm, type PublicKeyAlgorithm,
-  type Revocation, type RevocationReason, type Revoker, type SelfSignature, type Subkey, type UserID, SCOPE_NOTATION,
+  type Certificate,
+  type Certification,
+  type Fingerprint,
+  type HashName,
+  type KeyAlgorithm,
+  type PublicKeyAlgorithm,
+  type Revocation,
+  type RevocationReason,
+  type Revoker,
+  type SelfSignature,
+  type Subkey,
+  type UserID,
+  SCOPE_NOTATION,
 } from '../model';
-import { type Sig, type SubkeyNode, type Tree, type UserIDNode, fingerprintOf, keyIDOf, mergeTrees, packetBytes, problemOf, sigExpires, sigIssuerFingerprint, sigIssuerKeyID, verifies } from './packets';
+import {
+  type Sig,
+  type SubkeyNode,
+  type Tree,
+  type UserIDNode,
+  fingerprintOf,
+  keyIDOf,
+  mergeTrees,
+  packetBytes,
+  problemOf,
+  sigExpires,
+  sigIssuerFingerprint,
+  sigIssuerKeyID,
+  verifies,
+} from './packets';
 
 const T = openpgp.enums.signature;
 const CERTIFICATIONS: ReadonlySet<number> = new Set([T.certGeneric, T.certPersona, T.certCasual, T.certPositive]);
 
 type KeyPacket = Tree['key'] | Tree['subkeys'][number]['packet'];
 
-const hashName = (id: number | null): HashName => (id === null ? 'unknown' : openpgp.enums.read(openpgp.enums.hash, id) ?? `hash-${id}`).toLowerCase();
+const hashName = (id: number | null): HashName =>
+  (id === null ? 'unknown' : (openpgp.enums.read(openpgp.enums.hash, id) ?? `hash-${id}`)).toLowerCase();
 
 function algorithmOf(key: KeyPacket): KeyAlgorithm {
   const info = key.getAlgorithmInfo() as { algorithm: string; bits?: number; curve?: string };
   const names: Record<string, PublicKeyAlgorithm> = {
-    rsaEncryptSign: 'rsa', rsaEncrypt: 'rsa', rsaSign: 'rsa', elgamal: 'elgamal', dsa: 'dsa', ecdh: 'ecdh', ecdsa: 'ecdsa',
-    eddsaLegacy: 'eddsa', ed25519: 'ed25519', ed448: 'ed448', x25519: 'x25519', x448: 'x448',
+    rsaEncryptSign: 'rsa',
+    rsaEncrypt: 'rsa',
+    rsaSign: 'rsa',
+    elgamal: 'elgamal',
+    dsa: 'dsa',
+    ecdh: 'ecdh',
+    ecdsa: 'ecdsa',
+    eddsaLegacy: 'eddsa',
+    ed25519: 'ed25519',
+    ed448: 'ed448',
+    x25519: 'x25519',
+    x448: 'x448',
   };
-  const curveBits: Record<string, number> = { ed25519Legacy: 256, curve25519Legacy: 256, nistP256: 256, nistP384: 384, nistP521: 521, brainpoolP256r1: 256, brainpoolP384r1: 384, brainpoolP512r1: 512, secp256k1: 256 };
+  const curveBits: Record<string, number> = {
+    ed25519Legacy: 256,
+    curve25519Legacy: 256,
+    nistP256: 256,
+    nistP384: 384,
+    nistP521: 521,
+    brainpoolP256r1: 256,
+    brainpoolP384r1: 384,
+    brainpoolP512r1: 512,
+    secp256k1: 256,
+  };
   const name = names[info.algorithm] ?? 'unknown';
-  const bits = info.bits ?? (info.curve ? curveBits[info.curve] ?? 0 : name === 'ed25519' || name === 'x25519' ? 256 : 448);
+  const bits =
+    info.bits ?? (info.curve ? (curveBits[info.curve] ?? 0) : name === 'ed25519' || name === 'x25519' ? 256 : 448);
   return info.curve ? { name, bits, curve: info.curve } : { name, bits };
 }
 
 /** RFC 9580 §5.2.3.31: codes 1 (superseded), 3 (retired) and 32 (user ID invalid) are soft; the rest hard. */
 function revocationOf(sig: Sig, issuer: Fingerprint): Revocation {
-  const reasons: Record<number, RevocationReason> = { 0: 'unspecified', 1: 'superseded', 2: 'compromised', 3: 'retired', 32: 'user-id-invalid' };
+  const reasons: Record<number, RevocationReason> = {
+    0: 'unspecified',
+    1: 'superseded',
+    2: 'compromised',
+    3: 'retired',
+    32: 'user-id-invalid',
+  };
   const code = sig.reasonForRevocationFlag ?? 0;
   const reason = reasons[code] ?? 'unspecified';
-  return { issuer, created: sig.created!, reason, text: sig.reasonForRevocationString ?? '', hard: !(code === 1 || code === 3 || code === 32), packet: packetBytes(sig) };
+  return {
+    issuer,
+    created: sig.created!,
+    reason,
+    text: sig.reasonForRevocationString ?? '',
+    hard: !(code === 1 || code === 3 || code === 32),
+    packet: packetBytes(sig),
+  };
 }
 
 function selfSignatureOf(sig: Sig, keyCreated: Date): SelfSignature {
   const keyExpires = sig.keyExpirationTime ? new Date(keyCreated.getTime() + sig.keyExpirationTime * 1000) : null;
-  return { created: sig.created!, hash: hashName(sig.hashAlgorithm), keyExpires, flags: sig.keyFlags ? sig.keyFlags[0] ?? 0 : null, problem: problemOf(sig), packet: packetBytes(sig) };
+  return {
+    created: sig.created!,
+    hash: hashName(sig.hashAlgorithm),
+    keyExpires,
+    flags: sig.keyFlags ? (sig.keyFlags[0] ?? 0) : null,
+    problem: problemOf(sig),
+    packet: packetBytes(sig),
+  };
 }
 
 /** RFC 9580 §5.2.3.10: the most recent self-signature takes precedence. */
@@ -52,11 +119,11 @@ function hashedSubpackets(sig: Sig): Array<{ type: number; body: Buffer }> {
   const out: Array<{ type: number; body: Buffer }> = [];
   if (!data || data[0] !== 4) return out;
   const end = 6 + ((data[4]! << 8) | data[5]!);
-  for (let i = 6; i < end && i < data.length; ) {
+  for (let i = 6; i < end && i < data.length;) {
     let length = data[i]!;
     if (length < 192) i += 1;
-    else if (length < 255) (length = ((length - 192) << 8) + data[i + 1]! + 192), (i += 2);
-    else (length = data[i + 1]! * 2 ** 24 + ((data[i + 2]! << 16) | (data[i + 3]! << 8) | data[i + 4]!)), (i += 5);
+    else if (length < 255) ((length = ((length - 192) << 8) + data[i + 1]! + 192), (i += 2));
+    else ((length = data[i + 1]! * 2 ** 24 + ((data[i + 2]! << 16) | (data[i + 3]! << 8) | data[i + 4]!)), (i += 5));
     if (length === 0 || i + length > end) break;
     out.push({ type: data[i]! & 0x7f, body: Buffer.from(data.subarray(i + 1, i + length)) });
     i += length;
@@ -75,7 +142,9 @@ function regexOf(sig: Sig): string | null {
  * OpenPGP.js keeps only the last. The class is not looked at: every named revoker is honoured.
  */
 const revokersOf = (sig: Sig): Fingerprint[] =>
-  hashedSubpackets(sig).filter((s) => s.type === 12 && s.body.length > 2).map((s) => s.body.subarray(2).toString('hex').toUpperCase());
+  hashedSubpackets(sig)
+    .filter((s) => s.type === 12 && s.body.length > 2)
+    .map((s) => s.body.subarray(2).toString('hex').toUpperCase());
 
 /** Finds the keys that may have made `sig`: by issuer fingerprint if it names one, else by key ID. */
 type IssuerLookup = (sig: Sig) => Array<{ fingerprint: Fingerprint; key: KeyPacket }>;
@@ -117,7 +186,8 @@ function subjectOf(tree: Tree): Subject {
   const named = new Map<SelfSignature, Fingerprint[]>();
   return {
     tree,
-    byPrimary: (sig) => sigIssuerKeyID(sig) === keyIDOf(primary) && (sigIssuerFingerprint(sig) ?? fingerprint) === fingerprint,
+    byPrimary: (sig) =>
+      sigIssuerKeyID(sig) === keyIDOf(primary) && (sigIssuerFingerprint(sig) ?? fingerprint) === fingerprint,
     self: (sig) => {
       const made = selfSignatureOf(sig, primary.created);
       named.set(made, revokersOf(sig));
@@ -157,7 +227,8 @@ async function inspect(tree: Tree, keyring: Keyring): Promise<Certificate> {
 async function directSelfSignatures({ tree, byPrimary, self }: Subject): Promise<SelfSignature[]> {
   const directs: SelfSignature[] = [];
   for (const sig of tree.sigs) {
-    if (byPrimary(sig) && sig.signatureType === T.key && (await verifies(sig, tree.key, T.key, { key: tree.key }))) directs.push(self(sig));
+    if (byPrimary(sig) && sig.signatureType === T.key && (await verifies(sig, tree.key, T.key, { key: tree.key })))
+      directs.push(self(sig));
   }
   return directs;
 }
@@ -175,14 +246,18 @@ async function userIDOf({ tree, byPrimary, self }: Subject, node: UserIDNode, ke
   const certificationRevocations = new Map<Fingerprint, Revocation>();
   for (const sig of node.sigs) {
     if (byPrimary(sig)) {
-      if (CERTIFICATIONS.has(sig.signatureType!) && (await verifies(sig, primary, sig.signatureType!, data))) selfs.push(self(sig));
-      else if (sig.signatureType === T.certRevocation && (await verifies(sig, primary, T.certRevocation, data))) revocations.push(revocationOf(sig, tree.fingerprint));
+      if (CERTIFICATIONS.has(sig.signatureType!) && (await verifies(sig, primary, sig.signatureType!, data)))
+        selfs.push(self(sig));
+      else if (sig.signatureType === T.certRevocation && (await verifies(sig, primary, T.certRevocation, data)))
+        revocations.push(revocationOf(sig, tree.fingerprint));
       continue;
     }
     const issuer = await verifiedIssuer(sig, keyring, sig.signatureType!, data);
     if (!issuer) continue;
-    if (CERTIFICATIONS.has(sig.signatureType!)) keepNewest(certifications, issuer, certificationOf(sig, issuer, tree.fingerprint, node.packet.userID));
-    else if (sig.signatureType === T.certRevocation) keepNewest(certificationRevocations, issuer, revocationOf(sig, issuer));
+    if (CERTIFICATIONS.has(sig.signatureType!))
+      keepNewest(certifications, issuer, certificationOf(sig, issuer, tree.fingerprint, node.packet.userID));
+    else if (sig.signatureType === T.certRevocation)
+      keepNewest(certificationRevocations, issuer, revocationOf(sig, issuer));
   }
   return {
     text: node.packet.userID,
@@ -212,12 +287,18 @@ const keepNewest = <S extends { created: Date }>(byIssuer: Map<Fingerprint, S>, 
  * every older direct-key self-signature, as gpg counts them: a newer self-signature cannot take a
  * revoker back, or whoever stole the key could undo the revoker's power.
  */
-function designatedRevokers({ tree, revokersNamed }: Subject, keyring: Keyring, inForce: Array<SelfSignature | null>, directs: SelfSignature[]): Revoker[] {
+function designatedRevokers(
+  { tree, revokersNamed }: Subject,
+  keyring: Keyring,
+  inForce: Array<SelfSignature | null>,
+  directs: SelfSignature[],
+): Revoker[] {
   const newestFirst = [...directs].sort((a, b) => b.created.getTime() - a.created.getTime());
   const revokers = new Map<Fingerprint, Revoker>();
   for (const s of [...inForce, ...newestFirst]) {
     for (const revoker of revokersNamed(s)) {
-      if (revoker !== tree.fingerprint && !revokers.has(revoker)) revokers.set(revoker, { fingerprint: revoker, known: keyring.known.has(revoker), packet: s!.packet });
+      if (revoker !== tree.fingerprint && !revokers.has(revoker))
+        revokers.set(revoker, { fingerprint: revoker, known: keyring.known.has(revoker), packet: s!.packet });
     }
   }
   return [...revokers.values()];
@@ -232,7 +313,8 @@ async function keyRevocations({ tree }: Subject, keyring: Keyring, revokers: Rev
   const revocations: Revocation[] = [];
   for (const sig of keyring.keyRevocations) {
     for (const issuer of keyring.lookup(sig)) {
-      if (!revokedBy.has(issuer.fingerprint) || !(await verifies(sig, issuer.key, T.keyRevocation, { key: tree.key }))) continue;
+      if (!revokedBy.has(issuer.fingerprint) || !(await verifies(sig, issuer.key, T.keyRevocation, { key: tree.key })))
+        continue;
       revocations.push(revocationOf(sig, issuer.fingerprint));
       break;
     }
@@ -252,8 +334,12 @@ async function subkeyOf({ tree, byPrimary }: Subject, node: SubkeyNode): Promise
       // RFC 9580 §5.2.1: a signing subkey must cross-certify its primary (0x19, embedded).
       // Its hash and subpackets are reported, for the policy to judge like any other signature's.
       const back = sig.embeddedSignature;
-      const backSigned = back !== null && back.signatureType === T.keyBinding && (await verifies(back, node.packet, T.keyBinding, data));
-      bindings.push({ ...selfSignatureOf(sig, node.packet.created), back: backSigned ? { hash: hashName(back.hashAlgorithm), problem: problemOf(back) } : null });
+      const backSigned =
+        back !== null && back.signatureType === T.keyBinding && (await verifies(back, node.packet, T.keyBinding, data));
+      bindings.push({
+        ...selfSignatureOf(sig, node.packet.created),
+        back: backSigned ? { hash: hashName(back.hashAlgorithm), problem: problemOf(back) } : null,
+      });
     } else if (sig.signatureType === T.subkeyRevocation && (await verifies(sig, primary, T.subkeyRevocation, data))) {
       revocations.push(revocationOf(sig, tree.fingerprint));
     }
@@ -273,8 +359,22 @@ function certificationOf(sig: Sig, issuer: Fingerprint, subject: Fingerprint, us
   const scopes = sig.rawNotations
     .filter((n) => n.name === SCOPE_NOTATION && n.humanReadable)
     .map((n) => Buffer.from(n.value).toString('utf8'));
-  const trust = sig.trustLevel !== null && sig.trustLevel > 0 ? { depth: sig.trustLevel, amount: sig.trustAmount ?? 0, regex: regexOf(sig) } : null;
-  return { issuer, subject, userID, created: sig.created!, expires: sigExpires(sig), scopes, trust, hash: hashName(sig.hashAlgorithm), problem: problemOf(sig), packet: packetBytes(sig) };
+  const trust =
+    sig.trustLevel !== null && sig.trustLevel > 0
+      ? { depth: sig.trustLevel, amount: sig.trustAmount ?? 0, regex: regexOf(sig) }
+      : null;
+  return {
+    issuer,
+    subject,
+    userID,
+    created: sig.created!,
+    expires: sigExpires(sig),
+    scopes,
+    trust,
+    hash: hashName(sig.hashAlgorithm),
+    problem: problemOf(sig),
+    packet: packetBytes(sig),
+  };
 }
 
 /**
@@ -286,8 +386,13 @@ export async function inspectAll(trees: Tree[]): Promise<Certificate[]> {
   const merged = mergeTrees(trees);
   const keyRevocations = new Map<string, Sig>();
   for (const sig of merged.flatMap((t) => t.sigs)) {
-    if (sig.signatureType === T.keyRevocation) keyRevocations.set(Buffer.from(packetBytes(sig)).toString('base64'), sig);
+    if (sig.signatureType === T.keyRevocation)
+      keyRevocations.set(Buffer.from(packetBytes(sig)).toString('base64'), sig);
   }
-  const keyring: Keyring = { lookup: issuerLookup(merged), known: new Set(merged.map((t) => t.fingerprint)), keyRevocations: [...keyRevocations.values()] };
+  const keyring: Keyring = {
+    lookup: issuerLookup(merged),
+    known: new Set(merged.map((t) => t.fingerprint)),
+    keyRevocations: [...keyRevocations.values()],
+  };
   return Promise.all(merged.map((tree) => inspect(tree, keyring)));
 }

@@ -33,14 +33,30 @@ export interface Tree {
 }
 
 /** Strict parsing: a malformed packet is an error, never silently dropped. */
-const PARSE_CONFIG = { ...openpgp.config, ignoreMalformedPackets: false, ignoreUnsupportedPackets: true, enableParsingV5Entities: false };
+const PARSE_CONFIG = {
+  ...openpgp.config,
+  ignoreMalformedPackets: false,
+  ignoreUnsupportedPackets: true,
+  enableParsingV5Entities: false,
+};
 
 /** RFC 9580 §9.5: hash algorithm IDs and their text names (as `Hash:` armor headers write them). */
-const HASH_TEXT_NAMES: Record<number, string> = { 1: 'MD5', 2: 'SHA1', 3: 'RIPEMD160', 8: 'SHA256', 9: 'SHA384', 10: 'SHA512', 11: 'SHA224', 12: 'SHA3-256', 14: 'SHA3-512' };
+const HASH_TEXT_NAMES: Record<number, string> = {
+  1: 'MD5',
+  2: 'SHA1',
+  3: 'RIPEMD160',
+  8: 'SHA256',
+  9: 'SHA384',
+  10: 'SHA512',
+  11: 'SHA224',
+  12: 'SHA3-256',
+  14: 'SHA3-512',
+};
 /** pkgkeys' name of a hash (lib/trust/policy.ts) from its text name: "SHA3-256" is sha3_256. */
 export const hashNameOfText = (text: string): HashName => text.toLowerCase().replace('-', '_');
 /** pkgkeys' name of the hash with this ID, or null for an ID RFC 9580 does not define. */
-export const hashName = (id: number): HashName | null => (HASH_TEXT_NAMES[id] === undefined ? null : hashNameOfText(HASH_TEXT_NAMES[id]));
+export const hashName = (id: number): HashName | null =>
+  HASH_TEXT_NAMES[id] === undefined ? null : hashNameOfText(HASH_TEXT_NAMES[id]);
 /** Whether `text` is the text name of an OpenPGP hash algorithm. */
 export const isHashTextName = (text: string): boolean => Object.values(HASH_TEXT_NAMES).includes(text);
 
@@ -63,7 +79,9 @@ export const sigExpires = (sig: Sig): Date | null =>
 export function problemOf(sig: Sig): string | null {
   const critical = sig.unknownSubpackets.find((s) => s.critical);
   if (critical) return `unknown critical subpacket ${critical.type}`;
-  const notation = sig.rawNotations.find((n) => n.critical && n.name !== SCOPE_NOTATION && n.name !== REPOSITORY_NOTATION);
+  const notation = sig.rawNotations.find(
+    (n) => n.critical && n.name !== SCOPE_NOTATION && n.name !== REPOSITORY_NOTATION,
+  );
   if (notation) return `unknown critical notation ${notation.name}`;
   return null;
 }
@@ -88,9 +106,18 @@ const VERIFY_CONFIG: openpgp.Config = {
  * the packet without them: OpenPGP.js would judge them its own way, and caches a success on the packet
  * it verified. The hashed bytes are untouched, so the view changes nothing cryptographic.
  */
-export async function verifies(sig: Sig, key: PublicKey | PublicSubkey, type: openpgp.enums.signature, data: object, digest?: Uint8Array): Promise<boolean> {
+export async function verifies(
+  sig: Sig,
+  key: PublicKey | PublicSubkey,
+  type: openpgp.enums.signature,
+  data: object,
+  digest?: Uint8Array,
+): Promise<boolean> {
   const view: Sig = Object.assign(Object.create(Object.getPrototypeOf(sig)), sig, {
-    unknownSubpackets: [], rawNotations: [], revocationKeyClass: null, ...(digest ? { hashed: digest } : {}),
+    unknownSubpackets: [],
+    rawNotations: [],
+    revocationKeyClass: null,
+    ...(digest ? { hashed: digest } : {}),
   });
   try {
     await view.verify(key, type, data, null as unknown as Date, false, VERIFY_CONFIG);
@@ -110,7 +137,10 @@ export async function verifies(sig: Sig, key: PublicKey | PublicSubkey, type: op
 export async function toBinary(data: Uint8Array | string, what: string, code: Code = 'BAD_INPUT'): Promise<Uint8Array> {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   if (bytes.length > MAX_KEYRING_BYTES) {
-    throw new PkgkeysError(code, `${what}: ${bytes.length} bytes is more than the ${MAX_KEYRING_BYTES} allowed for key material`);
+    throw new PkgkeysError(
+      code,
+      `${what}: ${bytes.length} bytes is more than the ${MAX_KEYRING_BYTES} allowed for key material`,
+    );
   }
   const binary = isBinary(bytes) ? bytes : unarmorAll(Buffer.from(bytes).toString('utf8'), what, code);
   checkFraming(binary, what, code);
@@ -118,10 +148,13 @@ export async function toBinary(data: Uint8Array | string, what: string, code: Co
 }
 
 /** RFC 9580 §4.2: a packet header's first octet has bit 7 set; text (ASCII, or UTF-8 after a byte order mark) never starts so. */
-const isBinary = (bytes: Uint8Array) => bytes.length === 0 || ((bytes[0]! & 0x80) !== 0 && !(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf));
+const isBinary = (bytes: Uint8Array) =>
+  bytes.length === 0 || ((bytes[0]! & 0x80) !== 0 && !(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf));
 
 function unarmorAll(text: string, what: string, code: Code): Buffer {
-  const blocks = [...text.matchAll(/^-----BEGIN PGP ([A-Z ]+)-----[ \t\r]*\n([\s\S]*?)^-----END PGP \1-----[ \t\r]*$/gm)];
+  const blocks = [
+    ...text.matchAll(/^-----BEGIN PGP ([A-Z ]+)-----[ \t\r]*\n([\s\S]*?)^-----END PGP \1-----[ \t\r]*$/gm),
+  ];
   if (blocks.length === 0) {
     const first = text.split('\n').find((line) => line.trim() !== '') ?? '';
     throw new PkgkeysError(
@@ -135,7 +168,11 @@ function unarmorAll(text: string, what: string, code: Code): Buffer {
       try {
         return dearmor(block[2]!.split('\n'));
       } catch (error) {
-        throw new PkgkeysError(code, `${what}: the armored block "-----BEGIN PGP ${block[1]}-----" is damaged: ${(error as Error).message}`, { cause: error });
+        throw new PkgkeysError(
+          code,
+          `${what}: the armored block "-----BEGIN PGP ${block[1]}-----" is damaged: ${(error as Error).message}`,
+          { cause: error },
+        );
       }
     }),
   );
@@ -151,15 +188,19 @@ export function dearmor(block: string[]): Buffer {
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   let i = 0;
   for (; i < lines.length && lines[i] !== ''; i++) {
-    if (!/^[A-Za-z][A-Za-z0-9-]*: /.test(lines[i]!)) throw new Error(`expected armor headers ("Name: value") and an empty line, found "${lines[i]!.slice(0, 60)}"`);
+    if (!/^[A-Za-z][A-Za-z0-9-]*: /.test(lines[i]!))
+      throw new Error(`expected armor headers ("Name: value") and an empty line, found "${lines[i]!.slice(0, 60)}"`);
   }
   const body = lines.slice(i + 1);
   const crc = body.length > 0 && body[body.length - 1]!.startsWith('=') ? body.pop()! : null;
   const base64 = body.join('');
-  if (base64.length === 0 || base64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) throw new Error('the armor is not valid base64');
+  if (base64.length === 0 || base64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64))
+    throw new Error('the armor is not valid base64');
   const bytes = Buffer.from(base64, 'base64');
-  if (crc !== null && !/^=[A-Za-z0-9+/]{4}$/.test(crc)) throw new Error(`the armor checksum line must be "=" and 4 base64 characters, found "${crc.slice(0, 60)}"`);
-  if (crc !== null && Buffer.from(crc.slice(1), 'base64').readUIntBE(0, 3) !== crc24(bytes)) throw new Error('the armor checksum does not match');
+  if (crc !== null && !/^=[A-Za-z0-9+/]{4}$/.test(crc))
+    throw new Error(`the armor checksum line must be "=" and 4 base64 characters, found "${crc.slice(0, 60)}"`);
+  if (crc !== null && Buffer.from(crc.slice(1), 'base64').readUIntBE(0, 3) !== crc24(bytes))
+    throw new Error('the armor checksum does not match');
   return bytes;
 }
 
@@ -178,9 +219,25 @@ function crc24(bytes: Uint8Array): number {
 
 /** RFC 9580 §5 packet types, named for messages. */
 const PACKET_NAMES: Record<number, string> = {
-  1: 'an encrypted session key', 2: 'a signature', 3: 'an encrypted session key', 4: 'a one-pass signature', 5: 'a secret key', 6: 'a public key',
-  7: 'a secret subkey', 8: 'compressed data', 9: 'encrypted data', 10: 'a marker', 11: 'literal data', 12: 'a trust packet', 13: 'a User ID',
-  14: 'a public subkey', 17: 'a user attribute', 18: 'encrypted data', 19: 'a modification detection code', 20: 'encrypted data', 21: 'padding',
+  1: 'an encrypted session key',
+  2: 'a signature',
+  3: 'an encrypted session key',
+  4: 'a one-pass signature',
+  5: 'a secret key',
+  6: 'a public key',
+  7: 'a secret subkey',
+  8: 'compressed data',
+  9: 'encrypted data',
+  10: 'a marker',
+  11: 'literal data',
+  12: 'a trust packet',
+  13: 'a User ID',
+  14: 'a public subkey',
+  17: 'a user attribute',
+  18: 'encrypted data',
+  19: 'a modification detection code',
+  20: 'encrypted data',
+  21: 'padding',
 };
 const packetName = (tag: number) => PACKET_NAMES[tag] ?? `a packet of unknown type ${tag}`;
 export const describePacket = (span: PacketSpan) => `${packetName(span.tag)} packet at byte ${span.start}`;
@@ -197,24 +254,33 @@ export interface PacketSpan {
 /** The packets' headers (RFC 9580 §4.2), without looking inside; stops at the first that is not one. */
 export function packetSpans(bytes: Uint8Array): { spans: PacketSpan[]; problem: string | null } {
   const spans: PacketSpan[] = [];
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const first = bytes[at]!;
     const where = `at byte ${at}`;
     if ((first & 0x80) === 0) return { spans, problem: `the bytes ${where} are not an OpenPGP packet header` };
     const modern = (first & 0x40) !== 0;
     const tag = modern ? first & 0x3f : (first >> 2) & 0x0f;
     const lengthType = modern ? bytes[at + 1] : first & 0x03;
-    if (lengthType === undefined) return { spans, problem: `the data ends inside the header of ${packetName(tag)} packet ${where}` };
+    if (lengthType === undefined)
+      return { spans, problem: `the data ends inside the header of ${packetName(tag)} packet ${where}` };
     let size: number;
     let header: number;
-    if (!modern && lengthType === 3) [size, header] = [bytes.length - at - 1, 1]; // indeterminate: to the end
+    if (!modern && lengthType === 3)
+      [size, header] = [bytes.length - at - 1, 1]; // indeterminate: to the end
     else if (!modern) [header, size] = [1 + (1 << lengthType), readLength(bytes, at + 1, 1 << lengthType)];
     else if (lengthType < 192) [header, size] = [2, lengthType];
     else if (lengthType < 224) [header, size] = [3, ((lengthType - 192) << 8) + (bytes[at + 2] ?? NaN) + 192];
     else if (lengthType === 255) [header, size] = [6, readLength(bytes, at + 2, 4)];
-    else return { spans, problem: `${packetName(tag)} packet ${where} has a partial body length, which only message data uses` };
+    else
+      return {
+        spans,
+        problem: `${packetName(tag)} packet ${where} has a partial body length, which only message data uses`,
+      };
     if (!(at + header + size <= bytes.length)) {
-      return { spans, problem: `${packetName(tag)} packet ${where} is cut short: the data ends before the ${Number.isNaN(size) ? '' : `${size} bytes `}its header announces` };
+      return {
+        spans,
+        problem: `${packetName(tag)} packet ${where} is cut short: the data ends before the ${Number.isNaN(size) ? '' : `${size} bytes `}its header announces`,
+      };
     }
     spans.push({ tag, start: at, end: at + header + size });
     at += header + size;
@@ -222,7 +288,8 @@ export function packetSpans(bytes: Uint8Array): { spans: PacketSpan[]; problem: 
   return { spans, problem: null };
 }
 
-const readLength = (bytes: Uint8Array, at: number, width: number) => (at + width <= bytes.length ? Buffer.from(bytes.subarray(at, at + width)).readUIntBE(0, width) : NaN);
+const readLength = (bytes: Uint8Array, at: number, width: number) =>
+  at + width <= bytes.length ? Buffer.from(bytes.subarray(at, at + width)).readUIntBE(0, width) : NaN;
 
 /** Refuses what is not a sequence of whole packets of key material or signatures, and secret keys. */
 function checkFraming(binary: Uint8Array, what: string, code: Code): void {
@@ -230,11 +297,17 @@ function checkFraming(binary: Uint8Array, what: string, code: Code): void {
   if (problem) throw new PkgkeysError(code, `${what}: expected OpenPGP packets, but ${problem}`);
   const secret = spans.find((s) => s.tag === 5 || s.tag === 7);
   if (secret) {
-    throw new PkgkeysError(code, `${what}: this is a secret key; give its public certificate instead (\`gpg --export --armor KEY\`, or the public .asc written beside the secret key)`);
+    throw new PkgkeysError(
+      code,
+      `${what}: this is a secret key; give its public certificate instead (\`gpg --export --armor KEY\`, or the public .asc written beside the secret key)`,
+    );
   }
   const alien = spans.find((s) => !MATERIAL_TAGS.has(s.tag) && s.tag < 40);
   if (alien) {
-    throw new PkgkeysError(code, `${what}: expected certificates or signatures, found ${describePacket(alien)}: not key material (an encrypted or signed message?)`);
+    throw new PkgkeysError(
+      code,
+      `${what}: expected certificates or signatures, found ${describePacket(alien)}: not key material (an encrypted or signed message?)`,
+    );
   }
 }
 
@@ -248,14 +321,22 @@ export async function unreadable(binary: Uint8Array, expected: string): Promise<
   for (const [i, span] of spans.entries()) {
     const packet = `${describePacket(span)} (packet ${i + 1})`;
     try {
-      const read = await openpgp.PacketList.fromBinary(binary.subarray(span.start, span.end), KEY_PACKETS as never, PARSE_CONFIG);
+      const read = await openpgp.PacketList.fromBinary(
+        binary.subarray(span.start, span.end),
+        KEY_PACKETS as never,
+        PARSE_CONFIG,
+      );
       // A packet of a version or algorithm OpenPGP.js does not support is kept unparsed, not refused.
-      if (read.some((p) => p instanceof openpgp.UnparseablePacket)) return `expected ${expected}, but ${packet} is of a version or algorithm pkgkeys does not read`;
+      if (read.some((p) => p instanceof openpgp.UnparseablePacket))
+        return `expected ${expected}, but ${packet} is of a version or algorithm pkgkeys does not read`;
     } catch {
       return `expected ${expected}, but ${packet} is damaged`;
     }
   }
-  const found = spans.slice(0, 8).map((s) => packetName(s.tag).replace(/^an? /, '')).join(', ');
+  const found = spans
+    .slice(0, 8)
+    .map((s) => packetName(s.tag).replace(/^an? /, ''))
+    .join(', ');
   return `expected ${expected}, but the packets are not in an order that makes them (found ${found}${spans.length > 8 ? ', ...' : ''})`;
 }
 
@@ -272,12 +353,17 @@ export interface Material {
 /** Parses every certificate in `data` (armored or binary, public or secret) into trees; `code` as for toBinary. */
 export async function readTrees(data: Uint8Array | string, what: string, code: Code = 'BAD_INPUT'): Promise<Tree[]> {
   const { trees, loose } = await readMaterial(data, what, code);
-  if (loose.length > 0) throw new PkgkeysError(code, `${what}: a revocation certificate, where a certificate was expected`);
+  if (loose.length > 0)
+    throw new PkgkeysError(code, `${what}: a revocation certificate, where a certificate was expected`);
   return trees;
 }
 
 /** Parses certificates and standalone key revocations (revocation certificates); `code` as for toBinary. */
-export async function readMaterial(data: Uint8Array | string, what: string, code: Code = 'BAD_INPUT'): Promise<Material> {
+export async function readMaterial(
+  data: Uint8Array | string,
+  what: string,
+  code: Code = 'BAD_INPUT',
+): Promise<Material> {
   const binary = await toBinary(data, what, code);
   if (binary.length === 0) return { trees: [], loose: [] };
   try {
@@ -303,8 +389,14 @@ function toTree(key: openpgp.Key): Tree {
     sigs: [...(key as KeyInternals).directSignatures, ...key.revocationSignatures],
     userIDs: key.users
       .filter((user) => user.userID !== null)
-      .map((user) => ({ packet: user.userID!, sigs: [...user.selfCertifications, ...user.otherCertifications, ...user.revocationSignatures] })),
-    subkeys: key.subkeys.map((subkey) => ({ packet: toPublic(subkey.keyPacket, openpgp.PublicSubkeyPacket), sigs: [...subkey.bindingSignatures, ...subkey.revocationSignatures] })),
+      .map((user) => ({
+        packet: user.userID!,
+        sigs: [...user.selfCertifications, ...user.otherCertifications, ...user.revocationSignatures],
+      })),
+    subkeys: key.subkeys.map((subkey) => ({
+      packet: toPublic(subkey.keyPacket, openpgp.PublicSubkeyPacket),
+      sigs: [...subkey.bindingSignatures, ...subkey.revocationSignatures],
+    })),
   };
 }
 
@@ -317,7 +409,11 @@ export function packetBytes(packet: openpgp.AnyPacket | PublicKey | PublicSubkey
 
 /** A secret key packet's public part: trees, and so keyrings, never hold secret material. */
 function toPublic<P extends PublicKey | PublicSubkey>(packet: openpgp.AnyKeyPacket, Public: new () => P): P {
-  if (packet instanceof Public && !(packet instanceof openpgp.SecretKeyPacket || packet instanceof openpgp.SecretSubkeyPacket)) return packet;
+  if (
+    packet instanceof Public &&
+    !(packet instanceof openpgp.SecretKeyPacket || packet instanceof openpgp.SecretSubkeyPacket)
+  )
+    return packet;
   const copy = new Public();
   copy.read(openpgp.PublicKeyPacket.prototype.write.call(packet));
   return copy;
@@ -354,7 +450,11 @@ function mergeByFingerprint(trees: Tree[]): Tree[] {
   const byFingerprint = new Map<Fingerprint, Tree>();
   for (const tree of trees) {
     let into = byFingerprint.get(tree.fingerprint);
-    if (!into) byFingerprint.set(tree.fingerprint, (into = { fingerprint: tree.fingerprint, key: tree.key, sigs: [], userIDs: [], subkeys: [] }));
+    if (!into)
+      byFingerprint.set(
+        tree.fingerprint,
+        (into = { fingerprint: tree.fingerprint, key: tree.key, sigs: [], userIDs: [], subkeys: [] }),
+      );
     into.sigs = dedupe([...into.sigs, ...tree.sigs]);
     for (const uid of tree.userIDs) {
       const same = into.userIDs.find((u) => u.packet.userID === uid.packet.userID);
@@ -394,7 +494,13 @@ export async function readPacket(bytes: Uint8Array, what: string): Promise<openp
 }
 
 const KEY_PACKETS = Object.fromEntries(
-  [openpgp.PublicKeyPacket, openpgp.PublicSubkeyPacket, openpgp.UserIDPacket, openpgp.UserAttributePacket, openpgp.SignaturePacket].map((c) => [c.tag, c]),
+  [
+    openpgp.PublicKeyPacket,
+    openpgp.PublicSubkeyPacket,
+    openpgp.UserIDPacket,
+    openpgp.UserAttributePacket,
+    openpgp.SignaturePacket,
+  ].map((c) => [c.tag, c]),
 );
 
 /**

@@ -7,7 +7,17 @@ import { PkgkeysError } from '../errors';
 import { type Fingerprint, type RevocationReason, SCOPE_NOTATION } from '../model';
 import { secondsBetween } from '../time';
 import { type Signer, signerOf } from './signature';
-import { type Sig, type Tree, armor, fingerprintOf, packetSpans, readTrees, sigIssuerKeyID, treeBytes, keyIDOf } from './packets';
+import {
+  type Sig,
+  type Tree,
+  armor,
+  fingerprintOf,
+  packetSpans,
+  readTrees,
+  sigIssuerKeyID,
+  treeBytes,
+  keyIDOf,
+} from './packets';
 
 const T = openpgp.enums.signature;
 
@@ -26,7 +36,8 @@ export interface GeneratedKey {
 /** Splits "Name <user@example.org>" the way OpenPGP.js wants User IDs (it insists on a valid address). */
 function userIDParts(uid: string): openpgp.UserID {
   const m = /^([^<>]*?)\s*<([^<>\s]+@[^<>\s]+\.[^<>\s]+)>$/.exec(uid);
-  if (!m || !/\S/.test(m[1]!)) throw new PkgkeysError('USAGE', `User ID "${uid}" is not of the form "Name <user@example.org>"`);
+  if (!m || !/\S/.test(m[1]!))
+    throw new PkgkeysError('USAGE', `User ID "${uid}" is not of the form "Name <user@example.org>"`);
   return { name: m[1], email: m[2] };
 }
 
@@ -34,9 +45,17 @@ function userIDParts(uid: string): openpgp.UserID {
  * A v4, signing-only key: no encryption subkey, since pkgkeys keys only certify and sign.
  * Ed25519 is the legacy EdDSA form (algorithm 22) that gpg 2.2, gpgv and sqv read (DESIGN.md §4).
  */
-export async function generateKey(options: { userID: string; type: KeyType; passphrase: string | null; created: Date; expires?: Date | null }): Promise<GeneratedKey> {
+export async function generateKey(options: {
+  userID: string;
+  type: KeyType;
+  passphrase: string | null;
+  created: Date;
+  expires?: Date | null;
+}): Promise<GeneratedKey> {
   const algorithm =
-    options.type === 'ed25519' ? { type: 'ecc' as const, curve: 'ed25519Legacy' as const } : { type: 'rsa' as const, rsaBits: options.type === 'rsa3072' ? 3072 : 4096 };
+    options.type === 'ed25519'
+      ? { type: 'ecc' as const, curve: 'ed25519Legacy' as const }
+      : { type: 'rsa' as const, rsaBits: options.type === 'rsa3072' ? 3072 : 4096 };
   const generated = await openpgp.generateKey({
     ...algorithm,
     userIDs: [userIDParts(options.userID)],
@@ -67,20 +86,36 @@ export class SecretKey {
   static async open(data: Uint8Array | string, passphrase: string | null, what: string): Promise<SecretKey> {
     let key: openpgp.PrivateKey;
     try {
-      key = typeof data === 'string' || looksArmored(data)
-        ? await openpgp.readPrivateKey({ armoredKey: typeof data === 'string' ? data : Buffer.from(data).toString('utf8') })
-        : await openpgp.readPrivateKey({ binaryKey: data });
+      key =
+        typeof data === 'string' || looksArmored(data)
+          ? await openpgp.readPrivateKey({
+              armoredKey: typeof data === 'string' ? data : Buffer.from(data).toString('utf8'),
+            })
+          : await openpgp.readPrivateKey({ binaryKey: data });
     } catch (cause) {
       const text = typeof data === 'string' ? data : Buffer.from(data.subarray(0, 4096)).toString('latin1');
-      const found = /-----BEGIN PGP PUBLIC KEY BLOCK-----/.test(text) || (typeof data !== 'string' && packetSpans(data).spans[0]?.tag === 6) ? 'found a public certificate' : 'found something that cannot be read as one';
-      throw new PkgkeysError('NOT_SECRET_KEY', `${what}: expected an OpenPGP secret key ("-----BEGIN PGP PRIVATE KEY BLOCK-----", or binary), ${found}`, { cause });
+      const found =
+        /-----BEGIN PGP PUBLIC KEY BLOCK-----/.test(text) ||
+        (typeof data !== 'string' && packetSpans(data).spans[0]?.tag === 6)
+          ? 'found a public certificate'
+          : 'found something that cannot be read as one';
+      throw new PkgkeysError(
+        'NOT_SECRET_KEY',
+        `${what}: expected an OpenPGP secret key ("-----BEGIN PGP PRIVATE KEY BLOCK-----", or binary), ${found}`,
+        { cause },
+      );
     }
     if (!key.isDecrypted()) {
-      if (passphrase === null) throw new PkgkeysError('NO_PASSPHRASE', `${what}: the secret key is protected and no passphrase was given`);
+      if (passphrase === null)
+        throw new PkgkeysError('NO_PASSPHRASE', `${what}: the secret key is protected and no passphrase was given`);
       try {
         key = await openpgp.decryptKey({ privateKey: key, passphrase });
       } catch (cause) {
-        throw new PkgkeysError('BAD_PASSPHRASE', `${what}: the passphrase does not unlock secret key ${fingerprintOf(key.keyPacket)}`, { cause });
+        throw new PkgkeysError(
+          'BAD_PASSPHRASE',
+          `${what}: the passphrase does not unlock secret key ${fingerprintOf(key.keyPacket)}`,
+          { cause },
+        );
       }
     }
     const userIDs = key.users.flatMap((u) => (u.userID ? [u.userID.userID] : []));
@@ -99,9 +134,9 @@ export class SecretKey {
     sig.publicKeyAlgorithm = signer.algorithm;
     // SHA-512 always: it is what RFC 9580 §9.5 recommends, and gpg 2.2, sq and pkg_add all verify it.
     sig.hashAlgorithm = openpgp.enums.hash.sha512;
-    await (sig.sign as (key: unknown, data: object, date: Date, detached: boolean, config: openpgp.Config) => Promise<void>).call(
-      sig, signer, data, created, false, openpgp.config,
-    );
+    await (
+      sig.sign as (key: unknown, data: object, date: Date, detached: boolean, config: openpgp.Config) => Promise<void>
+    ).call(sig, signer, data, created, false, openpgp.config);
     return sig;
   }
 
@@ -111,7 +146,8 @@ export class SecretKey {
   }
 }
 
-const looksArmored = (data: Uint8Array) => Buffer.from(data.subarray(0, 64)).toString('latin1').trimStart().startsWith('-----BEGIN PGP');
+const looksArmored = (data: Uint8Array) =>
+  Buffer.from(data.subarray(0, 64)).toString('latin1').trimStart().startsWith('-----BEGIN PGP');
 
 function newSignature(type: openpgp.enums.signature, created: Date, expires: Date | null): Sig {
   const sig = new openpgp.SignaturePacket();
@@ -135,28 +171,53 @@ export interface CertifyOptions {
 }
 
 /** Certifies the User IDs of the single certificate in `target`; returns it, armored, with the new signatures. */
-export async function certify(signer: SecretKey, target: Uint8Array | string, options: CertifyOptions): Promise<{ fingerprint: Fingerprint; userIDs: string[]; armored: string }> {
+export async function certify(
+  signer: SecretKey,
+  target: Uint8Array | string,
+  options: CertifyOptions,
+): Promise<{ fingerprint: Fingerprint; userIDs: string[]; armored: string }> {
   const tree = await singleTree(target, 'certificate to certify');
   if (tree.fingerprint === signer.fingerprint) {
-    throw new PkgkeysError('USAGE', `key ${signer.fingerprint} cannot certify itself; give the certificate of another key`);
+    throw new PkgkeysError(
+      'USAGE',
+      `key ${signer.fingerprint} cannot certify itself; give the certificate of another key`,
+    );
   }
   const nodes = tree.userIDs.filter((u) => options.userID === null || u.packet.userID === options.userID);
   if (nodes.length === 0) {
-    throw new PkgkeysError('USAGE', `certificate ${tree.fingerprint} has no User ID ${options.userID === null ? 'at all' : `"${options.userID}"`}`);
+    throw new PkgkeysError(
+      'USAGE',
+      `certificate ${tree.fingerprint} has no User ID ${options.userID === null ? 'at all' : `"${options.userID}"`}`,
+    );
   }
   for (const node of nodes) {
     const sig = newSignature(T.certGeneric, options.created, options.expires);
-    sig.rawNotations = options.scopes.map((scope) => ({ name: SCOPE_NOTATION, value: Buffer.from(scope, 'utf8'), humanReadable: true, critical: false }));
+    sig.rawNotations = options.scopes.map((scope) => ({
+      name: SCOPE_NOTATION,
+      value: Buffer.from(scope, 'utf8'),
+      humanReadable: true,
+      critical: false,
+    }));
     if (options.delegateDepth !== null) {
       sig.trustLevel = options.delegateDepth;
       sig.trustAmount = 120;
     }
     node.sigs.push(await signer.sign(sig, { userID: node.packet, key: tree.key }, options.created));
   }
-  return { fingerprint: tree.fingerprint, userIDs: nodes.map((n) => n.packet.userID), armored: armor('publicKey', treeBytes(tree)) };
+  return {
+    fingerprint: tree.fingerprint,
+    userIDs: nodes.map((n) => n.packet.userID),
+    armored: armor('publicKey', treeBytes(tree)),
+  };
 }
 
-const REASON_CODES: Record<RevocationReason, number> = { unspecified: 0, superseded: 1, compromised: 2, retired: 3, 'user-id-invalid': 32 };
+const REASON_CODES: Record<RevocationReason, number> = {
+  unspecified: 0,
+  superseded: 1,
+  compromised: 2,
+  retired: 3,
+  'user-id-invalid': 32,
+};
 
 export interface RevokeOptions {
   reason: RevocationReason;
@@ -183,26 +244,44 @@ export async function revokeSubkey(signer: SecretKey, subkey: Fingerprint, optio
   const tree = await signer.publicTree();
   const node = tree.subkeys.find((s) => fingerprintOf(s.packet) === subkey);
   if (!node) throw new PkgkeysError('USAGE', `key ${signer.fingerprint} has no subkey ${subkey}`);
-  node.sigs.push(await signer.sign(revocation(T.subkeyRevocation, options), { key: tree.key, bind: node.packet }, options.created));
+  node.sigs.push(
+    await signer.sign(revocation(T.subkeyRevocation, options), { key: tree.key, bind: node.packet }, options.created),
+  );
   return armor('publicKey', treeBytes(tree));
 }
 
 /** The target certificate with the signer's certifications on it revoked (0x30, RFC 9580 §5.2.1.12). */
-export async function revokeCertification(signer: SecretKey, target: Uint8Array | string, options: RevokeOptions): Promise<{ fingerprint: Fingerprint; userIDs: string[]; armored: string }> {
+export async function revokeCertification(
+  signer: SecretKey,
+  target: Uint8Array | string,
+  options: RevokeOptions,
+): Promise<{ fingerprint: Fingerprint; userIDs: string[]; armored: string }> {
   const tree = await singleTree(target, 'certificate whose certification to revoke');
   const signerKeyID = keyIDOf((await signer.publicTree()).key);
-  const certified = tree.userIDs.filter((u) => u.sigs.some((s) => s.signatureType !== T.certRevocation && sigIssuerKeyID(s) === signerKeyID));
+  const certified = tree.userIDs.filter((u) =>
+    u.sigs.some((s) => s.signatureType !== T.certRevocation && sigIssuerKeyID(s) === signerKeyID),
+  );
   if (certified.length === 0) {
-    throw new PkgkeysError('USAGE', `certificate ${tree.fingerprint} carries no certification by ${signer.fingerprint} to revoke`);
+    throw new PkgkeysError(
+      'USAGE',
+      `certificate ${tree.fingerprint} carries no certification by ${signer.fingerprint} to revoke`,
+    );
   }
   for (const node of certified) {
-    node.sigs.push(await signer.sign(revocation(T.certRevocation, options), { userID: node.packet, key: tree.key }, options.created));
+    node.sigs.push(
+      await signer.sign(revocation(T.certRevocation, options), { userID: node.packet, key: tree.key }, options.created),
+    );
   }
-  return { fingerprint: tree.fingerprint, userIDs: certified.map((n) => n.packet.userID), armored: armor('publicKey', treeBytes(tree)) };
+  return {
+    fingerprint: tree.fingerprint,
+    userIDs: certified.map((n) => n.packet.userID),
+    armored: armor('publicKey', treeBytes(tree)),
+  };
 }
 
 async function singleTree(data: Uint8Array | string, what: string): Promise<Tree> {
   const trees = await readTrees(data, what);
-  if (trees.length !== 1) throw new PkgkeysError('BAD_INPUT', `${what}: expected one certificate, found ${trees.length}`);
+  if (trees.length !== 1)
+    throw new PkgkeysError('BAD_INPUT', `${what}: expected one certificate, found ${trees.length}`);
   return trees[0]!;
 }

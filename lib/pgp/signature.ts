@@ -8,12 +8,33 @@
  * there (DESIGN.md §4). The private-key operation is Node's (OpenSSL); checking is OpenPGP.js', on the
  * digest, as it does for streamed data.
  */
-import { type Hash, type KeyObject, constants, createHash, createPrivateKey, privateEncrypt, sign as nodeSign } from 'node:crypto';
+import {
+  type Hash,
+  type KeyObject,
+  constants,
+  createHash,
+  createPrivateKey,
+  privateEncrypt,
+  sign as nodeSign,
+} from 'node:crypto';
 import * as openpgp from 'openpgp';
 import { type Code, PkgkeysError } from '../errors';
 import type { Fingerprint, HashName, KeyID } from '../model';
 import { secondsBetween } from '../time';
-import { type Sig, describePacket, fingerprintOf, hashName, keyIDOf, packetBytes, packetSpans, problemOf, sigExpires, sigIssuerFingerprint, sigIssuerKeyID, verifies } from './packets';
+import {
+  type Sig,
+  describePacket,
+  fingerprintOf,
+  hashName,
+  keyIDOf,
+  packetBytes,
+  packetSpans,
+  problemOf,
+  sigExpires,
+  sigIssuerFingerprint,
+  sigIssuerKeyID,
+  verifies,
+} from './packets';
 
 /** Feeds the signed data into the digest, in as many pieces as the caller likes. */
 export type DataFeed = (hash: Hash) => void | Promise<void>;
@@ -57,7 +78,15 @@ const DIGEST_INFO = {
   sha512: Buffer.from('3051300d060960864801650304020305000440', 'hex'),
 } as const;
 /** Node's names for the hashes the policy may accept (lib/trust/policy.ts). */
-const NODE_HASHES: Record<string, string> = { sha256: 'sha256', sha384: 'sha384', sha512: 'sha512', sha224: 'sha224', sha3_256: 'sha3-256', sha3_512: 'sha3-512', sha1: 'sha1' };
+const NODE_HASHES: Record<string, string> = {
+  sha256: 'sha256',
+  sha384: 'sha384',
+  sha512: 'sha512',
+  sha224: 'sha224',
+  sha3_256: 'sha3-256',
+  sha3_512: 'sha3-512',
+  sha1: 'sha1',
+};
 
 /** RFC 9580 §5.2.3.1: a subpacket is its length (type included), its type, and its body. */
 function subpacket(type: number, body: Uint8Array): Buffer {
@@ -97,7 +126,8 @@ function mpi(bytes: Uint8Array): Buffer {
 /** An old-format packet header (RFC 9580 §4.2.2), as GnuPG writes signatures and every verifier reads them. */
 function packet(tag: number, body: Buffer): Buffer {
   if (body.length < 256) return Buffer.concat([Buffer.from([0x80 | (tag << 2), body.length]), body]);
-  if (body.length < 65536) return Buffer.concat([Buffer.from([0x80 | (tag << 2) | 1, body.length >> 8, body.length & 0xff]), body]);
+  if (body.length < 65536)
+    return Buffer.concat([Buffer.from([0x80 | (tag << 2) | 1, body.length >> 8, body.length & 0xff]), body]);
   return Buffer.concat([Buffer.from([0x80 | (tag << 2) | 2]), uint32(body.length), body]);
 }
 
@@ -149,13 +179,24 @@ export function signerOf(keyPacket: openpgp.SecretKeyPacket): Signer {
     key = createPrivateKey({
       format: 'jwk',
       key: {
-        kty: 'RSA', n: b64url(pub.n!), e: b64url(pub.e!), d: b64url(priv.d!), p: b64url(priv.p!), q: b64url(priv.q!),
-        dp: b64url(bytesOf(d % (p - 1n))), dq: b64url(bytesOf(d % (q - 1n))), qi: b64url(bytesOf(modInverse(q, p))),
+        kty: 'RSA',
+        n: b64url(pub.n!),
+        e: b64url(pub.e!),
+        d: b64url(priv.d!),
+        p: b64url(priv.p!),
+        q: b64url(priv.q!),
+        dp: b64url(bytesOf(d % (p - 1n))),
+        dq: b64url(bytesOf(d % (q - 1n))),
+        qi: b64url(bytesOf(modInverse(q, p))),
       },
     });
-    sign = (digest, hash) => mpi(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([DIGEST_INFO[hash], digest])));
+    sign = (digest, hash) =>
+      mpi(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([DIGEST_INFO[hash], digest])));
   } else if (keyPacket.algorithm === A.eddsaLegacy) {
-    key = createPrivateKey({ format: 'jwk', key: { kty: 'OKP', crv: 'Ed25519', d: b64url(priv.seed!), x: b64url(pub.Q!.subarray(1)) } });
+    key = createPrivateKey({
+      format: 'jwk',
+      key: { kty: 'OKP', crv: 'Ed25519', d: b64url(priv.seed!), x: b64url(pub.Q!.subarray(1)) },
+    });
     sign = (digest) => {
       const rs = nodeSign(null, digest, key);
       return Buffer.concat([mpi(rs.subarray(0, 32)), mpi(rs.subarray(32))]);
@@ -185,18 +226,29 @@ export async function signData(signer: Signer, spec: SignatureSpec, feed: DataFe
   const area = Buffer.alloc(2);
   area.writeUInt16BE(hashed.length);
   const hashedPart = Buffer.concat([
-    Buffer.from([4, spec.kind === 'text' ? openpgp.enums.signature.text : openpgp.enums.signature.binary, signer.algorithm, HASH_IDS[spec.hash]]),
+    Buffer.from([
+      4,
+      spec.kind === 'text' ? openpgp.enums.signature.text : openpgp.enums.signature.binary,
+      signer.algorithm,
+      HASH_IDS[spec.hash],
+    ]),
     area,
     hashed,
   ]);
   const hash = createHash(spec.hash);
   await feed(hash);
   const digest = finishDigest(hash, hashedPart);
-  const bytes = packet(2, Buffer.concat([hashedPart, Buffer.from([0, 0]), digest.subarray(0, 2), signer.sign(digest, spec.hash)]));
+  const bytes = packet(
+    2,
+    Buffer.concat([hashedPart, Buffer.from([0, 0]), digest.subarray(0, 2), signer.sign(digest, spec.hash)]),
+  );
   // Its own output: unreadable, it is as faulty as a signature that does not verify.
   const sig = await readMessageSignature(bytes, 'new signature', 'IO_ERROR');
   if (!(await verifyDigest(sig, signer.publicKey, digest))) {
-    throw new PkgkeysError('IO_ERROR', `key ${signer.fingerprint} made a signature that does not verify; nothing was written`);
+    throw new PkgkeysError(
+      'IO_ERROR',
+      `key ${signer.fingerprint} made a signature that does not verify; nothing was written`,
+    );
   }
   return bytes;
 }
@@ -214,20 +266,37 @@ export async function readMessageSignature(bytes: Uint8Array, what: string, code
   if (problem) throw malformed(`expected one OpenPGP signature packet, but ${problem}`);
   let list: openpgp.PacketList<openpgp.AnyPacket>;
   try {
-    list = await openpgp.PacketList.fromBinary(bytes, { [openpgp.SignaturePacket.tag]: openpgp.SignaturePacket } as never, {
-      ...openpgp.config, ignoreMalformedPackets: false, ignoreUnsupportedPackets: true, enableParsingV5Entities: false,
-    });
+    list = await openpgp.PacketList.fromBinary(
+      bytes,
+      { [openpgp.SignaturePacket.tag]: openpgp.SignaturePacket } as never,
+      {
+        ...openpgp.config,
+        ignoreMalformedPackets: false,
+        ignoreUnsupportedPackets: true,
+        enableParsingV5Entities: false,
+      },
+    );
   } catch (cause) {
     const alien = spans.find((s) => s.tag !== openpgp.SignaturePacket.tag);
-    throw malformed(alien ? `expected one signature packet, found ${describePacket(alien)}` : 'expected one signature packet, but it is damaged', cause);
+    throw malformed(
+      alien
+        ? `expected one signature packet, found ${describePacket(alien)}`
+        : 'expected one signature packet, but it is damaged',
+      cause,
+    );
   }
   const sig = list[0];
   if (list.length !== 1 || !(sig instanceof openpgp.SignaturePacket)) {
-    throw malformed(`expected exactly one signature packet, found ${list.length} that pkgkeys reads${spans.length !== list.length ? ` (of ${spans.length} packets)` : ''}`);
+    throw malformed(
+      `expected exactly one signature packet, found ${list.length} that pkgkeys reads${spans.length !== list.length ? ` (of ${spans.length} packets)` : ''}`,
+    );
   }
   if (sig.version !== 4) throw malformed(`signature version ${sig.version}; only v4 is accepted`);
   const hash = hashName(sig.hashAlgorithm!);
-  if (hash === null) throw malformed(`the signature names hash algorithm ${sig.hashAlgorithm}, which is not an OpenPGP hash algorithm (RFC 9580 §9.5)`);
+  if (hash === null)
+    throw malformed(
+      `the signature names hash algorithm ${sig.hashAlgorithm}, which is not an OpenPGP hash algorithm (RFC 9580 §9.5)`,
+    );
   // RFC 9580 §5.2.3.11: the creation time MUST be in the hashed area.
   if (!sig.created) throw malformed('the signature has no creation time');
   const T = openpgp.enums.signature;
@@ -239,7 +308,9 @@ export async function readMessageSignature(bytes: Uint8Array, what: string, code
     issuerKeyID: sigIssuerKeyID(sig),
     issuerFingerprint: sigIssuerFingerprint(sig),
     // OpenPGP.js reads notations from the hashed area only (RFC 9580 §5.2.3.24's advice).
-    notations: sig.rawNotations.filter((n) => n.humanReadable).map((n) => ({ name: n.name, value: Buffer.from(n.value).toString('utf8') })),
+    notations: sig.rawNotations
+      .filter((n) => n.humanReadable)
+      .map((n) => ({ name: n.name, value: Buffer.from(n.value).toString('utf8') })),
     problem: problemOf(sig),
     packet: packetBytes(sig),
   };
@@ -276,14 +347,26 @@ export async function verifyHashed(sig: MessageSignature, key: Uint8Array, hash:
   return verifyDigest(sig, await readKeyPacket(key), finishDigest(hash, packetSig.signatureData!));
 }
 
-function verifyDigest(sig: MessageSignature, key: openpgp.PublicKeyPacket | openpgp.PublicSubkeyPacket, digest: Buffer): Promise<boolean> {
+function verifyDigest(
+  sig: MessageSignature,
+  key: openpgp.PublicKeyPacket | openpgp.PublicSubkeyPacket,
+  digest: Buffer,
+): Promise<boolean> {
   const packet = parsed.get(sig)!;
   return verifies(packet, key, packet.signatureType!, {}, digest);
 }
 
 async function readKeyPacket(bytes: Uint8Array): Promise<openpgp.PublicKeyPacket | openpgp.PublicSubkeyPacket> {
-  const list = await openpgp.PacketList.fromBinary(bytes, { [openpgp.PublicKeyPacket.tag]: openpgp.PublicKeyPacket, [openpgp.PublicSubkeyPacket.tag]: openpgp.PublicSubkeyPacket } as never, openpgp.config);
+  const list = await openpgp.PacketList.fromBinary(
+    bytes,
+    {
+      [openpgp.PublicKeyPacket.tag]: openpgp.PublicKeyPacket,
+      [openpgp.PublicSubkeyPacket.tag]: openpgp.PublicSubkeyPacket,
+    } as never,
+    openpgp.config,
+  );
   const key = list[0];
-  if (!(key instanceof openpgp.PublicKeyPacket)) throw new PkgkeysError('KEYRING_INVALID', 'expected a public key packet');
+  if (!(key instanceof openpgp.PublicKeyPacket))
+    throw new PkgkeysError('KEYRING_INVALID', 'expected a public key packet');
   return key;
 }

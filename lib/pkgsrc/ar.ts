@@ -27,7 +27,8 @@ export interface Member {
 }
 
 const field = (text: string, width: number, what: string): string => {
-  if (text.length > width) throw new PkgkeysError('BAD_INPUT', `ar: ${what} ${text} does not fit in ${width} characters`);
+  if (text.length > width)
+    throw new PkgkeysError('BAD_INPUT', `ar: ${what} ${text} does not fit in ${width} characters`);
   return text.padEnd(width, ' ');
 };
 
@@ -57,7 +58,8 @@ export function memberPadding(name: string, size: number): Buffer {
  * refused with `code`, the malformed code of what the archive is (PACKAGE_MALFORMED).
  */
 export async function readMembers(handle: fs.FileHandle, source: string, code: Code): Promise<Member[]> {
-  const malformed = (what: string) => new PkgkeysError(code, `${source}: not an ar archive as pkg_install writes it: ${what}`);
+  const malformed = (what: string) =>
+    new PkgkeysError(code, `${source}: not an ar archive as pkg_install writes it: ${what}`);
   const { size: total } = await handle.stat();
   const read = async (position: number, length: number): Promise<Buffer> => {
     const buffer = Buffer.alloc(length);
@@ -67,9 +69,10 @@ export async function readMembers(handle: fs.FileHandle, source: string, code: C
     if (bytesRead !== length) throw malformed(`ends inside a member header at byte ${position}`);
     return buffer;
   };
-  if (total < AR_MAGIC.length || !(await read(0, AR_MAGIC.length)).equals(AR_MAGIC)) throw malformed('does not start with "!<arch>\\n"');
+  if (total < AR_MAGIC.length || !(await read(0, AR_MAGIC.length)).equals(AR_MAGIC))
+    throw malformed('does not start with "!<arch>\\n"');
   const members: Member[] = [];
-  for (let at = AR_MAGIC.length; at < total; ) {
+  for (let at = AR_MAGIC.length; at < total;) {
     const header = (await read(at, HEADER)).toString('latin1');
     if (header.slice(58) !== '`\n') throw malformed(`member header at byte ${at} does not end in "\`\\n"`);
     const sizeText = header.slice(48, 58).trim();
@@ -93,4 +96,3 @@ export async function readMembers(handle: fs.FileHandle, source: string, code: C
   }
   return members;
 }
-

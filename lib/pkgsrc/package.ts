@@ -87,7 +87,8 @@ const bad = (message: string) => new PkgkeysError('BAD_INPUT', message);
 export function contentsOf(spec: PackageSpec): string {
   check(spec);
   const lines = [`@cwd ${spec.prefix}`, `@name ${spec.pkgname}`];
-  for (const file of spec.files) lines.push(file.path, `@comment MD5:${createHash('md5').update(file.data).digest('hex')}`);
+  for (const file of spec.files)
+    lines.push(file.path, `@comment MD5:${createHash('md5').update(file.data).digest('hex')}`);
   lines.push(`@cwd ${spec.prefix}`);
   for (const { name } of metadata(spec)) lines.push('@ignore', name);
   return `${lines.join('\n')}\n`;
@@ -127,23 +128,32 @@ function buildInfoText(info: Record<string, string>): string {
 }
 
 function check(spec: PackageSpec): void {
-  if (!PKGNAME.test(spec.pkgname)) throw bad(`pkgname ${JSON.stringify(spec.pkgname)}: expected name-version, the version starting with a digit`);
-  if (spec.comment === '' || CONTROL.test(spec.comment)) throw bad(`comment ${JSON.stringify(spec.comment)}: expected one non-empty line`);
+  if (!PKGNAME.test(spec.pkgname))
+    throw bad(`pkgname ${JSON.stringify(spec.pkgname)}: expected name-version, the version starting with a digit`);
+  if (spec.comment === '' || CONTROL.test(spec.comment))
+    throw bad(`comment ${JSON.stringify(spec.comment)}: expected one non-empty line`);
   if (spec.description.trim() === '') throw bad('description: expected some text, found none');
   if (!spec.prefix.startsWith('/') || !safePath(spec.prefix.slice(1))) {
-    throw bad(`prefix ${JSON.stringify(spec.prefix)}: expected an absolute path without '.', '..', empty parts or control characters`);
+    throw bad(
+      `prefix ${JSON.stringify(spec.prefix)}: expected an absolute path without '.', '..', empty parts or control characters`,
+    );
   }
   for (const [key, value] of Object.entries(spec.buildInfo)) {
-    if (!BUILD_INFO_KEY.test(key) || CONTROL.test(value)) throw bad(`build info ${JSON.stringify(key)}: expected an upper-case name and a one-line value`);
+    if (!BUILD_INFO_KEY.test(key) || CONTROL.test(value))
+      throw bad(`build info ${JSON.stringify(key)}: expected an upper-case name and a one-line value`);
   }
   for (const key of REQUIRED_BUILD_INFO) {
-    if (!spec.buildInfo[key]) throw bad(`build info: ${key} is missing; pkg_add needs ${REQUIRED_BUILD_INFO.join(', ')}`);
+    if (!spec.buildInfo[key])
+      throw bad(`build info: ${key} is missing; pkg_add needs ${REQUIRED_BUILD_INFO.join(', ')}`);
   }
   if (!/^\d{8}$/.test(spec.buildInfo.PKGTOOLS_VERSION)) {
-    throw bad(`build info: PKGTOOLS_VERSION ${JSON.stringify(spec.buildInfo.PKGTOOLS_VERSION)}: expected 8 digits (YYYYMMDD), which pkg_add requires`);
+    throw bad(
+      `build info: PKGTOOLS_VERSION ${JSON.stringify(spec.buildInfo.PKGTOOLS_VERSION)}: expected 8 digits (YYYYMMDD), which pkg_add requires`,
+    );
   }
   const time = spec.mtime.getTime();
-  if (!(time >= 0 && time / 1000 < 8 ** 11)) throw bad(`mtime ${spec.mtime.toString()}: expected a time a ustar header can hold, from 1970 to 2242`);
+  if (!(time >= 0 && time / 1000 < 8 ** 11))
+    throw bad(`mtime ${spec.mtime.toString()}: expected a time a ustar header can hold, from 1970 to 2242`);
   checkFiles(spec.files);
 }
 
@@ -154,9 +164,12 @@ function checkFiles(files: readonly PackageFile[]): void {
     // A leading '@' reads as a plist directive, a leading '+' as metadata (add/perform.c
     // read_meta_data()), and lib/plist.c parse_plist() strips trailing white space from each line.
     if (!safePath(path) || /^[@+]/.test(path) || /\s$/.test(path)) {
-      throw bad(`package path ${quoted}: expected a path relative to the prefix, without '.', '..', empty parts, control characters, a leading '@' or '+', or trailing white space`);
+      throw bad(
+        `package path ${quoted}: expected a path relative to the prefix, without '.', '..', empty parts, control characters, a leading '@' or '+', or trailing white space`,
+      );
     }
-    if (ustarName(Buffer.from(path)) === null) throw bad(`package path ${quoted}: too long for a ustar header (name 100 bytes, prefix 155)`);
+    if (ustarName(Buffer.from(path)) === null)
+      throw bad(`package path ${quoted}: too long for a ustar header (name 100 bytes, prefix 155)`);
     if (mode !== undefined && !(Number.isInteger(mode) && mode >= 0 && mode <= 0o777)) {
       throw bad(`package path ${quoted}: mode 0o${mode.toString(8)}: expected permission bits from 0 to 0o777`);
     }
@@ -165,7 +178,10 @@ function checkFiles(files: readonly PackageFile[]): void {
   }
   for (const path of seen) {
     for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) {
-      if (seen.has(path.slice(0, slash))) throw bad(`package path ${JSON.stringify(path.slice(0, slash))} is a file and also the directory of ${JSON.stringify(path)}`);
+      if (seen.has(path.slice(0, slash)))
+        throw bad(
+          `package path ${JSON.stringify(path.slice(0, slash))} is a file and also the directory of ${JSON.stringify(path)}`,
+        );
     }
   }
 }
@@ -197,7 +213,8 @@ function ustarName(name: Buffer): { prefix: Buffer; name: Buffer } | null {
 function header(member: Member, mtime: number): Buffer {
   const block = Buffer.alloc(512);
   const split = ustarName(Buffer.from(member.name))!; // checkFiles() refused names that do not fit
-  const octal = (offset: number, width: number, value: number) => block.write(`${value.toString(8).padStart(width - 1, '0')}\0`, offset, 'latin1');
+  const octal = (offset: number, width: number, value: number) =>
+    block.write(`${value.toString(8).padStart(width - 1, '0')}\0`, offset, 'latin1');
   split.name.copy(block, 0);
   octal(100, 8, member.mode);
   octal(108, 8, 0); // uid

@@ -22,7 +22,17 @@ import { pkgAddRefusal } from './signed-package';
 
 const SIGNATURE_TAG = 2;
 const RSA = 1;
-const HASHES: Record<number, string> = { 1: 'MD5', 2: 'SHA-1', 3: 'RIPEMD-160', 8: 'SHA-256', 9: 'SHA-384', 10: 'SHA-512', 11: 'SHA-224', 12: 'SHA3-256', 14: 'SHA3-512' };
+const HASHES: Record<number, string> = {
+  1: 'MD5',
+  2: 'SHA-1',
+  3: 'RIPEMD-160',
+  8: 'SHA-256',
+  9: 'SHA-384',
+  10: 'SHA-512',
+  11: 'SHA-224',
+  12: 'SHA3-256',
+  14: 'SHA3-512',
+};
 const PKG_ADD_HASHES = new Set([2, 8, 10]);
 const ISSUER_KEY_ID = 16;
 const ISSUER_FINGERPRINT = 33;
@@ -52,7 +62,10 @@ export function pkgAddRefusals(input: PkgAddSignature): string[] {
 export function checkPkgAddAccepts(input: PkgAddSignature, what: string): void {
   const reasons = pkgAddRefusals(input);
   if (reasons.length > 0) {
-    throw new PkgkeysError('PKG_ADD_UNVERIFIABLE', `${what}: pkg_add's verifier would refuse it, so it is not written: ${reasons.join('; ')}`);
+    throw new PkgkeysError(
+      'PKG_ADD_UNVERIFIABLE',
+      `${what}: pkg_add's verifier would refuse it, so it is not written: ${reasons.join('; ')}`,
+    );
   }
 }
 
@@ -96,19 +109,30 @@ function v4Refusals(body: Buffer, keyID: KeyID | undefined): string[] {
   if (body.length < 6) return ['its signature packet is truncated'];
   const reasons: string[] = [];
   const [algorithm, hash] = [body[2]!, body[3]!];
-  if (algorithm !== RSA) reasons.push(`its public-key algorithm is ${algorithm}, not RSA (1), the only one pkg_add's keyring holds`);
-  if (!PKG_ADD_HASHES.has(hash)) reasons.push(`its hash is ${HASHES[hash] ?? `algorithm ${hash}`}; pkg_add verifies SHA-1, SHA-256 and SHA-512 only`);
+  if (algorithm !== RSA)
+    reasons.push(`its public-key algorithm is ${algorithm}, not RSA (1), the only one pkg_add's keyring holds`);
+  if (!PKG_ADD_HASHES.has(hash))
+    reasons.push(
+      `its hash is ${HASHES[hash] ?? `algorithm ${hash}`}; pkg_add verifies SHA-1, SHA-256 and SHA-512 only`,
+    );
   const hashed = body.subarray(6, 6 + body.readUInt16BE(4));
   const subpackets = subpacketsOf(hashed);
-  if (hashed.length !== body.readUInt16BE(4) || subpackets === null) return [...reasons, 'its hashed subpacket area is truncated'];
+  if (hashed.length !== body.readUInt16BE(4) || subpackets === null)
+    return [...reasons, 'its hashed subpacket area is truncated'];
   const issuer = subpackets.findIndex((s) => s.type === ISSUER_KEY_ID);
   const fingerprint = subpackets.findIndex((s) => s.type === ISSUER_FINGERPRINT);
   if (issuer < 0) {
-    reasons.push('its hashed area has no Issuer Key ID subpacket (16): pkg_add cannot find the signer ("Signature key id ... not found")');
+    reasons.push(
+      'its hashed area has no Issuer Key ID subpacket (16): pkg_add cannot find the signer ("Signature key id ... not found")',
+    );
   } else {
-    if (fingerprint >= 0 && fingerprint < issuer) reasons.push('an Issuer Fingerprint subpacket (33) comes before the Issuer Key ID (16) in the hashed area: pkg_add does not find the signer');
+    if (fingerprint >= 0 && fingerprint < issuer)
+      reasons.push(
+        'an Issuer Fingerprint subpacket (33) comes before the Issuer Key ID (16) in the hashed area: pkg_add does not find the signer',
+      );
     const named = subpackets[issuer]!.body.toString('hex').toUpperCase();
-    if (keyID !== undefined && named !== keyID.toUpperCase()) reasons.push(`its Issuer Key ID is ${named || '(empty)'}, not the signing key's ${keyID}`);
+    if (keyID !== undefined && named !== keyID.toUpperCase())
+      reasons.push(`its Issuer Key ID is ${named || '(empty)'}, not the signing key's ${keyID}`);
   }
   return reasons;
 }
@@ -116,7 +140,7 @@ function v4Refusals(body: Buffer, keyID: KeyID | undefined): string[] {
 /** The subpackets of an area, in order (RFC 9580 §5.2.3.7), or null when one runs past its end. */
 function subpacketsOf(area: Buffer): Array<{ type: number; body: Buffer }> | null {
   const out: Array<{ type: number; body: Buffer }> = [];
-  for (let at = 0; at < area.length; ) {
+  for (let at = 0; at < area.length;) {
     const first = area[at]!;
     let length: number;
     if (first < 192) [length, at] = [first, at + 1];

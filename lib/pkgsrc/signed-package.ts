@@ -53,8 +53,10 @@ export function formatHashFile(hash: HashFile): string {
  * it can: a block size below its floor, or one that divides the size (an empty last block).
  */
 export function pkgAddRefusal(size: number, blockSize: number): string | null {
-  if (blockSize < MIN_BLOCK_SIZE) return `the block size ${blockSize} is below the ${MIN_BLOCK_SIZE} bytes pkg_add requires ("Unknown format of hash file")`;
-  if (blockSize > MAX_BLOCK_SIZE) return `the block size ${blockSize} is above the ${MAX_BLOCK_SIZE} bytes pkgkeys vouches pkg_add can hold in memory`;
+  if (blockSize < MIN_BLOCK_SIZE)
+    return `the block size ${blockSize} is below the ${MIN_BLOCK_SIZE} bytes pkg_add requires ("Unknown format of hash file")`;
+  if (blockSize > MAX_BLOCK_SIZE)
+    return `the block size ${blockSize} is above the ${MAX_BLOCK_SIZE} bytes pkgkeys vouches pkg_add can hold in memory`;
   if (size % blockSize === 0) {
     return `its ${size} bytes are a multiple of the block size ${blockSize}: pkg_add reads size % block size bytes, none, for the last block and refuses it ("Invalid signature of block ${size / blockSize - 1}")`;
   }
@@ -63,9 +65,13 @@ export function pkgAddRefusal(size: number, blockSize: number): string | null {
 
 /** The block size to sign a package of `size` bytes with: 65536, unless it divides the size, then the largest smaller one that does not. */
 export function blockSizeFor(size: number): number {
-  for (let blockSize = BLOCK_SIZE; blockSize >= MIN_BLOCK_SIZE; blockSize--) if (pkgAddRefusal(size, blockSize) === null) return blockSize;
+  for (let blockSize = BLOCK_SIZE; blockSize >= MIN_BLOCK_SIZE; blockSize--)
+    if (pkgAddRefusal(size, blockSize) === null) return blockSize;
   // Only a size divisible by every number from 1024 to 65536 gets here, and it is far above 2^53.
-  throw new PkgkeysError('TOO_LARGE', `no block size from ${MIN_BLOCK_SIZE} to ${BLOCK_SIZE} leaves a last block for ${size} bytes`);
+  throw new PkgkeysError(
+    'TOO_LARGE',
+    `no block size from ${MIN_BLOCK_SIZE} to ${BLOCK_SIZE} leaves a last block for ${size} bytes`,
+  );
 }
 
 /**
@@ -73,28 +79,51 @@ export function blockSizeFor(size: number): number {
  * and so is a block size pkg_add cannot verify the package with (PKG_ADD_UNVERIFIABLE).
  */
 export function parseHashFile(text: string, source: string): HashFile {
-  const m = /^pkgsrc signature\n\nversion: 1\npkgname: ([\x21-\x7e]+)\nalgorithm: SHA512\nblock size: ([0-9]{1,16})\nfile size: ([1-9][0-9]{0,15})\n\n((?:[0-9a-f]{128}\n)*)end pkgsrc signature\n$/.exec(text);
-  if (!m) throw new PkgkeysError('PACKAGE_MALFORMED', `${source}: ${HASH_MEMBER} is not a pkgsrc signature (version 1, SHA512)`);
+  const m =
+    /^pkgsrc signature\n\nversion: 1\npkgname: ([\x21-\x7e]+)\nalgorithm: SHA512\nblock size: ([0-9]{1,16})\nfile size: ([1-9][0-9]{0,15})\n\n((?:[0-9a-f]{128}\n)*)end pkgsrc signature\n$/.exec(
+      text,
+    );
+  if (!m)
+    throw new PkgkeysError(
+      'PACKAGE_MALFORMED',
+      `${source}: ${HASH_MEMBER} is not a pkgsrc signature (version 1, SHA512)`,
+    );
   const [blockSize, size] = [Number(m[2]), Number(m[3])];
   const refusal = pkgAddRefusal(size, blockSize);
-  if (refusal) throw new PkgkeysError('PKG_ADD_UNVERIFIABLE', `${source}: pkg_add cannot verify this package: ${refusal}; sign the package again with pkgkeys sign-package`);
+  if (refusal)
+    throw new PkgkeysError(
+      'PKG_ADD_UNVERIFIABLE',
+      `${source}: pkg_add cannot verify this package: ${refusal}; sign the package again with pkgkeys sign-package`,
+    );
   const blocks = m[4]!.split('\n').filter((b) => b !== '');
   const expected = Math.ceil(size / blockSize);
-  if (blocks.length !== expected) throw new PkgkeysError('PACKAGE_MALFORMED', `${source}: ${HASH_MEMBER} has ${blocks.length} block hashes for a file of ${size} bytes in blocks of ${blockSize}, not ${expected}`);
+  if (blocks.length !== expected)
+    throw new PkgkeysError(
+      'PACKAGE_MALFORMED',
+      `${source}: ${HASH_MEMBER} has ${blocks.length} block hashes for a file of ${size} bytes in blocks of ${blockSize}, not ${expected}`,
+    );
   return { pkgname: m[1]!, size, blockSize, blocks };
 }
 
 /** The SHA-512 of each block of `blockSize` bytes (the last one shorter) of `size` bytes from `offset` of an open file. */
-export async function blockHashes(handle: fs.FileHandle, offset: number, size: number, blockSize: number, source: string): Promise<string[]> {
+export async function blockHashes(
+  handle: fs.FileHandle,
+  offset: number,
+  size: number,
+  blockSize: number,
+  source: string,
+): Promise<string[]> {
   const buffer = Buffer.alloc(Math.max(1, Math.min(blockSize, size, READ_BYTES)));
   const hashes: string[] = [];
   for (let start = 0; start < size; start += blockSize) {
     const end = Math.min(start + blockSize, size);
     const hash = createHash('sha512');
-    for (let at = start; at < end; ) {
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - at), offset + at).catch((cause) => {
-        throw ioError('cannot read', source, cause);
-      });
+    for (let at = start; at < end;) {
+      const { bytesRead } = await handle
+        .read(buffer, 0, Math.min(buffer.length, end - at), offset + at)
+        .catch((cause) => {
+          throw ioError('cannot read', source, cause);
+        });
       if (bytesRead === 0) throw ioError('cannot read', source, new Error('the file is shorter than it was'));
       hash.update(buffer.subarray(0, bytesRead));
       at += bytesRead;
@@ -121,7 +150,9 @@ export async function readPkgname(file: string, offset: number, size: number, so
     }
   } catch (error) {
     if (error instanceof PkgkeysError) throw error;
-    throw new PkgkeysError('PACKAGE_MALFORMED', `${source}: not a gzip'd tar package: ${(error as Error).message}`, { cause: error });
+    throw new PkgkeysError('PACKAGE_MALFORMED', `${source}: not a gzip'd tar package: ${(error as Error).message}`, {
+      cause: error,
+    });
   } finally {
     stream.destroy();
   }
@@ -133,32 +164,54 @@ export async function readPkgname(file: string, offset: number, size: number, so
 
 /** +CONTENTS if `data` (the start of the tar stream) holds all of it; null if more is needed. Pax headers before it are skipped. */
 function firstMember(data: Buffer, source: string): Buffer | null {
-  for (let at = 0; ; ) {
+  for (let at = 0; ;) {
     if (data.length < at + 512) return null;
     const header = data.subarray(at, at + 512);
     const name = header.subarray(0, 100).toString('latin1').replace(/\0.*$/s, '');
     const size = parseInt(header.subarray(124, 136).toString('latin1').replace(/\0.*$/s, '').trim() || 'x', 8);
-    if (!Number.isSafeInteger(size) || size > MAX_CONTENTS_BYTES) throw new PkgkeysError('PACKAGE_MALFORMED', `${source}: not a tar package (bad member size)`);
+    if (!Number.isSafeInteger(size) || size > MAX_CONTENTS_BYTES)
+      throw new PkgkeysError('PACKAGE_MALFORMED', `${source}: not a tar package (bad member size)`);
     const type = String.fromCharCode(header[156]!);
     if (type === 'x' || type === 'g') {
       at += 512 + Math.ceil(size / 512) * 512;
       continue;
     }
-    if (name !== '+CONTENTS') throw new PkgkeysError('PACKAGE_MALFORMED', `${source}: the package does not start with +CONTENTS (found "${name.slice(0, 60)}")`);
+    if (name !== '+CONTENTS')
+      throw new PkgkeysError(
+        'PACKAGE_MALFORMED',
+        `${source}: the package does not start with +CONTENTS (found "${name.slice(0, 60)}")`,
+      );
     return data.length >= at + 512 + size ? data.subarray(at + 512, at + 512 + size) : null;
   }
 }
 
 /** Writes the signed package: the two signature members, then `size` bytes of the package read from `input`. */
-export function signedPackageWriter(parts: { hash: string; signature: string; name: string; input: fs.FileHandle; size: number; meta: MemberMeta }): Writer {
+export function signedPackageWriter(parts: {
+  hash: string;
+  signature: string;
+  name: string;
+  input: fs.FileHandle;
+  size: number;
+  meta: MemberMeta;
+}): Writer {
   return async (out) => {
-    for (const [name, text] of [[HASH_MEMBER, parts.hash], [SIGNATURE_MEMBER, parts.signature]] as const) {
+    for (const [name, text] of [
+      [HASH_MEMBER, parts.hash],
+      [SIGNATURE_MEMBER, parts.signature],
+    ] as const) {
       const data = Buffer.from(text);
-      await out.writeFile(Buffer.concat([name === HASH_MEMBER ? AR_MAGIC : Buffer.alloc(0), memberHeader(name, data.length, parts.meta), data, memberPadding(name, data.length)]));
+      await out.writeFile(
+        Buffer.concat([
+          name === HASH_MEMBER ? AR_MAGIC : Buffer.alloc(0),
+          memberHeader(name, data.length, parts.meta),
+          data,
+          memberPadding(name, data.length),
+        ]),
+      );
     }
     await out.writeFile(memberHeader(parts.name, parts.size, parts.meta));
     const buffer = Buffer.alloc(1 << 20);
-    for (let done = 0; done < parts.size; ) {
+    for (let done = 0; done < parts.size;) {
       const { bytesRead } = await parts.input.read(buffer, 0, Math.min(buffer.length, parts.size - done), done);
       if (bytesRead === 0) throw new Error('the package is shorter than it was');
       await out.writeFile(buffer.subarray(0, bytesRead));
@@ -181,15 +234,27 @@ export async function readSignedPackage(handle: fs.FileHandle, source: string): 
   const members = await readMembers(handle, source, 'PACKAGE_MALFORMED');
   const names = members.map((m) => m.name);
   if (members.length !== 3 || names[0] !== HASH_MEMBER || names[1] !== SIGNATURE_MEMBER || names[2]!.startsWith('+')) {
-    throw new PkgkeysError('PACKAGE_MALFORMED', `${source}: a signed package holds ${HASH_MEMBER}, ${SIGNATURE_MEMBER} and the package, in that order; found ${names.join(', ') || 'nothing'}`);
+    throw new PkgkeysError(
+      'PACKAGE_MALFORMED',
+      `${source}: a signed package holds ${HASH_MEMBER}, ${SIGNATURE_MEMBER} and the package, in that order; found ${names.join(', ') || 'nothing'}`,
+    );
   }
   const [hashMember, signatureMember, inner] = members as [Member, Member, Member];
   const text = async (member: Member, limit: number) => {
-    if (member.size > limit) throw new PkgkeysError('TOO_LARGE', `${source}: ${member.name} has ${member.size} bytes, more than the ${limit} allowed`);
+    if (member.size > limit)
+      throw new PkgkeysError(
+        'TOO_LARGE',
+        `${source}: ${member.name} has ${member.size} bytes, more than the ${limit} allowed`,
+      );
     const buffer = Buffer.alloc(member.size);
     await handle.read(buffer, 0, member.size, member.offset);
     return buffer.toString('latin1');
   };
   const hashText = await text(hashMember, MAX_HASH_BYTES);
-  return { hashText, hash: parseHashFile(hashText, source), signature: await text(signatureMember, MAX_SIGNATURE_BYTES), inner };
+  return {
+    hashText,
+    hash: parseHashFile(hashText, source),
+    signature: await text(signatureMember, MAX_SIGNATURE_BYTES),
+    inner,
+  };
 }

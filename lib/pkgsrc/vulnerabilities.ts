@@ -40,7 +40,8 @@ export interface VulnerabilityList {
 /** The #CHECKSUM algorithms pkg_admin computes, by their names there; it warns about any other and goes on. */
 const CHECKSUM_HASHES: Record<string, string> = { SHA512: 'sha512', SHA1: 'sha1' };
 
-const malformed = (source: string, line: number, message: string) => new PkgkeysError('VULNERABILITIES_MALFORMED', `${source}:${line}: ${message}`);
+const malformed = (source: string, line: number, message: string) =>
+  new PkgkeysError('VULNERABILITIES_MALFORMED', `${source}:${line}: ${message}`);
 /** C's isspace() in the "C" locale, as pkg_admin tests it. */
 const SPACE = /[ \t\n\v\f\r]/;
 const preview = (line: string) => (line.length > 60 ? `${line.slice(0, 60)}...` : line);
@@ -51,12 +52,17 @@ const preview = (line: string) => (line.length > 60 ? `${line.slice(0, 60)}...` 
  */
 export function readVulnerabilities(text: Buffer, source: string): VulnerabilityList {
   if (text.includes(0)) throw malformed(source, 1, 'the file holds a NUL byte, which pkg_admin refuses');
-  if (text.length > 0 && text[text.length - 1] !== 0x0a) throw malformed(source, 1, 'the last line has no line end, which pkg_admin refuses');
+  if (text.length > 0 && text[text.length - 1] !== 0x0a)
+    throw malformed(source, 1, 'the last line has no line end, which pkg_admin refuses');
   const lines = text.toString('latin1').split('\n');
   lines.pop();
   const dashed = lines.findIndex((l) => l.startsWith('-'));
   if (dashed >= 0) {
-    throw malformed(source, dashed + 1, `a line starts with "-" ("${preview(lines[dashed]!)}"): the signature escapes it as "- ", which pkg_admin would read as part of the line`);
+    throw malformed(
+      source,
+      dashed + 1,
+      `a line starts with "-" ("${preview(lines[dashed]!)}"): the signature escapes it as "- ", which pkg_admin would read as part of the line`,
+    );
   }
 
   let at = 0;
@@ -64,13 +70,20 @@ export function readVulnerabilities(text: Buffer, source: string): Vulnerability
     const line = lines[at]!;
     if (line === '' || line.startsWith('Hash:') || line.startsWith('# $NetBSD')) continue;
     if (line[0] === '#' && SPACE.test(line[1] ?? '\n')) {
-      if (line.slice(1).trim() !== '') throw malformed(source, at + 1, `only "#" lines may stand before "#FORMAT", found "${preview(line)}"`);
+      if (line.slice(1).trim() !== '')
+        throw malformed(source, at + 1, `only "#" lines may stand before "#FORMAT", found "${preview(line)}"`);
       continue;
     }
-    if (!/^#FORMAT[ \t\v\f\r]+1\.1\.0[ \t\v\f\r]*$/.test(line)) throw malformed(source, at + 1, `expected "#FORMAT 1.1.0", found "${preview(line)}"`);
+    if (!/^#FORMAT[ \t\v\f\r]+1\.1\.0[ \t\v\f\r]*$/.test(line))
+      throw malformed(source, at + 1, `expected "#FORMAT 1.1.0", found "${preview(line)}"`);
     break;
   }
-  if (at === lines.length) throw malformed(source, Math.max(1, lines.length), 'no "#FORMAT 1.1.0" line: this is not a pkg-vulnerabilities file');
+  if (at === lines.length)
+    throw malformed(
+      source,
+      Math.max(1, lines.length),
+      'no "#FORMAT 1.1.0" line: this is not a pkg-vulnerabilities file',
+    );
 
   let entries = 0;
   const checksums: Checksum[] = [];
@@ -79,7 +92,8 @@ export function readVulnerabilities(text: Buffer, source: string): Vulnerability
     if (line === '') continue;
     if (line.startsWith('#CHECKSUM')) {
       const m = /^#CHECKSUM[ \t\v\f\r]+([A-Za-z0-9]*)(.*)$/.exec(line);
-      if (!m || m[1] === '') throw malformed(source, at + 1, `expected "#CHECKSUM ALGORITHM HEX", found "${preview(line)}"`);
+      if (!m || m[1] === '')
+        throw malformed(source, at + 1, `expected "#CHECKSUM ALGORITHM HEX", found "${preview(line)}"`);
       const [, algorithm, rest] = m as unknown as [string, string, string];
       const hash = CHECKSUM_HASHES[algorithm];
       // pkg_admin skips an algorithm it does not know (with a warning), whatever follows its name.
@@ -106,7 +120,8 @@ export function readVulnerabilities(text: Buffer, source: string): Vulnerability
 function checksumOf(lines: string[], hash: string): string {
   const digest = createHash(hash);
   for (const line of lines) {
-    if (line === '' || line.startsWith('Hash:') || line.startsWith('# $NetBSD') || line.startsWith('#CHECKSUM')) continue;
+    if (line === '' || line.startsWith('Hash:') || line.startsWith('# $NetBSD') || line.startsWith('#CHECKSUM'))
+      continue;
     digest.update(`${line}\n`, 'latin1');
   }
   return digest.digest('hex');
@@ -121,4 +136,8 @@ export function checkVulnerabilities(text: Buffer, source: string): Vulnerabilit
 }
 
 export const checksumMismatch = (source: string, c: Checksum) =>
-  malformed(source, c.line, `#CHECKSUM ${c.algorithm} says ${c.expected}, but the text hashes to ${c.actual}: pkg_admin would refuse the file`);
+  malformed(
+    source,
+    c.line,
+    `#CHECKSUM ${c.algorithm} says ${c.expected}, but the text hashes to ${c.actual}: pkg_admin would refuse the file`,
+  );

@@ -55,14 +55,19 @@ export interface ClientKeyring {
 export async function loadClientKeyring(request: ClientKeyringRequest): Promise<ClientKeyring> {
   if ('file' in request.source) {
     const { file } = request.source;
-    return { graph: await trustGraphOf(request.anchors, [await readKeyring(file)]), policy: request.policy, description: `the keyring ${file}` };
+    return {
+      graph: await trustGraphOf(request.anchors, [await readKeyring(file)]),
+      policy: request.policy,
+      description: `the keyring ${file}`,
+    };
   }
   const base = new URL(request.source.url.endsWith('/') ? request.source.url : `${request.source.url}/`);
   const releaseURL = new URL(RELEASE_FILE, base);
   const keyringURL = new URL(KEYRING_FILE, base);
   const fetch = async (url: URL, limit: number) => {
     const got = await fetchBounded({ url, limit, timeoutMs: request.timeoutMs });
-    if (got.notModified) throw new PkgkeysError('NETWORK_ERROR', `${url.href}: "not modified" to an unconditional request`);
+    if (got.notModified)
+      throw new PkgkeysError('NETWORK_ERROR', `${url.href}: "not modified" to an unconditional request`);
     return got.body;
   };
   const statement = await fetch(releaseURL, MAX_RELEASE_BYTES);
@@ -70,34 +75,82 @@ export async function loadClientKeyring(request: ClientKeyringRequest): Promise<
   const keyring = await fetch(keyringURL, Math.min(claim.release.size, MAX_KEYRING_BYTES));
   checkKeyringFile(claim.release, keyring, keyringURL.href);
   const graph = await trustGraphOf(request.anchors, [await parseKeyring(keyring, keyringURL.href)]);
-  const { release } = await verifyRelease(statement, keyring, releaseURL.href, { graph, name: request.name, now: request.now, policy: request.policy, installed: null });
-  return { graph, policy: request.policy, description: `keyring ${release.name} release ${release.serial} at ${base.href}` };
+  const { release } = await verifyRelease(statement, keyring, releaseURL.href, {
+    graph,
+    name: request.name,
+    now: request.now,
+    policy: request.policy,
+    installed: null,
+  });
+  return {
+    graph,
+    policy: request.policy,
+    description: `keyring ${release.name} release ${release.serial} at ${base.href}`,
+  };
 }
 
 /** PUBLISH_SIGNER_UNTRUSTED unless clients with `keyring` trust `signer` for `repository` at `now`. */
-export function checkSignerForClients(keyring: ClientKeyring, signer: Fingerprint, repository: RepositoryId, now: Date): void {
-  const verdict = authorizeThreshold(keyring.graph, { key: signer, repository, signedAt: now, now, policy: keyring.policy });
+export function checkSignerForClients(
+  keyring: ClientKeyring,
+  signer: Fingerprint,
+  repository: RepositoryId,
+  now: Date,
+): void {
+  const verdict = authorizeThreshold(keyring.graph, {
+    key: signer,
+    repository,
+    signedAt: now,
+    now,
+    policy: keyring.policy,
+  });
   if (!verdict.trusted) throw untrusted(keyring, signer, repository, verdict);
 }
 
 /** The same for a clearsigned document just made (by a key here or by a signing daemon): its signer is the one judged. */
-export async function checkSignedForClients(keyring: ClientKeyring, signed: Buffer, repository: RepositoryId, now: Date): Promise<void> {
+export async function checkSignedForClients(
+  keyring: ClientKeyring,
+  signed: Buffer,
+  repository: RepositoryId,
+  now: Date,
+): Promise<void> {
   // An index, whoever made it (a signing daemon, too).
-  const sig = await readMessageSignature(parseCleartext(signed, 'the new signature', 'INDEX_MALFORMED').signature, 'the new signature', 'INDEX_MALFORMED');
+  const sig = await readMessageSignature(
+    parseCleartext(signed, 'the new signature', 'INDEX_MALFORMED').signature,
+    'the new signature',
+    'INDEX_MALFORMED',
+  );
   if (sig.issuerFingerprint) checkSignerForClients(keyring, sig.issuerFingerprint, repository, now);
   else checkKeyIDForClients(keyring, sig.issuerKeyID, repository, now, 'the new signature');
 }
 
 /** The same for a signature that names its signer by key ID only (a package signed elsewhere): one key with that ID must be trusted. */
-export function checkKeyIDForClients(keyring: ClientKeyring, keyID: KeyID, repository: RepositoryId, now: Date, what: string): void {
-  const verdicts = keyring.graph.byKeyID(keyID).map((key) => authorizeThreshold(keyring.graph, { key, repository, signedAt: now, now, policy: keyring.policy }));
+export function checkKeyIDForClients(
+  keyring: ClientKeyring,
+  keyID: KeyID,
+  repository: RepositoryId,
+  now: Date,
+  what: string,
+): void {
+  const verdicts = keyring.graph
+    .byKeyID(keyID)
+    .map((key) => authorizeThreshold(keyring.graph, { key, repository, signedAt: now, now, policy: keyring.policy }));
   if (verdicts.some((v) => v.trusted)) return;
   const verdict = verdicts[0];
-  if (!verdict || verdict.trusted) throw new PkgkeysError('PUBLISH_SIGNER_UNTRUSTED', `${what}: signed by key ID ${keyID}, which is not in ${keyring.description}: clients would refuse it`);
+  if (!verdict || verdict.trusted)
+    throw new PkgkeysError(
+      'PUBLISH_SIGNER_UNTRUSTED',
+      `${what}: signed by key ID ${keyID}, which is not in ${keyring.description}: clients would refuse it`,
+    );
   throw untrusted(keyring, verdict.key, repository, verdict, what);
 }
 
-function untrusted(keyring: ClientKeyring, signer: Fingerprint, repository: RepositoryId, verdict: { code: string; reason: string }, what?: string): PkgkeysError {
+function untrusted(
+  keyring: ClientKeyring,
+  signer: Fingerprint,
+  repository: RepositoryId,
+  verdict: { code: string; reason: string },
+  what?: string,
+): PkgkeysError {
   return new PkgkeysError(
     'PUBLISH_SIGNER_UNTRUSTED',
     `${what ? `${what}: ` : ''}clients with ${keyring.description} would refuse what ${signer} signs for ${repository} (${verdict.code}: ${verdict.reason}); ` +
@@ -130,7 +183,12 @@ const baseOf = (entry: Entry) => pkgnameOf(entry).replace(/-[^-]*$/, '');
  * PUBLISH_SHRINK when `next` drops more than `policy.maxPercent` of the packages `previous` lists
  * (by PKGBASE), unless `policy.allow`; then the result's `override` says what went through.
  */
-export function checkShrink(previous: readonly Entry[], next: readonly Entry[], policy: ShrinkPolicy, what: string): Shrink {
+export function checkShrink(
+  previous: readonly Entry[],
+  next: readonly Entry[],
+  policy: ShrinkPolicy,
+  what: string,
+): Shrink {
   const before = new Set(previous.map(baseOf));
   const after = new Set(next.map(baseOf));
   const dropped = [...before].filter((b) => !after.has(b)).sort();
@@ -139,10 +197,14 @@ export function checkShrink(previous: readonly Entry[], next: readonly Entry[], 
   const result = { previous: before.size, dropped, percent, override: null };
   if (percent <= policy.maxPercent) return result;
   if (!policy.allow) {
-    throw new PkgkeysError('PUBLISH_SHRINK', `${what}: the new index drops ${shown}; a failed or partial build? If the packages are meant to go, publish once with --allow-shrink`);
+    throw new PkgkeysError(
+      'PUBLISH_SHRINK',
+      `${what}: the new index drops ${shown}; a failed or partial build? If the packages are meant to go, publish once with --allow-shrink`,
+    );
   }
   return { ...result, override: `--allow-shrink: ${what}: the new index drops ${shown}` };
 }
 
 /** A record of an override, as a line for a log: when, who, and what it let through. */
-export const overrideRecord = (at: Date, uid: number, text: string) => `${JSON.stringify({ time: formatTime(at), uid, override: text })}\n`;
+export const overrideRecord = (at: Date, uid: number, text: string) =>
+  `${JSON.stringify({ time: formatTime(at), uid, override: text })}\n`;

@@ -61,20 +61,34 @@ export interface KeyringPackageRequest {
   pkgtoolsVersion: string;
 }
 
-export async function keyringPackage(request: KeyringPackageRequest): Promise<{ pkgname: string; data: Buffer; serial: number }> {
+export async function keyringPackage(
+  request: KeyringPackageRequest,
+): Promise<{ pkgname: string; data: Buffer; serial: number }> {
   const statementFile = path.join(request.release, RELEASE_FILE);
   const statement = await readBounded(statementFile, MAX_RELEASE_BYTES);
   const keyring = await readBounded(path.join(request.release, KEYRING_FILE), MAX_KEYRING_BYTES);
   // The publisher's own output: it was verified when published, and clients verify it again.
   const { release, signed } = await readClaim(statement, statementFile);
   checkKeyringFile(release, keyring, path.join(request.release, KEYRING_FILE));
-  if (release.name !== 'pkgsrc') throw new PkgkeysError('USAGE', `${statementFile} is a release of keyring ${release.name}; ${PACKAGE_BASE} carries the pkgsrc keyring`);
+  if (release.name !== 'pkgsrc')
+    throw new PkgkeysError(
+      'USAGE',
+      `${statementFile} is a release of keyring ${release.name}; ${PACKAGE_BASE} carries the pkgsrc keyring`,
+    );
   const pkgname = `${PACKAGE_BASE}-${release.serial}`;
   const spec: PackageSpec = {
-    pkgname, comment: COMMENT, description: DESCRIPTION, prefix: request.prefix,
+    pkgname,
+    comment: COMMENT,
+    description: DESCRIPTION,
+    prefix: request.prefix,
     buildInfo: {
-      CATEGORIES: 'security', MACHINE_ARCH: request.machineArch, OPSYS: request.opsys, OS_VERSION: request.osVersion,
-      PKGPATH: `security/${PACKAGE_BASE}`, PKGTOOLS_VERSION: request.pkgtoolsVersion, LICENSE: 'public-domain',
+      CATEGORIES: 'security',
+      MACHINE_ARCH: request.machineArch,
+      OPSYS: request.opsys,
+      OS_VERSION: request.osVersion,
+      PKGPATH: `security/${PACKAGE_BASE}`,
+      PKGTOOLS_VERSION: request.pkgtoolsVersion,
+      LICENSE: 'public-domain',
     },
     install: INSTALL_SCRIPT,
     // In PLIST order (pkgsrc/security/pkgsrc-keyring/PLIST).

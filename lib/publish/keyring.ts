@@ -43,7 +43,9 @@ export interface KeyringPublishRequest {
   out: string;
 }
 
-export async function publishKeyring(request: KeyringPublishRequest): Promise<VerifiedRelease & { belowThreshold: ThresholdVerdict[] }> {
+export async function publishKeyring(
+  request: KeyringPublishRequest,
+): Promise<VerifiedRelease & { belowThreshold: ThresholdVerdict[] }> {
   const repository = keyringRepository(request.name);
   const lifetime = request.expires.getTime() - request.now.getTime();
   if (lifetime <= request.updateIntervalMs) {
@@ -54,19 +56,37 @@ export async function publishKeyring(request: KeyringPublishRequest): Promise<Ve
     );
   }
   const { problems } = await checkLayout(request.keyring);
-  if (problems.length > 0) throw new PkgkeysError('KEYRING_INVALID', `${request.keyring}: ${problems.length} problem(s); run pkgkeys keyring check`);
+  if (problems.length > 0)
+    throw new PkgkeysError(
+      'KEYRING_INVALID',
+      `${request.keyring}: ${problems.length} problem(s); run pkgkeys keyring check`,
+    );
   const keyring = await exportKeyring(request.keyring);
   const previous = await previousRelease(request);
-  const serial = request.serial ?? Math.max((previous?.serial ?? 0) + 1, Number(`${request.now.toISOString().slice(0, 10).replace(/-/g, '')}01`));
+  const serial =
+    request.serial ??
+    Math.max((previous?.serial ?? 0) + 1, Number(`${request.now.toISOString().slice(0, 10).replace(/-/g, '')}01`));
   const text = formatRelease(describeKeyring(request.name, keyring, serial));
   const signature = await signData(
     request.key.signer(),
-    { kind: 'text', hash: 'sha256', created: request.now, expires: request.expires, notations: [{ name: REPOSITORY_NOTATION, value: repository }] },
+    {
+      kind: 'text',
+      hash: 'sha256',
+      created: request.now,
+      expires: request.expires,
+      notations: [{ name: REPOSITORY_NOTATION, value: repository }],
+    },
     (hash) => hashCanonical(text, hash),
   );
   const statement = Buffer.concat(writeCleartext(text, 'sha256', signature));
   const graph = await trustGraphOf(request.anchors, [await parseKeyring(keyring, request.keyring)]);
-  const { release } = await verifyRelease(Buffer.from(statement), keyring, 'the new release', { graph, name: request.name, now: request.now, policy: request.policy, installed: previous });
+  const { release } = await verifyRelease(Buffer.from(statement), keyring, 'the new release', {
+    graph,
+    name: request.name,
+    now: request.now,
+    policy: request.policy,
+    installed: previous,
+  });
   checkSignerOutlives(graph, release, repository, request.policy);
   // Each release also stays in SERIAL/, where a pkgsrc package's distfiles never change (pkgsrc/security/pkgsrc-keyring).
   // The keyring before its statement: a mirror that syncs in between serves a pair clients refuse, and retry.
@@ -81,9 +101,20 @@ export async function publishKeyring(request: KeyringPublishRequest): Promise<Ve
  * The signer's chain (its certification for keyring/NAME, its key, the anchor) must still hold the
  * moment before the release expires: asked then, the trust engine says what lapses first.
  */
-function checkSignerOutlives(graph: TrustGraph, release: VerifiedRelease, repository: RepositoryId, policy: Policy): void {
+function checkSignerOutlives(
+  graph: TrustGraph,
+  release: VerifiedRelease,
+  repository: RepositoryId,
+  policy: Policy,
+): void {
   const lastMoment = new Date(release.expires.getTime() - 1);
-  const verdict = authorizeThreshold(graph, { key: release.signer, repository, signedAt: release.signed, now: lastMoment, policy });
+  const verdict = authorizeThreshold(graph, {
+    key: release.signer,
+    repository,
+    signedAt: release.signed,
+    now: lastMoment,
+    policy,
+  });
   if (!verdict.trusted) {
     throw new PkgkeysError(
       'PUBLISH_RELEASE_OUTLIVES_SIGNER',

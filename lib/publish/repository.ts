@@ -36,7 +36,14 @@ import { EXTENSIONS, compress, decompress } from '../summary/compress';
 import { type Entry, parseSummary, value } from '../summary/format';
 import { MAX_INDEX_BYTES } from '../limits';
 import type { RepositoryId } from '../model';
-import { type ClientKeyring, type ShrinkPolicy, checkKeyIDForClients, checkShrink, checkSignedForClients, overrideRecord } from './gates';
+import {
+  type ClientKeyring,
+  type ShrinkPolicy,
+  checkKeyIDForClients,
+  checkShrink,
+  checkSignedForClients,
+  overrideRecord,
+} from './gates';
 import { addChecksums, normaliseSummary } from './summary';
 
 /** Compressed forms, by extension (lib/summary/compress.ts EXTENSIONS). */
@@ -95,59 +102,90 @@ export interface Publication {
 }
 
 const namesOf = (extensions: readonly Extension[]) => [
-  ...extensions.map((e) => `pkg_summary.${e}`), 'pkg_summary.asc', ...extensions.map((e) => `pkg_summary.asc.${e}`),
+  ...extensions.map((e) => `pkg_summary.${e}`),
+  'pkg_summary.asc',
+  ...extensions.map((e) => `pkg_summary.asc.${e}`),
 ];
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 export async function publish(request: PublishRequest): Promise<Publication> {
   if (request.resign === (request.build !== undefined)) {
-    throw new PkgkeysError('USAGE', 'publish needs either the build to publish (--build DIR) or --resign (a new signature on what is published)');
+    throw new PkgkeysError(
+      'USAGE',
+      'publish needs either the build to publish (--build DIR) or --resign (a new signature on what is published)',
+    );
   }
   if (request.build !== undefined) await checkSeparate(request.build, request.dir);
   const home = path.join(request.dir, HOME);
   const { gates } = request;
-  return withLock(home, async () => {
-    const set = { dir: request.dir, home: HOME, names: namesOf(request.extensions) };
-    const current = await currentGeneration(set);
-    const warnings: string[] = [];
-    const overrides: string[] = [];
-    let text: Buffer;
-    let previous: Entry[] = [];
-    let signedPackages = 0;
-    if (request.build === undefined) {
-      if (!current) throw new PkgkeysError('USAGE', `${request.dir} has no publication to sign again: run pkgkeys publish --build first`);
-      text = await textToResign(current);
-    } else {
-      if (current) previous = await previousEntries(current, warnings);
-      const build = await buildSummary(request.build);
-      // One text for every form: what cannot be signed is taken out first, and said (lib/publish/summary.ts).
-      const normal = normaliseSummary(build.text);
-      if (normal.lines > 0) warnings.push(normal.warning(build.file));
-      text = await addChecksums(normal.text, build.file, request.build, request.jobs);
-      signedPackages = await signedForPkgAdd(text, build.file, request.build, gates, request.signPackage);
-      if (signedPackages > 0) text = await addChecksums(text, build.file, request.build, request.jobs, { replace: true });
-      const shrink = checkShrink(previous, parseSummary(text, build.file), gates.shrink, `${request.dir} (${gates.repository})`);
-      if (shrink.override) overrides.push(shrink.override);
-    }
-    const signed = Buffer.concat(await request.sign(text));
-    // Signed by a key here or by signd: either way, the signature clients will see is the one judged.
-    await checkSignedForClients(gates.clientKeyring, signed, gates.repository, gates.now);
-    const entries = parseSummary(text, 'pkg_summary');
-    // Only now are packages copied in: a gate that refuses leaves the repository as it was.
-    const copiedPackages = request.build === undefined ? 0 : await placePackages(entries, previous, request.build, request.dir, request.jobs);
-    const files: Array<[string, Buffer]> = [[TEXT_DIGEST, Buffer.from(`${sha256(text)}\n`)]];
-    for (const ext of request.extensions) {
-      files.push([`pkg_summary.${ext}`, await compress(text, EXTENSIONS[ext], `pkg_summary.${ext}`)]);
-      files.push([`pkg_summary.asc.${ext}`, await compress(signed, EXTENSIONS[ext], `pkg_summary.asc.${ext}`)]);
-    }
-    files.push(['pkg_summary.asc', signed]);
-    const generation = await installGeneration(set, request.label, files, { keep: 1 });
-    await recordOverrides(home, gates.now, overrides);
-    await removeStaleLinks(request.dir, set.names);
-    const removedPackages = request.build === undefined ? 0 : await removeWithdrawn(previous, entries, request.dir);
-    return { entries: entries.length, signedPackages, copiedPackages, removedPackages, warnings, overrides, files: set.names, generation };
-  }, { waitMs: request.lockWaitMs });
+  return withLock(
+    home,
+    async () => {
+      const set = { dir: request.dir, home: HOME, names: namesOf(request.extensions) };
+      const current = await currentGeneration(set);
+      const warnings: string[] = [];
+      const overrides: string[] = [];
+      let text: Buffer;
+      let previous: Entry[] = [];
+      let signedPackages = 0;
+      if (request.build === undefined) {
+        if (!current)
+          throw new PkgkeysError(
+            'USAGE',
+            `${request.dir} has no publication to sign again: run pkgkeys publish --build first`,
+          );
+        text = await textToResign(current);
+      } else {
+        if (current) previous = await previousEntries(current, warnings);
+        const build = await buildSummary(request.build);
+        // One text for every form: what cannot be signed is taken out first, and said (lib/publish/summary.ts).
+        const normal = normaliseSummary(build.text);
+        if (normal.lines > 0) warnings.push(normal.warning(build.file));
+        text = await addChecksums(normal.text, build.file, request.build, request.jobs);
+        signedPackages = await signedForPkgAdd(text, build.file, request.build, gates, request.signPackage);
+        if (signedPackages > 0)
+          text = await addChecksums(text, build.file, request.build, request.jobs, { replace: true });
+        const shrink = checkShrink(
+          previous,
+          parseSummary(text, build.file),
+          gates.shrink,
+          `${request.dir} (${gates.repository})`,
+        );
+        if (shrink.override) overrides.push(shrink.override);
+      }
+      const signed = Buffer.concat(await request.sign(text));
+      // Signed by a key here or by signd: either way, the signature clients will see is the one judged.
+      await checkSignedForClients(gates.clientKeyring, signed, gates.repository, gates.now);
+      const entries = parseSummary(text, 'pkg_summary');
+      // Only now are packages copied in: a gate that refuses leaves the repository as it was.
+      const copiedPackages =
+        request.build === undefined
+          ? 0
+          : await placePackages(entries, previous, request.build, request.dir, request.jobs);
+      const files: Array<[string, Buffer]> = [[TEXT_DIGEST, Buffer.from(`${sha256(text)}\n`)]];
+      for (const ext of request.extensions) {
+        files.push([`pkg_summary.${ext}`, await compress(text, EXTENSIONS[ext], `pkg_summary.${ext}`)]);
+        files.push([`pkg_summary.asc.${ext}`, await compress(signed, EXTENSIONS[ext], `pkg_summary.asc.${ext}`)]);
+      }
+      files.push(['pkg_summary.asc', signed]);
+      const generation = await installGeneration(set, request.label, files, { keep: 1 });
+      await recordOverrides(home, gates.now, overrides);
+      await removeStaleLinks(request.dir, set.names);
+      const removedPackages = request.build === undefined ? 0 : await removeWithdrawn(previous, entries, request.dir);
+      return {
+        entries: entries.length,
+        signedPackages,
+        copiedPackages,
+        removedPackages,
+        warnings,
+        overrides,
+        files: set.names,
+        generation,
+      };
+    },
+    { waitMs: request.lockWaitMs },
+  );
 }
 
 /** Where overrides of the publish gates are kept, one JSON line each (lib/publish/gates.ts overrideRecord). */
@@ -172,14 +210,20 @@ async function recordOverrides(home: string, at: Date, overrides: readonly strin
 
 /** A build writing into the repository directory would write into the publication (see the top of this file). */
 async function checkSeparate(build: string, dir: string): Promise<void> {
-  const real = async (p: string) => fs.realpath(p).catch((cause) => {
-    throw (cause as NodeJS.ErrnoException).code === 'ENOENT' ? new PkgkeysError('NOT_FOUND', `${p}: no such directory`) : ioError('cannot read', p, cause);
-  });
+  const real = async (p: string) =>
+    fs.realpath(p).catch((cause) => {
+      throw (cause as NodeJS.ErrnoException).code === 'ENOENT'
+        ? new PkgkeysError('NOT_FOUND', `${p}: no such directory`)
+        : ioError('cannot read', p, cause);
+    });
   await fs.mkdir(dir, { recursive: true }).catch((cause) => {
     throw ioError('cannot create', dir, cause);
   });
   if ((await real(build)) === (await real(dir))) {
-    throw new PkgkeysError('USAGE', `${build} is both the build's directory and the repository directory: a build writing its pkg_summary there in place would change the publication; let the build write elsewhere (pbulk's packages) and publish into the served directory`);
+    throw new PkgkeysError(
+      'USAGE',
+      `${build} is both the build's directory and the repository directory: a build writing its pkg_summary there in place would change the publication; let the build write elsewhere (pbulk's packages) and publish into the served directory`,
+    );
   }
 }
 
@@ -196,11 +240,18 @@ async function buildSummary(dir: string): Promise<{ file: string; text: Buffer }
     if (!stat?.isFile()) continue;
     const text = await decompress(await readBounded(file, MAX_INDEX_BYTES), file, MAX_INDEX_BYTES);
     if (found && !found.text.equals(text)) {
-      throw new PkgkeysError('BAD_INPUT', `${found.file} and ${file} hold different indexes (SHA-256 ${sha256(found.text)} and ${sha256(text)}): remove the one the last build did not write`);
+      throw new PkgkeysError(
+        'BAD_INPUT',
+        `${found.file} and ${file} hold different indexes (SHA-256 ${sha256(found.text)} and ${sha256(text)}): remove the one the last build did not write`,
+      );
     }
     found ??= { file, text };
   }
-  if (!found) throw new PkgkeysError('NOT_FOUND', `${dir} has no pkg_summary (plain, .gz, .bz2, .xz or .zst) from a build to publish`);
+  if (!found)
+    throw new PkgkeysError(
+      'NOT_FOUND',
+      `${dir} has no pkg_summary (plain, .gz, .bz2, .xz or .zst) from a build to publish`,
+    );
   return found;
 }
 
@@ -209,13 +260,19 @@ async function buildSummary(dir: string): Promise<{ file: string; text: Buffer }
  * form must still hold it. `altered` says which does not: something wrote into the generation (a build
  * run in the repository directory, writing through a link), and that text is never signed again.
  */
-async function publishedText(current: string): Promise<{ text: Buffer; altered: null } | { text: null; altered: string }> {
+async function publishedText(
+  current: string,
+): Promise<{ text: Buffer; altered: null } | { text: null; altered: string }> {
   const recorded = (await fs.readFile(path.join(current, TEXT_DIGEST), 'utf8').catch(() => '')).trim();
   let text: Buffer | null = null;
   for (const name of (await fs.readdir(current)).filter((n) => /^pkg_summary\.(gz|bz2|xz|zst)$/.test(n)).sort()) {
     const file = path.join(current, name);
     const got = await decompress(await readBounded(file, MAX_INDEX_BYTES), file, MAX_INDEX_BYTES);
-    if (sha256(got) !== recorded) return { text: null, altered: `${file} no longer holds the published text (SHA-256 ${sha256(got)}, recorded ${recorded || 'none'})` };
+    if (sha256(got) !== recorded)
+      return {
+        text: null,
+        altered: `${file} no longer holds the published text (SHA-256 ${sha256(got)}, recorded ${recorded || 'none'})`,
+      };
     text ??= got;
   }
   if (!text) throw ioError('cannot find the published pkg_summary in', current, new Error('no pkg_summary.*'));
@@ -236,7 +293,11 @@ export async function publishedEntries(dir: string): Promise<Entry[] | null> {
 /** The published text, to be signed again: refused if anything wrote into it. */
 async function textToResign(current: string): Promise<Buffer> {
   const published = await publishedText(current);
-  if (published.altered !== null) throw new PkgkeysError('HASH_MISMATCH', `${published.altered}: something wrote into the publication; publish a build (--build) instead of signing this again`);
+  if (published.altered !== null)
+    throw new PkgkeysError(
+      'HASH_MISMATCH',
+      `${published.altered}: something wrote into the publication; publish a build (--build) instead of signing this again`,
+    );
   return published.text;
 }
 
@@ -247,7 +308,9 @@ async function textToResign(current: string): Promise<Buffer> {
 async function previousEntries(current: string, warnings: string[]): Promise<Entry[]> {
   const published = await publishedText(current);
   if (published.altered === null) return parseSummary(published.text, path.join(current, 'pkg_summary'));
-  warnings.push(`${published.altered}: something wrote into the publication; it is replaced now, every package copied again, and the new index is not compared with it (PUBLISH_SHRINK)`);
+  warnings.push(
+    `${published.altered}: something wrote into the publication; it is replaced now, every package copied again, and the new index is not compared with it (PUBLISH_SHRINK)`,
+  );
   return [];
 }
 
@@ -257,7 +320,13 @@ async function previousEntries(current: string, warnings: string[]): Promise<Ent
  * out where pkg_add does not find the signer) by a key clients trust for the repository; those are
  * refused, not published. With `sign`, every other package is signed in place; returns how many.
  */
-async function signedForPkgAdd(text: Buffer, source: string, dir: string, gates: PublishGates, sign?: (input: string, output: string) => Promise<void>): Promise<number> {
+async function signedForPkgAdd(
+  text: Buffer,
+  source: string,
+  dir: string,
+  gates: PublishGates,
+  sign?: (input: string, output: string) => Promise<void>,
+): Promise<number> {
   let signed = 0;
   for (const entry of parseSummary(text, source)) {
     const file = packageFile(dir, entry);
@@ -285,7 +354,8 @@ async function signedForPkgAdd(text: Buffer, source: string, dir: string, gates:
 }
 
 const fileNameOf = (entry: Entry) => path.basename(packageFile('.', entry));
-const sameFile = (a: Entry, b: Entry) => value(a, 'FILE_SIZE') === value(b, 'FILE_SIZE') && value(a, 'FILE_CKSUM') === value(b, 'FILE_CKSUM');
+const sameFile = (a: Entry, b: Entry) =>
+  value(a, 'FILE_SIZE') === value(b, 'FILE_SIZE') && value(a, 'FILE_CKSUM') === value(b, 'FILE_CKSUM');
 
 /**
  * Copies into `dir` each package of `entries` that the previous publication does not have with the
@@ -294,7 +364,13 @@ const sameFile = (a: Entry, b: Entry) => value(a, 'FILE_SIZE') === value(b, 'FIL
  * hashed and checked against the index before it is renamed into place; a package that changed since
  * it was hashed is refused. Returns how many were copied.
  */
-async function placePackages(entries: Entry[], previous: Entry[], build: string, dir: string, jobs: number): Promise<number> {
+async function placePackages(
+  entries: Entry[],
+  previous: Entry[],
+  build: string,
+  dir: string,
+  jobs: number,
+): Promise<number> {
   const published = new Map(previous.map((e) => [fileNameOf(e), e]));
   const incoming = path.join(dir, HOME, 'incoming');
   await fs.rm(incoming, { recursive: true, force: true });
@@ -303,7 +379,8 @@ async function placePackages(entries: Entry[], previous: Entry[], build: string,
   for (const entry of entries) {
     const before = published.get(fileNameOf(entry));
     const there = await fs.lstat(packageFile(dir, entry)).catch(() => null);
-    if (!before || !sameFile(before, entry) || !there?.isFile() || String(there.size) !== value(entry, 'FILE_SIZE')) wanted.push(entry);
+    if (!before || !sameFile(before, entry) || !there?.isFile() || String(there.size) !== value(entry, 'FILE_SIZE'))
+      wanted.push(entry);
   }
   try {
     for (const entry of wanted) {
@@ -312,19 +389,25 @@ async function placePackages(entries: Entry[], previous: Entry[], build: string,
       const handle = await fs.open(copy, 'r');
       await handle.sync().finally(() => handle.close());
     }
-    const hashed = await hashFiles(wanted.map((e) => ({ file: packageFile(incoming, e), limit: null })), { jobs });
+    const hashed = await hashFiles(
+      wanted.map((e) => ({ file: packageFile(incoming, e), limit: null })),
+      { jobs },
+    );
     wanted.forEach((entry, i) => {
       const got = hashed[i]!;
       if (!got.ok) throw got.error;
       const expected = expectedOf(entry);
       if (got.size !== expected.size || got.sha256 !== expected.sha256) {
-        throw new PkgkeysError('HASH_MISMATCH', `${packageFile(build, entry)} changed while it was published (sha256 ${expected.sha256} when hashed, ${got.sha256} when copied): publish again once the build is done`);
+        throw new PkgkeysError(
+          'HASH_MISMATCH',
+          `${packageFile(build, entry)} changed while it was published (sha256 ${expected.sha256} when hashed, ${got.sha256} when copied): publish again once the build is done`,
+        );
       }
     });
     for (const entry of wanted) await fs.rename(packageFile(incoming, entry), packageFile(dir, entry));
     if (wanted.length > 0) await syncDirectory(dir);
   } catch (cause) {
-    throw cause instanceof PkgkeysError ? cause : ioError('cannot copy the build\'s packages into', dir, cause);
+    throw cause instanceof PkgkeysError ? cause : ioError("cannot copy the build's packages into", dir, cause);
   } finally {
     await fs.rm(incoming, { recursive: true, force: true });
   }

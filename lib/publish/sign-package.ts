@@ -10,7 +10,14 @@ import { PkgkeysError, ioError } from '../errors';
 import { writeAtomicWith } from '../fsutil';
 import { type SecretKey, armor, signData } from '../pgp';
 import { checkPkgAddAccepts } from '../pkgsrc/pkg-add';
-import { SIGNATURE_MEMBER, blockHashes, blockSizeFor, formatHashFile, readPkgname, signedPackageWriter } from '../pkgsrc/signed-package';
+import {
+  SIGNATURE_MEMBER,
+  blockHashes,
+  blockSizeFor,
+  formatHashFile,
+  readPkgname,
+  signedPackageWriter,
+} from '../pkgsrc/signed-package';
 
 /** pkg_add verifies RSA (and DSA) signatures only; RSA is algorithm 1 (RFC 9580 §9.1). */
 const RSA = 1;
@@ -20,9 +27,17 @@ export interface SignPackageOptions {
   created: Date;
 }
 
-export async function signPackage(input: string, output: string, options: SignPackageOptions): Promise<{ pkgname: string; size: number; signer: string }> {
+export async function signPackage(
+  input: string,
+  output: string,
+  options: SignPackageOptions,
+): Promise<{ pkgname: string; size: number; signer: string }> {
   const signer = options.key.signer();
-  if (signer.algorithm !== RSA) throw new PkgkeysError('USAGE', `${signer.fingerprint} is not an RSA key: pkg_add verifies RSA signatures only (make the host key with key init --algo rsa3072)`);
+  if (signer.algorithm !== RSA)
+    throw new PkgkeysError(
+      'USAGE',
+      `${signer.fingerprint} is not an RSA key: pkg_add verifies RSA signatures only (make the host key with key init --algo rsa3072)`,
+    );
   const handle = await fs.open(input, 'r').catch((cause) => {
     throw ioError('cannot open', input, cause);
   });
@@ -31,12 +46,34 @@ export async function signPackage(input: string, output: string, options: SignPa
     const pkgname = await readPkgname(input, 0, stat.size, input);
     // Never a block size that divides the size: pkg_add could not verify the package (lib/pkgsrc/signed-package.ts).
     const blockSize = blockSizeFor(stat.size);
-    const hash = formatHashFile({ pkgname, size: stat.size, blockSize, blocks: await blockHashes(handle, 0, stat.size, blockSize, input) });
-    const signature = await signData(signer, { kind: 'binary', hash: 'sha512', created: options.created, expires: null, notations: [] }, (h) => void h.update(hash));
-    checkPkgAddAccepts({ signature, keyID: signer.keyID, blocks: { size: stat.size, blockSize } }, `${output}: ${SIGNATURE_MEMBER}`);
+    const hash = formatHashFile({
+      pkgname,
+      size: stat.size,
+      blockSize,
+      blocks: await blockHashes(handle, 0, stat.size, blockSize, input),
+    });
+    const signature = await signData(
+      signer,
+      { kind: 'binary', hash: 'sha512', created: options.created, expires: null, notations: [] },
+      (h) => void h.update(hash),
+    );
+    checkPkgAddAccepts(
+      { signature, keyID: signer.keyID, blocks: { size: stat.size, blockSize } },
+      `${output}: ${SIGNATURE_MEMBER}`,
+    );
     // Every member carries the package file's metadata, as pkg_admin gpg-sign-package writes them.
     const meta = { mtime: Math.floor(stat.mtimeMs / 1000), uid: stat.uid, gid: stat.gid, mode: stat.mode };
-    await writeAtomicWith(output, signedPackageWriter({ hash, signature: armor('signature', signature), name: path.basename(input), input: handle, size: stat.size, meta }));
+    await writeAtomicWith(
+      output,
+      signedPackageWriter({
+        hash,
+        signature: armor('signature', signature),
+        name: path.basename(input),
+        input: handle,
+        size: stat.size,
+        meta,
+      }),
+    );
     return { pkgname, size: stat.size, signer: signer.fingerprint };
   } finally {
     await handle.close();

@@ -47,24 +47,31 @@ export function normaliseSummary(text: Buffer): NormalisedSummary {
   const raw = text.toString('latin1');
   const lines = (raw.match(/[ \t\r]+(?=\n|$)/g) ?? []).length + (raw.endsWith('\n') ? 0 : 1);
   return {
-    text: signable, lines,
-    warning: (source) => `${source}: ${lines} line(s) had trailing blanks or a CR (CRLF line ends) or no final newline; the index is signed and published without them`,
+    text: signable,
+    lines,
+    warning: (source) =>
+      `${source}: ${lines} line(s) had trailing blanks or a CR (CRLF line ends) or no final newline; the index is signed and published without them`,
   };
 }
 
 /** Signs a pkg_summary text (already decompressed). Trailing whitespace, which a cleartext signature cannot cover, is removed (normaliseSummary says when). */
 export async function signIndex(text: Buffer, source: string, options: SignIndexOptions): Promise<SignedIndex> {
-  if (options.expires <= options.created) throw new PkgkeysError('USAGE', 'the index signature must expire after it is made');
+  if (options.expires <= options.created)
+    throw new PkgkeysError('USAGE', 'the index signature must expire after it is made');
   const signable = signableText(text);
   const signer = options.key.signer();
   const notations = [{ name: REPOSITORY_NOTATION, value: options.repository }];
   // The grammar is checked in the pass that hashes the text, and told before anything is signed.
   const grammar = new SummaryLines(source);
   let entries = 0;
-  const signature = await signData(signer, { kind: 'text', hash: options.hash, created: options.created, expires: options.expires, notations }, (hash) => {
-    hashCanonical(signable, hash, grammar);
-    entries = grammar.end();
-  });
+  const signature = await signData(
+    signer,
+    { kind: 'text', hash: options.hash, created: options.created, expires: options.expires, notations },
+    (hash) => {
+      hashCanonical(signable, hash, grammar);
+      entries = grammar.end();
+    },
+  );
   return { signed: writeCleartext(signable, options.hash, signature), entries, signer: signer.fingerprint };
 }
 
@@ -74,18 +81,32 @@ export async function signIndex(text: Buffer, source: string, options: SignIndex
  * index would promise a package the repository does not have. With `replace`, values already there
  * are replaced instead (the files were changed on purpose: signed, lib/publish/repository.ts).
  */
-export async function addChecksums(text: Buffer, source: string, dir: string, jobs: number, options: { replace?: boolean } = {}): Promise<Buffer> {
+export async function addChecksums(
+  text: Buffer,
+  source: string,
+  dir: string,
+  jobs: number,
+  options: { replace?: boolean } = {},
+): Promise<Buffer> {
   const entries = parseSummary(text, source);
   const files = entries.map((entry) => packageFile(dir, entry));
-  const hashed = await hashFiles(files.map((file) => ({ file, limit: null })), { jobs });
+  const hashed = await hashFiles(
+    files.map((file) => ({ file, limit: null })),
+    { jobs },
+  );
   const out: Entry[] = entries.map((entry, i) => {
     const got = hashed[i]!;
     if (!got.ok) throw got.error;
     const pkgname = pkgnameOf(entry);
     const size = options.replace ? undefined : value(entry, 'FILE_SIZE');
     const cksum = options.replace ? undefined : value(entry, 'FILE_CKSUM');
-    if (size !== undefined && size !== String(got.size)) throw new PkgkeysError('SIZE_MISMATCH', `${pkgname}: FILE_SIZE says ${size} bytes, ${files[i]} has ${got.size}`);
-    if (cksum !== undefined && cksum !== `sha256 ${got.sha256}`) throw new PkgkeysError('HASH_MISMATCH', `${pkgname}: FILE_CKSUM says ${cksum}, ${files[i]} has sha256 ${got.sha256}`);
+    if (size !== undefined && size !== String(got.size))
+      throw new PkgkeysError('SIZE_MISMATCH', `${pkgname}: FILE_SIZE says ${size} bytes, ${files[i]} has ${got.size}`);
+    if (cksum !== undefined && cksum !== `sha256 ${got.sha256}`)
+      throw new PkgkeysError(
+        'HASH_MISMATCH',
+        `${pkgname}: FILE_CKSUM says ${cksum}, ${files[i]} has sha256 ${got.sha256}`,
+      );
     return setValue(setValue(entry, 'FILE_SIZE', String(got.size)), 'FILE_CKSUM', `sha256 ${got.sha256}`);
   });
   return Buffer.from(formatSummary(out), 'latin1');

@@ -36,11 +36,19 @@ export interface SignedVulnerabilities {
 }
 
 /** Signs the text of a pkg-vulnerabilities file (already decompressed). */
-export async function signVulnerabilities(text: Buffer, source: string, options: SignVulnerabilitiesOptions): Promise<SignedVulnerabilities> {
-  if (options.expires <= options.created) throw new PkgkeysError('USAGE', 'the pkg-vulnerabilities signature must expire after it is made');
+export async function signVulnerabilities(
+  text: Buffer,
+  source: string,
+  options: SignVulnerabilitiesOptions,
+): Promise<SignedVulnerabilities> {
+  if (options.expires <= options.created)
+    throw new PkgkeysError('USAGE', 'the pkg-vulnerabilities signature must expire after it is made');
   const signer = options.key.signer();
   if (signer.algorithm !== RSA) {
-    throw new PkgkeysError('USAGE', `${signer.fingerprint} is not an RSA key: pkg_admin verifies RSA signatures only (make the key with key init --algo rsa3072)`);
+    throw new PkgkeysError(
+      'USAGE',
+      `${signer.fingerprint} is not an RSA key: pkg_admin verifies RSA signatures only (make the key with key init --algo rsa3072)`,
+    );
   }
   const signable = signableText(text);
   const list = readVulnerabilities(signable, source);
@@ -48,13 +56,22 @@ export async function signVulnerabilities(text: Buffer, source: string, options:
   if (wrong) {
     const error = checksumMismatch(source, wrong);
     if (signable === text) throw error;
-    throw new PkgkeysError(error.code, `${error.message} (once the trailing whitespace a cleartext signature cannot cover is removed: remove it before computing the checksums)`);
+    throw new PkgkeysError(
+      error.code,
+      `${error.message} (once the trailing whitespace a cleartext signature cannot cover is removed: remove it before computing the checksums)`,
+    );
   }
   const notations = [{ name: REPOSITORY_NOTATION, value: PKG_VULNERABILITIES }];
-  const signature = await signData(signer, { kind: 'text', hash: options.hash, created: options.created, expires: options.expires, notations }, (hash) =>
-    hashCanonical(signable, hash),
+  const signature = await signData(
+    signer,
+    { kind: 'text', hash: options.hash, created: options.created, expires: options.expires, notations },
+    (hash) => hashCanonical(signable, hash),
   );
   // pkg_admin checks it with pkg_add's verifier: a signature it cannot read is never written (lib/pkgsrc/pkg-add.ts).
   checkPkgAddAccepts({ signature, keyID: signer.keyID }, `${source}: the signature`);
-  return { signed: writeCleartext(signable, options.hash, signature), entries: list.entries, signer: signer.fingerprint };
+  return {
+    signed: writeCleartext(signable, options.hash, signature),
+    entries: list.entries,
+    signer: signer.fingerprint,
+  };
 }

@@ -48,8 +48,13 @@ export class AuditLog {
   private async appendNow(entry: Omit<AuditRecord, 'previous' | 'time'> & { time: Date }): Promise<void> {
     this.head ??= await verifyAudit(this.file, this.stateFile);
     const record: AuditRecord = {
-      time: formatTime(entry.time), uid: entry.uid, repository: entry.repository, index: entry.index, signature: entry.signature,
-      ...(entry.overrides ? { overrides: entry.overrides } : {}), previous: this.head.hash,
+      time: formatTime(entry.time),
+      uid: entry.uid,
+      repository: entry.repository,
+      index: entry.index,
+      signature: entry.signature,
+      ...(entry.overrides ? { overrides: entry.overrides } : {}),
+      previous: this.head.hash,
     };
     const line = JSON.stringify(record);
     const handle = await fs.open(this.file, 'a', 0o640).catch((cause) => {
@@ -84,7 +89,8 @@ export async function verifyAudit(file: string, stateFile: string): Promise<{ co
   const text = (await readIfAny(file, 'the audit log')) ?? '';
   const headText = await readIfAny(`${file}.head`, 'the audit log head');
   const stateText = await readIfAny(stateFile, "the signing daemon's copy of the audit head");
-  const broken = (what: string) => new PkgkeysError('AUDIT_BROKEN', `${file}: ${what}: records were edited, removed or added outside signd`);
+  const broken = (what: string) =>
+    new PkgkeysError('AUDIT_BROKEN', `${file}: ${what}: records were edited, removed or added outside signd`);
   if (text !== '' && !text.endsWith('\n')) throw broken('the last record is incomplete');
   const lines = text === '' ? [] : text.slice(0, -1).split('\n');
   let hash = GENESIS;
@@ -104,15 +110,19 @@ export async function verifyAudit(file: string, stateFile: string): Promise<{ co
   });
   const head = headText === null ? null : parseHead(headText);
   if (lines.length > 0 || headText !== null) {
-    if (head === null || head.count !== lines.length || head.hash !== hash) throw broken(`the log ends at record ${lines.length}, ${file}.head says ${String(head?.count ?? 'nothing')}`);
+    if (head === null || head.count !== lines.length || head.hash !== hash)
+      throw broken(`the log ends at record ${lines.length}, ${file}.head says ${String(head?.count ?? 'nothing')}`);
   }
   if (stateText !== null) {
     const state = parseHead(stateText);
     if (state === null || state.count > lines.length || hashes[state.count] !== state.hash) {
-      throw broken(`signd has made ${String(state?.count ?? 'an unreadable number of')} signature(s) (${stateFile}), and the log ${state !== null && state.count > lines.length ? `holds only ${lines.length} record(s)` : 'does not hold them'}: it was erased, cut or rewritten`);
+      throw broken(
+        `signd has made ${String(state?.count ?? 'an unreadable number of')} signature(s) (${stateFile}), and the log ${state !== null && state.count > lines.length ? `holds only ${lines.length} record(s)` : 'does not hold them'}: it was erased, cut or rewritten`,
+      );
     }
   }
   return { count: lines.length, hash };
 }
 
-const parseHead = (text: string): { count: number; hash: string } | null => parseRecord(text, (r) => ({ count: r.count('count'), hash: r.string('hash') }));
+const parseHead = (text: string): { count: number; hash: string } | null =>
+  parseRecord(text, (r) => ({ count: r.count('count'), hash: r.string('hash') }));

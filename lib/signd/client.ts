@@ -42,9 +42,19 @@ export async function signdRequest(socketPath: string, request: Message, timeout
  * The clearsigned index for `repository`, of the text the daemon finds staged: its hash must be `text`'s.
  * `allowShrink` is the operator's word for this one index (PUBLISH_SHRINK); the daemon records it.
  */
-export async function signIndexVia(socketPath: string, repository: RepositoryId, text: Uint8Array, options: { allowShrink?: boolean } = {}): Promise<Buffer> {
+export async function signIndexVia(
+  socketPath: string,
+  repository: RepositoryId,
+  text: Uint8Array,
+  options: { allowShrink?: boolean } = {},
+): Promise<Buffer> {
   const sha256 = createHash('sha256').update(text).digest('hex');
-  const reply = await signdRequest(socketPath, { op: 'sign', repository, sha256, ...(options.allowShrink ? { allowShrink: true } : {}) });
+  const reply = await signdRequest(socketPath, {
+    op: 'sign',
+    repository,
+    sha256,
+    ...(options.allowShrink ? { allowShrink: true } : {}),
+  });
   if (typeof reply.signed !== 'string') throw new PkgkeysError('IO_ERROR', 'signd: answer without a signed index');
   return Buffer.from(reply.signed, 'base64');
 }
@@ -53,7 +63,13 @@ export async function signIndexVia(socketPath: string, repository: RepositoryId,
  * The handshake of a publication signed by the daemon: `text` staged in the repository directory `dir`,
  * where the daemon reads what it signs itself, then signIndexVia, which asks for that text by its hash.
  */
-export async function signStagedIndex(socketPath: string, dir: string, repository: RepositoryId, text: Buffer, options: { allowShrink?: boolean } = {}): Promise<Buffer> {
+export async function signStagedIndex(
+  socketPath: string,
+  dir: string,
+  repository: RepositoryId,
+  text: Buffer,
+  options: { allowShrink?: boolean } = {},
+): Promise<Buffer> {
   await writeAtomic(stagingFile(dir), text);
   return signIndexVia(socketPath, repository, text, options);
 }

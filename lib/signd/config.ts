@@ -71,16 +71,37 @@ export const auditStateFile = (config: SigndConfig): string => `${config.stateDi
 
 export async function readSigndConfig(file: string): Promise<SigndConfig> {
   const text = await fs.readFile(file, 'utf8').catch((cause: NodeJS.ErrnoException) => {
-    throw cause.code === 'ENOENT' ? new PkgkeysError('BAD_CONFIG', `${file} does not exist`) : ioError('cannot read', file, cause);
+    throw cause.code === 'ENOENT'
+      ? new PkgkeysError('BAD_CONFIG', `${file} does not exist`)
+      : ioError('cannot read', file, cause);
   });
   const seen = new Set<string>();
   const config: SigndConfig = {
-    socket: '', socketMode: 0o660, socketGroup: null, key: '', unlockMinutes: 60, auditLog: '', stateDir: DEFAULT_STATE_DIR, proofDir: '', repositories: [],
-    clientKeyring: { url: '' }, anchors: [], keyringName: 'pkgsrc', anchorThreshold: 1, maxShrinkPercent: DEFAULT_MAX_SHRINK_PERCENT,
+    socket: '',
+    socketMode: 0o660,
+    socketGroup: null,
+    key: '',
+    unlockMinutes: 60,
+    auditLog: '',
+    stateDir: DEFAULT_STATE_DIR,
+    proofDir: '',
+    repositories: [],
+    clientKeyring: { url: '' },
+    anchors: [],
+    keyringName: 'pkgsrc',
+    anchorThreshold: 1,
+    maxShrinkPercent: DEFAULT_MAX_SHRINK_PERCENT,
   };
-  const path = (keyword: string, set: (c: SigndConfig, v: string) => void) => ({ arity: 1, set: (c: SigndConfig, [v]: string[]) => void (seen.add(keyword), set(c, absolute(v!, keyword))) });
+  const path = (keyword: string, set: (c: SigndConfig, v: string) => void) => ({
+    arity: 1,
+    set: (c: SigndConfig, [v]: string[]) => void (seen.add(keyword), set(c, absolute(v!, keyword))),
+  });
   const clientKeyring = (source: ClientKeyringSource) => {
-    if (seen.has('keyring')) throw new PkgkeysError('BAD_CONFIG', 'keyring-url and client-keyring name the keyring clients have: set one, once');
+    if (seen.has('keyring'))
+      throw new PkgkeysError(
+        'BAD_CONFIG',
+        'keyring-url and client-keyring name the keyring clients have: set one, once',
+      );
     seen.add('keyring');
     return source;
   };
@@ -90,28 +111,54 @@ export async function readSigndConfig(file: string): Promise<SigndConfig> {
     'audit-log': path('audit-log', (c, v) => (c.auditLog = v)),
     'proof-dir': path('proof-dir', (c, v) => (c.proofDir = v)),
     'state-dir': path('state-dir', (c, v) => (c.stateDir = v)),
-    'socket-mode': { arity: 1, set: (c, [m]) => {
-      if (!/^0?[0-7]{3}$/.test(m!)) throw new PkgkeysError('BAD_CONFIG', `socket-mode is octal, such as 0660, not "${m}"`);
-      c.socketMode = Number.parseInt(m!, 8);
-    } },
+    'socket-mode': {
+      arity: 1,
+      set: (c, [m]) => {
+        if (!/^0?[0-7]{3}$/.test(m!))
+          throw new PkgkeysError('BAD_CONFIG', `socket-mode is octal, such as 0660, not "${m}"`);
+        c.socketMode = Number.parseInt(m!, 8);
+      },
+    },
     'socket-group': { arity: 1, set: (c, [g]) => void (c.socketGroup = g!) },
     'unlock-minutes': { arity: 1, set: (c, [m]) => void (c.unlockMinutes = integer(1, 24 * 60)(m!, 'unlock-minutes')) },
-    'keyring-url': { arity: 1, set: (c, [url]) => void (c.clientKeyring = clientKeyring({ url: checkRepositoryURL(url!) })) },
-    'client-keyring': { arity: 1, set: (c, [file]) => void (c.clientKeyring = clientKeyring({ file: absolute(file!, 'client-keyring') })) },
+    'keyring-url': {
+      arity: 1,
+      set: (c, [url]) => void (c.clientKeyring = clientKeyring({ url: checkRepositoryURL(url!) })),
+    },
+    'client-keyring': {
+      arity: 1,
+      set: (c, [file]) => void (c.clientKeyring = clientKeyring({ file: absolute(file!, 'client-keyring') })),
+    },
     anchor: path('anchor', (c, v) => c.anchors.push(v)),
     'keyring-name': { arity: 1, set: (c, [name]) => void (c.keyringName = checkKeyringName(name!)) },
-    'anchor-threshold': { arity: 1, set: (c, [k]) => void (c.anchorThreshold = integer(1, 1000)(k!, 'anchor-threshold')) },
+    'anchor-threshold': {
+      arity: 1,
+      set: (c, [k]) => void (c.anchorThreshold = integer(1, 1000)(k!, 'anchor-threshold')),
+    },
     // Below 100: an index that drops every package always needs the operator's word.
     'max-shrink': { arity: 1, set: (c, [p]) => void (c.maxShrinkPercent = integer(0, 99)(p!, 'max-shrink')) },
-    repository: { arity: 3, set: (c, [repository, dir, expires]) => {
-      const signing = { repository: checkRepository(repository!), dir: absolute(dir!, 'repository'), expires: expires! };
-      if (parseExpiry(expires!, new Date(0)) === null) throw new PkgkeysError('BAD_CONFIG', `repository ${repository}: signatures must expire, not "${expires}"`);
-      if (c.repositories.some((r) => r.repository === signing.repository)) throw new PkgkeysError('BAD_CONFIG', `repository ${signing.repository} is configured twice`);
-      c.repositories.push(signing);
-    } },
+    repository: {
+      arity: 3,
+      set: (c, [repository, dir, expires]) => {
+        const signing = {
+          repository: checkRepository(repository!),
+          dir: absolute(dir!, 'repository'),
+          expires: expires!,
+        };
+        if (parseExpiry(expires!, new Date(0)) === null)
+          throw new PkgkeysError('BAD_CONFIG', `repository ${repository}: signatures must expire, not "${expires}"`);
+        if (c.repositories.some((r) => r.repository === signing.repository))
+          throw new PkgkeysError('BAD_CONFIG', `repository ${signing.repository} is configured twice`);
+        c.repositories.push(signing);
+      },
+    },
   });
   const missing = required.filter((k) => !seen.has(k));
-  if (missing.length > 0) throw new PkgkeysError('BAD_CONFIG', `${file}: ${missing.map((k) => (k === 'keyring' ? 'keyring-url (or client-keyring)' : k)).join(', ')} must be set`);
+  if (missing.length > 0)
+    throw new PkgkeysError(
+      'BAD_CONFIG',
+      `${file}: ${missing.map((k) => (k === 'keyring' ? 'keyring-url (or client-keyring)' : k)).join(', ')} must be set`,
+    );
   if (config.repositories.length === 0) throw new PkgkeysError('BAD_CONFIG', `${file}: no repository to sign for`);
   return config;
 }

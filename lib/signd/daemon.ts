@@ -90,7 +90,10 @@ export class SigningDaemon {
     try {
       send(socket, await this.answer(await reader.next(), reader, socket));
     } catch (error) {
-      const failure = error instanceof PkgkeysError ? error : new PkgkeysError('IO_ERROR', `unexpected error: ${(error as Error)?.message ?? String(error)}`);
+      const failure =
+        error instanceof PkgkeysError
+          ? error
+          : new PkgkeysError('IO_ERROR', `unexpected error: ${(error as Error)?.message ?? String(error)}`);
       const detail = failure.cause instanceof PkgkeysError ? failure.cause : failure;
       this.options.log(`pkgkeys: signd: refused: ${detail.code}: ${detail.message}`);
       if (!socket.destroyed) send(socket, refusal(failure));
@@ -118,7 +121,8 @@ export class SigningDaemon {
   }
 
   private async unlock(request: Message): Promise<Message> {
-    if (typeof request.passphrase !== 'string' || request.passphrase === '') throw new PkgkeysError('NO_PASSPHRASE', 'unlock needs the passphrase');
+    if (typeof request.passphrase !== 'string' || request.passphrase === '')
+      throw new PkgkeysError('NO_PASSPHRASE', 'unlock needs the passphrase');
     const { config } = this.options;
     const key = await SecretKey.open(await readBounded(config.key, MAX_KEYRING_BYTES), request.passphrase, config.key);
     this.lock();
@@ -133,9 +137,15 @@ export class SigningDaemon {
   /** Checks the request, then the requester, then the index on disk against the hash asked for, and only then signs. */
   private async sign(request: Message, reader: MessageReader, socket: net.Socket): Promise<Message> {
     const signing = this.options.config.repositories.find((r) => r.repository === request.repository);
-    if (!signing) throw new PkgkeysError('SIGND_REFUSED', `${JSON.stringify(request.repository)?.slice(0, 80)} is not a repository this daemon signs for`);
-    if (typeof request.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(request.sha256)) throw new PkgkeysError('SIGND_REFUSED', 'sha256 must be 64 lowercase hex digits');
-    if (this.locked) throw new PkgkeysError('SIGND_LOCKED', 'the signing key is locked: an operator must run pkgkeys signd unlock');
+    if (!signing)
+      throw new PkgkeysError(
+        'SIGND_REFUSED',
+        `${JSON.stringify(request.repository)?.slice(0, 80)} is not a repository this daemon signs for`,
+      );
+    if (typeof request.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(request.sha256))
+      throw new PkgkeysError('SIGND_REFUSED', 'sha256 must be 64 lowercase hex digits');
+    if (this.locked)
+      throw new PkgkeysError('SIGND_LOCKED', 'the signing key is locked: an operator must run pkgkeys signd unlock');
     const uid = await this.requester(reader, socket);
     const file = stagingFile(signing.dir);
     const now = this.options.now();
@@ -144,22 +154,41 @@ export class SigningDaemon {
     const { digest, signed, overrides } = await withheld(file, async () => {
       // The daemon may read what its clients cannot: only a regular file with one name, never a link,
       // in the staging directory itself, not one a link below the repository points elsewhere.
-      const [staging, expected] = await Promise.all([fs.realpath(path.dirname(file)), fs.realpath(signing.dir)]).catch((cause) => {
-        throw ioError('cannot find the staging directory of', signing.dir, cause);
-      });
+      const [staging, expected] = await Promise.all([fs.realpath(path.dirname(file)), fs.realpath(signing.dir)]).catch(
+        (cause) => {
+          throw ioError('cannot find the staging directory of', signing.dir, cause);
+        },
+      );
       if (staging !== path.join(expected, path.relative(signing.dir, path.dirname(file)))) {
-        throw new PkgkeysError('NOT_REGULAR_FILE', `${path.dirname(file)} leads to ${staging} through a symbolic link; refusing to read there`);
+        throw new PkgkeysError(
+          'NOT_REGULAR_FILE',
+          `${path.dirname(file)} leads to ${staging} through a symbolic link; refusing to read there`,
+        );
       }
       const text = await readBounded(file, MAX_INDEX_BYTES, { follow: false });
       const digest = createHash('sha256').update(text).digest('hex');
-      if (digest !== request.sha256) throw new PkgkeysError('SIGND_REFUSED', `${file} has SHA-256 ${digest}, not the ${request.sha256} asked for`);
+      if (digest !== request.sha256)
+        throw new PkgkeysError('SIGND_REFUSED', `${file} has SHA-256 ${digest}, not the ${request.sha256} asked for`);
       const key = this.key;
       if (!key) throw new PkgkeysError('SIGND_LOCKED', 'the signing key locked itself meanwhile');
       const overrides = await this.shrinkGate(signing, text, file, request.allowShrink === true);
-      const options = { key, repository: signing.repository, created: now, expires: parseExpiry(signing.expires, now)!, hash: 'sha256' as const };
+      const options = {
+        key,
+        repository: signing.repository,
+        created: now,
+        expires: parseExpiry(signing.expires, now)!,
+        hash: 'sha256' as const,
+      };
       return { digest, overrides, signed: Buffer.concat((await signIndex(text, file, options)).signed) };
     });
-    await this.audit.append({ time: now, uid, repository: signing.repository, index: digest, signature: createHash('sha256').update(signed).digest('hex'), ...(overrides.length > 0 ? { overrides } : {}) });
+    await this.audit.append({
+      time: now,
+      uid,
+      repository: signing.repository,
+      index: digest,
+      signature: createHash('sha256').update(signed).digest('hex'),
+      ...(overrides.length > 0 ? { overrides } : {}),
+    });
     for (const override of overrides) this.options.log(`pkgkeys: signd: override for uid ${uid}: ${override}`);
     this.options.log(`pkgkeys: signd: signed ${signing.repository} (${digest}) for uid ${uid}`);
     return { ok: true, signed: signed.toString('base64') };
@@ -173,7 +202,14 @@ export class SigningDaemon {
     const { config } = this.options;
     const key = this.key;
     if (!key) throw new PkgkeysError('SIGND_LOCKED', 'the signing key locked itself meanwhile');
-    const clients = await loadClientKeyring({ source: config.clientKeyring, name: config.keyringName, anchors: config.anchors, now, policy: { ...DEFAULT_POLICY, anchorThreshold: config.anchorThreshold }, timeoutMs: KEYRING_TIMEOUT_MS });
+    const clients = await loadClientKeyring({
+      source: config.clientKeyring,
+      name: config.keyringName,
+      anchors: config.anchors,
+      now,
+      policy: { ...DEFAULT_POLICY, anchorThreshold: config.anchorThreshold },
+      timeoutMs: KEYRING_TIMEOUT_MS,
+    });
     checkSignerForClients(clients, key.fingerprint, signing.repository, now);
   }
 
@@ -181,9 +217,19 @@ export class SigningDaemon {
    * The staged index may not drop more than max-shrink percent of the packages of the publication in
    * force unless the request says allowShrink; returns the overrides to record.
    */
-  private async shrinkGate(signing: SigndRepository, text: Buffer, file: string, allowShrink: boolean): Promise<string[]> {
+  private async shrinkGate(
+    signing: SigndRepository,
+    text: Buffer,
+    file: string,
+    allowShrink: boolean,
+  ): Promise<string[]> {
     const previous = await publishedEntries(signing.dir);
-    const shrink = checkShrink(previous ?? [], parseSummary(text, file), { maxPercent: this.options.config.maxShrinkPercent, allow: allowShrink }, `${signing.dir} (${signing.repository})`);
+    const shrink = checkShrink(
+      previous ?? [],
+      parseSummary(text, file),
+      { maxPercent: this.options.config.maxShrinkPercent, allow: allowShrink },
+      `${signing.dir} (${signing.repository})`,
+    );
     return shrink.override ? [shrink.override] : [];
   }
 
@@ -196,7 +242,8 @@ export class SigningDaemon {
     try {
       const stat = await fs.lstat(proof).catch(() => null);
       // A link to someone else's file would borrow their uid: only a plain file with one name counts.
-      if (reply.proved !== true || !stat?.isFile() || stat.nlink !== 1) throw new PkgkeysError('SIGND_REFUSED', `no proof of identity: expected a plain file ${proof}`);
+      if (reply.proved !== true || !stat?.isFile() || stat.nlink !== 1)
+        throw new PkgkeysError('SIGND_REFUSED', `no proof of identity: expected a plain file ${proof}`);
       return stat.uid;
     } finally {
       await fs.rm(proof, { force: true });
@@ -214,13 +261,19 @@ async function withheld<T>(file: string, body: () => Promise<T>): Promise<T> {
     return await body();
   } catch (error) {
     if (!(error instanceof PkgkeysError)) throw error;
-    throw new PkgkeysError(error.code, `the staged index ${file} was refused (${error.code}); the signing daemon's log says why`, { cause: error });
+    throw new PkgkeysError(
+      error.code,
+      `the staged index ${file} was refused (${error.code}); the signing daemon's log says why`,
+      { cause: error },
+    );
   }
 }
 
 /** chgrp(1) by name: Node's chown takes numbers only, and the group database is the system's. */
 async function chgrp(file: string, group: string): Promise<void> {
   await new Promise<void>((resolve, reject) =>
-    execFile('chgrp', [group, file], (error, _out, stderr) => (error ? reject(ioError('cannot set the group of', file, new Error(stderr.trim() || error.message))) : resolve())),
+    execFile('chgrp', [group, file], (error, _out, stderr) =>
+      error ? reject(ioError('cannot set the group of', file, new Error(stderr.trim() || error.message))) : resolve(),
+    ),
   );
 }

@@ -27,7 +27,8 @@ export class MessageReader {
   ) {
     socket.on('data', (chunk: Buffer) => {
       this.buffer = Buffer.concat([this.buffer, chunk]);
-      if (this.buffer.length > MAX_LINE_BYTES && this.buffer.indexOf(0x0a) < 0) this.end(new PkgkeysError('SIGND_REFUSED', `request longer than ${MAX_LINE_BYTES} bytes`));
+      if (this.buffer.length > MAX_LINE_BYTES && this.buffer.indexOf(0x0a) < 0)
+        this.end(new PkgkeysError('SIGND_REFUSED', `request longer than ${MAX_LINE_BYTES} bytes`));
       this.wake(null);
     });
     socket.on('end', () => this.end(new PkgkeysError('NETWORK_ERROR', 'the other end closed the connection')));
@@ -52,10 +53,12 @@ export class MessageReader {
       if (newline >= 0) {
         const line = this.buffer.subarray(0, newline).toString('utf8');
         this.buffer = this.buffer.subarray(newline + 1);
-        if (newline > MAX_LINE_BYTES) throw new PkgkeysError('SIGND_REFUSED', `request longer than ${MAX_LINE_BYTES} bytes`);
+        if (newline > MAX_LINE_BYTES)
+          throw new PkgkeysError('SIGND_REFUSED', `request longer than ${MAX_LINE_BYTES} bytes`);
         try {
           const message = JSON.parse(line) as unknown;
-          if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new Error('not an object');
+          if (typeof message !== 'object' || message === null || Array.isArray(message))
+            throw new Error('not an object');
           return message as Message;
         } catch {
           throw new PkgkeysError('SIGND_REFUSED', 'a request must be one JSON object on one line');
@@ -63,7 +66,11 @@ export class MessageReader {
       }
       if (this.ended) throw this.ended;
       const left = deadline - Date.now();
-      if (left <= 0) throw new PkgkeysError('NETWORK_ERROR', `nothing complete received within ${Math.round(this.timeoutMs / 1000)} s`);
+      if (left <= 0)
+        throw new PkgkeysError(
+          'NETWORK_ERROR',
+          `nothing complete received within ${Math.round(this.timeoutMs / 1000)} s`,
+        );
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           this.waiting = null;

@@ -25,13 +25,34 @@ const MAGIC: [Compression, number[]][] = [
 
 /** The tool for each format run as a child, and where to get it when it is missing. */
 const TOOLS = {
-  bzip2: { command: 'bzip2', decompress: ['-dc'], compress: ['-c'], fast: ['-c', '-1'], install: 'Debian bzip2, pkgsrc archivers/bzip2' },
-  xz: { command: 'xz', decompress: ['-dc'], compress: ['-c', '-T1'], fast: ['-c', '-0', '-T1'], install: 'Debian xz-utils, pkgsrc archivers/xz' },
-  zstd: { command: 'zstd', decompress: ['-dc', '-q'], compress: ['-c', '-q'], fast: ['-c', '-q', '-1'], install: 'Debian zstd, pkgsrc archivers/zstd' },
+  bzip2: {
+    command: 'bzip2',
+    decompress: ['-dc'],
+    compress: ['-c'],
+    fast: ['-c', '-1'],
+    install: 'Debian bzip2, pkgsrc archivers/bzip2',
+  },
+  xz: {
+    command: 'xz',
+    decompress: ['-dc'],
+    compress: ['-c', '-T1'],
+    fast: ['-c', '-0', '-T1'],
+    install: 'Debian xz-utils, pkgsrc archivers/xz',
+  },
+  zstd: {
+    command: 'zstd',
+    decompress: ['-dc', '-q'],
+    compress: ['-c', '-q'],
+    fast: ['-c', '-q', '-1'],
+    install: 'Debian zstd, pkgsrc archivers/zstd',
+  },
 } as const;
 
 /** The compressed forms a pkg_summary is published in, by file name extension, in pkgin's order of preference. */
-export const EXTENSIONS = { zst: 'zstd', xz: 'xz', bz2: 'bzip2', gz: 'gzip' } as const satisfies Record<string, Exclude<Compression, 'none'>>;
+export const EXTENSIONS = { zst: 'zstd', xz: 'xz', bz2: 'bzip2', gz: 'gzip' } as const satisfies Record<
+  string,
+  Exclude<Compression, 'none'>
+>;
 
 export function compressionOf(data: Uint8Array): Compression {
   for (const [format, magic] of MAGIC) {
@@ -40,7 +61,8 @@ export function compressionOf(data: Uint8Array): Compression {
   return 'none';
 }
 
-const tooLarge = (source: string, limit: number) => new PkgkeysError('TOO_LARGE', `${source}: decompresses to more than ${limit} bytes`);
+const tooLarge = (source: string, limit: number) =>
+  new PkgkeysError('TOO_LARGE', `${source}: decompresses to more than ${limit} bytes`);
 
 /** What is decompressed: bytes in memory, a file read as it goes, or chunks as they arrive. */
 type Input = Uint8Array | { file: string } | { chunks: AsyncIterable<Uint8Array> };
@@ -54,7 +76,12 @@ const FILE_CHUNK = 1 << 20;
  * form), or with `corrupt` when the data is corrupt: BAD_INPUT, or the code of the document it is
  * (INDEX_MALFORMED, ...). `limit` is at least 1.
  */
-export async function decompress(data: Uint8Array, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): Promise<Buffer> {
+export async function decompress(
+  data: Uint8Array,
+  source: string,
+  limit: number,
+  corrupt: Code = 'BAD_INPUT',
+): Promise<Buffer> {
   const format = compressionOf(data);
   if (format === 'none') {
     if (data.length > limit) throw tooLarge(source, limit);
@@ -66,7 +93,12 @@ export async function decompress(data: Uint8Array, source: string, limit: number
 }
 
 /** decompress chunk by chunk as it is produced: what `data` decompresses to is never whole in memory. */
-export async function* decompressChunks(data: Uint8Array, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): AsyncGenerator<Buffer> {
+export async function* decompressChunks(
+  data: Uint8Array,
+  source: string,
+  limit: number,
+  corrupt: Code = 'BAD_INPUT',
+): AsyncGenerator<Buffer> {
   const format = compressionOf(data);
   if (format !== 'none') return yield* inflate(format, data, source, limit, corrupt);
   if (data.length > limit) throw tooLarge(source, limit);
@@ -77,7 +109,13 @@ export async function* decompressChunks(data: Uint8Array, source: string, limit:
  * decompressChunks for data that arrives in chunks (a download), whose first bytes are `head`: neither
  * it nor what it decompresses to is ever whole in memory.
  */
-export function decompressArriving(head: Uint8Array, chunks: AsyncIterable<Uint8Array>, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): AsyncGenerator<Buffer> {
+export function decompressArriving(
+  head: Uint8Array,
+  chunks: AsyncIterable<Uint8Array>,
+  source: string,
+  limit: number,
+  corrupt: Code = 'BAD_INPUT',
+): AsyncGenerator<Buffer> {
   return inflate(compressionOf(head), { chunks }, source, limit, corrupt);
 }
 
@@ -86,7 +124,12 @@ export function decompressArriving(head: Uint8Array, chunks: AsyncIterable<Uint8
  * memory. A chunk is good until the next is asked for (a plain file is read into one buffer, again and
  * again): use it, or copy it, before.
  */
-export async function* decompressFile(file: string, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): AsyncGenerator<Buffer> {
+export async function* decompressFile(
+  file: string,
+  source: string,
+  limit: number,
+  corrupt: Code = 'BAD_INPUT',
+): AsyncGenerator<Buffer> {
   const head = Buffer.alloc(8);
   let handle: fs.FileHandle | null = null;
   try {
@@ -105,7 +148,12 @@ export async function* decompressFile(file: string, source: string, limit: numbe
  * trades size for time, for data that only crosses the loopback (xz's default takes half a minute
  * on a full pkg_summary).
  */
-export async function compress(data: Uint8Array, format: Exclude<Compression, 'none'>, source: string, options: { fast?: boolean } = {}): Promise<Buffer> {
+export async function compress(
+  data: Uint8Array,
+  format: Exclude<Compression, 'none'>,
+  source: string,
+  options: { fast?: boolean } = {},
+): Promise<Buffer> {
   // Compressed text is smaller than the text; the cap only stops a tool gone mad.
   const limit = data.length * 2 + 65536;
   if (format !== 'gzip') {
@@ -114,13 +162,24 @@ export async function compress(data: Uint8Array, format: Exclude<Compression, 'n
     return out.bytes();
   }
   const level = options.fast ? 1 : 6;
-  return new Promise((resolve, reject) => gzip(data, { level }, (error, out) => (error ? reject(ioError('cannot compress', source, error)) : resolve(out))));
+  return new Promise((resolve, reject) =>
+    gzip(data, { level }, (error, out) => (error ? reject(ioError('cannot compress', source, error)) : resolve(out))),
+  );
 }
 
 /** compress from file to file, neither ever whole in memory: the tools read and write the files themselves. */
-export async function compressFile(input: string, output: string, format: Exclude<Compression, 'none'>, options: { fast?: boolean } = {}): Promise<void> {
+export async function compressFile(
+  input: string,
+  output: string,
+  format: Exclude<Compression, 'none'>,
+  options: { fast?: boolean } = {},
+): Promise<void> {
   if (format === 'gzip') {
-    await pipeline(createReadStream(input, { highWaterMark: FILE_CHUNK }), createGzip({ level: options.fast ? 1 : 6 }), createWriteStream(output, { mode: 0o644 })).catch((cause) => {
+    await pipeline(
+      createReadStream(input, { highWaterMark: FILE_CHUNK }),
+      createGzip({ level: options.fast ? 1 : 6 }),
+      createWriteStream(output, { mode: 0o644 }),
+    ).catch((cause) => {
       throw ioError('cannot compress', input, cause);
     });
     return;
@@ -136,9 +195,20 @@ export async function compressFile(input: string, output: string, format: Exclud
 }
 
 /** The decompressed chunks of `input` in `format`, held to `limit` bytes in all. */
-async function* inflate(format: Compression, input: Input, source: string, limit: number, corrupt: Code): AsyncGenerator<Buffer> {
+async function* inflate(
+  format: Compression,
+  input: Input,
+  source: string,
+  limit: number,
+  corrupt: Code,
+): AsyncGenerator<Buffer> {
   let produced = 0;
-  const chunks = format === 'none' ? plainFile(input) : format === 'gzip' ? gunzip(input, source, corrupt) : runTool(format, 'decompress', input, source, limit, corrupt);
+  const chunks =
+    format === 'none'
+      ? plainFile(input)
+      : format === 'gzip'
+        ? gunzip(input, source, corrupt)
+        : runTool(format, 'decompress', input, source, limit, corrupt);
   for await (const chunk of chunks) {
     produced += chunk.length;
     if (produced > limit) throw tooLarge(source, limit);
@@ -157,10 +227,14 @@ async function* plainFile(input: Input): AsyncGenerator<Buffer> {
   }
   if (!('file' in input)) throw new Error('plain data is not read as a stream');
   const buffer = Buffer.allocUnsafe(FILE_CHUNK);
-  const handle = await fs.open(input.file, 'r').catch((cause) => Promise.reject(ioError('cannot read', input.file, cause)));
+  const handle = await fs
+    .open(input.file, 'r')
+    .catch((cause) => Promise.reject(ioError('cannot read', input.file, cause)));
   try {
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null).catch((cause) => Promise.reject(ioError('cannot read', input.file, cause)));
+      const { bytesRead } = await handle
+        .read(buffer, 0, buffer.length, null)
+        .catch((cause) => Promise.reject(ioError('cannot read', input.file, cause)));
       if (bytesRead === 0) return;
       yield buffer.subarray(0, bytesRead);
     }
@@ -180,7 +254,12 @@ async function* readFile(file: string): AsyncGenerator<Buffer> {
 /** zlib's own gunzip gathers its output in pieces and joins them: twice the text at the end. Here it streams. */
 async function* gunzip(input: Input, source: string, corrupt: Code): AsyncGenerator<Buffer> {
   const stream = createGunzip({ chunkSize: 64 * 1024 });
-  const feeding = 'file' in input ? pipeline(readFile(input.file), stream) : 'chunks' in input ? pipeline(Readable.from(input.chunks), stream) : (stream.end(input), null);
+  const feeding =
+    'file' in input
+      ? pipeline(readFile(input.file), stream)
+      : 'chunks' in input
+        ? pipeline(Readable.from(input.chunks), stream)
+        : (stream.end(input), null);
   feeding?.catch(() => undefined); // the same error reaches the loop below
   try {
     for await (const chunk of stream) yield chunk as Buffer;
@@ -197,9 +276,19 @@ async function* gunzip(input: Input, source: string, corrupt: Code): AsyncGenera
  * Pipes `input` through the format's tool, as its output comes; the tool is killed as soon as the
  * consumer stops (the output passed a limit, or anything else).
  */
-async function* runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fast' | 'decompress', input: Input, source: string, limit: number, corrupt: Code = 'BAD_INPUT'): AsyncGenerator<Buffer> {
+async function* runTool(
+  format: keyof typeof TOOLS,
+  direction: 'compress' | 'fast' | 'decompress',
+  input: Input,
+  source: string,
+  limit: number,
+  corrupt: Code = 'BAD_INPUT',
+): AsyncGenerator<Buffer> {
   const tool = TOOLS[format];
-  const file = 'file' in input ? await fs.open(input.file, 'r').catch((cause) => Promise.reject(ioError('cannot read', input.file, cause))) : null;
+  const file =
+    'file' in input
+      ? await fs.open(input.file, 'r').catch((cause) => Promise.reject(ioError('cannot read', input.file, cause)))
+      : null;
   const child = spawn(tool.command, tool[direction], { stdio: [file ? file.fd : 'pipe', 'pipe', 'pipe'] });
   const exit = exited(child, format, direction === 'decompress' ? 'decompress' : 'compress', source, corrupt);
   exit.catch(() => undefined); // told once the output ends
@@ -210,7 +299,8 @@ async function* runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fas
   if (!file) {
     // The tool stops reading when the data is corrupt or when it is killed; its exit status tells.
     child.stdin!.on('error', () => {});
-    if ('chunks' in input) feeding = pipeline(Readable.from(input.chunks), child.stdin!).catch((error: unknown) => void (arrival = error));
+    if ('chunks' in input)
+      feeding = pipeline(Readable.from(input.chunks), child.stdin!).catch((error: unknown) => void (arrival = error));
     else child.stdin!.end(input as Uint8Array);
   }
   const failedToArrive = async () => {
@@ -240,7 +330,13 @@ async function* runTool(format: keyof typeof TOOLS, direction: 'compress' | 'fas
 const STDERR_KEPT = 4096;
 
 /** Resolves when the tool exits well; rejects with why not: a missing tool, corrupt input, a failure. */
-function exited(child: ChildProcess, format: keyof typeof TOOLS, verb: 'compress' | 'decompress', source: string, corrupt: Code): Promise<void> {
+function exited(
+  child: ChildProcess,
+  format: keyof typeof TOOLS,
+  verb: 'compress' | 'decompress',
+  source: string,
+  corrupt: Code,
+): Promise<void> {
   const tool = TOOLS[format];
   let stderr = '';
   (child.stderr as Readable).on('data', (chunk: Buffer) => {
@@ -248,13 +344,24 @@ function exited(child: ChildProcess, format: keyof typeof TOOLS, verb: 'compress
   });
   return new Promise((resolve, reject) => {
     child.on('error', (cause: NodeJS.ErrnoException) => {
-      const what = cause.code === 'ENOENT' ? `cannot run ${tool.command} (install it: ${tool.install}) to ${verb}` : `cannot run ${tool.command} to ${verb}`;
+      const what =
+        cause.code === 'ENOENT'
+          ? `cannot run ${tool.command} (install it: ${tool.install}) to ${verb}`
+          : `cannot run ${tool.command} to ${verb}`;
       reject(ioError(what, source, cause));
     });
     child.on('close', (code, signal) => {
       if (code === 0) return resolve();
-      const reason = stderr.split('\n').find((line) => line.trim() !== '')?.trim() ?? (signal ? `killed by ${signal}` : `exit status ${code}`);
-      reject(verb === 'decompress' ? new PkgkeysError(corrupt, `${source}: corrupt ${format} data: ${reason}`) : ioError(`${tool.command} failed to compress`, source, new Error(reason)));
+      const reason =
+        stderr
+          .split('\n')
+          .find((line) => line.trim() !== '')
+          ?.trim() ?? (signal ? `killed by ${signal}` : `exit status ${code}`);
+      reject(
+        verb === 'decompress'
+          ? new PkgkeysError(corrupt, `${source}: corrupt ${format} data: ${reason}`)
+          : ioError(`${tool.command} failed to compress`, source, new Error(reason)),
+      );
     });
   });
 }

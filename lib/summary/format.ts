@@ -134,7 +134,8 @@ class Scanner {
     if (i === start || buf[i] !== EQUALS) this.badLine(buf.toString('latin1', start, end));
     if (this.entryLine === 0) this.entryLine = this.line;
     if (i - start === PKGNAME_BYTES.length && isPkgname(buf, start)) {
-      if (this.pkgnameLine !== 0) this.fail(`expected one PKGNAME in the entry, found a second one (the first is on line ${this.pkgnameLine})`);
+      if (this.pkgnameLine !== 0)
+        this.fail(`expected one PKGNAME in the entry, found a second one (the first is on line ${this.pkgnameLine})`);
       this.pkgnameLine = this.line;
     }
     this.sink?.variable(buf, start, i, end);
@@ -148,7 +149,11 @@ class Scanner {
           : 'expected a NAME=VALUE line, found a second empty line (entries are separated by exactly one)',
       );
     }
-    if (this.pkgnameLine === 0) this.fail(`expected a PKGNAME in the entry on lines ${this.entryLine}-${this.line - 1}, found none`, this.entryLine);
+    if (this.pkgnameLine === 0)
+      this.fail(
+        `expected a PKGNAME in the entry on lines ${this.entryLine}-${this.line - 1}, found none`,
+        this.entryLine,
+      );
     this.entries++;
     this.entryLine = 0;
     this.pkgnameLine = 0;
@@ -162,7 +167,11 @@ class Scanner {
   }
 
   private forbiddenByte(byte: number): never {
-    this.fail(byte === CR ? 'expected lines ending in LF alone, found a carriage return (CRLF text?)' : 'expected text, found a NUL byte');
+    this.fail(
+      byte === CR
+        ? 'expected lines ending in LF alone, found a carriage return (CRLF text?)'
+        : 'expected text, found a NUL byte',
+    );
   }
 
   private fail(message: string, line = this.line): never {
@@ -196,7 +205,8 @@ class Builder implements Sink {
   }
 }
 
-const asBuffer = (data: Uint8Array) => (Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+const asBuffer = (data: Uint8Array) =>
+  Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 
 /**
  * Parses a whole pkg_summary; `source` names it in errors (`source:line: ...`). With `keep`, entries
@@ -288,7 +298,11 @@ export class SummaryLines {
  * they complete, so an error can come after some: a caller that needs all or nothing collects first.
  * With `keep`, entries hold only those variables, as with parseSummary.
  */
-export async function* readEntries(chunks: AsyncIterable<Uint8Array>, source: string, keep?: ReadonlySet<string>): AsyncGenerator<Entry> {
+export async function* readEntries(
+  chunks: AsyncIterable<Uint8Array>,
+  source: string,
+  keep?: ReadonlySet<string>,
+): AsyncGenerator<Entry> {
   const builder = new Builder(keep);
   const reader = new SummaryReader(source, builder);
   for await (const chunk of chunks) {
@@ -319,12 +333,18 @@ export function value(entry: Entry, name: string): string | undefined {
 /** Refuses a variable that would not be written back as the one line it is. */
 function checkVariable(name: string, value: string): void {
   if (!NAME.test(name)) {
-    throw new PkgkeysError('SUMMARY_MALFORMED', `expected a pkg_summary variable name matching [A-Z][A-Z0-9_]*, found ${quote(name)}`);
+    throw new PkgkeysError(
+      'SUMMARY_MALFORMED',
+      `expected a pkg_summary variable name matching [A-Z][A-Z0-9_]*, found ${quote(name)}`,
+    );
   }
   const bad = NOT_VALUE.exec(value);
   if (bad) {
     const found = `U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-    throw new PkgkeysError('SUMMARY_MALFORMED', `expected a ${name} value of latin1 bytes without newline, carriage return or NUL, found ${found}`);
+    throw new PkgkeysError(
+      'SUMMARY_MALFORMED',
+      `expected a ${name} value of latin1 bytes without newline, carriage return or NUL, found ${found}`,
+    );
   }
 }
 
@@ -376,7 +396,10 @@ export function formatSummary(entries: Iterable<Entry>): string {
  * Writes entries to `out` as they come, waiting for 'drain' whenever `out` asks to. It does not end
  * `out`; a stream error or an early close rejects with that error, for the caller to name the file.
  */
-export async function writeEntries(entries: AsyncIterable<Entry> | Iterable<Entry>, out: NodeJS.WritableStream): Promise<void> {
+export async function writeEntries(
+  entries: AsyncIterable<Entry> | Iterable<Entry>,
+  out: NodeJS.WritableStream,
+): Promise<void> {
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
   const onDrain = () => wake?.();

@@ -18,7 +18,17 @@
  * same way, each at the time it made the certification below it.
  */
 import type { Code } from '../errors';
-import type { Certificate, Certification, Fingerprint, KeyID, RepositoryId, Revocation, SelfSignature, Subkey, UserID } from '../model';
+import type {
+  Certificate,
+  Certification,
+  Fingerprint,
+  KeyID,
+  RepositoryId,
+  Revocation,
+  SelfSignature,
+  Subkey,
+  UserID,
+} from '../model';
 import { KEY_FLAG } from '../model';
 import { formatTime } from '../time';
 import { type Policy, weakAlgorithm, weakHash } from './policy';
@@ -57,7 +67,11 @@ export class TrustGraph {
   constructor(certificates: Iterable<Certificate>, anchors: Iterable<Fingerprint>) {
     for (const certificate of certificates) {
       this.byFingerprint.set(certificate.fingerprint, certificate);
-      for (const subkey of certificate.subkeys) this.bySubkey.set(subkey.fingerprint, [...(this.bySubkey.get(subkey.fingerprint) ?? []), { certificate, subkey }]);
+      for (const subkey of certificate.subkeys)
+        this.bySubkey.set(subkey.fingerprint, [
+          ...(this.bySubkey.get(subkey.fingerprint) ?? []),
+          { certificate, subkey },
+        ]);
     }
     this.anchors = new Set(anchors);
   }
@@ -73,8 +87,14 @@ export class TrustGraph {
    */
   holders(fingerprint: Fingerprint): Holder[] {
     const primary = this.byFingerprint.get(fingerprint);
-    const all: Holder[] = [...(primary ? [{ certificate: primary, subkey: null }] : []), ...(this.bySubkey.get(fingerprint) ?? [])];
-    const owned = (h: Holder) => (h.subkey ? h.subkey.binding?.back != null : h.certificate.direct !== null || h.certificate.userIDs.some((u) => u.self));
+    const all: Holder[] = [
+      ...(primary ? [{ certificate: primary, subkey: null }] : []),
+      ...(this.bySubkey.get(fingerprint) ?? []),
+    ];
+    const owned = (h: Holder) =>
+      h.subkey
+        ? h.subkey.binding?.back != null
+        : h.certificate.direct !== null || h.certificate.userIDs.some((u) => u.self);
     return [...all.filter(owned), ...all.filter((h) => !owned(h))];
   }
 
@@ -103,7 +123,10 @@ export class TrustGraph {
 
 /** A failed check, carried up to the step that reports it. */
 class Refusal extends Error {
-  constructor(readonly code: Code, message: string) {
+  constructor(
+    readonly code: Code,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -129,7 +152,12 @@ export function authorize(graph: TrustGraph, question: Question): Verdict {
 function authorizeAs(graph: TrustGraph, question: Question, found: Holder): Verdict {
   const { certificate } = found;
   if (graph.anchors.has(certificate.fingerprint)) {
-    return refused(question.key, [], 'ANCHOR_NOT_SIGNER', `${describe(certificate)} is a trust anchor: it certifies signing keys and signs nothing else`);
+    return refused(
+      question.key,
+      [],
+      'ANCHOR_NOT_SIGNER',
+      `${describe(certificate)} is a trust anchor: it certifies signing keys and signs nothing else`,
+    );
   }
   const paths = pathsTo(graph, certificate, question.policy);
   if (paths.length === 0) {
@@ -165,7 +193,12 @@ function refused(key: Fingerprint, steps: Step[], code: Code, reason: string): V
  * Every path from an anchor to `target` with at most `policy.maxDelegationDepth` intermediates. Paths
  * are only candidates: each is judged by `walk`. Cycles cannot occur, since a key appears once per path.
  */
-function pathsTo(graph: TrustGraph, target: Certificate, policy: Policy, visited: ReadonlySet<Fingerprint> = new Set()): Path[] {
+function pathsTo(
+  graph: TrustGraph,
+  target: Certificate,
+  policy: Policy,
+  visited: ReadonlySet<Fingerprint> = new Set(),
+): Path[] {
   const paths: Path[] = [];
   const seen = new Set([...visited, target.fingerprint]);
   for (const uid of target.userIDs) {
@@ -178,7 +211,8 @@ function pathsTo(graph: TrustGraph, target: Certificate, policy: Policy, visited
         paths.push({ anchor: issuer, links: [link] });
       } else if (visited.size < policy.maxDelegationDepth + 1) {
         // One more level than the policy allows is still explored, so that `walk` can name the failure.
-        for (const above of pathsTo(graph, issuer, policy, seen)) paths.push({ anchor: above.anchor, links: [...above.links, link] });
+        for (const above of pathsTo(graph, issuer, policy, seen))
+          paths.push({ anchor: above.anchor, links: [...above.links, link] });
       }
     }
   }
@@ -224,10 +258,31 @@ function walk(question: Question, target: { certificate: Certificate; subkey: Su
   }
   // A delegation grants the power to certify within a scope, not to sign: intermediates are people's keys.
   const last = path.links[path.links.length - 1]!.cert;
-  if (last.trust && !step(() => refuse('NOT_SIGNING_KEY', `${describe(target.certificate)} is an intermediate (trust signature by ${last.issuer}): it may certify signing keys, not sign`))) return fail();
-  if (!step(() => checkKey(target.certificate, 'signer', question.signedAt, now, policy, target.subkey ? null : KEY_FLAG.sign))) return fail();
-  if (target.subkey && !step(() => checkSubkey(target.certificate, target.subkey!, question.signedAt, now, policy))) return fail();
-  return { trusted: true, key: question.key, primary: target.certificate.fingerprint, steps, granted: grantedScopes(path.links.map((l) => l.cert.scopes)) };
+  if (
+    last.trust &&
+    !step(() =>
+      refuse(
+        'NOT_SIGNING_KEY',
+        `${describe(target.certificate)} is an intermediate (trust signature by ${last.issuer}): it may certify signing keys, not sign`,
+      ),
+    )
+  )
+    return fail();
+  if (
+    !step(() =>
+      checkKey(target.certificate, 'signer', question.signedAt, now, policy, target.subkey ? null : KEY_FLAG.sign),
+    )
+  )
+    return fail();
+  if (target.subkey && !step(() => checkSubkey(target.certificate, target.subkey!, question.signedAt, now, policy)))
+    return fail();
+  return {
+    trusted: true,
+    key: question.key,
+    primary: target.certificate.fingerprint,
+    steps,
+    granted: grantedScopes(path.links.map((l) => l.cert.scopes)),
+  };
 }
 
 type Role = 'anchor' | 'intermediate' | 'signer';
@@ -242,7 +297,14 @@ const ROLE_CODES: Record<Role, { revoked: Code; expired: Code }> = {
  * A key's own state: algorithm, self-signature, creation, revocation and expiry. `signedAt` is when
  * the key made the signature being relied on; `flag` the capability it needs (RFC 9580 §5.2.3.29).
  */
-function checkKey(key: Certificate, role: Role, signedAt: Date, now: Date, policy: Policy, flag: number | null): string {
+function checkKey(
+  key: Certificate,
+  role: Role,
+  signedAt: Date,
+  now: Date,
+  policy: Policy,
+  flag: number | null,
+): string {
   const codes = ROLE_CODES[role];
   const weak = weakAlgorithm(key.algorithm, policy);
   if (weak) refuse('WEAK_ALGORITHM', `${describe(key)}: ${weak}`);
@@ -250,12 +312,19 @@ function checkKey(key: Certificate, role: Role, signedAt: Date, now: Date, polic
   if (!self) refuse('KEY_INVALID', `${describe(key)} has no valid self-signature`);
   if (self!.problem) refuse('KEY_INVALID', `${describe(key)}: self-signature has ${self!.problem}`);
   const weakSelf = weakHash(self!.hash, policy);
-  if (weakSelf) refuse('WEAK_ALGORITHM', `${describe(key)}: self-signature uses ${self!.hash.toUpperCase()} (${weakSelf})`);
+  if (weakSelf)
+    refuse('WEAK_ALGORITHM', `${describe(key)}: self-signature uses ${self!.hash.toUpperCase()} (${weakSelf})`);
   if (flag !== null && self!.flags !== null && (self!.flags & flag) === 0) {
-    refuse(flag === KEY_FLAG.sign ? 'NOT_SIGNING_KEY' : 'KEY_INVALID', `${describe(key)}: key flags do not allow it to ${flag === KEY_FLAG.sign ? 'sign' : 'certify'}`);
+    refuse(
+      flag === KEY_FLAG.sign ? 'NOT_SIGNING_KEY' : 'KEY_INVALID',
+      `${describe(key)}: key flags do not allow it to ${flag === KEY_FLAG.sign ? 'sign' : 'certify'}`,
+    );
   }
   if (key.created.getTime() > signedAt.getTime() + policy.clockSkewSeconds * 1000) {
-    refuse('KEY_NOT_YET_VALID', `${describe(key)} was created ${formatTime(key.created)}, after the signature it would have made at ${formatTime(signedAt)}`);
+    refuse(
+      'KEY_NOT_YET_VALID',
+      `${describe(key)} was created ${formatTime(key.created)}, after the signature it would have made at ${formatTime(signedAt)}`,
+    );
   }
   const revoked = revocationAt(key.revocations, signedAt);
   if (revoked) refuse(codes.revoked, `${describe(key)} ${revocationText(revoked, signedAt, key.fingerprint)}`);
@@ -263,7 +332,10 @@ function checkKey(key: Certificate, role: Role, signedAt: Date, now: Date, polic
   // checked, so the key might be revoked: never trusted silently.
   const unknown = key.revokers.find((r) => !r.known);
   if (unknown) {
-    refuse('KEY_INVALID', `${describe(key)} names ${unknown.fingerprint} as a designated revoker, whose certificate is not in the keyring: a revocation by it could not be checked; add that certificate to the keyring`);
+    refuse(
+      'KEY_INVALID',
+      `${describe(key)} names ${unknown.fingerprint} as a designated revoker, whose certificate is not in the keyring: a revocation by it could not be checked; add that certificate to the keyring`,
+    );
   }
   const expires = keyExpires(key);
   if (expires && expires.getTime() <= Math.max(now.getTime(), signedAt.getTime())) {
@@ -277,48 +349,84 @@ function checkKey(key: Certificate, role: Role, signedAt: Date, now: Date, polic
  * scope, and, when more links follow (`below`), the delegation it must grant to the subject. It grants
  * only within what the links `above` grant, whether or not a repository is named.
  */
-function checkCertification(issuer: Certificate, subject: Certificate, cert: Certification, above: Certification[], below: Certification[], question: Question): string {
+function checkCertification(
+  issuer: Certificate,
+  subject: Certificate,
+  cert: Certification,
+  above: Certification[],
+  below: Certification[],
+  question: Question,
+): string {
   const { now, policy } = question;
   const what = `certification by ${issuer.fingerprint} of "${cert.userID}" (${subject.fingerprint}) made ${formatTime(cert.created)}`;
   if (cert.problem) refuse('CERT_INVALID', `${what} has ${cert.problem}`);
   const weak = weakHash(cert.hash, policy);
   if (weak) refuse('WEAK_ALGORITHM', `${what} uses ${cert.hash.toUpperCase()} (${weak})`);
-  if (cert.created.getTime() > now.getTime() + policy.clockSkewSeconds * 1000) refuse('CERT_NOT_YET_VALID', `${what} is dated in the future`);
-  if (cert.expires && cert.expires.getTime() <= now.getTime()) refuse('CERT_EXPIRED', `${what} expired ${formatTime(cert.expires)}`);
+  if (cert.created.getTime() > now.getTime() + policy.clockSkewSeconds * 1000)
+    refuse('CERT_NOT_YET_VALID', `${what} is dated in the future`);
+  if (cert.expires && cert.expires.getTime() <= now.getTime())
+    refuse('CERT_EXPIRED', `${what} expired ${formatTime(cert.expires)}`);
 
   const uid = subject.userIDs.find((u) => u.text === cert.userID)!;
   // RFC 9580 §5.2.1.12: a certification revocation voids the issuer's earlier certifications of the User ID.
-  const revocation = uid.certificationRevocations.find((r) => r.issuer === issuer.fingerprint && r.created >= cert.created && r.created <= now);
-  if (revocation) refuse('CERT_REVOKED', `${what} was revoked ${formatTime(revocation.created)}${reasonText(revocation)}`);
+  const revocation = uid.certificationRevocations.find(
+    (r) => r.issuer === issuer.fingerprint && r.created >= cert.created && r.created <= now,
+  );
+  if (revocation)
+    refuse('CERT_REVOKED', `${what} was revoked ${formatTime(revocation.created)}${reasonText(revocation)}`);
   checkUserID(subject, uid, now, policy);
 
-  if (cert.scopes.length === 0) refuse('OUT_OF_SCOPE', `${what} carries no pkgsrc-scope@pkgsrc.org notation, so it grants no repository`);
+  if (cert.scopes.length === 0)
+    refuse('OUT_OF_SCOPE', `${what} carries no pkgsrc-scope@pkgsrc.org notation, so it grants no repository`);
   if (question.repository !== null && !inScope(question.repository, cert.scopes)) {
     refuse('OUT_OF_SCOPE', `${what} is for ${cert.scopes.join(', ')}, not for ${question.repository}`);
   }
   const granted = grantedScopes([...above, cert].map((c) => c.scopes));
   if (granted.length === 0) {
-    refuse('OUT_OF_SCOPE', above.length === 0
-      ? `${what} is for ${cert.scopes.join(', ')}, which names no repository`
-      : `${what} is for ${cert.scopes.join(', ')}, none of it within ${grantedScopes(above.map((c) => c.scopes)).join(', ')}, what the chain above grants`);
+    refuse(
+      'OUT_OF_SCOPE',
+      above.length === 0
+        ? `${what} is for ${cert.scopes.join(', ')}, which names no repository`
+        : `${what} is for ${cert.scopes.join(', ')}, none of it within ${grantedScopes(above.map((c) => c.scopes)).join(', ')}, what the chain above grants`,
+    );
   }
 
   if (below.length > 0) {
     // The subject goes on to certify: this must be a trust signature deep enough for what follows.
-    if (!cert.trust) refuse('NOT_DELEGATED', `${what} is a plain certification: it gives ${subject.fingerprint} no power to certify other keys`);
-    if (cert.trust!.amount < policy.minTrustAmount) refuse('NOT_DELEGATED', `${what} grants trust ${cert.trust!.amount}, less than the ${policy.minTrustAmount} needed to delegate`);
+    if (!cert.trust)
+      refuse(
+        'NOT_DELEGATED',
+        `${what} is a plain certification: it gives ${subject.fingerprint} no power to certify other keys`,
+      );
+    if (cert.trust!.amount < policy.minTrustAmount)
+      refuse(
+        'NOT_DELEGATED',
+        `${what} grants trust ${cert.trust!.amount}, less than the ${policy.minTrustAmount} needed to delegate`,
+      );
     if (cert.trust!.depth < below.length || below.length > policy.maxDelegationDepth) {
-      refuse('DEPTH_EXCEEDED', `${what} allows ${Math.min(cert.trust!.depth, policy.maxDelegationDepth)} level(s) of delegation; this chain needs ${below.length}`);
+      refuse(
+        'DEPTH_EXCEEDED',
+        `${what} allows ${Math.min(cert.trust!.depth, policy.maxDelegationDepth)} level(s) of delegation; this chain needs ${below.length}`,
+      );
     }
     const regex = cert.trust!.regex;
     if (regex !== null) {
       const matches = compileRegex(regex);
       const outside = below.find((c) => !matches(c.userID));
-      if (outside) refuse('OUT_OF_SCOPE', `${what} limits delegation to User IDs matching ${JSON.stringify(regex)}; "${outside.userID}" does not match`);
+      if (outside)
+        refuse(
+          'OUT_OF_SCOPE',
+          `${what} limits delegation to User IDs matching ${JSON.stringify(regex)}; "${outside.userID}" does not match`,
+        );
     }
   }
-  const kind = cert.trust ? `trust signature (depth ${cert.trust.depth}, amount ${cert.trust.amount})` : 'certification';
-  const narrowed = above.length === 0 || granted.join(', ') === [...cert.scopes].sort().join(', ') ? '' : ` (within the chain: ${granted.join(', ')})`;
+  const kind = cert.trust
+    ? `trust signature (depth ${cert.trust.depth}, amount ${cert.trust.amount})`
+    : 'certification';
+  const narrowed =
+    above.length === 0 || granted.join(', ') === [...cert.scopes].sort().join(', ')
+      ? ''
+      : ` (within the chain: ${granted.join(', ')})`;
   return `${issuer.fingerprint} ${kind} of "${cert.userID}" (${subject.fingerprint}): scope ${cert.scopes.join(', ')}${narrowed}; made ${formatTime(cert.created)}, ${cert.expires ? `expires ${formatTime(cert.expires)}` : 'does not expire'}`;
 }
 
@@ -327,13 +435,27 @@ function checkUserID(subject: Certificate, uid: UserID, now: Date, policy: Polic
   if (!uid.self) {
     // A key of an algorithm or curve pkgkeys cannot verify has no self-signature that verifies: say why.
     const weak = weakAlgorithm(subject.algorithm, policy);
-    refuse(weak ? 'WEAK_ALGORITHM' : 'KEY_INVALID', weak ? `${describe(subject)}: ${weak}` : `User ID "${uid.text}" of ${subject.fingerprint} has no valid self-signature`);
+    refuse(
+      weak ? 'WEAK_ALGORITHM' : 'KEY_INVALID',
+      weak
+        ? `${describe(subject)}: ${weak}`
+        : `User ID "${uid.text}" of ${subject.fingerprint} has no valid self-signature`,
+    );
   }
-  if (uid.self!.problem) refuse('KEY_INVALID', `User ID "${uid.text}" of ${subject.fingerprint}: self-signature has ${uid.self!.problem}`);
+  if (uid.self!.problem)
+    refuse('KEY_INVALID', `User ID "${uid.text}" of ${subject.fingerprint}: self-signature has ${uid.self!.problem}`);
   const weak = weakHash(uid.self!.hash, policy);
-  if (weak) refuse('WEAK_ALGORITHM', `User ID "${uid.text}" of ${subject.fingerprint} is bound with ${uid.self!.hash.toUpperCase()} (${weak})`);
+  if (weak)
+    refuse(
+      'WEAK_ALGORITHM',
+      `User ID "${uid.text}" of ${subject.fingerprint} is bound with ${uid.self!.hash.toUpperCase()} (${weak})`,
+    );
   const revoked = uid.revocations.find((r) => r.created <= now && r.created >= uid.self!.created);
-  if (revoked) refuse('USER_ID_REVOKED', `User ID "${uid.text}" of ${subject.fingerprint} was revoked ${formatTime(revoked.created)}${reasonText(revoked)}`);
+  if (revoked)
+    refuse(
+      'USER_ID_REVOKED',
+      `User ID "${uid.text}" of ${subject.fingerprint} was revoked ${formatTime(revoked.created)}${reasonText(revoked)}`,
+    );
 }
 
 /** A signing subkey: bound, cross-certified, allowed to sign, not revoked, not expired (RFC 9580 §5.2.1). */
@@ -343,7 +465,8 @@ function checkSubkey(primary: Certificate, subkey: Subkey, signedAt: Date, now: 
   if (!binding) refuse('SUBKEY_UNBOUND', `${what} has no valid binding signature`);
   if (binding!.problem) refuse('SUBKEY_UNBOUND', `${what}: binding signature has ${binding!.problem}`);
   // By its use first: an encryption subkey is not a signing key, whatever its algorithm.
-  if (binding!.flags === null || (binding!.flags & KEY_FLAG.sign) === 0) refuse('NOT_SIGNING_KEY', `${what} is not flagged for signing`);
+  if (binding!.flags === null || (binding!.flags & KEY_FLAG.sign) === 0)
+    refuse('NOT_SIGNING_KEY', `${what} is not flagged for signing`);
   const weak = weakAlgorithm(subkey.algorithm, policy);
   if (weak) refuse('WEAK_ALGORITHM', `${what}: ${weak}`);
   const weakBinding = weakHash(binding!.hash, policy);
@@ -352,14 +475,19 @@ function checkSubkey(primary: Certificate, subkey: Subkey, signedAt: Date, now: 
   if (!back) refuse('SUBKEY_UNBOUND', `${what} does not cross-certify its primary key (no valid 0x19 back-signature)`);
   if (back!.problem) refuse('SUBKEY_UNBOUND', `${what}: its 0x19 back-signature has ${back!.problem}`);
   const weakBack = weakHash(back!.hash, policy);
-  if (weakBack) refuse('WEAK_ALGORITHM', `${what} cross-certifies its primary key with ${back!.hash.toUpperCase()} (${weakBack})`);
+  if (weakBack)
+    refuse('WEAK_ALGORITHM', `${what} cross-certifies its primary key with ${back!.hash.toUpperCase()} (${weakBack})`);
   if (subkey.created.getTime() > signedAt.getTime() + policy.clockSkewSeconds * 1000) {
-    refuse('KEY_NOT_YET_VALID', `${what} was created ${formatTime(subkey.created)}, after the signature at ${formatTime(signedAt)}`);
+    refuse(
+      'KEY_NOT_YET_VALID',
+      `${what} was created ${formatTime(subkey.created)}, after the signature at ${formatTime(signedAt)}`,
+    );
   }
   const revoked = revocationAt(subkey.revocations, signedAt);
   if (revoked) refuse('SUBKEY_REVOKED', `${what} ${revocationText(revoked, signedAt, primary.fingerprint)}`);
   const expires = binding!.keyExpires;
-  if (expires && expires.getTime() <= Math.max(now.getTime(), signedAt.getTime())) refuse('SUBKEY_EXPIRED', `${what} expired ${formatTime(expires)}`);
+  if (expires && expires.getTime() <= Math.max(now.getTime(), signedAt.getTime()))
+    refuse('SUBKEY_EXPIRED', `${what} expired ${formatTime(expires)}`);
   return `signing subkey ${subkey.fingerprint} (${subkey.algorithm.name} ${subkey.algorithm.bits}): bound, valid${expires ? `, expires ${formatTime(expires)}` : ''}`;
 }
 
@@ -369,7 +497,9 @@ function revocationAt(revocations: readonly Revocation[], signedAt: Date): Revoc
 }
 
 function revocationText(revocation: Revocation, signedAt: Date, owner: Fingerprint): string {
-  const kind = revocation.hard ? 'every signature it made is void' : `signatures after that are void, and this one is from ${formatTime(signedAt)}`;
+  const kind = revocation.hard
+    ? 'every signature it made is void'
+    : `signatures after that are void, and this one is from ${formatTime(signedAt)}`;
   const by = revocation.issuer === owner ? '' : ` by designated revoker ${revocation.issuer}`;
   return `was revoked${by} ${formatTime(revocation.created)}${reasonText(revocation)}: ${kind}`;
 }
@@ -379,7 +509,10 @@ const reasonText = (r: Revocation) => ` (${r.reason}${r.text ? `: ${r.text}` : '
 /** The self-signature in force: the newest of the direct-key and User ID self-signatures (RFC 9580 §5.2.3.10). */
 function newestSelfSignature(key: Certificate): SelfSignature | null {
   const candidates = [key.direct, ...key.userIDs.filter((u) => u.revocations.length === 0).map((u) => u.self)];
-  return candidates.reduce<SelfSignature | null>((best, s) => (s && (!best || s.created > best.created) ? s : best), null);
+  return candidates.reduce<SelfSignature | null>(
+    (best, s) => (s && (!best || s.created > best.created) ? s : best),
+    null,
+  );
 }
 
 /** When a key expires (RFC 9580 §5.2.3.13): as its self-signature in force says; null: never. */
@@ -396,7 +529,8 @@ export function stableUntil(graph: TrustGraph, at: Date, policy: Policy): Date |
   const skew = policy.clockSkewSeconds * 1000;
   let first = Infinity;
   for (const time of timesIn([...graph.certificates()])) {
-    for (const instant of [time - skew, time, time + skew]) if (instant > at.getTime() && instant < first) first = instant;
+    for (const instant of [time - skew, time, time + skew])
+      if (instant > at.getTime() && instant < first) first = instant;
   }
   return Number.isFinite(first) ? new Date(first) : null;
 }
@@ -405,7 +539,8 @@ export function stableUntil(graph: TrustGraph, at: Date, policy: Policy): Date |
 function timesIn(value: unknown, out: number[] = []): number[] {
   if (value instanceof Date) out.push(value.getTime());
   else if (Array.isArray(value)) for (const item of value) timesIn(item, out);
-  else if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value)) for (const item of Object.values(value)) timesIn(item, out);
+  else if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value))
+    for (const item of Object.values(value)) timesIn(item, out);
   return out;
 }
 

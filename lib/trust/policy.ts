@@ -35,7 +35,8 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
 /** Why an algorithm is refused, or null when the policy allows it. */
 export function weakAlgorithm(algorithm: KeyAlgorithm, policy: Policy): string | null {
   if (!policy.acceptAlgorithms.has(algorithm.name)) return `${algorithm.name.toUpperCase()} keys are not accepted`;
-  if (algorithm.name === 'rsa' && algorithm.bits < policy.minRSABits) return `RSA-${algorithm.bits} is shorter than ${policy.minRSABits} bits`;
+  if (algorithm.name === 'rsa' && algorithm.bits < policy.minRSABits)
+    return `RSA-${algorithm.bits} is shorter than ${policy.minRSABits} bits`;
   if (algorithm.curve !== undefined && !policy.acceptCurves.has(algorithm.curve)) {
     return `${algorithm.name.toUpperCase()} on curve ${algorithm.curve} is not supported (pkgkeys verifies ${[...policy.acceptCurves].join(', ')})`;
   }
@@ -54,18 +55,25 @@ export function certificateProblems(cert: Certificate, policy: Policy): string[]
   const problems: string[] = [];
   const add = (what: string, problem: string | null) => problem && problems.push(`${what}: ${problem}`);
   add(`key ${cert.fingerprint}`, weakAlgorithm(cert.algorithm, policy));
-  if (!cert.direct && !cert.userIDs.some((u) => u.self)) problems.push(`key ${cert.fingerprint}: no valid self-signature`);
-  for (const r of cert.revokers.filter((r) => !r.known)) problems.push(`key ${cert.fingerprint}: its designated revoker ${r.fingerprint} is not in the keyring`);
+  if (!cert.direct && !cert.userIDs.some((u) => u.self))
+    problems.push(`key ${cert.fingerprint}: no valid self-signature`);
+  for (const r of cert.revokers.filter((r) => !r.known))
+    problems.push(`key ${cert.fingerprint}: its designated revoker ${r.fingerprint} is not in the keyring`);
   for (const uid of cert.userIDs) {
     if (uid.self) add(`self-signature on "${uid.text}"`, weakHash(uid.self.hash, policy) ?? uid.self.problem);
-    for (const c of uid.certifications) add(`certification of "${uid.text}" by ${c.issuer}`, weakHash(c.hash, policy) ?? c.problem);
+    for (const c of uid.certifications)
+      add(`certification of "${uid.text}" by ${c.issuer}`, weakHash(c.hash, policy) ?? c.problem);
   }
   // Subkeys by their use: only one bound for signing can be in a chain; an encryption subkey is no fault.
   for (const sub of cert.subkeys) {
     if (!sub.binding || sub.binding.flags === null || (sub.binding.flags & KEY_FLAG.sign) === 0) continue;
     add(`subkey ${sub.fingerprint}`, weakAlgorithm(sub.algorithm, policy));
     add(`binding of subkey ${sub.fingerprint}`, weakHash(sub.binding.hash, policy) ?? sub.binding.problem);
-    if (sub.binding.back) add(`back-signature of subkey ${sub.fingerprint}`, weakHash(sub.binding.back.hash, policy) ?? sub.binding.back.problem);
+    if (sub.binding.back)
+      add(
+        `back-signature of subkey ${sub.fingerprint}`,
+        weakHash(sub.binding.back.hash, policy) ?? sub.binding.back.problem,
+      );
   }
   return problems;
 }

@@ -16,15 +16,25 @@ export const isRepository = (text: string): text is RepositoryId =>
 
 /** A repository identifier where one enters pkgkeys (an option, a configuration line, a URL); the only way to make one. */
 export function checkRepository(text: string): RepositoryId {
-  if (!isRepository(text)) throw new PkgkeysError('USAGE', `"${text}" is not a repository identifier (expected a path such as NetBSD/x86_64/10.0/All)`);
+  if (!isRepository(text))
+    throw new PkgkeysError(
+      'USAGE',
+      `"${text}" is not a repository identifier (expected a path such as NetBSD/x86_64/10.0/All)`,
+    );
   return text;
 }
 
 /** Checks a scope glob as `certify` accepts it. */
 export function checkScope(glob: string): string {
   const segments = glob.split('/');
-  if (glob.length > 256 || !segments.every((s) => GLOB_SEGMENT.test(s) && s !== '.' && s !== '..' && (s === '**' || !s.includes('**')))) {
-    throw new PkgkeysError('USAGE', `"${glob}" is not a scope (expected a glob such as NetBSD/x86_64/10.*/All or NetBSD/**)`);
+  if (
+    glob.length > 256 ||
+    !segments.every((s) => GLOB_SEGMENT.test(s) && s !== '.' && s !== '..' && (s === '**' || !s.includes('**')))
+  ) {
+    throw new PkgkeysError(
+      'USAGE',
+      `"${glob}" is not a scope (expected a glob such as NetBSD/x86_64/10.*/All or NetBSD/**)`,
+    );
   }
   return glob;
 }
@@ -36,7 +46,8 @@ function compile(glob: string): RegExp | null {
   if (regex === undefined) {
     try {
       checkScope(glob);
-      const segment = (s: string) => (s === '**' ? '[^/]+(?:/[^/]+)*' : s.replace(/[.+]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'));
+      const segment = (s: string) =>
+        s === '**' ? '[^/]+(?:/[^/]+)*' : s.replace(/[.+]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
       regex = new RegExp(`^${glob.split('/').map(segment).join('/')}$`);
     } catch {
       regex = null; // a malformed scope from someone else's signature matches nothing
@@ -84,7 +95,12 @@ type Pieces = string[][];
 type Meet = (i: number, j: number) => Pieces;
 
 /** The meet of the suffixes of `a` and `b` from i and j, memoised; `step` computes one from the meets after it. */
-function memoised(budget: Budget, a: readonly string[], b: readonly string[], step: (x: string | undefined, y: string | undefined, i: number, j: number, meet: Meet) => Pieces): Pieces {
+function memoised(
+  budget: Budget,
+  a: readonly string[],
+  b: readonly string[],
+  step: (x: string | undefined, y: string | undefined, i: number, j: number, meet: Meet) => Pieces,
+): Pieces {
   const memo = new Map<number, Pieces>();
   const meet: Meet = (i, j) => {
     const key = i * 1024 + j;
@@ -139,7 +155,8 @@ export function scopeContains(outer: string, inner: string): boolean {
 
 function contains(outer: string, inner: string, budget: Budget): boolean {
   try {
-    const segment = (g: string, h: string) => h !== '**' && covers([...g], [...h], '*', (c, d) => d !== '*' && (c === '?' || c === d), budget);
+    const segment = (g: string, h: string) =>
+      h !== '**' && covers([...g], [...h], '*', (c, d) => d !== '*' && (c === '?' || c === d), budget);
     return covers(outer.split('/'), inner.split('/'), '**', segment, budget);
   } catch (error) {
     if (error instanceof TooComplex) return false;
@@ -151,7 +168,13 @@ function contains(outer: string, inner: string, budget: Budget): boolean {
  * Does pattern `g` cover pattern `h`, symbol by symbol? `star` in g absorbs any of h's symbols: one or
  * more of them for `**` (segments), any number for `*` (characters).
  */
-function covers(g: string[], h: string[], star: string, one: (g: string, h: string) => boolean, budget: Budget): boolean {
+function covers(
+  g: string[],
+  h: string[],
+  star: string,
+  one: (g: string, h: string) => boolean,
+  budget: Budget,
+): boolean {
   const memo = new Map<number, boolean>();
   const go = (i: number, j: number): boolean => {
     const key = i * 1024 + j;
@@ -160,7 +183,8 @@ function covers(g: string[], h: string[], star: string, one: (g: string, h: stri
     budget.spend(1);
     if (i === g.length) out = j === h.length;
     else if (g[i] !== star) out = j < h.length && one(g[i]!, h[j]!) && go(i + 1, j + 1);
-    else if (star === '**') out = j < h.length && (go(i + 1, j + 1) || go(i, j + 1)); // takes h[j], then stops or goes on
+    else if (star === '**')
+      out = j < h.length && (go(i + 1, j + 1) || go(i, j + 1)); // takes h[j], then stops or goes on
     else out = go(i + 1, j) || (j < h.length && go(i, j + 1)); // takes nothing, or h[j] and goes on
     memo.set(key, out);
     return out;
@@ -237,4 +261,5 @@ export function checkKeyringName(name: string): string {
 }
 
 /** True when a scope glob grants more than keyring releases and the vulnerability list. */
-export const grantsPackages = (glob: string): boolean => !glob.startsWith(KEYRING_PREFIX) && glob !== PKG_VULNERABILITIES;
+export const grantsPackages = (glob: string): boolean =>
+  !glob.startsWith(KEYRING_PREFIX) && glob !== PKG_VULNERABILITIES;

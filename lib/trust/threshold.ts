@@ -42,17 +42,30 @@ export type ThresholdVerdict = Verdict & {
 export function authorizeThreshold(graph: TrustGraph, question: Question): ThresholdVerdict {
   const views = viewsOf(graph, question.policy);
   const full = authorize(graph, question);
-  return combine(graph, question, full, () => views.map(([anchor, view]) => ({ anchor, verdict: view === graph ? full : authorize(view, question) })));
+  return combine(graph, question, full, () =>
+    views.map(([anchor, view]) => ({ anchor, verdict: view === graph ? full : authorize(view, question) })),
+  );
 }
 
 /** The question for every key and subkey that is not an anchor, counted over the anchors. */
-export function authorizeAllThreshold(graph: TrustGraph, question: Omit<Question, 'key'>): Map<Fingerprint, ThresholdVerdict> {
+export function authorizeAllThreshold(
+  graph: TrustGraph,
+  question: Omit<Question, 'key'>,
+): Map<Fingerprint, ThresholdVerdict> {
   const views = viewsOf(graph, question.policy);
   const full = authorizeAll(graph, question);
-  const perAnchor = views.map(([anchor, view]) => ({ anchor, view, verdicts: view === graph ? full : authorizeAll(view, question) }));
+  const perAnchor = views.map(([anchor, view]) => ({
+    anchor,
+    view,
+    verdicts: view === graph ? full : authorizeAll(view, question),
+  }));
   const out = new Map<Fingerprint, ThresholdVerdict>();
   for (const [key, verdict] of full) {
-    const outcomes = () => perAnchor.map(({ anchor, view, verdicts }) => ({ anchor, verdict: verdicts.get(key) ?? authorize(view, { ...question, key }) }));
+    const outcomes = () =>
+      perAnchor.map(({ anchor, view, verdicts }) => ({
+        anchor,
+        verdict: verdicts.get(key) ?? authorize(view, { ...question, key }),
+      }));
     out.set(key, combine(graph, { ...question, key }, verdict, outcomes));
   }
   return out;
@@ -67,32 +80,58 @@ export function belowThreshold(graph: TrustGraph, now: Date, policy: Policy): Th
 /** Codes that no anchor can change: the key is unknown, or is an anchor itself. */
 const UNCOUNTED: ReadonlySet<Code> = new Set(['UNKNOWN_KEY', 'ANCHOR_NOT_SIGNER']);
 
-function combine(graph: TrustGraph, question: Question, full: Verdict, outcomes: () => AnchorOutcome[]): ThresholdVerdict {
+function combine(
+  graph: TrustGraph,
+  question: Question,
+  full: Verdict,
+  outcomes: () => AnchorOutcome[],
+): ThresholdVerdict {
   const k = question.policy.anchorThreshold;
   if (!full.trusted && UNCOUNTED.has(full.code)) return { ...full, threshold: k, anchors: [], vouching: [] };
   const anchors = outcomes();
-  const vouched = anchors.filter((a): a is { anchor: Fingerprint; verdict: Verdict & { trusted: true } } => a.verdict.trusted);
+  const vouched = anchors.filter(
+    (a): a is { anchor: Fingerprint; verdict: Verdict & { trusted: true } } => a.verdict.trusted,
+  );
   const counted = { threshold: k, anchors, vouching: vouched.map((a) => a.anchor) };
   // One anchor suffices: the engine's answer on the whole graph, as without a threshold.
   if (k === 1) return { ...full, ...counted };
   // No anchor vouches: the reason is the engine's, from the path that got furthest.
-  if (!full.trusted) return { ...full, reason: `${full.reason} (no anchor vouches; ${k} of ${anchors.length} needed)`, ...counted };
+  if (!full.trusted)
+    return { ...full, reason: `${full.reason} (no anchor vouches; ${k} of ${anchors.length} needed)`, ...counted };
 
   const who = `${describeKey(graph, question.key)}${question.repository !== null ? ` for ${question.repository}` : ''}`;
   const refuse = (text: string): ThresholdVerdict => ({
-    trusted: false, key: question.key, code: 'BELOW_THRESHOLD', reason: text,
-    steps: [...anchors.flatMap((a) => a.verdict.steps), { ok: false, code: 'BELOW_THRESHOLD', text }], ...counted,
+    trusted: false,
+    key: question.key,
+    code: 'BELOW_THRESHOLD',
+    reason: text,
+    steps: [...anchors.flatMap((a) => a.verdict.steps), { ok: false, code: 'BELOW_THRESHOLD', text }],
+    ...counted,
   });
   if (vouched.length < k) {
     const others = anchors.flatMap((a) => (a.verdict.trusted ? [] : [`${a.anchor}: ${a.verdict.code}`]));
-    return refuse(`${vouched.length} of ${anchors.length} anchors vouch for ${who} (${counted.vouching.join(', ')}), ${k} needed; not vouching: ${others.join(', ')}`);
+    return refuse(
+      `${vouched.length} of ${anchors.length} anchors vouch for ${who} (${counted.vouching.join(', ')}), ${k} needed; not vouching: ${others.join(', ')}`,
+    );
   }
   // Each anchor grants what its path grants; the key holds what at least k of them grant.
-  const granted = grantedByAtLeast(k, vouched.map((a) => a.verdict.granted));
+  const granted = grantedByAtLeast(
+    k,
+    vouched.map((a) => a.verdict.granted),
+  );
   if (granted.length === 0) {
-    return refuse(`${vouched.length} of ${anchors.length} anchors vouch for ${who}, but no repository is granted by ${k} of them: ${vouched.map((a) => `${a.anchor} grants ${a.verdict.granted.join(', ')}`).join('; ')}`);
+    return refuse(
+      `${vouched.length} of ${anchors.length} anchors vouch for ${who}, but no repository is granted by ${k} of them: ${vouched.map((a) => `${a.anchor} grants ${a.verdict.granted.join(', ')}`).join('; ')}`,
+    );
   }
-  return { trusted: true, key: question.key, primary: vouched[0]!.verdict.primary, steps: vouched.flatMap((a) => a.verdict.steps), granted, ...counted };
+  return {
+    trusted: true,
+    key: question.key,
+    primary: vouched[0]!.verdict.primary,
+    steps: vouched.flatMap((a) => a.verdict.steps),
+    granted,
+    ...counted,
+  };
 }
 
 /**
@@ -103,7 +142,8 @@ function combine(graph: TrustGraph, question: Question, full: Verdict, outcomes:
 function grantedByAtLeast(k: number, grants: ReadonlyArray<readonly string[]>): string[] {
   const level: string[][] = [['**'], ...Array.from({ length: k }, () => [])];
   for (const grant of grants) {
-    for (let j = k; j >= 1; j--) level[j] = [...new Set([...level[j]!, ...intersectScopes(level[j - 1]!, grant)])].sort();
+    for (let j = k; j >= 1; j--)
+      level[j] = [...new Set([...level[j]!, ...intersectScopes(level[j - 1]!, grant)])].sort();
   }
   return level[k]!;
 }
@@ -114,15 +154,25 @@ const viewCache = new WeakMap<TrustGraph, Array<[Fingerprint, TrustGraph]>>();
 function viewsOf(graph: TrustGraph, policy: Policy): Array<[Fingerprint, TrustGraph]> {
   const k = policy.anchorThreshold;
   if (!Number.isInteger(k) || k < 1 || k > graph.anchors.size) {
-    throw new PkgkeysError('BAD_CONFIG', `the anchor threshold is ${k}, but ${graph.anchors.size} anchor(s) are given (${[...graph.anchors].join(', ') || 'none'}): it must be a whole number from 1 to the number of anchors (anchor-threshold in pkgkeys.conf, or --threshold)`);
+    throw new PkgkeysError(
+      'BAD_CONFIG',
+      `the anchor threshold is ${k}, but ${graph.anchors.size} anchor(s) are given (${[...graph.anchors].join(', ') || 'none'}): it must be a whole number from 1 to the number of anchors (anchor-threshold in pkgkeys.conf, or --threshold)`,
+    );
   }
   let found = viewCache.get(graph);
   if (!found) {
     const anchors = [...graph.anchors].sort();
     const certificates = [...graph.certificates()];
-    found = anchors.length === 1
-      ? [[anchors[0]!, graph]]
-      : anchors.map((anchor) => [anchor, new TrustGraph(certificates.filter((c) => c.fingerprint === anchor || !graph.anchors.has(c.fingerprint)), [anchor])]);
+    found =
+      anchors.length === 1
+        ? [[anchors[0]!, graph]]
+        : anchors.map((anchor) => [
+            anchor,
+            new TrustGraph(
+              certificates.filter((c) => c.fingerprint === anchor || !graph.anchors.has(c.fingerprint)),
+              [anchor],
+            ),
+          ]);
     viewCache.set(graph, found);
   }
   return found;

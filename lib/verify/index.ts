@@ -12,7 +12,16 @@ import type { TrustGraph } from '../trust/chain';
 import { type Policy } from '../trust/policy';
 import { type PackageOptions, type PackageResult, verifyPackages } from './packages';
 import { type Clock, ClientState, proofOf } from './state';
-import { INDEX, type StreamOptions, type StreamedIndex, type VerifiedIndex, type VerifyOptions, recheckIndex, verifyIndex, verifyIndexStream } from './summary';
+import {
+  INDEX,
+  type StreamOptions,
+  type StreamedIndex,
+  type VerifiedIndex,
+  type VerifyOptions,
+  recheckIndex,
+  verifyIndex,
+  verifyIndexStream,
+} from './summary';
 
 export interface TrustSources {
   anchors: readonly string[];
@@ -32,7 +41,11 @@ export interface IndexRequest {
 /** Reads (and decompresses, whatever the mirror served) a signed index, verifies it, and records it as the newest accepted. */
 export async function verifyIndexFile(request: IndexRequest): Promise<VerifiedIndex> {
   const { graph, state } = await edges(request);
-  const index = await verifyIndexData(await readBounded(request.file, MAX_INDEX_BYTES), request.file, await optionsOf(request, graph, state));
+  const index = await verifyIndexData(
+    await readBounded(request.file, MAX_INDEX_BYTES),
+    request.file,
+    await optionsOf(request, graph, state),
+  );
   await state.acceptIndex(proofOf(request.repository, index));
   return index;
 }
@@ -46,7 +59,10 @@ export async function verifyIndexFileInto(request: IndexRequest, text?: StreamOp
   const { graph, state } = await edges(request);
   const file = await BoundedFile.open(request.file, MAX_INDEX_BYTES);
   try {
-    const index = await verifyIndexStream(indexChunks(file), request.file, { ...(await optionsOf(request, graph, state)), text });
+    const index = await verifyIndexStream(indexChunks(file), request.file, {
+      ...(await optionsOf(request, graph, state)),
+      text,
+    });
     await state.acceptIndex(proofOf(request.repository, index));
     return index;
   } finally {
@@ -56,7 +72,10 @@ export async function verifyIndexFileInto(request: IndexRequest, text?: StreamOp
 
 /** What verifying a file of an index starts from: the keyring and the state. */
 async function edges(request: IndexRequest): Promise<{ graph: TrustGraph; state: ClientState }> {
-  return { graph: await loadTrustGraph(request.sources.anchors, request.sources.keyring), state: new ClientState(request.sources.stateDir) };
+  return {
+    graph: await loadTrustGraph(request.sources.anchors, request.sources.keyring),
+    state: new ClientState(request.sources.stateDir),
+  };
 }
 
 async function optionsOf(request: IndexRequest, graph: TrustGraph, state: ClientState): Promise<VerifyOptions> {
@@ -85,7 +104,9 @@ export function verifyIndexFileStream(file: string, source: string, options: Str
 }
 
 /** Verifies the index, then the packages in `dir` against it. */
-export async function verifyPackagesFile(request: IndexRequest & { dir: string } & PackageOptions): Promise<{ index: VerifiedIndex; packages: PackageResult[] }> {
+export async function verifyPackagesFile(
+  request: IndexRequest & { dir: string } & PackageOptions,
+): Promise<{ index: VerifiedIndex; packages: PackageResult[] }> {
   const index = await verifyIndexFile(request);
   return { index, packages: await verifyPackages(index.text, request.file, request.dir, request) };
 }

@@ -23,7 +23,12 @@ export interface PackageOptions {
   onProgress?: (bytes: number) => void;
 }
 
-export async function verifyPackages(text: Buffer, source: string, dir: string, options: PackageOptions): Promise<PackageResult[]> {
+export async function verifyPackages(
+  text: Buffer,
+  source: string,
+  dir: string,
+  options: PackageOptions,
+): Promise<PackageResult[]> {
   const entries = parseSummary(text, source, PACKAGE_VARIABLES);
   const byName = new Map(entries.map((e) => [pkgnameOf(e), e]));
   const selected: Array<{ pkgname: string; entry: Entry | undefined }> = options.names.length
@@ -43,17 +48,33 @@ export async function verifyPackages(text: Buffer, source: string, dir: string, 
     }
   }
 
-  options.onStart?.(planned.reduce((sum, p) => sum + p.expected.size, 0), planned.length);
-  const hashed = await hashFiles(planned.map((p) => ({ file: p.file, limit: p.expected.size })), { jobs: options.jobs, onProgress: options.onProgress });
+  options.onStart?.(
+    planned.reduce((sum, p) => sum + p.expected.size, 0),
+    planned.length,
+  );
+  const hashed = await hashFiles(
+    planned.map((p) => ({ file: p.file, limit: p.expected.size })),
+    { jobs: options.jobs, onProgress: options.onProgress },
+  );
   planned.forEach(({ slot, file, expected }, i) => {
     const got = hashed[i]!;
     const pkgname = results[slot]!.pkgname;
     if (!got.ok) results[slot] = failure(pkgname, got.error);
     else if (got.size !== expected.size) {
       const found = got.size > expected.size ? 'is larger than' : `has ${got.size} bytes, not`;
-      results[slot] = { pkgname, ok: false, code: 'SIZE_MISMATCH', reason: `${file} ${found} the ${expected.size} bytes the index says` };
-    }
-    else if (got.sha256 !== expected.sha256) results[slot] = { pkgname, ok: false, code: 'HASH_MISMATCH', reason: `${file}: SHA-256 ${got.sha256}, the index says ${expected.sha256}` };
+      results[slot] = {
+        pkgname,
+        ok: false,
+        code: 'SIZE_MISMATCH',
+        reason: `${file} ${found} the ${expected.size} bytes the index says`,
+      };
+    } else if (got.sha256 !== expected.sha256)
+      results[slot] = {
+        pkgname,
+        ok: false,
+        code: 'HASH_MISMATCH',
+        reason: `${file}: SHA-256 ${got.sha256}, the index says ${expected.sha256}`,
+      };
     else results[slot] = { pkgname, ok: true };
   });
   return results;

@@ -45,10 +45,19 @@ export interface ReleaseOptions {
  */
 export type Change = 'new' | 'renewed' | 'unchanged';
 
-export async function verifyRelease(statement: Buffer, keyring: Uint8Array, source: string, options: ReleaseOptions): Promise<{ release: VerifiedRelease; change: Change }> {
-  const signed = await verifySigned(statement, source, RELEASE, { ...options, repository: keyringRepository(options.name) });
+export async function verifyRelease(
+  statement: Buffer,
+  keyring: Uint8Array,
+  source: string,
+  options: ReleaseOptions,
+): Promise<{ release: VerifiedRelease; change: Change }> {
+  const signed = await verifySigned(statement, source, RELEASE, {
+    ...options,
+    repository: keyringRepository(options.name),
+  });
   const release = parseRelease(signed.text, source);
-  if (release.name !== options.name) throw new PkgkeysError('REPOSITORY_MISMATCH', `${source} describes keyring ${release.name}, not ${options.name}`);
+  if (release.name !== options.name)
+    throw new PkgkeysError('REPOSITORY_MISMATCH', `${source} describes keyring ${release.name}, not ${options.name}`);
   checkKeyringFile(release, keyring, `keyring of ${source}`);
   const verified = { ...release, signer: signed.signer, signed: signed.signed, expires: signed.expires };
   return { release: verified, change: compare(verified, options.installed) };
@@ -58,10 +67,16 @@ function compare(offered: VerifiedRelease, installed: VerifiedRelease | null): C
   if (installed === null || offered.serial > installed.serial) return 'new';
   const what = `keyring ${offered.name} release ${offered.serial} (signed ${formatTime(offered.signed)})`;
   if (offered.serial < installed.serial) {
-    throw new PkgkeysError('ROLLBACK', `${what} is older than the installed release ${installed.serial} (signed ${formatTime(installed.signed)})`);
+    throw new PkgkeysError(
+      'ROLLBACK',
+      `${what} is older than the installed release ${installed.serial} (signed ${formatTime(installed.signed)})`,
+    );
   }
   if (offered.sha256 !== installed.sha256) {
-    throw new PkgkeysError('ROLLBACK', `${what} describes another keyring than the installed release of the same serial: a serial is never reused`);
+    throw new PkgkeysError(
+      'ROLLBACK',
+      `${what} describes another keyring than the installed release of the same serial: a serial is never reused`,
+    );
   }
   return offered.signed > installed.signed ? 'renewed' : 'unchanged';
 }
@@ -70,7 +85,10 @@ function compare(offered: VerifiedRelease, installed: VerifiedRelease | null): C
  * What a statement claims, read without judging it: only ever used to refuse early (a keyring file
  * that cannot be the one described is not worth parsing), or by a publisher reading its own last release.
  */
-export async function readClaim(statement: Uint8Array, source: string): Promise<{ release: Release; signed: Date; expires: Date | null; issuer: string }> {
+export async function readClaim(
+  statement: Uint8Array,
+  source: string,
+): Promise<{ release: Release; signed: Date; expires: Date | null; issuer: string }> {
   const cleartext = parseCleartext(Buffer.from(statement), source, 'RELEASE_MALFORMED');
   const sig = await readMessageSignature(cleartext.signature, source, 'RELEASE_MALFORMED');
   const release = parseRelease(canonicalize(cleartext.body, createHash('sha256')), source);

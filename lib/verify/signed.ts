@@ -23,7 +23,15 @@
  */
 import { type Code, PkgkeysError } from '../errors';
 import { type Fingerprint, REPOSITORY_NOTATION, type RepositoryId } from '../model';
-import { type Cleartext, type MessageSignature, type TextLines, canonicalize, parseCleartext, readMessageSignature, verifyData } from '../pgp';
+import {
+  type Cleartext,
+  type MessageSignature,
+  type TextLines,
+  canonicalize,
+  parseCleartext,
+  readMessageSignature,
+  verifyData,
+} from '../pgp';
 import type { TrustGraph } from '../trust/chain';
 import { type ThresholdVerdict, authorizeThreshold } from '../trust/threshold';
 import { type Policy, weakHash } from '../trust/policy';
@@ -92,8 +100,15 @@ export type SignatureCheck = (key: Uint8Array) => Promise<boolean>;
  * it. `lines` is told each line of the text as it is decoded (the kind's own check of the text, in the
  * same pass), which happens at step 6.
  */
-export async function verifySigned(data: Buffer, source: string, kind: CleartextKind, options: SignedOptions & { repository: RepositoryId }, lines?: TextLines): Promise<SignedText> {
-  if (data.length > kind.maxBytes) throw new PkgkeysError('TOO_LARGE', `${source}: ${data.length} bytes is more than the ${kind.maxBytes} allowed`);
+export async function verifySigned(
+  data: Buffer,
+  source: string,
+  kind: CleartextKind,
+  options: SignedOptions & { repository: RepositoryId },
+  lines?: TextLines,
+): Promise<SignedText> {
+  if (data.length > kind.maxBytes)
+    throw new PkgkeysError('TOO_LARGE', `${source}: ${data.length} bytes is more than the ${kind.maxBytes} allowed`);
   const cleartext = parseCleartext(data, source, kind.codes.malformed);
   const sig = await readCleartextSignature(cleartext, source, kind);
   // The text, decoded from the framework in the same pass that hashes it (RFC 9580 §7.2).
@@ -111,9 +126,24 @@ export async function verifySigned(data: Buffer, source: string, kind: Cleartext
  * Steps 2 to 8 on the signature step 1 read; `matches` is step 6's mathematics over what the signature
  * covers, however it was read.
  */
-export async function judgeSigned(sig: MessageSignature, kind: CleartextKind, options: SignedOptions, matches: SignatureCheck): Promise<SignedVerdict & { expires: Date }>;
-export async function judgeSigned(sig: MessageSignature, kind: DocumentKind, options: SignedOptions, matches: SignatureCheck): Promise<SignedVerdict>;
-export async function judgeSigned(sig: MessageSignature, kind: DocumentKind, options: SignedOptions, matches: SignatureCheck): Promise<SignedVerdict> {
+export async function judgeSigned(
+  sig: MessageSignature,
+  kind: CleartextKind,
+  options: SignedOptions,
+  matches: SignatureCheck,
+): Promise<SignedVerdict & { expires: Date }>;
+export async function judgeSigned(
+  sig: MessageSignature,
+  kind: DocumentKind,
+  options: SignedOptions,
+  matches: SignatureCheck,
+): Promise<SignedVerdict>;
+export async function judgeSigned(
+  sig: MessageSignature,
+  kind: DocumentKind,
+  options: SignedOptions,
+  matches: SignatureCheck,
+): Promise<SignedVerdict> {
   const signer = findSigner(options.graph, sig, kind.noun);
   checkAlgorithms(sig, options.policy, kind);
   checkClock(sig.created, options, kind.noun);
@@ -128,13 +158,20 @@ export async function judgeSigned(sig: MessageSignature, kind: DocumentKind, opt
 export async function readSignature(bytes: Uint8Array, what: string, kind: DocumentKind): Promise<MessageSignature> {
   const sig = await readMessageSignature(bytes, what, kind.codes.malformed);
   if (sig.kind !== kind.signature) {
-    throw new PkgkeysError(kind.codes.malformed, `${what}: expected a ${kind.signature} signature (type ${kind.signature === 'text' ? '0x01' : '0x00'}) over ${kind.covers}`);
+    throw new PkgkeysError(
+      kind.codes.malformed,
+      `${what}: expected a ${kind.signature} signature (type ${kind.signature === 'text' ? '0x01' : '0x00'}) over ${kind.covers}`,
+    );
   }
   return sig;
 }
 
 /** Step 1 for a cleartext document, after the framework: its signature, whose hash the `Hash:` header must name. */
-export async function readCleartextSignature(cleartext: Pick<Cleartext, 'headerHashes' | 'signature'>, source: string, kind: CleartextKind): Promise<MessageSignature> {
+export async function readCleartextSignature(
+  cleartext: Pick<Cleartext, 'headerHashes' | 'signature'>,
+  source: string,
+  kind: CleartextKind,
+): Promise<MessageSignature> {
   const sig = await readSignature(cleartext.signature, `${source}: signature`, kind);
   // RFC 9580 §7.1: the header announces the hash, so a verifier can hash while reading; it must not lie.
   if (!cleartext.headerHashes.includes(sig.hash)) {
@@ -149,12 +186,19 @@ export async function readCleartextSignature(cleartext: Pick<Cleartext, 'headerH
 /** Step 2: by Issuer Fingerprint when the signature names one, else by its Issuer Key ID. */
 export function findSigner(graph: TrustGraph, sig: MessageSignature, noun: string): Fingerprint {
   if (sig.issuerFingerprint) {
-    if (!graph.resolve(sig.issuerFingerprint)) throw new PkgkeysError('UNKNOWN_KEY', `the ${noun} is signed by ${sig.issuerFingerprint}, which is not in the keyring`);
+    if (!graph.resolve(sig.issuerFingerprint))
+      throw new PkgkeysError(
+        'UNKNOWN_KEY',
+        `the ${noun} is signed by ${sig.issuerFingerprint}, which is not in the keyring`,
+      );
     return sig.issuerFingerprint;
   }
   const candidates = graph.byKeyID(sig.issuerKeyID);
   if (candidates.length !== 1) {
-    throw new PkgkeysError('UNKNOWN_KEY', `the ${noun} is signed by key ID ${sig.issuerKeyID}, which ${candidates.length ? 'names several keys' : 'is not in the keyring'}`);
+    throw new PkgkeysError(
+      'UNKNOWN_KEY',
+      `the ${noun} is signed by key ID ${sig.issuerKeyID}, which ${candidates.length ? 'names several keys' : 'is not in the keyring'}`,
+    );
   }
   return candidates[0]!;
 }
@@ -171,16 +215,30 @@ function checkAlgorithms(sig: MessageSignature, policy: Policy, kind: DocumentKi
  * signature's time and now, until enough anchors vouch; then the kind's own check of the chain.
  */
 function walkChain(signer: Fingerprint, sig: MessageSignature, kind: DocumentKind, options: SignedOptions): Trusted {
-  const verdict = authorizeThreshold(options.graph, { key: signer, repository: options.repository, signedAt: sig.created, now: options.now, policy: options.policy });
+  const verdict = authorizeThreshold(options.graph, {
+    key: signer,
+    repository: options.repository,
+    signedAt: sig.created,
+    now: options.now,
+    policy: options.policy,
+  });
   if (!verdict.trusted) throw new PkgkeysError(verdict.code, verdict.reason);
   kind.checkChain?.(verdict, signer, options);
   return verdict;
 }
 
 /** Step 6: the mathematics over what the signature covers (for a cleartext, the canonical text, RFC 9580 §7.2), however it was read. */
-async function checkSignature(graph: TrustGraph, signer: Fingerprint, kind: DocumentKind, matches: SignatureCheck): Promise<void> {
+async function checkSignature(
+  graph: TrustGraph,
+  signer: Fingerprint,
+  kind: DocumentKind,
+  matches: SignatureCheck,
+): Promise<void> {
   if (!(await matches(graph.keyPacket(signer)))) {
-    throw new PkgkeysError('BAD_SIGNATURE', `the signature by ${signer} does not match ${kind.covers}: the ${kind.noun} was modified`);
+    throw new PkgkeysError(
+      'BAD_SIGNATURE',
+      `the signature by ${signer} does not match ${kind.covers}: the ${kind.noun} was modified`,
+    );
   }
 }
 
@@ -201,7 +259,11 @@ function checkNotation(sig: MessageSignature, repository: RepositoryId | null, k
 /** Step 8: an expiry set (unless the kind does without) and not passed, also when the clock was set back (`now` is never before the floor). */
 function checkFreshness(sig: MessageSignature, options: SignedOptions, kind: DocumentKind): Date | null {
   if (!sig.expires) {
-    if (kind.codes.noExpiry) throw new PkgkeysError(kind.codes.noExpiry, `the ${kind.noun} signature made ${formatTime(sig.created)} has no expiration time; it must expire`);
+    if (kind.codes.noExpiry)
+      throw new PkgkeysError(
+        kind.codes.noExpiry,
+        `the ${kind.noun} signature made ${formatTime(sig.created)} has no expiration time; it must expire`,
+      );
     return null;
   }
   if (options.now >= sig.expires && !options.allowExpired) {
@@ -225,12 +287,14 @@ function checkClock(created: Date, options: { now: Date; clock?: Clock; policy: 
   if (ahead <= options.policy.clockSkewSeconds * 1000) return;
   const clock = options.clock ?? { now: options.now, reads: options.now, floor: null };
   const behind = clockBehind(clock, options.policy);
-  const proven = clock.floor ? `the latest time proven here is ${formatTime(clock.floor.signed)}` : 'nothing is proven here yet';
+  const proven = clock.floor
+    ? `the latest time proven here is ${formatTime(clock.floor.signed)}`
+    : 'nothing is proven here yet';
   throw new PkgkeysError(
     'CLOCK_BEHIND',
     behind
       ? `the ${noun} was signed ${formatTime(created)}, but ${behind}`
       : `the ${noun} was signed ${formatTime(created)}, ${describeSpan(ahead)} after now: this machine's clock reads ${formatTime(clock.reads)} (${proven}). ` +
-        `If the clock is wrong, ${SET_THE_CLOCK}; if it is right, the signer's clock is ahead, and the ${noun} cannot be used before ${formatTime(created)}`,
+          `If the clock is wrong, ${SET_THE_CLOCK}; if it is right, the signer's clock is ahead, and the ${noun} cannot be used before ${formatTime(created)}`,
   );
 }

@@ -34,7 +34,11 @@ export interface Proof {
 }
 
 /** What a verified signature for `repository` proves. */
-export const proofOf = (repository: RepositoryId, signed: { signed: Date; signer: Fingerprint }): Proof => ({ repository, signed: signed.signed, signer: signed.signer });
+export const proofOf = (repository: RepositoryId, signed: { signed: Date; signer: Fingerprint }): Proof => ({
+  repository,
+  signed: signed.signed,
+  signer: signed.signer,
+});
 
 /** The time a verification is judged at, and how it was found. */
 export interface Clock {
@@ -59,8 +63,10 @@ export function clockAt(reads: Date, floor: Proof | null): Clock {
 export function clockBehind(clock: Clock, policy: Policy): string | null {
   const { floor, reads } = clock;
   if (!floor || floor.signed.getTime() - reads.getTime() <= policy.clockSkewSeconds * 1000) return null;
-  return `this machine's clock reads ${formatTime(reads)}, ${describeSpan(floor.signed.getTime() - reads.getTime())} before ${formatTime(floor.signed)}, ` +
-    `the latest time proven here (when the ${floor.repository} signature by ${floor.signer} was made): the clock is wrong; ${SET_THE_CLOCK}`;
+  return (
+    `this machine's clock reads ${formatTime(reads)}, ${describeSpan(floor.signed.getTime() - reads.getTime())} before ${formatTime(floor.signed)}, ` +
+    `the latest time proven here (when the ${floor.repository} signature by ${floor.signer} was made): the clock is wrong; ${SET_THE_CLOCK}`
+  );
 }
 
 export const SET_THE_CLOCK = 'set the clock (ntpdate -b pool.ntp.org, or start ntpd) and try again';
@@ -127,23 +133,39 @@ export class ClientState {
 
   /** Records an index accepted by a full verification, unless a newer one was accepted meanwhile (ROLLBACK). */
   acceptIndex(proof: Proof): Promise<void> {
-    return withLock(this.dir, async () => {
-      const newest = await this.newest(proof.repository);
-      checkRollback(proof, newest);
-      if (newest && proof.signed.getTime() === newest.signed.getTime()) return;
-      await this.write(this.file(proof.repository), { repository: proof.repository, signed: formatTime(proof.signed), signer: proof.signer });
-    }, { waitMs: WAIT_MS });
+    return withLock(
+      this.dir,
+      async () => {
+        const newest = await this.newest(proof.repository);
+        checkRollback(proof, newest);
+        if (newest && proof.signed.getTime() === newest.signed.getTime()) return;
+        await this.write(this.file(proof.repository), {
+          repository: proof.repository,
+          signed: formatTime(proof.signed),
+          signer: proof.signer,
+        });
+      },
+      { waitMs: WAIT_MS },
+    );
   }
 
   /** Records the signature of a keyring release or pkg-vulnerabilities list accepted: the floor, if it is newer. */
   prove(proof: Proof): Promise<void> {
-    return withLock(this.dir, async () => {
-      const file = path.join(this.dir, FLOOR_FILE);
-      const recorded = await this.read(file, null);
-      if (recorded && proof.signed <= recorded.signed) return;
-      // The floor record's field keeps the name it was first written with.
-      await this.write(file, { identifier: proof.repository, signed: formatTime(proof.signed), signer: proof.signer });
-    }, { waitMs: WAIT_MS });
+    return withLock(
+      this.dir,
+      async () => {
+        const file = path.join(this.dir, FLOOR_FILE);
+        const recorded = await this.read(file, null);
+        if (recorded && proof.signed <= recorded.signed) return;
+        // The floor record's field keeps the name it was first written with.
+        await this.write(file, {
+          identifier: proof.repository,
+          signed: formatTime(proof.signed),
+          signer: proof.signer,
+        });
+      },
+      { waitMs: WAIT_MS },
+    );
   }
 
   private write(file: string, record: object): Promise<void> {
@@ -160,10 +182,17 @@ export class ClientState {
       throw ioError('cannot read verification state', file, cause);
     }
     // An index record names its repository `repository`; the floor record, `identifier`.
-    const proof = parseRecord(text, (r) => ({ named: r.string(repository === null ? 'identifier' : 'repository'), signed: r.time('signed'), signer: r.string('signer') }));
+    const proof = parseRecord(text, (r) => ({
+      named: r.string(repository === null ? 'identifier' : 'repository'),
+      signed: r.time('signed'),
+      signer: r.string('signer'),
+    }));
     if (proof === null || !isRepository(proof.named) || (repository !== null && proof.named !== repository)) {
       // Damaged state must not reopen the door to rollback, nor lower the floor: refuse until someone looks.
-      throw new PkgkeysError('STATE_DAMAGED', `${file}: damaged verification state; remove it only if you trust the next index`);
+      throw new PkgkeysError(
+        'STATE_DAMAGED',
+        `${file}: damaged verification state; remove it only if you trust the next index`,
+      );
     }
     return { repository: proof.named, signed: proof.signed, signer: proof.signer };
   }

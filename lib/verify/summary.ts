@@ -80,7 +80,11 @@ export interface StreamOptions extends VerifyOptions {
  * reading and decompressing first (the framework's failure waits until the chunks end well), the
  * grammar's last.
  */
-export async function verifyIndexStream(chunks: AsyncIterable<Buffer>, source: string, options: StreamOptions): Promise<StreamedIndex> {
+export async function verifyIndexStream(
+  chunks: AsyncIterable<Buffer>,
+  source: string,
+  options: StreamOptions,
+): Promise<StreamedIndex> {
   let pieces: Buffer[] = [];
   const grammar = new SummaryLines(source, options.entries);
   const reader = new CleartextReader(source, INDEX.codes.malformed, (piece) => void pieces.push(piece), grammar);
@@ -88,7 +92,8 @@ export async function verifyIndexStream(chunks: AsyncIterable<Buffer>, source: s
   let size = 0;
   for await (const chunk of chunks) {
     size += chunk.length;
-    if (size > INDEX.maxBytes) throw new PkgkeysError('TOO_LARGE', `${source}: more than the ${INDEX.maxBytes} bytes allowed`);
+    if (size > INDEX.maxBytes)
+      throw new PkgkeysError('TOO_LARGE', `${source}: more than the ${INDEX.maxBytes} bytes allowed`);
     if (malformed !== null) continue;
     try {
       reader.push(chunk);
@@ -125,7 +130,11 @@ export async function recheckIndex(previous: StreamedIndex, options: VerifyOptio
 }
 
 /** The step an index adds (rollback, judged against the newest accepted; recorded by the caller), then its grammar (`grammar` counts the entries or throws). */
-function accepted<T extends SignedVerdict>(signed: T, options: VerifyOptions, grammar: () => number): T & { entries: number; repository: RepositoryId } {
+function accepted<T extends SignedVerdict>(
+  signed: T,
+  options: VerifyOptions,
+  grammar: () => number,
+): T & { entries: number; repository: RepositoryId } {
   const { repository } = options;
   checkRollback(proofOf(repository, signed), options.newest);
   return { ...signed, entries: grammar(), repository };

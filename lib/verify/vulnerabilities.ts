@@ -25,7 +25,11 @@ export const VULNERABILITIES: CleartextKind = {
   notation: true,
   maxBytes: MAX_VULNERABILITIES_BYTES,
   // A list that cannot expire could be replayed for ever, hiding every later advisory: it is malformed.
-  codes: { malformed: 'VULNERABILITIES_MALFORMED', noExpiry: 'VULNERABILITIES_MALFORMED', expired: 'VULNERABILITIES_EXPIRED' },
+  codes: {
+    malformed: 'VULNERABILITIES_MALFORMED',
+    noExpiry: 'VULNERABILITIES_MALFORMED',
+    expired: 'VULNERABILITIES_EXPIRED',
+  },
 };
 
 export interface VulnerabilitiesOptions {
@@ -49,7 +53,11 @@ export interface VerifiedVulnerabilities {
 }
 
 /** `data` is left as it is; the text returned may be a view of it. */
-export async function verifyVulnerabilities(data: Buffer, source: string, options: VulnerabilitiesOptions): Promise<VerifiedVulnerabilities> {
+export async function verifyVulnerabilities(
+  data: Buffer,
+  source: string,
+  options: VulnerabilitiesOptions,
+): Promise<VerifiedVulnerabilities> {
   const signed = await verifySigned(data, source, VULNERABILITIES, { ...options, repository: PKG_VULNERABILITIES });
   const { entries } = checkVulnerabilities(signed.text, source);
   return { ...signed, entries };
@@ -71,7 +79,12 @@ export async function verifyVulnerabilitiesFile(request: VulnerabilitiesRequest)
   const graph = await loadTrustGraph(request.sources.anchors, request.sources.keyring);
   const raw = await readBounded(request.file, MAX_VULNERABILITIES_BYTES);
   const data = await decompress(raw, request.file, MAX_VULNERABILITIES_BYTES, VULNERABILITIES.codes.malformed);
-  const list = await verifyVulnerabilities(data, request.file, { graph, now: request.clock.now, clock: request.clock, policy: request.policy });
+  const list = await verifyVulnerabilities(data, request.file, {
+    graph,
+    now: request.clock.now,
+    clock: request.clock,
+    policy: request.policy,
+  });
   await new ClientState(request.sources.stateDir).prove(proofOf(PKG_VULNERABILITIES, list));
   return list;
 }

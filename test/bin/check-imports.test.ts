@@ -34,11 +34,20 @@ test('the tree keeps to its layers', () => {
 });
 
 test('downward imports pass; one back up (keyring importing verify, as VerifiedRelease once did) fails', async () => {
-  const good = { 'lib/verify/release.ts': "import { parseRelease } from '../keyring/release';\n", 'lib/keyring/release.ts': "import { PkgkeysError } from '../errors';\n", 'lib/errors.ts': '' };
+  const good = {
+    'lib/verify/release.ts': "import { parseRelease } from '../keyring/release';\n",
+    'lib/keyring/release.ts': "import { PkgkeysError } from '../errors';\n",
+    'lib/errors.ts': '',
+  };
   expect(await checkTree(good)).toEqual({ status: 0, stderr: '' });
-  const result = await checkTree({ ...good, 'lib/keyring/live.ts': "import type { VerifiedRelease } from '../verify/release';\n" });
+  const result = await checkTree({
+    ...good,
+    'lib/keyring/live.ts': "import type { VerifiedRelease } from '../verify/release';\n",
+  });
   expect(result.status).toBe(1);
-  expect(result.stderr).toContain('lib/keyring/live.ts: imports ../verify/release: keyring (layer 6) may not import verify (layer 7)');
+  expect(result.stderr).toContain(
+    'lib/keyring/live.ts: imports ../verify/release: keyring (layer 6) may not import verify (layer 7)',
+  );
 });
 
 test('an import between folders of one layer, and openpgp outside lib/pgp, fail; a folder no layer names is named', async () => {
@@ -48,7 +57,9 @@ test('an import between folders of one layer, and openpgp outside lib/pgp, fail;
     'lib/newfolder/a.ts': '',
   });
   expect(result.status).toBe(1);
-  expect(result.stderr).toContain('lib/summary/format.ts: imports ../trust/chain: summary (layer 4) may not import trust (layer 4)');
+  expect(result.stderr).toContain(
+    'lib/summary/format.ts: imports ../trust/chain: summary (layer 4) may not import trust (layer 4)',
+  );
   expect(result.stderr).toContain('cli/main.ts: imports openpgp, which only lib/pgp may');
   expect(result.stderr).toContain('lib/newfolder/a.ts: lib entry "newfolder" is in no layer');
 });

@@ -27,7 +27,9 @@ test.each([
 });
 
 test('--version prints the version of package.json', async () => {
-  const { version } = JSON.parse(await fs.readFile(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(await fs.readFile(path.join(__dirname, '../../package.json'), 'utf8')) as {
+    version: string;
+  };
   expect(await pkgkeys(['--version'])).toEqual({ status: 0, stdout: `${version}\n`, stderr: '' });
 });
 
@@ -44,12 +46,30 @@ describe('with a keyring', () => {
   });
 
   const explain = (key: string) =>
-    pkgkeys(['keyring', '--keyring', repo.path('keyring.asc'), 'explain', key, '--anchor', repo.path('master.asc'), '--repository', REPO, '--at', iso(VERIFY_AT)]);
+    pkgkeys([
+      'keyring',
+      '--keyring',
+      repo.path('keyring.asc'),
+      'explain',
+      key,
+      '--anchor',
+      repo.path('master.asc'),
+      '--repository',
+      REPO,
+      '--at',
+      iso(VERIFY_AT),
+    ]);
 
   test('keyring explain takes a key ID, as gpg prints it, as well as the fingerprint', async () => {
     const byFingerprint = await explain(repo.host.fingerprint);
     expect(byFingerprint).toMatchObject({ status: 0, stdout: expect.stringMatching(/\ntrusted\n$/) });
-    for (const id of [keyIDOf(repo.host.fingerprint), `0x${keyIDOf(repo.host.fingerprint).toLowerCase()}`, keyIDOf(repo.host.fingerprint).replace(/(.{4})/g, '$1 ').trim()]) {
+    for (const id of [
+      keyIDOf(repo.host.fingerprint),
+      `0x${keyIDOf(repo.host.fingerprint).toLowerCase()}`,
+      keyIDOf(repo.host.fingerprint)
+        .replace(/(.{4})/g, '$1 ')
+        .trim(),
+    ]) {
       expect(await explain(id)).toEqual(byFingerprint);
     }
   });
@@ -63,21 +83,39 @@ describe('with a keyring', () => {
 });
 
 test('a key ID two keys share is refused, naming both fingerprints', async () => {
-  const keys = [{ fingerprint: `${'A'.repeat(24)}0123456789ABCDEF`, keyID: '0123456789ABCDEF' }, { fingerprint: `${'B'.repeat(24)}0123456789ABCDEF`, keyID: '0123456789ABCDEF' }];
+  const keys = [
+    { fingerprint: `${'A'.repeat(24)}0123456789ABCDEF`, keyID: '0123456789ABCDEF' },
+    { fingerprint: `${'B'.repeat(24)}0123456789ABCDEF`, keyID: '0123456789ABCDEF' },
+  ];
   const error = await caught(() => findKey(keys, '0123456789abcdef', 'the keyring'));
   expect(error.code).toBe('USAGE');
   expect(error.message).toContain(keys[0]!.fingerprint);
   expect(error.message).toContain(keys[1]!.fingerprint);
 });
 
-test('revoke subkey takes the subkey\'s key ID', async () => {
+test("revoke subkey takes the subkey's key ID", async () => {
   const key = await rawKey('withsub', { signingSubkey: true });
   const [subkey] = await subkeyFingerprints(key);
   const dir = await tempDir('pkgkeys-revoke-');
   try {
     await fs.writeFile(path.join(dir, 'secret.asc'), key.secretArmored);
-    const result = await pkgkeys(['--now', iso(VERIFY_AT), 'revoke', 'subkey', keyIDOf(subkey!), '--signer', path.join(dir, 'secret.asc'), '--reason', 'retired', '--out', path.join(dir, 'out.asc')]);
-    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: `pkgkeys: ${key.fingerprint} revoked subkey ${subkey} (retired)\n` });
+    const result = await pkgkeys([
+      '--now',
+      iso(VERIFY_AT),
+      'revoke',
+      'subkey',
+      keyIDOf(subkey!),
+      '--signer',
+      path.join(dir, 'secret.asc'),
+      '--reason',
+      'retired',
+      '--out',
+      path.join(dir, 'out.asc'),
+    ]);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({
+      status: 0,
+      stderr: `pkgkeys: ${key.fingerprint} revoked subkey ${subkey} (retired)\n`,
+    });
   } finally {
     await cleanup(dir);
   }
@@ -87,11 +125,18 @@ test('an unexpected error (a bug) is one line with IO_ERROR, without a stack unl
   const bug = new TypeError('cannot read properties of undefined');
   const seen = (env: Record<string, string | undefined>, json = false) => {
     let out = '';
-    const status = report(bug, { stdout: (t) => void (out += String(t)), stderr: (t) => void (out += t), env, prompt: async () => null }, json);
+    const status = report(
+      bug,
+      { stdout: (t) => void (out += String(t)), stderr: (t) => void (out += t), env, prompt: async () => null },
+      json,
+    );
     return { status, out };
   };
   const plain = seen({});
-  expect(plain).toEqual({ status: 3, out: 'pkgkeys: IO_ERROR: unexpected error (a bug in pkgkeys; PKGKEYS_DEBUG=1 shows where): cannot read properties of undefined\n' });
+  expect(plain).toEqual({
+    status: 3,
+    out: 'pkgkeys: IO_ERROR: unexpected error (a bug in pkgkeys; PKGKEYS_DEBUG=1 shows where): cannot read properties of undefined\n',
+  });
   expect(JSON.parse(seen({}, true).out)).toMatchObject({ ok: false, code: 'IO_ERROR' });
   expect(seen({ PKGKEYS_DEBUG: '1' }).out).toMatch(/\n\s+at /);
 });

@@ -11,17 +11,35 @@ const LIB = path.resolve(__dirname, '../../dist/lib');
 
 /** The modules of lib/ among `loaded`, by their path below lib/ without the extension: `verify/state`. */
 const libModules = (loaded: readonly string[]) =>
-  loaded.filter((file) => file.startsWith(`${LIB}/`)).map((file) => file.slice(LIB.length + 1).replace(/\.js$/, '')).sort();
+  loaded
+    .filter((file) => file.startsWith(`${LIB}/`))
+    .map((file) => file.slice(LIB.length + 1).replace(/\.js$/, ''))
+    .sort();
 
 /** What cli/common.ts needs to read a client's configuration and clock, and the size caps: all of lib/ that start-up may load. */
-const START_UP = ['client/config', 'errors', 'fsutil', 'limits', 'model', 'paths', 'settings', 'time', 'trust/policy', 'trust/scope', 'verify/state'];
+const START_UP = [
+  'client/config',
+  'errors',
+  'fsutil',
+  'limits',
+  'model',
+  'paths',
+  'settings',
+  'time',
+  'trust/policy',
+  'trust/scope',
+  'verify/state',
+];
 
-test.each([[['--version']], [['--help']], [['verify-summary', '--help']], [['keyring', 'publish', '--help']]])('pkgkeys %j loads no more of lib/ than start-up needs, and not OpenPGP.js', async (args) => {
-  const run = await pkgkeysLoading(args);
-  expect(run.status).toBe(0);
-  expect(libModules(run.loaded)).toEqual(START_UP);
-  expect(loadsOpenPGP(run.loaded)).toBe(false);
-});
+test.each([[['--version']], [['--help']], [['verify-summary', '--help']], [['keyring', 'publish', '--help']]])(
+  'pkgkeys %j loads no more of lib/ than start-up needs, and not OpenPGP.js',
+  async (args) => {
+    const run = await pkgkeysLoading(args);
+    expect(run.status).toBe(0);
+    expect(libModules(run.loaded)).toEqual(START_UP);
+    expect(loadsOpenPGP(run.loaded)).toBe(false);
+  },
+);
 
 describe('verify-summary', () => {
   const fixture = withSignedRepo([{ pkgname: 'foo-1.0', content: Buffer.from('foo') }]);

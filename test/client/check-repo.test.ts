@@ -18,7 +18,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => upstream.stop());
 
-const check = (args: string[] = [], at = VERIFY_AT) => pkgkeys(['check-repo', '--now', iso(at), '--timeout', '5', ...args], client.env);
+const check = (args: string[] = [], at = VERIFY_AT) =>
+  pkgkeys(['check-repo', '--now', iso(at), '--timeout', '5', ...args], client.env);
 
 test('a good index: entries, signer, age and time left', async () => {
   const result = await check();
@@ -40,7 +41,10 @@ test('the compressed forms are read first: pkg_summary.asc.xz alone is enough', 
   upstream.serveIndex(execFileSync('xz', ['-c'], { input: signed }), 'pkg_summary.asc.xz');
   try {
     const result = await check(['--json']);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, repositories: [{ id: REPO, ok: true, entries: 2, source: `${upstream.url}/pkg_summary.asc.xz` }] });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: true,
+      repositories: [{ id: REPO, ok: true, entries: 2, source: `${upstream.url}/pkg_summary.asc.xz` }],
+    });
   } finally {
     upstream.serveIndex(signed);
   }
@@ -57,7 +61,9 @@ test('an unsigned repository (no pkg_summary.asc in any form) is NOT_FOUND, stat
   try {
     const result = await check();
     expect(result.status).toBe(3);
-    expect(result.stdout).toMatch(/NOT_FOUND: .*no signed index \(tried pkg_summary.asc.zst, pkg_summary.asc.xz, pkg_summary.asc.bz2, pkg_summary.asc.gz, pkg_summary.asc\)/);
+    expect(result.stdout).toMatch(
+      /NOT_FOUND: .*no signed index \(tried pkg_summary.asc.zst, pkg_summary.asc.xz, pkg_summary.asc.bz2, pkg_summary.asc.gz, pkg_summary.asc\)/,
+    );
   } finally {
     upstream.serveIndex(signed);
   }

@@ -24,23 +24,40 @@ afterAll(async () => {
 });
 beforeEach(() => routes.clear());
 
-const fetch = (path: string, more: Partial<FetchRequest> = {}) => fetchBounded({ url: new URL(`${base}${path}`), limit: 1000, timeoutMs: 10_000, ...more });
-const redirect = (to: string): Handler => (_, res) => res.writeHead(302, { location: to }).end();
-const file = (body: string, headers: http.OutgoingHttpHeaders = {}): Handler => (_, res) => res.writeHead(200, headers).end(body);
+const fetch = (path: string, more: Partial<FetchRequest> = {}) =>
+  fetchBounded({ url: new URL(`${base}${path}`), limit: 1000, timeoutMs: 10_000, ...more });
+const redirect =
+  (to: string): Handler =>
+  (_, res) =>
+    res.writeHead(302, { location: to }).end();
+const file =
+  (body: string, headers: http.OutgoingHttpHeaders = {}): Handler =>
+  (_, res) =>
+    res.writeHead(200, headers).end(body);
 
 test('follows redirects within HTTP, and gives back what the server says identifies the file', async () => {
   routes.set('/a', redirect('/b'));
   routes.set('/b', redirect(`${base}/c`));
   routes.set('/c', file('the file', { etag: '"v1"', 'last-modified': 'Tue, 01 Sep 2026 00:00:00 GMT' }));
-  expect(await fetch('/a')).toEqual({ notModified: false, body: Buffer.from('the file'), validators: { etag: '"v1"', lastModified: 'Tue, 01 Sep 2026 00:00:00 GMT' } });
+  expect(await fetch('/a')).toEqual({
+    notModified: false,
+    body: Buffer.from('the file'),
+    validators: { etag: '"v1"', lastModified: 'Tue, 01 Sep 2026 00:00:00 GMT' },
+  });
 });
 
 test('refuses a redirect out of HTTP, and a sixth redirect', async () => {
   routes.set('/out', redirect('file:///etc/passwd'));
-  expect(await caught(() => fetch('/out'))).toMatchObject({ code: 'NETWORK_ERROR', message: expect.stringContaining('refusing redirect to file:///etc/passwd') });
+  expect(await caught(() => fetch('/out'))).toMatchObject({
+    code: 'NETWORK_ERROR',
+    message: expect.stringContaining('refusing redirect to file:///etc/passwd'),
+  });
   for (let i = 0; i < 6; i++) routes.set(`/r${i}`, redirect(`/r${i + 1}`));
   routes.set('/r6', file('too far'));
-  expect(await caught(() => fetch('/r0'))).toMatchObject({ code: 'NETWORK_ERROR', message: expect.stringContaining('refusing redirect') });
+  expect(await caught(() => fetch('/r0'))).toMatchObject({
+    code: 'NETWORK_ERROR',
+    message: expect.stringContaining('refusing redirect'),
+  });
 });
 
 test('asks conditionally with the validators it is given, and takes 304 only then', async () => {
@@ -50,8 +67,14 @@ test('asks conditionally with the validators it is given, and takes 304 only the
     res.writeHead(304).end();
   });
   expect(await fetch('/same', { validators: { etag: '"v1"', lastModified: 'then' } })).toEqual({ notModified: true });
-  expect(await caught(() => fetch('/same'))).toMatchObject({ code: 'NETWORK_ERROR', message: expect.stringContaining('HTTP 304') });
-  expect(asked).toEqual([['"v1"', 'then'], [undefined, undefined]]);
+  expect(await caught(() => fetch('/same'))).toMatchObject({
+    code: 'NETWORK_ERROR',
+    message: expect.stringContaining('HTTP 304'),
+  });
+  expect(asked).toEqual([
+    ['"v1"', 'then'],
+    [undefined, undefined],
+  ]);
 });
 
 test('tells a missing file (NOT_FOUND) from another failure, and refuses a web page', async () => {
@@ -71,8 +94,14 @@ test('refuses more than the cap, announced or not, with the code the caller give
     res.write('x'.repeat(600));
     res.end('x'.repeat(600));
   });
-  expect(await caught(() => fetch('/announced'))).toMatchObject({ code: 'TOO_LARGE', message: expect.stringContaining('1001 bytes announced') });
-  expect(await caught(() => fetch('/chunked', { overLimit: 'SIZE_MISMATCH' }))).toMatchObject({ code: 'SIZE_MISMATCH', message: expect.stringContaining('more than the 1000 bytes') });
+  expect(await caught(() => fetch('/announced'))).toMatchObject({
+    code: 'TOO_LARGE',
+    message: expect.stringContaining('1001 bytes announced'),
+  });
+  expect(await caught(() => fetch('/chunked', { overLimit: 'SIZE_MISMATCH' }))).toMatchObject({
+    code: 'SIZE_MISMATCH',
+    message: expect.stringContaining('more than the 1000 bytes'),
+  });
 });
 
 test('a transfer cut off short of its Content-Length is an error, never a shorter file', async () => {
@@ -80,7 +109,10 @@ test('a transfer cut off short of its Content-Length is an error, never a shorte
     res.writeHead(200, { 'content-length': 100 });
     res.write('x'.repeat(40), () => req.socket.destroy());
   });
-  expect(await caught(() => fetch('/short'))).toMatchObject({ code: 'NETWORK_ERROR', message: expect.stringContaining('transfer cut off after 40 of 100 bytes') });
+  expect(await caught(() => fetch('/short'))).toMatchObject({
+    code: 'NETWORK_ERROR',
+    message: expect.stringContaining('transfer cut off after 40 of 100 bytes'),
+  });
 });
 
 test('a mirror that goes silent mid-transfer is given up after the idle time', async () => {
@@ -88,6 +120,12 @@ test('a mirror that goes silent mid-transfer is given up after the idle time', a
     res.writeHead(200, { 'content-length': 100 });
     res.write('x'.repeat(10));
   });
-  expect(await caught(() => fetch('/silent', { idleMs: 200 }))).toMatchObject({ code: 'NETWORK_ERROR', message: expect.stringContaining('nothing received for') });
-  expect(await caught(() => fetch('/silent', { timeoutMs: 200 }))).toMatchObject({ code: 'NETWORK_ERROR', message: expect.stringContaining('no complete answer within') });
+  expect(await caught(() => fetch('/silent', { idleMs: 200 }))).toMatchObject({
+    code: 'NETWORK_ERROR',
+    message: expect.stringContaining('nothing received for'),
+  });
+  expect(await caught(() => fetch('/silent', { timeoutMs: 200 }))).toMatchObject({
+    code: 'NETWORK_ERROR',
+    message: expect.stringContaining('no complete answer within'),
+  });
 });

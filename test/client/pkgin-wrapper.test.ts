@@ -27,7 +27,12 @@ afterAll(() => upstream.stop());
 async function wrap(args: string[], env: Record<string, string> = {}) {
   const out = client.path('standin.json');
   await fs.rm(out, { force: true });
-  const result = await pkgkeys(['--now', iso(VERIFY_AT), '--listen', '127.0.0.1:0', 'pkgin', ...args], { ...client.env, STANDIN_OUT: out, http_proxy: 'http://127.0.0.1:9/', ...env });
+  const result = await pkgkeys(['--now', iso(VERIFY_AT), '--listen', '127.0.0.1:0', 'pkgin', ...args], {
+    ...client.env,
+    STANDIN_OUT: out,
+    http_proxy: 'http://127.0.0.1:9/',
+    ...env,
+  });
   return { result, saw: await standInRun(out) };
 }
 
@@ -50,13 +55,17 @@ test('exit 0 is 0; a pkgin killed by a signal is 128 + its number', async () => 
 
 test("pkgin's database directory is found as pkgin finds it (PKGIN_DBDIR, else the pkgin-dbdir setting, else /var/db/pkgin), and pkgin is told it", async () => {
   expect((await wrap(['upgrade', '0'])).saw.dbDir).toBe(client.path('var/db/pkgin'));
-  expect((await wrap(['upgrade', '0'], { PKGIN_DBDIR: client.path('elsewhere') })).saw.dbDir).toBe(client.path('elsewhere'));
+  expect((await wrap(['upgrade', '0'], { PKGIN_DBDIR: client.path('elsewhere') })).saw.dbDir).toBe(
+    client.path('elsewhere'),
+  );
   const conf = client.path('etc/pkgkeys/pkgkeys.conf');
   const saved = await fs.readFile(conf, 'utf8');
   await fs.appendFile(conf, `pkgin-dbdir ${client.path('configured')}\n`);
   try {
     expect((await wrap(['upgrade', '0'])).saw.dbDir).toBe(client.path('configured'));
-    expect((await wrap(['upgrade', '0'], { PKGIN_DBDIR: client.path('elsewhere') })).saw.dbDir).toBe(client.path('elsewhere'));
+    expect((await wrap(['upgrade', '0'], { PKGIN_DBDIR: client.path('elsewhere') })).saw.dbDir).toBe(
+      client.path('elsewhere'),
+    );
   } finally {
     await fs.writeFile(conf, saved);
   }
@@ -82,9 +91,14 @@ test('an address in use is refused before pkgin runs, saying what to do', async 
   const out = client.path('standin.json');
   await fs.rm(out, { force: true });
   try {
-    const result = await pkgkeys(['--now', iso(VERIFY_AT), '--listen', `127.0.0.1:${port}`, 'pkgin', 'upgrade', '0'], { ...client.env, STANDIN_OUT: out });
+    const result = await pkgkeys(['--now', iso(VERIFY_AT), '--listen', `127.0.0.1:${port}`, 'pkgin', 'upgrade', '0'], {
+      ...client.env,
+      STANDIN_OUT: out,
+    });
     expect(result.status).toBe(3);
-    expect(result.stderr).toMatch(new RegExp(`^pkgkeys: IO_ERROR: 127\\.0\\.0\\.1:${port} is in use: by a pkgkeys proxy already running`));
+    expect(result.stderr).toMatch(
+      new RegExp(`^pkgkeys: IO_ERROR: 127\\.0\\.0\\.1:${port} is in use: by a pkgkeys proxy already running`),
+    );
     await expect(fs.stat(out)).rejects.toThrow(/ENOENT/);
   } finally {
     busy.close();

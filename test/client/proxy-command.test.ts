@@ -9,7 +9,10 @@ const packages = packagesOf({ 'foo-1.0': 1234 });
 const published = withPublished(packages);
 
 test('prints PKG_REPOS for pkgin, serves verified packages, exits 0 on SIGTERM', async () => {
-  const child = spawn(process.execPath, [BIN, 'proxy', '--listen', '127.0.0.1:0', '--now', iso(VERIFY_AT)], { env: { ...process.env, ...published.client.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'proxy', '--listen', '127.0.0.1:0', '--now', iso(VERIFY_AT)], {
+    env: { ...process.env, ...published.client.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let stdout = '';
   const repos = await new Promise<string>((resolve, reject) => {

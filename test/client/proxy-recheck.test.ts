@@ -31,9 +31,14 @@ afterAll(() => upstream?.stop());
 test('an unchanged index is judged again without being read for ten minutes, and read again after', async () => {
   let now = FIRST;
   const verified: string[] = [];
-  const { proxy, log, repoURL } = await client.proxy({ at: () => now, onVerified: (_id, how) => void verified.push(how) });
-  const summary = (lastModified?: string) => request(`${repoURL}/pkg_summary.gz`, { headers: lastModified ? { 'if-modified-since': lastModified } : {} });
-  const conditional = () => upstream.mirror.requests.filter((r) => r.path === 'pkg_summary.asc' && r.headers['if-none-match']).length;
+  const { proxy, log, repoURL } = await client.proxy({
+    at: () => now,
+    onVerified: (_id, how) => void verified.push(how),
+  });
+  const summary = (lastModified?: string) =>
+    request(`${repoURL}/pkg_summary.gz`, { headers: lastModified ? { 'if-modified-since': lastModified } : {} });
+  const conditional = () =>
+    upstream.mirror.requests.filter((r) => r.path === 'pkg_summary.asc' && r.headers['if-none-match']).length;
   try {
     const first = await summary();
     expect(first.status).toBe(200);
@@ -62,13 +67,18 @@ test('an unchanged index is judged again without being read for ten minutes, and
 test('an index judged again without being read is refused once it expired', async () => {
   let now = new Date(FIRST.getTime() + 9 * MINUTE);
   const verified: string[] = [];
-  const { proxy, log, repoURL } = await client.proxy({ at: () => now, onVerified: (_id, how) => void verified.push(how) });
+  const { proxy, log, repoURL } = await client.proxy({
+    at: () => now,
+    onVerified: (_id, how) => void verified.push(how),
+  });
   try {
     const first = await request(`${repoURL}/pkg_summary.gz`);
     expect(first.status).toBe(200);
     // Seven minutes after that reading, the index has expired.
     now = new Date(FIRST.getTime() + 16 * MINUTE);
-    const again = await request(`${repoURL}/pkg_summary.gz`, { headers: { 'if-modified-since': String(first.headers['last-modified']) } });
+    const again = await request(`${repoURL}/pkg_summary.gz`, {
+      headers: { 'if-modified-since': String(first.headers['last-modified']) },
+    });
     expect(refusalOf(again)).toEqual({ status: 403, code: 'INDEX_EXPIRED' });
     expect(refusalOf(await pkginPackage(repoURL, 'foo-1.0'))).toEqual({ status: 403, code: 'INDEX_EXPIRED' });
     expect(verified).toEqual(['read']);

@@ -33,7 +33,9 @@ const TIMEOUT_MS = 2000;
 const options = { clock: clockAt(VERIFY_AT, null), policy: DEFAULT_POLICY, newest: null, timeoutMs: TIMEOUT_MS };
 
 /** A verdict, or a failure's code and message. */
-async function outcome(verify: () => Promise<{ index: { signer: string; entries: number; expires: Date }; url: string }>): Promise<unknown> {
+async function outcome(
+  verify: () => Promise<{ index: { signer: string; entries: number; expires: Date }; url: string }>,
+): Promise<unknown> {
   try {
     const { index, url } = await verify();
     return { signer: index.signer, entries: index.entries, expires: index.expires, url };
@@ -51,7 +53,14 @@ const whole = () =>
       const got = await fetchBounded({ url, limit: MAX_INDEX_BYTES, timeoutMs: TIMEOUT_MS });
       return got.notModified ? got : { ...got, head: got.body };
     });
-    const index = await verifyIndexData(found!.body, found!.url, { graph, repository: REPO, now: VERIFY_AT, clock: options.clock, policy: DEFAULT_POLICY, newest: null });
+    const index = await verifyIndexData(found!.body, found!.url, {
+      graph,
+      repository: REPO,
+      now: VERIFY_AT,
+      clock: options.clock,
+      policy: DEFAULT_POLICY,
+      newest: null,
+    });
     return { index, url: found!.url };
   });
 
@@ -76,8 +85,16 @@ const edit = (change: (doc: string) => string) => Buffer.from(change(signed.toSt
 
 it('a good index, in every form a mirror may serve it', async () => {
   expect(await same(signed)).toMatchObject({ entries: 2, signer: upstream.repo.host.fingerprint });
-  for (const [tool, ext] of [['gzip', 'gz'], ['bzip2', 'bz2'], ['xz', 'xz'], ['zstd', 'zst']]) {
-    expect(await same(execFileSync(tool!, ['-c'], { input: signed }), `pkg_summary.asc.${ext}`)).toMatchObject({ entries: 2, url: `${upstream.url}/pkg_summary.asc.${ext}` });
+  for (const [tool, ext] of [
+    ['gzip', 'gz'],
+    ['bzip2', 'bz2'],
+    ['xz', 'xz'],
+    ['zstd', 'zst'],
+  ]) {
+    expect(await same(execFileSync(tool!, ['-c'], { input: signed }), `pkg_summary.asc.${ext}`)).toMatchObject({
+      entries: 2,
+      url: `${upstream.url}/pkg_summary.asc.${ext}`,
+    });
   }
 });
 
@@ -93,22 +110,36 @@ it.each<[string, (doc: string) => string]>([
 });
 
 it('signed, but not a pkg_summary, or expired: the same refusal', async () => {
-  expect(await same(await upstream.repo.signIndex('PKGNAME=a\nno equals sign\n\n'))).toMatchObject({ error: expect.stringMatching(/^SUMMARY_MALFORMED: /) });
-  expect(await same(await upstream.repo.signIndex('PKGNAME=a\n\n', { created: day(90), expires: day(91) }))).toMatchObject({ error: expect.stringMatching(/^INDEX_EXPIRED: /) });
+  expect(await same(await upstream.repo.signIndex('PKGNAME=a\nno equals sign\n\n'))).toMatchObject({
+    error: expect.stringMatching(/^SUMMARY_MALFORMED: /),
+  });
+  expect(
+    await same(await upstream.repo.signIndex('PKGNAME=a\n\n', { created: day(90), expires: day(91) })),
+  ).toMatchObject({ error: expect.stringMatching(/^INDEX_EXPIRED: /) });
 });
 
 it('a transfer cut off, also one whose start is no signed index and one of a compressed form: NETWORK_ERROR, as before', async () => {
-  expect(await same(signed, 'pkg_summary.asc', { dieAfter: 300 })).toMatchObject({ error: expect.stringMatching(/^NETWORK_ERROR: .*cut off/) });
-  expect(await same(Buffer.from('not a signed index\n'.repeat(50_000)), 'pkg_summary.asc', { dieAfter: 500_000 })).toMatchObject({ error: expect.stringMatching(/^NETWORK_ERROR: /) });
+  expect(await same(signed, 'pkg_summary.asc', { dieAfter: 300 })).toMatchObject({
+    error: expect.stringMatching(/^NETWORK_ERROR: .*cut off/),
+  });
+  expect(
+    await same(Buffer.from('not a signed index\n'.repeat(50_000)), 'pkg_summary.asc', { dieAfter: 500_000 }),
+  ).toMatchObject({ error: expect.stringMatching(/^NETWORK_ERROR: /) });
   const xz = execFileSync('xz', ['-c'], { input: Buffer.from('garbage\n'.repeat(200_000)) });
-  expect(await same(xz, 'pkg_summary.asc.xz', { dieAfter: xz.length >> 1 })).toMatchObject({ error: expect.stringMatching(/^NETWORK_ERROR: /) });
+  expect(await same(xz, 'pkg_summary.asc.xz', { dieAfter: xz.length >> 1 })).toMatchObject({
+    error: expect.stringMatching(/^NETWORK_ERROR: /),
+  });
   const gz = gzipSync(signed);
-  expect(await same(gz, 'pkg_summary.asc.gz', { dieAfter: gz.length >> 1 })).toMatchObject({ error: expect.stringMatching(/^NETWORK_ERROR: /) });
+  expect(await same(gz, 'pkg_summary.asc.gz', { dieAfter: gz.length >> 1 })).toMatchObject({
+    error: expect.stringMatching(/^NETWORK_ERROR: /),
+  });
 });
 
 it('corrupt compressed data: the same refusal', async () => {
   const gz = gzipSync(signed);
-  expect(await same(Buffer.concat([gz.subarray(0, 20), Buffer.alloc(200, 0x55)]), 'pkg_summary.asc.gz')).toMatchObject({ error: expect.stringMatching(/^INDEX_MALFORMED: .*corrupt gzip/) });
+  expect(await same(Buffer.concat([gz.subarray(0, 20), Buffer.alloc(200, 0x55)]), 'pkg_summary.asc.gz')).toMatchObject({
+    error: expect.stringMatching(/^INDEX_MALFORMED: .*corrupt gzip/),
+  });
 });
 
 it('no form at all: the same NOT_FOUND', async () => {

@@ -12,7 +12,9 @@ const world = withInstalledWorld();
 test('a newer direct-key self-signature that sets an expiry: status names it, as the chain will refuse the key then', async () => {
   const { site, mirror, client } = world;
   const expires = day(10, UPDATE_AT);
-  site.world.add(await addDirectSignature(site.rsaHost.secretArmored, site.rsaHost.public, day(-10, UPDATE_AT), expires));
+  site.world.add(
+    await addDirectSignature(site.rsaHost.secretArmored, site.rsaHost.public, day(-10, UPDATE_AT), expires),
+  );
   await site.importWorld();
   mirror.serve(await site.publish(2026041002, { at: day(1, UPDATE_AT) }));
   expect((await client.update(mirror.url, { at: day(1.1, UPDATE_AT) })).status).toBe(0);

@@ -18,7 +18,8 @@ afterAll(async () => {
   await site.cleanup();
 });
 
-const fingerprints = async (file: string) => (await parseKeyring(await fs.readFile(file), file)).trees.map((t) => t.fingerprint).sort();
+const fingerprints = async (file: string) =>
+  (await parseKeyring(await fs.readFile(file), file)).trees.map((t) => t.fingerprint).sort();
 
 describe('a first update', () => {
   let client: Client;
@@ -31,11 +32,15 @@ describe('a first update', () => {
     const result = await client.update(mirror.url);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^keyring pkgsrc release 2026041001 installed, valid until 2026-04-2\dT.*: 1 package signing key\(s\), 1 pkg-vulnerabilities key\(s\)/);
+    expect(result.stdout).toMatch(
+      /^keyring pkgsrc release 2026041001 installed, valid until 2026-04-2\dT.*: 1 package signing key\(s\), 1 pkg-vulnerabilities key\(s\)/,
+    );
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     const live = client.live;
     expect(await fs.readFile(path.join(live, 'release.asc'))).toEqual(await fs.readFile(site.path('pub/release.asc')));
-    expect(await fingerprints(path.join(live, 'keyring.gpg'))).toEqual([site.master, site.publisher, site.rsaHost, site.edHost, site.vuln].map((k) => k.fingerprint).sort());
+    expect(await fingerprints(path.join(live, 'keyring.gpg'))).toEqual(
+      [site.master, site.publisher, site.rsaHost, site.edHost, site.vuln].map((k) => k.fingerprint).sort(),
+    );
     expect(await fingerprints(path.join(live, 'verify.gpg'))).toEqual([site.rsaHost.fingerprint]);
     expect(await fingerprints(path.join(live, 'pkgvuln.gpg'))).toEqual([site.vuln.fingerprint]);
     expect(await fs.readlink(path.join(live, 'verify.gpg'))).toBe('current/verify.gpg');
@@ -68,11 +73,23 @@ describe('a first update', () => {
   test('status shows the latest time proven and the revocation bound: the release lifetime plus the update interval', async () => {
     const HOUR = 3600_000;
     const json = JSON.parse((await client.status({ args: ['--json'] })).stdout);
-    expect(json.floor).toEqual({ identifier: 'keyring/pkgsrc', signed: '2026-04-11T00:00:00Z', signer: site.publisher.fingerprint });
-    expect(json.revocationBound).toEqual({ ms: 14 * 24 * HOUR + 25 * HOUR, releaseLifetimeMs: 14 * 24 * HOUR, updateIntervalMs: 25 * HOUR });
+    expect(json.floor).toEqual({
+      identifier: 'keyring/pkgsrc',
+      signed: '2026-04-11T00:00:00Z',
+      signer: site.publisher.fingerprint,
+    });
+    expect(json.revocationBound).toEqual({
+      ms: 14 * 24 * HOUR + 25 * HOUR,
+      releaseLifetimeMs: 14 * 24 * HOUR,
+      updateIntervalMs: 25 * HOUR,
+    });
     const text = (await client.status({ args: ['--update-interval', '7d'] })).stdout;
-    expect(text).toContain(`latest time proven 2026-04-11T00:00:00Z (the keyring/pkgsrc signature by ${site.publisher.fingerprint})`);
-    expect(text).toContain("a key revoked upstream is refused here within 21 d of the revocation's publication (release lifetime 14 d + update interval 7 d)");
+    expect(text).toContain(
+      `latest time proven 2026-04-11T00:00:00Z (the keyring/pkgsrc signature by ${site.publisher.fingerprint})`,
+    );
+    expect(text).toContain(
+      "a key revoked upstream is refused here within 21 d of the revocation's publication (release lifetime 14 d + update interval 7 d)",
+    );
   });
 
   test('status fails once no update succeeded for longer than --max-age', async () => {
@@ -135,16 +152,22 @@ test('a damaged record of the installed release is STATE_DAMAGED (exit 3) for up
 test.each([
   ['not JSON', '{"url": '],
   ['no fields', '{}'],
-  ['a time that is no time', '{"url": "http://mirror/", "lastAttempt": "yesterday", "lastSuccess": null, "validators": null, "lastError": null}'],
+  [
+    'a time that is no time',
+    '{"url": "http://mirror/", "lastAttempt": "yesterday", "lastSuccess": null, "validators": null, "lastError": null}',
+  ],
   ['a list', '[]'],
-])('a damaged update record (%s), only a cache and a report, is started afresh by status and update', async (_what, damage) => {
-  const client = await site.client(`record-${_what.replace(/\W/g, '-')}`);
-  mirror.serve(await site.publish(2026041004, { at: day(4, UPDATE_AT) }));
-  expect((await client.update(mirror.url, { at: day(4.1, UPDATE_AT) })).status).toBe(0);
-  await fs.writeFile(path.join(client.live, 'update.json'), damage);
-  const status = await client.status({ at: day(4.2, UPDATE_AT) });
-  expect({ status: status.status, stderr: status.stderr }).toEqual({ status: 0, stderr: '' });
-  expect(status.stdout).not.toMatch(/last update/);
-  expect((await client.update(mirror.url, { at: day(4.3, UPDATE_AT) })).status).toBe(0);
-  expect((await client.status({ at: day(4.4, UPDATE_AT) })).stdout).toMatch(/last update 2026-.*: ok/);
-});
+])(
+  'a damaged update record (%s), only a cache and a report, is started afresh by status and update',
+  async (_what, damage) => {
+    const client = await site.client(`record-${_what.replace(/\W/g, '-')}`);
+    mirror.serve(await site.publish(2026041004, { at: day(4, UPDATE_AT) }));
+    expect((await client.update(mirror.url, { at: day(4.1, UPDATE_AT) })).status).toBe(0);
+    await fs.writeFile(path.join(client.live, 'update.json'), damage);
+    const status = await client.status({ at: day(4.2, UPDATE_AT) });
+    expect({ status: status.status, stderr: status.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(status.stdout).not.toMatch(/last update/);
+    expect((await client.update(mirror.url, { at: day(4.3, UPDATE_AT) })).status).toBe(0);
+    expect((await client.status({ at: day(4.4, UPDATE_AT) })).stdout).toMatch(/last update 2026-.*: ok/);
+  },
+);

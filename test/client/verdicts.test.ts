@@ -14,20 +14,41 @@ const LATER = day(1, UPDATE_AT);
 /** Within status's 30-day window, and after the release expires: status lists it, and the horizon is the release's expiry. */
 const CERTIFIED_UNTIL = day(20, UPDATE_AT);
 
-const w = withInstalledWorld(async (site) => void (await site.world.certify(site.master, site.rsaHost, { scopes: ['NetBSD/**'], at: day(2), expires: CERTIFIED_UNTIL })));
+const w = withInstalledWorld(
+  async (site) =>
+    void (await site.world.certify(site.master, site.rsaHost, {
+      scopes: ['NetBSD/**'],
+      at: day(2),
+      expires: CERTIFIED_UNTIL,
+    })),
+);
 
 const record = () => path.join(w.client.live, 'verdicts.json');
 
 test('the first update recorded the verdicts, standing until the release expires', async () => {
   const recorded = JSON.parse(await fs.readFile(record(), 'utf8'));
-  expect(recorded).toMatchObject({ judged: UPDATE_AT.toISOString(), horizon: '2026-04-25T00:00:00.000Z', verifyKeys: 1, pkgvulnKeys: 1 });
-  expect(recorded.expiries).toContainEqual({ key: w.site.rsaHost.fingerprint, what: `certification by ${w.site.master.fingerprint}`, expires: CERTIFIED_UNTIL.toISOString() });
+  expect(recorded).toMatchObject({
+    judged: UPDATE_AT.toISOString(),
+    horizon: '2026-04-25T00:00:00.000Z',
+    verifyKeys: 1,
+    pkgvulnKeys: 1,
+  });
+  expect(recorded.expiries).toContainEqual({
+    key: w.site.rsaHost.fingerprint,
+    what: `certification by ${w.site.master.fingerprint}`,
+    expires: CERTIFIED_UNTIL.toISOString(),
+  });
 });
 
 test('update, told "not modified", answers from the record without OpenPGP.js, as judging anew does', async () => {
   const recorded = await w.client.updateLoading(w.mirror.url, { at: LATER, args: ['--json'] });
   expect(loadsOpenPGP(recorded.loaded)).toBe(false);
-  expect(JSON.parse(recorded.stdout)).toMatchObject({ change: 'not-modified', release: { serial: 2026041001 }, verifyKeys: 1, pkgvulnKeys: 1 });
+  expect(JSON.parse(recorded.stdout)).toMatchObject({
+    change: 'not-modified',
+    release: { serial: 2026041001 },
+    verifyKeys: 1,
+    pkgvulnKeys: 1,
+  });
   await fs.rm(record());
   const judged = await w.client.updateLoading(w.mirror.url, { at: LATER, args: ['--json'] });
   expect(loadsOpenPGP(judged.loaded)).toBe(true);
@@ -40,7 +61,12 @@ test('update, served the installed statement again without validators, answers f
     const asked = w.mirror.requests.length;
     const run = await w.client.updateLoading(w.mirror.url, { at: LATER, args: ['--json'] });
     expect(loadsOpenPGP(run.loaded)).toBe(false);
-    expect(JSON.parse(run.stdout)).toMatchObject({ change: 'unchanged', release: { serial: 2026041001 }, verifyKeys: 1, pkgvulnKeys: 1 });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      change: 'unchanged',
+      release: { serial: 2026041001 },
+      verifyKeys: 1,
+      pkgvulnKeys: 1,
+    });
     expect(w.mirror.requests.slice(asked).map((r) => r.path)).toEqual(['release.asc']);
   } finally {
     w.mirror.serve(w.first);
@@ -50,7 +76,13 @@ test('update, served the installed statement again without validators, answers f
 test('status answers from the record without OpenPGP.js, as judging anew does', async () => {
   const recorded = await w.client.statusLoading({ at: LATER, args: ['--json'] });
   expect(loadsOpenPGP(recorded.loaded)).toBe(false);
-  expect(JSON.parse(recorded.stdout).expiring).toEqual([{ key: w.site.rsaHost.fingerprint, what: `certification by ${w.site.master.fingerprint}`, expires: formatTime(CERTIFIED_UNTIL) }]);
+  expect(JSON.parse(recorded.stdout).expiring).toEqual([
+    {
+      key: w.site.rsaHost.fingerprint,
+      what: `certification by ${w.site.master.fingerprint}`,
+      expires: formatTime(CERTIFIED_UNTIL),
+    },
+  ]);
   await fs.rm(record());
   const judged = await w.client.statusLoading({ at: LATER, args: ['--json'] });
   expect(loadsOpenPGP(judged.loaded)).toBe(true);

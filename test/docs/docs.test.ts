@@ -27,13 +27,21 @@ interface Run {
 }
 
 /** Runs a program and reports how it ended; never rejects for a non-zero status. */
-function runProgram(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): Promise<Run> {
+function runProgram(
+  file: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { ...options, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') {
         // Not an exit status: the program could not start, or was killed (timeout).
         if (error.code === 'ENOENT') return reject(new Error(`${file} is not installed or not on PATH`));
-        return resolve({ status: -1, stdout, stderr: `${stderr}\n[${file} did not finish: ${error.message}; signal ${error.signal ?? 'none'}]` });
+        return resolve({
+          status: -1,
+          stdout,
+          stderr: `${stderr}\n[${file} did not finish: ${error.message}; signal ${error.signal ?? 'none'}]`,
+        });
       }
       resolve({ status: error ? (error.code as number) : 0, stdout, stderr });
     });
@@ -42,7 +50,9 @@ function runProgram(file: string, args: string[], options: { cwd?: string; env?:
 
 function requireBuild(): void {
   if (!existsSync(MAIN)) {
-    throw new Error(`${MAIN} is missing: these tests run the compiled CLI. Build it with \`make build\` (or \`npx tsc -p tsconfig.build.json\`); \`make test\` builds it before running jest.`);
+    throw new Error(
+      `${MAIN} is missing: these tests run the compiled CLI. Build it with \`make build\` (or \`npx tsc -p tsconfig.build.json\`); \`make test\` builds it before running jest.`,
+    );
   }
 }
 
@@ -72,8 +82,12 @@ const WALKTHROUGHS: Array<{ doc: string; left: (work: string) => Promise<void> }
   {
     doc: 'signed-index.md',
     left: async (work) => {
-      expect(await fs.readFile(path.join(work, 'pkg_summary.verified'), 'utf8')).toMatch(/^FILE_CKSUM=sha256 [0-9a-f]{64}$/m);
-      expect(await fs.readdir(path.join(work, 'state'))).toEqual([`${encodeURIComponent('NetBSD/x86_64/10.0/All')}.json`]);
+      expect(await fs.readFile(path.join(work, 'pkg_summary.verified'), 'utf8')).toMatch(
+        /^FILE_CKSUM=sha256 [0-9a-f]{64}$/m,
+      );
+      expect(await fs.readdir(path.join(work, 'state'))).toEqual([
+        `${encodeURIComponent('NetBSD/x86_64/10.0/All')}.json`,
+      ]);
       // It writes --output /dev/null: as root, an atomic rename would have replaced the device.
       expect((await fs.stat('/dev/null')).isCharacterDevice()).toBe(true);
     },
@@ -83,10 +97,16 @@ const WALKTHROUGHS: Array<{ doc: string; left: (work: string) => Promise<void> }
     left: async (work) => {
       // Three signatures by the daemon (two publishes, then --resign), all in the chained log, and counted in its state.
       expect((await fs.readFile(path.join(work, 'signd-audit.log'), 'utf8')).trim().split('\n')).toHaveLength(3);
-      expect(JSON.parse(await fs.readFile(path.join(work, 'signd-state/audit.head'), 'utf8'))).toMatchObject({ count: 3 });
+      expect(JSON.parse(await fs.readFile(path.join(work, 'signd-state/audit.head'), 'utf8'))).toMatchObject({
+        count: 3,
+      });
       // The second build never touched the repository directory; its publish did.
-      expect((await fs.lstat(path.join(work, 'pub/NetBSD/x86_64/10.0/All/pkg_summary.asc'))).isSymbolicLink()).toBe(true);
-      expect((await fs.readdir(path.join(work, 'pub/NetBSD/x86_64/10.0/All'))).filter((n) => n.endsWith('.tgz')).sort()).toEqual(['bar-2.0.tgz', 'baz-1.0.tgz', 'foo-1.0.tgz']);
+      expect((await fs.lstat(path.join(work, 'pub/NetBSD/x86_64/10.0/All/pkg_summary.asc'))).isSymbolicLink()).toBe(
+        true,
+      );
+      expect(
+        (await fs.readdir(path.join(work, 'pub/NetBSD/x86_64/10.0/All'))).filter((n) => n.endsWith('.tgz')).sort(),
+      ).toEqual(['bar-2.0.tgz', 'baz-1.0.tgz', 'foo-1.0.tgz']);
     },
   },
   {
@@ -97,7 +117,7 @@ const WALKTHROUGHS: Array<{ doc: string; left: (work: string) => Promise<void> }
       const serial = /^Serial: (\d+)$/m.exec(await fs.readFile(path.join(live, 'release.asc'), 'utf8'));
       expect(Number(serial?.[1])).toBeGreaterThan(2026112301);
       expect((await fs.stat(path.join(live, 'verify.gpg'))).size).toBe(0);
-      expect((await fs.readdir(path.join(work, 'packages')))).toEqual(['pkgsrc-keyring-2026112301.tgz']);
+      expect(await fs.readdir(path.join(work, 'packages'))).toEqual(['pkgsrc-keyring-2026112301.tgz']);
     },
   },
   {
@@ -115,14 +135,18 @@ const WALKTHROUGHS: Array<{ doc: string; left: (work: string) => Promise<void> }
       expect(pkgInstallConf).toMatch(/^VERIFIED_INSTALLATION=always$/m);
       expect(pkgInstallConf).toMatch(/^GPG_KEYRING_VERIFY=\/var\/db\/pkgkeys\/verify\.gpg$/m);
       expect(pkgInstallConf).toMatch(/^GPG_KEYRING_PKGVULN=\/var\/db\/pkgkeys\/pkgvuln\.gpg$/m);
-      expect(await fs.readFile(path.join(root, 'etc/pkgkeys/pkgkeys.conf'), 'utf8')).toMatch(/^repository NetBSD\/x86_64\/10\.0\/All file:\/\/\S+\/packages\/NetBSD\/x86_64\/10\.0\/All$/m);
+      expect(await fs.readFile(path.join(root, 'etc/pkgkeys/pkgkeys.conf'), 'utf8')).toMatch(
+        /^repository NetBSD\/x86_64\/10\.0\/All file:\/\/\S+\/packages\/NetBSD\/x86_64\/10\.0\/All$/m,
+      );
       const live = path.join(root, 'var/db/pkgkeys');
       expect(await fs.readFile(path.join(live, 'release.asc'), 'utf8')).toMatch(/^Keyring: pkgsrc$/m);
       // b1 is certified for packages: pkg_add's keyring has it.
       expect((await fs.stat(path.join(live, 'verify.gpg'))).size).toBeGreaterThan(0);
       // Only the keyring release's signing time: the latest time proven there.
       expect(await fs.readdir(path.join(live, 'state'))).toEqual(['@floor.json']);
-      expect(await fs.readFile(path.join(root, 'var/cron/tabs/root'), 'utf8')).toMatch(/^17 3 \* \* \* \/usr\/pkg\/bin\/pkgkeys update --random-delay 3600 --quiet$/m);
+      expect(await fs.readFile(path.join(root, 'var/cron/tabs/root'), 'utf8')).toMatch(
+        /^17 3 \* \* \* \/usr\/pkg\/bin\/pkgkeys update --random-delay 3600 --quiet$/m,
+      );
     },
   },
 ];
@@ -130,45 +154,56 @@ const WALKTHROUGHS: Array<{ doc: string; left: (work: string) => Promise<void> }
 test('every doc with runnable ```sh blocks is a walk-through that runs here', async () => {
   const docs = (await fs.readdir(path.join(ROOT, 'docs'))).filter((f) => f.endsWith('.md'));
   const runnable = [];
-  for (const doc of docs) if (shellBlocks(await fs.readFile(path.join(ROOT, 'docs', doc), 'utf8')).length > 0) runnable.push(doc);
+  for (const doc of docs)
+    if (shellBlocks(await fs.readFile(path.join(ROOT, 'docs', doc), 'utf8')).length > 0) runnable.push(doc);
   expect(runnable.sort()).toEqual(WALKTHROUGHS.map((w) => w.doc).sort());
 });
 
 describe.each(WALKTHROUGHS)('docs/$doc', ({ doc, left }) => {
-  test('every ```sh block runs as written, in order, in one empty directory', async () => {
-    requireBuild();
-    const blocks = shellBlocks(await fs.readFile(path.join(ROOT, 'docs', doc), 'utf8'));
-    expect(blocks.length).toBeGreaterThan(5);
-    expect(blocks[0]).toMatch(/^export PKGKEYS_PASSPHRASE=/m);
+  test(
+    'every ```sh block runs as written, in order, in one empty directory',
+    async () => {
+      requireBuild();
+      const blocks = shellBlocks(await fs.readFile(path.join(ROOT, 'docs', doc), 'utf8'));
+      expect(blocks.length).toBeGreaterThan(5);
+      expect(blocks[0]).toMatch(/^export PKGKEYS_PASSPHRASE=/m);
 
-    const script = [
-      'set -euo pipefail',
-      `PS4="+ docs/${doc}: "`,
-      'set -x',
-      ...blocks.map((block, i) => `# block ${i + 1}\n${block}`),
-    ].join('\n');
+      const script = [
+        'set -euo pipefail',
+        `PS4="+ docs/${doc}: "`,
+        'set -x',
+        ...blocks.map((block, i) => `# block ${i + 1}\n${block}`),
+      ].join('\n');
 
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pkgkeys-docs-'));
-    try {
-      const scriptFile = path.join(dir, '.walkthrough.sh');
-      await fs.writeFile(scriptFile, script);
-      // pkgkeys as a program on PATH, as installed: `pkgkeys signd &` then has the daemon's own pid in $!.
-      await fs.mkdir(path.join(dir, 'bin'));
-      await fs.writeFile(path.join(dir, 'bin', 'pkgkeys'), `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(BIN)} "$@"\n`, { mode: 0o755 });
-      const work = path.join(dir, 'work');
-      await fs.mkdir(work);
-      // The walk-through must set the passphrase itself; nothing leaks in from the test's environment.
-      const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` };
-      delete env.PKGKEYS_PASSPHRASE;
-      const result = await runProgram('bash', [scriptFile], { cwd: work, env, timeout: WALKTHROUGH_BUDGET_MS });
-      if (result.status !== 0) {
-        throw new Error(`the walk-through in docs/${doc} failed with status ${result.status}\n--- stdout ---\n${result.stdout}\n--- stderr (with the commands, set -x) ---\n${result.stderr}`);
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pkgkeys-docs-'));
+      try {
+        const scriptFile = path.join(dir, '.walkthrough.sh');
+        await fs.writeFile(scriptFile, script);
+        // pkgkeys as a program on PATH, as installed: `pkgkeys signd &` then has the daemon's own pid in $!.
+        await fs.mkdir(path.join(dir, 'bin'));
+        await fs.writeFile(
+          path.join(dir, 'bin', 'pkgkeys'),
+          `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(BIN)} "$@"\n`,
+          { mode: 0o755 },
+        );
+        const work = path.join(dir, 'work');
+        await fs.mkdir(work);
+        // The walk-through must set the passphrase itself; nothing leaks in from the test's environment.
+        const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` };
+        delete env.PKGKEYS_PASSPHRASE;
+        const result = await runProgram('bash', [scriptFile], { cwd: work, env, timeout: WALKTHROUGH_BUDGET_MS });
+        if (result.status !== 0) {
+          throw new Error(
+            `the walk-through in docs/${doc} failed with status ${result.status}\n--- stdout ---\n${result.stdout}\n--- stderr (with the commands, set -x) ---\n${result.stderr}`,
+          );
+        }
+        await left(work);
+      } finally {
+        await fs.rm(dir, { recursive: true, force: true });
       }
-      await left(work);
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
-  }, WALKTHROUGH_BUDGET_MS + 60_000);
+    },
+    WALKTHROUGH_BUDGET_MS + 60_000,
+  );
 });
 
 describe.each(MANPAGES)('docs/%s', (name) => {
@@ -191,7 +226,8 @@ describe('docs/pkgkeys.1', () => {
 
   async function helpOf(words: string[]): Promise<CommandHelp> {
     const result = await pkgkeys([...words, '--help']);
-    if (result.status !== 0) throw new Error(`pkgkeys ${[...words, '--help'].join(' ')} failed (${result.status}): ${result.stderr}`);
+    if (result.status !== 0)
+      throw new Error(`pkgkeys ${[...words, '--help'].join(' ')} failed (${result.status}): ${result.stderr}`);
     const lines = result.stdout.split('\n');
     const subcommands: string[][] = [];
     const options: string[] = [];
@@ -200,7 +236,13 @@ describe('docs/pkgkeys.1', () => {
       if (/^\S.*:$/.test(line)) section = line;
       else if (section === 'Commands:') {
         const m = /^\s+pkgkeys\s+(.*)$/.exec(line);
-        if (m) subcommands.push(m[1]!.split(/\s+/).filter((w) => /^[a-z][a-z0-9-]*$/.test(w)).slice(0, words.length + 1));
+        if (m)
+          subcommands.push(
+            m[1]!
+              .split(/\s+/)
+              .filter((w) => /^[a-z][a-z0-9-]*$/.test(w))
+              .slice(0, words.length + 1),
+          );
       } else if (section === 'Options:' || section === 'Positionals:') {
         const m = /^\s+(?:-\w,\s+)?--([a-z][a-z0-9-]*)/.exec(line);
         if (m) options.push(m[1]!);
@@ -242,14 +284,17 @@ describe('docs/pkgkeys.1', () => {
     const items = entries(page);
     const commands = await allCommands();
     // The CLI has commands; a broken --help parser must not pass this test vacuously.
-    expect(commands.filter((c) => c.words.length === 1).map((c) => c.words[0])).toEqual(expect.arrayContaining(['master', 'key', 'certify', 'revoke', 'keyring']));
+    expect(commands.filter((c) => c.words.length === 1).map((c) => c.words[0])).toEqual(
+      expect.arrayContaining(['master', 'key', 'certify', 'revoke', 'keyring']),
+    );
     expect(commands.length).toBeGreaterThanOrEqual(16);
 
     const missing: string[] = [];
     const parentOptions = new Map(commands.map((c) => [c.words.join(' '), c.options]));
     for (const command of commands) {
       if (command.words.length === 0) {
-        for (const option of command.options) if (!page.includes(`Fl -${option}`)) missing.push(`global option --${option}`);
+        for (const option of command.options)
+          if (!page.includes(`Fl -${option}`)) missing.push(`global option --${option}`);
         continue;
       }
       const name = command.words.join(' ');
@@ -269,20 +314,53 @@ describe('docs/pkgkeys.1', () => {
       const inherited = new Set(parentOptions.get(command.words.slice(0, -1).join(' ')) ?? []);
       for (const option of command.options) {
         const documented = (text: string) => text.includes(`Fl -${option}`) || text.includes(`Fl -no-${option}`);
-        if (inherited.has(option) ? !documented(page) : !documented(section)) missing.push(`option --${option} of "${name}"`);
+        if (inherited.has(option) ? !documented(page) : !documented(section))
+          missing.push(`option --${option} of "${name}"`);
       }
     }
-    if (missing.length > 0) throw new Error(`docs/pkgkeys.1 has fallen behind the CLI; missing:\n  ${missing.join('\n  ')}`);
+    if (missing.length > 0)
+      throw new Error(`docs/pkgkeys.1 has fallen behind the CLI; missing:\n  ${missing.join('\n  ')}`);
   }, 60_000);
 });
 
 describe('docs/guide/signing.xml', () => {
   /** The DocBook elements the pkgsrc guide's chapters (doc/guide/files/*.xml) are written with. */
   const GUIDE_ELEMENTS = new Set([
-    'chapter', 'sect1', 'sect2', 'sect3', 'title', 'para', 'note', 'warning', 'tip', 'important',
-    'programlisting', 'screen', 'userinput', 'prompt', 'literal', 'filename', 'command', 'varname', 'envar',
-    'option', 'replaceable', 'emphasis', 'quote', 'pkg', 'xref', 'link', 'ulink',
-    'itemizedlist', 'orderedlist', 'listitem', 'variablelist', 'varlistentry', 'term', 'procedure', 'step',
+    'chapter',
+    'sect1',
+    'sect2',
+    'sect3',
+    'title',
+    'para',
+    'note',
+    'warning',
+    'tip',
+    'important',
+    'programlisting',
+    'screen',
+    'userinput',
+    'prompt',
+    'literal',
+    'filename',
+    'command',
+    'varname',
+    'envar',
+    'option',
+    'replaceable',
+    'emphasis',
+    'quote',
+    'pkg',
+    'xref',
+    'link',
+    'ulink',
+    'itemizedlist',
+    'orderedlist',
+    'listitem',
+    'variablelist',
+    'varlistentry',
+    'term',
+    'procedure',
+    'step',
   ]);
   const XML_ENTITIES = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
 
@@ -301,7 +379,12 @@ describe('docs/guide/signing.xml', () => {
       if (name === undefined || name === '#text' || name.startsWith('?')) continue;
       const children = node[name] as unknown[];
       const text = children.map((c) => (c as Record<string, unknown>)['#text'] ?? '').join('');
-      out.push({ name, attributes: (node[':@'] ?? {}) as Record<string, string>, children: elementsOf(children), text: String(text) });
+      out.push({
+        name,
+        attributes: (node[':@'] ?? {}) as Record<string, string>,
+        children: elementsOf(children),
+        text: String(text),
+      });
     }
     return out;
   }
@@ -312,12 +395,19 @@ describe('docs/guide/signing.xml', () => {
     const file = path.join(ROOT, 'docs', 'guide', 'signing.xml');
     const xml = await fs.readFile(file, 'utf8');
     const valid = XMLValidator.validate(xml);
-    if (valid !== true) throw new Error(`${file}:${valid.err.line}:${valid.err.col}: ${valid.err.code}: ${valid.err.msg}`);
+    if (valid !== true)
+      throw new Error(`${file}:${valid.err.line}:${valid.err.col}: ${valid.err.code}: ${valid.err.msg}`);
     // It is parsed standalone here, and included by an entity in the guide: no entities of the guide's own.
     const entities = [...xml.matchAll(/&([A-Za-z][\w.-]*);/g)].map((m) => m[1]!).filter((e) => !XML_ENTITIES.has(e));
     expect(entities).toEqual([]);
 
-    const parsed = new XMLParser({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '', processEntities: false, trimValues: false }).parse(xml) as unknown[];
+    const parsed = new XMLParser({
+      preserveOrder: true,
+      ignoreAttributes: false,
+      attributeNamePrefix: '',
+      processEntities: false,
+      trimValues: false,
+    }).parse(xml) as unknown[];
     const roots = elementsOf(parsed);
     expect(roots.map((r) => r.name)).toEqual(['chapter']);
     const chapter = roots[0]!;
@@ -339,7 +429,9 @@ describe('docs/guide/signing.xml', () => {
     }
     const xrefs = all.filter((e) => e.name === 'xref');
     expect(xrefs.length).toBeGreaterThan(0);
-    const dangling = xrefs.map((x) => x.attributes.linkend).filter((target) => target === undefined || !ids.includes(target));
+    const dangling = xrefs
+      .map((x) => x.attributes.linkend)
+      .filter((target) => target === undefined || !ids.includes(target));
     expect(dangling).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 export const gzipBomb = (): Buffer => repeated(gzipSync(Buffer.alloc(64 << 20), { level: 9 }), 200);
 
 /** 20 zstd frames of 600 MiB of zeros each: 11.7 GiB from a few hundred kB. */
-export const zstdBomb = (): Buffer => repeated(execFileSync('sh', ['-c', 'head -c 600M /dev/zero | zstd -1 -q -c']), 20);
+export const zstdBomb = (): Buffer =>
+  repeated(execFileSync('sh', ['-c', 'head -c 600M /dev/zero | zstd -1 -q -c']), 20);
 
 const repeated = (member: Buffer, copies: number) => Buffer.concat(Array.from({ length: copies }, () => member));

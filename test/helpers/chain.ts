@@ -26,11 +26,22 @@ export interface Ask {
 export async function judge(world: World, anchors: TestKey[], key: string, ask: Ask = {}): Promise<Verdict> {
   const now = ask.now ?? NOW;
   const repository = ask.repository === null ? null : checkRepository(ask.repository ?? REPO);
-  return authorize(await world.graph(...anchors), { key, repository, signedAt: ask.signedAt ?? now, now, policy: ask.policy ?? DEFAULT_POLICY });
+  return authorize(await world.graph(...anchors), {
+    key,
+    repository,
+    signedAt: ask.signedAt ?? now,
+    now,
+    policy: ask.policy ?? DEFAULT_POLICY,
+  });
 }
 
 /** Runs `pkgkeys keyring explain` on the world written to files (one keyring file, one file per anchor). */
-export async function explain(world: World, anchors: TestKey[], key: string, ask: { repository?: string | null; at?: Date; threshold?: number } = {}) {
+export async function explain(
+  world: World,
+  anchors: TestKey[],
+  key: string,
+  ask: { repository?: string | null; at?: Date; threshold?: number } = {},
+) {
   const dir = await tempDir();
   try {
     const keyring = path.join(dir, 'keyring.asc');
@@ -43,14 +54,31 @@ export async function explain(world: World, anchors: TestKey[], key: string, ask
     }
     const repository = ask.repository === null ? [] : ['--repository', ask.repository ?? REPO];
     const threshold = ask.threshold === undefined ? [] : ['--threshold', String(ask.threshold)];
-    return await pkgkeys(['keyring', 'explain', key, '--keyring', keyring, ...anchorArgs, ...repository, ...threshold, '--at', formatTime(ask.at ?? NOW)]);
+    return await pkgkeys([
+      'keyring',
+      'explain',
+      key,
+      '--keyring',
+      keyring,
+      ...anchorArgs,
+      ...repository,
+      ...threshold,
+      '--at',
+      formatTime(ask.at ?? NOW),
+    ]);
   } finally {
     await cleanup(dir);
   }
 }
 
 /** The engine refuses with `code`, and explain exits 1 naming `code` at the failing step. */
-export async function expectRefused(world: World, anchors: TestKey[], key: string, code: Code, ask: Ask = {}): Promise<Verdict> {
+export async function expectRefused(
+  world: World,
+  anchors: TestKey[],
+  key: string,
+  code: Code,
+  ask: Ask = {},
+): Promise<Verdict> {
   const verdict = await judge(world, anchors, key, ask);
   expect(verdict.trusted ? 'trusted' : verdict.code).toBe(code);
   if (!ask.signedAt || ask.signedAt.getTime() === (ask.now ?? NOW).getTime()) {

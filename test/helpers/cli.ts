@@ -40,11 +40,17 @@ const PRELOAD = path.join(__dirname, 'loaded-modules.js');
  * The compiled CLI as its own process, and every module it loaded (absolute paths, node_modules' as
  * their real paths): what start-up and the paths that find nothing new cost is seen in what they load.
  */
-export async function pkgkeysLoading(args: string[], env: Record<string, string> = {}): Promise<CliResult & { loaded: string[] }> {
+export async function pkgkeysLoading(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult & { loaded: string[] }> {
   const dir = await tempDir('pkgkeys-loaded-');
   try {
     const list = path.join(dir, 'loaded');
-    const result = await runProcess(process.execPath, ['--require', PRELOAD, BIN, ...args], { ...env, PKGKEYS_TEST_LOADED: list });
+    const result = await runProcess(process.execPath, ['--require', PRELOAD, BIN, ...args], {
+      ...env,
+      PKGKEYS_TEST_LOADED: list,
+    });
     return { ...result, loaded: (await fs.readFile(list, 'utf8')).split('\n').filter((line) => line !== '') };
   } finally {
     await cleanup(dir);
@@ -52,15 +58,21 @@ export async function pkgkeysLoading(args: string[], env: Record<string, string>
 }
 
 /** Whether OpenPGP.js is among the modules `pkgkeysLoading` reports. */
-export const loadsOpenPGP = (loaded: readonly string[]) => loaded.some((file) => file.includes('/node_modules/openpgp/'));
+export const loadsOpenPGP = (loaded: readonly string[]) =>
+  loaded.some((file) => file.includes('/node_modules/openpgp/'));
 
 function runProcess(file: string, args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { env: { PATH: process.env.PATH, TZ: 'UTC', ...env }, encoding: 'utf8' }, (error, stdout, stderr) => {
-      const status = error ? (error as { code?: unknown }).code : 0;
-      if (typeof status !== 'number') return reject(error);
-      resolve({ status, stdout, stderr });
-    });
+    execFile(
+      file,
+      args,
+      { env: { PATH: process.env.PATH, TZ: 'UTC', ...env }, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const status = error ? (error as { code?: unknown }).code : 0;
+        if (typeof status !== 'number') return reject(error);
+        resolve({ status, stdout, stderr });
+      },
+    );
   });
 }
 

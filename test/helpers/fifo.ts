@@ -21,7 +21,9 @@ export function releaseReaders(fifo: string): { stop: () => Promise<void>; relea
   const loop = (async () => {
     while (!stopped) {
       // O_NONBLOCK: fails at once (ENXIO) unless a reader is there; O_NOFOLLOW: only the FIFO itself.
-      const handle = await fs.open(fifo, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW).catch(() => null);
+      const handle = await fs
+        .open(fifo, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW)
+        .catch(() => null);
       if (handle) {
         released++;
         await handle.close();

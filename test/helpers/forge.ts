@@ -14,14 +14,32 @@ import { T0 } from './world';
  * A key pkgkeys would not make: RSA-2048 (a fixture), an algorithm the policy refuses (RSA-1024), or
  * one with a signing subkey. The last two are made here, which takes milliseconds.
  */
-export async function rawKey(name: string, options: { rsaBits?: number; signingSubkey?: boolean; created?: Date } = {}): Promise<TestKey> {
+export async function rawKey(
+  name: string,
+  options: { rsaBits?: number; signingSubkey?: boolean; created?: Date } = {},
+): Promise<TestKey> {
   const userID = `${name} <${name}@pkgsrc.test>`;
   if (options.rsaBits === 2048 && !options.signingSubkey) {
-    const fixture = await fixtureKey({ role: name, type: 'rsa2048', userID, created: options.created ?? T0, expires: null });
-    return { name, fingerprint: fixture.fingerprint, userID, secret: await SecretKey.open(fixture.secret, null, name), secretArmored: fixture.secret, public: fixture.public };
+    const fixture = await fixtureKey({
+      role: name,
+      type: 'rsa2048',
+      userID,
+      created: options.created ?? T0,
+      expires: null,
+    });
+    return {
+      name,
+      fingerprint: fixture.fingerprint,
+      userID,
+      secret: await SecretKey.open(fixture.secret, null, name),
+      secretArmored: fixture.secret,
+      public: fixture.public,
+    };
   }
   const made = await openpgp.generateKey({
-    ...(options.rsaBits ? { type: 'rsa' as const, rsaBits: options.rsaBits } : { type: 'ecc' as const, curve: 'ed25519Legacy' as const }),
+    ...(options.rsaBits
+      ? { type: 'rsa' as const, rsaBits: options.rsaBits }
+      : { type: 'ecc' as const, curve: 'ed25519Legacy' as const }),
     userIDs: [{ name, email: `${name}@pkgsrc.test` }],
     date: options.created ?? T0,
     subkeys: options.signingSubkey ? [{ sign: true }] : [],
@@ -29,11 +47,20 @@ export async function rawKey(name: string, options: { rsaBits?: number; signingS
     config: { minRSABits: 512, v6Keys: false },
   });
   const secretArmored = made.privateKey.armor();
-  return { name, fingerprint: made.privateKey.getFingerprint().toUpperCase(), userID, secret: await SecretKey.open(secretArmored, null, name), secretArmored, public: made.publicKey.armor() };
+  return {
+    name,
+    fingerprint: made.privateKey.getFingerprint().toUpperCase(),
+    userID,
+    secret: await SecretKey.open(secretArmored, null, name),
+    secretArmored,
+    public: made.publicKey.armor(),
+  };
 }
 
 export function subkeyFingerprints(key: TestKey): Promise<string[]> {
-  return openpgp.readKey({ armoredKey: key.public }).then((k) => k.subkeys.map((s) => s.getFingerprint().toUpperCase()));
+  return openpgp
+    .readKey({ armoredKey: key.public })
+    .then((k) => k.subkeys.map((s) => s.getFingerprint().toUpperCase()));
 }
 
 /**
@@ -43,9 +70,19 @@ export function subkeyFingerprints(key: TestKey): Promise<string[]> {
 export async function forgeCertification(
   signer: TestKey,
   target: TestKey,
-  options: { hash?: 'sha1' | 'sha256' | 'sha512'; created: Date; expires?: Date; scopes?: string[]; extraSubpacket?: { type: number; critical: boolean }; criticalNotation?: string; trust?: { depth: number; amount: number } },
+  options: {
+    hash?: 'sha1' | 'sha256' | 'sha512';
+    created: Date;
+    expires?: Date;
+    scopes?: string[];
+    extraSubpacket?: { type: number; critical: boolean };
+    criticalNotation?: string;
+    trust?: { depth: number; amount: number };
+  },
 ): Promise<string> {
-  const signerKey = await openpgp.readPrivateKey({ armoredKey: (signer.secret as unknown as { key: openpgp.PrivateKey }).key.armor() });
+  const signerKey = await openpgp.readPrivateKey({
+    armoredKey: (signer.secret as unknown as { key: openpgp.PrivateKey }).key.armor(),
+  });
   const targetKey = await openpgp.readKey({ armoredKey: target.public });
   const user = targetKey.users[0]!;
   const sig = new openpgp.SignaturePacket();
@@ -56,27 +93,47 @@ export async function forgeCertification(
     sig.signatureExpirationTime = Math.round((options.expires.getTime() - options.created.getTime()) / 1000);
     sig.signatureNeverExpires = false;
   }
-  if (options.trust) (sig.trustLevel = options.trust.depth), (sig.trustAmount = options.trust.amount);
-  sig.rawNotations = (options.scopes ?? ['NetBSD/**']).map((s) => ({ name: SCOPE_NOTATION, value: Buffer.from(s), humanReadable: true, critical: false }));
-  if (options.criticalNotation) sig.rawNotations.push({ name: options.criticalNotation, value: Buffer.from('x'), humanReadable: true, critical: true });
+  if (options.trust) ((sig.trustLevel = options.trust.depth), (sig.trustAmount = options.trust.amount));
+  sig.rawNotations = (options.scopes ?? ['NetBSD/**']).map((s) => ({
+    name: SCOPE_NOTATION,
+    value: Buffer.from(s),
+    humanReadable: true,
+    critical: false,
+  }));
+  if (options.criticalNotation)
+    sig.rawNotations.push({
+      name: options.criticalNotation,
+      value: Buffer.from('x'),
+      humanReadable: true,
+      critical: true,
+    });
   const extra = options.extraSubpacket;
   if (extra) {
-    const write = (openpgp.SignaturePacket.prototype as unknown as { writeHashedSubPackets: () => Uint8Array }).writeHashedSubPackets;
-    (sig as unknown as { writeHashedSubPackets: () => Uint8Array }).writeHashedSubPackets = function (this: openpgp.SignaturePacket) {
+    const write = (openpgp.SignaturePacket.prototype as unknown as { writeHashedSubPackets: () => Uint8Array })
+      .writeHashedSubPackets;
+    (sig as unknown as { writeHashedSubPackets: () => Uint8Array }).writeHashedSubPackets = function (
+      this: openpgp.SignaturePacket,
+    ) {
       const standard = write.call(this);
       const added = Buffer.from([2, (extra.critical ? 0x80 : 0) | extra.type, 0]);
       const length = ((standard[0]! << 8) | standard[1]!) + added.length;
       return Buffer.concat([Buffer.from([length >> 8, length & 0xff]), standard.subarray(2), added]);
     };
   }
-  await (sig.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>).call(
-    sig, signerKey.keyPacket, { userID: user.userID, key: targetKey.keyPacket }, options.created, false, { ...openpgp.config, rejectHashAlgorithms: new Set<openpgp.enums.hash>(), minRSABits: 512, nonDeterministicSignaturesViaNotation: false },
-  );
+  await (
+    sig.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>
+  ).call(sig, signerKey.keyPacket, { userID: user.userID, key: targetKey.keyPacket }, options.created, false, {
+    ...openpgp.config,
+    rejectHashAlgorithms: new Set<openpgp.enums.hash>(),
+    minRSABits: 512,
+    nonDeterministicSignaturesViaNotation: false,
+  });
   user.otherCertifications.push(sig);
   return targetKey.armor();
 }
 
-const privateOf = (key: TestKey) => openpgp.readPrivateKey({ armoredKey: (key.secret as unknown as { key: openpgp.PrivateKey }).key.armor() });
+const privateOf = (key: TestKey) =>
+  openpgp.readPrivateKey({ armoredKey: (key.secret as unknown as { key: openpgp.PrivateKey }).key.armor() });
 
 /** The key holder revokes its own (first) User ID: a 0x30 self-signature. */
 export async function revokeUserID(key: TestKey, at: Date): Promise<string> {
@@ -88,9 +145,9 @@ export async function revokeUserID(key: TestKey, at: Date): Promise<string> {
   sig.hashAlgorithm = openpgp.enums.hash.sha512;
   sig.reasonForRevocationFlag = openpgp.enums.reasonForRevocation.userIDInvalid;
   sig.reasonForRevocationString = 'gone';
-  await (sig.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>).call(
-    sig, own.keyPacket, { userID: user.userID, key: own.keyPacket }, at, false, openpgp.config,
-  );
+  await (
+    sig.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>
+  ).call(sig, own.keyPacket, { userID: user.userID, key: own.keyPacket }, at, false, openpgp.config);
   user.revocationSignatures.push(sig);
   return own.toPublic().armor();
 }
@@ -109,23 +166,41 @@ export async function graftSubkey(donor: TestKey, target: TestKey): Promise<stri
  * The certificate of `fingerprint`, merged from `material`, rewritten with its (first) User ID packet
  * twice: the signatures `second` picks go under the second copy, the others stay under the first.
  */
-export async function splitUserID(material: readonly string[], fingerprint: string, second: (sig: openpgp.SignaturePacket) => boolean): Promise<string> {
+export async function splitUserID(
+  material: readonly string[],
+  fingerprint: string,
+  second: (sig: openpgp.SignaturePacket) => boolean,
+): Promise<string> {
   const trees = [];
   for (const m of material) trees.push(...(await readTrees(m, 'test material')));
   const tree = mergeTrees(trees).find((t) => t.fingerprint === fingerprint)!;
   const [uid, ...rest] = tree.userIDs;
-  const copies = [{ packet: uid!.packet, sigs: uid!.sigs.filter((s) => !second(s)) }, { packet: uid!.packet, sigs: uid!.sigs.filter(second) }];
+  const copies = [
+    { packet: uid!.packet, sigs: uid!.sigs.filter((s) => !second(s)) },
+    { packet: uid!.packet, sigs: uid!.sigs.filter(second) },
+  ];
   return armor('publicKey', treeBytes({ ...tree, userIDs: [...copies, ...rest] }));
 }
 
 /** A revocation certificate: `key`'s key revocation (0x20) alone, armored as gpg --gen-revoke writes one. */
 export async function revocationCertificate(key: TestKey, reason: RevocationReason, at: Date): Promise<string> {
-  const [tree] = await readTrees(await revokeKey(key.secret, { reason, text: `test: ${reason}`, created: at }), 'revoked key');
-  return armor('publicKey', packetBytes(tree!.sigs.find((s) => s.signatureType === openpgp.enums.signature.keyRevocation)!));
+  const [tree] = await readTrees(
+    await revokeKey(key.secret, { reason, text: `test: ${reason}`, created: at }),
+    'revoked key',
+  );
+  return armor(
+    'publicKey',
+    packetBytes(tree!.sigs.find((s) => s.signatureType === openpgp.enums.signature.keyRevocation)!),
+  );
 }
 
 /** `certificate` with a new direct-key self-signature (0x1F) made at `at` by `secretArmored`, naming no revoker, setting the key's expiry to `expires` if given. */
-export async function addDirectSignature(secretArmored: string, certificate: string, at: Date, expires: Date | null = null): Promise<string> {
+export async function addDirectSignature(
+  secretArmored: string,
+  certificate: string,
+  at: Date,
+  expires: Date | null = null,
+): Promise<string> {
   const own = await openpgp.readPrivateKey({ armoredKey: secretArmored });
   const target = await openpgp.readKey({ armoredKey: certificate });
   const sig = new openpgp.SignaturePacket();
@@ -133,9 +208,9 @@ export async function addDirectSignature(secretArmored: string, certificate: str
   sig.publicKeyAlgorithm = own.keyPacket.algorithm;
   sig.hashAlgorithm = openpgp.enums.hash.sha512;
   if (expires) sig.keyExpirationTime = Math.round((expires.getTime() - own.keyPacket.created.getTime()) / 1000);
-  await (sig.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>).call(
-    sig, own.keyPacket, { key: own.keyPacket }, at, false, openpgp.config,
-  );
+  await (
+    sig.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>
+  ).call(sig, own.keyPacket, { key: own.keyPacket }, at, false, openpgp.config);
   (target as unknown as { directSignatures: openpgp.SignaturePacket[] }).directSignatures.push(sig);
   return target.armor();
 }
@@ -149,9 +224,14 @@ export async function rebindSubkey(key: TestKey, backHash: 'md5' | 'sha1' | 'sha
   const subkey = own.subkeys[0]!;
   const data = { key: own.keyPacket, bind: subkey.keyPacket };
   const sign = (sig: openpgp.SignaturePacket, signer: unknown) =>
-    (sig.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>).call(
-      sig, signer, data, at, false, { ...openpgp.config, rejectHashAlgorithms: new Set<openpgp.enums.hash>(), minRSABits: 512, nonDeterministicSignaturesViaNotation: false },
-    );
+    (
+      sig.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>
+    ).call(sig, signer, data, at, false, {
+      ...openpgp.config,
+      rejectHashAlgorithms: new Set<openpgp.enums.hash>(),
+      minRSABits: 512,
+      nonDeterministicSignaturesViaNotation: false,
+    });
   const back = new openpgp.SignaturePacket();
   back.signatureType = openpgp.enums.signature.keyBinding;
   back.publicKeyAlgorithm = subkey.keyPacket.algorithm;
@@ -180,9 +260,15 @@ export async function stealSubkey(owner: TestKey, thief: TestKey): Promise<strin
   binding.publicKeyAlgorithm = own.keyPacket.algorithm;
   binding.hashAlgorithm = openpgp.enums.hash.sha512;
   binding.keyFlags = new Uint8Array([openpgp.enums.keyFlags.signData]);
-  await (binding.sign as unknown as (k: unknown, d: object, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>).call(
-    binding, own.keyPacket, { key: own.keyPacket, bind: subkey }, T0, false, openpgp.config,
-  );
+  await (
+    binding.sign as unknown as (
+      k: unknown,
+      d: object,
+      date: Date,
+      detached: boolean,
+      c: openpgp.Config,
+    ) => Promise<void>
+  ).call(binding, own.keyPacket, { key: own.keyPacket, bind: subkey }, T0, false, openpgp.config);
   const list = new openpgp.PacketList<openpgp.AnyPacket>();
   list.push(...own.toPublic().toPacketList(), subkey, binding);
   return openpgp.armor(openpgp.enums.armor.publicKey, list.write());
@@ -223,12 +309,18 @@ export const GNUPG2_LAYOUT: SignatureLayout = { hashed: [33, 2], unhashed: [16] 
  * pkg_add's rules at a time (lib/pkgsrc/pkg-add.ts). Cryptographically valid for a v4 signature
  * with SHA-256 or SHA-512 by the signer's own algorithm; for anything else only the layout is real.
  */
-export async function laidOutSignature(signer: Signer, feed: (hash: Hash) => void | Promise<void>, layout: SignatureLayout = {}): Promise<Uint8Array> {
+export async function laidOutSignature(
+  signer: Signer,
+  feed: (hash: Hash) => void | Promise<void>,
+  layout: SignatureLayout = {},
+): Promise<Uint8Array> {
   const hashName = layout.hash ?? 'sha512';
   const created = Math.floor((layout.created ?? T0).getTime() / 1000);
   const body = (type: LaidSubpacket) =>
-    type === 2 ? Buffer.from([0, 0, 0, 0].map((_, i) => (created >>> (24 - 8 * i)) & 0xff))
-      : type === 16 ? Buffer.from(layout.keyID ?? signer.keyID, 'hex')
+    type === 2
+      ? Buffer.from([0, 0, 0, 0].map((_, i) => (created >>> (24 - 8 * i)) & 0xff))
+      : type === 16
+        ? Buffer.from(layout.keyID ?? signer.keyID, 'hex')
         : Buffer.concat([Buffer.from([4]), Buffer.from(signer.fingerprint, 'hex')]);
   const area = (types: LaidSubpacket[]) => {
     const data = Buffer.concat(types.map((t) => Buffer.concat([Buffer.from([body(t).length + 1, t]), body(t)])));
@@ -236,15 +328,28 @@ export async function laidOutSignature(signer: Signer, feed: (hash: Hash) => voi
   };
   const hashIDs = { sha1: 2, sha256: 8, sha384: 9, sha512: 10, sha224: 11 } as const;
   const hashedPart = Buffer.concat([
-    Buffer.from([layout.version ?? 4, layout.kind === 'text' ? 1 : 0, layout.algorithm ?? signer.algorithm, hashIDs[hashName]]),
+    Buffer.from([
+      layout.version ?? 4,
+      layout.kind === 'text' ? 1 : 0,
+      layout.algorithm ?? signer.algorithm,
+      hashIDs[hashName],
+    ]),
     area(layout.hashed ?? [2, 16, 33]),
   ]);
   const hash = createHash(hashName);
   await feed(hash);
-  hash.update(hashedPart).update(Buffer.from([4, 0xff])).update(Buffer.from([0, 0, 0, 0].map((_, i) => (hashedPart.length >>> (24 - 8 * i)) & 0xff)));
+  hash
+    .update(hashedPart)
+    .update(Buffer.from([4, 0xff]))
+    .update(Buffer.from([0, 0, 0, 0].map((_, i) => (hashedPart.length >>> (24 - 8 * i)) & 0xff)));
   const digest = hash.digest();
-  const real = (layout.version ?? 4) === 4 && (layout.algorithm ?? signer.algorithm) === signer.algorithm && (hashName === 'sha256' || hashName === 'sha512');
-  const mpis = real ? signer.sign(digest, hashName as 'sha256' | 'sha512') : Buffer.from([0x08, 0x00, ...createHash('sha256').update(digest).digest()]);
+  const real =
+    (layout.version ?? 4) === 4 &&
+    (layout.algorithm ?? signer.algorithm) === signer.algorithm &&
+    (hashName === 'sha256' || hashName === 'sha512');
+  const mpis = real
+    ? signer.sign(digest, hashName as 'sha256' | 'sha512')
+    : Buffer.from([0x08, 0x00, ...createHash('sha256').update(digest).digest()]);
   const packetBody = Buffer.concat([hashedPart, area(layout.unhashed ?? []), digest.subarray(0, 2), mpis]);
   const length = packetBody.length;
   return Buffer.concat([Buffer.from([0x89, length >> 8, length & 0xff]), packetBody]);

@@ -20,7 +20,10 @@ export const SCOPE = (glob: string) => `pkgsrc-scope@pkgsrc.org=${glob}`;
 
 /** `2025-02-01T00:00:00Z` → `20250201T000000!` (frozen clock, UTC). */
 export function fakedTime(at: Date): string {
-  return `${at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, '')}!`;
+  return `${at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, '')}!`;
 }
 
 export const unix = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -48,7 +51,10 @@ export interface GpgOptions {
 export type ColonRecord = string[];
 
 export function colonRecords(text: string): ColonRecord[] {
-  return text.split('\n').filter((l) => l.length > 0).map((l) => l.split(':'));
+  return text
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => l.split(':'));
 }
 
 const GPG_TIMEOUT_MS = 20_000;
@@ -85,13 +91,19 @@ export class GpgHome {
   gpg(args: string[], options: GpgOptions = {}): Promise<GpgResult> {
     const argv = [...this.prefix(options), ...args];
     return new Promise((resolve, reject) => {
-      const child = execFile('gpg', argv, { env: this.env(), encoding: 'buffer', maxBuffer: 64 << 20, timeout: GPG_TIMEOUT_MS }, (error, stdout, stderr) => {
-        if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') return reject(missing('gpg'));
-        const status = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        const result = { status, stdout, stderr: stderr.toString('utf8') };
-        if (status !== 0 && !options.allowFailure) reject(new Error(`gpg ${argv.join(' ')} exited ${status}:\n${result.stderr}`));
-        else resolve(result);
-      });
+      const child = execFile(
+        'gpg',
+        argv,
+        { env: this.env(), encoding: 'buffer', maxBuffer: 64 << 20, timeout: GPG_TIMEOUT_MS },
+        (error, stdout, stderr) => {
+          if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') return reject(missing('gpg'));
+          const status = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+          const result = { status, stdout, stderr: stderr.toString('utf8') };
+          if (status !== 0 && !options.allowFailure)
+            reject(new Error(`gpg ${argv.join(' ')} exited ${status}:\n${result.stderr}`));
+          else resolve(result);
+        },
+      );
       child.stdin!.on('error', () => undefined);
       child.stdin!.end(options.input ?? '');
     });
@@ -101,7 +113,11 @@ export class GpgHome {
    * A gpg dialogue: `answers` maps status keywords (`keyedit.prompt`, `sign_uid.okay`, ...) to the
    * answers to give, in order. Every answer must be used, and no other prompt may come.
    */
-  dialog(args: string[], answers: Record<string, string[]>, options: Omit<GpgOptions, 'input'> = {}): Promise<GpgResult & { transcript: string[] }> {
+  dialog(
+    args: string[],
+    answers: Record<string, string[]>,
+    options: Omit<GpgOptions, 'input'> = {},
+  ): Promise<GpgResult & { transcript: string[] }> {
     const argv = [...this.prefix(options), '--command-fd', '0', '--status-fd', '3', ...args];
     const queues = new Map(Object.entries(answers).map(([k, v]) => [k, [...v]]));
     const transcript: string[] = [];
@@ -139,7 +155,8 @@ export class GpgHome {
       child.on('close', (code) => {
         clearTimeout(timer);
         const left = [...queues].filter(([, q]) => q.length > 0);
-        if (!problem && left.length > 0) problem = `answers not used: ${JSON.stringify(left)} (transcript ${JSON.stringify(transcript)})`;
+        if (!problem && left.length > 0)
+          problem = `answers not used: ${JSON.stringify(left)} (transcript ${JSON.stringify(transcript)})`;
         if (!problem && code !== 0) problem = `exited ${code}`;
         if (problem) reject(new Error(`gpg ${argv.join(' ')}: ${problem}\n${stderr}`));
         else resolve({ status: code ?? -1, stdout: Buffer.concat(stdout), stderr, transcript });
@@ -191,7 +208,11 @@ export class GpgHome {
   // ------------------------------------------------------- certifications ---
 
   /** `--quick-sign-key` by `signer`, with scope notations, an optional expiry (`1y`, `30d`) and extra options. */
-  async certify(signer: string, target: string, options: { at: Date; scopes?: string[]; expire?: string; extra?: string[] }): Promise<void> {
+  async certify(
+    signer: string,
+    target: string,
+    options: { at: Date; scopes?: string[]; expire?: string; extra?: string[] },
+  ): Promise<void> {
     const args = ['-u', signer];
     if (options.expire) args.push('--default-cert-expire', options.expire);
     for (const s of options.scopes ?? []) args.push('--cert-notation', SCOPE(s));
@@ -200,16 +221,24 @@ export class GpgHome {
   }
 
   /** `--edit-key TARGET tsign save`: full trust (120), `depth`, optional domain restriction (regex), scope notations. */
-  async tsign(signer: string, target: string, options: { at: Date; scopes: string[]; depth?: number; domain?: string }): Promise<string[]> {
+  async tsign(
+    signer: string,
+    target: string,
+    options: { at: Date; scopes: string[]; depth?: number; domain?: string },
+  ): Promise<string[]> {
     const args = ['-u', signer];
     for (const s of options.scopes) args.push('--cert-notation', SCOPE(s));
-    const { transcript } = await this.dialog([...args, '--edit-key', target], {
-      'keyedit.prompt': ['tsign', 'save'],
-      'trustsig_prompt.trust_value': ['2'],
-      'trustsig_prompt.trust_depth': [String(options.depth ?? 1)],
-      'trustsig_prompt.trust_regexp': [options.domain ?? ''],
-      'sign_uid.okay': ['y'],
-    }, { at: options.at });
+    const { transcript } = await this.dialog(
+      [...args, '--edit-key', target],
+      {
+        'keyedit.prompt': ['tsign', 'save'],
+        'trustsig_prompt.trust_value': ['2'],
+        'trustsig_prompt.trust_depth': [String(options.depth ?? 1)],
+        'trustsig_prompt.trust_regexp': [options.domain ?? ''],
+        'sign_uid.okay': ['y'],
+      },
+      { at: options.at },
+    );
     return transcript;
   }
 
@@ -217,27 +246,43 @@ export class GpgHome {
    * `--edit-key TARGET revsig save` by `signer`. `offered` lists, in keyblock order, whether to revoke each
    * signature gpg offers (it offers every signature whose secret key is in this home).
    */
-  async revsig(signer: string, target: string, options: { at: Date; offered: boolean[]; reasonCode?: string; text?: string }): Promise<string[]> {
-    const { transcript } = await this.dialog(['-u', signer, '--edit-key', target], {
-      'keyedit.prompt': ['revsig', 'save'],
-      'ask_revoke_sig.one': options.offered.map((b) => (b ? 'y' : 'n')),
-      'ask_revoke_sig.okay': ['y'],
-      'ask_revocation_reason.code': [options.reasonCode ?? '0'],
-      'ask_revocation_reason.text': [...(options.text ? [options.text] : []), ''],
-      'ask_revocation_reason.okay': ['y'],
-    }, { at: options.at });
+  async revsig(
+    signer: string,
+    target: string,
+    options: { at: Date; offered: boolean[]; reasonCode?: string; text?: string },
+  ): Promise<string[]> {
+    const { transcript } = await this.dialog(
+      ['-u', signer, '--edit-key', target],
+      {
+        'keyedit.prompt': ['revsig', 'save'],
+        'ask_revoke_sig.one': options.offered.map((b) => (b ? 'y' : 'n')),
+        'ask_revoke_sig.okay': ['y'],
+        'ask_revocation_reason.code': [options.reasonCode ?? '0'],
+        'ask_revocation_reason.text': [...(options.text ? [options.text] : []), ''],
+        'ask_revocation_reason.okay': ['y'],
+      },
+      { at: options.at },
+    );
     return transcript;
   }
 
   /** `--edit-key KEY` `key N` `revkey` `save`: revokes subkey N (menu reason 0 = no reason). */
-  async revokeSubkey(fingerprint: string, index: number, options: { at: Date; menuReason?: string; text?: string }): Promise<string[]> {
-    const { transcript } = await this.dialog(['--edit-key', fingerprint], {
-      'keyedit.prompt': [`key ${index}`, 'revkey', 'save'],
-      'keyedit.revoke.subkey.okay': ['y'],
-      'ask_revocation_reason.code': [options.menuReason ?? '0'],
-      'ask_revocation_reason.text': [...(options.text ? [options.text] : []), ''],
-      'ask_revocation_reason.okay': ['y'],
-    }, { at: options.at });
+  async revokeSubkey(
+    fingerprint: string,
+    index: number,
+    options: { at: Date; menuReason?: string; text?: string },
+  ): Promise<string[]> {
+    const { transcript } = await this.dialog(
+      ['--edit-key', fingerprint],
+      {
+        'keyedit.prompt': [`key ${index}`, 'revkey', 'save'],
+        'keyedit.revoke.subkey.okay': ['y'],
+        'ask_revocation_reason.code': [options.menuReason ?? '0'],
+        'ask_revocation_reason.text': [...(options.text ? [options.text] : []), ''],
+        'ask_revocation_reason.okay': ['y'],
+      },
+      { at: options.at },
+    );
     return transcript;
   }
 
@@ -245,14 +290,22 @@ export class GpgHome {
    * `--gen-revoke` (no --batch: gpg refuses it). Menu: 0 no reason, 1 compromised (0x02),
    * 2 superseded (0x01), 3 no longer used (0x03). Returns the armored revocation certificate.
    */
-  async genRevoke(fingerprint: string, reason: 'none' | 'compromised' | 'superseded' | 'retired', options: { at: Date; text?: string }): Promise<string> {
+  async genRevoke(
+    fingerprint: string,
+    reason: 'none' | 'compromised' | 'superseded' | 'retired',
+    options: { at: Date; text?: string },
+  ): Promise<string> {
     const menu = { none: '0', compromised: '1', superseded: '2', retired: '3' }[reason];
-    const { stdout } = await this.dialog(['--armor', '--gen-revoke', fingerprint], {
-      'gen_revoke.okay': ['y'],
-      'ask_revocation_reason.code': [menu],
-      'ask_revocation_reason.text': [...(options.text ? [options.text] : []), ''],
-      'ask_revocation_reason.okay': ['y'],
-    }, { at: options.at, batch: false });
+    const { stdout } = await this.dialog(
+      ['--armor', '--gen-revoke', fingerprint],
+      {
+        'gen_revoke.okay': ['y'],
+        'ask_revocation_reason.code': [menu],
+        'ask_revocation_reason.text': [...(options.text ? [options.text] : []), ''],
+        'ask_revocation_reason.okay': ['y'],
+      },
+      { at: options.at, batch: false },
+    );
     const text = stdout.toString('utf8');
     const begin = text.indexOf('-----BEGIN PGP PUBLIC KEY BLOCK-----');
     if (begin < 0) throw new Error(`--gen-revoke wrote no revocation certificate:\n${text}`);
@@ -261,11 +314,15 @@ export class GpgHome {
 
   /** `--edit-key KEY addrevoker REVOKER save`: a direct-key self-signature naming REVOKER (subpacket 12). */
   async addRevoker(fingerprint: string, revoker: string, options: { at: Date }): Promise<string[]> {
-    const { transcript } = await this.dialog(['--edit-key', fingerprint], {
-      'keyedit.prompt': ['addrevoker', 'save'],
-      'keyedit.add_revoker': [revoker],
-      'keyedit.add_revoker.okay': ['y'],
-    }, { at: options.at });
+    const { transcript } = await this.dialog(
+      ['--edit-key', fingerprint],
+      {
+        'keyedit.prompt': ['addrevoker', 'save'],
+        'keyedit.add_revoker': [revoker],
+        'keyedit.add_revoker.okay': ['y'],
+      },
+      { at: options.at },
+    );
     return transcript;
   }
 
@@ -273,14 +330,22 @@ export class GpgHome {
    * `--desig-revoke KEY` by its designated revoker (whose secret key is in this home), menu reasons as
    * for `genRevoke`. Returns what gpg writes: the key with the revocation (0x20 by the revoker).
    */
-  async desigRevoke(fingerprint: string, reason: 'none' | 'compromised' | 'superseded' | 'retired', options: { at: Date }): Promise<string> {
+  async desigRevoke(
+    fingerprint: string,
+    reason: 'none' | 'compromised' | 'superseded' | 'retired',
+    options: { at: Date },
+  ): Promise<string> {
     const menu = { none: '0', compromised: '1', superseded: '2', retired: '3' }[reason];
-    const { stdout } = await this.dialog(['--armor', '--desig-revoke', fingerprint], {
-      'gen_desig_revoke.okay': ['y'],
-      'ask_revocation_reason.code': [menu],
-      'ask_revocation_reason.text': [''],
-      'ask_revocation_reason.okay': ['y'],
-    }, { at: options.at, batch: false });
+    const { stdout } = await this.dialog(
+      ['--armor', '--desig-revoke', fingerprint],
+      {
+        'gen_desig_revoke.okay': ['y'],
+        'ask_revocation_reason.code': [menu],
+        'ask_revocation_reason.text': [''],
+        'ask_revocation_reason.okay': ['y'],
+      },
+      { at: options.at, batch: false },
+    );
     return stdout.toString('utf8');
   }
 
@@ -308,12 +373,19 @@ export class GpgHome {
 
   /** `--detach-sign` of `data` by `who` (binary), as pkg_admin gpg-sign-package has gpg make +PKG_GPG_SIGNATURE. */
   async detachSign(who: string, data: Buffer, options: { at?: Date; armor?: boolean } = {}): Promise<Buffer> {
-    return (await this.gpg(['--local-user', who, ...(options.armor ? ['--armor'] : []), '--detach-sign', '--output', '-'], { at: options.at, input: data })).stdout;
+    return (
+      await this.gpg(['--local-user', who, ...(options.armor ? ['--armor'] : []), '--detach-sign', '--output', '-'], {
+        at: options.at,
+        input: data,
+      })
+    ).stdout;
   }
 
   /** `--with-colons --check-sigs` of one key, judged at `at`. */
   async checkSigs(who: string, options: { at?: Date; extra?: string[] } = {}): Promise<ColonRecord[]> {
-    const { stdout } = await this.gpg(['--with-colons', ...(options.extra ?? []), '--check-sigs', '--', who], { at: options.at });
+    const { stdout } = await this.gpg(['--with-colons', ...(options.extra ?? []), '--check-sigs', '--', who], {
+      at: options.at,
+    });
     return colonRecords(stdout.toString('utf8'));
   }
 }

@@ -31,14 +31,18 @@ const files = new Map<string, string[]>();
 function keysIn(file: string): string[] {
   let keys = files.get(file);
   if (!keys) {
-    keys = readFileSync(path.join(DIR, file), 'utf8').split(/(?=-----BEGIN PGP PRIVATE KEY BLOCK-----)/).filter((k) => k.trim() !== '');
+    keys = readFileSync(path.join(DIR, file), 'utf8')
+      .split(/(?=-----BEGIN PGP PRIVATE KEY BLOCK-----)/)
+      .filter((k) => k.trim() !== '');
     files.set(file, keys);
   }
   return keys;
 }
 
 function take(role: string, type: FixtureType): string {
-  const all = readdirSync(DIR).filter((f) => f.endsWith(`-${type}.asc`)).sort();
+  const all = readdirSync(DIR)
+    .filter((f) => f.endsWith(`-${type}.asc`))
+    .sort();
   const order = [`${role}-${type}.asc`, `spares-${type}.asc`, ...all].filter((f) => all.includes(f));
   for (const file of order) {
     const index = keysIn(file).findIndex((_, i) => !used.has(`${file}#${i}`));
@@ -47,7 +51,9 @@ function take(role: string, type: FixtureType): string {
       return keysIn(file)[index]!;
     }
   }
-  throw new Error(`test/fixtures/keys/ has no unused ${type} key left for "${role}": raise SPARES in test/fixtures/make-keys.js and run \`make fixtures FORCE=--force\``);
+  throw new Error(
+    `test/fixtures/keys/ has no unused ${type} key left for "${role}": raise SPARES in test/fixtures/make-keys.js and run \`make fixtures FORCE=--force\``,
+  );
 }
 
 export interface FixtureKey {
@@ -58,11 +64,23 @@ export interface FixtureKey {
 }
 
 /** A fixture key for `role`, with this User ID ("Name <address>"), creation time and expiry. */
-export async function fixtureKey(options: { role: string; type: FixtureType; userID: string; created: Date; expires: Date | null; passphrase?: string | null }): Promise<FixtureKey> {
+export async function fixtureKey(options: {
+  role: string;
+  type: FixtureType;
+  userID: string;
+  created: Date;
+  expires: Date | null;
+  passphrase?: string | null;
+}): Promise<FixtureKey> {
   const armored = take(options.role, options.type);
   const key = await openpgp.readPrivateKey({ armoredKey: armored });
-  const asMade = key.getUserIDs()[0] === options.userID && key.getCreationTime().getTime() === options.created.getTime() && !options.expires && !options.passphrase;
-  if (asMade) return { fingerprint: key.getFingerprint().toUpperCase(), secret: armored, public: key.toPublic().armor() };
+  const asMade =
+    key.getUserIDs()[0] === options.userID &&
+    key.getCreationTime().getTime() === options.created.getTime() &&
+    !options.expires &&
+    !options.passphrase;
+  if (asMade)
+    return { fingerprint: key.getFingerprint().toUpperCase(), secret: armored, public: key.toPublic().armor() };
 
   const packet = key.keyPacket as openpgp.SecretKeyPacket & { computeFingerprintAndKeyID(): Promise<void> };
   packet.created = options.created;
@@ -77,5 +95,9 @@ export async function fixtureKey(options: { role: string; type: FixtureType; use
     ...(options.passphrase ? { passphrase: options.passphrase } : {}),
     format: 'object',
   });
-  return { fingerprint: made.privateKey.getFingerprint().toUpperCase(), secret: made.privateKey.armor(), public: made.publicKey.armor() };
+  return {
+    fingerprint: made.privateKey.getFingerprint().toUpperCase(),
+    secret: made.privateKey.armor(),
+    public: made.publicKey.armor(),
+  };
 }

@@ -84,10 +84,15 @@ export class MirrorServer {
  * and Python's http.server read, and Python's own map for .bz2; anything else application/octet-stream.
  */
 const MIME_TYPES: Record<string, string> = {
-  asc: 'application/pgp-keys', gz: 'application/gzip', bz2: 'application/x-bzip2', xz: 'application/x-xz', zst: 'application/zstd',
+  asc: 'application/pgp-keys',
+  gz: 'application/gzip',
+  bz2: 'application/x-bzip2',
+  xz: 'application/x-xz',
+  zst: 'application/zstd',
   tgz: 'application/x-gtar-compressed',
 };
-export const contentTypeOf = (name: string): string => MIME_TYPES[/\.([^.]+)$/.exec(name)?.[1] ?? ''] ?? 'application/octet-stream';
+export const contentTypeOf = (name: string): string =>
+  MIME_TYPES[/\.([^.]+)$/.exec(name)?.[1] ?? ''] ?? 'application/octet-stream';
 
 export const etagOf = (body: Buffer) => `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
 
@@ -141,11 +146,29 @@ export class KeyringSite {
   /** `pkgkeys keyring publish` into pub/, at `at`; returns the files it wrote. */
   async publish(serial: number, options: { at?: Date; expires?: string; key?: string } = {}): Promise<Release> {
     const result = await pkgkeys([
-      'keyring', '--keyring', this.path('keyrings/pkgsrc'), 'publish', '--now', iso(options.at ?? PUBLISHED_AT), '--serial', String(serial),
-      '--key', options.key ?? this.path('publisher-secret.asc'), '--anchor', this.path('master.asc'), '--expires', options.expires ?? '14d', '--out', this.path('pub'),
+      'keyring',
+      '--keyring',
+      this.path('keyrings/pkgsrc'),
+      'publish',
+      '--now',
+      iso(options.at ?? PUBLISHED_AT),
+      '--serial',
+      String(serial),
+      '--key',
+      options.key ?? this.path('publisher-secret.asc'),
+      '--anchor',
+      this.path('master.asc'),
+      '--expires',
+      options.expires ?? '14d',
+      '--out',
+      this.path('pub'),
     ]);
     if (result.status !== 0) throw new Error(`keyring publish failed (${result.status}): ${result.stderr}`);
-    return { serial, statement: await fs.readFile(this.path('pub/release.asc')), keyring: await fs.readFile(this.path('pub/keyring.gpg')) };
+    return {
+      serial,
+      statement: await fs.readFile(this.path('pub/release.asc')),
+      keyring: await fs.readFile(this.path('pub/keyring.gpg')),
+    };
   }
 
   /** A client machine: its own PKGKEYS_ROOT with the anchor installed. */
@@ -172,28 +195,42 @@ export class Client {
   update(url: string, options: { at?: Date; args?: string[] } = {}): Promise<CliResult> {
     const args = options.args ?? [];
     const timeout = args.includes('--timeout') ? [] : ['--timeout', '5'];
-    return pkgkeys(['update', '--url', url, '--now', iso(options.at ?? UPDATE_AT), ...timeout, ...args], { PKGKEYS_ROOT: this.root });
+    return pkgkeys(['update', '--url', url, '--now', iso(options.at ?? UPDATE_AT), ...timeout, ...args], {
+      PKGKEYS_ROOT: this.root,
+    });
   }
 
   status(options: { at?: Date; args?: string[] } = {}): Promise<CliResult> {
-    return pkgkeys(['status', '--now', iso(options.at ?? UPDATE_AT), ...(options.args ?? [])], { PKGKEYS_ROOT: this.root });
+    return pkgkeys(['status', '--now', iso(options.at ?? UPDATE_AT), ...(options.args ?? [])], {
+      PKGKEYS_ROOT: this.root,
+    });
   }
 
   /** `update` as its own process (the compiled CLI), with the modules it loaded: whether it judged shows in whether it loaded OpenPGP.js. */
   updateLoading(url: string, options: { at?: Date; args?: string[] } = {}) {
-    return pkgkeysLoading(['update', '--url', url, '--now', iso(options.at ?? UPDATE_AT), '--timeout', '5', ...(options.args ?? [])], { PKGKEYS_ROOT: this.root });
+    return pkgkeysLoading(
+      ['update', '--url', url, '--now', iso(options.at ?? UPDATE_AT), '--timeout', '5', ...(options.args ?? [])],
+      { PKGKEYS_ROOT: this.root },
+    );
   }
 
   /** `status` as its own process, with the modules it loaded. */
   statusLoading(options: { at?: Date; args?: string[] } = {}) {
-    return pkgkeysLoading(['status', '--now', iso(options.at ?? UPDATE_AT), ...(options.args ?? [])], { PKGKEYS_ROOT: this.root });
+    return pkgkeysLoading(['status', '--now', iso(options.at ?? UPDATE_AT), ...(options.args ?? [])], {
+      PKGKEYS_ROOT: this.root,
+    });
   }
 
   /** `pkgkeys update` as its own process (bin/pkgkeys.js, the compiled CLI). */
   spawnUpdate(url: string, options: { at?: Date } = {}) {
-    return spawn(process.execPath, [BIN, 'update', '--url', url, '--now', iso(options.at ?? UPDATE_AT), '--timeout', '5'], {
-      env: { ...process.env, PKGKEYS_ROOT: this.root }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    return spawn(
+      process.execPath,
+      [BIN, 'update', '--url', url, '--now', iso(options.at ?? UPDATE_AT), '--timeout', '5'],
+      {
+        env: { ...process.env, PKGKEYS_ROOT: this.root },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
   }
 
   /** Every installed file, by stable name, read through the links; absent files are missing. */
@@ -208,7 +245,9 @@ export class Client {
 }
 
 /** A site, a mirror serving its first release, and a client that has installed it; `prepare` may change the site's keys first. */
-export async function installedWorld(prepare?: (site: KeyringSite) => Promise<void>): Promise<{ site: KeyringSite; mirror: MirrorServer; client: Client; first: Release }> {
+export async function installedWorld(
+  prepare?: (site: KeyringSite) => Promise<void>,
+): Promise<{ site: KeyringSite; mirror: MirrorServer; client: Client; first: Release }> {
   const site = await KeyringSite.create();
   if (prepare) {
     await prepare(site);

@@ -8,7 +8,13 @@ import { promises as fs } from 'node:fs';
 import { writeAtomicWith } from '../../lib/fsutil';
 import { type SignatureSpec, armor, signData } from '../../lib/pgp';
 import { type PackageSpec, buildPackage } from '../../lib/pkgsrc/package';
-import { BLOCK_SIZE, blockHashes, formatHashFile, readPkgname, signedPackageWriter } from '../../lib/pkgsrc/signed-package';
+import {
+  BLOCK_SIZE,
+  blockHashes,
+  formatHashFile,
+  readPkgname,
+  signedPackageWriter,
+} from '../../lib/pkgsrc/signed-package';
 import { type CliResult, pkgkeys, tempDir } from './cli';
 import { iso } from './repo';
 import { TestSite } from './site';
@@ -26,9 +32,13 @@ export function incompressible(length: number, seed = 'pkgkeys'): Buffer {
 
 export function packageSpec(pkgname: string, payload: Buffer): PackageSpec {
   return {
-    pkgname, comment: `the ${pkgname} package`, description: `The ${pkgname} package, for tests.\n`, prefix: '/usr/pkg',
+    pkgname,
+    comment: `the ${pkgname} package`,
+    description: `The ${pkgname} package, for tests.\n`,
+    prefix: '/usr/pkg',
     buildInfo: { OPSYS: 'NetBSD', OS_VERSION: '10.0', MACHINE_ARCH: 'x86_64', PKGTOOLS_VERSION: '20240307' },
-    files: [{ path: `share/${pkgname}/data`, data: payload }], mtime: day(90),
+    files: [{ path: `share/${pkgname}/data`, data: payload }],
+    mtime: day(90),
   };
 }
 
@@ -73,7 +83,14 @@ export class PackageSigners extends TestSite {
   async signByHand(
     input: string,
     output: string,
-    options: { pkgname?: string; blockSize?: number; key?: TestKey; created?: Date; expires?: Date; signature?: (hash: string) => Promise<string> } = {},
+    options: {
+      pkgname?: string;
+      blockSize?: number;
+      key?: TestKey;
+      created?: Date;
+      expires?: Date;
+      signature?: (hash: string) => Promise<string>;
+    } = {},
   ): Promise<string> {
     const handle = await fs.open(input, 'r');
     try {
@@ -81,11 +98,25 @@ export class PackageSigners extends TestSite {
       const blockSize = options.blockSize ?? BLOCK_SIZE;
       const name = input.slice(input.lastIndexOf('/') + 1);
       const pkgname = options.pkgname ?? (await readPkgname(input, 0, size, input));
-      const hash = formatHashFile({ pkgname, size, blockSize, blocks: await blockHashes(handle, 0, size, blockSize, input) });
-      const spec: SignatureSpec = { kind: 'binary', hash: 'sha512', created: options.created ?? SIGNED_AT, expires: options.expires ?? null, notations: [] };
+      const hash = formatHashFile({
+        pkgname,
+        size,
+        blockSize,
+        blocks: await blockHashes(handle, 0, size, blockSize, input),
+      });
+      const spec: SignatureSpec = {
+        kind: 'binary',
+        hash: 'sha512',
+        created: options.created ?? SIGNED_AT,
+        expires: options.expires ?? null,
+        notations: [],
+      };
       const signature = options.signature
         ? await options.signature(hash)
-        : armor('signature', await signData((options.key ?? this.host).secret.signer(), spec, (h) => void h.update(hash)));
+        : armor(
+            'signature',
+            await signData((options.key ?? this.host).secret.signer(), spec, (h) => void h.update(hash)),
+          );
       const meta = { mtime: 0, uid: 0, gid: 0, mode: 0o100644 };
       await writeAtomicWith(output, signedPackageWriter({ hash, signature, name, input: handle, size, meta }));
       return output;
@@ -96,11 +127,29 @@ export class PackageSigners extends TestSite {
 
   /** `pkgkeys sign-package` of `input` into `output`, by the host (or `key`). */
   sign(input: string, output: string, key: TestKey = this.host): Promise<CliResult> {
-    return pkgkeys(['sign-package', '--now', iso(SIGNED_AT), '--key', this.path(`${key.name}-secret.asc`), input, output]);
+    return pkgkeys([
+      'sign-package',
+      '--now',
+      iso(SIGNED_AT),
+      '--key',
+      this.path(`${key.name}-secret.asc`),
+      input,
+      output,
+    ]);
   }
 
   /** `pkgkeys verify-package` against the anchor and keyring.asc. */
   verify(files: string[], args: string[] = [], at = CHECKED_AT): Promise<CliResult> {
-    return pkgkeys(['verify-package', '--now', iso(at), '--anchor', this.path('master.asc'), '--keyring', this.path('keyring.asc'), ...args, ...files]);
+    return pkgkeys([
+      'verify-package',
+      '--now',
+      iso(at),
+      '--anchor',
+      this.path('master.asc'),
+      '--keyring',
+      this.path('keyring.asc'),
+      ...args,
+      ...files,
+    ]);
   }
 }

@@ -28,17 +28,28 @@ export interface PeerRun {
 }
 
 export const missing = (command: string) =>
-  new Error(`${command} is not installed or not on PATH: the tests need it as a peer (Debian: apt-get install ${PEERS[command as keyof typeof PEERS] ?? command}; see README.md)`);
+  new Error(
+    `${command} is not installed or not on PATH: the tests need it as a peer (Debian: apt-get install ${PEERS[command as keyof typeof PEERS] ?? command}; see README.md)`,
+  );
 
 /** Runs a peer to its end; its exit status is returned, never thrown. A peer that cannot start (or is killed) throws. */
-export function peer(command: string, args: string[], options: { input?: string | Uint8Array; timeoutMs?: number } = {}): Promise<PeerRun> {
+export function peer(
+  command: string,
+  args: string[],
+  options: { input?: string | Uint8Array; timeoutMs?: number } = {},
+): Promise<PeerRun> {
   return new Promise((resolve, reject) => {
-    const child = execFile(command, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: options.timeoutMs ?? 0 }, (error, stdout, stderr) => {
-      if (!error) return resolve({ status: 0, stdout, stderr });
-      if (typeof error.code === 'number') return resolve({ status: error.code, stdout, stderr });
-      if (error.code === 'ENOENT') return reject(missing(command));
-      reject(new Error(`${command} ${args.join(' ')} did not finish (${error.signal ?? error.message})\n${stderr}`));
-    });
+    const child = execFile(
+      command,
+      args,
+      { encoding: 'utf8', maxBuffer: 64 << 20, timeout: options.timeoutMs ?? 0 },
+      (error, stdout, stderr) => {
+        if (!error) return resolve({ status: 0, stdout, stderr });
+        if (typeof error.code === 'number') return resolve({ status: error.code, stdout, stderr });
+        if (error.code === 'ENOENT') return reject(missing(command));
+        reject(new Error(`${command} ${args.join(' ')} did not finish (${error.signal ?? error.message})\n${stderr}`));
+      },
+    );
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
   });
@@ -48,6 +59,7 @@ export function peer(command: string, args: string[], options: { input?: string 
 export function peerSync(command: string, args: string[], options: { input?: string | Uint8Array } = {}): PeerRun {
   const run = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 << 20, input: options.input ?? '' });
   if ((run.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw missing(command);
-  if (run.error || run.status === null) throw new Error(`${command} ${args.join(' ')} did not finish (${run.signal ?? run.error?.message})\n${run.stderr}`);
+  if (run.error || run.status === null)
+    throw new Error(`${command} ${args.join(' ')} did not finish (${run.signal ?? run.error?.message})\n${run.stderr}`);
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }

@@ -18,7 +18,7 @@ export interface ArMember {
 export function arMembers(archive: Buffer): ArMember[] {
   if (archive.subarray(0, 8).toString() !== '!<arch>\n') throw new Error('not an ar archive');
   const members = [];
-  for (let at = 8; at < archive.length; ) {
+  for (let at = 8; at < archive.length;) {
     const header = archive.subarray(at, at + 60).toString('latin1');
     if (header.slice(58) !== '`\n') throw new Error(`bad ar member header at ${at}`);
     let size = Number(header.slice(48, 58).trim());
@@ -37,7 +37,8 @@ export function arMembers(archive: Buffer): ArMember[] {
   return members;
 }
 
-export type PkgAddResult = { ok: true; pkgname: string; blockSize: number; data: Buffer } | { ok: false; error: string };
+export type PkgAddResult =
+  { ok: true; pkgname: string; blockSize: number; data: Buffer } | { ok: false; error: string };
 
 const sha512 = (data: Buffer) => createHash('sha512').update(data).digest('hex');
 
@@ -51,7 +52,8 @@ function number(text: string, at: number): { value: number; next: number } | nul
 export function pkgAddModel(archive: Buffer): PkgAddResult {
   const members = arMembers(archive);
   const unknown: PkgAddResult = { ok: false, error: 'Unknown format of hash file' };
-  if (members[0]?.name !== '+PKG_HASH' || members[1]?.name !== '+PKG_GPG_SIGNATURE' || !members[2]) return { ok: false, error: 'no valid signature' };
+  if (members[0]?.name !== '+PKG_HASH' || members[1]?.name !== '+PKG_GPG_SIGNATURE' || !members[2])
+    return { ok: false, error: 'no valid signature' };
   const text = members[0].data.toString('latin1');
 
   // parse_hash_file

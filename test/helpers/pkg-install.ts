@@ -49,7 +49,10 @@ function run(file: string, args: string[], options: { cwd?: string; env?: NodeJS
 }
 
 class Exit extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -59,12 +62,22 @@ export class PkgInstall {
    * A machine: `root` its file system (etc/pkg_install.conf is read from it), `home` the $HOME pkg_add
    * runs with, `env` what +INSTALL scripts get besides PKG_PREFIX (PKGKEYS_ROOT, for one).
    */
-  constructor(readonly root: string, readonly home: string, readonly env: Record<string, string> = {}) {}
+  constructor(
+    readonly root: string,
+    readonly home: string,
+    readonly env: Record<string, string> = {},
+  ) {}
 
   /** pkg_install.conf, VAR=value lines; a missing file is an empty one. */
   async conf(): Promise<Record<string, string>> {
     const text = await fs.readFile(path.join(this.root, 'etc/pkg_install.conf'), 'utf8').catch(() => '');
-    return Object.fromEntries(text.split('\n').map((l) => /^([A-Z_]+)=(.*)$/.exec(l.trim())).filter((m) => m !== null).map((m) => [m[1]!, m[2]!]));
+    return Object.fromEntries(
+      text
+        .split('\n')
+        .map((l) => /^([A-Z_]+)=(.*)$/.exec(l.trim()))
+        .filter((m) => m !== null)
+        .map((m) => [m[1]!, m[2]!]),
+    );
   }
 
   /** `pkg_add FILE`: its exit status and what it printed. */
@@ -97,9 +110,12 @@ export class PkgInstall {
     if (listed.status !== 0) throw new Exit(1, `${file}: cannot read the archive: ${listed.stderr.trim()}`);
     const names = await fs.readdir(members);
     const innerName = names.find((n) => !n.startsWith('+'));
-    if (!names.includes('+PKG_HASH') || !names.includes('+PKG_GPG_SIGNATURE') || !innerName) throw new Exit(1, `${file}: not a signed package`);
+    if (!names.includes('+PKG_HASH') || !names.includes('+PKG_GPG_SIGNATURE') || !innerName)
+      throw new Exit(1, `${file}: not a signed package`);
 
-    const keyringPath = conf.GPG_KEYRING_VERIFY ? path.join(this.root, conf.GPG_KEYRING_VERIFY) : path.join(this.home, '.gnupg/pubring.gpg');
+    const keyringPath = conf.GPG_KEYRING_VERIFY
+      ? path.join(this.root, conf.GPG_KEYRING_VERIFY)
+      : path.join(this.home, '.gnupg/pubring.gpg');
     const keyring = await fs.readFile(keyringPath).catch(() => null);
     const gpg = await GpgHome.create('pkgkeys-netpgp-');
     try {
@@ -108,7 +124,11 @@ export class PkgInstall {
       const signature = path.join(members, '+PKG_GPG_SIGNATURE');
       const issuer = await hashedIssuer(gpg, signature);
       if (!issuer || !keys.has(issuer)) throw new Exit(1, `Signature key id ${issuer ?? '(none)'} not found`);
-      const checked = await run('gpgv', ['--keyring', path.resolve(keyringPath), signature, path.join(members, '+PKG_HASH')], { env: { PATH: process.env.PATH, HOME: gpg.dir, LC_ALL: 'C' } });
+      const checked = await run(
+        'gpgv',
+        ['--keyring', path.resolve(keyringPath), signature, path.join(members, '+PKG_HASH')],
+        { env: { PATH: process.env.PATH, HOME: gpg.dir, LC_ALL: 'C' } },
+      );
       if (checked.status !== 0) throw new Exit(1, `Bad signature on ${file}`);
     } finally {
       await gpg.close();
@@ -116,7 +136,10 @@ export class PkgInstall {
 
     const inner = path.join(members, innerName);
     const hash = await fs.readFile(path.join(members, '+PKG_HASH'), 'utf8');
-    const m = /^pkgsrc signature\n\nversion: 1\npkgname: (\S+)\nalgorithm: SHA512\nblock size: (\d+)\nfile size: (\d+)\n\n([0-9a-f\n]*)end pkgsrc signature\n$/.exec(hash);
+    const m =
+      /^pkgsrc signature\n\nversion: 1\npkgname: (\S+)\nalgorithm: SHA512\nblock size: (\d+)\nfile size: (\d+)\n\n([0-9a-f\n]*)end pkgsrc signature\n$/.exec(
+        hash,
+      );
     if (!m) throw new Exit(1, `${file}: invalid +PKG_HASH`);
     const [blockSize, size] = [Number(m[2]), Number(m[3])];
     const data = await fs.readFile(inner);
@@ -125,11 +148,14 @@ export class PkgInstall {
     expected.forEach((line, i) => {
       // lib/pkg_signature.c verify_signature_read_cb: the last block is `size % block size` bytes.
       const length = i === expected.length - 1 ? size % blockSize : blockSize;
-      const got = createHash('sha512').update(data.subarray(i * blockSize, i * blockSize + length)).digest('hex');
+      const got = createHash('sha512')
+        .update(data.subarray(i * blockSize, i * blockSize + length))
+        .digest('hex');
       if (got !== line) throw new Exit(1, `Invalid signature of block ${i}`);
     });
     const contents = (await run('bsdtar', ['-xOf', inner, '+CONTENTS'])).stdout;
-    if (!contents.split('\n').includes(`@name ${m[1]}`)) throw new Exit(1, `${file}: pkgname of +PKG_HASH does not match +CONTENTS`);
+    if (!contents.split('\n').includes(`@name ${m[1]}`))
+      throw new Exit(1, `${file}: pkgname of +PKG_HASH does not match +CONTENTS`);
     return inner;
   }
 
@@ -142,7 +168,10 @@ export class PkgInstall {
         throw new Exit(1, `${path.basename(file)}: No valid signature found, rejected`);
       case 'trusted':
       case 'interactive':
-        throw new Exit(1, `No valid signature found for ${path.basename(file)}; not installed (no answer to "proceed [y/n]?")`);
+        throw new Exit(
+          1,
+          `No valid signature found for ${path.basename(file)}; not installed (no answer to "proceed [y/n]?")`,
+        );
       default:
         throw new Exit(1, 'Unknown value of configuration variable VERIFIED_INSTALLATION');
     }
@@ -159,7 +188,10 @@ export class PkgInstall {
     const printed: string[] = [];
     const script = async (stage: string) => {
       if (!(await fs.stat(path.join(meta, '+INSTALL')).catch(() => null))) return;
-      const result = await run('sh', ['./+INSTALL', pkgname, stage], { cwd: meta, env: { PATH: process.env.PATH, PKG_PREFIX: prefix, ...this.env } });
+      const result = await run('sh', ['./+INSTALL', pkgname, stage], {
+        cwd: meta,
+        env: { PATH: process.env.PATH, PKG_PREFIX: prefix, ...this.env },
+      });
       printed.push(result.stdout + result.stderr);
       if (result.status !== 0) throw new Exit(1, 'install script returned error status');
     };
@@ -173,7 +205,8 @@ export class PkgInstall {
     await script('POST-INSTALL');
     const db = path.join(this.root, 'var/db/pkg', pkgname);
     await fs.mkdir(db, { recursive: true });
-    for (const name of (await fs.readdir(meta)).filter((n) => n.startsWith('+'))) await fs.copyFile(path.join(meta, name), path.join(db, name));
+    for (const name of (await fs.readdir(meta)).filter((n) => n.startsWith('+')))
+      await fs.copyFile(path.join(meta, name), path.join(db, name));
     return printed;
   }
 
@@ -206,5 +239,7 @@ async function readableKeyIDs(gpg: GpgHome, keyring: string): Promise<Set<string
 /** The Issuer key ID subpacket (16) in the signature's hashed area, as netpgpverify finds the signer. */
 async function hashedIssuer(gpg: GpgHome, signature: string): Promise<string | null> {
   const listed = await gpg.gpg(['--list-packets', signature], { allowFailure: true });
-  return /^\s*hashed subpkt 16 len 8 \(issuer key ID ([0-9A-F]{16})\)/m.exec(listed.stdout.toString('utf8'))?.[1] ?? null;
+  return (
+    /^\s*hashed subpkt 16 len 8 \(issuer key ID ([0-9A-F]{16})\)/m.exec(listed.stdout.toString('utf8'))?.[1] ?? null
+  );
 }

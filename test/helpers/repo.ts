@@ -38,7 +38,9 @@ export function entry(pkgname: string, extra: string[] = [], content?: Buffer): 
     'MACHINE_ARCH=x86_64',
     'OPSYS=NetBSD',
     `PKGPATH=misc/${pkgname.replace(/-[^-]*$/, '')}`,
-    ...(content ? [`FILE_SIZE=${content.length}`, `FILE_CKSUM=sha256 ${createHash('sha256').update(content).digest('hex')}`] : []),
+    ...(content
+      ? [`FILE_SIZE=${content.length}`, `FILE_CKSUM=sha256 ${createHash('sha256').update(content).digest('hex')}`]
+      : []),
     ...extra,
   ];
   return `${lines.join('\n')}\n\n`;
@@ -120,17 +122,31 @@ export class Repo {
    */
   async sign(options: SignOptions = {}): Promise<{ result: CliResult; file: string }> {
     const signed = await this.trySign(options);
-    if (signed.result.status !== 0) throw new Error(`sign-summary failed (${signed.result.status}): ${signed.result.stderr}`);
+    if (signed.result.status !== 0)
+      throw new Error(`sign-summary failed (${signed.result.status}): ${signed.result.stderr}`);
     return signed;
   }
 
   /** As `sign`, but a failure is returned, not thrown. */
   async trySign(options: SignOptions = {}): Promise<{ result: CliResult; file: string }> {
     const file = this.path(options.out ?? 'pkg_summary.asc');
-    const key = options.key ? await this.write(`${options.key.name}-secret.asc`, options.key.secretArmored) : this.path('host-secret.asc');
+    const key = options.key
+      ? await this.write(`${options.key.name}-secret.asc`, options.key.secretArmored)
+      : this.path('host-secret.asc');
     const result = await pkgkeys([
-      'sign-summary', '--now', iso(options.at ?? SIGNED_AT), '--key', key, '--repository', options.repository ?? REPO,
-      ...(options.expires ? ['--expires', options.expires] : []), ...this.clientKeyringArgs(), ...(options.args ?? []), '--output', file, this.path(options.summary ?? 'pkg_summary'),
+      'sign-summary',
+      '--now',
+      iso(options.at ?? SIGNED_AT),
+      '--key',
+      key,
+      '--repository',
+      options.repository ?? REPO,
+      ...(options.expires ? ['--expires', options.expires] : []),
+      ...this.clientKeyringArgs(),
+      ...(options.args ?? []),
+      '--output',
+      file,
+      this.path(options.summary ?? 'pkg_summary'),
     ]);
     return { result, file };
   }
@@ -140,7 +156,10 @@ export class Repo {
    * no or several repository notations, ...). Defaults are what sign-summary makes: a SHA-256 text
    * signature by the host at SIGNED_AT, expiring 7 days later, naming REPO.
    */
-  signIndex(text: string | Buffer, spec: Partial<Omit<SignatureSpec, 'kind'>> & { key?: TestKey } = {}): Promise<Buffer> {
+  signIndex(
+    text: string | Buffer,
+    spec: Partial<Omit<SignatureSpec, 'kind'>> & { key?: TestKey } = {},
+  ): Promise<Buffer> {
     return signIndexWith(spec.key ?? this.host, text, spec);
   }
 
@@ -152,8 +171,16 @@ export class Repo {
   /** The options every verification passes: anchor, keyring, repository, state directory, clock. */
   trustArgs(options: VerifyOptions = {}): string[] {
     return [
-      '--now', iso(options.at ?? VERIFY_AT), '--anchor', options.anchor ?? this.path('master.asc'), '--keyring', options.keyring ?? this.path('keyring.asc'),
-      '--repository', options.repository ?? REPO, '--state-dir', options.stateDir ?? this.path('state'),
+      '--now',
+      iso(options.at ?? VERIFY_AT),
+      '--anchor',
+      options.anchor ?? this.path('master.asc'),
+      '--keyring',
+      options.keyring ?? this.path('keyring.asc'),
+      '--repository',
+      options.repository ?? REPO,
+      '--state-dir',
+      options.stateDir ?? this.path('state'),
     ];
   }
 
@@ -163,8 +190,19 @@ export class Repo {
   }
 
   /** `pkgkeys verify-packages` of `file` against All/. */
-  verifyPackages(file: string, pkgnames: string[] = [], options: VerifyOptions & { args?: string[] } = {}): Promise<CliResult> {
-    return pkgkeys(['verify-packages', ...this.trustArgs(options), ...(options.args ?? []), file, this.path('All'), ...pkgnames]);
+  verifyPackages(
+    file: string,
+    pkgnames: string[] = [],
+    options: VerifyOptions & { args?: string[] } = {},
+  ): Promise<CliResult> {
+    return pkgkeys([
+      'verify-packages',
+      ...this.trustArgs(options),
+      ...(options.args ?? []),
+      file,
+      this.path('All'),
+      ...pkgnames,
+    ]);
   }
 
   cleanup(): Promise<void> {
@@ -188,10 +226,17 @@ export function withSignedRepo(packages: PackageSpec[]): { repo: Repo; index: st
  * A signed index by `key`, made with signData: by default what sign-summary makes (a SHA-256 text
  * signature at SIGNED_AT, expiring 7 days later, naming REPO); `notations` name another identifier.
  */
-export async function signIndexWith(key: TestKey, text: string | Buffer, spec: Partial<Omit<SignatureSpec, 'kind'>> = {}): Promise<Buffer> {
+export async function signIndexWith(
+  key: TestKey,
+  text: string | Buffer,
+  spec: Partial<Omit<SignatureSpec, 'kind'>> = {},
+): Promise<Buffer> {
   const created = spec.created ?? SIGNED_AT;
   const full: SignatureSpec = {
-    kind: 'text', hash: spec.hash ?? 'sha256', created, expires: spec.expires === undefined ? day(7, created) : spec.expires,
+    kind: 'text',
+    hash: spec.hash ?? 'sha256',
+    created,
+    expires: spec.expires === undefined ? day(7, created) : spec.expires,
     notations: spec.notations ?? [{ name: REPOSITORY_NOTATION, value: REPO }],
   };
   const body = Buffer.from(text);
@@ -206,7 +251,11 @@ export function codeOf(result: CliResult): string | null {
 /** Asserts a refusal: the status, the code, and that nothing of the index reached stdout. */
 export function expectRefusal(result: CliResult, code: string, status = 1): void {
   try {
-    expect({ status: result.status, code: codeOf(result), stdout: result.stdout }).toEqual({ status, code, stdout: '' });
+    expect({ status: result.status, code: codeOf(result), stdout: result.stdout }).toEqual({
+      status,
+      code,
+      stdout: '',
+    });
   } catch (error) {
     (error as Error).message += `\n\nstandard error: ${result.stderr}`;
     throw error;
@@ -225,7 +274,12 @@ export function failedPackages(result: CliResult): Record<string, string> {
   return failed;
 }
 
-const HASHES = { sha1: { id: 2, header: 'SHA1' }, ripemd160: { id: 3, header: 'RIPEMD160' }, sha256: { id: 8, header: 'SHA256' }, sha512: { id: 10, header: 'SHA512' } } as const;
+const HASHES = {
+  sha1: { id: 2, header: 'SHA1' },
+  ripemd160: { id: 3, header: 'RIPEMD160' },
+  sha256: { id: 8, header: 'SHA256' },
+  sha512: { id: 10, header: 'SHA512' },
+} as const;
 
 /** A raw signature subpacket (RFC 9580 §5.2.3.7): length, type with the critical bit, body. */
 export function subpacket(type: number, body: Uint8Array, critical = false): Buffer {
@@ -265,15 +319,28 @@ export function forgeIndex(
     subpacket(33, Buffer.concat([Buffer.from([4]), Buffer.from(signer.fingerprint, 'hex')])),
     ...(spec.subpackets ?? [notationSubpacket(REPOSITORY_NOTATION, REPO)]),
   ]);
-  const hashedPart = Buffer.concat([Buffer.from([4, 0x01, signer.algorithm, HASHES[spec.hash].id, hashed.length >> 8, hashed.length & 0xff]), hashed]);
+  const hashedPart = Buffer.concat([
+    Buffer.from([4, 0x01, signer.algorithm, HASHES[spec.hash].id, hashed.length >> 8, hashed.length & 0xff]),
+    hashed,
+  ]);
   const body = Buffer.from(text);
   const hash = createHash(spec.hash);
   hashCanonical(body, hash);
   hash.update(hashedPart);
   hash.update(Buffer.concat([Buffer.from([4, 0xff]), uint32(hashedPart.length)]));
   const digest = hash.digest();
-  const sigBody = Buffer.concat([hashedPart, Buffer.from([0, 0]), digest.subarray(0, 2), signer.sign(digest, 'sha512')]);
+  const sigBody = Buffer.concat([
+    hashedPart,
+    Buffer.from([0, 0]),
+    digest.subarray(0, 2),
+    signer.sign(digest, 'sha512'),
+  ]);
   if (sigBody.length >= 256) throw new Error('signature packet too long for a one-byte length');
   const packet = Buffer.concat([Buffer.from([0x88, sigBody.length]), sigBody]);
-  return Buffer.from(clearsign(body, 'sha256', packet).toString('latin1').replace('Hash: SHA256\n', `Hash: ${HASHES[spec.hash].header}\n`), 'latin1');
+  return Buffer.from(
+    clearsign(body, 'sha256', packet)
+      .toString('latin1')
+      .replace('Hash: SHA256\n', `Hash: ${HASHES[spec.hash].header}\n`),
+    'latin1',
+  );
 }

@@ -36,22 +36,46 @@ export function withDaemon(configure: (repo: Repo) => Partial<SigndConfig> = () 
   const fixture = { log: [] as string[] } as unknown as DaemonFixture;
   beforeAll(async () => {
     const repo = await Repo.create();
-    const made = await fixtureKey({ role: 'signd', userID: 'signd <signd@pkgsrc.test>', type: 'ed25519', passphrase: PASSPHRASE, created: new Date('2020-01-01T00:00:00Z'), expires: null });
+    const made = await fixtureKey({
+      role: 'signd',
+      userID: 'signd <signd@pkgsrc.test>',
+      type: 'ed25519',
+      passphrase: PASSPHRASE,
+      created: new Date('2020-01-01T00:00:00Z'),
+      expires: null,
+    });
     repo.world.material.push(made.public);
     await repo.world.certify(repo.master, { public: made.public } as TestKey, { scopes: [REPO] });
     await repo.writeKeyring();
     await fs.writeFile(repo.path('signd-secret.asc'), made.secret, { mode: 0o600 });
     await fs.mkdir(repo.path('proof'));
     const config: SigndConfig = {
-      socket: repo.path('signd.sock'), socketMode: 0o600, socketGroup: null, key: repo.path('signd-secret.asc'),
-      unlockMinutes: 60, auditLog: repo.path('audit.log'), stateDir: repo.path('signd-state'), proofDir: repo.path('proof'),
+      socket: repo.path('signd.sock'),
+      socketMode: 0o600,
+      socketGroup: null,
+      key: repo.path('signd-secret.asc'),
+      unlockMinutes: 60,
+      auditLog: repo.path('audit.log'),
+      stateDir: repo.path('signd-state'),
+      proofDir: repo.path('proof'),
       repositories: [{ repository: REPO, dir: repo.path('All'), expires: '7d' }],
-      clientKeyring: { file: repo.path('keyring.asc') }, anchors: [repo.path('master.asc')], keyringName: 'pkgsrc', anchorThreshold: 1, maxShrinkPercent: 10,
+      clientKeyring: { file: repo.path('keyring.asc') },
+      anchors: [repo.path('master.asc')],
+      keyringName: 'pkgsrc',
+      anchorThreshold: 1,
+      maxShrinkPercent: 10,
       ...configure(repo),
     };
     await writeAtomic(stagingFile(repo.path('All')), STAGED);
     Object.assign(fixture, {
-      repo, config, daemon: await SigningDaemon.start({ config, now: () => SIGNED_AT, timeoutMs: 500, log: (l) => void fixture.log.push(l) }),
+      repo,
+      config,
+      daemon: await SigningDaemon.start({
+        config,
+        now: () => SIGNED_AT,
+        timeoutMs: 500,
+        log: (l) => void fixture.log.push(l),
+      }),
       records: async () => (await verifyAudit(config.auditLog, auditStateFile(config))).count,
     });
   }, 60_000);

@@ -53,7 +53,8 @@ export class Upstream {
 
   /** Serves `body` as the signed index, in place of whatever was served. */
   serveIndex(body: Buffer, form = 'pkg_summary.asc'): void {
-    for (const name of [...this.mirror.files.keys()]) if (name.startsWith('pkg_summary.asc')) this.mirror.files.delete(name);
+    for (const name of [...this.mirror.files.keys()])
+      if (name.startsWith('pkg_summary.asc')) this.mirror.files.delete(name);
     this.mirror.files.set(form, { body });
   }
 
@@ -64,7 +65,8 @@ export class Upstream {
 }
 
 /** A pkg_summary text for `packages` (with sizes and checksums), as Upstream.publish writes it. */
-export const summaryOf = (packages: PackageSpec[]): string => packages.map((p) => entry(p.pkgname, [], p.content)).join('');
+export const summaryOf = (packages: PackageSpec[]): string =>
+  packages.map((p) => entry(p.pkgname, [], p.content)).join('');
 
 /** A client machine: PKGKEYS_ROOT with the anchor, the live keyring and pkgkeys.conf naming the upstream repository. */
 export class ClientRoot {
@@ -101,7 +103,9 @@ export class ClientRoot {
    * The verifying proxy for this client, in this process, on an ephemeral loopback port, its refusals
    * collected in `log`; its request clock is `at` (a time, or a function the test moves on).
    */
-  async proxy(options: { at?: Date | (() => Date); timeoutMs?: number } & Pick<ProxyOptions, 'onVerified' | 'clock'> = {}): Promise<{ proxy: VerifyingProxy; log: string[]; repoURL: string }> {
+  async proxy(
+    options: { at?: Date | (() => Date); timeoutMs?: number } & Pick<ProxyOptions, 'onVerified' | 'clock'> = {},
+  ): Promise<{ proxy: VerifyingProxy; log: string[]; repoURL: string }> {
     const log: string[] = [];
     const live = this.path('var/db/pkgkeys');
     const proxy = await VerifyingProxy.start(
@@ -126,7 +130,9 @@ export class ClientRoot {
 
   /** Files in the proxy's package cache, temporary ones included (index/ holds the verified indexes, not packages). */
   async cacheFiles(): Promise<string[]> {
-    return (await fs.readdir(this.path('var/db/pkgkeys/cache')).catch(() => [])).filter((name) => name !== 'index').sort();
+    return (await fs.readdir(this.path('var/db/pkgkeys/cache')).catch(() => []))
+      .filter((name) => name !== 'index')
+      .sort();
   }
 }
 
@@ -139,10 +145,20 @@ export interface Response {
 }
 
 /** One plain GET (or other method) as libfetch would send it: a path, optional headers, nothing clever. */
-export function request(url: string, options: { method?: string; headers?: Record<string, string>; path?: string } = {}): Promise<Response> {
+export function request(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; path?: string } = {},
+): Promise<Response> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
-    const req = http.request({ host: target.hostname, port: target.port, path: options.path ?? target.pathname, method: options.method ?? 'GET', headers: options.headers, agent: false });
+    const req = http.request({
+      host: target.hostname,
+      port: target.port,
+      path: options.path ?? target.pathname,
+      method: options.method ?? 'GET',
+      headers: options.headers,
+      agent: false,
+    });
     req.on('error', reject);
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -151,7 +167,12 @@ export function request(url: string, options: { method?: string; headers?: Recor
       res.on('close', () => {
         const body = Buffer.concat(chunks);
         const declared = res.headers['content-length'] === undefined ? null : Number(res.headers['content-length']);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, truncated: !res.complete || (declared !== null && declared !== body.length) });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body,
+          truncated: !res.complete || (declared !== null && declared !== body.length),
+        });
       });
     });
     req.end();
@@ -172,18 +193,28 @@ export interface SummaryFetch {
 export async function pkginSummary(repoURL: string, lastModified?: string): Promise<SummaryFetch> {
   const tried: SummaryFetch['tried'] = [];
   for (const ext of PKGIN_EXTENSIONS) {
-    const res = await request(`${repoURL}/pkg_summary.${ext}`, { headers: lastModified ? { 'if-modified-since': lastModified } : {} });
+    const res = await request(`${repoURL}/pkg_summary.${ext}`, {
+      headers: lastModified ? { 'if-modified-since': lastModified } : {},
+    });
     tried.push({ ext, status: res.status });
     if (res.status === 404) continue;
     if (res.status === 304) return { tried, outcome: { status: 304 } };
     if (res.status !== 200) return { tried, outcome: { status: res.status } };
-    return { tried, outcome: { status: 200, text: await decompress(res.body, ext, 1 << 30), lastModified: String(res.headers['last-modified']) } };
+    return {
+      tried,
+      outcome: {
+        status: 200,
+        text: await decompress(res.body, ext, 1 << 30),
+        lastModified: String(res.headers['last-modified']),
+      },
+    };
   }
   return { tried, outcome: { status: 404 } };
 }
 
 /** pkgin's download of a package: always <PKGNAME>.tgz, whatever FILE_NAME says. */
-export const pkginPackage = (repoURL: string, pkgname: string): Promise<Response> => request(`${repoURL}/${pkgname}.tgz`);
+export const pkginPackage = (repoURL: string, pkgname: string): Promise<Response> =>
+  request(`${repoURL}/${pkgname}.tgz`);
 
 /** A proxy answer as a refusal: the status and the code of its one-line `pkgkeys: CODE: message` body (null if the body is anything else). */
 export function refusalOf(res: Response): { status: number; code: string | null } {
@@ -191,10 +222,11 @@ export function refusalOf(res: Response): { status: number; code: string | null 
 }
 
 /** The proxy's log as `<file>: <CODE>` per line (a line in any other form is kept whole, to show in a diff). */
-export const loggedCodes = (log: string[]): string[] => log.map((line) => {
-  const m = /^pkgkeys: proxy: refused \S+\/([^/\s]+): ([A-Z_]+): [^\n]*$/.exec(line);
-  return m ? `${m[1]}: ${m[2]}` : line;
-});
+export const loggedCodes = (log: string[]): string[] =>
+  log.map((line) => {
+    const m = /^pkgkeys: proxy: refused \S+\/([^/\s]+): ([A-Z_]+): [^\n]*$/.exec(line);
+    return m ? `${m[1]}: ${m[2]}` : line;
+  });
 
 /** An upstream publishing `packages` and a client configured for it, for a whole test file: made before its tests, stopped after. */
 export function withPublished(packages: PackageSpec[]): { upstream: Upstream; client: ClientRoot } {

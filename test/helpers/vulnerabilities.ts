@@ -21,7 +21,9 @@ export const vulnerabilitiesNotation = [{ name: REPOSITORY_NOTATION, value: IDEN
 
 /** pkg_install's verify_hash: every line but empty, `Hash:`, `# $NetBSD` and `#CHECKSUM` lines, with its "\n". */
 export function pkgAdminChecksum(text: string, hash: 'sha1' | 'sha512'): string {
-  const kept = text.split(/(?<=\n)/).filter((l) => !(l === '\n' || l.startsWith('Hash:') || l.startsWith('# $NetBSD') || l.startsWith('#CHECKSUM')));
+  const kept = text
+    .split(/(?<=\n)/)
+    .filter((l) => !(l === '\n' || l.startsWith('Hash:') || l.startsWith('# $NetBSD') || l.startsWith('#CHECKSUM')));
   return createHash(hash).update(kept.join(''), 'latin1').digest('hex');
 }
 
@@ -84,16 +86,20 @@ export class VulnSite extends TestSite {
     return site;
   }
 
-
-
-
-
   /** `pkgkeys sign-vulnerabilities` at SIGNED_AT (or `at`) with the vuln key (or `key`), into `out`. */
   async trySign(options: SignOptions = {}): Promise<{ result: CliResult; file: string }> {
     const file = this.path(options.out ?? 'pkg-vulnerabilities.asc');
     const key = this.path(`${(options.key ?? this.vuln).name}-secret.asc`);
     const result = await pkgkeys([
-      'sign-vulnerabilities', '--now', iso(options.at ?? SIGNED_AT), '--key', key, ...(options.args ?? []), '--output', file, options.input ?? this.path('pkg-vulnerabilities'),
+      'sign-vulnerabilities',
+      '--now',
+      iso(options.at ?? SIGNED_AT),
+      '--key',
+      key,
+      ...(options.args ?? []),
+      '--output',
+      file,
+      options.input ?? this.path('pkg-vulnerabilities'),
     ]);
     return { result, file };
   }
@@ -109,7 +115,11 @@ export class VulnSite extends TestSite {
    * identifier, no expiry, another key type). Defaults are what sign-vulnerabilities makes.
    */
   signDirect(text: string, spec: Partial<Omit<SignatureSpec, 'kind'>> & { key?: TestKey } = {}): Promise<Buffer> {
-    return signIndexWith(spec.key ?? this.vuln, Buffer.from(text, 'latin1'), { ...spec, hash: spec.hash ?? 'sha512', notations: spec.notations ?? vulnerabilitiesNotation });
+    return signIndexWith(spec.key ?? this.vuln, Buffer.from(text, 'latin1'), {
+      ...spec,
+      hash: spec.hash ?? 'sha512',
+      notations: spec.notations ?? vulnerabilitiesNotation,
+    });
   }
 
   /**
@@ -118,9 +128,17 @@ export class VulnSite extends TestSite {
    */
   verify(file: string, options: { at?: Date; args?: string[]; stateDir?: string } = {}): Promise<CliResult> {
     return pkgkeys([
-      'verify-vulnerabilities', '--now', iso(options.at ?? VERIFY_AT), '--anchor', this.path('master.asc'), '--keyring', this.path('keyring.asc'),
-      '--state-dir', options.stateDir ?? this.path(`state-${++this.runs}`), ...(options.args ?? []), file,
+      'verify-vulnerabilities',
+      '--now',
+      iso(options.at ?? VERIFY_AT),
+      '--anchor',
+      this.path('master.asc'),
+      '--keyring',
+      this.path('keyring.asc'),
+      '--state-dir',
+      options.stateDir ?? this.path(`state-${++this.runs}`),
+      ...(options.args ?? []),
+      file,
     ]);
   }
-
 }

@@ -4,7 +4,18 @@
  * engine judges.
  */
 import type { Certificate, Fingerprint, RevocationReason } from '../../lib/model';
-import { type KeyType, SecretKey, certify, generateKey, inspectAll, mergeTrees, readTrees, revokeCertification, revokeKey, revokeSubkey } from '../../lib/pgp';
+import {
+  type KeyType,
+  SecretKey,
+  certify,
+  generateKey,
+  inspectAll,
+  mergeTrees,
+  readTrees,
+  revokeCertification,
+  revokeKey,
+  revokeSubkey,
+} from '../../lib/pgp';
 import { TrustGraph } from '../../lib/trust/chain';
 import { FIXTURES_MADE, fixtureKey } from './keys';
 
@@ -34,9 +45,19 @@ export class World {
     const type = options.type ?? 'ed25519';
     const wanted = { userID, created: options.created ?? T0, expires: options.expires ?? null };
     // No RSA-4096 fixtures: no test uses such a key yet, so one is made.
-    const made = type === 'rsa4096' ? await generateKey({ ...wanted, type, passphrase: null }) : await fixtureKey({ ...wanted, role: name, type });
+    const made =
+      type === 'rsa4096'
+        ? await generateKey({ ...wanted, type, passphrase: null })
+        : await fixtureKey({ ...wanted, role: name, type });
     this.material.push(made.public);
-    return { name, fingerprint: made.fingerprint, userID, secret: await SecretKey.open(made.secret, null, name), secretArmored: made.secret, public: made.public };
+    return {
+      name,
+      fingerprint: made.fingerprint,
+      userID,
+      secret: await SecretKey.open(made.secret, null, name),
+      secretArmored: made.secret,
+      public: made.public,
+    };
   }
 
   async certify(
@@ -68,7 +89,9 @@ export class World {
 
   async revokeCertification(signer: TestKey, target: TestKey, at: Date): Promise<void> {
     const certificate = this.certified.get(target.fingerprint) ?? target.public;
-    this.material.push((await revokeCertification(signer.secret, certificate, { reason: 'unspecified', text: '', created: at })).armored);
+    this.material.push(
+      (await revokeCertification(signer.secret, certificate, { reason: 'unspecified', text: '', created: at })).armored,
+    );
   }
 
   /** Adds armored material made elsewhere (gpg, hand-built packets). */
@@ -78,11 +101,15 @@ export class World {
 
   async certificates(): Promise<Certificate[]> {
     const trees = [];
-    for (const m of this.material) trees.push(...(await readTrees(m.startsWith('-----') ? m : Buffer.from(m, 'latin1'), 'test material')));
+    for (const m of this.material)
+      trees.push(...(await readTrees(m.startsWith('-----') ? m : Buffer.from(m, 'latin1'), 'test material')));
     return inspectAll(mergeTrees(trees));
   }
 
   async graph(...anchors: TestKey[]): Promise<TrustGraph> {
-    return new TrustGraph(await this.certificates(), anchors.map((a) => a.fingerprint));
+    return new TrustGraph(
+      await this.certificates(),
+      anchors.map((a) => a.fingerprint),
+    );
   }
 }

@@ -34,7 +34,8 @@ beforeAll(async () => {
   keys.modern = await home.genKey('Host modern <modern@example.org>', 'ed25519', KEYS);
   await home.gpg(['--quick-add-key', keys.modern, 'cv25519', 'encr', 'never'], { at: KEYS });
   encryptionSubkey = (await home.fingerprints(keys.modern)).subkeys[0]!;
-  for (const key of Object.values(keys)) await home.certify(master, key, { at: CERT, scopes: ['NetBSD/x86_64/10.*/All'], expire: '10y' });
+  for (const key of Object.values(keys))
+    await home.certify(master, key, { at: CERT, scopes: ['NetBSD/x86_64/10.*/All'], expire: '10y' });
   await fs.writeFile(path.join(dir, 'master.asc'), await home.exportArmored(master));
   await fs.writeFile(path.join(dir, 'keyring.asc'), await home.exportArmored(...Object.values(keys)));
 });
@@ -45,7 +46,19 @@ afterAll(async () => {
 });
 
 const explain = (key: string, keyring = path.join(dir, 'keyring.asc')) =>
-  pkgkeys(['keyring', '--keyring', keyring, 'explain', key, '--anchor', path.join(dir, 'master.asc'), '--repository', REPO, '--at', JUDGED.toISOString()]);
+  pkgkeys([
+    'keyring',
+    '--keyring',
+    keyring,
+    'explain',
+    key,
+    '--anchor',
+    path.join(dir, 'master.asc'),
+    '--repository',
+    REPO,
+    '--at',
+    JUDGED.toISOString(),
+  ]);
 
 test.each(['nistp256', 'nistp384'])('ECDSA on %s: trusted', async (curve) => {
   const result = await explain(keys[curve]!);
@@ -53,19 +66,22 @@ test.each(['nistp256', 'nistp384'])('ECDSA on %s: trusted', async (curve) => {
   expect(result.status).toBe(0);
 });
 
-test.each([['brainpoolP256r1', 'brainpoolP256r1'], ['brainpoolP384r1', 'brainpoolP384r1'], ['secp256k1', 'secp256k1']])(
-  'ECDSA on %s: refused as a curve pkgkeys does not support, not as a broken key',
-  async (curve, name) => {
-    const result = await explain(keys[curve]!);
-    expect(result.stdout).toContain(`ECDSA on curve ${name} is not supported`);
-    expect(result.stdout).toMatch(/not trusted: WEAK_ALGORITHM\n$/);
-    expect(result.status).toBe(1);
-  },
-);
+test.each([
+  ['brainpoolP256r1', 'brainpoolP256r1'],
+  ['brainpoolP384r1', 'brainpoolP384r1'],
+  ['secp256k1', 'secp256k1'],
+])('ECDSA on %s: refused as a curve pkgkeys does not support, not as a broken key', async (curve, name) => {
+  const result = await explain(keys[curve]!);
+  expect(result.stdout).toContain(`ECDSA on curve ${name} is not supported`);
+  expect(result.stdout).toMatch(/not trusted: WEAK_ALGORITHM\n$/);
+  expect(result.status).toBe(1);
+});
 
 test('an ECDSA brainpoolP256r1 signing subkey of an Ed25519 key: refused for its curve', async () => {
   const result = await explain(ecdsaSubkey);
-  expect(result.stdout).toContain(`subkey ${ecdsaSubkey} of ${keys.mixed}: ECDSA on curve brainpoolP256r1 is not supported`);
+  expect(result.stdout).toContain(
+    `subkey ${ecdsaSubkey} of ${keys.mixed}: ECDSA on curve brainpoolP256r1 is not supported`,
+  );
   expect(result.stdout).toMatch(/not trusted: WEAK_ALGORITHM\n$/);
 });
 
@@ -73,7 +89,10 @@ describe('the default key of gpg >= 2.3: Ed25519 with a Curve25519 encryption su
   let keyring: string;
   beforeAll(async () => {
     keyring = path.join(dir, 'modern');
-    await fs.writeFile(path.join(dir, 'modern.asc'), [await home.exportArmored(master), await home.exportArmored(keys.modern!)].join('\n'));
+    await fs.writeFile(
+      path.join(dir, 'modern.asc'),
+      [await home.exportArmored(master), await home.exportArmored(keys.modern!)].join('\n'),
+    );
     expect((await pkgkeys(['keyring', '--keyring', keyring, 'import', path.join(dir, 'modern.asc')])).status).toBe(0);
   });
 

@@ -50,7 +50,11 @@ describe('gpg reads certifications made by pkgkeys', () => {
 
   test('a scoped, expiring certification of an RSA host key is valid for gpg, with its notations and expiry', async () => {
     const host = await world.key('host', { type: 'rsa3072' });
-    const certified = await world.certify(master, host, { scopes: [SCOPE_X86, SCOPE_ARM], at: day(1), expires: day(366) });
+    const certified = await world.certify(master, host, {
+      scopes: [SCOPE_X86, SCOPE_ARM],
+      at: day(1),
+      expires: day(366),
+    });
     await importMade(certified);
 
     const records = await home.checkSigs(host.fingerprint, { at: day(30) });
@@ -76,7 +80,11 @@ describe('gpg reads certifications made by pkgkeys', () => {
     expect(packet).toMatch(/hashed subpkt 3 len 4 \(sig expires after 1y0d0h0m\)/);
     expect(packet).not.toContain('trust signature');
     // gpg's own notation view agrees
-    const shown = (await home.gpg(['--list-sigs', '--list-options', 'show-notations,show-sig-expire', host.fingerprint], { at: day(30) })).stdout.toString();
+    const shown = (
+      await home.gpg(['--list-sigs', '--list-options', 'show-notations,show-sig-expire', host.fingerprint], {
+        at: day(30),
+      })
+    ).stdout.toString();
     expect(shown).toContain(`Signature notation: pkgsrc-scope@pkgsrc.org=${SCOPE_X86}`);
   });
 
@@ -85,11 +93,17 @@ describe('gpg reads certifications made by pkgkeys', () => {
     const leaf = await world.key('leaf');
     const plain = await world.key('plain');
     const leaf2 = await world.key('leaf2');
-    const delegated = await world.certify(master, inter, { scopes: ['NetBSD/**'], delegate: 1, at: day(1), expires: day(731) });
+    const delegated = await world.certify(master, inter, {
+      scopes: ['NetBSD/**'],
+      delegate: 1,
+      at: day(1),
+      expires: day(731),
+    });
     const leafCert = await world.certify(inter, leaf, { scopes: [SCOPE_X86], at: day(2) });
     const plainCert = await world.certify(master, plain, { scopes: ['NetBSD/**'], at: day(1) });
     const leaf2Cert = await world.certify(plain, leaf2, { scopes: [SCOPE_X86], at: day(2) });
-    for (const m of [inter.public, leaf.public, plain.public, leaf2.public, delegated, leafCert, plainCert, leaf2Cert]) await importMade(m);
+    for (const m of [inter.public, leaf.public, plain.public, leaf2.public, delegated, leafCert, plainCert, leaf2Cert])
+      await importMade(m);
 
     const [sig, ...more] = byIssuer(await home.checkSigs(inter.fingerprint, { at: day(30) }), 'sig', master);
     expect(more).toHaveLength(0);
@@ -109,7 +123,11 @@ describe('gpg reads certifications made by pkgkeys', () => {
     const trust = ['--trust-model', 'pgp', '--trusted-key', keyIDOf(master.fingerprint)];
     await home.gpg([...trust, '--check-trustdb'], { at: day(30) });
     const validity = async (k: TestKey) =>
-      (await home.gpg([...trust, '--with-colons', '--list-keys', k.fingerprint], { at: day(30) })).stdout.toString().split('\n').find((l) => l.startsWith('pub:'))!.split(':')[1];
+      (await home.gpg([...trust, '--with-colons', '--list-keys', k.fingerprint], { at: day(30) })).stdout
+        .toString()
+        .split('\n')
+        .find((l) => l.startsWith('pub:'))!
+        .split(':')[1];
     expect(await validity(inter)).toBe('f');
     expect(await validity(leaf)).toBe('f');
     expect(await validity(plain)).toBe('f');
@@ -152,8 +170,15 @@ describe('gpg reads certifications made by pkgkeys', () => {
     expect(byIssuer(records, 'sig', master)[0]![1]).toBe('!');
     const trust = ['--trust-model', 'pgp', '--trusted-key', keyIDOf(master.fingerprint)];
     await home.gpg([...trust, '--check-trustdb'], { at: day(30) });
-    const listed = (await home.gpg([...trust, '--with-colons', '--list-keys', host.fingerprint], { at: day(30) })).stdout.toString();
-    expect(listed.split('\n').find((l) => l.startsWith('pub:'))!.split(':')[1]).not.toBe('f');
+    const listed = (
+      await home.gpg([...trust, '--with-colons', '--list-keys', host.fingerprint], { at: day(30) })
+    ).stdout.toString();
+    expect(
+      listed
+        .split('\n')
+        .find((l) => l.startsWith('pub:'))!
+        .split(':')[1],
+    ).not.toBe('f');
   });
 
   test('gpg imports the ASCII armor pkgkeys writes, whatever the length of the data', async () => {
@@ -161,16 +186,30 @@ describe('gpg reads certifications made by pkgkeys', () => {
     const byResidue = new Map<number, string>();
     for (let i = 0; byResidue.size < 3 && i < 60; i++) {
       const target = await world.key(`armor${i}`);
-      const armored = await world.certify(master, target, { scopes: [`NetBSD/x86_64/10.${'0'.repeat(1 + (i % 3))}/All`], at: day(1) });
+      const armored = await world.certify(master, target, {
+        scopes: [`NetBSD/x86_64/10.${'0'.repeat(1 + (i % 3))}/All`],
+        at: day(1),
+      });
       byResidue.set((await binary(armored)).length % 3, armored);
     }
     expect([...byResidue.keys()].sort()).toEqual([0, 1, 2]);
     const results: Record<string, string> = {};
     for (const [residue, armored] of byResidue) {
       const r = await home.gpg(['--import'], { input: armored, allowFailure: true });
-      results[`length % 3 == ${residue}`] = r.status === 0 ? 'imported' : `gpg exit ${r.status}: ${r.stderr.split('\n').filter((l) => l.startsWith('gpg: ') && !l.includes('WARNING')).slice(-2).join(' | ')}`;
+      results[`length % 3 == ${residue}`] =
+        r.status === 0
+          ? 'imported'
+          : `gpg exit ${r.status}: ${r.stderr
+              .split('\n')
+              .filter((l) => l.startsWith('gpg: ') && !l.includes('WARNING'))
+              .slice(-2)
+              .join(' | ')}`;
     }
-    expect(results).toEqual({ 'length % 3 == 0': 'imported', 'length % 3 == 1': 'imported', 'length % 3 == 2': 'imported' });
+    expect(results).toEqual({
+      'length % 3 == 0': 'imported',
+      'length % 3 == 1': 'imported',
+      'length % 3 == 2': 'imported',
+    });
   });
 });
 
@@ -196,10 +235,27 @@ describe('gpg reads a certification made with the pkgkeys CLI', () => {
     await fs.mkdir(masterDir);
     await fs.mkdir(hostDir);
 
-    const m = await pkgkeys([...now, 'master', 'init', '--uid', 'pkgsrc master <master@pkgsrc.test>', '--out', masterDir], env);
+    const m = await pkgkeys(
+      [...now, 'master', 'init', '--uid', 'pkgsrc master <master@pkgsrc.test>', '--out', masterDir],
+      env,
+    );
     expect(m).toMatchObject({ status: 0, stderr: '' });
     const masterFpr = /master key ([0-9A-F]{40})/.exec(m.stdout)![1]!;
-    const k = await pkgkeys([...now, 'key', 'init', '--no-passphrase', '--algo', 'ed25519', '--uid', 'build host <b1@pkgsrc.test>', '--out', hostDir], env);
+    const k = await pkgkeys(
+      [
+        ...now,
+        'key',
+        'init',
+        '--no-passphrase',
+        '--algo',
+        'ed25519',
+        '--uid',
+        'build host <b1@pkgsrc.test>',
+        '--out',
+        hostDir,
+      ],
+      env,
+    );
     expect(k.status).toBe(0);
     const hostFpr = /signing key ([0-9A-F]{40})/.exec(k.stdout)![1]!;
     await home.gpg(['--import', path.join(masterDir, 'master-public.asc')]);
@@ -211,7 +267,22 @@ describe('gpg reads a certification made with the pkgkeys CLI', () => {
     for (let i = 0; outputs.size < 3 && i < 12; i++) {
       const scope = scopes[i % 3]!;
       const file = path.join(dir, `certified-${i}.asc`);
-      const c = await pkgkeys([...now, 'certify', '--signer', path.join(masterDir, 'master-secret.asc'), '--scope', scope, '--expires', '1y', '--out', file, path.join(hostDir, 'signing-public.asc')], env);
+      const c = await pkgkeys(
+        [
+          ...now,
+          'certify',
+          '--signer',
+          path.join(masterDir, 'master-secret.asc'),
+          '--scope',
+          scope,
+          '--expires',
+          '1y',
+          '--out',
+          file,
+          path.join(hostDir, 'signing-public.asc'),
+        ],
+        env,
+      );
       expect(c.status).toBe(0);
       expect(c.stdout).toBe('');
       expect(c.stderr).toContain(`certified ${hostFpr} for ${scope}, until 2027-01-01T00:00:00Z`);
@@ -223,7 +294,15 @@ describe('gpg reads a certification made with the pkgkeys CLI', () => {
     const imports: Record<string, string> = {};
     for (const [residue, { file }] of [...outputs].sort()) {
       const r = await home.gpg(['--import', file], { allowFailure: true });
-      imports[`length % 3 == ${residue}`] = r.status === 0 ? 'imported' : `gpg --import failed: ${r.stderr.split('\n').filter((l) => /invalid|failed/.test(l)).slice(-1)[0]}`;
+      imports[`length % 3 == ${residue}`] =
+        r.status === 0
+          ? 'imported'
+          : `gpg --import failed: ${
+              r.stderr
+                .split('\n')
+                .filter((l) => /invalid|failed/.test(l))
+                .slice(-1)[0]
+            }`;
     }
 
     // What gpg imported: every certification by the master verifies, with the CLI's dates.
@@ -246,6 +325,10 @@ describe('gpg reads a certification made with the pkgkeys CLI', () => {
     expect(listing).toContain('(sig expires after 1y0d0h0m)');
     expect(listing).not.toContain('secret key packet'); // the secret key stays in the master's directory
 
-    expect(imports).toEqual({ 'length % 3 == 0': 'imported', 'length % 3 == 1': 'imported', 'length % 3 == 2': 'imported' });
+    expect(imports).toEqual({
+      'length % 3 == 0': 'imported',
+      'length % 3 == 1': 'imported',
+      'length % 3 == 2': 'imported',
+    });
   });
 });

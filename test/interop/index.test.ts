@@ -22,7 +22,10 @@ describe.each(['rsa3072', 'ed25519'] as const)('an index signed by pkgkeys with 
   beforeAll(async () => {
     repo = await Repo.create({ hostType });
     gpg = await GpgHome.create();
-    summary = await repo.publish([{ pkgname: 'foo-1.0', content: Buffer.from('foo') }, { pkgname: 'bar-2.0', content: Buffer.from('bar') }]);
+    summary = await repo.publish([
+      { pkgname: 'foo-1.0', content: Buffer.from('foo') },
+      { pkgname: 'bar-2.0', content: Buffer.from('bar') },
+    ]);
     // Signed now (the real clock): gpgv and sq judge expiry by their own clocks.
     signed = (await repo.sign({ at: new Date() })).file;
     await fs.writeFile(repo.path('host.gpg'), (await gpg.gpg(['--dearmor'], { input: repo.host.public })).stdout);
@@ -49,11 +52,15 @@ describe.each(['rsa3072', 'ed25519'] as const)('an index signed by pkgkeys with 
     const text = await fs.readFile(signed, 'utf8');
     await fs.writeFile(repo.path('tampered.asc'), text.replace('foo-1.0', 'foo-6.6'));
     expect((await run('gpgv', ['--keyring', repo.path('host.gpg'), repo.path('tampered.asc')])).status).not.toBe(0);
-    expect((await run('sq', ['verify', '--signer-cert', repo.path('host-public.asc'), repo.path('tampered.asc')])).status).not.toBe(0);
+    expect(
+      (await run('sq', ['verify', '--signer-cert', repo.path('host-public.asc'), repo.path('tampered.asc')])).status,
+    ).not.toBe(0);
   });
 
   it('has the layout pkg_add needs: v4 text signature, SHA-256, Issuer Key ID in the hashed area', async () => {
-    const block = /-----BEGIN PGP SIGNATURE-----[\s\S]*-----END PGP SIGNATURE-----\n/.exec(await fs.readFile(signed, 'utf8'))![0];
+    const block = /-----BEGIN PGP SIGNATURE-----[\s\S]*-----END PGP SIGNATURE-----\n/.exec(
+      await fs.readFile(signed, 'utf8'),
+    )![0];
     const packets = (await gpg.gpg(['--list-packets'], { input: block })).stdout.toString('utf8');
     expect(packets).toMatch(/:signature packet: algo (1|22), keyid /);
     expect(packets).toMatch(/version 4, created \d+, md5len 0, sigclass 0x01/);
@@ -76,7 +83,13 @@ describe('an index clearsigned by gpg', () => {
     gpg = await GpgHome.create();
     fingerprint = await gpg.genKey('GnuPG Host <gpghost@pkgsrc.test>', 'rsa3072', day(0));
     // The master certifies the gpg-made key for the repository, as it would any build host's.
-    const certified = await certify(repo.master.secret, await gpg.exportArmored(fingerprint), { scopes: [REPO], expires: day(730), delegateDepth: null, userID: null, created: day(1) });
+    const certified = await certify(repo.master.secret, await gpg.exportArmored(fingerprint), {
+      scopes: [REPO],
+      expires: day(730),
+      delegateDepth: null,
+      userID: null,
+      created: day(1),
+    });
     repo.world.add(certified.armored);
     await repo.writeKeyring();
     summary = await repo.publish([{ pkgname: 'foo-1.0', content: Buffer.from('foo') }]);
@@ -87,24 +100,37 @@ describe('an index clearsigned by gpg', () => {
   });
 
   async function gpgClearsign(name: string, options: string[]): Promise<string> {
-    const { stdout } = await gpg.gpg(['--clearsign', '--digest-algo', 'SHA512', '-u', fingerprint, ...options], { at: SIGNED_AT, input: summary });
+    const { stdout } = await gpg.gpg(['--clearsign', '--digest-algo', 'SHA512', '-u', fingerprint, ...options], {
+      at: SIGNED_AT,
+      input: summary,
+    });
     await fs.writeFile(repo.path(name), stdout);
     return repo.path(name);
   }
 
   it('is accepted with --sig-notation and --default-sig-expire, and gives back the pkg_summary', async () => {
-    const file = await gpgClearsign('gpg.asc', ['--sig-notation', `pkgsrc-repository@pkgsrc.org=${REPO}`, '--default-sig-expire', '7d']);
+    const file = await gpgClearsign('gpg.asc', [
+      '--sig-notation',
+      `pkgsrc-repository@pkgsrc.org=${REPO}`,
+      '--default-sig-expire',
+      '7d',
+    ]);
     const result = await repo.verify(file);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
     expect(result.stdout).toBe(summary);
   });
 
   it('is refused without the repository notation', async () => {
-    expectRefusal(await repo.verify(await gpgClearsign('no-notation.asc', ['--default-sig-expire', '7d'])), 'REPOSITORY_MISMATCH');
+    expectRefusal(
+      await repo.verify(await gpgClearsign('no-notation.asc', ['--default-sig-expire', '7d'])),
+      'REPOSITORY_MISMATCH',
+    );
   });
 
   it('is refused without an expiry', async () => {
-    const result = await repo.verify(await gpgClearsign('no-expiry.asc', ['--sig-notation', `pkgsrc-repository@pkgsrc.org=${REPO}`]));
+    const result = await repo.verify(
+      await gpgClearsign('no-expiry.asc', ['--sig-notation', `pkgsrc-repository@pkgsrc.org=${REPO}`]),
+    );
     expectRefusal(result, 'INDEX_NO_EXPIRY');
     expect(codeOf(result)).toBe('INDEX_NO_EXPIRY');
   });

@@ -11,14 +11,17 @@ import { withInstalledWorld } from '../helpers/mirror';
 import { peerSync } from '../helpers/peer';
 import { type TestKey, day } from '../helpers/world';
 
-
 const w = withInstalledWorld();
 
 /** `gpg --list-packets`, as [packet header, its w.first detail line] pairs. */
 function packets(file: string): Array<[string, string]> {
-  const out = execFileSync('gpg', ['--batch', '--homedir', w.site.path('gnupg-none'), '--list-packets', file], { encoding: 'utf8' });
+  const out = execFileSync('gpg', ['--batch', '--homedir', w.site.path('gnupg-none'), '--list-packets', file], {
+    encoding: 'utf8',
+  });
   const lines = out.split('\n');
-  return lines.flatMap((line, i) => (line.startsWith(':') ? [[line.trim(), (lines[i + 1] ?? '').trim()] as [string, string]] : []));
+  return lines.flatMap((line, i) =>
+    line.startsWith(':') ? [[line.trim(), (lines[i + 1] ?? '').trim()] as [string, string]] : [],
+  );
 }
 
 beforeAll(() => fs.mkdir(w.site.path('gnupg-none'), { recursive: true, mode: 0o700 }));
@@ -28,7 +31,11 @@ test.each([
   ['pkgvuln.gpg', () => w.site.vuln],
 ])('gpg --list-packets on %s shows one RSA key with its User ID and self-signature only', (file, key) => {
   const list = packets(path.join(w.client.live, file));
-  expect(list.map(([header]) => header.replace(/^(:[a-zA-Z ]+packet:).*/, '$1'))).toEqual([':public key packet:', ':user ID packet:', ':signature packet:']);
+  expect(list.map(([header]) => header.replace(/^(:[a-zA-Z ]+packet:).*/, '$1'))).toEqual([
+    ':public key packet:',
+    ':user ID packet:',
+    ':signature packet:',
+  ]);
   expect(list[0]![1]).toMatch(/^version 4, algo 1, /);
   expect(list[1]![0]).toContain(key().userID);
   expect(list[2]![0]).toContain(`keyid ${key().fingerprint.slice(-16)}`);
@@ -43,9 +50,17 @@ async function detachedSignature(key: TestKey, data: Buffer): Promise<string> {
 test('gpgv accepts a signature by the RSA build host against verify.gpg, and not one by the Ed25519 host', async () => {
   const data = Buffer.from('pkgsrc signature\n');
   await fs.writeFile(w.site.path('data'), data);
-  for (const [key, ok] of [[w.site.rsaHost, true], [w.site.edHost, false]] as const) {
+  for (const [key, ok] of [
+    [w.site.rsaHost, true],
+    [w.site.edHost, false],
+  ] as const) {
     await fs.writeFile(w.site.path('data.asc'), await detachedSignature(key, data));
-    const run = peerSync('gpgv', ['--keyring', path.join(w.client.live, 'verify.gpg'), w.site.path('data.asc'), w.site.path('data')]);
+    const run = peerSync('gpgv', [
+      '--keyring',
+      path.join(w.client.live, 'verify.gpg'),
+      w.site.path('data.asc'),
+      w.site.path('data'),
+    ]);
     expect({ key: key.name, ok: run.status === 0 }).toEqual({ key: key.name, ok });
   }
 });

@@ -48,8 +48,14 @@ interface Exported {
 }
 
 let exportCount = 0;
-async function exportFiles(home: GpgHome, anchor: string, keys: string[], options: { armor?: boolean } = {}): Promise<Exported> {
-  const get = (...who: string[]) => (options.armor ? home.exportArmored(...who).then((t) => Buffer.from(t)) : home.export(...who));
+async function exportFiles(
+  home: GpgHome,
+  anchor: string,
+  keys: string[],
+  options: { armor?: boolean } = {},
+): Promise<Exported> {
+  const get = (...who: string[]) =>
+    options.armor ? home.exportArmored(...who).then((t) => Buffer.from(t)) : home.export(...who);
   const dir = path.join(home.dir, 'exports');
   await fs.mkdir(dir, { recursive: true });
   const n = exportCount++;
@@ -77,7 +83,11 @@ async function certificate(files: Exported, fingerprint: string): Promise<Certif
 }
 
 /** The engine's answer: may `key` sign for `repository`, a signature made at `signedAt`, asked at `now`? */
-async function judge(files: Exported, key: string, q: { repository?: string; signedAt: Date; now?: Date }): Promise<Verdict> {
+async function judge(
+  files: Exported,
+  key: string,
+  q: { repository?: string; signedAt: Date; now?: Date },
+): Promise<Verdict> {
   const { certs, anchors } = await certificates(files);
   return authorize(new TrustGraph(certs, anchors), {
     key,
@@ -93,8 +103,16 @@ const outcome = (v: Verdict) => (v.trusted ? 'trusted' : v.code);
 /** `pkgkeys keyring explain` on the exported files: exit status and the code of the step that failed. */
 async function explain(files: Exported, key: string, q: { repository?: string; at?: Date } = {}) {
   const r = await pkgkeys([
-    'keyring', 'explain', key, '--keyring', files.keyringFile, '--anchor', files.anchorFile,
-    '--repository', q.repository ?? REPO, ...(q.at ? ['--at', q.at.toISOString()] : []),
+    'keyring',
+    'explain',
+    key,
+    '--keyring',
+    files.keyringFile,
+    '--anchor',
+    files.anchorFile,
+    '--repository',
+    q.repository ?? REPO,
+    ...(q.at ? ['--at', q.at.toISOString()] : []),
   ]);
   const fails = [...r.stdout.matchAll(/^ {2}FAIL (\S+)/gm)].map((m) => m[1]);
   const last = r.stdout.trimEnd().split('\n').pop();
@@ -115,7 +133,12 @@ describe('gpg --quick-sign-key with a scope notation and --default-cert-expire',
   beforeAll(async () => {
     master = await home().genKey('Master <master@example.org>', 'ed25519', KEYS);
     host = await home().genKey('Host <host@example.org>', 'ed25519', KEYS);
-    await home().certify(master, host, { at: CERT, scopes: [X86], expire: '1y', extra: ['--cert-notation', 'pkgsrc-note@pkgsrc.org=not a scope'] });
+    await home().certify(master, host, {
+      at: CERT,
+      scopes: [X86],
+      expire: '1y',
+      extra: ['--cert-notation', 'pkgsrc-note@pkgsrc.org=not a scope'],
+    });
     files = await exportFiles(home(), master, [host], { armor: true });
   });
 
@@ -123,7 +146,16 @@ describe('gpg --quick-sign-key with a scope notation and --default-cert-expire',
     const cert = await certificate(files, host);
     expect(cert.userIDs).toHaveLength(1);
     expect(cert.userIDs[0]!.certifications).toMatchObject([
-      { issuer: master, subject: host, userID: 'Host <host@example.org>', created: CERT, expires: at('2026-02-01'), scopes: [X86], trust: null, problem: null },
+      {
+        issuer: master,
+        subject: host,
+        userID: 'Host <host@example.org>',
+        created: CERT,
+        expires: at('2026-02-01'),
+        scopes: [X86],
+        trust: null,
+        problem: null,
+      },
     ]);
   });
 
@@ -183,7 +215,12 @@ describe('gpg tsign (trust signature depth 1, full trust) on an intermediate', (
     leafOutside = await h.genKey('Leaf Outside <leaf-out@pkgsrc.test>', 'ed25519', KEYS);
     leafInside = await h.genKey('Leaf Inside <leaf-in@example.org>', 'ed25519', KEYS);
     expect(await h.tsign(master, inter, { at: CERT, scopes: [X86] })).toEqual([
-      'keyedit.prompt=tsign', 'trustsig_prompt.trust_value=2', 'trustsig_prompt.trust_depth=1', 'trustsig_prompt.trust_regexp=', 'sign_uid.okay=y', 'keyedit.prompt=save',
+      'keyedit.prompt=tsign',
+      'trustsig_prompt.trust_value=2',
+      'trustsig_prompt.trust_depth=1',
+      'trustsig_prompt.trust_regexp=',
+      'sign_uid.okay=y',
+      'keyedit.prompt=save',
     ]);
     await h.tsign(master, restricted, { at: CERT, scopes: [X86], domain: 'example.org' });
     const next = at('2025-02-02');
@@ -198,7 +235,12 @@ describe('gpg tsign (trust signature depth 1, full trust) on an intermediate', (
       { issuer: master, scopes: [X86], trust: { depth: 1, amount: 120, regex: null }, problem: null },
     ]);
     expect((await certificate(files, restricted)).userIDs[0]!.certifications).toMatchObject([
-      { issuer: master, scopes: [X86], trust: { depth: 1, amount: 120, regex: '<[^>]+[@.]example\\.org>$' }, problem: null },
+      {
+        issuer: master,
+        scopes: [X86],
+        trust: { depth: 1, amount: 120, regex: '<[^>]+[@.]example\\.org>$' },
+        problem: null,
+      },
     ]);
   });
 
@@ -261,12 +303,19 @@ describe('gpg revsig of the master certification', () => {
     await h.certify(master, host, { at: CERT, scopes: [X86], expire: '10y' });
     before = await exportFiles(h, master, [host]);
     // The host's secret key is in this home, so gpg first offers its own self-signature: keep it.
-    await h.revsig(master, host, { at: REVSIG, offered: [false, true], reasonCode: '4', text: 'Certification withdrawn' });
+    await h.revsig(master, host, {
+      at: REVSIG,
+      offered: [false, true],
+      reasonCode: '4',
+      text: 'Certification withdrawn',
+    });
     after = await exportFiles(h, master, [host]);
   });
 
   test('gpg wrote one certification revocation (0x30) by the master', async () => {
-    const packets = (await home().listPackets(after.keyring)).split(/^# off=/m).filter((p) => p.includes('sigclass 0x30'));
+    const packets = (await home().listPackets(after.keyring))
+      .split(/^# off=/m)
+      .filter((p) => p.includes('sigclass 0x30'));
     expect(packets).toHaveLength(1);
     expect(packets[0]).toContain(`keyid ${master.slice(-16)}`);
     expect(packets[0]).toContain('(revocation reason 0x20 (Certification withdrawn))');
@@ -275,7 +324,9 @@ describe('gpg revsig of the master certification', () => {
   test('engine: CERT_REVOKED after the revocation; trusted before it, and without it', async () => {
     const verdict = await judge(after, host, { signedAt: JUDGED });
     expect(outcome(verdict)).toBe('CERT_REVOKED');
-    expect(verdict.trusted ? '' : verdict.reason).toContain('was revoked 2025-03-01T00:00:00Z (user-id-invalid: Certification withdrawn)');
+    expect(verdict.trusted ? '' : verdict.reason).toContain(
+      'was revoked 2025-03-01T00:00:00Z (user-id-invalid: Certification withdrawn)',
+    );
     expect(outcome(await judge(after, host, { signedAt: at('2025-02-15') }))).toBe('trusted');
     expect(outcome(await judge(before, host, { signedAt: JUDGED }))).toBe('trusted');
   });
@@ -309,8 +360,12 @@ describe('gpg --gen-revoke of a signing key, imported', () => {
   });
 
   test('pkgkeys reads the reasons: compromised is hard, superseded soft', async () => {
-    expect((await certificate(files, compromised)).revocations).toMatchObject([{ created: REVOKED, reason: 'compromised', hard: true, text: 'Key material leaked' }]);
-    expect((await certificate(files, superseded)).revocations).toMatchObject([{ created: REVOKED, reason: 'superseded', hard: false, text: 'Replaced by a new host key' }]);
+    expect((await certificate(files, compromised)).revocations).toMatchObject([
+      { created: REVOKED, reason: 'compromised', hard: true, text: 'Key material leaked' },
+    ]);
+    expect((await certificate(files, superseded)).revocations).toMatchObject([
+      { created: REVOKED, reason: 'superseded', hard: false, text: 'Replaced by a new host key' },
+    ]);
   });
 
   test('engine: compromised → KEY_REVOKED even for a signature made before the revocation', async () => {
@@ -357,12 +412,21 @@ describe("gpg 'key 1' revkey of an RSA signing subkey", () => {
     const model = await certificate(after, host);
     expect(model.revocations).toEqual([]);
     expect(model.subkeys).toMatchObject([
-      { fingerprint: subkey, algorithm: { name: 'rsa', bits: 2048 }, binding: { back: { hash: 'sha512', problem: null }, flags: 0x02 }, revocations: [{ created: REVOKED, reason: 'unspecified', hard: true }] },
+      {
+        fingerprint: subkey,
+        algorithm: { name: 'rsa', bits: 2048 },
+        binding: { back: { hash: 'sha512', problem: null }, flags: 0x02 },
+        revocations: [{ created: REVOKED, reason: 'unspecified', hard: true }],
+      },
     ]);
   });
 
   test('engine: the subkey is trusted before the revocation (earlier export), SUBKEY_REVOKED after', async () => {
-    expect(await judge(before, subkey, { signedAt: BEFORE, now: JUDGED })).toMatchObject({ trusted: true, key: subkey, primary: host });
+    expect(await judge(before, subkey, { signedAt: BEFORE, now: JUDGED })).toMatchObject({
+      trusted: true,
+      key: subkey,
+      primary: host,
+    });
     expect(outcome(await judge(after, subkey, { signedAt: BEFORE, now: JUDGED }))).toBe('SUBKEY_REVOKED');
     // the primary key itself is not revoked
     expect(outcome(await judge(after, host, { signedAt: JUDGED }))).toBe('trusted');
@@ -385,13 +449,20 @@ describe('gpg SHA-1 certification (--cert-digest-algo SHA1) by an RSA-2048 maste
     const master = await h.genKey('RSA Master <rsa-master@example.org>', 'rsa2048', KEYS);
     legacy = await h.genKey('Legacy <legacy@example.org>', 'ed25519', KEYS);
     modern = await h.genKey('Modern <modern@example.org>', 'ed25519', KEYS);
-    await h.certify(master, legacy, { at: CERT, scopes: [X86], expire: '10y', extra: ['--cert-digest-algo', 'SHA1', '--allow-weak-key-signatures'] });
+    await h.certify(master, legacy, {
+      at: CERT,
+      scopes: [X86],
+      expire: '10y',
+      extra: ['--cert-digest-algo', 'SHA1', '--allow-weak-key-signatures'],
+    });
     await h.certify(master, modern, { at: CERT, scopes: [X86], expire: '10y' });
     files = await exportFiles(h, master, [legacy, modern]);
   });
 
   test('the certification is SHA-1 (and verifies): WEAK_ALGORITHM; the same master with SHA-2 is trusted', async () => {
-    expect((await certificate(files, legacy)).userIDs[0]!.certifications).toMatchObject([{ hash: 'sha1', scopes: [X86], problem: null }]);
+    expect((await certificate(files, legacy)).userIDs[0]!.certifications).toMatchObject([
+      { hash: 'sha1', scopes: [X86], problem: null },
+    ]);
     const verdict = await judge(files, legacy, { signedAt: JUDGED });
     expect(outcome(verdict)).toBe('WEAK_ALGORITHM');
     expect(verdict.trusted ? '' : verdict.reason).toContain('uses SHA1');
@@ -419,7 +490,9 @@ describe('gpg certification that expired long ago (keys of 2019, certified 2020-
 
   test('CERT_EXPIRED now; trusted while it was valid', async () => {
     // 1y is 365 days, and 2020 is a leap year
-    expect((await certificate(files, target)).userIDs[0]!.certifications).toMatchObject([{ created: at('2020-01-01'), expires: at('2020-12-31') }]);
+    expect((await certificate(files, target)).userIDs[0]!.certifications).toMatchObject([
+      { created: at('2020-01-01'), expires: at('2020-12-31') },
+    ]);
     expect(outcome(await judge(files, target, { signedAt: new Date() }))).toBe('CERT_EXPIRED');
     expect(outcome(await judge(files, target, { signedAt: at('2020-06-01') }))).toBe('trusted');
   });

@@ -31,10 +31,20 @@ import { type TestKey, World, day } from '../helpers/world';
 
 function run(file: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TZ: 'UTC' } }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') return reject(new Error(`${file} could not run (${String(error.code)}): it is a required peer of this test (Debian packages sq-wot, faketime)`));
-      resolve({ status: error ? (error.code as number) : 0, stdout, stderr });
-    });
+    execFile(
+      file,
+      args,
+      { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TZ: 'UTC' } },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number')
+          return reject(
+            new Error(
+              `${file} could not run (${String(error.code)}): it is a required peer of this test (Debian packages sq-wot, faketime)`,
+            ),
+          );
+        resolve({ status: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -66,7 +76,13 @@ const ALL = { scopes: ['**'] };
 
 /** pkgkeys: does the host hold with k of the anchors, for REPO, at `at`? */
 async function pkgkeysSays({ w, anchors, host }: Case, k: number, at = NOW): Promise<boolean> {
-  return authorizeThreshold(await w.graph(...anchors), { key: host.fingerprint, repository: REPO, signedAt: at, now: at, policy: { ...DEFAULT_POLICY, anchorThreshold: k } }).trusted;
+  return authorizeThreshold(await w.graph(...anchors), {
+    key: host.fingerprint,
+    repository: REPO,
+    signedAt: at,
+    now: at,
+    policy: { ...DEFAULT_POLICY, anchorThreshold: k },
+  }).trusted;
 }
 
 let serial = 0;
@@ -77,15 +93,31 @@ async function sqWotSays({ w, anchors, host }: Case, k: number, at = NOW): Promi
   const keyring = path.join(dir, `case${serial}.gpg`);
   await fs.writeFile(keyring, await exportKeyring(armored));
   const sqWot = async (roots: string[], amount: number) => {
-    const result = await run('faketime', [`@${Math.floor(at.getTime() / 1000)}`, 'sq-wot', '--keyring', keyring, ...roots.flatMap((r) => ['--trust-root', r]), 'authenticate', '--trust-amount', String(amount), host.userID, host.fingerprint]);
+    const result = await run('faketime', [
+      `@${Math.floor(at.getTime() / 1000)}`,
+      'sq-wot',
+      '--keyring',
+      keyring,
+      ...roots.flatMap((r) => ['--trust-root', r]),
+      'authenticate',
+      '--trust-amount',
+      String(amount),
+      host.userID,
+      host.fingerprint,
+    ]);
     // 0: authenticated to the amount; 1: not. Anything else is a broken run.
-    if (result.status !== 0 && result.status !== 1) throw new Error(`sq-wot failed (${result.status}): ${result.stderr}`);
+    if (result.status !== 0 && result.status !== 1)
+      throw new Error(`sq-wot failed (${result.status}): ${result.stderr}`);
     return result.status === 0;
   };
   // sq-wot says "not authenticated" (1) also for a binding it cannot see at all: with the host as its
   // own root, its self-signed User ID must hold, or a "no" below would mean nothing.
-  if (!(await sqWot([host.fingerprint], 120))) throw new Error(`sq-wot does not see ${host.fingerprint} "${host.userID}" in ${keyring}`);
-  return sqWot(anchors.map((a) => a.fingerprint), 120 * k);
+  if (!(await sqWot([host.fingerprint], 120)))
+    throw new Error(`sq-wot does not see ${host.fingerprint} "${host.userID}" in ${keyring}`);
+  return sqWot(
+    anchors.map((a) => a.fingerprint),
+    120 * k,
+  );
 }
 
 async function both(c: Case, k: number, at = NOW) {

@@ -34,15 +34,23 @@ describe('decomposed keyring', () => {
     await importKeys(keyring, bytes(certified), 'host');
     const m = master.fingerprint;
     const h = host.fingerprint;
-    expect(await files(keyring)).toEqual([
-      `${h}/${h}.asc`,
-      `${h}/uid/host@pkgsrc.test/certification/${h}.asc`,
-      `${h}/uid/host@pkgsrc.test/certification/${m}.asc`,
-      `${h}/uid/host@pkgsrc.test/host@pkgsrc.test.asc`,
-      `${m}/${m}.asc`,
-      `${m}/uid/master@pkgsrc.test/certification/${m}.asc`,
-      `${m}/uid/master@pkgsrc.test/master@pkgsrc.test.asc`,
-    ].map((p) => p.replace(/uid\/(\w+)@pkgsrc\.test/g, 'uid/$1_$1@pkgsrc.test').replace(/\/(\w+)@pkgsrc\.test\.asc/g, '/$1_$1@pkgsrc.test.asc')).sort());
+    expect(await files(keyring)).toEqual(
+      [
+        `${h}/${h}.asc`,
+        `${h}/uid/host@pkgsrc.test/certification/${h}.asc`,
+        `${h}/uid/host@pkgsrc.test/certification/${m}.asc`,
+        `${h}/uid/host@pkgsrc.test/host@pkgsrc.test.asc`,
+        `${m}/${m}.asc`,
+        `${m}/uid/master@pkgsrc.test/certification/${m}.asc`,
+        `${m}/uid/master@pkgsrc.test/master@pkgsrc.test.asc`,
+      ]
+        .map((p) =>
+          p
+            .replace(/uid\/(\w+)@pkgsrc\.test/g, 'uid/$1_$1@pkgsrc.test')
+            .replace(/\/(\w+)@pkgsrc\.test\.asc/g, '/$1_$1@pkgsrc.test.asc'),
+        )
+        .sort(),
+    );
     const text = await fs.readFile(path.join(keyring, m, `${m}.asc`), 'utf8');
     expect(text).toMatch(/^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
     expect((await checkLayout(keyring)).problems).toEqual([]);
@@ -73,7 +81,9 @@ describe('decomposed keyring', () => {
     const keyring = path.join(dir, 'pkgsrc');
     const report = await importKeys(keyring, bytes(certified), 'host without master');
     expect(report.ignored).toBe(1);
-    expect((await files(keyring)).some((f) => f.includes('certification/') && !f.endsWith(`${host.fingerprint}.asc`))).toBe(false);
+    expect(
+      (await files(keyring)).some((f) => f.includes('certification/') && !f.endsWith(`${host.fingerprint}.asc`)),
+    ).toBe(false);
   });
 
   it('exports the same bytes whatever the import order', async () => {
@@ -97,10 +107,18 @@ describe('decomposed keyring', () => {
       const { master, host, certified } = await certifiedWorld();
       const keyring = path.join(dir, 'pkgsrc');
       await importKeys(keyring, bytes(master.public + certified), 'all');
-      const certFile = path.join(keyring, host.fingerprint, 'uid', 'host_host@pkgsrc.test', 'certification', `${master.fingerprint}.asc`);
+      const certFile = path.join(
+        keyring,
+        host.fingerprint,
+        'uid',
+        'host_host@pkgsrc.test',
+        'certification',
+        `${master.fingerprint}.asc`,
+      );
       return { keyring, master, host, certFile };
     }
-    const messages = async (keyring: string) => (await checkLayout(keyring)).problems.map((p) => `${p.path}: ${p.message}`).join('\n');
+    const messages = async (keyring: string) =>
+      (await checkLayout(keyring)).problems.map((p) => `${p.path}: ${p.message}`).join('\n');
 
     it('finds a misnamed file', async () => {
       const { keyring, host, certFile } = await sound();
@@ -134,7 +152,10 @@ describe('decomposed keyring', () => {
     it('exits 1 with KEYRING_INVALID through the CLI, 0 when sound', async () => {
       const { keyring, certFile } = await sound();
       expect((await pkgkeys(['keyring', '--keyring', keyring, 'check'])).status).toBe(0);
-      await fs.writeFile(certFile, (await fs.readFile(certFile, 'utf8')).replace(/\n[A-Za-z0-9+/]{10}/, '\nAAAAAAAAAA'));
+      await fs.writeFile(
+        certFile,
+        (await fs.readFile(certFile, 'utf8')).replace(/\n[A-Za-z0-9+/]{10}/, '\nAAAAAAAAAA'),
+      );
       const result = await pkgkeys(['keyring', '--keyring', keyring, 'check']);
       expect(result.status).toBe(1);
       expect(result.stderr).toContain('KEYRING_INVALID');

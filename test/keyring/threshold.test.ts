@@ -55,7 +55,10 @@ afterAll(() => cleanup(dir));
 test('pkg_install keyrings hold only the keys k anchors vouch for', async () => {
   const graph = await w.graph(...masters);
   const two = pkgInstallKeyrings(graph, UPDATE_AT, policy(2));
-  expect({ verify: two.verifyKeys, pkgvuln: two.pkgvulnKeys }).toEqual({ verify: [both.fingerprint], pkgvuln: [both.fingerprint] });
+  expect({ verify: two.verifyKeys, pkgvuln: two.pkgvulnKeys }).toEqual({
+    verify: [both.fingerprint],
+    pkgvuln: [both.fingerprint],
+  });
   const any = pkgInstallKeyrings(graph, UPDATE_AT, policy(1));
   const sorted = [both.fingerprint, one.fingerprint].sort();
   expect({ verify: any.verifyKeys, pkgvuln: any.pkgvulnKeys }).toEqual({ verify: sorted, pkgvuln: sorted });
@@ -66,19 +69,44 @@ test('keyring check reports a key below the threshold without failing', async ()
   expect(run.status).toBe(0);
   expect(run.stdout).toContain(`${one.fingerprint}: below the threshold: 1 of 3 anchors vouch for ${one.fingerprint}`);
   expect(run.stdout).not.toContain(`${both.fingerprint}: below`);
-  const json = JSON.parse((await pkgkeys(['--json', ...keyring(), 'check', ...anchorArgs(), '--threshold', '2', '--now', iso(PUBLISHED_AT)])).stdout);
-  expect(json.belowThreshold).toEqual([{ key: one.fingerprint, vouching: [masters[0]!.fingerprint], threshold: 2, reason: expect.stringMatching(/, 2 needed; /) }]);
+  const json = JSON.parse(
+    (await pkgkeys(['--json', ...keyring(), 'check', ...anchorArgs(), '--threshold', '2', '--now', iso(PUBLISHED_AT)]))
+      .stdout,
+  );
+  expect(json.belowThreshold).toEqual([
+    {
+      key: one.fingerprint,
+      vouching: [masters[0]!.fingerprint],
+      threshold: 2,
+      reason: expect.stringMatching(/, 2 needed; /),
+    },
+  ]);
   // With one anchor enough, nothing is below it.
-  expect((await pkgkeys([...keyring(), 'check', ...anchorArgs(), '--now', iso(PUBLISHED_AT)])).stdout).not.toContain('below the threshold');
+  expect((await pkgkeys([...keyring(), 'check', ...anchorArgs(), '--now', iso(PUBLISHED_AT)])).stdout).not.toContain(
+    'below the threshold',
+  );
 });
 
 test('keyring publish warns of a key below the threshold, and a client asking for 2 anchors exports only keys 2 vouch for', async () => {
   const published = await pkgkeys([
-    ...keyring(), 'publish', '--now', iso(PUBLISHED_AT), '--serial', '2026041001', '--key', file('publisher-secret.asc'),
-    ...anchorArgs(), '--threshold', '2', '--out', file('pub'),
+    ...keyring(),
+    'publish',
+    '--now',
+    iso(PUBLISHED_AT),
+    '--serial',
+    '2026041001',
+    '--key',
+    file('publisher-secret.asc'),
+    ...anchorArgs(),
+    '--threshold',
+    '2',
+    '--out',
+    file('pub'),
   ]);
   expect(published.status).toBe(0);
-  expect(published.stderr).toContain(`pkgkeys: warning: ${one.fingerprint} is below the threshold, clients will not trust it: 1 of 3 anchors vouch`);
+  expect(published.stderr).toContain(
+    `pkgkeys: warning: ${one.fingerprint} is below the threshold, clients will not trust it: 1 of 3 anchors vouch`,
+  );
 
   const client = async (name: string, k: number | null) => {
     const root = file(name);
@@ -87,7 +115,8 @@ test('keyring publish warns of a key below the threshold, and a client asking fo
     if (k !== null) await fs.writeFile(path.join(root, 'etc/pkgkeys/pkgkeys.conf'), `anchor-threshold ${k}\n`);
     return root;
   };
-  const update = (root: string, args: string[] = []) => pkgkeys(['update', '--url', `file://${file('pub')}/`, '--now', iso(UPDATE_AT), ...args], { PKGKEYS_ROOT: root });
+  const update = (root: string, args: string[] = []) =>
+    pkgkeys(['update', '--url', `file://${file('pub')}/`, '--now', iso(UPDATE_AT), ...args], { PKGKEYS_ROOT: root });
   const exported = async (root: string, name: string) => {
     const list = await pkgkeys(['--json', 'keyring', '--keyring', path.join(root, 'var/db/pkgkeys', name), 'list']);
     return (JSON.parse(list.stdout) as Array<{ fingerprint: string }>).map((c) => c.fingerprint);
@@ -118,13 +147,22 @@ test("the keyring commands judge by pkgkeys.conf's policy, as the verifiers of t
   await fs.mkdir(path.join(root, 'etc/pkgkeys'), { recursive: true });
   await fs.writeFile(path.join(root, 'etc/pkgkeys/pkgkeys.conf'), 'anchor-threshold 2\n');
   const explain = (args: string[] = []) =>
-    pkgkeys([...keyring(), 'explain', one.fingerprint, ...anchorArgs(), '--at', iso(PUBLISHED_AT), ...args], { PKGKEYS_ROOT: root });
+    pkgkeys([...keyring(), 'explain', one.fingerprint, ...anchorArgs(), '--at', iso(PUBLISHED_AT), ...args], {
+      PKGKEYS_ROOT: root,
+    });
   const refused = await explain();
-  expect({ status: refused.status, last: refused.stdout.trim().split('\n').pop() }).toEqual({ status: 1, last: 'not trusted: BELOW_THRESHOLD' });
+  expect({ status: refused.status, last: refused.stdout.trim().split('\n').pop() }).toEqual({
+    status: 1,
+    last: 'not trusted: BELOW_THRESHOLD',
+  });
   const lowered = await explain(['--threshold', '1']);
   expect(lowered.status).toBe(2);
   expect(lowered.stderr).toMatch(/USAGE: --threshold 1 is below anchor-threshold 2 in .*pkgkeys\.conf/);
-  const listed = await pkgkeys(['--json', ...keyring(), 'list', ...anchorArgs(), '--now', iso(PUBLISHED_AT)], { PKGKEYS_ROOT: root });
-  const standing = (JSON.parse(listed.stdout) as Array<{ fingerprint: string; trust: { trusted?: boolean; code?: string } }>).find((c) => c.fingerprint === one.fingerprint);
+  const listed = await pkgkeys(['--json', ...keyring(), 'list', ...anchorArgs(), '--now', iso(PUBLISHED_AT)], {
+    PKGKEYS_ROOT: root,
+  });
+  const standing = (
+    JSON.parse(listed.stdout) as Array<{ fingerprint: string; trust: { trusted?: boolean; code?: string } }>
+  ).find((c) => c.fingerprint === one.fingerprint);
   expect(standing?.trust).toMatchObject({ trusted: false, code: 'BELOW_THRESHOLD' });
 });

@@ -24,7 +24,20 @@ afterAll(() => site.cleanup());
 
 async function build(_release: Release, out: string): Promise<string> {
   await fs.mkdir(site.path(out), { recursive: true });
-  const result = await pkgkeys(['keyring', 'package', '--release', site.path('pub'), '--opsys', 'NetBSD', '--os-version', '10.0', '--machine-arch', 'x86_64', '--out', site.path(out)]);
+  const result = await pkgkeys([
+    'keyring',
+    'package',
+    '--release',
+    site.path('pub'),
+    '--opsys',
+    'NetBSD',
+    '--os-version',
+    '10.0',
+    '--machine-arch',
+    'x86_64',
+    '--out',
+    site.path(out),
+  ]);
   expect(result.stderr).toBe('');
   expect(result.status).toBe(0);
   return site.path(out, `pkgsrc-keyring-${_release.serial}.tgz`);
@@ -36,10 +49,23 @@ const extract = async (file: string, dir: string) => {
   return dir;
 };
 
-test.each([['tar'], ['bsdtar']])('%s lists +CONTENTS first, the metadata, then the payload in +CONTENTS order', (reader) => {
-  const names = execFileSync(reader, ['-tzf', tgz]).toString().trim().split('\n');
-  expect(names).toEqual(['+CONTENTS', '+COMMENT', '+DESC', '+INSTALL', '+BUILD_INFO', '+SIZE_PKG', '+SIZE_ALL', 'share/pkgsrc-keyring/keyring.gpg', 'share/pkgsrc-keyring/release.asc']);
-});
+test.each([['tar'], ['bsdtar']])(
+  '%s lists +CONTENTS first, the metadata, then the payload in +CONTENTS order',
+  (reader) => {
+    const names = execFileSync(reader, ['-tzf', tgz]).toString().trim().split('\n');
+    expect(names).toEqual([
+      '+CONTENTS',
+      '+COMMENT',
+      '+DESC',
+      '+INSTALL',
+      '+BUILD_INFO',
+      '+SIZE_PKG',
+      '+SIZE_ALL',
+      'share/pkgsrc-keyring/keyring.gpg',
+      'share/pkgsrc-keyring/release.asc',
+    ]);
+  },
+);
 
 test('+CONTENTS names the package, the prefix, and the MD5 of every file; the payload is the release', async () => {
   const dir = await extract(tgz, site.path('x1'));
@@ -54,8 +80,17 @@ test('+CONTENTS names the package, the prefix, and the MD5 of every file; the pa
   expect(await fs.readFile(path.join(dir, 'share/pkgsrc-keyring/keyring.gpg'))).toEqual(release.keyring);
   expect(await fs.readFile(path.join(dir, 'share/pkgsrc-keyring/release.asc'))).toEqual(release.statement);
   const buildInfo = await fs.readFile(path.join(dir, '+BUILD_INFO'), 'utf8');
-  for (const line of ['OPSYS=NetBSD', 'OS_VERSION=10.0', 'MACHINE_ARCH=x86_64', 'PKGTOOLS_VERSION=20091115', 'PKGPATH=security/pkgsrc-keyring']) expect(buildInfo.split('\n')).toContain(line);
-  expect(await fs.readFile(path.join(dir, '+SIZE_PKG'), 'utf8')).toBe(`${release.keyring.length + release.statement.length}\n`);
+  for (const line of [
+    'OPSYS=NetBSD',
+    'OS_VERSION=10.0',
+    'MACHINE_ARCH=x86_64',
+    'PKGTOOLS_VERSION=20091115',
+    'PKGPATH=security/pkgsrc-keyring',
+  ])
+    expect(buildInfo.split('\n')).toContain(line);
+  expect(await fs.readFile(path.join(dir, '+SIZE_PKG'), 'utf8')).toBe(
+    `${release.keyring.length + release.statement.length}\n`,
+  );
 });
 
 test('the same release makes the same package, byte for byte', async () => {
@@ -64,8 +99,16 @@ test('the same release makes the same package, byte for byte', async () => {
 
 test('the pkgsrc package directory builds the same package: PLIST, DESCR, COMMENT and INSTALL agree', async () => {
   const pkgdir = path.join(REPO_ROOT, 'pkgsrc/security/pkgsrc-keyring');
-  const plist = (await fs.readFile(path.join(pkgdir, 'PLIST'), 'utf8')).split('\n').filter((l) => l && !l.startsWith('@comment'));
-  expect(plist).toEqual(execFileSync('tar', ['-tzf', tgz]).toString().trim().split('\n').filter((n) => !n.startsWith('+')));
+  const plist = (await fs.readFile(path.join(pkgdir, 'PLIST'), 'utf8'))
+    .split('\n')
+    .filter((l) => l && !l.startsWith('@comment'));
+  expect(plist).toEqual(
+    execFileSync('tar', ['-tzf', tgz])
+      .toString()
+      .trim()
+      .split('\n')
+      .filter((n) => !n.startsWith('+')),
+  );
   expect(await fs.readFile(path.join(pkgdir, 'DESCR'), 'utf8')).toBe(DESCRIPTION);
   expect(await fs.readFile(path.join(pkgdir, 'Makefile'), 'utf8')).toMatch(new RegExp(`^COMMENT=\\t${COMMENT}$`, 'm'));
   expect(await fs.readFile(path.join(pkgdir, 'INSTALL'), 'utf8')).toContain(INSTALL_FRAGMENT);
@@ -81,13 +124,17 @@ describe('+INSTALL POST-INSTALL, as pkg_add runs it', () => {
     await fs.cp(path.join(unpacked, 'share'), path.join(prefix, 'share'), { recursive: true });
     if (withPkgkeys) {
       await fs.mkdir(path.join(prefix, 'bin'), { recursive: true });
-      await fs.writeFile(path.join(prefix, 'bin/pkgkeys'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
+      await fs.writeFile(path.join(prefix, 'bin/pkgkeys'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, {
+        mode: 0o755,
+      });
     }
     const pkgname = path.basename(file, '.tgz');
     const script = ['sh', path.join(unpacked, '+INSTALL'), pkgname, 'POST-INSTALL'];
     const [program, ...args] = clock ? ['faketime', clock, ...script] : script;
     return spawnSync(program!, args, {
-      cwd: unpacked, env: { PATH: process.env.PATH, TZ: 'UTC', PKG_PREFIX: prefix, PKGKEYS_ROOT: path.join(prefix, 'root') }, encoding: 'utf8',
+      cwd: unpacked,
+      env: { PATH: process.env.PATH, TZ: 'UTC', PKG_PREFIX: prefix, PKGKEYS_ROOT: path.join(prefix, 'root') },
+      encoding: 'utf8',
     });
   }
 
@@ -116,14 +163,20 @@ describe('+INSTALL POST-INSTALL, as pkg_add runs it', () => {
     const client = await site.client('epoch/root');
     const run = await install(tgz, site.path('epoch'), true, '1970-01-02 00:00:00');
     expect(run.status).toBe(0);
-    expect(run.stderr).toMatch(/^pkgkeys: CLOCK_BEHIND: the keyring release was signed .*this machine's clock reads 1970-01-02T00:0.* set the clock \(ntpdate/);
-    expect(run.stdout).toBe('pkgsrc-keyring-2026041001: pkgkeys kept the keyring it had (see above); run pkgkeys update\n');
+    expect(run.stderr).toMatch(
+      /^pkgkeys: CLOCK_BEHIND: the keyring release was signed .*this machine's clock reads 1970-01-02T00:0.* set the clock \(ntpdate/,
+    );
+    expect(run.stdout).toBe(
+      'pkgsrc-keyring-2026041001: pkgkeys kept the keyring it had (see above); run pkgkeys update\n',
+    );
     await expect(fs.readdir(client.live).catch(() => [])).resolves.not.toContain('current');
   }, 30_000);
 
   test('without pkgkeys it says where the keyring is and succeeds', async () => {
     const run = await install(tgz, site.path('bare'), false);
     expect(run.status).toBe(0);
-    expect(run.stdout).toBe(`pkgsrc-keyring-2026041001: pkgkeys is not installed; the keyring is in ${site.path('bare')}/share/pkgsrc-keyring\n`);
+    expect(run.stdout).toBe(
+      `pkgsrc-keyring-2026041001: pkgkeys is not installed; the keyring is in ${site.path('bare')}/share/pkgsrc-keyring\n`,
+    );
   });
 });

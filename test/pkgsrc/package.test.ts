@@ -50,7 +50,10 @@ function run(command: string, args: string[], cwd?: string): string {
 
 // libarchive's bsdtar reads the way pkg_add does (pkg_install links libarchive); Debian: libarchive-tools.
 // .ci/run installs both; a missing reader fails the tests rather than skipping them.
-const READERS = [['GNU tar', 'tar'], ['bsdtar', 'bsdtar']];
+const READERS = [
+  ['GNU tar', 'tar'],
+  ['bsdtar', 'bsdtar'],
+];
 
 let tmp: string;
 let packageFile: string;
@@ -94,7 +97,8 @@ describe.each(READERS)('read back with %s', (_reader, command) => {
       '+INSTALL': SPEC.install!,
       '+DEINSTALL': SPEC.deinstall!,
     };
-    for (const [name, text] of Object.entries(expected)) expect(await fs.readFile(path.join(root, name), 'utf8')).toBe(text);
+    for (const [name, text] of Object.entries(expected))
+      expect(await fs.readFile(path.join(root, name), 'utf8')).toBe(text);
     for (const name of METADATA) expect((await fs.stat(path.join(root, name))).mode & 0o7777).toBe(modeOf(name));
   });
 
@@ -106,7 +110,7 @@ describe.each(READERS)('read back with %s', (_reader, command) => {
     }
   });
 
-  it('has +SIZE_PKG and +SIZE_ALL equal to the extracted files\' sizes, as one decimal line', async () => {
+  it("has +SIZE_PKG and +SIZE_ALL equal to the extracted files' sizes, as one decimal line", async () => {
     let total = 0;
     for (const file of SPEC.files) total += (await fs.stat(path.join(root, file.path))).size;
     expect(total).toBe(3000 + 512 + 17);
@@ -119,8 +123,13 @@ describe('GNU tar verbose listing', () => {
   it('shows every member as a regular file of root:wheel (uid and gid 0) with its size and the given mtime', () => {
     const sizes: Record<string, number> = {};
     for (const file of SPEC.files) sizes[file.path] = file.data.length;
-    for (const [owner, args] of [['root/wheel', ['-tvzf']], ['0/0', ['--numeric-owner', '-tvzf']]] as const) {
-      const lines = run('tar', [...args, packageFile]).split('\n').filter(Boolean);
+    for (const [owner, args] of [
+      ['root/wheel', ['-tvzf']],
+      ['0/0', ['--numeric-owner', '-tvzf']],
+    ] as const) {
+      const lines = run('tar', [...args, packageFile])
+        .split('\n')
+        .filter(Boolean);
       expect(lines).toHaveLength(MEMBERS.length);
       lines.forEach((line, i) => {
         const [perms, who, size, date, time, name] = line.split(/ +/);
@@ -135,13 +144,15 @@ describe('GNU tar verbose listing', () => {
 });
 
 function permissions(mode: number): string {
-  return [6, 3, 0].map((shift) => ['r', 'w', 'x'].map((letter, bit) => ((mode >> shift) & (4 >> bit) ? letter : '-')).join('')).join('');
+  return [6, 3, 0]
+    .map((shift) => ['r', 'w', 'x'].map((letter, bit) => ((mode >> shift) & (4 >> bit) ? letter : '-')).join(''))
+    .join('');
 }
 
 describe('+CONTENTS', () => {
   const lines = contentsOf(SPEC).split('\n');
 
-  it('is what pkgsrc pkg_create writes: @cwd, @name, each file and its MD5, then @cwd and the @ignore\'d metadata', () => {
+  it("is what pkgsrc pkg_create writes: @cwd, @name, each file and its MD5, then @cwd and the @ignore'd metadata", () => {
     expect(lines).toEqual([
       '@cwd /usr/pkg',
       '@name pkgsrc-keyring-2026112301',
@@ -160,7 +171,13 @@ describe('+CONTENTS', () => {
   it('lists only the +files that are in the package', () => {
     const bare = contentsOf({ ...SPEC, install: undefined, deinstall: undefined });
     expect(bare).not.toMatch(/INSTALL/);
-    expect(bare.split('\n').filter((line) => line.startsWith('+'))).toEqual(['+COMMENT', '+DESC', '+BUILD_INFO', '+SIZE_PKG', '+SIZE_ALL']);
+    expect(bare.split('\n').filter((line) => line.startsWith('+'))).toEqual([
+      '+COMMENT',
+      '+DESC',
+      '+BUILD_INFO',
+      '+SIZE_PKG',
+      '+SIZE_ALL',
+    ]);
   });
 });
 
@@ -170,7 +187,15 @@ describe('+BUILD_INFO', () => {
     run('tar', ['-xzf', packageFile, '-C', root, '+BUILD_INFO']);
     const text = await fs.readFile(path.join(root, '+BUILD_INFO'), 'utf8');
     expect(text).toBe(
-      ['CATEGORIES=security', 'MACHINE_ARCH=x86_64', 'OPSYS=NetBSD', 'OS_VERSION=10.0', 'PKGPATH=security/pkgsrc-keyring', 'PKGTOOLS_VERSION=20240307', ''].join('\n'),
+      [
+        'CATEGORIES=security',
+        'MACHINE_ARCH=x86_64',
+        'OPSYS=NetBSD',
+        'OS_VERSION=10.0',
+        'PKGPATH=security/pkgsrc-keyring',
+        'PKGTOOLS_VERSION=20240307',
+        '',
+      ].join('\n'),
     );
     expect(spawnSync('sort', ['-c'], { input: text, env: { ...process.env, LC_ALL: 'C' } }).status).toBe(0);
   });
@@ -202,7 +227,11 @@ describe('reproducibility', () => {
   });
 });
 
-const field = (block: Buffer, offset: number, width: number) => block.subarray(offset, offset + width).toString('latin1').replace(/\0.*$/s, '');
+const field = (block: Buffer, offset: number, width: number) =>
+  block
+    .subarray(offset, offset + width)
+    .toString('latin1')
+    .replace(/\0.*$/s, '');
 
 describe('refusals', () => {
   const refused = async (spec: PackageSpec, message: RegExp) => {
@@ -212,14 +241,30 @@ describe('refusals', () => {
       expect(error.message).toMatch(message);
     }
   };
-  const withPath = (filePath: string): PackageSpec => ({ ...SPEC, files: [{ path: filePath, data: Buffer.from('x') }] });
+  const withPath = (filePath: string): PackageSpec => ({
+    ...SPEC,
+    files: [{ path: filePath, data: Buffer.from('x') }],
+  });
 
-  it.each(['/etc/passwd', '../x', 'share/../../x', 'share//x', 'share/x/', '', './x', 'share/./x', 'a\nb', '@exec rm -rf /', '+CONTENTS', 'x '])(
-    'refuses the unsafe path %j',
-    async (unsafe) => {
-      await refused(withPath(unsafe), new RegExp(`^package path ${escape(JSON.stringify(unsafe))}: expected a path relative to the prefix`));
-    },
-  );
+  it.each([
+    '/etc/passwd',
+    '../x',
+    'share/../../x',
+    'share//x',
+    'share/x/',
+    '',
+    './x',
+    'share/./x',
+    'a\nb',
+    '@exec rm -rf /',
+    '+CONTENTS',
+    'x ',
+  ])('refuses the unsafe path %j', async (unsafe) => {
+    await refused(
+      withPath(unsafe),
+      new RegExp(`^package path ${escape(JSON.stringify(unsafe))}: expected a path relative to the prefix`),
+    );
+  });
 
   it('refuses a path neither ustar field can hold, and accepts the longest that fits', async () => {
     await refused(withPath(`${'p'.repeat(156)}/x`), /too long for a ustar header/);
@@ -233,22 +278,37 @@ describe('refusals', () => {
   it('refuses a path listed twice, or a file that is also a directory', async () => {
     const x = { path: 'share/x', data: Buffer.from('x') };
     await refused({ ...SPEC, files: [x, x] }, /^package path "share\/x" is listed twice$/);
-    await refused({ ...SPEC, files: [x, { path: 'share/x/y', data: Buffer.from('y') }] }, /^package path "share\/x" is a file and also the directory of "share\/x\/y"$/);
+    await refused(
+      { ...SPEC, files: [x, { path: 'share/x/y', data: Buffer.from('y') }] },
+      /^package path "share\/x" is a file and also the directory of "share\/x\/y"$/,
+    );
   });
 
   it('refuses modes outside the permission bits', async () => {
-    await refused({ ...SPEC, files: [{ path: 'bin/x', data: Buffer.from('x'), mode: 0o4755 }] }, /mode 0o4755: expected permission bits/);
+    await refused(
+      { ...SPEC, files: [{ path: 'bin/x', data: Buffer.from('x'), mode: 0o4755 }] },
+      /mode 0o4755: expected permission bits/,
+    );
   });
 
-  it.each(['OPSYS', 'OS_VERSION', 'MACHINE_ARCH', 'PKGTOOLS_VERSION'])('refuses build info without %s', async (missing) => {
-    const buildInfo = { ...SPEC.buildInfo };
-    delete buildInfo[missing];
-    await refused({ ...SPEC, buildInfo }, new RegExp(`^build info: ${missing} is missing`));
-  });
+  it.each(['OPSYS', 'OS_VERSION', 'MACHINE_ARCH', 'PKGTOOLS_VERSION'])(
+    'refuses build info without %s',
+    async (missing) => {
+      const buildInfo = { ...SPEC.buildInfo };
+      delete buildInfo[missing];
+      await refused({ ...SPEC, buildInfo }, new RegExp(`^build info: ${missing} is missing`));
+    },
+  );
 
   it('refuses a PKGTOOLS_VERSION pkg_add would reject, and a multi-line value', async () => {
-    await refused({ ...SPEC, buildInfo: { ...SPEC.buildInfo, PKGTOOLS_VERSION: '2024' } }, /PKGTOOLS_VERSION "2024": expected 8 digits/);
-    await refused({ ...SPEC, buildInfo: { ...SPEC.buildInfo, OPSYS: 'NetBSD\nMACHINE_ARCH=vax' } }, /^build info "OPSYS": expected/);
+    await refused(
+      { ...SPEC, buildInfo: { ...SPEC.buildInfo, PKGTOOLS_VERSION: '2024' } },
+      /PKGTOOLS_VERSION "2024": expected 8 digits/,
+    );
+    await refused(
+      { ...SPEC, buildInfo: { ...SPEC.buildInfo, OPSYS: 'NetBSD\nMACHINE_ARCH=vax' } },
+      /^build info "OPSYS": expected/,
+    );
   });
 
   it('refuses a bad pkgname, comment, description, prefix or mtime', async () => {
@@ -256,8 +316,10 @@ describe('refusals', () => {
     await refused({ ...SPEC, pkgname: 'a/b-1.0' }, /^pkgname/);
     await refused({ ...SPEC, comment: 'two\nlines' }, /^comment/);
     await refused({ ...SPEC, description: ' \n' }, /^description/);
-    for (const prefix of ['usr/pkg', '/usr/pkg/', '/usr/../etc']) await refused({ ...SPEC, prefix }, /^prefix .*: expected an absolute path/);
-    for (const mtime of [new Date(Number.NaN), new Date(-1000), new Date(8 ** 11 * 1000)]) await refused({ ...SPEC, mtime }, /^mtime .*: expected a time a ustar header can hold/);
+    for (const prefix of ['usr/pkg', '/usr/pkg/', '/usr/../etc'])
+      await refused({ ...SPEC, prefix }, /^prefix .*: expected an absolute path/);
+    for (const mtime of [new Date(Number.NaN), new Date(-1000), new Date(8 ** 11 * 1000)])
+      await refused({ ...SPEC, mtime }, /^mtime .*: expected a time a ustar header can hold/);
   });
 });
 

@@ -52,14 +52,23 @@ describe.each(SIZES)('a package of exactly %i bytes', (size) => {
   // The whole package as one block, 1024 (pkg_add's floor) and 65536 (pkg_install's own, and what
   // sign-package wrote before) wherever they divide the size.
   const dividing = [size, 1024, 65536].filter((b) => b >= 1024 && size % b === 0);
-  test.each(dividing)('signed with blocks of %i, which divides the size: pkg_add refuses it, and so does verify-package', async (blockSize) => {
-    const file = await signers.signByHand(input, signers.path(`by-hand-${size}-${blockSize}.tgz`), { blockSize });
-    expect(await verdicts(file, pkg)).toEqual({ pkgAdd: `Invalid signature of block ${size / blockSize - 1}`, verifyPackage: '1 PKG_ADD_UNVERIFIABLE' });
-  });
+  test.each(dividing)(
+    'signed with blocks of %i, which divides the size: pkg_add refuses it, and so does verify-package',
+    async (blockSize) => {
+      const file = await signers.signByHand(input, signers.path(`by-hand-${size}-${blockSize}.tgz`), { blockSize });
+      expect(await verdicts(file, pkg)).toEqual({
+        pkgAdd: `Invalid signature of block ${size / blockSize - 1}`,
+        verifyPackage: '1 PKG_ADD_UNVERIFIABLE',
+      });
+    },
+  );
 
-  test('signed with blocks of 1000, below pkg_add\'s floor: refused by both', async () => {
+  test("signed with blocks of 1000, below pkg_add's floor: refused by both", async () => {
     const file = await signers.signByHand(input, signers.path(`by-hand-${size}-1000.tgz`), { blockSize: 1000 });
-    expect(await verdicts(file, pkg)).toEqual({ pkgAdd: 'Unknown format of hash file', verifyPackage: '1 PKG_ADD_UNVERIFIABLE' });
+    expect(await verdicts(file, pkg)).toEqual({
+      pkgAdd: 'Unknown format of hash file',
+      verifyPackage: '1 PKG_ADD_UNVERIFIABLE',
+    });
   });
 
   if (size % 4096 !== 0) {
@@ -96,17 +105,40 @@ test('publish --sign-packages: what it signs pkg_add installs; a package an earl
   // older-1.0 as the pkgkeys before this fix signed it: blocks of 65536 whatever the size.
   const older = await signers.write('older-1.0.tgz', packages['older-1.0']);
   await signers.signByHand(older, `${dir}/older-1.0.tgz`, { blockSize: 65536 });
-  await fs.writeFile(`${dir}/pkg_summary.gz`, gzipSync(Object.keys(packages).map((n) => entry(n)).join('')));
+  await fs.writeFile(
+    `${dir}/pkg_summary.gz`,
+    gzipSync(
+      Object.keys(packages)
+        .map((n) => entry(n))
+        .join(''),
+    ),
+  );
   // The build's directory is publish's input; the repository directory is what mirrors copy.
   const repo = signers.path('pub');
-  const publish = () => pkgkeys([
-    'publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--key', signers.path('rsahost-secret.asc'), '--sign-packages',
-    '--client-keyring', signers.path('keyring.asc'), '--anchor', signers.path('master.asc'), '--build', dir, repo,
-  ]);
+  const publish = () =>
+    pkgkeys([
+      'publish',
+      '--now',
+      iso(SIGNED_AT),
+      '--repository',
+      REPO,
+      '--key',
+      signers.path('rsahost-secret.asc'),
+      '--sign-packages',
+      '--client-keyring',
+      signers.path('keyring.asc'),
+      '--anchor',
+      signers.path('master.asc'),
+      '--build',
+      dir,
+      repo,
+    ]);
 
   const refused = await publish();
   expect(refused.status).toBe(1);
-  expect(refused.stderr).toMatch(/PKG_ADD_UNVERIFIABLE: .*older-1\.0\.tgz: pkg_add cannot verify this package: its 131072 bytes are a multiple of the block size 65536/);
+  expect(refused.stderr).toMatch(
+    /PKG_ADD_UNVERIFIABLE: .*older-1\.0\.tgz: pkg_add cannot verify this package: its 131072 bytes are a multiple of the block size 65536/,
+  );
   await expect(fs.lstat(`${repo}/pkg_summary.asc`)).rejects.toThrow(/ENOENT/);
 
   // Put back the package itself, as the message says, and publish again.
@@ -114,6 +146,9 @@ test('publish --sign-packages: what it signs pkg_add installs; a package an earl
   const published = await publish();
   expect({ status: published.status, stderr: published.stderr }).toEqual({ status: 0, stderr: '' });
   for (const [name, pkg] of Object.entries(packages)) {
-    expect(await verdicts(`${repo}/${name}.tgz`, pkg)).toEqual({ pkgAdd: { installs: true, blockSize: 65535 }, verifyPackage: 'good' });
+    expect(await verdicts(`${repo}/${name}.tgz`, pkg)).toEqual({
+      pkgAdd: { installs: true, blockSize: 65535 },
+      verifyPackage: 'good',
+    });
   }
 });

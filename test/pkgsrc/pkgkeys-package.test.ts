@@ -15,7 +15,11 @@ const ROOT = path.resolve(__dirname, '../..');
 const PKGDIR = path.join(ROOT, 'pkgsrc/security/pkgkeys');
 const PREFIX = '/usr/pkg';
 const MAKEFILE = readFileSync(path.join(PKGDIR, 'Makefile'), 'utf8');
-const MANIFEST = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; engines: { node: string }; dependencies: Record<string, string> };
+const MANIFEST = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  engines: { node: string };
+  dependencies: Record<string, string>;
+};
 /** A node that `#!/usr/bin/env node` finds: this one, and nothing of the checkout's. */
 const ENV = { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` };
 
@@ -24,13 +28,30 @@ let prefix: string;
 
 beforeAll(async () => {
   if (!existsSync(path.join(ROOT, 'dist/cli/main.js'))) {
-    throw new Error('dist/cli/main.js is missing: `make install` installs the compiled CLI. Run `make build` first; `make test` does.');
+    throw new Error(
+      'dist/cli/main.js is missing: `make install` installs the compiled CLI. Run `make build` first; `make test` does.',
+    );
   }
   destdir = await tempDir('pkgkeys-install-');
   prefix = path.join(destdir, PREFIX);
   // -o build: install what `make build` made, and never rebuild dist/ under the test files running it.
   // NPM=false: installing needs no npm, and so no network.
-  execFileSync('make', ['-C', ROOT, '--no-print-directory', '-o', 'build', 'install', `DESTDIR=${destdir}`, `PREFIX=${PREFIX}`, 'NPM=false', `NODE=${process.execPath}`], { stdio: 'pipe' });
+  execFileSync(
+    'make',
+    [
+      '-C',
+      ROOT,
+      '--no-print-directory',
+      '-o',
+      'build',
+      'install',
+      `DESTDIR=${destdir}`,
+      `PREFIX=${PREFIX}`,
+      'NPM=false',
+      `NODE=${process.execPath}`,
+    ],
+    { stdio: 'pipe' },
+  );
 }, 120_000);
 afterAll(() => cleanup(destdir));
 
@@ -63,7 +84,11 @@ describe('make install DESTDIR=... PREFIX=/usr/pkg', () => {
     const files = new Set(installed.map((f) => f.slice(PREFIX.length)));
     const listed = new Set(plist);
     const fix = 'after adding or removing a source file or a dependency, `make plist` rewrites PLIST';
-    expect({ missing: plist.filter((f) => !files.has(f)), unlisted: [...files].filter((f) => !listed.has(f)), fix }).toEqual({ missing: [], unlisted: [], fix });
+    expect({
+      missing: plist.filter((f) => !files.has(f)),
+      unlisted: [...files].filter((f) => !listed.has(f)),
+      fix,
+    }).toEqual({ missing: [], unlisted: [], fix });
   });
 
   test('bin/pkgkeys is a relative link, and runs from the DESTDIR with the node on PATH', () => {
@@ -73,13 +98,18 @@ describe('make install DESTDIR=... PREFIX=/usr/pkg', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^pkgkeys <command> \[options\]\n/);
-    for (const command of ['update', 'setup', 'verify-summary', 'pkgin']) expect(run.stdout).toMatch(new RegExp(`^  pkgkeys ${command}\\b`, 'm'));
+    for (const command of ['update', 'setup', 'verify-summary', 'pkgin'])
+      expect(run.stdout).toMatch(new RegExp(`^  pkgkeys ${command}\\b`, 'm'));
   });
 
   test('the installed code loads its dependencies from its own node_modules, not the checkout', () => {
     const from = path.join(prefix, 'lib/pkgkeys/dist/lib');
     for (const name of Object.keys(MANIFEST.dependencies)) {
-      const found = execFileSync(process.execPath, ['-p', `require.resolve(${JSON.stringify(name)}, { paths: [${JSON.stringify(from)}] })`], { env: ENV, encoding: 'utf8' });
+      const found = execFileSync(
+        process.execPath,
+        ['-p', `require.resolve(${JSON.stringify(name)}, { paths: [${JSON.stringify(from)}] })`],
+        { env: ENV, encoding: 'utf8' },
+      );
       expect(found.startsWith(path.join(prefix, 'lib/pkgkeys/node_modules', name, '/'))).toBe(true);
     }
   });
@@ -92,8 +122,12 @@ describe('make install DESTDIR=... PREFIX=/usr/pkg', () => {
   });
 
   test('the man pages are docs/ as they are', async () => {
-    expect(await fs.readFile(path.join(prefix, 'man/man1/pkgkeys.1'))).toEqual(await fs.readFile(path.join(ROOT, 'docs/pkgkeys.1')));
-    expect(await fs.readFile(path.join(prefix, 'man/man5/pkgkeys.conf.5'))).toEqual(await fs.readFile(path.join(ROOT, 'docs/pkgkeys.conf.5')));
+    expect(await fs.readFile(path.join(prefix, 'man/man1/pkgkeys.1'))).toEqual(
+      await fs.readFile(path.join(ROOT, 'docs/pkgkeys.1')),
+    );
+    expect(await fs.readFile(path.join(prefix, 'man/man5/pkgkeys.conf.5'))).toEqual(
+      await fs.readFile(path.join(ROOT, 'docs/pkgkeys.conf.5')),
+    );
   });
 });
 
@@ -125,13 +159,21 @@ describe('the package directory', () => {
     expect(`${variable('PKG_SYSCONFDIR.pkgkeys')}/pkgkeys/pkgkeys.conf`).toBe(defaultLocations({}).config);
 
     // Every directory holding a PLIST entry outside lib/pkgkeys, and lib/pkgkeys itself.
-    const plist = readFileSync(path.join(PKGDIR, 'PLIST'), 'utf8').split('\n').filter((l) => l && !l.startsWith('@'));
-    const dirs = new Set(plist.map((f) => (f.startsWith('lib/pkgkeys/') ? 'lib/pkgkeys' : path.dirname(f).replace(/^man\//, '${PKGMANDIR}/'))));
+    const plist = readFileSync(path.join(PKGDIR, 'PLIST'), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('@'));
+    const dirs = new Set(
+      plist.map((f) =>
+        f.startsWith('lib/pkgkeys/') ? 'lib/pkgkeys' : path.dirname(f).replace(/^man\//, '${PKGMANDIR}/'),
+      ),
+    );
     expect(variable('INSTALLATION_DIRS')?.split(/\s+/).sort()).toEqual([...dirs].sort());
 
     // do-install runs the tree's own `make install`, then nothing else.
     const recipe = /^do-install:\n((?:\t.*\n)+)/m.exec(MAKEFILE)?.[1]?.replace(/\\\n\t*/g, '') ?? '';
-    expect(recipe).toMatch(/^\tcd \$\{WRKSRC\} && .*\$\{MAKE_PROGRAM\} -o build install DESTDIR=\$\{DESTDIR\} PREFIX=\$\{PREFIX\} /);
+    expect(recipe).toMatch(
+      /^\tcd \$\{WRKSRC\} && .*\$\{MAKE_PROGRAM\} -o build install DESTDIR=\$\{DESTDIR\} PREFIX=\$\{PREFIX\} /,
+    );
     expect(MAKEFILE.trimEnd().split('\n').at(-1)).toBe('.include "../../mk/bsd.pkg.mk"');
   });
 
@@ -147,7 +189,9 @@ describe('the package directory', () => {
     expect(message.split('\n').slice(0, 2)).toEqual([rule, '$NetBSD$']);
     expect(message.endsWith(`\n${rule}\n`)).toBe(true);
     // As pkg_add shows it: pkgsrc substitutes ${PREFIX} and ${PKG_SYSCONFDIR} (MESSAGE_SUBST).
-    const shown = message.replaceAll('${PREFIX}', PREFIX).replaceAll('${PKG_SYSCONFDIR}', variable('PKG_SYSCONFDIR.pkgkeys') ?? '?');
+    const shown = message
+      .replaceAll('${PREFIX}', PREFIX)
+      .replaceAll('${PKG_SYSCONFDIR}', variable('PKG_SYSCONFDIR.pkgkeys') ?? '?');
     expect(shown).not.toContain('${');
     const locations = defaultLocations({});
     expect(shown).toContain(`${locations.anchorDir}/`);
@@ -159,13 +203,19 @@ describe('the package directory', () => {
     try {
       const repositories = path.join(root, 'repositories.conf');
       await fs.writeFile(repositories, 'https://cdn.NetBSD.org/pub/pkgsrc/packages/NetBSD/$arch/$osrelease/All\n');
-      const run = spawnSync(path.join(prefix, 'bin/pkgkeys'), ['setup', '--dry-run', '--json', '--repositories', repositories, '--arch', 'x86_64', '--osrelease', '10.0'], {
-        env: { ...ENV, PKGKEYS_ROOT: root }, encoding: 'utf8',
-      });
+      const run = spawnSync(
+        path.join(prefix, 'bin/pkgkeys'),
+        ['setup', '--dry-run', '--json', '--repositories', repositories, '--arch', 'x86_64', '--osrelease', '10.0'],
+        {
+          env: { ...ENV, PKGKEYS_ROOT: root },
+          encoding: 'utf8',
+        },
+      );
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       const printed = JSON.parse(run.stdout) as { pkgInstallConf: string[]; cron: string[] };
-      for (const line of [...printed.pkgInstallConf, ...printed.cron]) expect(shown).toContain(`\t${line.replaceAll(root, '')}\n`);
+      for (const line of [...printed.pkgInstallConf, ...printed.cron])
+        expect(shown).toContain(`\t${line.replaceAll(root, '')}\n`);
     } finally {
       await cleanup(root);
     }

@@ -40,7 +40,9 @@ test('members, headers and +PKG_HASH text, as pkg_admin gpg-sign-package lays th
   expect(members[0]!.data.toString()).toBe(
     `pkgsrc signature\n\nversion: 1\npkgname: foo-1.0\nalgorithm: SHA512\nblock size: 65536\nfile size: ${pkg.length}\n\n${blocks.join('\n')}\nend pkgsrc signature\n`,
   );
-  expect(members[1]!.data.toString()).toMatch(/^-----BEGIN PGP SIGNATURE-----\n[\s\S]*\n=[A-Za-z0-9+/]{4}\n-----END PGP SIGNATURE-----\n$/);
+  expect(members[1]!.data.toString()).toMatch(
+    /^-----BEGIN PGP SIGNATURE-----\n[\s\S]*\n=[A-Za-z0-9+/]{4}\n-----END PGP SIGNATURE-----\n$/,
+  );
 });
 
 test('libarchive (bsdtar) reads the archive as pkg_add does: the three members, the package intact', async () => {
@@ -53,7 +55,10 @@ test('libarchive (bsdtar) reads the archive as pkg_add does: the three members, 
 test("the signature packet: v4, binary, RSA, SHA-512, and the Issuer Key ID in the hashed area (pkg_add's verifier finds the key there)", async () => {
   const { archive } = await signed('baz-3.0', buildPackage(packageSpec('baz-3.0', incompressible(10))));
   const armored = arMembers(archive)[1]!.data.toString();
-  const body = armored.split('\n').filter((l) => /^[A-Za-z0-9+/=]+$/.test(l) && !l.startsWith('=')).join('');
+  const body = armored
+    .split('\n')
+    .filter((l) => /^[A-Za-z0-9+/=]+$/.test(l) && !l.startsWith('='))
+    .join('');
   const packet = Buffer.from(body, 'base64');
   // Old-format signature packet (tag 2) with a one- or two-byte length.
   expect(packet[0]! & 0xfc).toBe(0x88);
@@ -64,7 +69,7 @@ test("the signature packet: v4, binary, RSA, SHA-512, and the Issuer Key ID in t
   const hashed = sig.subarray(6, 6 + hashedLength);
   const types: number[] = [];
   const bodies = new Map<number, Buffer>();
-  for (let at = 0; at < hashed.length; ) {
+  for (let at = 0; at < hashed.length;) {
     const length = hashed[at]!; // all short here
     types.push(hashed[at + 1]! & 0x7f);
     bodies.set(hashed[at + 1]! & 0x7f, hashed.subarray(at + 2, at + 1 + length));
@@ -91,7 +96,11 @@ test('gpgv verifies +PKG_GPG_SIGNATURE over +PKG_HASH with the host key', async 
 test('verify-package accepts a good package and says who signed it', async () => {
   const { file } = await signed('good-1.0', buildPackage(packageSpec('good-1.0', incompressible(1000))));
   const result = await signers.verify([file]);
-  expect(result).toEqual({ status: 0, stdout: `${file}: good package good-1.0, signed by ${signers.host.fingerprint}\n`, stderr: '' });
+  expect(result).toEqual({
+    status: 0,
+    stdout: `${file}: good package good-1.0, signed by ${signers.host.fingerprint}\n`,
+    stderr: '',
+  });
   expect((await signers.verify([file], ['--repository', 'NetBSD/x86_64/10.0/All'], CHECKED_AT)).status).toBe(0);
 });
 

@@ -18,7 +18,17 @@ import { incompressible } from '../helpers/packages';
 import { REPO, Repo, SIGNED_AT, codeOf, entry, expectRefusal, iso } from '../helpers/repo';
 import { decompress } from '../../lib/summary/compress';
 
-const FORMS = ['pkg_summary.gz', 'pkg_summary.bz2', 'pkg_summary.xz', 'pkg_summary.zst', 'pkg_summary.asc', 'pkg_summary.asc.gz', 'pkg_summary.asc.bz2', 'pkg_summary.asc.xz', 'pkg_summary.asc.zst'];
+const FORMS = [
+  'pkg_summary.gz',
+  'pkg_summary.bz2',
+  'pkg_summary.xz',
+  'pkg_summary.zst',
+  'pkg_summary.asc',
+  'pkg_summary.asc.gz',
+  'pkg_summary.asc.bz2',
+  'pkg_summary.asc.xz',
+  'pkg_summary.asc.zst',
+];
 const MINUTE = 60_000;
 
 let repo: Repo;
@@ -48,25 +58,55 @@ afterEach(() => repo.cleanup());
  * lines, by sh. Returns the text pkg_info -X wrote.
  */
 async function pbulkBuild(packages: Record<string, string>): Promise<string> {
-  for (const name of await fs.readdir(build())) if (name.endsWith('.tgz') && !(name.slice(0, -4) in packages)) await fs.rm(path.join(build(), name));
+  for (const name of await fs.readdir(build()))
+    if (name.endsWith('.tgz') && !(name.slice(0, -4) in packages)) await fs.rm(path.join(build(), name));
   for (const [name, seed] of Object.entries(packages)) {
     await fs.writeFile(path.join(build(), `${name}.tgz`), incompressible(3000, seed));
     await fs.writeFile(repo.path('info', name), entry(name, [`BUILD_DATE=${seed}`]));
   }
-  await fs.writeFile(repo.path('loc', 'success'), Object.keys(packages).map((n) => `${n}\n`).join(''));
+  await fs.writeFile(
+    repo.path('loc', 'success'),
+    Object.keys(packages)
+      .map((n) => `${n}\n`)
+      .join(''),
+  );
   const script = [
     'set -e',
     'cd "$packages/All"',
     'sed \'s/$/.tgz/\' < "$loc/success" | sort | xargs "$pkg_info" -X | gzip -c > pkg_summary.gz',
     'gzip -dc < pkg_summary.gz | bzip2 -c > pkg_summary.bz2',
   ].join('\n');
-  const env = { ...process.env, packages: repo.path('packages'), loc: repo.path('loc'), pkg_info: repo.path('pkg_info'), INFO: repo.path('info') };
-  await new Promise<void>((resolve, reject) => execFile('sh', ['-c', script], { env }, (error, _out, stderr) => (error ? reject(new Error(`${error.message}: ${stderr}`)) : resolve())));
-  return Object.keys(packages).sort().map((n) => entry(n, [`BUILD_DATE=${packages[n]}`])).join('');
+  const env = {
+    ...process.env,
+    packages: repo.path('packages'),
+    loc: repo.path('loc'),
+    pkg_info: repo.path('pkg_info'),
+    INFO: repo.path('info'),
+  };
+  await new Promise<void>((resolve, reject) =>
+    execFile('sh', ['-c', script], { env }, (error, _out, stderr) =>
+      error ? reject(new Error(`${error.message}: ${stderr}`)) : resolve(),
+    ),
+  );
+  return Object.keys(packages)
+    .sort()
+    .map((n) => entry(n, [`BUILD_DATE=${packages[n]}`]))
+    .join('');
 }
 
 const publish = (at: Date, args: string[] = ['--build', build()]) =>
-  pkgkeys(['publish', '--now', iso(at), '--repository', REPO, '--key', repo.path('host-secret.asc'), ...repo.clientKeyringArgs(), ...args, published()]);
+  pkgkeys([
+    'publish',
+    '--now',
+    iso(at),
+    '--repository',
+    REPO,
+    '--key',
+    repo.path('host-secret.asc'),
+    ...repo.clientKeyringArgs(),
+    ...args,
+    published(),
+  ]);
 
 /** The bytes a mirror copies (rsync -L): every form, and every file in the repository directory. */
 async function mirrorView(): Promise<Record<string, string>> {
@@ -79,7 +119,10 @@ async function mirrorView(): Promise<Record<string, string>> {
 
 /** Every form decompressed; the text verify-summary verified; and verify-packages of the repository directory. */
 async function checkPublication(at: Date, built: string, packages: number): Promise<void> {
-  const verified = await repo.verify(path.join(published(), 'pkg_summary.asc'), { at: new Date(at.getTime() + MINUTE), stateDir: repo.path(`state-${at.getTime()}`) });
+  const verified = await repo.verify(path.join(published(), 'pkg_summary.asc'), {
+    at: new Date(at.getTime() + MINUTE),
+    stateDir: repo.path(`state-${at.getTime()}`),
+  });
   expect({ status: verified.status, stderr: verified.stderr }).toEqual({ status: 0, stderr: '' });
   const text = Buffer.from(verified.stdout, 'latin1');
   const asc = await fs.readFile(path.join(published(), 'pkg_summary.asc'));
@@ -89,8 +132,16 @@ async function checkPublication(at: Date, built: string, packages: number): Prom
   }
   // Exactly the build's text, with the checksums publish adds.
   expect(text.toString('latin1').replace(/^FILE_(SIZE|CKSUM)=.*\n/gm, '')).toBe(built);
-  const checked = await pkgkeys(['verify-packages', ...repo.trustArgs({ at: new Date(at.getTime() + MINUTE), stateDir: repo.path(`pkgs-${at.getTime()}`) }), path.join(published(), 'pkg_summary.asc'), published()]);
-  expect({ status: checked.status, stdout: checked.stdout }).toEqual({ status: 0, stdout: `${packages} package(s) match the index for ${REPO}\n` });
+  const checked = await pkgkeys([
+    'verify-packages',
+    ...repo.trustArgs({ at: new Date(at.getTime() + MINUTE), stateDir: repo.path(`pkgs-${at.getTime()}`) }),
+    path.join(published(), 'pkg_summary.asc'),
+    published(),
+  ]);
+  expect({ status: checked.status, stdout: checked.stdout }).toEqual({
+    status: 0,
+    stdout: `${packages} package(s) match the index for ${REPO}\n`,
+  });
 }
 
 test('three builds in a row, each written as pbulk writes it: a build never changes what mirrors copy; each publish signs exactly that build', async () => {
@@ -111,16 +162,29 @@ test('three builds in a row, each written as pbulk writes it: a build never chan
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
     await checkPublication(at, built, Object.keys(names).length);
     // Published names are never files or links a redirection in the build's directory reaches.
-    for (const form of FORMS) expect((await fs.readlink(path.join(published(), form))).startsWith('.pkgkeys/current/')).toBe(true);
+    for (const form of FORMS)
+      expect((await fs.readlink(path.join(published(), form))).startsWith('.pkgkeys/current/')).toBe(true);
     before = await mirrorView();
-    expect(Object.keys(before).filter((n) => n.endsWith('.tgz')).sort()).toEqual(Object.keys(names).map((n) => `${n}.tgz`).sort());
+    expect(
+      Object.keys(before)
+        .filter((n) => n.endsWith('.tgz'))
+        .sort(),
+    ).toEqual(
+      Object.keys(names)
+        .map((n) => `${n}.tgz`)
+        .sort(),
+    );
   }
   // Another build between publishes, and only a new signature meanwhile (cron): still the last build's text.
   await pbulkBuild({ 'late-1.0': 'late-1' });
   const resigned = await publish(new Date(SIGNED_AT.getTime() + 60 * MINUTE), ['--resign']);
   expect(resigned.status).toBe(0);
   const view = await mirrorView();
-  expect(Object.keys(view).filter((n) => n.endsWith('.tgz')).sort()).toEqual(['baz-1.0.tgz', 'foo-1.0.tgz', 'qux-1.0.tgz']);
+  expect(
+    Object.keys(view)
+      .filter((n) => n.endsWith('.tgz'))
+      .sort(),
+  ).toEqual(['baz-1.0.tgz', 'foo-1.0.tgz', 'qux-1.0.tgz']);
 });
 
 test('a build whose index forms disagree, or that wrote none, is refused, and the publication stays as it was', async () => {
@@ -133,11 +197,24 @@ test('a build whose index forms disagree, or that wrote none, is refused, and th
   const conflicting = await publish(new Date(SIGNED_AT.getTime() + MINUTE));
   expectRefusal(conflicting, 'BAD_INPUT', 2);
   expect(conflicting.stderr).toMatch(/All\/pkg_summary\.xz and .*All\/pkg_summary\.bz2 hold different indexes/);
-  for (const name of await fs.readdir(build())) if (name.startsWith('pkg_summary')) await fs.rm(path.join(build(), name));
+  for (const name of await fs.readdir(build()))
+    if (name.startsWith('pkg_summary')) await fs.rm(path.join(build(), name));
   expectRefusal(await publish(new Date(SIGNED_AT.getTime() + 2 * MINUTE)), 'NOT_FOUND', 3);
   // Neither a build nor --resign; and the build's directory as the repository directory.
   expectRefusal(await publish(new Date(SIGNED_AT.getTime() + 3 * MINUTE), []), 'USAGE', 2);
-  const same = await pkgkeys(['publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--key', repo.path('host-secret.asc'), ...repo.clientKeyringArgs(), '--build', published(), published()]);
+  const same = await pkgkeys([
+    'publish',
+    '--now',
+    iso(SIGNED_AT),
+    '--repository',
+    REPO,
+    '--key',
+    repo.path('host-secret.asc'),
+    ...repo.clientKeyringArgs(),
+    '--build',
+    published(),
+    published(),
+  ]);
   expectRefusal(same, 'USAGE', 2);
   expect(await mirrorView()).toEqual(before);
 });
@@ -147,7 +224,9 @@ test('a publication something wrote into (pbulk run in the repository directory)
   expect((await publish(SIGNED_AT)).status).toBe(0);
   // pbulk's first line run in the repository directory itself: the redirection follows the link.
   await new Promise<void>((resolve, reject) =>
-    execFile('sh', ['-c', `printf 'PKGNAME=evil-1.0\\n\\n' | gzip -c > "${published()}/pkg_summary.gz"`], (error) => (error ? reject(error) : resolve())),
+    execFile('sh', ['-c', `printf 'PKGNAME=evil-1.0\\n\\n' | gzip -c > "${published()}/pkg_summary.gz"`], (error) =>
+      error ? reject(error) : resolve(),
+    ),
   );
   const resigned = await publish(new Date(SIGNED_AT.getTime() + MINUTE), ['--resign']);
   expectRefusal(resigned, 'HASH_MISMATCH');
@@ -157,6 +236,8 @@ test('a publication something wrote into (pbulk run in the repository directory)
   const at = new Date(SIGNED_AT.getTime() + 2 * MINUTE);
   const result = await publish(at);
   expect({ status: result.status, code: codeOf(result) }).toEqual({ status: 0, code: null });
-  expect(result.stderr).toMatch(/^pkgkeys: warning: .*pkg_summary\.gz no longer holds the published text .*every package copied again, and the new index is not compared with it \(PUBLISH_SHRINK\)\n$/);
+  expect(result.stderr).toMatch(
+    /^pkgkeys: warning: .*pkg_summary\.gz no longer holds the published text .*every package copied again, and the new index is not compared with it \(PUBLISH_SHRINK\)\n$/,
+  );
   await checkPublication(at, built, 2);
 });

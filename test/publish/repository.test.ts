@@ -14,7 +14,17 @@ import { REPO, Repo, SIGNED_AT, VERIFY_AT, entry, iso } from '../helpers/repo';
 import { buildPackage } from '../../lib/pkgsrc/package';
 import { incompressible, packageSpec } from '../helpers/packages';
 
-const FORMS = ['pkg_summary.gz', 'pkg_summary.bz2', 'pkg_summary.xz', 'pkg_summary.zst', 'pkg_summary.asc', 'pkg_summary.asc.gz', 'pkg_summary.asc.bz2', 'pkg_summary.asc.xz', 'pkg_summary.asc.zst'];
+const FORMS = [
+  'pkg_summary.gz',
+  'pkg_summary.bz2',
+  'pkg_summary.xz',
+  'pkg_summary.zst',
+  'pkg_summary.asc',
+  'pkg_summary.asc.gz',
+  'pkg_summary.asc.bz2',
+  'pkg_summary.asc.xz',
+  'pkg_summary.asc.zst',
+];
 
 let repo: Repo;
 /** The repository directory (what mirrors copy), and the build's own (test/publish/pbulk.test.ts). */
@@ -29,7 +39,18 @@ async function build(names: string[]): Promise<void> {
 }
 
 const publish = (args: string[] = ['--build', built()], at = SIGNED_AT) =>
-  pkgkeys(['publish', '--now', iso(at), '--repository', REPO, '--key', repo.path('host-secret.asc'), ...repo.clientKeyringArgs(), ...args, all()]);
+  pkgkeys([
+    'publish',
+    '--now',
+    iso(at),
+    '--repository',
+    REPO,
+    '--key',
+    repo.path('host-secret.asc'),
+    ...repo.clientKeyringArgs(),
+    ...args,
+    all(),
+  ]);
 
 /** verify-packages of the published signed index against the directory, with fresh rollback state. */
 async function verifyPublished(at = VERIFY_AT): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -62,7 +83,11 @@ test('publishing again, and --resign later, keep a publication that verifies; on
   const later = new Date(SIGNED_AT.getTime() + 6 * 86400_000);
   const resigned = await publish(['--resign'], later);
   expect(resigned.status).toBe(0);
-  const verified = await repo.verify(path.join(all(), 'pkg_summary.asc'), { at: new Date(later.getTime() + 3600_000), stateDir: repo.path('state-resign'), args: ['--json'] });
+  const verified = await repo.verify(path.join(all(), 'pkg_summary.asc'), {
+    at: new Date(later.getTime() + 3600_000),
+    stateDir: repo.path('state-resign'),
+    args: ['--json'],
+  });
   expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, signed: iso(later).replace('.000', '') });
   expect(await fs.readdir(path.join(all(), '.pkgkeys/generations'))).toHaveLength(2);
 });
@@ -75,7 +100,9 @@ test('a new build is published: its new package copied in, the unchanged one lef
   // One package of two withdrawn is more than the share a publication may lose (PUBLISH_SHRINK): the operator says so.
   const published = await publish(['--build', built(), '--allow-shrink'], new Date(SIGNED_AT.getTime() + 60_000));
   expect(published.stdout).toMatch(/, 1 package\(s\) copied, 1 removed,/);
-  expect(published.stderr).toMatch(/^pkgkeys: override: --allow-shrink: .*: the new index drops 1 of the 2 packages of the previous publication \(50\.0 %, more than the 10 % allowed\): bar\n$/);
+  expect(published.stderr).toMatch(
+    /^pkgkeys: override: --allow-shrink: .*: the new index drops 1 of the 2 packages of the previous publication \(50\.0 %, more than the 10 % allowed\): bar\n$/,
+  );
   expect((await fs.readdir(all())).filter((n) => n.endsWith('.tgz')).sort()).toEqual(['baz-3.0.tgz', 'foo-1.0.tgz']);
   expect((await verifyPublished()).stdout).toBe(`2 package(s) match the index for ${REPO}\n`);
 });
@@ -99,10 +126,21 @@ test('--sign-packages signs every package in place for pkg_add; the index descri
   expect(result.stdout).toMatch(/1 package\(s\) signed/);
   expect((await fs.readFile(path.join(all(), 'foo-1.0.tgz'))).subarray(0, 8).toString()).toBe('!<arch>\n');
   expect((await verifyPublished()).status).toBe(0);
-  const checked = await pkgkeys(['verify-package', '--now', iso(VERIFY_AT), '--anchor', repo.path('master.asc'), '--keyring', repo.path('keyring.asc'), path.join(all(), 'foo-1.0.tgz')]);
+  const checked = await pkgkeys([
+    'verify-package',
+    '--now',
+    iso(VERIFY_AT),
+    '--anchor',
+    repo.path('master.asc'),
+    '--keyring',
+    repo.path('keyring.asc'),
+    path.join(all(), 'foo-1.0.tgz'),
+  ]);
   expect(checked.status).toBe(0);
   // Publishing again signs nothing twice.
-  expect((await publish(['--build', built(), '--sign-packages'], new Date(SIGNED_AT.getTime() + 60_000))).stdout).not.toMatch(/signed,/);
+  expect(
+    (await publish(['--build', built(), '--sign-packages'], new Date(SIGNED_AT.getTime() + 60_000))).stdout,
+  ).not.toMatch(/signed,/);
 }, 60_000);
 
 test('killed at any point, the repository still holds a publication that verifies against its files', async () => {
@@ -112,7 +150,24 @@ test('killed at any point, the repository still holds a publication that verifie
   for (const [i, delay] of [50, 120, 200, 300, 400, 550, 700, 900].entries()) {
     await build(names.slice(0, 100 + (i + 1) * 5));
     const at = new Date(SIGNED_AT.getTime() + (i + 1) * 60_000);
-    const child = spawn(process.execPath, [BIN, 'publish', '--now', iso(at), '--repository', REPO, '--key', repo.path('host-secret.asc'), ...repo.clientKeyringArgs(), '--build', built(), all()], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'publish',
+        '--now',
+        iso(at),
+        '--repository',
+        REPO,
+        '--key',
+        repo.path('host-secret.asc'),
+        ...repo.clientKeyringArgs(),
+        '--build',
+        built(),
+        all(),
+      ],
+      { stdio: 'ignore' },
+    );
     const exited = new Promise((resolve) => child.on('exit', resolve));
     await new Promise((resolve) => setTimeout(resolve, delay));
     child.kill('SIGKILL');

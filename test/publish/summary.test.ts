@@ -12,7 +12,10 @@ import { REPO, Repo, SIGNED_AT, entry, expectRefusal, expectVerified } from '../
 import { day } from '../helpers/world';
 
 const content = (pkgname: string) => Buffer.from(`${pkgname} package contents`);
-const checksums = (pkgname: string) => [`FILE_SIZE=${content(pkgname).length}`, `FILE_CKSUM=sha256 ${createHash('sha256').update(content(pkgname)).digest('hex')}`];
+const checksums = (pkgname: string) => [
+  `FILE_SIZE=${content(pkgname).length}`,
+  `FILE_CKSUM=sha256 ${createHash('sha256').update(content(pkgname)).digest('hex')}`,
+];
 const NAMES = ['foo-1.0', 'bar-2.0', 'baz-3.0'];
 
 let repo: Repo;
@@ -28,7 +31,11 @@ async function signWithPackages(name: string, summary: string) {
   return repo.trySign({ summary: name, out: `${name}.asc`, args: ['--packages', repo.path('All')] });
 }
 
-const exists = (file: string) => fs.access(file).then(() => true, () => false);
+const exists = (file: string) =>
+  fs.access(file).then(
+    () => true,
+    () => false,
+  );
 
 describe('sign-summary --packages', () => {
   it('adds FILE_SIZE and FILE_CKSUM where missing, checks them where present, and keeps the rest byte for byte', async () => {
@@ -55,11 +62,14 @@ describe('sign-summary --packages', () => {
   it.each([
     ['HASH_MISMATCH', 'FILE_CKSUM', [checksums('bar-2.0')[0]!, `FILE_CKSUM=sha256 ${'0'.repeat(64)}`]],
     ['SIZE_MISMATCH', 'FILE_SIZE', ['FILE_SIZE=1', checksums('bar-2.0')[1]!]],
-  ])('refuses with %s an index whose %s disagrees with the package file, writing nothing', async (code, _what, wrong) => {
-    const { result, file } = await signWithPackages(`wrong-${code}`, entry('foo-1.0') + entry('bar-2.0', wrong));
-    expectRefusal(result, code);
-    expect(await exists(file)).toBe(false);
-  });
+  ])(
+    'refuses with %s an index whose %s disagrees with the package file, writing nothing',
+    async (code, _what, wrong) => {
+      const { result, file } = await signWithPackages(`wrong-${code}`, entry('foo-1.0') + entry('bar-2.0', wrong));
+      expectRefusal(result, code);
+      expect(await exists(file)).toBe(false);
+    },
+  );
 
   it('refuses an index naming a package file that does not exist, writing nothing', async () => {
     const { result, file } = await signWithPackages('missing', entry('foo-1.0') + entry('gone-1.0'));
@@ -69,7 +79,14 @@ describe('sign-summary --packages', () => {
 });
 
 describe('signIndex', () => {
-  const sign = (text: string) => signIndex(Buffer.from(text, 'latin1'), 'pkg_summary', { key: repo.host.secret, repository: REPO, created: SIGNED_AT, expires: day(7, SIGNED_AT), hash: 'sha256' });
+  const sign = (text: string) =>
+    signIndex(Buffer.from(text, 'latin1'), 'pkg_summary', {
+      key: repo.host.secret,
+      repository: REPO,
+      created: SIGNED_AT,
+      expires: day(7, SIGNED_AT),
+      hash: 'sha256',
+    });
   const grammarOf = (text: string) => {
     try {
       return checkSummary(signableText(Buffer.from(text, 'latin1')), 'pkg_summary');
@@ -79,8 +96,18 @@ describe('signIndex', () => {
   };
 
   it('checks the grammar in the pass that hashes the text: what checkSummary refuses, with its message, and its count', async () => {
-    for (const bad of ['PKGNAME=a-1\nJUNK\n\n', 'PKGNAME=a-1\nCOMMENT=x\ry\n\n', 'PKGNAME=a-1\n', 'COMMENT=x\n\n', '\n', 'PKGNAME=a-1\n\x00\n']) {
-      const refused = await sign(bad).then(() => 'signed', (error: Error) => error.message);
+    for (const bad of [
+      'PKGNAME=a-1\nJUNK\n\n',
+      'PKGNAME=a-1\nCOMMENT=x\ry\n\n',
+      'PKGNAME=a-1\n',
+      'COMMENT=x\n\n',
+      '\n',
+      'PKGNAME=a-1\n\x00\n',
+    ]) {
+      const refused = await sign(bad).then(
+        () => 'signed',
+        (error: Error) => error.message,
+      );
       expect({ bad, refused }).toEqual({ bad, refused: grammarOf(bad) });
     }
     const good = entry('foo-1.0') + entry('bar-2.0');

@@ -30,17 +30,29 @@ beforeAll(async () => {
 
 async function index(name: string, created: Date): Promise<string> {
   const file = world.site.path(name);
-  await fs.writeFile(file, await signIndexWith(world.site.edHost, entry('foo-1.0'), { created, notations: [{ name: REPOSITORY_NOTATION, value: REPO }] }));
+  await fs.writeFile(
+    file,
+    await signIndexWith(world.site.edHost, entry('foo-1.0'), {
+      created,
+      notations: [{ name: REPOSITORY_NOTATION, value: REPO }],
+    }),
+  );
   return file;
 }
 
 test('the keyring package installed at 1970: CLOCK_BEHIND, saying so; nothing installed', async () => {
   const client = await world.site.client('fresh');
-  const result = await pkgkeysWithClock(BOOT, ['update', '--url', `file://${world.site.path('pub')}/`, '--allow-expired', '--quiet'], { PKGKEYS_ROOT: client.root });
+  const result = await pkgkeysWithClock(
+    BOOT,
+    ['update', '--url', `file://${world.site.path('pub')}/`, '--allow-expired', '--quiet'],
+    { PKGKEYS_ROOT: client.root },
+  );
   expect({ status: result.status, code: codeOf(result) }).toEqual({ status: 1, code: 'CLOCK_BEHIND' });
   expect(result.stderr).toContain(`the keyring release was signed ${formatTime(PUBLISHED_AT)}`);
   expect(result.stderr).toMatch(EPOCH_READING);
-  expect(result.stderr).toContain('(nothing is proven here yet). If the clock is wrong, set the clock (ntpdate -b pool.ntp.org, or start ntpd) and try again');
+  expect(result.stderr).toContain(
+    '(nothing is proven here yet). If the clock is wrong, set the clock (ntpdate -b pool.ntp.org, or start ntpd) and try again',
+  );
   await expect(fs.readdir(client.live)).resolves.not.toContain('current');
 });
 
@@ -48,20 +60,42 @@ test('installed, then booted at 1970: a current index is CLOCK_BEHIND, an expire
   const env = { PKGKEYS_ROOT: world.client.root }; // release 2026041001 installed: its signing time is the floor
   const floor = `before ${formatTime(PUBLISHED_AT)}, the latest time proven here (when the keyring/pkgsrc signature by ${world.site.publisher.fingerprint} was made): the clock is wrong`;
 
-  const current = await pkgkeysWithClock(BOOT, ['verify-summary', '--repository', REPO, await index('current.asc', day(1, PUBLISHED_AT))], env);
-  expect({ status: current.status, code: codeOf(current), stdout: current.stdout }).toEqual({ status: 1, code: 'CLOCK_BEHIND', stdout: '' });
+  const current = await pkgkeysWithClock(
+    BOOT,
+    ['verify-summary', '--repository', REPO, await index('current.asc', day(1, PUBLISHED_AT))],
+    env,
+  );
+  expect({ status: current.status, code: codeOf(current), stdout: current.stdout }).toEqual({
+    status: 1,
+    code: 'CLOCK_BEHIND',
+    stdout: '',
+  });
   expect(current.stderr).toMatch(EPOCH_READING);
   expect(current.stderr).toContain(floor);
 
   // Valid until a day before the release was signed: by the clock, made in the future; by the floor, expired.
-  const old = await pkgkeysWithClock(BOOT, ['verify-summary', '--repository', REPO, await index('old.asc', day(-8, PUBLISHED_AT))], env);
-  expect({ status: old.status, code: codeOf(old), stdout: old.stdout }).toEqual({ status: 1, code: 'INDEX_EXPIRED', stdout: '' });
-  expect(old.stderr).toContain(`expired ${formatTime(day(-1, PUBLISHED_AT))} (now ${formatTime(PUBLISHED_AT)}): it stays expired`);
+  const old = await pkgkeysWithClock(
+    BOOT,
+    ['verify-summary', '--repository', REPO, await index('old.asc', day(-8, PUBLISHED_AT))],
+    env,
+  );
+  expect({ status: old.status, code: codeOf(old), stdout: old.stdout }).toEqual({
+    status: 1,
+    code: 'INDEX_EXPIRED',
+    stdout: '',
+  });
+  expect(old.stderr).toContain(
+    `expired ${formatTime(day(-1, PUBLISHED_AT))} (now ${formatTime(PUBLISHED_AT)}): it stays expired`,
+  );
 
   const status = await pkgkeysWithClock(BOOT, ['status', '--json'], env);
   expect(status.status).toBe(1);
   const report = JSON.parse(status.stdout);
   expect(report.clock).toMatch(/^1970-01-02T00:0\d:\d\dZ$/);
-  expect(report.floor).toEqual({ identifier: 'keyring/pkgsrc', signed: formatTime(PUBLISHED_AT), signer: world.site.publisher.fingerprint });
+  expect(report.floor).toEqual({
+    identifier: 'keyring/pkgsrc',
+    signed: formatTime(PUBLISHED_AT),
+    signer: world.site.publisher.fingerprint,
+  });
   expect(report.problems[0]).toEqual({ code: 'CLOCK_BEHIND', message: expect.stringContaining(floor) });
 });

@@ -23,8 +23,15 @@ const world = withInstalledWorld();
 test('an index is expired by a clock far ahead, the floor stays, and the right clock verifies it again', async () => {
   const client = world.client;
   const file = world.site.path('index.asc');
-  await fs.writeFile(file, await signIndexWith(world.site.edHost, entry('foo-1.0'), { created: SIGNED, notations: [{ name: REPOSITORY_NOTATION, value: REPO }] }));
-  const verify = (clock: Date) => pkgkeys(['verify-summary', '--now', iso(clock), '--repository', REPO, file], { PKGKEYS_ROOT: client.root });
+  await fs.writeFile(
+    file,
+    await signIndexWith(world.site.edHost, entry('foo-1.0'), {
+      created: SIGNED,
+      notations: [{ name: REPOSITORY_NOTATION, value: REPO }],
+    }),
+  );
+  const verify = (clock: Date) =>
+    pkgkeys(['verify-summary', '--now', iso(clock), '--repository', REPO, file], { PKGKEYS_ROOT: client.root });
   const floor = async (clock: Date) => JSON.parse((await client.status({ at: clock, args: ['--json'] })).stdout).floor;
 
   expect((await verify(RIGHT)).status).toBe(0);

@@ -41,19 +41,33 @@ const run = (client: Client, command: string, clock: Date, args: string[]): Prom
 /** An index for `repository` signed by a build host of the keyring at `created`, valid 7 days. */
 async function index(repository: string, created: Date): Promise<string> {
   const file = world.site.path(`index-${repository.replace(/\//g, '_')}-${created.getTime()}.asc`);
-  await fs.writeFile(file, await signIndexWith(world.site.edHost, entry('foo-1.0'), { created, notations: [{ name: REPOSITORY_NOTATION, value: repository }] }));
+  await fs.writeFile(
+    file,
+    await signIndexWith(world.site.edHost, entry('foo-1.0'), {
+      created,
+      notations: [{ name: REPOSITORY_NOTATION, value: repository }],
+    }),
+  );
   return file;
 }
 
 /** A pkg-vulnerabilities list signed at `created`, valid 7 days. */
 async function vulnerabilities(created: Date): Promise<string> {
   const file = world.site.path(`pkg-vulnerabilities-${created.getTime()}.asc`);
-  await fs.writeFile(file, await signIndexWith(world.site.vuln, vulnerabilitiesText(), { created, hash: 'sha512', notations: vulnerabilitiesNotation }));
+  await fs.writeFile(
+    file,
+    await signIndexWith(world.site.vuln, vulnerabilitiesText(), {
+      created,
+      hash: 'sha512',
+      notations: vulnerabilitiesNotation,
+    }),
+  );
   return file;
 }
 
 /** Verifies `file` for `repository` on `client` with the clock at `clock`. */
-const verifyIndex = (client: Client, repository: string, file: string, clock: Date) => run(client, 'verify-summary', clock, ['--repository', repository, file]);
+const verifyIndex = (client: Client, repository: string, file: string, clock: Date) =>
+  run(client, 'verify-summary', clock, ['--repository', repository, file]);
 
 /** The machine verifies a current index of REPO_A at `signed` + 1 h: the floor is then `signed`. */
 async function proven(client: Client, signed: Date): Promise<void> {
@@ -74,13 +88,18 @@ describe('a clock set back, before the latest time proven here', () => {
     const old = await index(REPO_B, day(-8, P)); // valid until P - 1 d: fresh by the clock set back
     const result = await verifyIndex(client, REPO_B, old, BACK);
     expectRefusal(result, 'INDEX_EXPIRED');
-    expect(result.stderr).toContain(`expired ${formatTime(day(-1, P))} (now ${formatTime(F)}): it stays expired, as ${behind(BACK, F, '5 d', `${REPO_A} signature by ${world.site.edHost.fingerprint}`)}`);
+    expect(result.stderr).toContain(
+      `expired ${formatTime(day(-1, P))} (now ${formatTime(F)}): it stays expired, as ${behind(BACK, F, '5 d', `${REPO_A} signature by ${world.site.edHost.fingerprint}`)}`,
+    );
   });
 
   test('pkg-vulnerabilities that expired before the floor stays expired', async () => {
     const client = await machine();
     await proven(client, F);
-    expectRefusal(await run(client, 'verify-vulnerabilities', BACK, [await vulnerabilities(day(-8, P))]), 'VULNERABILITIES_EXPIRED');
+    expectRefusal(
+      await run(client, 'verify-vulnerabilities', BACK, [await vulnerabilities(day(-8, P))]),
+      'VULNERABILITIES_EXPIRED',
+    );
   });
 
   test('the installed keyring release stays expired: update refuses it, status says why', async () => {
@@ -94,10 +113,20 @@ describe('a clock set back, before the latest time proven here', () => {
     const status = await client.status({ at: day(5, P), args: ['--json'] });
     expect(status.status).toBe(1);
     const report = JSON.parse(status.stdout);
-    expect(report.floor).toEqual({ identifier: 'pkg-vulnerabilities', signed: formatTime(signed), signer: world.site.vuln.fingerprint });
+    expect(report.floor).toEqual({
+      identifier: 'pkg-vulnerabilities',
+      signed: formatTime(signed),
+      signer: world.site.vuln.fingerprint,
+    });
     expect(report.clock).toBe(formatTime(day(5, P)));
-    expect(report.problems.map((p: { code: string }) => p.code)).toEqual(['CLOCK_BEHIND', 'KEYRING_FROZEN', 'KEYRING_STALE']);
-    expect(report.problems[0].message).toBe(behind(day(5, P), signed, '10 d', `pkg-vulnerabilities signature by ${world.site.vuln.fingerprint}`));
+    expect(report.problems.map((p: { code: string }) => p.code)).toEqual([
+      'CLOCK_BEHIND',
+      'KEYRING_FROZEN',
+      'KEYRING_STALE',
+    ]);
+    expect(report.problems[0].message).toBe(
+      behind(day(5, P), signed, '10 d', `pkg-vulnerabilities signature by ${world.site.vuln.fingerprint}`),
+    );
   });
 
   test('a current index is CLOCK_BEHIND, saying what the clock reads and what was proven', async () => {
@@ -106,8 +135,10 @@ describe('a clock set back, before the latest time proven here', () => {
     const current = day(1, F);
     const result = await verifyIndex(client, REPO_A, await index(REPO_A, current), BACK);
     expectRefusal(result, 'CLOCK_BEHIND');
-    expect(result.stderr).toBe(`pkgkeys: warning: ${behind(BACK, F, '5 d', `${REPO_A} signature by ${world.site.edHost.fingerprint}`)}\n` +
-      `pkgkeys: CLOCK_BEHIND: the index was signed ${formatTime(current)}, but ${behind(BACK, F, '5 d', `${REPO_A} signature by ${world.site.edHost.fingerprint}`)}\n`);
+    expect(result.stderr).toBe(
+      `pkgkeys: warning: ${behind(BACK, F, '5 d', `${REPO_A} signature by ${world.site.edHost.fingerprint}`)}\n` +
+        `pkgkeys: CLOCK_BEHIND: the index was signed ${formatTime(current)}, but ${behind(BACK, F, '5 d', `${REPO_A} signature by ${world.site.edHost.fingerprint}`)}\n`,
+    );
   });
 
   test('what is valid at the floor verifies, judged as of the floor, with a warning about the clock', async () => {
@@ -115,21 +146,26 @@ describe('a clock set back, before the latest time proven here', () => {
     await proven(client, F);
     const result = await verifyIndex(client, REPO_B, await index(REPO_B, later(F, -1)), BACK);
     expect(result.status).toBe(0);
-    expect(result.stderr).toBe(`pkgkeys: warning: ${behind(BACK, F, '5 d', `${REPO_A} signature by ${world.site.edHost.fingerprint}`)}\n`);
+    expect(result.stderr).toBe(
+      `pkgkeys: warning: ${behind(BACK, F, '5 d', `${REPO_A} signature by ${world.site.edHost.fingerprint}`)}\n`,
+    );
   });
 });
 
 describe('1970 on a fresh install with only the keyring package', () => {
   const EPOCH = new Date('1970-01-02T00:00:00Z');
   const gap = `${Math.round((P.getTime() - EPOCH.getTime()) / 86400_000)} d`;
-  const keyringPackage = (client: Client, clock: Date) => client.update(`file://${world.site.path('pub')}/`, { at: clock, args: ['--allow-expired'] });
+  const keyringPackage = (client: Client, clock: Date) =>
+    client.update(`file://${world.site.path('pub')}/`, { at: clock, args: ['--allow-expired'] });
 
   test('the keyring package installed at 1970: CLOCK_BEHIND, nothing installed, nothing proven', async () => {
     const client = await world.site.client('fresh-1970');
     const result = await keyringPackage(client, EPOCH);
     expectRefusal(result, 'CLOCK_BEHIND');
     expect(result.stderr).toContain(`the keyring release was signed ${formatTime(P)}, ${gap} after now`);
-    expect(result.stderr).toContain(`this machine's clock reads ${formatTime(EPOCH)} (nothing is proven here yet). If the clock is wrong, set the clock (ntpdate`);
+    expect(result.stderr).toContain(
+      `this machine's clock reads ${formatTime(EPOCH)} (nothing is proven here yet). If the clock is wrong, set the clock (ntpdate`,
+    );
     await expect(fs.readdir(client.live)).resolves.not.toContain('current');
     await expect(fs.readdir(path.join(client.live, 'state')).catch(() => [])).resolves.toEqual([]);
   });

@@ -9,7 +9,13 @@ describe('unknown critical subpackets', () => {
     const w = new World();
     const master = await w.key('master');
     const host = await w.key('host');
-    w.add(await forgeCertification(master, host, { created: day(1), expires: day(700), extraSubpacket: { type: 100, critical: true } }));
+    w.add(
+      await forgeCertification(master, host, {
+        created: day(1),
+        expires: day(700),
+        extraSubpacket: { type: 100, critical: true },
+      }),
+    );
     await expectRefused(w, [master], host.fingerprint, 'CERT_INVALID');
   });
 
@@ -17,7 +23,13 @@ describe('unknown critical subpackets', () => {
     const w = new World();
     const master = await w.key('master');
     const host = await w.key('host');
-    w.add(await forgeCertification(master, host, { created: day(1), expires: day(700), extraSubpacket: { type: 100, critical: false } }));
+    w.add(
+      await forgeCertification(master, host, {
+        created: day(1),
+        expires: day(700),
+        extraSubpacket: { type: 100, critical: false },
+      }),
+    );
     await expectTrusted(w, [master], host.fingerprint);
   });
 
@@ -25,7 +37,13 @@ describe('unknown critical subpackets', () => {
     const w = new World();
     const master = await w.key('master');
     const host = await w.key('host');
-    w.add(await forgeCertification(master, host, { created: day(1), expires: day(700), criticalNotation: 'no-builds-on-fridays@example.org' }));
+    w.add(
+      await forgeCertification(master, host, {
+        created: day(1),
+        expires: day(700),
+        criticalNotation: 'no-builds-on-fridays@example.org',
+      }),
+    );
     await expectRefused(w, [master], host.fingerprint, 'CERT_INVALID');
   });
 });

@@ -57,7 +57,9 @@ describe('delegation', () => {
     const master = await w.key('master');
     const dev = await w.key('developer');
     const host = await w.key('host');
-    w.add(await forgeCertification(master, dev, { created: day(1), expires: day(700), trust: { depth: 1, amount: 60 } }));
+    w.add(
+      await forgeCertification(master, dev, { created: day(1), expires: day(700), trust: { depth: 1, amount: 60 } }),
+    );
     await w.certify(dev, host, { at: day(2) });
     await expectRefused(w, [master], host.fingerprint, 'NOT_DELEGATED');
   });

@@ -24,7 +24,14 @@ let dir: string;
 let master: string;
 let host: string;
 let revoker: string;
-const files: Record<'anchor' | 'host' | 'revoker' | 'revocation' | 'bareRevocation' | 'hostNewer', string> = { anchor: '', host: '', revoker: '', revocation: '', bareRevocation: '', hostNewer: '' };
+const files: Record<'anchor' | 'host' | 'revoker' | 'revocation' | 'bareRevocation' | 'hostNewer', string> = {
+  anchor: '',
+  host: '',
+  revoker: '',
+  revocation: '',
+  bareRevocation: '',
+  hostNewer: '',
+};
 
 beforeAll(async () => {
   home = await GpgHome.create();
@@ -66,7 +73,19 @@ async function keyring(...parts: Array<keyof typeof files>): Promise<string> {
 }
 
 const explain = (keyringPath: string) =>
-  pkgkeys(['keyring', '--keyring', keyringPath, 'explain', host, '--anchor', files.anchor, '--repository', REPO, '--at', JUDGED.toISOString()]);
+  pkgkeys([
+    'keyring',
+    '--keyring',
+    keyringPath,
+    'explain',
+    host,
+    '--anchor',
+    files.anchor,
+    '--repository',
+    REPO,
+    '--at',
+    JUDGED.toISOString(),
+  ]);
 
 test('gpg itself lists the key revoked once it has the revoker and the revocation', async () => {
   const peer = await GpgHome.create();
@@ -80,7 +99,9 @@ test('gpg itself lists the key revoked once it has the revoker and the revocatio
 });
 
 const certificate = async (...parts: Array<keyof typeof files>) =>
-  (await inspectAll(await readTrees(await fs.readFile(await keyring(...parts), 'utf8'), 'keyring'))).find((c) => c.fingerprint === host)!;
+  (await inspectAll(await readTrees(await fs.readFile(await keyring(...parts), 'utf8'), 'keyring'))).find(
+    (c) => c.fingerprint === host,
+  )!;
 
 test('pkgkeys reads the revoker, from an older self-signature too, and the revocation by it', async () => {
   const cert = await certificate('host', 'revoker', 'revocation');
@@ -106,7 +127,9 @@ test.each([
 test("the revoker's certificate missing: refused, with the revoker named, whether or not a revocation is there", async () => {
   for (const parts of [['host', 'revocation'], ['host']] as const) {
     const result = await explain(await keyring(...parts));
-    expect(result.stdout).toContain(`names ${revoker} as a designated revoker, whose certificate is not in the keyring`);
+    expect(result.stdout).toContain(
+      `names ${revoker} as a designated revoker, whose certificate is not in the keyring`,
+    );
     expect(result.stdout).toMatch(/not trusted: KEY_INVALID\n$/);
     expect(result.status).toBe(1);
   }
@@ -120,7 +143,17 @@ test('naming a revoker is no fault in itself: with the revoker known and no revo
 
 test('a keyring directory files the revocation under the revoked key, by its issuer, and keeps the self-signature naming the revoker', async () => {
   const directory = path.join(dir, 'keyring-dir');
-  expect((await pkgkeys(['keyring', '--keyring', directory, 'import', await keyring('anchor', 'hostNewer', 'revoker', 'revocation')])).status).toBe(0);
+  expect(
+    (
+      await pkgkeys([
+        'keyring',
+        '--keyring',
+        directory,
+        'import',
+        await keyring('anchor', 'hostNewer', 'revoker', 'revocation'),
+      ])
+    ).status,
+  ).toBe(0);
   await expect(fs.access(path.join(directory, host, 'revocation', `${revoker}.asc`))).resolves.toBeUndefined();
   await expect(fs.access(path.join(directory, host, 'direct', `${revoker}.asc`))).resolves.toBeUndefined();
   const check = await pkgkeys(['keyring', '--keyring', directory, 'check']);

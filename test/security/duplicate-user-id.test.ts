@@ -18,7 +18,12 @@ async function certifiedHost() {
 }
 
 /** A world with the anchor and `host`'s certificate split over two copies of its User ID. */
-async function split(material: string[], master: { public: string }, fingerprint: string, second: (sig: openpgp.SignaturePacket) => boolean) {
+async function split(
+  material: string[],
+  master: { public: string },
+  fingerprint: string,
+  second: (sig: openpgp.SignaturePacket) => boolean,
+) {
   const forged = new World();
   forged.add(master.public);
   forged.add(await splitUserID(material, fingerprint, second));
@@ -36,7 +41,8 @@ describe('duplicate User ID packets', () => {
   it('the certification and its revocation, both under the second copy: revoked', async () => {
     const { w, master, host } = await certifiedHost();
     await w.revokeCertification(master, host, day(50));
-    const byMaster = (sig: openpgp.SignaturePacket) => sig.issuerKeyID.toHex().toUpperCase() === master.fingerprint.slice(-16);
+    const byMaster = (sig: openpgp.SignaturePacket) =>
+      sig.issuerKeyID.toHex().toUpperCase() === master.fingerprint.slice(-16);
     const forged = await split(w.material, master, host.fingerprint, byMaster);
     await expectRefused(forged, [master], host.fingerprint, 'CERT_REVOKED');
   });
@@ -50,7 +56,8 @@ describe('duplicate User ID packets', () => {
 
   it('without a revocation the split certificate is the same certificate: trusted', async () => {
     const { w, master, host } = await certifiedHost();
-    const byMaster = (sig: openpgp.SignaturePacket) => sig.issuerKeyID.toHex().toUpperCase() === master.fingerprint.slice(-16);
+    const byMaster = (sig: openpgp.SignaturePacket) =>
+      sig.issuerKeyID.toHex().toUpperCase() === master.fingerprint.slice(-16);
     const forged = await split(w.material, master, host.fingerprint, byMaster);
     await expectTrusted(forged, [master], host.fingerprint);
   });

@@ -27,12 +27,32 @@ function prng(seed: number): (n: number) => number {
 
 /** Lines that mean something to an armor or cleartext parser, to insert where they do not belong. */
 const TOKENS = [
-  '', '-----BEGIN PGP SIGNATURE-----', '-----END PGP SIGNATURE-----', '-----BEGIN PGP SIGNED MESSAGE-----', 'Hash: SHA1', 'Hash: RIPEMD160',
-  '-----BEGIN PGP PUBLIC KEY BLOCK-----', '-----END PGP PUBLIC KEY BLOCK-----', '=', '=A', '=AAA', '=AAAAA', '- ', '-', 'Comment: x', 'PKGNAME=evil-1.0',
+  '',
+  '-----BEGIN PGP SIGNATURE-----',
+  '-----END PGP SIGNATURE-----',
+  '-----BEGIN PGP SIGNED MESSAGE-----',
+  'Hash: SHA1',
+  'Hash: RIPEMD160',
+  '-----BEGIN PGP PUBLIC KEY BLOCK-----',
+  '-----END PGP PUBLIC KEY BLOCK-----',
+  '=',
+  '=A',
+  '=AAA',
+  '=AAAAA',
+  '- ',
+  '-',
+  'Comment: x',
+  'PKGNAME=evil-1.0',
 ];
 
 /** One mutation of `data` at a place in [from, to): returns the mutant and what was done, to name the case. */
-function mutate(data: Buffer, from: number, to: number, rand: (n: number) => number, binary: boolean): { mutant: Buffer; what: string } {
+function mutate(
+  data: Buffer,
+  from: number,
+  to: number,
+  rand: (n: number) => number,
+  binary: boolean,
+): { mutant: Buffer; what: string } {
   // Half the binary mutations hit the first octets, where a packet header and a signature's version, type and algorithms are.
   const at = from + rand(Math.max(1, binary && rand(2) === 0 ? Math.min(6, to - from) : to - from));
   const ops = binary ? 5 : 10; // text: as many line operations as byte ones
@@ -58,25 +78,41 @@ function mutate(data: Buffer, from: number, to: number, rand: (n: number) => num
     default: {
       // Line operations, on a line of the region chosen evenly (a short line, such as the armor checksum, as often as a long one).
       const starts = [from === 0 ? 0 : data.indexOf(0x0a, from - 1) + 1];
-      for (let nl = data.indexOf(0x0a, starts[0]!); nl >= 0 && nl + 1 < to; nl = data.indexOf(0x0a, nl + 1)) starts.push(nl + 1);
+      for (let nl = data.indexOf(0x0a, starts[0]!); nl >= 0 && nl + 1 < to; nl = data.indexOf(0x0a, nl + 1))
+        starts.push(nl + 1);
       const start = starts[rand(starts.length)]!;
       const newline = data.indexOf(0x0a, start);
       const end = newline < 0 ? data.length : newline + 1;
       const kind = rand(4);
-      if (kind === 0) return { mutant: Buffer.concat([data.subarray(0, start), data.subarray(end)]), what: `line at byte ${start} deleted` };
-      if (kind === 1) return { mutant: Buffer.concat([data.subarray(0, end), data.subarray(start, end), data.subarray(end)]), what: `line at byte ${start} duplicated` };
+      if (kind === 0)
+        return {
+          mutant: Buffer.concat([data.subarray(0, start), data.subarray(end)]),
+          what: `line at byte ${start} deleted`,
+        };
+      if (kind === 1)
+        return {
+          mutant: Buffer.concat([data.subarray(0, end), data.subarray(start, end), data.subarray(end)]),
+          what: `line at byte ${start} duplicated`,
+        };
       if (kind === 2) {
         const cut = 1 + rand(4);
         const last = newline < 0 ? data.length : newline;
-        return { mutant: Buffer.concat([data.subarray(0, Math.max(start, last - cut)), data.subarray(last)]), what: `line at byte ${start} cut by ${cut}` };
+        return {
+          mutant: Buffer.concat([data.subarray(0, Math.max(start, last - cut)), data.subarray(last)]),
+          what: `line at byte ${start} cut by ${cut}`,
+        };
       }
       const token = TOKENS[rand(TOKENS.length)]!;
-      return { mutant: Buffer.concat([data.subarray(0, start), Buffer.from(`${token}\n`), data.subarray(start)]), what: `line "${token}" inserted at byte ${start}` };
+      return {
+        mutant: Buffer.concat([data.subarray(0, start), Buffer.from(`${token}\n`), data.subarray(start)]),
+        what: `line "${token}" inserted at byte ${start}`,
+      };
     }
   }
 }
 
-const UPSTREAM_WORDS = /Error during parsing|Parsing \w+ failed|Invalid enum value|Packet not allowed|Unknown packet type|Misformed armored text|Ascii armor integrity|Unsupported|Error reading|Unexpected end/i;
+const UPSTREAM_WORDS =
+  /Error during parsing|Parsing \w+ failed|Invalid enum value|Packet not allowed|Unknown packet type|Misformed armored text|Ascii armor integrity|Unsupported|Error reading|Unexpected end/i;
 
 /** Everything wrong with one run's outcome, or nothing. `accepted`: whether exit 0 is right for this input. */
 function problemsOf(result: CliResult, accepted: () => boolean): string[] {
@@ -85,7 +121,8 @@ function problemsOf(result: CliResult, accepted: () => boolean): string[] {
   if (![0, 1, 2, 3].includes(result.status)) problems.push(`exit ${result.status}`);
   if (/unexpected error|\n\s+at /.test(result.stderr)) problems.push('an unexpected error');
   if (UPSTREAM_WORDS.test(result.stderr)) problems.push("OpenPGP.js' words in the message");
-  if (result.status !== 0 && (code === null || exitStatusOf(code as Code) !== result.status)) problems.push(`exit ${result.status} with code ${code}`);
+  if (result.status !== 0 && (code === null || exitStatusOf(code as Code) !== result.status))
+    problems.push(`exit ${result.status} with code ${code}`);
   // Every file is there and readable: an input/output error can only be a failure that was not foreseen.
   if (code === 'IO_ERROR') problems.push('IO_ERROR for bytes that were read');
   if (result.status === 0 && !accepted()) problems.push('CHANGED TEXT ACCEPTED');
@@ -95,19 +132,32 @@ function problemsOf(result: CliResult, accepted: () => boolean): string[] {
 /** The text a cleartext-signed file carries, as a verifier reads it; null when it has no framework. */
 function signedTextOf(file: Buffer): string | null {
   try {
-    return canonicalize(parseCleartext(Buffer.from(file), 'mutant', 'INDEX_MALFORMED').body, createHash('sha256')).toString('latin1');
+    return canonicalize(
+      parseCleartext(Buffer.from(file), 'mutant', 'INDEX_MALFORMED').body,
+      createHash('sha256'),
+    ).toString('latin1');
   } catch {
     return null;
   }
 }
 
 /** The armored signature block's packet mutated and armored again, with a good checksum: mutations that reach the packet parser. */
-async function withMutatedSignature(file: Buffer, rand: (n: number) => number): Promise<{ mutant: Buffer; what: string }> {
+async function withMutatedSignature(
+  file: Buffer,
+  rand: (n: number) => number,
+): Promise<{ mutant: Buffer; what: string }> {
   const text = file.toString('latin1');
   const begin = text.indexOf('-----BEGIN PGP SIGNATURE-----');
   const packet = Buffer.from(await toBinary(text.slice(begin), 'signature'));
   const { mutant, what } = mutate(packet, 0, packet.length, rand, true);
-  return { mutant: Buffer.from(text.slice(0, begin) + (mutant.length ? armor('signature', mutant) : '-----BEGIN PGP SIGNATURE-----\n\n-----END PGP SIGNATURE-----\n'), 'latin1'), what: `signature packet: ${what}` };
+  return {
+    mutant: Buffer.from(
+      text.slice(0, begin) +
+        (mutant.length ? armor('signature', mutant) : '-----BEGIN PGP SIGNATURE-----\n\n-----END PGP SIGNATURE-----\n'),
+      'latin1',
+    ),
+    what: `signature packet: ${what}`,
+  };
 }
 
 /** Hundreds of in-process runs: generous, for a loaded machine (nothing here is timed). */
@@ -130,7 +180,10 @@ describe('fuzzing with seeded mutations', () => {
   let anchor: Buffer;
   beforeAll(async () => {
     repo = await Repo.create();
-    summary = await repo.publish([{ pkgname: 'foo-1.0', content: Buffer.from('foo package') }, { pkgname: 'bar-2.0', content: Buffer.from('bar package') }]);
+    summary = await repo.publish([
+      { pkgname: 'foo-1.0', content: Buffer.from('foo package') },
+      { pkgname: 'bar-2.0', content: Buffer.from('bar package') },
+    ]);
     signed = await fs.readFile((await repo.sign()).file);
     keyringArmored = await fs.readFile(repo.path('keyring.asc'));
     keyringBinary = Buffer.from(await toBinary(keyringArmored, 'keyring'));
@@ -139,14 +192,21 @@ describe('fuzzing with seeded mutations', () => {
   afterAll(() => repo.cleanup());
 
   /** Runs `cases` mutants of one target; collects every run that ends wrongly. */
-  async function fuzz(target: string, seed: number, cases: number, make: (rand: (n: number) => number) => Promise<{ mutant: Buffer; what: string }>, run: (mutant: Buffer) => Promise<{ result: CliResult; accepted: () => boolean }>): Promise<Failure[]> {
+  async function fuzz(
+    target: string,
+    seed: number,
+    cases: number,
+    make: (rand: (n: number) => number) => Promise<{ mutant: Buffer; what: string }>,
+    run: (mutant: Buffer) => Promise<{ result: CliResult; accepted: () => boolean }>,
+  ): Promise<Failure[]> {
     const failures: Failure[] = [];
     for (let i = 0; i < cases; i++) {
       const caseSeed = seed * 1000 + i;
       const { mutant, what } = await make(prng(caseSeed));
       const { result, accepted } = await run(mutant);
       const problems = problemsOf(result, accepted);
-      if (problems.length > 0) failures.push({ target, seed: caseSeed, what, problems, stderr: result.stderr.slice(0, 400) });
+      if (problems.length > 0)
+        failures.push({ target, seed: caseSeed, what, problems, stderr: result.stderr.slice(0, 400) });
     }
     return failures;
   }
@@ -157,33 +217,74 @@ describe('fuzzing with seeded mutations', () => {
   };
   /** Verifies the good index with mutated key material in place of the keyring (or of the anchor). */
   const verifyWith = (file: 'anchor' | 'keyring') => async (mutant: Buffer) => {
-    const result = await repo.verify(await repo.write('good.asc', signed), { stateDir: repo.path('fuzz-state'), [file]: await repo.write(`mutant-${file}.asc`, mutant) });
+    const result = await repo.verify(await repo.write('good.asc', signed), {
+      stateDir: repo.path('fuzz-state'),
+      [file]: await repo.write(`mutant-${file}.asc`, mutant),
+    });
     return { result, accepted: () => result.stdout === summary };
   };
 
-  it('a signed index: its text and its armor', async () => {
-    const armorAt = signed.indexOf('-----BEGIN PGP SIGNATURE-----');
-    const failures = [
-      ...(await fuzz('index text', 1, 40, async (rand) => mutate(signed, 0, armorAt, rand, false), verifyIndex)),
-      ...(await fuzz('index armor', 2, 100, async (rand) => mutate(signed, armorAt, signed.length, rand, false), verifyIndex)),
-      ...(await fuzz('index signature packet', 3, 60, (rand) => withMutatedSignature(signed, rand), verifyIndex)),
-    ];
-    expect(failures).toEqual([]);
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    'a signed index: its text and its armor',
+    async () => {
+      const armorAt = signed.indexOf('-----BEGIN PGP SIGNATURE-----');
+      const failures = [
+        ...(await fuzz('index text', 1, 40, async (rand) => mutate(signed, 0, armorAt, rand, false), verifyIndex)),
+        ...(await fuzz(
+          'index armor',
+          2,
+          100,
+          async (rand) => mutate(signed, armorAt, signed.length, rand, false),
+          verifyIndex,
+        )),
+        ...(await fuzz('index signature packet', 3, 60, (rand) => withMutatedSignature(signed, rand), verifyIndex)),
+      ];
+      expect(failures).toEqual([]);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
-  it('keyrings and anchors, armored and binary', async () => {
-    const failures = [
-      ...(await fuzz('keyring armored', 4, 30, async (rand) => mutate(keyringArmored, 0, keyringArmored.length, rand, false), verifyWith('keyring'))),
-      ...(await fuzz('keyring binary', 5, 60, async (rand) => mutate(keyringBinary, 0, keyringBinary.length, rand, true), verifyWith('keyring'))),
-      ...(await fuzz('anchor armored', 6, 40, async (rand) => mutate(anchor, 0, anchor.length, rand, false), verifyWith('anchor'))),
-      ...(await fuzz('anchor binary, armored again', 7, 40, async (rand) => {
-        const binary = Buffer.from(await toBinary(anchor, 'anchor'));
-        const { mutant, what } = mutate(binary, 0, binary.length, rand, true);
-        return { mutant: Buffer.from(armor('publicKey', mutant)), what: `re-armored: ${what}` };
-      }, verifyWith('anchor'))),
-    ];
-    expect(failures).toEqual([]);
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    'keyrings and anchors, armored and binary',
+    async () => {
+      const failures = [
+        ...(await fuzz(
+          'keyring armored',
+          4,
+          30,
+          async (rand) => mutate(keyringArmored, 0, keyringArmored.length, rand, false),
+          verifyWith('keyring'),
+        )),
+        ...(await fuzz(
+          'keyring binary',
+          5,
+          60,
+          async (rand) => mutate(keyringBinary, 0, keyringBinary.length, rand, true),
+          verifyWith('keyring'),
+        )),
+        ...(await fuzz(
+          'anchor armored',
+          6,
+          40,
+          async (rand) => mutate(anchor, 0, anchor.length, rand, false),
+          verifyWith('anchor'),
+        )),
+        ...(await fuzz(
+          'anchor binary, armored again',
+          7,
+          40,
+          async (rand) => {
+            const binary = Buffer.from(await toBinary(anchor, 'anchor'));
+            const { mutant, what } = mutate(binary, 0, binary.length, rand, true);
+            return { mutant: Buffer.from(armor('publicKey', mutant)), what: `re-armored: ${what}` };
+          },
+          verifyWith('anchor'),
+        )),
+      ];
+      expect(failures).toEqual([]);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
   describe('a keyring release statement', () => {
     let site: KeyringSite;
@@ -208,14 +309,24 @@ describe('fuzzing with seeded mutations', () => {
       return { result, accepted: () => signedTextOf(mutant) === releaseText };
     };
 
-    it('its text, its armor and its signature packet', async () => {
-      const armorAt = statement.indexOf('-----BEGIN PGP SIGNATURE-----');
-      const failures = [
-        ...(await fuzz('release text', 8, 25, async (rand) => mutate(statement, 0, armorAt, rand, false), update)),
-        ...(await fuzz('release armor', 9, 25, async (rand) => mutate(statement, armorAt, statement.length, rand, false), update)),
-        ...(await fuzz('release signature packet', 10, 25, (rand) => withMutatedSignature(statement, rand), update)),
-      ];
-      expect(failures).toEqual([]);
-    }, FUZZ_TIMEOUT_MS);
+    it(
+      'its text, its armor and its signature packet',
+      async () => {
+        const armorAt = statement.indexOf('-----BEGIN PGP SIGNATURE-----');
+        const failures = [
+          ...(await fuzz('release text', 8, 25, async (rand) => mutate(statement, 0, armorAt, rand, false), update)),
+          ...(await fuzz(
+            'release armor',
+            9,
+            25,
+            async (rand) => mutate(statement, armorAt, statement.length, rand, false),
+            update,
+          )),
+          ...(await fuzz('release signature packet', 10, 25, (rand) => withMutatedSignature(statement, rand), update)),
+        ];
+        expect(failures).toEqual([]);
+      },
+      FUZZ_TIMEOUT_MS,
+    );
   });
 });

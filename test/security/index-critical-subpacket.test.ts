@@ -14,7 +14,12 @@ afterAll(() => repo.cleanup());
 
 const repository = notationSubpacket(REPOSITORY_NOTATION, REPO);
 const verifyWith = async (...extra: Buffer[]) =>
-  repo.verify(await repo.write('attack.asc', forgeIndex(repo.host, summary, { hash: 'sha512', subpackets: [repository, ...extra] })));
+  repo.verify(
+    await repo.write(
+      'attack.asc',
+      forgeIndex(repo.host, summary, { hash: 'sha512', subpackets: [repository, ...extra] }),
+    ),
+  );
 
 describe('unknown critical subpackets in the index signature', () => {
   it('verifies with the same unknown subpacket and notation when they are not critical (the control)', async () => {

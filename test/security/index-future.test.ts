@@ -27,7 +27,9 @@ describe('an index from the future', () => {
     const result = await repo.verify(await signedAhead(seconds));
     expectRefusal(result, 'CLOCK_BEHIND');
     expect(result.stderr).toContain(`the index was signed ${formatTime(ahead(seconds))}`);
-    expect(result.stderr).toContain(`this machine's clock reads ${formatTime(VERIFY_AT)} (nothing is proven here yet). If the clock is wrong, set the clock (ntpdate`);
+    expect(result.stderr).toContain(
+      `this machine's clock reads ${formatTime(VERIFY_AT)} (nothing is proven here yet). If the clock is wrong, set the clock (ntpdate`,
+    );
   });
 
   it('is accepted once its time has come', async () => {

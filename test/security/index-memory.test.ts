@@ -23,7 +23,8 @@ let upstream: Upstream;
 let client: ClientRoot;
 
 beforeAll(async () => {
-  if (!existsSync(path.resolve(__dirname, '../../dist/cli/main.js'))) throw new Error('dist/cli/main.js is missing: run `make build` first; `make test` does.');
+  if (!existsSync(path.resolve(__dirname, '../../dist/cli/main.js')))
+    throw new Error('dist/cli/main.js is missing: run `make build` first; `make test` does.');
   upstream = await Upstream.start();
   client = await ClientRoot.create(upstream);
 }, 60_000);
@@ -31,7 +32,10 @@ afterAll(() => upstream?.stop());
 
 /** A pkg_summary of about `bytes`: distinct entries with long descriptions, as in a full repository. */
 function summaryOf(bytes: number): Buffer {
-  const description = Array.from({ length: 12 }, (_, i) => `DESCRIPTION=Line ${i} of a description, about as long as the lines of a real one.`);
+  const description = Array.from(
+    { length: 12 },
+    (_, i) => `DESCRIPTION=Line ${i} of a description, about as long as the lines of a real one.`,
+  );
   const parts: string[] = [];
   for (let size = 0, i = 0; size < bytes; i++) {
     parts.push(entry(`package${i}-1.${i % 97}`, description));
@@ -51,7 +55,9 @@ async function checkRepo(): Promise<{ status: number; stdout: string; rss: numbe
   const code = `${report} process.argv.splice(1, 0, ${JSON.stringify(BIN)}); require(${JSON.stringify(BIN)});`;
   const args = ['-e', code, '--', 'check-repo', '--now', iso(VERIFY_AT), '--timeout', '600'];
   const { status, stdout } = await new Promise<{ status: number; stdout: string }>((resolve) => {
-    execFile(process.execPath, args, { env: { ...process.env, ...client.env } }, (error, out) => resolve({ status: error ? Number(error.code) : 0, stdout: out }));
+    execFile(process.execPath, args, { env: { ...process.env, ...client.env } }, (error, out) =>
+      resolve({ status: error ? Number(error.code) : 0, stdout: out }),
+    );
   });
   return { status, stdout, rss: Number(await fs.readFile(rssFile, 'latin1')) * 1024 };
 }
@@ -67,13 +73,20 @@ describe('an index of 100 MiB', () => {
   it.each([
     ['pkg_summary.asc', () => signed],
     ['pkg_summary.asc.gz', () => gzipSync(signed, { level: 1 })],
-  ] as const)('served as %s, is verified holding about one copy of the text', async (form, body) => {
-    upstream.serveIndex(body(), form);
-    const result = await checkRepo();
-    expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 0, stdout: expect.stringMatching(new RegExp(`^${REPO}: good index, \\d+ entries`)) });
-    // Before: 391 MiB (plain) and 275 MiB (gzip) at its peak; now about 200 MiB.
-    expect(result.rss).toBeLessThanOrEqual(1.5 * text.length + BASELINE);
-  }, 300_000);
+  ] as const)(
+    'served as %s, is verified holding about one copy of the text',
+    async (form, body) => {
+      upstream.serveIndex(body(), form);
+      const result = await checkRepo();
+      expect({ status: result.status, stdout: result.stdout }).toEqual({
+        status: 0,
+        stdout: expect.stringMatching(new RegExp(`^${REPO}: good index, \\d+ entries`)),
+      });
+      // Before: 391 MiB (plain) and 275 MiB (gzip) at its peak; now about 200 MiB.
+      expect(result.rss).toBeLessThanOrEqual(1.5 * text.length + BASELINE);
+    },
+    300_000,
+  );
 });
 
 describe('more than the cap', () => {
@@ -86,11 +99,18 @@ describe('more than the cap', () => {
     ['pkg_summary.asc', 'more than the \\d+ bytes allowed', () => Buffer.alloc(MAX_INDEX_BYTES + MiB)],
     ['pkg_summary.asc.gz', 'decompresses to more than', gzipBomb],
     ['pkg_summary.asc.zst', 'decompresses to more than', zstdBomb],
-  ] as const)('served as %s (no Content-Length), is refused having held about the cap', async (form, reason, body) => {
-    upstream.serveIndex(body(), form);
-    upstream.mirror.files.get(form)!.contentLength = null;
-    const result = await checkRepo();
-    expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 1, stdout: expect.stringMatching(new RegExp(`^${REPO}: TOO_LARGE: \\S+/${form}: ${reason}`)) });
-    expect(result.rss).toBeLessThanOrEqual(MAX_INDEX_BYTES + 1.5 * BASELINE);
-  }, 300_000);
+  ] as const)(
+    'served as %s (no Content-Length), is refused having held about the cap',
+    async (form, reason, body) => {
+      upstream.serveIndex(body(), form);
+      upstream.mirror.files.get(form)!.contentLength = null;
+      const result = await checkRepo();
+      expect({ status: result.status, stdout: result.stdout }).toEqual({
+        status: 1,
+        stdout: expect.stringMatching(new RegExp(`^${REPO}: TOO_LARGE: \\S+/${form}: ${reason}`)),
+      });
+      expect(result.rss).toBeLessThanOrEqual(MAX_INDEX_BYTES + 1.5 * BASELINE);
+    },
+    300_000,
+  );
 });

@@ -17,7 +17,8 @@ beforeAll(async () => {
 });
 afterAll(() => repo.cleanup());
 
-const verifyIndex = async (index: Buffer, repository: string = REPO) => repo.verify(await repo.write('attack.asc', index), { repository });
+const verifyIndex = async (index: Buffer, repository: string = REPO) =>
+  repo.verify(await repo.write('attack.asc', index), { repository });
 const named = (...repositories: string[]) => repositories.map((value) => ({ name: REPOSITORY_NOTATION, value }));
 
 describe('an index for another repository', () => {
@@ -36,14 +37,26 @@ describe('an index for another repository', () => {
   });
 
   it('is refused when the signature names two repositories, even the right one twice', async () => {
-    expectRefusal(await verifyIndex(await repo.signIndex(summary, { notations: named(REPO, ARM) })), 'REPOSITORY_MISMATCH');
-    expectRefusal(await verifyIndex(await repo.signIndex(summary, { notations: named(ARM, REPO) }), ARM), 'REPOSITORY_MISMATCH');
-    expectRefusal(await verifyIndex(await repo.signIndex(summary, { notations: named(REPO, REPO) })), 'REPOSITORY_MISMATCH');
+    expectRefusal(
+      await verifyIndex(await repo.signIndex(summary, { notations: named(REPO, ARM) })),
+      'REPOSITORY_MISMATCH',
+    );
+    expectRefusal(
+      await verifyIndex(await repo.signIndex(summary, { notations: named(ARM, REPO) }), ARM),
+      'REPOSITORY_MISMATCH',
+    );
+    expectRefusal(
+      await verifyIndex(await repo.signIndex(summary, { notations: named(REPO, REPO) })),
+      'REPOSITORY_MISMATCH',
+    );
   });
 
   it('is refused when the name is only close to the repository', async () => {
     for (const value of ['NetBSD/x86_64/10.*/All', `${REPO}/`, REPO.toLowerCase(), `${REPO} `]) {
-      expectRefusal(await verifyIndex(await repo.signIndex(summary, { notations: named(value) })), 'REPOSITORY_MISMATCH');
+      expectRefusal(
+        await verifyIndex(await repo.signIndex(summary, { notations: named(value) })),
+        'REPOSITORY_MISMATCH',
+      );
     }
   });
 

@@ -7,7 +7,10 @@ let repo: Repo;
 let signed: string;
 beforeAll(async () => {
   repo = await Repo.create();
-  await repo.publish([{ pkgname: 'foo-1.0', content: Buffer.from('foo package') }, { pkgname: 'bar-2.0', content: Buffer.from('bar package') }]);
+  await repo.publish([
+    { pkgname: 'foo-1.0', content: Buffer.from('foo package') },
+    { pkgname: 'bar-2.0', content: Buffer.from('bar package') },
+  ]);
   signed = await fs.readFile((await repo.sign()).file, 'utf8');
 });
 afterAll(() => repo.cleanup());
@@ -29,7 +32,12 @@ describe('a modified signed index', () => {
   });
 
   it('is refused when an entry is added to the signed text', async () => {
-    expectRefusal(await verifyText(signed.replace('\n-----BEGIN PGP SIGNATURE-----', `\n${entry('evil-1.0')}-----BEGIN PGP SIGNATURE-----`)), 'BAD_SIGNATURE');
+    expectRefusal(
+      await verifyText(
+        signed.replace('\n-----BEGIN PGP SIGNATURE-----', `\n${entry('evil-1.0')}-----BEGIN PGP SIGNATURE-----`),
+      ),
+      'BAD_SIGNATURE',
+    );
   });
 
   it('is refused when a dash-escaped line loses its escape or gains one', async () => {
@@ -39,8 +47,16 @@ describe('a modified signed index', () => {
   });
 
   it('is refused when a line is split or joined', async () => {
-    expectRefusal(await verifyText(signed.replace('COMMENT=The foo-1.0 package', 'COMMENT=The foo-1.0\npackage')), 'BAD_SIGNATURE');
-    expectRefusal(await verifyText(signed.replace('COMMENT=The foo-1.0 package\nDESCRIPTION=', 'COMMENT=The foo-1.0 packageDESCRIPTION=')), 'BAD_SIGNATURE');
+    expectRefusal(
+      await verifyText(signed.replace('COMMENT=The foo-1.0 package', 'COMMENT=The foo-1.0\npackage')),
+      'BAD_SIGNATURE',
+    );
+    expectRefusal(
+      await verifyText(
+        signed.replace('COMMENT=The foo-1.0 package\nDESCRIPTION=', 'COMMENT=The foo-1.0 packageDESCRIPTION='),
+      ),
+      'BAD_SIGNATURE',
+    );
   });
 
   it('accepts trailing whitespace the signature does not cover, and never passes it on', async () => {

@@ -32,13 +32,17 @@ describe('an oversized index', () => {
   it('verifies at its real size, compressed or not (the control)', async () => {
     expectVerified(await repo.verify(await repo.write('index.asc', signed)));
     expectVerified(await repo.verify(await repo.write('index.asc.gz', gzipSync(signed))));
-    expectVerified(await repo.verify(await repo.write('index.asc.zst', execFileSync('zstd', ['-q', '-c'], { input: signed }))));
+    expectVerified(
+      await repo.verify(await repo.write('index.asc.zst', execFileSync('zstd', ['-q', '-c'], { input: signed }))),
+    );
   });
 
   it('is refused when the file is larger than the cap, from its size, before it is read', async () => {
     const result = await repo.verify(await sparse('huge.asc', MAX_INDEX_BYTES + 1));
     expectRefusal(result, 'TOO_LARGE');
-    expect(result.stderr).toContain(`huge.asc: ${MAX_INDEX_BYTES + 1} bytes is more than the ${MAX_INDEX_BYTES} allowed`);
+    expect(result.stderr).toContain(
+      `huge.asc: ${MAX_INDEX_BYTES + 1} bytes is more than the ${MAX_INDEX_BYTES} allowed`,
+    );
   });
 
   it.each([
@@ -51,10 +55,17 @@ describe('an oversized index', () => {
   });
 
   it('is refused when the signature armor is longer than 64 KiB', async () => {
-    const withComment = (length: number) => signed.replace('-----BEGIN PGP SIGNATURE-----\n', `-----BEGIN PGP SIGNATURE-----\nComment: ${'x'.repeat(length)}\n`);
+    const withComment = (length: number) =>
+      signed.replace(
+        '-----BEGIN PGP SIGNATURE-----\n',
+        `-----BEGIN PGP SIGNATURE-----\nComment: ${'x'.repeat(length)}\n`,
+      );
     expectVerified(await repo.verify(await repo.write('comment.asc', withComment(1000))));
     expectRefusal(await repo.verify(await repo.write('long-armor.asc', withComment(64 * 1024))), 'INDEX_MALFORMED');
-    const manyLines = signed.replace('-----BEGIN PGP SIGNATURE-----\n', `-----BEGIN PGP SIGNATURE-----\n${'Comment: x\n'.repeat(7000)}`);
+    const manyLines = signed.replace(
+      '-----BEGIN PGP SIGNATURE-----\n',
+      `-----BEGIN PGP SIGNATURE-----\n${'Comment: x\n'.repeat(7000)}`,
+    );
     expectRefusal(await repo.verify(await repo.write('many-lines.asc', manyLines)), 'INDEX_MALFORMED');
   });
 });
@@ -72,7 +83,11 @@ describe('an oversized index on a mirror', () => {
     upstream.serveIndex(Buffer.alloc(MAX_INDEX_BYTES + 1));
     const result = await pkgkeys(['check-repo', '--now', iso(VERIFY_AT), '--timeout', '60'], client.env);
     expect(result.status).toBe(1);
-    expect(result.stdout).toMatch(new RegExp(`^${REPO}: TOO_LARGE: \\S+/pkg_summary.asc: ${MAX_INDEX_BYTES + 1} bytes announced, more than the ${MAX_INDEX_BYTES} allowed\n$`));
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^${REPO}: TOO_LARGE: \\S+/pkg_summary.asc: ${MAX_INDEX_BYTES + 1} bytes announced, more than the ${MAX_INDEX_BYTES} allowed\n$`,
+      ),
+    );
   });
 });
 

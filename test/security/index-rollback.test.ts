@@ -19,7 +19,11 @@ let dirs = 0;
 beforeAll(async () => {
   repo = await Repo.create({ scopes: [REPO, ARM] });
   await repo.publish([{ pkgname: 'foo-1.0', content: Buffer.from('foo package') }]);
-  for (const [name, at] of [['T1', T1], ['T2', T2], ['T3', T3]] as const) {
+  for (const [name, at] of [
+    ['T1', T1],
+    ['T2', T2],
+    ['T3', T3],
+  ] as const) {
     index[name] = (await repo.sign({ at, out: `${name}.asc` })).file;
     index[`arm-${name}`] = (await repo.sign({ at, out: `arm-${name}.asc`, repository: ARM })).file;
   }
@@ -28,7 +32,8 @@ afterAll(() => repo.cleanup());
 
 /** A fresh state directory, so that each test starts with no index accepted. */
 const freshState = () => repo.path(`state-${++dirs}`);
-const verify = (name: string, stateDir: string) => repo.verify(index[name]!, { at: NOW, stateDir, repository: name.startsWith('arm-') ? ARM : REPO });
+const verify = (name: string, stateDir: string) =>
+  repo.verify(index[name]!, { at: NOW, stateDir, repository: name.startsWith('arm-') ? ARM : REPO });
 
 /** The one state record in `stateDir` (its file name is the library's business). */
 async function record(stateDir: string): Promise<{ file: string; content: { repository: string; signed: string } }> {
@@ -73,7 +78,10 @@ describe('rollback to an older index', () => {
     ['garbage', () => '{"repository": "NetBSD/x86_64/10.0/All", "signed": '],
     ['another repository', (r: { repository: string; signed: string }) => JSON.stringify({ ...r, repository: ARM })],
     ['no time', (r: { repository: string; signed: string }) => JSON.stringify({ ...r, signed: undefined })],
-    ['a time that is no date', (r: { repository: string; signed: string }) => JSON.stringify({ ...r, signed: 'yesterday' })],
+    [
+      'a time that is no date',
+      (r: { repository: string; signed: string }) => JSON.stringify({ ...r, signed: 'yesterday' }),
+    ],
   ])('refuses to go on from a damaged state record (%s)', async (_name, damage) => {
     const state = freshState();
     expectVerified(await verify('T2', state));
@@ -86,7 +94,10 @@ describe('rollback to an older index', () => {
     const state = freshState();
     expectVerified(await verify('T2', state));
     // Good signature, newer time, but no pkg_summary inside: refused, and it must not shadow T2 or its successors.
-    const garbage = await repo.write('garbage-T3.asc', await repo.signIndex('this is not a pkg_summary\n', { created: T3 }));
+    const garbage = await repo.write(
+      'garbage-T3.asc',
+      await repo.signIndex('this is not a pkg_summary\n', { created: T3 }),
+    );
     expectRefusal(await repo.verify(garbage, { at: NOW, stateDir: state }), 'SUMMARY_MALFORMED');
     expect((await record(state)).content.signed).toBe(formatTime(T2));
     expectVerified(await verify('T2', state));

@@ -42,12 +42,28 @@ describe('a second signed block', () => {
   it('is refused when the signature block holds two signature packets', async () => {
     const text = Buffer.from(summary);
     const { signature } = parseCleartext(Buffer.from(first), 'first', 'INDEX_MALFORMED');
-    const later = await repo.sign({ out: 'later.asc', at: new Date(SIGNED_AT.getTime() + 600_000), args: ['--hash', 'sha256'] });
+    const later = await repo.sign({
+      out: 'later.asc',
+      at: new Date(SIGNED_AT.getTime() + 600_000),
+      args: ['--hash', 'sha256'],
+    });
     const other = parseCleartext(await fs.readFile(later.file), 'later', 'INDEX_MALFORMED');
     // Both packets are valid signatures by the certified host over this very text.
     expectVerified(await verifyText(clearsign(text, 'sha256', signature)));
     expectVerified(await verifyText(clearsign(text, 'sha256', other.signature)));
-    expectRefusal(await verifyText(clearsign(text, 'sha256', Buffer.concat([signature, other.signature]))), 'INDEX_MALFORMED');
-    expectRefusal(await verifyText(clearsign(text, 'sha256', Buffer.concat([signature, parseCleartext(Buffer.from(second), 'second', 'INDEX_MALFORMED').signature]))), 'INDEX_MALFORMED');
+    expectRefusal(
+      await verifyText(clearsign(text, 'sha256', Buffer.concat([signature, other.signature]))),
+      'INDEX_MALFORMED',
+    );
+    expectRefusal(
+      await verifyText(
+        clearsign(
+          text,
+          'sha256',
+          Buffer.concat([signature, parseCleartext(Buffer.from(second), 'second', 'INDEX_MALFORMED').signature]),
+        ),
+      ),
+      'INDEX_MALFORMED',
+    );
   });
 });

@@ -5,7 +5,16 @@
 import { promises as fs } from 'node:fs';
 import * as openpgp from 'openpgp';
 import { REPOSITORY_NOTATION } from '../../lib/model';
-import { REPO, Repo, SIGNED_AT, VERIFY_AT, clearsign, expectRefusal, expectVerified, forgeIndex } from '../helpers/repo';
+import {
+  REPO,
+  Repo,
+  SIGNED_AT,
+  VERIFY_AT,
+  clearsign,
+  expectRefusal,
+  expectVerified,
+  forgeIndex,
+} from '../helpers/repo';
 import type { TestKey } from '../helpers/world';
 
 let repo: Repo;
@@ -31,10 +40,18 @@ async function openpgpIndex(key: TestKey, text: string, hash: 'sha1' | 'sha256')
   sig.publicKeyAlgorithm = secret.keyPacket.algorithm;
   sig.hashAlgorithm = openpgp.enums.hash[hash];
   sig.rawNotations = [{ name: REPOSITORY_NOTATION, value: Buffer.from(REPO), humanReadable: true, critical: false }];
-  const literal = new openpgp.LiteralDataPacket() as unknown as { setBytes(bytes: Uint8Array, format: openpgp.enums.literal): void };
+  const literal = new openpgp.LiteralDataPacket() as unknown as {
+    setBytes(bytes: Uint8Array, format: openpgp.enums.literal): void;
+  };
   literal.setBytes(Buffer.from(text.replace(/\n$/, '')), openpgp.enums.literal.binary); // RFC 9580 §7.2: no final line end
-  const config = { ...openpgp.config, rejectHashAlgorithms: new Set<openpgp.enums.hash>(), nonDeterministicSignaturesViaNotation: false };
-  await (sig.sign as unknown as (k: unknown, d: unknown, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>).call(sig, secret.keyPacket, literal, SIGNED_AT, false, config);
+  const config = {
+    ...openpgp.config,
+    rejectHashAlgorithms: new Set<openpgp.enums.hash>(),
+    nonDeterministicSignaturesViaNotation: false,
+  };
+  await (
+    sig.sign as unknown as (k: unknown, d: unknown, date: Date, detached: boolean, c: openpgp.Config) => Promise<void>
+  ).call(sig, secret.keyPacket, literal, SIGNED_AT, false, config);
   const packets = new openpgp.PacketList<openpgp.SignaturePacket>();
   packets.push(sig);
   const index = clearsign(Buffer.from(text), 'sha256', packets.write());
@@ -57,7 +74,12 @@ describe('a SHA-1 index signature', () => {
 
   it('is refused for its hash before freshness is looked at', async () => {
     expectRefusal(await verifyIndex(forgeIndex(repo.host, summary, { hash: 'sha1', expires: null })), 'WEAK_ALGORITHM');
-    expectRefusal(await verifyIndex(forgeIndex(repo.host, summary, { hash: 'sha1', created: new Date(VERIFY_AT.getTime() + 86400_000) })), 'WEAK_ALGORITHM');
+    expectRefusal(
+      await verifyIndex(
+        forgeIndex(repo.host, summary, { hash: 'sha1', created: new Date(VERIFY_AT.getTime() + 86400_000) }),
+      ),
+      'WEAK_ALGORITHM',
+    );
   });
 });
 
@@ -78,10 +100,15 @@ describe('a SHA-1 index signature by an RSA key, as GnuPG makes them', () => {
 
   it('is refused for its hash, though OpenPGP.js finds it good once SHA-1 is allowed', async () => {
     const index = await openpgpIndex(rsaHost, summary, 'sha1');
-    const allowSha1 = { rejectHashAlgorithms: new Set<openpgp.enums.hash>(), rejectMessageHashAlgorithms: new Set<openpgp.enums.hash>() };
+    const allowSha1 = {
+      rejectHashAlgorithms: new Set<openpgp.enums.hash>(),
+      rejectMessageHashAlgorithms: new Set<openpgp.enums.hash>(),
+    };
     const { signatures } = await openpgp.verify({
       message: await openpgp.readCleartextMessage({ cleartextMessage: index.toString('latin1') }),
-      verificationKeys: await openpgp.readKey({ armoredKey: rsaHost.public }), date: VERIFY_AT, config: allowSha1,
+      verificationKeys: await openpgp.readKey({ armoredKey: rsaHost.public }),
+      date: VERIFY_AT,
+      config: allowSha1,
     });
     await expect(signatures[0]!.verified).resolves.toBe(true);
     expectRefusal(await verifyIndex(index), 'WEAK_ALGORITHM');

@@ -13,20 +13,26 @@ async function revokedHost(reason: 'compromised' | 'unspecified' | 'superseded' 
 }
 
 describe('revoked signing key', () => {
-  it.each(['compromised', 'unspecified'] as const)('hard (%s): every signature is void, even one made before the revocation', async (reason) => {
-    const { w, master, host } = await revokedHost(reason);
-    await expectRefused(w, [master], host.fingerprint, 'KEY_REVOKED');
-    await expectRefused(w, [master], host.fingerprint, 'KEY_REVOKED', { signedAt: day(10) });
-    // Judged as of a time before the revocation existed, a hard revocation still applies.
-    await expectRefused(w, [master], host.fingerprint, 'KEY_REVOKED', { now: day(20) });
-  });
+  it.each(['compromised', 'unspecified'] as const)(
+    'hard (%s): every signature is void, even one made before the revocation',
+    async (reason) => {
+      const { w, master, host } = await revokedHost(reason);
+      await expectRefused(w, [master], host.fingerprint, 'KEY_REVOKED');
+      await expectRefused(w, [master], host.fingerprint, 'KEY_REVOKED', { signedAt: day(10) });
+      // Judged as of a time before the revocation existed, a hard revocation still applies.
+      await expectRefused(w, [master], host.fingerprint, 'KEY_REVOKED', { now: day(20) });
+    },
+  );
 
-  it.each(['superseded', 'retired'] as const)('soft (%s): signatures made before it stay valid, later ones are void', async (reason) => {
-    const { w, master, host } = await revokedHost(reason);
-    await expectTrusted(w, [master], host.fingerprint, { signedAt: day(49), now: NOW });
-    await expectRefused(w, [master], host.fingerprint, 'KEY_REVOKED', { signedAt: day(51), now: NOW });
-    await expectRefused(w, [master], host.fingerprint, 'KEY_REVOKED');
-  });
+  it.each(['superseded', 'retired'] as const)(
+    'soft (%s): signatures made before it stay valid, later ones are void',
+    async (reason) => {
+      const { w, master, host } = await revokedHost(reason);
+      await expectTrusted(w, [master], host.fingerprint, { signedAt: day(49), now: NOW });
+      await expectRefused(w, [master], host.fingerprint, 'KEY_REVOKED', { signedAt: day(51), now: NOW });
+      await expectRefused(w, [master], host.fingerprint, 'KEY_REVOKED');
+    },
+  );
 
   it('a soft revocation of an intermediate leaves its earlier certifications standing, a hard one voids them', async () => {
     const w = new World();

@@ -32,7 +32,10 @@ afterAll(() => cleanup(dir));
  * keyrings/<name> as import writes it, revocation and all; then `move` takes the revocation's file
  * (one packet, as the layout has it) somewhere else and returns where, relative to the keyring.
  */
-async function keyringWith(name: string, move: (keyring: string, fpr: string, file: string) => Promise<string>): Promise<{ keyring: string; stray: string }> {
+async function keyringWith(
+  name: string,
+  move: (keyring: string, fpr: string, file: string) => Promise<string>,
+): Promise<{ keyring: string; stray: string }> {
   const keyring = path.join(dir, name);
   await importKeys(keyring, Buffer.from(w.material.join('\n')), 'the world');
   const fpr = host.fingerprint;
@@ -40,7 +43,17 @@ async function keyringWith(name: string, move: (keyring: string, fpr: string, fi
 }
 
 const explain = (keyring: string) =>
-  pkgkeys(['keyring', '--keyring', keyring, 'explain', host.fingerprint, '--anchor', path.join(dir, 'master.asc'), '--at', iso(NOW)]);
+  pkgkeys([
+    'keyring',
+    '--keyring',
+    keyring,
+    'explain',
+    host.fingerprint,
+    '--anchor',
+    path.join(dir, 'master.asc'),
+    '--at',
+    iso(NOW),
+  ]);
 
 test('in its place, the revocation counts', async () => {
   const { keyring } = await keyringWith('placed', async () => '');
@@ -50,28 +63,41 @@ test('in its place, the revocation counts', async () => {
 });
 
 test.each([
-  ['under a lower-case fingerprint', async (k: string, fpr: string, file: string) => {
-    await fs.rename(file, path.join(k, fpr, 'revocation', `${fpr.toLowerCase()}.asc`));
-    return `${fpr}/revocation/${fpr.toLowerCase()}.asc`;
-  }],
-  ["as gpg's <FPR>.rev", async (k: string, fpr: string, file: string) => {
-    await fs.rename(file, path.join(k, fpr, `${fpr}.rev`));
-    await fs.rmdir(path.join(k, fpr, 'revocation'));
-    return `${fpr}/${fpr}.rev`;
-  }],
-  ['behind a symlinked revocation/ directory', async (k: string, fpr: string) => {
-    const elsewhere = path.join(dir, 'elsewhere');
-    await fs.rename(path.join(k, fpr, 'revocation'), elsewhere);
-    await fs.symlink(elsewhere, path.join(k, fpr, 'revocation'));
-    return `${fpr}/revocation`;
-  }],
+  [
+    'under a lower-case fingerprint',
+    async (k: string, fpr: string, file: string) => {
+      await fs.rename(file, path.join(k, fpr, 'revocation', `${fpr.toLowerCase()}.asc`));
+      return `${fpr}/revocation/${fpr.toLowerCase()}.asc`;
+    },
+  ],
+  [
+    "as gpg's <FPR>.rev",
+    async (k: string, fpr: string, file: string) => {
+      await fs.rename(file, path.join(k, fpr, `${fpr}.rev`));
+      await fs.rmdir(path.join(k, fpr, 'revocation'));
+      return `${fpr}/${fpr}.rev`;
+    },
+  ],
+  [
+    'behind a symlinked revocation/ directory',
+    async (k: string, fpr: string) => {
+      const elsewhere = path.join(dir, 'elsewhere');
+      await fs.rename(path.join(k, fpr, 'revocation'), elsewhere);
+      await fs.symlink(elsewhere, path.join(k, fpr, 'revocation'));
+      return `${fpr}/revocation`;
+    },
+  ],
 ])('a revocation %s: the directory is refused for verdicts, naming the stray', async (name, place) => {
   const { keyring, stray } = await keyringWith(name.replace(/\W+/g, '-'), place);
   const check = await pkgkeys(['keyring', '--keyring', keyring, 'check']);
   expect(check.stdout).toContain(`${stray}: file has no place in the keyring layout`);
 
   const result = await explain(keyring);
-  expect({ status: result.status, code: codeOf(result), trusted: /\ntrusted\n$/.test(result.stdout) }).toEqual({ status: 1, code: 'KEYRING_INVALID', trusted: false });
+  expect({ status: result.status, code: codeOf(result), trusted: /\ntrusted\n$/.test(result.stdout) }).toEqual({
+    status: 1,
+    code: 'KEYRING_INVALID',
+    trusted: false,
+  });
   expect(result.stderr).toContain(stray);
   expect(codeOf(await pkgkeys(['keyring', '--keyring', keyring, 'export']))).toBe('KEYRING_INVALID');
 });

@@ -21,13 +21,19 @@ const REPO = checkRepository('NetBSD/x86_64/10.0/All');
 const FROZEN = day(20, UPDATE_AT);
 
 beforeAll(async () => {
-  await fs.writeFile(path.join(world.client.root, 'etc/pkgkeys/pkgkeys.conf'), `repository ${REPO} file://${world.site.path('no-such-repository')}\n`);
+  await fs.writeFile(
+    path.join(world.client.root, 'etc/pkgkeys/pkgkeys.conf'),
+    `repository ${REPO} file://${world.site.path('no-such-repository')}\n`,
+  );
 });
 
 test('check-repo: looks at the repository while the release holds, refuses once it expired', async () => {
   const check = (at: Date) => pkgkeys(['check-repo', '--now', iso(at)], { PKGKEYS_ROOT: world.client.root });
   const fresh = await check(UPDATE_AT);
-  expect({ status: fresh.status, line: fresh.stdout }).toEqual({ status: 3, line: expect.stringMatching(/: NOT_FOUND: /) });
+  expect({ status: fresh.status, line: fresh.stdout }).toEqual({
+    status: 3,
+    line: expect.stringMatching(/: NOT_FOUND: /),
+  });
   const frozen = await check(FROZEN);
   expect({ status: frozen.status, code: codeOf(frozen) }).toEqual({ status: 1, code: 'KEYRING_FROZEN' });
 });
@@ -35,11 +41,21 @@ test('check-repo: looks at the repository while the release holds, refuses once 
 test('the proxy: HTTP 403 and KEYRING_FROZEN for the index pkgin asks for', async () => {
   const live = world.client.live;
   const log: string[] = [];
-  const proxy = await VerifyingProxy.start({
-    upstreams: [{ repository: REPO, url: `file://${world.site.path('no-such-repository')}` }], anchors: [world.site.path('master.asc')],
-    keyring: path.join(live, 'keyring.gpg'), liveDir: live, stateDir: path.join(live, 'state'), cacheDir: path.join(live, 'cache'),
-    policy: DEFAULT_POLICY, now: () => FROZEN, timeoutMs: 5000, log: (l) => void log.push(l),
-  }, { host: '127.0.0.1', port: 0 });
+  const proxy = await VerifyingProxy.start(
+    {
+      upstreams: [{ repository: REPO, url: `file://${world.site.path('no-such-repository')}` }],
+      anchors: [world.site.path('master.asc')],
+      keyring: path.join(live, 'keyring.gpg'),
+      liveDir: live,
+      stateDir: path.join(live, 'state'),
+      cacheDir: path.join(live, 'cache'),
+      policy: DEFAULT_POLICY,
+      now: () => FROZEN,
+      timeoutMs: 5000,
+      log: (l) => void log.push(l),
+    },
+    { host: '127.0.0.1', port: 0 },
+  );
   try {
     const res = await request(`${proxy.url}/${REPO}/pkg_summary.gz`);
     expect(res.status).toBe(403);

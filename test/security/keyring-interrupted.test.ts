@@ -38,13 +38,18 @@ afterAll(async () => {
   await site.cleanup();
 });
 
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
 function outcome(snapshot: Record<string, string>): 'old' | 'new' {
   const same = (reference: Record<string, string>) => JSON.stringify(snapshot) === JSON.stringify(reference);
   if (same(before)) return 'old';
   if (same(after)) return 'new';
-  throw new Error(`a mix of the old and the new keyring: ${Object.keys(snapshot).map((k) => `${k}=${snapshot[k] === before[k] ? 'old' : snapshot[k] === after[k] ? 'new' : 'other'}`).join(' ')}`);
+  throw new Error(
+    `a mix of the old and the new keyring: ${Object.keys(snapshot)
+      .map((k) => `${k}=${snapshot[k] === before[k] ? 'old' : snapshot[k] === after[k] ? 'new' : 'other'}`)
+      .join(' ')}`,
+  );
 }
 
 test('two updates started at once end in one consistent keyring', async () => {

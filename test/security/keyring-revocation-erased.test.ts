@@ -43,13 +43,28 @@ const at = (days: number) => new Date(day(days, UPDATE_AT).getTime() + 3600_000)
 
 /** The verdict of the installed keyring.gpg on `fpr` (a key or subkey), for any repository: `trusted` or the code. */
 async function verdict(fpr: string, days: number): Promise<string> {
-  const result = await pkgkeys(['keyring', '--keyring', path.join(w.client.live, 'keyring.gpg'), 'explain', fpr, '--anchor', w.site.path('master.asc'), '--at', iso(at(days))]);
-  return /\ntrusted\n$/.test(result.stdout) ? 'trusted' : /not trusted: ([A-Z_]+)/.exec(result.stdout)?.[1] ?? `failed: ${result.stderr}`;
+  const result = await pkgkeys([
+    'keyring',
+    '--keyring',
+    path.join(w.client.live, 'keyring.gpg'),
+    'explain',
+    fpr,
+    '--anchor',
+    w.site.path('master.asc'),
+    '--at',
+    iso(at(days)),
+  ]);
+  return /\ntrusted\n$/.test(result.stdout)
+    ? 'trusted'
+    : (/not trusted: ([A-Z_]+)/.exec(result.stdout)?.[1] ?? `failed: ${result.stderr}`);
 }
 
 /** Keys and subkeys in the installed verify.gpg, what pkg_add trusts. */
 async function inVerify(): Promise<string[]> {
-  return (await loadCertificates([path.join(w.client.live, 'verify.gpg')])).flatMap((c) => [c.fingerprint, ...c.subkeys.map((s) => s.fingerprint)]);
+  return (await loadCertificates([path.join(w.client.live, 'verify.gpg')])).flatMap((c) => [
+    c.fingerprint,
+    ...c.subkeys.map((s) => s.fingerprint),
+  ]);
 }
 
 const dirOf = (fpr: string) => w.site.path('keyrings/pkgsrc', fpr);
@@ -61,7 +76,9 @@ async function restore(fpr: string): Promise<void> {
 const drop = (fpr: string) => fs.rm(dirOf(fpr), { recursive: true });
 
 async function certifiedHost(name: string, options: { subkey?: boolean } = {}): Promise<TestKey> {
-  const key = options.subkey ? await rawKey(name, { rsaBits: 3072, signingSubkey: true }) : await w.site.world.key(name, { type: 'rsa3072' });
+  const key = options.subkey
+    ? await rawKey(name, { rsaBits: 3072, signingSubkey: true })
+    : await w.site.world.key(name, { type: 'rsa3072' });
   if (options.subkey) w.site.world.add(key.public);
   await w.site.world.certify(w.site.master, key, { scopes: ['NetBSD/**'] });
   return key;
@@ -77,7 +94,12 @@ test('b1 dropped, then an old copy of it brought back: every kind of revocation 
   const plain = w.site.edHost; // dropped without any revocation
   await w.site.importWorld();
   await release(2026041002, 1);
-  const revoked: Array<[string, string]> = [[byKey.fingerprint, 'KEY_REVOKED'], [subkey!, 'SUBKEY_REVOKED'], [byMaster.fingerprint, 'CERT_REVOKED'], [byUserID.fingerprint, 'USER_ID_REVOKED']];
+  const revoked: Array<[string, string]> = [
+    [byKey.fingerprint, 'KEY_REVOKED'],
+    [subkey!, 'SUBKEY_REVOKED'],
+    [byMaster.fingerprint, 'CERT_REVOKED'],
+    [byUserID.fingerprint, 'USER_ID_REVOKED'],
+  ];
   for (const [fpr] of revoked) expect(await inVerify()).toContain(fpr);
   const keys = [byKey, bySubkey, byMaster, byUserID, plain].map((k) => k.fingerprint);
   for (const fpr of keys) await save(fpr);
@@ -121,8 +143,18 @@ test("the anchor's certificate left out: the master's revocation of b1's certifi
   const { trees } = await readMaterial(n.keyring, 'release N');
   const keyring = Buffer.concat(trees.filter((t) => t.fingerprint !== w.site.master.fingerprint).map(treeBytes));
   const body = formatRelease(describeKeyring('pkgsrc', keyring, 2026041003));
-  const spec = { kind: 'text' as const, hash: 'sha256' as const, created: day(2, UPDATE_AT), expires: day(16, UPDATE_AT), notations: [{ name: REPOSITORY_NOTATION, value: 'keyring/pkgsrc' }] };
-  const statement = clearsign(body, 'sha256', await signData(w.site.publisher.secret.signer(), spec, (hash) => hashCanonical(body, hash)));
+  const spec = {
+    kind: 'text' as const,
+    hash: 'sha256' as const,
+    created: day(2, UPDATE_AT),
+    expires: day(16, UPDATE_AT),
+    notations: [{ name: REPOSITORY_NOTATION, value: 'keyring/pkgsrc' }],
+  };
+  const statement = clearsign(
+    body,
+    'sha256',
+    await signData(w.site.publisher.secret.signer(), spec, (hash) => hashCanonical(body, hash)),
+  );
   w.mirror.serve({ serial: 2026041003, statement, keyring });
   await install(2);
   expect(await verdict(b1.fingerprint, 2)).not.toBe('trusted');
@@ -163,7 +195,8 @@ test("the intermediate left out: its revocation of b1's certification stays", as
   await drop(dev.fingerprint);
   const uids = path.join(dirOf(b1.fingerprint), 'uid');
   for (const uid of await fs.readdir(uids)) {
-    for (const kind of ['certification', 'revocation']) await fs.rm(path.join(uids, uid, kind, `${dev.fingerprint}.asc`), { force: true });
+    for (const kind of ['certification', 'revocation'])
+      await fs.rm(path.join(uids, uid, kind, `${dev.fingerprint}.asc`), { force: true });
   }
   await release(2026041004, 3);
   expect(await verdict(b1.fingerprint, 3)).not.toBe('trusted');

@@ -10,12 +10,22 @@ import { pkgkeys } from '../helpers/cli';
 import { UPDATE_AT, withInstalledWorld } from '../helpers/mirror';
 import { day } from '../helpers/world';
 
-
 const w = withInstalledWorld();
 
-const fingerprints = async (file: string) => (await parseKeyring(await fs.readFile(file), file)).trees.map((t) => t.fingerprint);
+const fingerprints = async (file: string) =>
+  (await parseKeyring(await fs.readFile(file), file)).trees.map((t) => t.fingerprint);
 const explain = (at: Date) =>
-  pkgkeys(['keyring', '--keyring', path.join(w.client.live, 'keyring.gpg'), 'explain', w.site.rsaHost.fingerprint, '--anchor', w.site.path('master.asc'), '--at', at.toISOString()]);
+  pkgkeys([
+    'keyring',
+    '--keyring',
+    path.join(w.client.live, 'keyring.gpg'),
+    'explain',
+    w.site.rsaHost.fingerprint,
+    '--anchor',
+    w.site.path('master.asc'),
+    '--at',
+    at.toISOString(),
+  ]);
 
 test('a revocation published upstream removes the key from the exports after one update', async () => {
   expect(await fingerprints(path.join(w.client.live, 'verify.gpg'))).toEqual([w.site.rsaHost.fingerprint]);
@@ -26,7 +36,9 @@ test('a revocation published upstream removes the key from the exports after one
 
   const at = day(1.1, UPDATE_AT);
   const result = await w.client.update(w.mirror.url, { at });
-  expect(result.stdout).toMatch(/release 2026041002 installed.*: 0 package signing key\(s\), 1 pkg-vulnerabilities key\(s\)/);
+  expect(result.stdout).toMatch(
+    /release 2026041002 installed.*: 0 package signing key\(s\), 1 pkg-vulnerabilities key\(s\)/,
+  );
   expect(await fingerprints(path.join(w.client.live, 'verify.gpg'))).toEqual([]);
   expect(await fingerprints(path.join(w.client.live, 'pkgvuln.gpg'))).toEqual([w.site.vuln.fingerprint]);
   const explained = await explain(at);

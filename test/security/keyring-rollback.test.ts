@@ -4,7 +4,6 @@ import { UPDATE_AT, withInstalledWorld } from '../helpers/mirror';
 import { expectRefusal } from '../helpers/repo';
 import { day } from '../helpers/world';
 
-
 const w = withInstalledWorld();
 
 test('an older serial, validly signed and not expired, is refused and the installed keyring stays', async () => {

@@ -46,13 +46,16 @@ function expectMalformed(result: CliResult, code: string, status = 1): void {
  */
 async function replaceSignature(archive: Buffer, change: (text: string) => Promise<string>): Promise<Buffer> {
   const members: Buffer[] = [];
-  for (let at = 8; at < archive.length; ) {
+  for (let at = 8; at < archive.length;) {
     const size = Number(archive.toString('latin1', at + 48, at + 58).trim());
     members.push(archive.subarray(at, at + 60 + size + (size % 2)));
     at += 60 + size + (size % 2);
   }
   const old = members[1]!;
-  const data = Buffer.from(await change(old.toString('latin1', 60, 60 + Number(old.toString('latin1', 48, 58).trim()))), 'latin1');
+  const data = Buffer.from(
+    await change(old.toString('latin1', 60, 60 + Number(old.toString('latin1', 48, 58).trim()))),
+    'latin1',
+  );
   const header = Buffer.from(old.toString('latin1', 0, 48) + String(data.length).padEnd(10, ' ') + '`\n', 'latin1');
   members[1] = Buffer.concat([header, data, data.length % 2 ? Buffer.from('\n') : Buffer.alloc(0)]);
   return Buffer.concat([archive.subarray(0, 8), ...members]);
@@ -88,8 +91,14 @@ describe('signed documents', () => {
 
   /** verify-package of the signed package with its signature member rewritten by `change`: one line per package on stdout. */
   async function verifyPackage(change: (text: string) => Promise<string>): Promise<CliResult> {
-    const result = await signers.verify([await signers.write('damaged.tgz', await replaceSignature(signedPackage, change))]);
-    expect({ status: result.status, code: /: ([A-Z_]+): /.exec(result.stdout)?.[1], stderr: result.stderr }).toEqual({ status: 1, code: 'PACKAGE_MALFORMED', stderr: '' });
+    const result = await signers.verify([
+      await signers.write('damaged.tgz', await replaceSignature(signedPackage, change)),
+    ]);
+    expect({ status: result.status, code: /: ([A-Z_]+): /.exec(result.stdout)?.[1], stderr: result.stderr }).toEqual({
+      status: 1,
+      code: 'PACKAGE_MALFORMED',
+      stderr: '',
+    });
     return result;
   }
 
@@ -115,7 +124,10 @@ describe('signed documents', () => {
     });
 
     it('in pkg-vulnerabilities is VULNERABILITIES_MALFORMED', async () => {
-      expectMalformed(await vulnSite.verify(await vulnSite.write('damaged.asc', await damage(vulnerabilities))), 'VULNERABILITIES_MALFORMED');
+      expectMalformed(
+        await vulnSite.verify(await vulnSite.write('damaged.asc', await damage(vulnerabilities))),
+        'VULNERABILITIES_MALFORMED',
+      );
     });
 
     it("in a signed package's +PKG_GPG_SIGNATURE is PACKAGE_MALFORMED", async () => {
@@ -148,18 +160,31 @@ describe('in key material', () => {
   async function verifyWithAnchor(anchor: string | Buffer): Promise<CliResult> {
     await repo.write('damaged-anchor.asc', anchor);
     // The keyring without the master's own certificate, so that the anchor's file is its only copy.
-    await repo.write('keyring-without-master.asc', repo.world.material.filter((m) => m !== repo.master.public).join('\n'));
-    return repo.verify(await repo.write('good.asc', signed), { anchor: repo.path('damaged-anchor.asc'), keyring: repo.path('keyring-without-master.asc') });
+    await repo.write(
+      'keyring-without-master.asc',
+      repo.world.material.filter((m) => m !== repo.master.public).join('\n'),
+    );
+    return repo.verify(await repo.write('good.asc', signed), {
+      anchor: repo.path('damaged-anchor.asc'),
+      keyring: repo.path('keyring-without-master.asc'),
+    });
   }
 
-  it.each([1, 4])('an armor checksum line %i character(s) short is KEYRING_INVALID in an anchor, BAD_INPUT to keyring import', async (cut) => {
-    const anchor = shortChecksum(repo.master.public, cut);
-    expect(anchor).not.toBe(repo.master.public);
-    expectMalformed(await verifyWithAnchor(anchor), 'KEYRING_INVALID');
-    expectMalformed(await pkgkeys(['keyring', '--keyring', repo.path('keyring-dir'), 'import', repo.path('damaged-anchor.asc')]), 'BAD_INPUT', 2);
-  });
+  it.each([1, 4])(
+    'an armor checksum line %i character(s) short is KEYRING_INVALID in an anchor, BAD_INPUT to keyring import',
+    async (cut) => {
+      const anchor = shortChecksum(repo.master.public, cut);
+      expect(anchor).not.toBe(repo.master.public);
+      expectMalformed(await verifyWithAnchor(anchor), 'KEYRING_INVALID');
+      expectMalformed(
+        await pkgkeys(['keyring', '--keyring', repo.path('keyring-dir'), 'import', repo.path('damaged-anchor.asc')]),
+        'BAD_INPUT',
+        2,
+      );
+    },
+  );
 
-  it('an unknown hash algorithm in the anchor\'s self-signature leaves it without one: not trusted', async () => {
+  it("an unknown hash algorithm in the anchor's self-signature leaves it without one: not trusted", async () => {
     const binary = Buffer.from(await toBinary(repo.master.public, 'anchor'));
     const selfSig = packetSpans(binary).spans.find((s) => s.tag === 2)!;
     const header = binary[selfSig.start]! & 0x40 ? 2 : 1 + (1 << (binary[selfSig.start]! & 0x03));
@@ -181,7 +206,10 @@ describe('check-repo with two repositories, the first one damaged', () => {
     broken = await MirrorServer.start(PREFIX.replace(REPO, BROKEN));
     broken.files.set('pkg_summary.asc', { body: Buffer.from(shortChecksum(signed.toString('latin1')), 'latin1') });
     client = await ClientRoot.create(upstream);
-    await fs.writeFile(client.path('etc/pkgkeys/pkgkeys.conf'), `repository ${BROKEN} ${broken.url.replace(/\/$/, '')}\nrepository ${REPO} ${upstream.url}\n`);
+    await fs.writeFile(
+      client.path('etc/pkgkeys/pkgkeys.conf'),
+      `repository ${BROKEN} ${broken.url.replace(/\/$/, '')}\nrepository ${REPO} ${upstream.url}\n`,
+    );
   }, 60_000);
   afterAll(async () => {
     await broken.close();

@@ -15,10 +15,12 @@ import { ClientRoot, Upstream, packagesOf, pkginPackage, pkginSummary, refusalOf
 /** The Content-Type the mirror sends for `url`. */
 const served = (url: string) =>
   new Promise<string | undefined>((resolve, reject) => {
-    http.get(url, (res) => {
-      res.resume();
-      resolve(res.headers['content-type']);
-    }).on('error', reject);
+    http
+      .get(url, (res) => {
+        res.resume();
+        resolve(res.headers['content-type']);
+      })
+      .on('error', reject);
   });
 
 describe('a keyring mirror', () => {
@@ -40,7 +42,12 @@ describe('a keyring mirror', () => {
     expect(await served(`${mirror.url}release.asc`)).toBe('application/pgp-keys');
     const result = await client.update(mirror.url);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(Object.keys(await client.snapshot()).sort()).toEqual(['keyring.gpg', 'pkgvuln.gpg', 'release.asc', 'verify.gpg']);
+    expect(Object.keys(await client.snapshot()).sort()).toEqual([
+      'keyring.gpg',
+      'pkgvuln.gpg',
+      'release.asc',
+      'verify.gpg',
+    ]);
   });
 });
 
@@ -86,7 +93,10 @@ describe('a package mirror', () => {
     upstream.mirror.files.set('pkg_summary.asc', { ...index, type: 'text/html' });
     try {
       const result = await check();
-      expect({ status: result.status, code: /\bBAD_CONTENT_TYPE\b/.exec(result.stdout + result.stderr)?.[0] }).toEqual({ status: 3, code: 'BAD_CONTENT_TYPE' });
+      expect({ status: result.status, code: /\bBAD_CONTENT_TYPE\b/.exec(result.stdout + result.stderr)?.[0] }).toEqual({
+        status: 3,
+        code: 'BAD_CONTENT_TYPE',
+      });
     } finally {
       upstream.mirror.files.set('pkg_summary.asc', index);
     }

@@ -10,7 +10,12 @@ describe('certification outside its scope', () => {
     const host = await w.key('host');
     await w.certify(master, host, { scopes: ['NetBSD/x86_64/10.*/All'] });
     await expectTrusted(w, [master], host.fingerprint, { repository: 'NetBSD/x86_64/10.1/All' });
-    for (const repository of ['NetBSD/aarch64/10.0/All', 'NetBSD/x86_64/9.3/All', 'NetBSD/x86_64/10.0/All/extra', 'NetBSD/x86_64/10.0']) {
+    for (const repository of [
+      'NetBSD/aarch64/10.0/All',
+      'NetBSD/x86_64/9.3/All',
+      'NetBSD/x86_64/10.0/All/extra',
+      'NetBSD/x86_64/10.0',
+    ]) {
       await expectRefused(w, [master], host.fingerprint, 'OUT_OF_SCOPE', { repository });
     }
   });
@@ -31,7 +36,9 @@ describe('certification outside its scope', () => {
     await w.certify(master, dev, { scopes: ['NetBSD/x86_64/**'], delegate: 1 });
     await w.certify(dev, host, { scopes: ['NetBSD/**'], at: day(2) });
     await expectTrusted(w, [master], host.fingerprint, { repository: 'NetBSD/x86_64/10.0/All' });
-    const verdict = await expectRefused(w, [master], host.fingerprint, 'OUT_OF_SCOPE', { repository: 'NetBSD/aarch64/10.0/All' });
+    const verdict = await expectRefused(w, [master], host.fingerprint, 'OUT_OF_SCOPE', {
+      repository: 'NetBSD/aarch64/10.0/All',
+    });
     expect(!verdict.trusted && verdict.reason).toContain(master.fingerprint);
   });
 });

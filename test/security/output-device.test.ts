@@ -48,7 +48,14 @@ test('a link to a FIFO (as /dev/stdout is, to a pipe) is written through; the li
   const link = path.join(dir, 'stdout');
   mkfifo(fifo);
   await fs.symlink(fifo, link);
-  expect(await throughFifo(fifo, link, (t) => writeAtomic(t, ['two ', 'parts\n'].map((p) => Buffer.from(p))))).toBe('two parts\n');
+  expect(
+    await throughFifo(fifo, link, (t) =>
+      writeAtomic(
+        t,
+        ['two ', 'parts\n'].map((p) => Buffer.from(p)),
+      ),
+    ),
+  ).toBe('two parts\n');
   expect(await fs.readlink(link)).toBe(fifo);
 });
 
@@ -87,7 +94,11 @@ test('verify-summary --output FIFO: the verified text goes down the pipe', async
     const fifo = repo.path('verified.fifo');
     mkfifo(fifo);
     let result;
-    const received = await throughFifo(fifo, fifo, async (t) => (result = await repo.verify(file, { args: ['--output', t] })));
+    const received = await throughFifo(
+      fifo,
+      fifo,
+      async (t) => (result = await repo.verify(file, { args: ['--output', t] })),
+    );
     expect(result).toMatchObject({ status: 0, stdout: '', stderr: expect.stringContaining('good index') });
     expect(received).toBe(entry('foo-1.0'));
   } finally {

@@ -23,7 +23,13 @@ beforeAll(async () => {
   repo = await Repo.create();
   const names = ['good-1.0', ...Object.keys(ENTRIES)];
   for (const name of names) await fs.writeFile(repo.path('All', `${name}.tgz`), content(name));
-  await repo.write('pkg_summary', [entry('good-1.0', [], content('good-1.0')), ...Object.entries(ENTRIES).map(([name, extra]) => entry(name, extra))].join(''));
+  await repo.write(
+    'pkg_summary',
+    [
+      entry('good-1.0', [], content('good-1.0')),
+      ...Object.entries(ENTRIES).map(([name, extra]) => entry(name, extra)),
+    ].join(''),
+  );
   index = (await repo.sign()).file; // no --packages: signed as it is
 });
 afterAll(() => repo.cleanup());
@@ -37,7 +43,9 @@ describe('an entry without a usable checksum', () => {
   it('fails each such package, and only those', async () => {
     const result = await repo.verifyPackages(index);
     expect(result.status).toBe(1);
-    expect(failedPackages(result)).toEqual(Object.fromEntries(Object.keys(ENTRIES).map((name) => [name, 'NO_CHECKSUM'])));
+    expect(failedPackages(result)).toEqual(
+      Object.fromEntries(Object.keys(ENTRIES).map((name) => [name, 'NO_CHECKSUM'])),
+    );
   });
 
   it.each(Object.keys(ENTRIES))('refuses %s when named', async (name) => {

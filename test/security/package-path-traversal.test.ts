@@ -14,7 +14,10 @@ jest.mock('../../lib/packages/hash', () => {
   return { ...actual, hashFiles: jest.fn(actual.hashFiles) };
 });
 
-const checksums = (data: Buffer) => [`FILE_SIZE=${data.length}`, `FILE_CKSUM=sha256 ${createHash('sha256').update(data).digest('hex')}`];
+const checksums = (data: Buffer) => [
+  `FILE_SIZE=${data.length}`,
+  `FILE_CKSUM=sha256 ${createHash('sha256').update(data).digest('hex')}`,
+];
 const decoy = Buffer.from('a file the attacker wants vouched for');
 
 /** Each unsafe entry: PKGNAME, FILE_NAME (or none), and where a file whose checksum matches is put (relative to the repository), if anywhere. */
@@ -37,14 +40,20 @@ beforeAll(async () => {
   await fs.mkdir(repo.path('All', 'sub'));
   await fs.writeFile(repo.path('All', 'good-1.0.tgz'), GOOD.content);
   for (const u of UNSAFE) if (u.decoyAt) await fs.writeFile(repo.path(u.decoyAt), decoy);
-  const unsafeEntries = UNSAFE.map((u) => entry(u.pkgname, [...(u.fileName ? [`FILE_NAME=${u.fileName}`] : []), ...checksums(u.fileName === '/etc/passwd' ? passwd : decoy)]));
+  const unsafeEntries = UNSAFE.map((u) =>
+    entry(u.pkgname, [
+      ...(u.fileName ? [`FILE_NAME=${u.fileName}`] : []),
+      ...checksums(u.fileName === '/etc/passwd' ? passwd : decoy),
+    ]),
+  );
   await repo.write('pkg_summary', entry(GOOD.pkgname, [], GOOD.content) + unsafeEntries.join(''));
   index = (await repo.sign()).file;
 });
 afterAll(() => repo.cleanup());
 beforeEach(() => jest.mocked(hashFiles).mockClear());
 
-const filesHashed = () => jest.mocked(hashFiles).mock.calls.flatMap(([jobs]) => jobs.map((j: HashJob) => path.relative(repo.dir, j.file)));
+const filesHashed = () =>
+  jest.mocked(hashFiles).mock.calls.flatMap(([jobs]) => jobs.map((j: HashJob) => path.relative(repo.dir, j.file)));
 
 describe('a package name that leaves the package directory', () => {
   it('verifies the safe entry of the same index (the control)', async () => {
@@ -59,19 +68,29 @@ describe('a package name that leaves the package directory', () => {
     expect(filesHashed()).toEqual(['All/good-1.0.tgz']);
   });
 
-  it.each(UNSAFE.map((u) => [u.pkgname, u.fileName ?? '(none)']))('refuses PKGNAME %s, FILE_NAME %s, when named', async (pkgname) => {
-    const result = await repo.verifyPackages(index, [pkgname]);
-    expect(result.status).toBe(1);
-    expect(failedPackages(result)).toEqual({ [pkgname]: 'UNSAFE_PATH' });
-    expect(filesHashed()).toEqual([]);
-  });
+  it.each(UNSAFE.map((u) => [u.pkgname, u.fileName ?? '(none)']))(
+    'refuses PKGNAME %s, FILE_NAME %s, when named',
+    async (pkgname) => {
+      const result = await repo.verifyPackages(index, [pkgname]);
+      expect(result.status).toBe(1);
+      expect(failedPackages(result)).toEqual({ [pkgname]: 'UNSAFE_PATH' });
+      expect(filesHashed()).toEqual([]);
+    },
+  );
 
-  it.each(UNSAFE.map((u) => [u.pkgname, u.fileName ?? '(none)', u]))('is refused by sign-summary --packages: PKGNAME %s, FILE_NAME %s', async (_p, _f, u) => {
-    const summary = `unsafe_${UNSAFE.indexOf(u)}`;
-    await repo.write(summary, entry(u.pkgname, u.fileName ? [`FILE_NAME=${u.fileName}`] : []));
-    const { result, file } = await repo.trySign({ summary, out: `${summary}.asc`, args: ['--packages', repo.path('All')] });
-    expectRefusal(result, 'UNSAFE_PATH');
-    await expect(fs.access(file)).rejects.toThrow();
-    expect(filesHashed()).toEqual([]);
-  });
+  it.each(UNSAFE.map((u) => [u.pkgname, u.fileName ?? '(none)', u]))(
+    'is refused by sign-summary --packages: PKGNAME %s, FILE_NAME %s',
+    async (_p, _f, u) => {
+      const summary = `unsafe_${UNSAFE.indexOf(u)}`;
+      await repo.write(summary, entry(u.pkgname, u.fileName ? [`FILE_NAME=${u.fileName}`] : []));
+      const { result, file } = await repo.trySign({
+        summary,
+        out: `${summary}.asc`,
+        args: ['--packages', repo.path('All')],
+      });
+      expectRefusal(result, 'UNSAFE_PATH');
+      await expect(fs.access(file)).rejects.toThrow();
+      expect(filesHashed()).toEqual([]);
+    },
+  );
 });

@@ -39,10 +39,16 @@ describe('a package of the wrong size', () => {
   });
 
   it('is refused when shorter than FILE_SIZE', () =>
-    withBar(() => fs.truncate(bar(), (3 << 20) - 1), () => expectPackageFailure('SIZE_MISMATCH')));
+    withBar(
+      () => fs.truncate(bar(), (3 << 20) - 1),
+      () => expectPackageFailure('SIZE_MISMATCH'),
+    ));
 
   it('is refused when longer than FILE_SIZE', () =>
-    withBar(() => fs.appendFile(bar(), '\n'), () => expectPackageFailure('SIZE_MISMATCH')));
+    withBar(
+      () => fs.appendFile(bar(), '\n'),
+      () => expectPackageFailure('SIZE_MISMATCH'),
+    ));
 
   it('is refused, never read, when it never ends (a device: not a regular file)', () =>
     withBar(
@@ -53,17 +59,27 @@ describe('a package of the wrong size', () => {
       () => expectPackageFailure('NOT_REGULAR_FILE', 3),
     ));
 
-  it('is reported missing, as an input/output error', () => withBar(() => fs.rm(bar()), () => expectPackageFailure('PACKAGE_MISSING', 3)));
+  it('is reported missing, as an input/output error', () =>
+    withBar(
+      () => fs.rm(bar()),
+      () => expectPackageFailure('PACKAGE_MISSING', 3),
+    ));
 
   it('is not trusted (1), whatever an input/output error (3) the package listed before it has', async () => {
     const foo = repo.path('All', 'foo-1.0.tgz');
     await fs.rm(foo);
     try {
-      await withBar(() => fs.truncate(bar(), 1), async () => {
-        const result = await repo.verifyPackages(index);
-        expect(Object.entries(failedPackages(result))).toEqual([['foo-1.0', 'PACKAGE_MISSING'], ['bar-2.0', 'SIZE_MISMATCH']]);
-        expect(result.status).toBe(1);
-      });
+      await withBar(
+        () => fs.truncate(bar(), 1),
+        async () => {
+          const result = await repo.verifyPackages(index);
+          expect(Object.entries(failedPackages(result))).toEqual([
+            ['foo-1.0', 'PACKAGE_MISSING'],
+            ['bar-2.0', 'SIZE_MISMATCH'],
+          ]);
+          expect(result.status).toBe(1);
+        },
+      );
     } finally {
       await fs.writeFile(foo, PACKAGES[0]!.content);
     }

@@ -11,7 +11,10 @@ jest.mock('../../lib/packages/hash', () => {
   return { ...actual, hashFiles: jest.fn(actual.hashFiles) };
 });
 
-const PACKAGES = ['foo-1.0', 'bar-2.0', 'baz-3.0'].map((pkgname) => ({ pkgname, content: Buffer.from(`${pkgname} package contents`) }));
+const PACKAGES = ['foo-1.0', 'bar-2.0', 'baz-3.0'].map((pkgname) => ({
+  pkgname,
+  content: Buffer.from(`${pkgname} package contents`),
+}));
 let repo: Repo;
 let index: string;
 beforeAll(async () => {

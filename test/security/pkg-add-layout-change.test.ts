@@ -20,7 +20,11 @@ jest.mock('../../lib/pgp/signature', () => {
 });
 
 beforeEach(() => {
-  jest.mocked(signData).mockImplementation((signer, spec, feed) => laidOutSignature(signer, feed, { ...GNUPG2_LAYOUT, kind: spec.kind, hash: spec.hash, created: spec.created }));
+  jest
+    .mocked(signData)
+    .mockImplementation((signer, spec, feed) =>
+      laidOutSignature(signer, feed, { ...GNUPG2_LAYOUT, kind: spec.kind, hash: spec.hash, created: spec.created }),
+    );
 });
 afterEach(() => jest.mocked(signData).mockReset());
 
@@ -32,7 +36,9 @@ test('sign-package: the package is not written', async () => {
     await fs.mkdir(signers.path('signed'));
     const result = await signers.sign(input, output);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/PKG_ADD_UNVERIFIABLE: .*foo-1\.0\.tgz: \+PKG_GPG_SIGNATURE: pkg_add's verifier would refuse it, so it is not written: its hashed area has no Issuer Key ID subpacket \(16\)/);
+    expect(result.stderr).toMatch(
+      /PKG_ADD_UNVERIFIABLE: .*foo-1\.0\.tgz: \+PKG_GPG_SIGNATURE: pkg_add's verifier would refuse it, so it is not written: its hashed area has no Issuer Key ID subpacket \(16\)/,
+    );
     expect(await fs.readdir(signers.path('signed'))).toEqual([]);
   } finally {
     await signers.cleanup();
@@ -44,7 +50,9 @@ test('sign-vulnerabilities: the signed list is not written', async () => {
   try {
     const { result, file } = await site.trySign();
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/PKG_ADD_UNVERIFIABLE: .*pkg-vulnerabilities: the signature: pkg_add's verifier would refuse it, so it is not written: its hashed area has no Issuer Key ID subpacket \(16\)/);
+    expect(result.stderr).toMatch(
+      /PKG_ADD_UNVERIFIABLE: .*pkg-vulnerabilities: the signature: pkg_add's verifier would refuse it, so it is not written: its hashed area has no Issuer Key ID subpacket \(16\)/,
+    );
     await expect(fs.stat(file)).rejects.toThrow(/ENOENT/);
   } finally {
     await site.cleanup();

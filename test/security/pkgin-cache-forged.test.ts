@@ -23,12 +23,15 @@ async function pkgin() {
   const { client } = published;
   const out = client.path('standin.json');
   await fs.rm(out, { force: true });
-  const result = await pkgkeys(['--now', iso(VERIFY_AT), '--listen', '127.0.0.1:0', 'pkgin', 'install', 'foo', '0'], { ...client.env, STANDIN_OUT: out });
+  const result = await pkgkeys(['--now', iso(VERIFY_AT), '--listen', '127.0.0.1:0', 'pkgin', 'install', 'foo', '0'], {
+    ...client.env,
+    STANDIN_OUT: out,
+  });
   const saw = await standInRun(out);
   return { result, saw: { fromCache: saw.fromCache, genuine: Buffer.from(saw.pkg, 'base64').equals(genuine) } };
 }
 
-test('a forged foo-1.0.tgz of the right size in pkgin\'s cache is removed before pkgin runs; pkgin fetches the genuine one through the proxy', async () => {
+test("a forged foo-1.0.tgz of the right size in pkgin's cache is removed before pkgin runs; pkgin fetches the genuine one through the proxy", async () => {
   const { client } = published;
   // Built with /var/db/pkgin, as pkgsrc builds it (under this client's root).
   await writePkginStandIn(client.path('pkgin'), client.path('var/db/pkgin'));
@@ -41,7 +44,11 @@ test('a forged foo-1.0.tgz of the right size in pkgin\'s cache is removed before
   const first = await pkgin();
   expect(first.saw).toEqual({ fromCache: false, genuine: true });
   expect(first.result.status).toBe(0);
-  expect(first.result.stderr).toMatch(new RegExp(`^pkgkeys: removed ${cached} from pkgin's cache, which pkgin would have installed without a download: it has the size the index gives, but its SHA-256 is [0-9a-f]{64}, not [0-9a-f]{64}\\n$`));
+  expect(first.result.stderr).toMatch(
+    new RegExp(
+      `^pkgkeys: removed ${cached} from pkgin's cache, which pkgin would have installed without a download: it has the size the index gives, but its SHA-256 is [0-9a-f]{64}, not [0-9a-f]{64}\\n$`,
+    ),
+  );
   expect((await fs.readFile(cached)).equals(genuine)).toBe(true);
 
   // The genuine package pkgin cached is checked, kept, and reused without a request.
@@ -63,14 +70,19 @@ test("which files of pkgin's cache go: those pkgin would take that are not what 
     for (const [name, data] of Object.entries(files)) await fs.writeFile(`${cache}/${name}`, data);
     const expected = { size: genuine.length, sha256: createHash('sha256').update(genuine).digest('hex') };
     const index = new Map<string, typeof expected | PkgkeysError>([
-      ['good-1.0', expected], ['forged-1.0', expected], ['resized-1.0', expected],
-      ['unchecked-1.0', new PkgkeysError('NO_CHECKSUM', 'unchecked-1.0: the index gives no FILE_CKSUM')], ['absent-1.0', expected],
+      ['good-1.0', expected],
+      ['forged-1.0', expected],
+      ['resized-1.0', expected],
+      ['unchecked-1.0', new PkgkeysError('NO_CHECKSUM', 'unchecked-1.0: the index gives no FILE_CKSUM')],
+      ['absent-1.0', expected],
     ]);
     const removed = await cleanPkginCache(cache, index);
     expect(removed.map((r) => r.file)).toEqual([`${cache}/unchecked-1.0.tgz`, `${cache}/forged-1.0.tgz`]);
     expect((await fs.readdir(cache)).sort()).toEqual(['good-1.0.tgz', 'other-1.0.tgz', 'resized-1.0.tgz']);
     // A PKGNAME that is a path would have pkgin look outside its cache: the index is not served to it.
-    await expect(cleanPkginCache(cache, new Map([['../../etc/foo-1.0', expected]]))).rejects.toMatchObject({ code: 'UNSAFE_PATH' });
+    await expect(cleanPkginCache(cache, new Map([['../../etc/foo-1.0', expected]]))).rejects.toMatchObject({
+      code: 'UNSAFE_PATH',
+    });
     // No cache yet: nothing to do.
     expect(await cleanPkginCache(`${cache}/missing`, index)).toEqual([]);
   } finally {

@@ -18,7 +18,11 @@ beforeAll(async () => {
   await upstream.publish(packages);
   const { world, master } = upstream.repo;
   const host = await world.key('shorthost');
-  await world.certify(master, host, { scopes: ['NetBSD/**'], at: day(1), expires: new Date(VERIFY_AT.getTime() + 15 * MINUTE) });
+  await world.certify(master, host, {
+    scopes: ['NetBSD/**'],
+    at: day(1),
+    expires: new Date(VERIFY_AT.getTime() + 15 * MINUTE),
+  });
   await upstream.repo.writeKeyring();
   const { file } = await upstream.repo.sign({ key: host });
   upstream.serveIndex(await fs.readFile(file));
@@ -31,7 +35,10 @@ test('a package served while the certification holds is refused once it has expi
   const { proxy, log, repoURL } = await client.proxy({ at: clock });
   try {
     const served = await pkginPackage(repoURL, 'foo-1.0');
-    expect({ status: served.status, same: served.body.equals(packages[0]!.content) }).toEqual({ status: 200, same: true });
+    expect({ status: served.status, same: served.body.equals(packages[0]!.content) }).toEqual({
+      status: 200,
+      same: true,
+    });
 
     clock.setTime(VERIFY_AT.getTime() + 20 * MINUTE);
     const refused = await pkginPackage(repoURL, 'foo-1.0');

@@ -25,31 +25,50 @@ afterAll(() => upstream?.stop());
 // Each with the reason the proxy gives: a cut-off transfer is reported as such at once, not after waiting
 // for a limit; a stalled one by the silence limit (timeoutMs), not the whole download's deadline.
 const cases: Array<[string, Served, RegExp]> = [
-  ['the mirror closes the connection mid-transfer', { body: content, dieAfter: 200_000 }, /: transfer cut off after \d+ of 600000 bytes$/],
-  ['the mirror closes the connection mid-transfer, with no Content-Length', { body: content, dieAfter: 200_000, contentLength: null }, /: transfer cut off after \d+ bytes$/],
-  ['the mirror stops sending and keeps the connection open', { body: content, stallAfter: 200_000 }, /: nothing received for 1 s$/],
+  [
+    'the mirror closes the connection mid-transfer',
+    { body: content, dieAfter: 200_000 },
+    /: transfer cut off after \d+ of 600000 bytes$/,
+  ],
+  [
+    'the mirror closes the connection mid-transfer, with no Content-Length',
+    { body: content, dieAfter: 200_000, contentLength: null },
+    /: transfer cut off after \d+ bytes$/,
+  ],
+  [
+    'the mirror stops sending and keeps the connection open',
+    { body: content, stallAfter: 200_000 },
+    /: nothing received for 1 s$/,
+  ],
 ];
 
-test.each(cases)('%s: an error, no partial file, then the whole package once the mirror is fixed', async (_what, served, reason) => {
-  const client = await ClientRoot.create(upstream, upstream.repo.path(`client-${++dirs}`));
-  const { proxy, log, repoURL } = await client.proxy({ timeoutMs: 1000 });
-  try {
-    upstream.mirror.files.set('big-1.0.tgz', served);
-    const failed = await pkginPackage(repoURL, 'big-1.0');
-    expect(refusalOf(failed)).toEqual({ status: 502, code: 'NETWORK_ERROR' });
-    expect(loggedCodes(log)).toEqual(['big-1.0.tgz: NETWORK_ERROR']);
-    expect(log[0]).toMatch(reason);
-    expect(await client.cacheFiles()).toEqual([]);
+test.each(cases)(
+  '%s: an error, no partial file, then the whole package once the mirror is fixed',
+  async (_what, served, reason) => {
+    const client = await ClientRoot.create(upstream, upstream.repo.path(`client-${++dirs}`));
+    const { proxy, log, repoURL } = await client.proxy({ timeoutMs: 1000 });
+    try {
+      upstream.mirror.files.set('big-1.0.tgz', served);
+      const failed = await pkginPackage(repoURL, 'big-1.0');
+      expect(refusalOf(failed)).toEqual({ status: 502, code: 'NETWORK_ERROR' });
+      expect(loggedCodes(log)).toEqual(['big-1.0.tgz: NETWORK_ERROR']);
+      expect(log[0]).toMatch(reason);
+      expect(await client.cacheFiles()).toEqual([]);
 
-    upstream.mirror.files.set('big-1.0.tgz', { body: content });
-    const res = await pkginPackage(repoURL, 'big-1.0');
-    expect({ status: res.status, truncated: res.truncated, same: res.body.equals(content) }).toEqual({ status: 200, truncated: false, same: true });
-    expect(await client.cacheFiles()).toEqual([`${createHash('sha256').update(content).digest('hex')}.tgz`]);
-    expect(log).toHaveLength(1);
-  } finally {
-    await proxy.close();
-  }
-});
+      upstream.mirror.files.set('big-1.0.tgz', { body: content });
+      const res = await pkginPackage(repoURL, 'big-1.0');
+      expect({ status: res.status, truncated: res.truncated, same: res.body.equals(content) }).toEqual({
+        status: 200,
+        truncated: false,
+        same: true,
+      });
+      expect(await client.cacheFiles()).toEqual([`${createHash('sha256').update(content).digest('hex')}.tgz`]);
+      expect(log).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
+  },
+);
 
 test('what a killed proxy or a damaged disk left in the cache is never served', async () => {
   const client = await ClientRoot.create(upstream, upstream.repo.path(`client-${++dirs}`));

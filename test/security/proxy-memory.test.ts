@@ -30,7 +30,10 @@ const packages = packagesOf({ 'foo-1.0': 100_000 });
 
 /** A pkg_summary of about `bytes`: the packages above, then distinct entries with long descriptions, as in a full repository. */
 function summaryOf(bytes: number): Buffer {
-  const description = Array.from({ length: 12 }, (_, i) => `DESCRIPTION=Line ${i} of a description, about as long as the lines of a real one.`);
+  const description = Array.from(
+    { length: 12 },
+    (_, i) => `DESCRIPTION=Line ${i} of a description, about as long as the lines of a real one.`,
+  );
   const parts = packages.map((p) => entry(p.pkgname, [], p.content));
   for (let size = 0, i = 0; size < bytes; i++) {
     parts.push(entry(`package${i}-1.${i % 97}`, description));
@@ -40,7 +43,8 @@ function summaryOf(bytes: number): Buffer {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.resolve(__dirname, '../../dist/cli/main.js'))) throw new Error('dist/cli/main.js is missing: run `make build` first; `make test` does.');
+  if (!existsSync(path.resolve(__dirname, '../../dist/cli/main.js')))
+    throw new Error('dist/cli/main.js is missing: run `make build` first; `make test` does.');
   upstream = await Upstream.start();
   client = await ClientRoot.create(upstream);
   const text = summaryOf(100 * MiB);
@@ -52,10 +56,14 @@ afterAll(() => upstream?.stop());
 
 /** `pkgkeys proxy` as its own process (the compiled CLI), and the URL it serves the repository at. */
 async function startProxy(): Promise<{ child: ChildProcess; repoURL: string }> {
-  const child = spawn(process.execPath, [BIN, 'proxy', '--listen', '127.0.0.1:0', '--now', iso(VERIFY_AT), '--timeout', '600'], {
-    env: { ...process.env, ...client.env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'proxy', '--listen', '127.0.0.1:0', '--now', iso(VERIFY_AT), '--timeout', '600'],
+    {
+      env: { ...process.env, ...client.env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let stdout = '';
   const repos = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -76,13 +84,23 @@ async function peakOf(pid: number): Promise<number> {
 /** GET of a pkg_summary.gz, the text hashed as it comes (this process does not hold 100 MiB either). */
 function textDigest(url: string): Promise<{ status: number; lastModified: string; sha256: string }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      const hash = createHash('sha256');
-      const gunzip = createGunzip();
-      res.pipe(gunzip).on('data', (chunk: Buffer) => hash.update(chunk)).on('error', reject).on('end', () => {
-        resolve({ status: res.statusCode ?? 0, lastModified: String(res.headers['last-modified']), sha256: hash.digest('hex') });
-      });
-    }).on('error', reject);
+    http
+      .get(url, { agent: false }, (res) => {
+        const hash = createHash('sha256');
+        const gunzip = createGunzip();
+        res
+          .pipe(gunzip)
+          .on('data', (chunk: Buffer) => hash.update(chunk))
+          .on('error', reject)
+          .on('end', () => {
+            resolve({
+              status: res.statusCode ?? 0,
+              lastModified: String(res.headers['last-modified']),
+              sha256: hash.digest('hex'),
+            });
+          });
+      })
+      .on('error', reject);
   });
 }
 
@@ -93,7 +111,9 @@ test('a proxy serving a 100 MiB index peaks below 150 MiB, as it would with a sm
     expect({ status: gz.status, sha256: gz.sha256 }).toEqual({ status: 200, sha256: digest });
     const zst = await request(`${repoURL}/pkg_summary.zst`);
     expect({ status: zst.status, truncated: zst.truncated }).toEqual({ status: 200, truncated: false });
-    expect((await request(`${repoURL}/pkg_summary.gz`, { headers: { 'if-modified-since': gz.lastModified } })).status).toBe(304);
+    expect(
+      (await request(`${repoURL}/pkg_summary.gz`, { headers: { 'if-modified-since': gz.lastModified } })).status,
+    ).toBe(304);
     const pkg = await pkginPackage(repoURL, 'foo-1.0');
     expect({ status: pkg.status, same: pkg.body.equals(packages[0]!.content) }).toEqual({ status: 200, same: true });
     expect(await peakOf(child.pid!)).toBeLessThanOrEqual(PEAK);

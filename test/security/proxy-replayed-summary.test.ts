@@ -5,7 +5,16 @@
  * to the newer index it verified: a package only the old index lists is unknown. DESIGN.md §3, §5.
  */
 import { SIGNED_AT } from '../helpers/repo';
-import { ClientRoot, Upstream, loggedCodes, packagesOf, pkginPackage, pkginSummary, refusalOf, summaryOf } from '../helpers/upstream';
+import {
+  ClientRoot,
+  Upstream,
+  loggedCodes,
+  packagesOf,
+  pkginPackage,
+  pkginSummary,
+  refusalOf,
+  summaryOf,
+} from '../helpers/upstream';
 
 const OLDER = new Date(SIGNED_AT.getTime() - 86400_000);
 const old = packagesOf({ 'foo-1.0': 4000 });
@@ -42,7 +51,11 @@ test('the older index is refused once the newer one was accepted, by the running
     // The old package is no more than a name the verified (newer) index does not list; the newer one is still served.
     expect(refusalOf(await pkginPackage(first.repoURL, 'foo-1.0'))).toEqual({ status: 404, code: 'UNKNOWN_PACKAGE' });
     expect((await pkginPackage(first.repoURL, 'foo-1.1')).body.equals(current[0]!.content)).toBe(true);
-    expect(loggedCodes(first.log)).toEqual(['pkg_summary.zst: ROLLBACK', 'pkg_summary.zst: ROLLBACK', 'foo-1.0.tgz: UNKNOWN_PACKAGE']);
+    expect(loggedCodes(first.log)).toEqual([
+      'pkg_summary.zst: ROLLBACK',
+      'pkg_summary.zst: ROLLBACK',
+      'foo-1.0.tgz: UNKNOWN_PACKAGE',
+    ]);
     expect(upstream.mirror.requests.map((r) => r.path)).not.toContain('foo-1.0.tgz');
   } finally {
     await first.proxy.close();

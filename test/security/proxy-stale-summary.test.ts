@@ -5,7 +5,17 @@
  * accepted it while it was fresh and keeps running past the expiry. DESIGN.md §3, §5 (freshness).
  */
 import { SIGNED_AT, VERIFY_AT } from '../helpers/repo';
-import { ClientRoot, PKGIN_EXTENSIONS, Upstream, loggedCodes, packagesOf, pkginPackage, pkginSummary, refusalOf, request } from '../helpers/upstream';
+import {
+  ClientRoot,
+  PKGIN_EXTENSIONS,
+  Upstream,
+  loggedCodes,
+  packagesOf,
+  pkginPackage,
+  pkginSummary,
+  refusalOf,
+  request,
+} from '../helpers/upstream';
 
 const DAY = 86400_000;
 const EXPIRED = new Date(SIGNED_AT.getTime() + 2 * DAY); // the index below expires a day after SIGNED_AT
@@ -27,7 +37,9 @@ async function expectAllRefused(repoURL: string, log: string[], lastModified?: s
   expect(fetched.tried).toEqual([{ ext: 'zst', status: 403 }]);
   expect(fetched.outcome).toEqual({ status: 403 });
   for (const ext of PKGIN_EXTENSIONS) {
-    const res = await request(`${repoURL}/pkg_summary.${ext}`, { headers: lastModified ? { 'if-modified-since': lastModified } : {} });
+    const res = await request(`${repoURL}/pkg_summary.${ext}`, {
+      headers: lastModified ? { 'if-modified-since': lastModified } : {},
+    });
     expect(refusalOf(res)).toEqual({ status: 403, code: 'INDEX_EXPIRED' });
     expect(res.body.toString('latin1')).not.toMatch(/PKGNAME=/);
   }

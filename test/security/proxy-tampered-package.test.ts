@@ -26,8 +26,16 @@ const cases: Array<[string, Served, string]> = [
   ['the same size, one bit flipped', { body: flipped }, 'HASH_MISMATCH'],
   ['the same size, other bytes altogether', { body: Buffer.alloc(good.length, 0x41) }, 'HASH_MISMATCH'],
   ['bigger, announced', { body: Buffer.concat([good, Buffer.from('trailer')]) }, 'SIZE_MISMATCH'],
-  ['bigger, not announced', { body: Buffer.concat([good, Buffer.alloc(200_000, 0x42)]), contentLength: null }, 'SIZE_MISMATCH'],
-  ['shorter (the package cut at a boundary the server calls complete)', { body: good.subarray(0, 60_000) }, 'SIZE_MISMATCH'],
+  [
+    'bigger, not announced',
+    { body: Buffer.concat([good, Buffer.alloc(200_000, 0x42)]), contentLength: null },
+    'SIZE_MISMATCH',
+  ],
+  [
+    'shorter (the package cut at a boundary the server calls complete)',
+    { body: good.subarray(0, 60_000) },
+    'SIZE_MISMATCH',
+  ],
 ];
 
 test.each(cases)('a package %s is refused, and nothing of it is served or kept', async (_what, served, code) => {

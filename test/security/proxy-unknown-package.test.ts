@@ -4,7 +4,15 @@
  * index does not name. The proxy answers 404 UNKNOWN_PACKAGE from the index alone: the mirror is not
  * even asked for it. DESIGN.md §3.
  */
-import { ClientRoot, Upstream, loggedCodes, packagesOf, pkginPackage, pkginSummary, refusalOf } from '../helpers/upstream';
+import {
+  ClientRoot,
+  Upstream,
+  loggedCodes,
+  packagesOf,
+  pkginPackage,
+  pkginSummary,
+  refusalOf,
+} from '../helpers/upstream';
 
 let upstream: Upstream;
 const packages = packagesOf({ 'foo-1.0': 3000, 'bar-2.1nb3': 5000 });
@@ -29,7 +37,8 @@ test.each([
   try {
     if (summaryFirst) expect((await pkginSummary(repoURL)).outcome.status).toBe(200);
     const asked = upstream.mirror.requests.length;
-    for (const pkgname of UNKNOWN) expect(refusalOf(await pkginPackage(repoURL, pkgname))).toEqual({ status: 404, code: 'UNKNOWN_PACKAGE' });
+    for (const pkgname of UNKNOWN)
+      expect(refusalOf(await pkginPackage(repoURL, pkgname))).toEqual({ status: 404, code: 'UNKNOWN_PACKAGE' });
     expect(loggedCodes(log)).toEqual(UNKNOWN.map((pkgname) => `${pkgname}.tgz: UNKNOWN_PACKAGE`));
     // At most the signed index was fetched (to know what is listed); no package file.
     expect(upstream.mirror.requests.slice(asked).filter((r) => !r.path.startsWith('pkg_summary.asc'))).toEqual([]);

@@ -5,7 +5,17 @@
  * INDEX_MALFORMED (403), and no package is served without a verified index. DESIGN.md §3, §4.
  */
 import { gzipSync } from 'node:zlib';
-import { PKGIN_EXTENSIONS, loggedCodes, packagesOf, pkginPackage, pkginSummary, refusalOf, request, summaryOf, withPublished } from '../helpers/upstream';
+import {
+  PKGIN_EXTENSIONS,
+  loggedCodes,
+  packagesOf,
+  pkginPackage,
+  pkginSummary,
+  refusalOf,
+  request,
+  summaryOf,
+  withPublished,
+} from '../helpers/upstream';
 
 const packages = packagesOf({ 'foo-1.0': 3000 });
 const text = summaryOf(packages);
@@ -14,14 +24,30 @@ const published = withPublished(packages);
 
 /** Removes every form of the signed index from the mirror, leaving pkg_summary.gz and the packages. */
 function unsign(): void {
-  for (const name of [...published.upstream.mirror.files.keys()]) if (name.startsWith('pkg_summary.asc')) published.upstream.mirror.files.delete(name);
+  for (const name of [...published.upstream.mirror.files.keys()])
+    if (name.startsWith('pkg_summary.asc')) published.upstream.mirror.files.delete(name);
 }
 
 const cases: Array<[string, () => void, number, string]> = [
   ['no pkg_summary.asc at all, only pkg_summary.gz', unsign, 502, 'NOT_FOUND'],
-  ['pkg_summary.asc that is the plain summary', () => published.upstream.serveIndex(Buffer.from(text)), 403, 'INDEX_MALFORMED'],
-  ['pkg_summary.asc.gz that is the plain summary, compressed', () => published.upstream.serveIndex(gzipSync(text), 'pkg_summary.asc.gz'), 403, 'INDEX_MALFORMED'],
-  ['pkg_summary.asc that is an HTML page', () => published.upstream.serveIndex(Buffer.from('<html><body>Welcome</body></html>\n')), 403, 'INDEX_MALFORMED'],
+  [
+    'pkg_summary.asc that is the plain summary',
+    () => published.upstream.serveIndex(Buffer.from(text)),
+    403,
+    'INDEX_MALFORMED',
+  ],
+  [
+    'pkg_summary.asc.gz that is the plain summary, compressed',
+    () => published.upstream.serveIndex(gzipSync(text), 'pkg_summary.asc.gz'),
+    403,
+    'INDEX_MALFORMED',
+  ],
+  [
+    'pkg_summary.asc that is an HTML page',
+    () => published.upstream.serveIndex(Buffer.from('<html><body>Welcome</body></html>\n')),
+    403,
+    'INDEX_MALFORMED',
+  ],
 ];
 
 test.each(cases)('%s: pkgin gets no summary and no package', async (_what, arrange, status, code) => {
@@ -40,7 +66,10 @@ test.each(cases)('%s: pkgin gets no summary and no package', async (_what, arran
       expect(res.body.toString('latin1')).not.toMatch(/FILE_CKSUM=/);
     }
     expect(refusalOf(await pkginPackage(repoURL, 'foo-1.0'))).toEqual({ status, code });
-    expect(loggedCodes(log)).toEqual([...['zst', ...PKGIN_EXTENSIONS].map((ext) => `pkg_summary.${ext}: ${code}`), `foo-1.0.tgz: ${code}`]);
+    expect(loggedCodes(log)).toEqual([
+      ...['zst', ...PKGIN_EXTENSIONS].map((ext) => `pkg_summary.${ext}: ${code}`),
+      `foo-1.0.tgz: ${code}`,
+    ]);
     const asked = published.upstream.mirror.requests.map((r) => r.path);
     expect(asked).not.toContain('pkg_summary.gz');
     expect(asked).not.toContain('foo-1.0.tgz');

@@ -39,31 +39,59 @@ async function publishSigned(name: string, sign: (input: string, output: string)
   await sign(input, path.join(build, 'foo-1.0.tgz'));
   await fs.writeFile(path.join(build, 'pkg_summary.gz'), gzipSync(entry('foo-1.0')));
   const result = await pkgkeys([
-    'publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--key', signers.path('rsahost-secret.asc'),
-    '--client-keyring', signers.path('keyring.asc'), '--anchor', signers.path('master.asc'), '--build', build, repo,
+    'publish',
+    '--now',
+    iso(SIGNED_AT),
+    '--repository',
+    REPO,
+    '--key',
+    signers.path('rsahost-secret.asc'),
+    '--client-keyring',
+    signers.path('keyring.asc'),
+    '--anchor',
+    signers.path('master.asc'),
+    '--build',
+    build,
+    repo,
   ]);
-  return { result, published: await fs.readdir(repo).catch(() => []), signed: await fs.readFile(path.join(build, 'foo-1.0.tgz')) };
+  return {
+    result,
+    published: await fs.readdir(repo).catch(() => []),
+    signed: await fs.readFile(path.join(build, 'foo-1.0.tgz')),
+  };
 }
 
 test('signed by GnuPG 2 with the right key: pkg_add would refuse it (the layout), publish refuses it', async () => {
   const { result, published, signed } = await publishSigned('gnupg2', (input, output) =>
-    signers.signByHand(input, output, { signature: async (hash) => (await gpg.detachSign(signers.host.fingerprint, Buffer.from(hash), { at: SIGNED_AT, armor: true })).toString() }));
+    signers.signByHand(input, output, {
+      signature: async (hash) =>
+        (await gpg.detachSign(signers.host.fingerprint, Buffer.from(hash), { at: SIGNED_AT, armor: true })).toString(),
+    }),
+  );
   // The blocks are fine: it is the signature pkg_add cannot place.
   expect(pkgAddModel(signed).ok).toBe(true);
   expect(result.status).toBe(1);
-  expect(result.stderr).toMatch(/^pkgkeys: PKG_ADD_UNVERIFIABLE: .*foo-1\.0\.tgz: \+PKG_GPG_SIGNATURE: pkg_add's verifier would refuse it, so it is not written: its hashed area has no Issuer Key ID subpacket \(16\)/);
+  expect(result.stderr).toMatch(
+    /^pkgkeys: PKG_ADD_UNVERIFIABLE: .*foo-1\.0\.tgz: \+PKG_GPG_SIGNATURE: pkg_add's verifier would refuse it, so it is not written: its hashed area has no Issuer Key ID subpacket \(16\)/,
+  );
   expect(published.filter((n) => !n.startsWith('.'))).toEqual([]);
 }, 60_000);
 
 test("signed in pkg_add's layout by a key clients do not have: publish refuses it", async () => {
   const stranger = await new World().key('stranger', { type: 'rsa3072' });
-  const { result, published } = await publishSigned('stranger', (input, output) => signers.signByHand(input, output, { key: stranger }));
+  const { result, published } = await publishSigned('stranger', (input, output) =>
+    signers.signByHand(input, output, { key: stranger }),
+  );
   expect(result.status).toBe(1);
-  expect(result.stderr).toMatch(new RegExp(`^pkgkeys: PUBLISH_SIGNER_UNTRUSTED: .*foo-1\\.0\\.tgz: \\+PKG_GPG_SIGNATURE: signed by key ID ${stranger.fingerprint.slice(-16)}, which is not in the keyring`));
+  expect(result.stderr).toMatch(
+    new RegExp(
+      `^pkgkeys: PUBLISH_SIGNER_UNTRUSTED: .*foo-1\\.0\\.tgz: \\+PKG_GPG_SIGNATURE: signed by key ID ${stranger.fingerprint.slice(-16)}, which is not in the keyring`,
+    ),
+  );
   expect(published.filter((n) => !n.startsWith('.'))).toEqual([]);
 }, 60_000);
 
-test('signed by the certified host in pkg_add\'s layout (the control): published', async () => {
+test("signed by the certified host in pkg_add's layout (the control): published", async () => {
   const { result, published } = await publishSigned('control', (input, output) => signers.signByHand(input, output));
   expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
   expect(published).toEqual(expect.arrayContaining(['foo-1.0.tgz', 'pkg_summary.asc']));

@@ -36,12 +36,26 @@ async function writeBuild(list: string[]): Promise<void> {
 
 /** Each publication a minute after the one before. */
 const publish = (args: string[] = []) =>
-  pkgkeys(['publish', '--now', iso(new Date(SIGNED_AT.getTime() + step++ * 60_000)), '--repository', REPO, '--key', repo.path('host-secret.asc'), ...repo.clientKeyringArgs(), ...args, '--build', build(), all()]);
+  pkgkeys([
+    'publish',
+    '--now',
+    iso(new Date(SIGNED_AT.getTime() + step++ * 60_000)),
+    '--repository',
+    REPO,
+    '--key',
+    repo.path('host-secret.asc'),
+    ...repo.clientKeyringArgs(),
+    ...args,
+    '--build',
+    build(),
+    all(),
+  ]);
 
 /** What a mirror copies: every package and the signed index, byte for byte. */
 async function mirrorView(): Promise<Record<string, string>> {
   const view: Record<string, string> = {};
-  for (const name of (await fs.readdir(all())).filter((n) => !n.startsWith('.')).sort()) view[name] = (await fs.readFile(path.join(all(), name))).toString('base64');
+  for (const name of (await fs.readdir(all())).filter((n) => !n.startsWith('.')).sort())
+    view[name] = (await fs.readFile(path.join(all(), name))).toString('base64');
   return view;
 }
 
@@ -76,9 +90,20 @@ test('--allow-shrink publishes this one index, says so on standard error and rec
   await writeBuild(names.slice(0, 5));
   const allowed = await publish(['--allow-shrink']);
   expect(allowed.status).toBe(0);
-  expect(allowed.stderr).toMatch(/^pkgkeys: override: --allow-shrink: .*: the new index drops 15 of the 20 packages of the previous publication \(75\.0 %, more than the 10 % allowed\): pkg10, pkg11, .*, \.\.\.\n$/);
-  const log = (await fs.readFile(path.join(all(), '.pkgkeys', 'overrides.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-  expect(log).toEqual([{ time: '2026-04-11T00:01:00Z', uid: process.getuid!(), override: expect.stringMatching(/^--allow-shrink: .*drops 15 of the 20 packages/) as string }]);
+  expect(allowed.stderr).toMatch(
+    /^pkgkeys: override: --allow-shrink: .*: the new index drops 15 of the 20 packages of the previous publication \(75\.0 %, more than the 10 % allowed\): pkg10, pkg11, .*, \.\.\.\n$/,
+  );
+  const log = (await fs.readFile(path.join(all(), '.pkgkeys', 'overrides.log'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  expect(log).toEqual([
+    {
+      time: '2026-04-11T00:01:00Z',
+      uid: process.getuid!(),
+      override: expect.stringMatching(/^--allow-shrink: .*drops 15 of the 20 packages/) as string,
+    },
+  ]);
   expect((await fs.readdir(all())).filter((n) => n.endsWith('.tgz'))).toHaveLength(5);
 
   await writeBuild(names.slice(0, 1));

@@ -27,18 +27,35 @@ async function world() {
 }
 
 const explain = (keyring: string, key: string) =>
-  pkgkeys(['keyring', '--keyring', keyring, 'explain', key, '--anchor', path.join(dir, 'master.asc'), '--repository', REPO, '--at', formatTime(NOW)]);
+  pkgkeys([
+    'keyring',
+    '--keyring',
+    keyring,
+    'explain',
+    key,
+    '--anchor',
+    path.join(dir, 'master.asc'),
+    '--repository',
+    REPO,
+    '--at',
+    formatTime(NOW),
+  ]);
 
 describe('a revocation certificate appended to a keyring', () => {
   it.each([
-    ['after another key (cat keyring.asc b1-revoked.asc)', (k: { b1: string; b2: string; master: string }, r: string) => [k.b1, k.master, k.b2, r]],
+    [
+      'after another key (cat keyring.asc b1-revoked.asc)',
+      (k: { b1: string; b2: string; master: string }, r: string) => [k.b1, k.master, k.b2, r],
+    ],
     ['between two other keys', (k: { b1: string; b2: string; master: string }, r: string) => [k.b1, k.b2, r, k.master]],
     ['before every key', (k: { b1: string; b2: string; master: string }, r: string) => [r, k.master, k.b2, k.b1]],
   ])('%s: the key it revokes is revoked, the others are not', async (_, order) => {
     const { master, b1, b2, certified, revocation } = await world();
     const keyring = path.join(dir, 'keyring.asc');
     await fs.writeFile(keyring, order({ ...certified, master: master.public }, revocation).join('\n'));
-    expect((await explain(keyring, b1.fingerprint)).stdout).toMatch(/FAIL KEY_REVOKED .* was revoked .*compromised.*\n.*not trusted: KEY_REVOKED\n$/);
+    expect((await explain(keyring, b1.fingerprint)).stdout).toMatch(
+      /FAIL KEY_REVOKED .* was revoked .*compromised.*\n.*not trusted: KEY_REVOKED\n$/,
+    );
     const other = await explain(keyring, b2.fingerprint);
     expect(other.stdout).toMatch(/\ntrusted\n$/);
     expect(other.status).toBe(0);

@@ -34,7 +34,8 @@ async function delegatedHost(name: string, delegated: string, certified: string)
 
 beforeAll(async () => {
   site = await PackageSigners.create();
-  for (const [i, delegated] of DELEGATED.entries()) hosts.set(delegated, await delegatedHost(String(i), delegated, CERTIFIED));
+  for (const [i, delegated] of DELEGATED.entries())
+    hosts.set(delegated, await delegatedHost(String(i), delegated, CERTIFIED));
   covered = await delegatedHost('covered', 'NetBSD/x86_64/**', 'NetBSD/**');
   await site.writeKeyring();
 }, 120_000);
@@ -51,38 +52,65 @@ async function signedPackage(host: TestKey): Promise<string> {
   return out;
 }
 
-describe.each(DELEGATED)('an intermediate delegated only %s certifies a host for NetBSD/x86_64/10.0/All', (delegated) => {
-  const host = () => hosts.get(delegated)!;
+describe.each(DELEGATED)(
+  'an intermediate delegated only %s certifies a host for NetBSD/x86_64/10.0/All',
+  (delegated) => {
+    const host = () => hosts.get(delegated)!;
 
-  test('the chain grants nothing, for any repository and for the one named', async () => {
-    const verdict = await expectRefused(site.world, [site.master], host().fingerprint, 'OUT_OF_SCOPE', { repository: null });
-    expect(!verdict.trusted && verdict.reason).toContain(delegated);
-    await expectRefused(site.world, [site.master], host().fingerprint, 'OUT_OF_SCOPE', { repository: CERTIFIED });
-  });
+    test('the chain grants nothing, for any repository and for the one named', async () => {
+      const verdict = await expectRefused(site.world, [site.master], host().fingerprint, 'OUT_OF_SCOPE', {
+        repository: null,
+      });
+      expect(!verdict.trusted && verdict.reason).toContain(delegated);
+      await expectRefused(site.world, [site.master], host().fingerprint, 'OUT_OF_SCOPE', { repository: CERTIFIED });
+    });
 
-  test('the host is not in verify.gpg', async () => {
-    const exports = pkgInstallKeyrings(await site.world.graph(site.master), NOW, DEFAULT_POLICY);
-    expect(exports.verifyKeys).not.toContain(host().fingerprint);
-    expect(exports.verifyKeys).toContain(covered.fingerprint);
-  });
+    test('the host is not in verify.gpg', async () => {
+      const exports = pkgInstallKeyrings(await site.world.graph(site.master), NOW, DEFAULT_POLICY);
+      expect(exports.verifyKeys).not.toContain(host().fingerprint);
+      expect(exports.verifyKeys).toContain(covered.fingerprint);
+    });
 
-  test('its package is refused by verify-package without --repository', async () => {
-    const result = await site.verify([await signedPackage(host())]);
-    expect({ status: result.status, code: codeIn(result.stdout) }).toEqual({ status: 1, code: 'OUT_OF_SCOPE' });
-  });
-});
+    test('its package is refused by verify-package without --repository', async () => {
+      const result = await site.verify([await signedPackage(host())]);
+      expect({ status: result.status, code: codeIn(result.stdout) }).toEqual({ status: 1, code: 'OUT_OF_SCOPE' });
+    });
+  },
+);
 
 test('a delegation that covers part of a certification grants that part, and explain and list say so', async () => {
   const verdict = await expectTrusted(site.world, [site.master], covered.fingerprint, { repository: null });
   expect(verdict.trusted && verdict.granted).toEqual(['NetBSD/x86_64/**']);
-  await expectRefused(site.world, [site.master], covered.fingerprint, 'OUT_OF_SCOPE', { repository: 'NetBSD/aarch64/10.0/All' });
+  await expectRefused(site.world, [site.master], covered.fingerprint, 'OUT_OF_SCOPE', {
+    repository: 'NetBSD/aarch64/10.0/All',
+  });
   expect((await site.verify([await signedPackage(covered)])).status).toBe(0);
 
-  const list = await pkgkeys(['keyring', '--keyring', site.path('keyring.asc'), 'list', '--anchor', site.path('master.asc'), '--now', iso(NOW)]);
+  const list = await pkgkeys([
+    'keyring',
+    '--keyring',
+    site.path('keyring.asc'),
+    'list',
+    '--anchor',
+    site.path('master.asc'),
+    '--now',
+    iso(NOW),
+  ]);
   expect(list.status).toBe(0);
   expect(list.stdout).toContain(`${covered.fingerprint}  rsa3072`);
   expect(list.stdout).toContain('trusted now for NetBSD/x86_64/**');
-  for (const host of hosts.values()) expect(list.stdout).toMatch(new RegExp(`${host.fingerprint}  .*\\n  not trusted now: OUT_OF_SCOPE`));
-  const explained = await pkgkeys(['keyring', '--keyring', site.path('keyring.asc'), 'explain', covered.fingerprint, '--anchor', site.path('master.asc'), '--at', iso(NOW)]);
+  for (const host of hosts.values())
+    expect(list.stdout).toMatch(new RegExp(`${host.fingerprint}  .*\\n  not trusted now: OUT_OF_SCOPE`));
+  const explained = await pkgkeys([
+    'keyring',
+    '--keyring',
+    site.path('keyring.asc'),
+    'explain',
+    covered.fingerprint,
+    '--anchor',
+    site.path('master.asc'),
+    '--at',
+    iso(NOW),
+  ]);
   expect(explained.stdout).toContain('  granted: NetBSD/x86_64/**\ntrusted\n');
 });

@@ -15,7 +15,13 @@ import { cleanup, pkgkeys, tempDir } from '../helpers/cli';
 let dir: string;
 let file: string;
 let state: string;
-const record = (i: number) => ({ time: new Date(Date.UTC(2026, 0, 1, i)), uid: 1000 + i, repository: 'NetBSD/x86_64/10.0/All', index: 'a'.repeat(64), signature: `${i % 10}`.repeat(64) });
+const record = (i: number) => ({
+  time: new Date(Date.UTC(2026, 0, 1, i)),
+  uid: 1000 + i,
+  repository: 'NetBSD/x86_64/10.0/All',
+  index: 'a'.repeat(64),
+  signature: `${i % 10}`.repeat(64),
+});
 
 beforeEach(async () => {
   dir = await tempDir('pkgkeys-audit-');
@@ -70,15 +76,27 @@ test('the log one record ahead of the copy (a crash before the copy was written)
 
 test('signd audit --verify reads state-dir from signd.conf', async () => {
   const conf = path.join(dir, 'signd.conf');
-  await fs.writeFile(conf, [
-    `socket ${dir}/signd.sock`, `key ${dir}/key.asc`, `audit-log ${file}`, `state-dir ${path.dirname(state)}`, `proof-dir ${dir}/proof`,
-    `repository NetBSD/x86_64/10.0/All ${dir}/All 7d`,
-    // The publish gate's keyring (signd refuses a configuration without one); audit --verify reads neither.
-    `client-keyring ${dir}/keyring.asc`, `anchor ${dir}/master.asc`, '',
-  ].join('\n'));
+  await fs.writeFile(
+    conf,
+    [
+      `socket ${dir}/signd.sock`,
+      `key ${dir}/key.asc`,
+      `audit-log ${file}`,
+      `state-dir ${path.dirname(state)}`,
+      `proof-dir ${dir}/proof`,
+      `repository NetBSD/x86_64/10.0/All ${dir}/All 7d`,
+      // The publish gate's keyring (signd refuses a configuration without one); audit --verify reads neither.
+      `client-keyring ${dir}/keyring.asc`,
+      `anchor ${dir}/master.asc`,
+      '',
+    ].join('\n'),
+  );
   const audit = () => pkgkeys(['signd', 'audit', '--verify', '--signd-config', conf]);
   expect(await audit()).toMatchObject({ status: 0, stdout: `${file}: 3 record(s), chain intact\n` });
   await fs.rm(file);
   await fs.rm(`${file}.head`);
-  expect(await audit()).toMatchObject({ status: 1, stderr: expect.stringMatching(/^pkgkeys: AUDIT_BROKEN: .*signd has made 3 signature\(s\)/) });
+  expect(await audit()).toMatchObject({
+    status: 1,
+    stderr: expect.stringMatching(/^pkgkeys: AUDIT_BROKEN: .*signd has made 3 signature\(s\)/),
+  });
 });

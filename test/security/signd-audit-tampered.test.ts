@@ -16,13 +16,20 @@ beforeEach(async () => {
   file = `${dir}/audit.log`;
   state = `${dir}/state/audit.head`;
   const log = new AuditLog(file, state);
-  for (let i = 0; i < 4; i++) await log.append({ time: new Date(Date.UTC(2026, 0, 1, i)), uid: 1000 + i, repository: 'NetBSD/x86_64/10.0/All', index: 'a'.repeat(64), signature: `${i}`.repeat(64) });
+  for (let i = 0; i < 4; i++)
+    await log.append({
+      time: new Date(Date.UTC(2026, 0, 1, i)),
+      uid: 1000 + i,
+      repository: 'NetBSD/x86_64/10.0/All',
+      index: 'a'.repeat(64),
+      signature: `${i}`.repeat(64),
+    });
 });
 afterEach(() => cleanup(dir));
 
 const lines = async () => (await fs.readFile(file, 'utf8')).trim().split('\n');
 const write = (l: string[]) => fs.writeFile(file, `${l.join('\n')}\n`);
-const broken = async () => ((await caught(() => verifyAudit(file, state))) as { code?: string; message: string });
+const broken = async () => (await caught(() => verifyAudit(file, state))) as { code?: string; message: string };
 
 test('intact: four records', async () => {
   expect(await verifyAudit(file, state)).toMatchObject({ count: 4 });
@@ -32,7 +39,10 @@ test('an edited record (another uid) breaks the chain at the next one', async ()
   const l = await lines();
   l[1] = l[1]!.replace('"uid":1001', '"uid":0');
   await write(l);
-  expect(await broken()).toMatchObject({ code: 'AUDIT_BROKEN', message: expect.stringMatching(/record 3 does not follow record 2/) });
+  expect(await broken()).toMatchObject({
+    code: 'AUDIT_BROKEN',
+    message: expect.stringMatching(/record 3 does not follow record 2/),
+  });
 });
 
 test('a record removed from the middle', async () => {
@@ -50,7 +60,13 @@ test('the last record cut: the head says there were four', async () => {
 test('the daemon will not add to a broken log', async () => {
   await write((await lines()).slice(0, 3));
   const log = new AuditLog(file, state);
-  expect(((await caught(() => log.append({ time: new Date(), uid: 1, repository: 'r/x', index: 'b'.repeat(64), signature: 'c'.repeat(64) }))) as { code?: string }).code).toBe('AUDIT_BROKEN');
+  expect(
+    (
+      (await caught(() =>
+        log.append({ time: new Date(), uid: 1, repository: 'r/x', index: 'b'.repeat(64), signature: 'c'.repeat(64) }),
+      )) as { code?: string }
+    ).code,
+  ).toBe('AUDIT_BROKEN');
 });
 
 test.each([

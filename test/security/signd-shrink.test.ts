@@ -18,7 +18,12 @@ import { PASSPHRASE, codeOf, withDaemon } from '../helpers/signd';
 const fixture = withDaemon();
 const names = Array.from({ length: 10 }, (_, i) => `pkg${i}-1.0`);
 /** The truncated index the build account stages itself: 7 of 10 packages. */
-const truncated = Buffer.from(names.slice(0, 7).map((n) => entry(n)).join(''));
+const truncated = Buffer.from(
+  names
+    .slice(0, 7)
+    .map((n) => entry(n))
+    .join(''),
+);
 
 beforeAll(async () => {
   const { repo } = fixture;
@@ -26,7 +31,19 @@ beforeAll(async () => {
   await fs.mkdir(repo.path('build'));
   for (const name of names) await fs.writeFile(repo.path('build', `${name}.tgz`), name);
   await fs.writeFile(repo.path('build', 'pkg_summary.gz'), gzipSync(names.map((n) => entry(n)).join('')));
-  const published = await pkgkeys(['publish', '--now', iso(SIGNED_AT), '--repository', REPO, '--signd', fixture.config.socket, ...repo.clientKeyringArgs(), '--build', repo.path('build'), repo.path('All')]);
+  const published = await pkgkeys([
+    'publish',
+    '--now',
+    iso(SIGNED_AT),
+    '--repository',
+    REPO,
+    '--signd',
+    fixture.config.socket,
+    ...repo.clientKeyringArgs(),
+    '--build',
+    repo.path('build'),
+    repo.path('All'),
+  ]);
   expect(published.status).toBe(0);
   await writeAtomic(stagingFile(repo.path('All')), truncated);
 }, 60_000);
@@ -34,14 +51,19 @@ beforeAll(async () => {
 test('a truncated index sent straight to the daemon is refused, and nothing is signed', async () => {
   const before = await fixture.records();
   expect(await codeOf(signIndexVia(fixture.config.socket, REPO, truncated))).toBe('PUBLISH_SHRINK');
-  expect(fixture.log.at(-1)).toMatch(/^pkgkeys: signd: refused: PUBLISH_SHRINK: .* \(NetBSD\/x86_64\/10\.0\/All\): the new index drops 3 of the 10 packages of the previous publication \(30\.0 %, more than the 10 % allowed\): pkg7, pkg8, pkg9; /);
+  expect(fixture.log.at(-1)).toMatch(
+    /^pkgkeys: signd: refused: PUBLISH_SHRINK: .* \(NetBSD\/x86_64\/10\.0\/All\): the new index drops 3 of the 10 packages of the previous publication \(30\.0 %, more than the 10 % allowed\): pkg7, pkg8, pkg9; /,
+  );
   expect(await fixture.records()).toBe(before);
 });
 
-test('with the operator\'s word for this index it is signed, and the audit record carries the override', async () => {
+test("with the operator's word for this index it is signed, and the audit record carries the override", async () => {
   const signed = await signIndexVia(fixture.config.socket, REPO, truncated, { allowShrink: true });
   expect(signed.includes(truncated)).toBe(true);
   const last = JSON.parse((await fs.readFile(fixture.config.auditLog, 'utf8')).trim().split('\n').at(-1)!);
-  expect(last).toMatchObject({ repository: REPO, overrides: [expect.stringMatching(/^--allow-shrink: .*drops 3 of the 10 packages/)] });
+  expect(last).toMatchObject({
+    repository: REPO,
+    overrides: [expect.stringMatching(/^--allow-shrink: .*drops 3 of the 10 packages/)],
+  });
   expect(fixture.log).toContainEqual(expect.stringMatching(/^pkgkeys: signd: override for uid \d+: --allow-shrink: /));
 });

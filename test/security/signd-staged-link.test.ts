@@ -55,45 +55,60 @@ test('the control: the genuine staged index is signed', async () => {
 });
 
 test('a symbolic link to a file only the daemon can read: refused, neither its hash nor its first line told', () =>
-  stagedAs(() => fs.symlink(secret, staged()), async () => {
-    expect((await refusal('0'.repeat(64))).code).toBe('NOT_REGULAR_FILE');
-    // Even with the right hash (which the old daemon gave away), nothing of the file comes back.
-    expect((await refusal(SECRET_SHA256)).code).toBe('NOT_REGULAR_FILE');
-    expect(fixture.log.at(-1)).toMatch(/NOT_REGULAR_FILE: .*symbolic link/);
-  }));
+  stagedAs(
+    () => fs.symlink(secret, staged()),
+    async () => {
+      expect((await refusal('0'.repeat(64))).code).toBe('NOT_REGULAR_FILE');
+      // Even with the right hash (which the old daemon gave away), nothing of the file comes back.
+      expect((await refusal(SECRET_SHA256)).code).toBe('NOT_REGULAR_FILE');
+      expect(fixture.log.at(-1)).toMatch(/NOT_REGULAR_FILE: .*symbolic link/);
+    },
+  ));
 
 test('a hard link to it: refused, as a file with two names', () =>
-  stagedAs(() => fs.link(secret, staged()), async () => {
-    expect((await refusal(SECRET_SHA256)).code).toBe('NOT_REGULAR_FILE');
-  }));
+  stagedAs(
+    () => fs.link(secret, staged()),
+    async () => {
+      expect((await refusal(SECRET_SHA256)).code).toBe('NOT_REGULAR_FILE');
+    },
+  ));
 
 test('the staging directory a link to the daemon-only directory: refused', () =>
-  stagedAs(async () => {
-    await fs.rm(path.dirname(staged()), { recursive: true });
-    await fs.copyFile(secret, path.join(path.dirname(secret), path.basename(staged())));
-    await fs.symlink(path.dirname(secret), path.dirname(staged()));
-  }, async () => {
-    expect((await refusal(SECRET_SHA256)).code).toBe('NOT_REGULAR_FILE');
-    await fs.rm(path.dirname(staged())); // the link, not what it points to
-  }));
+  stagedAs(
+    async () => {
+      await fs.rm(path.dirname(staged()), { recursive: true });
+      await fs.copyFile(secret, path.join(path.dirname(secret), path.basename(staged())));
+      await fs.symlink(path.dirname(secret), path.dirname(staged()));
+    },
+    async () => {
+      expect((await refusal(SECRET_SHA256)).code).toBe('NOT_REGULAR_FILE');
+      await fs.rm(path.dirname(staged())); // the link, not what it points to
+    },
+  ));
 
 test('a FIFO: refused at once, never opened blocking', () =>
-  stagedAs(async () => mkfifo(staged()), async () => {
-    const watcher = releaseReaders(staged());
-    try {
-      expect((await refusal(SECRET_SHA256)).code).toBe('NOT_REGULAR_FILE');
-      expect(watcher.released()).toBe(0);
-    } finally {
-      await watcher.stop();
-    }
-  }));
+  stagedAs(
+    async () => mkfifo(staged()),
+    async () => {
+      const watcher = releaseReaders(staged());
+      try {
+        expect((await refusal(SECRET_SHA256)).code).toBe('NOT_REGULAR_FILE');
+        expect(watcher.released()).toBe(0);
+      } finally {
+        await watcher.stop();
+      }
+    },
+  ));
 
 test('a regular staged file: a wrong hash and a malformed index are refused by code, their details only in the log', () =>
-  stagedAs(() => fs.writeFile(staged(), SECRET), async () => {
-    const wrong = await refusal('0'.repeat(64));
-    expect(wrong.code).toBe('SIGND_REFUSED');
-    expect(fixture.log.at(-1)).toContain(SECRET_SHA256); // the operator can tell what was staged
-    const malformed = await refusal(SECRET_SHA256);
-    expect(malformed.code).toBe('SUMMARY_MALFORMED');
-    expect(malformed.message).toContain(staged());
-  }));
+  stagedAs(
+    () => fs.writeFile(staged(), SECRET),
+    async () => {
+      const wrong = await refusal('0'.repeat(64));
+      expect(wrong.code).toBe('SIGND_REFUSED');
+      expect(fixture.log.at(-1)).toContain(SECRET_SHA256); // the operator can tell what was staged
+      const malformed = await refusal(SECRET_SHA256);
+      expect(malformed.code).toBe('SUMMARY_MALFORMED');
+      expect(malformed.message).toContain(staged());
+    },
+  ));

@@ -13,8 +13,15 @@ const fixture = withDaemon((repo) => ({ clientKeyring: { file: repo.path('master
 
 test('the daemon refuses to sign with a key clients would not trust, and records nothing', async () => {
   await signdRequest(fixture.config.socket, { op: 'unlock', passphrase: PASSPHRASE });
-  const error = await signIndexVia(fixture.config.socket, REPO, STAGED).catch((e: unknown) => e as Error & { code: string });
-  expect(error).toMatchObject({ code: 'PUBLISH_SIGNER_UNTRUSTED', message: expect.stringMatching(/^signd: clients with the keyring .*master\.asc would refuse what [0-9A-F]{40} signs for NetBSD\/x86_64\/10\.0\/All \(UNKNOWN_KEY: /) });
+  const error = await signIndexVia(fixture.config.socket, REPO, STAGED).catch(
+    (e: unknown) => e as Error & { code: string },
+  );
+  expect(error).toMatchObject({
+    code: 'PUBLISH_SIGNER_UNTRUSTED',
+    message: expect.stringMatching(
+      /^signd: clients with the keyring .*master\.asc would refuse what [0-9A-F]{40} signs for NetBSD\/x86_64\/10\.0\/All \(UNKNOWN_KEY: /,
+    ),
+  });
   expect(await fixture.records()).toBe(0);
   expect(fixture.log.at(-1)).toMatch(/^pkgkeys: signd: refused: PUBLISH_SIGNER_UNTRUSTED: /);
   expect(await codeOf(signIndexVia(fixture.config.socket, REPO, STAGED))).toBe('PUBLISH_SIGNER_UNTRUSTED');

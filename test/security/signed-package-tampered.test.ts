@@ -24,7 +24,10 @@ test('one byte changed in the second block of the inner package: HASH_MISMATCH f
   const inner = tampered.lastIndexOf(Buffer.from('foo-1.0.tgz')) + 60; // past the member header
   tampered[inner + 65536 + 100]! ^= 0x01;
   const result = await signers.verify([await signers.write('tampered.tgz', tampered)]);
-  expect({ status: result.status, code: /: ([A-Z_]+): /.exec(result.stdout)?.[1] }).toEqual({ status: 1, code: 'HASH_MISMATCH' });
+  expect({ status: result.status, code: /: ([A-Z_]+): /.exec(result.stdout)?.[1] }).toEqual({
+    status: 1,
+    code: 'HASH_MISMATCH',
+  });
   expect(result.stdout).toMatch(/block 1 of foo-1.0.tgz does not match \+PKG_HASH/);
 });
 

@@ -35,5 +35,9 @@ test('a signature that expired an hour ago: SIGNATURE_EXPIRED; before its expiry
 });
 
 test('a signature without expiry, as sign-package makes it, is good', async () => {
-  expect(await verdict(await signers.signByHand(input, signers.path('plain.tgz')))).toEqual({ status: 0, code: null, stderr: '' });
+  expect(await verdict(await signers.signByHand(input, signers.path('plain.tgz')))).toEqual({
+    status: 0,
+    code: null,
+    stderr: '',
+  });
 });

@@ -17,16 +17,19 @@ async function setting() {
 }
 
 describe("another certificate claiming a key's signing subkey", () => {
-  it.each(['after', 'before'] as const)('a certificate binding the subkey without a back-signature, %s the owner: the owner keeps it', async (where) => {
-    const { w, master, owner, thief, subkey } = await setting();
-    const stolen = await stealSubkey(owner, thief);
-    if (where === 'before') w.add(stolen);
-    w.add(owner.public);
-    await w.certify(master, owner);
-    if (where === 'after') w.add(stolen);
-    const verdict = await expectTrusted(w, [master], subkey);
-    expect(verdict.trusted && verdict.primary).toBe(owner.fingerprint);
-  });
+  it.each(['after', 'before'] as const)(
+    'a certificate binding the subkey without a back-signature, %s the owner: the owner keeps it',
+    async (where) => {
+      const { w, master, owner, thief, subkey } = await setting();
+      const stolen = await stealSubkey(owner, thief);
+      if (where === 'before') w.add(stolen);
+      w.add(owner.public);
+      await w.certify(master, owner);
+      if (where === 'after') w.add(stolen);
+      const verdict = await expectTrusted(w, [master], subkey);
+      expect(verdict.trusted && verdict.primary).toBe(owner.fingerprint);
+    },
+  );
 
   it('the subkey as the primary key of a bare certificate: the owner keeps it', async () => {
     const { w, master, owner, subkey } = await setting();

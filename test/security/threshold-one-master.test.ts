@@ -12,18 +12,35 @@ import { type TestKey, World, day } from '../helpers/world';
 const policy = (k: number) => ({ ...DEFAULT_POLICY, anchorThreshold: k });
 
 async function judge(w: World, anchors: TestKey[], key: TestKey, k = 2): Promise<ThresholdVerdict> {
-  return authorizeThreshold(await w.graph(...anchors), { key: key.fingerprint, repository: REPO, signedAt: NOW, now: NOW, policy: policy(k) });
+  return authorizeThreshold(await w.graph(...anchors), {
+    key: key.fingerprint,
+    repository: REPO,
+    signedAt: NOW,
+    now: NOW,
+    policy: policy(k),
+  });
 }
 
 /** The engine's verdict with k of the anchors, and explain's: the same, with the count against k. */
-async function expectVerdict(w: World, anchors: TestKey[], key: TestKey, expected: { code: Code | 'trusted'; vouching: TestKey[] }, k = 2): Promise<ThresholdVerdict> {
+async function expectVerdict(
+  w: World,
+  anchors: TestKey[],
+  key: TestKey,
+  expected: { code: Code | 'trusted'; vouching: TestKey[] },
+  k = 2,
+): Promise<ThresholdVerdict> {
   const verdict = await judge(w, anchors, key, k);
   const names = (fprs: string[]) => fprs.map((f) => anchors.find((a) => a.fingerprint === f)!.name).sort();
-  expect({ code: verdict.trusted ? 'trusted' : verdict.code, vouching: names(verdict.vouching) }).toEqual({ code: expected.code, vouching: expected.vouching.map((a) => a.name).sort() });
+  expect({ code: verdict.trusted ? 'trusted' : verdict.code, vouching: names(verdict.vouching) }).toEqual({
+    code: expected.code,
+    vouching: expected.vouching.map((a) => a.name).sort(),
+  });
   const run = await explain(w, anchors, key.fingerprint, { threshold: k });
   expect(run.stdout).toContain(`  ${expected.vouching.length} of ${anchors.length} anchors vouch`);
   expect(run.stdout).toContain(`; ${k} needed\n`);
-  expect(run.stdout.endsWith(expected.code === 'trusted' ? '\ntrusted\n' : `\nnot trusted: ${expected.code}\n`)).toBe(true);
+  expect(run.stdout.endsWith(expected.code === 'trusted' ? '\ntrusted\n' : `\nnot trusted: ${expected.code}\n`)).toBe(
+    true,
+  );
   expect(run.status).toBe(expected.code === 'trusted' ? 0 : 1);
   return verdict;
 }
@@ -53,7 +70,11 @@ describe('2 of 3 masters', () => {
   it('refuses a host one master certified, naming how many vouch, which, and k', async () => {
     await w.certify(a, host);
     const verdict = await expectVerdict(w, [a, b, c], host, { code: 'BELOW_THRESHOLD', vouching: [a] });
-    expect(!verdict.trusted && verdict.reason).toMatch(new RegExp(`^1 of 3 anchors vouch for ${host.fingerprint} .* for ${REPO} \\(${a.fingerprint}\\), 2 needed; not vouching: .*NO_PATH`));
+    expect(!verdict.trusted && verdict.reason).toMatch(
+      new RegExp(
+        `^1 of 3 anchors vouch for ${host.fingerprint} .* for ${REPO} \\(${a.fingerprint}\\), 2 needed; not vouching: .*NO_PATH`,
+      ),
+    );
     // With one anchor enough, as without a threshold, the same keyring trusts it.
     await expectVerdict(w, [a, b, c], host, { code: 'trusted', vouching: [a] }, 1);
   });
@@ -70,7 +91,10 @@ describe('2 of 3 masters', () => {
     await w.certify(b, host);
     await w.revokeKey(b, 'compromised', day(50));
     const verdict = await expectVerdict(w, [a, b, c], host, { code: 'BELOW_THRESHOLD', vouching: [a] });
-    expect(verdict.anchors.find((o) => o.anchor === b.fingerprint)!.verdict).toMatchObject({ trusted: false, code: 'ANCHOR_REVOKED' });
+    expect(verdict.anchors.find((o) => o.anchor === b.fingerprint)!.verdict).toMatchObject({
+      trusted: false,
+      code: 'ANCHOR_REVOKED',
+    });
     await w.certify(c, host);
     await expectVerdict(w, [a, b, c], host, { code: 'trusted', vouching: [a, c] });
   });
@@ -118,7 +142,10 @@ describe('2 of 3 masters', () => {
 
   it('refuses a threshold above the number of anchors, as a configuration error', async () => {
     await w.certify(a, host);
-    await expect(judge(w, [a, b], host, 3)).rejects.toMatchObject({ code: 'BAD_CONFIG', message: expect.stringMatching(/threshold is 3, but 2 anchor\(s\) are given/) });
+    await expect(judge(w, [a, b], host, 3)).rejects.toMatchObject({
+      code: 'BAD_CONFIG',
+      message: expect.stringMatching(/threshold is 3, but 2 anchor\(s\) are given/),
+    });
     const run = await explain(w, [a, b], host.fingerprint, { threshold: 3 });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/BAD_CONFIG/);

@@ -10,10 +10,21 @@ import { day } from '../helpers/world';
 
 const AT = day(1, UPDATE_AT);
 
-const w = withInstalledWorld(async (site) => void (await site.world.certify(site.master, site.rsaHost, { scopes: ['NetBSD/**'], at: day(2), expires: day(20, UPDATE_AT) })));
+const w = withInstalledWorld(
+  async (site) =>
+    void (await site.world.certify(site.master, site.rsaHost, {
+      scopes: ['NetBSD/**'],
+      at: day(2),
+      expires: day(20, UPDATE_AT),
+    })),
+);
 
 describe.each([
-  ['with its revocation beside it', async () => `${w.site.master.public}\n${await w.site.world.revokeKey(w.site.master, 'compromised', day(1, UPDATE_AT))}`],
+  [
+    'with its revocation beside it',
+    async () =>
+      `${w.site.master.public}\n${await w.site.world.revokeKey(w.site.master, 'compromised', day(1, UPDATE_AT))}`,
+  ],
   ['replaced by another master', async () => (await w.site.world.key('other-master')).public],
 ])('the anchor %s', (name, replacement) => {
   let client: Client;
@@ -23,7 +34,9 @@ describe.each([
     await client.update(w.mirror.url, { at: AT });
     const recorded = await client.statusLoading({ at: AT, args: ['--json'] });
     expect(loadsOpenPGP(recorded.loaded)).toBe(false);
-    expect(JSON.parse(recorded.stdout).expiring.map((e: { key: string }) => e.key)).toEqual([w.site.rsaHost.fingerprint]);
+    expect(JSON.parse(recorded.stdout).expiring.map((e: { key: string }) => e.key)).toEqual([
+      w.site.rsaHost.fingerprint,
+    ]);
     await fs.writeFile(path.join(client.root, 'etc/pkgkeys/anchors/pkgsrc.asc'), await replacement());
   });
 

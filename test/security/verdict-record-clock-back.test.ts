@@ -10,7 +10,14 @@ const CERTIFIED_AT = day(3, UPDATE_AT);
 const JUDGED = day(5, UPDATE_AT);
 const SET_BACK = day(2, UPDATE_AT);
 
-const w = withInstalledWorld(async (site) => void (await site.world.certify(site.master, site.rsaHost, { scopes: ['NetBSD/**'], at: CERTIFIED_AT, expires: day(20, UPDATE_AT) })));
+const w = withInstalledWorld(
+  async (site) =>
+    void (await site.world.certify(site.master, site.rsaHost, {
+      scopes: ['NetBSD/**'],
+      at: CERTIFIED_AT,
+      expires: day(20, UPDATE_AT),
+    })),
+);
 
 beforeAll(async () => {
   const judged = await w.client.update(w.mirror.url, { at: JUDGED });

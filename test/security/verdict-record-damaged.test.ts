@@ -25,7 +25,10 @@ describe.each(DAMAGE)('verdicts.json %s', (_, damage) => {
 
   beforeAll(async () => {
     const at = day(1, UPDATE_AT);
-    judged = { update: (await w.client.update(w.mirror.url, { at })).stdout, status: (await w.client.status({ at })).stdout };
+    judged = {
+      update: (await w.client.update(w.mirror.url, { at })).stdout,
+      status: (await w.client.status({ at })).stdout,
+    };
     const damaged = damage(await fs.readFile(record(), 'utf8'));
     await (damaged === null ? fs.rm(record()) : fs.writeFile(record(), damaged));
   });

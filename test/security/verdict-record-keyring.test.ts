@@ -11,9 +11,17 @@ import { day } from '../helpers/world';
 
 const AT = day(1, UPDATE_AT);
 
-const w = withInstalledWorld(async (site) => void (await site.world.certify(site.master, site.rsaHost, { scopes: ['NetBSD/**'], at: day(2), expires: day(20, UPDATE_AT) })));
+const w = withInstalledWorld(
+  async (site) =>
+    void (await site.world.certify(site.master, site.rsaHost, {
+      scopes: ['NetBSD/**'],
+      at: day(2),
+      expires: day(20, UPDATE_AT),
+    })),
+);
 
-const fingerprints = async (client: Client, file: string) => (await parseKeyring(await fs.readFile(path.join(client.live, file)), file)).trees.map((t) => t.fingerprint);
+const fingerprints = async (client: Client, file: string) =>
+  (await parseKeyring(await fs.readFile(path.join(client.live, file)), file)).trees.map((t) => t.fingerprint);
 
 async function installed(name: string): Promise<Client> {
   const client = await w.site.client(name);
@@ -25,7 +33,13 @@ async function installed(name: string): Promise<Client> {
 
 test('a key slipped into verify.gpg: update judges anew and writes the exports again', async () => {
   const client = await installed('verify-gpg');
-  await fs.writeFile(path.join(client.live, 'verify.gpg'), Buffer.concat([await fs.readFile(path.join(client.live, 'verify.gpg')), await fs.readFile(path.join(client.live, 'pkgvuln.gpg'))]));
+  await fs.writeFile(
+    path.join(client.live, 'verify.gpg'),
+    Buffer.concat([
+      await fs.readFile(path.join(client.live, 'verify.gpg')),
+      await fs.readFile(path.join(client.live, 'pkgvuln.gpg')),
+    ]),
+  );
   expect(await fingerprints(client, 'verify.gpg')).toEqual([w.site.rsaHost.fingerprint, w.site.vuln.fingerprint]);
   const run = await client.updateLoading(w.mirror.url, { at: AT });
   expect(loadsOpenPGP(run.loaded)).toBe(true);

@@ -9,7 +9,14 @@ import { day } from '../helpers/world';
 
 const AT = day(1, UPDATE_AT);
 
-const w = withInstalledWorld(async (site) => void (await site.world.certify(site.master, site.rsaHost, { scopes: ['NetBSD/**'], at: day(2), expires: day(20, UPDATE_AT) })));
+const w = withInstalledWorld(
+  async (site) =>
+    void (await site.world.certify(site.master, site.rsaHost, {
+      scopes: ['NetBSD/**'],
+      at: day(2),
+      expires: day(20, UPDATE_AT),
+    })),
+);
 
 async function installed(name: string): Promise<Client> {
   const client = await w.site.client(name);

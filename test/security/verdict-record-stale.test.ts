@@ -11,10 +11,21 @@ import { day } from '../helpers/world';
 const CERTIFIED_UNTIL = day(2, UPDATE_AT);
 const AFTER = day(3, UPDATE_AT);
 
-const w = withInstalledWorld(async (site) => void (await site.world.certify(site.master, site.rsaHost, { scopes: ['NetBSD/**'], at: day(2), expires: CERTIFIED_UNTIL })));
+const w = withInstalledWorld(
+  async (site) =>
+    void (await site.world.certify(site.master, site.rsaHost, {
+      scopes: ['NetBSD/**'],
+      at: day(2),
+      expires: CERTIFIED_UNTIL,
+    })),
+);
 
-const horizon = async () => new Date(JSON.parse(await fs.readFile(path.join(w.client.live, 'verdicts.json'), 'utf8')).horizon);
-const exported = async () => (await parseKeyring(await fs.readFile(path.join(w.client.live, 'verify.gpg')), 'verify.gpg')).trees.map((t) => t.fingerprint);
+const horizon = async () =>
+  new Date(JSON.parse(await fs.readFile(path.join(w.client.live, 'verdicts.json'), 'utf8')).horizon);
+const exported = async () =>
+  (await parseKeyring(await fs.readFile(path.join(w.client.live, 'verify.gpg')), 'verify.gpg')).trees.map(
+    (t) => t.fingerprint,
+  );
 
 test('the horizon comes no later than the expiry, and until then the record answers', async () => {
   const until = await horizon();

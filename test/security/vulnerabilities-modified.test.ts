@@ -33,7 +33,15 @@ describe('a modified pkg-vulnerabilities', () => {
   });
 
   it('is refused when an entry is added to the signed text (BAD_SIGNATURE)', async () => {
-    expectRefusal(await verifyText(signed.replace('\n-----BEGIN PGP SIGNATURE-----', '\npkgkeys<99\tdenial-of-service\thttps://evil.example/\n-----BEGIN PGP SIGNATURE-----')), 'BAD_SIGNATURE');
+    expectRefusal(
+      await verifyText(
+        signed.replace(
+          '\n-----BEGIN PGP SIGNATURE-----',
+          '\npkgkeys<99\tdenial-of-service\thttps://evil.example/\n-----BEGIN PGP SIGNATURE-----',
+        ),
+      ),
+      'BAD_SIGNATURE',
+    );
   });
 
   it('is refused when the #CHECKSUM lines are recomputed to match the change (BAD_SIGNATURE)', async () => {
@@ -44,7 +52,10 @@ describe('a modified pkg-vulnerabilities', () => {
   });
 
   it('is refused when an entry is added after the signature block (VULNERABILITIES_MALFORMED), which gpgv would ignore', async () => {
-    expectRefusal(await verifyText(`${signed}pkgkeys<99\tdenial-of-service\thttps://evil.example/\n`), 'VULNERABILITIES_MALFORMED');
+    expectRefusal(
+      await verifyText(`${signed}pkgkeys<99\tdenial-of-service\thttps://evil.example/\n`),
+      'VULNERABILITIES_MALFORMED',
+    );
   });
 
   it('accepts trailing whitespace the signature does not cover, and never passes it on', async () => {

@@ -50,10 +50,23 @@ describe('pkg-vulnerabilities signed by a key not certified for it', () => {
 
 describe('an index signed by the pkg-vulnerabilities key', () => {
   it('is refused for a repository (OUT_OF_SCOPE): that key signs no packages', async () => {
-    const index = await site.write('pkg_summary.asc', await site.signDirect(entry('foo-1.0'), { notations: [{ name: REPOSITORY_NOTATION, value: REPO }] }));
+    const index = await site.write(
+      'pkg_summary.asc',
+      await site.signDirect(entry('foo-1.0'), { notations: [{ name: REPOSITORY_NOTATION, value: REPO }] }),
+    );
     const result = await pkgkeys([
-      'verify-summary', '--now', iso(VERIFY_AT), '--anchor', site.path('master.asc'), '--keyring', site.path('keyring.asc'),
-      '--repository', REPO, '--state-dir', site.path('state'), index,
+      'verify-summary',
+      '--now',
+      iso(VERIFY_AT),
+      '--anchor',
+      site.path('master.asc'),
+      '--keyring',
+      site.path('keyring.asc'),
+      '--repository',
+      REPO,
+      '--state-dir',
+      site.path('state'),
+      index,
     ]);
     expectRefusal(result, 'OUT_OF_SCOPE');
   });

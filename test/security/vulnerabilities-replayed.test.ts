@@ -24,13 +24,38 @@ afterAll(() => site.cleanup());
 
 const clientKeyring = () => ['--client-keyring', site.path('keyring.asc'), '--anchor', site.path('master.asc')];
 const verifyIndex = (file: string) =>
-  pkgkeys(['verify-summary', '--now', iso(VERIFY_AT), '--anchor', site.path('master.asc'), '--keyring', site.path('keyring.asc'), '--repository', REPO, '--state-dir', site.path('state'), file]);
+  pkgkeys([
+    'verify-summary',
+    '--now',
+    iso(VERIFY_AT),
+    '--anchor',
+    site.path('master.asc'),
+    '--keyring',
+    site.path('keyring.asc'),
+    '--repository',
+    REPO,
+    '--state-dir',
+    site.path('state'),
+    file,
+  ]);
 
 describe('a signature replayed across documents by a key certified for both', () => {
   it('verifies each document as what it was signed for (the controls)', async () => {
     expectVerified(await site.verify(await site.sign({ key: releng, out: 'releng-vuln.asc' })));
     const index = site.path('pkg_summary.asc');
-    const signed = await pkgkeys(['sign-summary', '--now', iso(SIGNED_AT), '--key', site.path('releng-secret.asc'), '--repository', REPO, ...clientKeyring(), '--output', index, site.path('pkg_summary')]);
+    const signed = await pkgkeys([
+      'sign-summary',
+      '--now',
+      iso(SIGNED_AT),
+      '--key',
+      site.path('releng-secret.asc'),
+      '--repository',
+      REPO,
+      ...clientKeyring(),
+      '--output',
+      index,
+      site.path('pkg_summary'),
+    ]);
     expect(signed.status).toBe(0);
     expectVerified(await verifyIndex(index));
   });
@@ -46,22 +71,44 @@ describe('a signature replayed across documents by a key certified for both', ()
   });
 
   it('refuses a keyring release statement served as pkg-vulnerabilities (REPOSITORY_MISMATCH)', async () => {
-    const statement = await site.signDirect('pkgkeys keyring release 1\nKeyring: pkgsrc\nSerial: 1\nSize: 0\nSHA256: 00\n', {
-      key: releng, notations: [{ name: REPOSITORY_NOTATION, value: 'keyring/pkgsrc' }],
-    });
+    const statement = await site.signDirect(
+      'pkgkeys keyring release 1\nKeyring: pkgsrc\nSerial: 1\nSize: 0\nSHA256: 00\n',
+      {
+        key: releng,
+        notations: [{ name: REPOSITORY_NOTATION, value: 'keyring/pkgsrc' }],
+      },
+    );
     expectRefusal(await site.verify(await site.write('release.asc', statement)), 'REPOSITORY_MISMATCH');
   });
 
   it('refuses a signature that names nothing, or names pkg-vulnerabilities and something else (REPOSITORY_MISMATCH)', async () => {
     const none = await site.signDirect(site.text, { key: releng, notations: [] });
     expectRefusal(await site.verify(await site.write('none.asc', none)), 'REPOSITORY_MISMATCH');
-    const two = await site.signDirect(site.text, { key: releng, notations: [{ name: REPOSITORY_NOTATION, value: 'pkg-vulnerabilities' }, { name: REPOSITORY_NOTATION, value: REPO }] });
+    const two = await site.signDirect(site.text, {
+      key: releng,
+      notations: [
+        { name: REPOSITORY_NOTATION, value: 'pkg-vulnerabilities' },
+        { name: REPOSITORY_NOTATION, value: REPO },
+      ],
+    });
     expectRefusal(await site.verify(await site.write('two.asc', two)), 'REPOSITORY_MISMATCH');
   });
 
   it('refuses the package signer replaying its index as pkg-vulnerabilities before the names are even compared (OUT_OF_SCOPE)', async () => {
     const index = site.path('host-index.asc');
-    const signed = await pkgkeys(['sign-summary', '--now', iso(SIGNED_AT), '--key', site.path('host-secret.asc'), '--repository', REPO, ...clientKeyring(), '--output', index, site.path('pkg_summary')]);
+    const signed = await pkgkeys([
+      'sign-summary',
+      '--now',
+      iso(SIGNED_AT),
+      '--key',
+      site.path('host-secret.asc'),
+      '--repository',
+      REPO,
+      ...clientKeyring(),
+      '--output',
+      index,
+      site.path('pkg_summary'),
+    ]);
     expect(signed.status).toBe(0);
     expectRefusal(await site.verify(index), 'OUT_OF_SCOPE');
   });

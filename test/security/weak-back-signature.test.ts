@@ -21,9 +21,13 @@ describe('weak back-signatures', () => {
   it.each(['md5', 'sha1'] as const)('refuses a subkey whose back-signature uses %s', async (hash) => {
     const { w, master, subkey } = await hostWithBackSignature(hash);
     const verdict = await expectRefused(w, [master], subkey, 'WEAK_ALGORITHM');
-    expect(verdict.trusted ? '' : verdict.reason).toContain(`cross-certifies its primary key with ${hash.toUpperCase()}`);
+    expect(verdict.trusted ? '' : verdict.reason).toContain(
+      `cross-certifies its primary key with ${hash.toUpperCase()}`,
+    );
     const cert = (await w.certificates()).find((c) => c.subkeys.some((s) => s.fingerprint === subkey))!;
-    expect(certificateProblems(cert, DEFAULT_POLICY)).toContain(`back-signature of subkey ${subkey}: ${hash.toUpperCase()} signatures are not accepted`);
+    expect(certificateProblems(cert, DEFAULT_POLICY)).toContain(
+      `back-signature of subkey ${subkey}: ${hash.toUpperCase()} signatures are not accepted`,
+    );
   });
 
   it('trusts the same subkey with a SHA-256 back-signature', async () => {

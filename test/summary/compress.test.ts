@@ -22,7 +22,10 @@ function compress(command: readonly string[], data: Uint8Array): Buffer {
 }
 
 /** Some summary text with latin1 bytes, then random bytes that do not compress away. */
-const ORIGINAL = Buffer.concat([Buffer.from('PKGNAME=caf\xe9-1.0\nDESCRIPTION=\xff\x80\n\n', 'latin1'), randomBytes(200_000)]);
+const ORIGINAL = Buffer.concat([
+  Buffer.from('PKGNAME=caf\xe9-1.0\nDESCRIPTION=\xff\x80\n\n', 'latin1'),
+  randomBytes(200_000),
+]);
 const ZEROS = Buffer.alloc(4 << 20);
 
 /** decompressChunks' chunks, joined. */
@@ -31,7 +34,6 @@ async function chunked(data: Uint8Array, source: string, limit: number): Promise
   for await (const chunk of decompressChunks(data, source, limit, 'INDEX_MALFORMED')) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks);
 }
-
 
 describe.each(FORMATS)('%s', (format, command) => {
   const packed = compress(command, ORIGINAL);
@@ -44,7 +46,9 @@ describe.each(FORMATS)('%s', (format, command) => {
   it('decompresses concatenated streams to the concatenated text', async () => {
     const tail = Buffer.from('PKGNAME=second-2\n\n');
     const both = Buffer.concat([packed, compress(command, tail)]);
-    expect((await decompress(both, 'both', ORIGINAL.length + tail.length)).equals(Buffer.concat([ORIGINAL, tail]))).toBe(true);
+    expect(
+      (await decompress(both, 'both', ORIGINAL.length + tail.length)).equals(Buffer.concat([ORIGINAL, tail])),
+    ).toBe(true);
   });
 
   it('allows exactly the limit and refuses one byte more', async () => {
@@ -84,7 +88,9 @@ describe.each(FORMATS)('%s, chunk by chunk', (format, command) => {
   it('decompresses to the original, with the limit and the failures of decompress', async () => {
     expect((await chunked(packed, 'pkg_summary', ORIGINAL.length)).equals(ORIGINAL)).toBe(true);
     const zeros = compress(command, ZEROS);
-    expect((await caught(() => chunked(zeros, 'zeros', ZEROS.length - 1))).message).toBe(`zeros: decompresses to more than ${ZEROS.length - 1} bytes`);
+    expect((await caught(() => chunked(zeros, 'zeros', ZEROS.length - 1))).message).toBe(
+      `zeros: decompresses to more than ${ZEROS.length - 1} bytes`,
+    );
     const truncated = packed.subarray(0, packed.length >> 1);
     const error = await caught(() => chunked(truncated, 'broken', 1 << 30));
     expect(error.code).toBe('INDEX_MALFORMED');
@@ -129,7 +135,10 @@ describe('a missing tool', () => {
     jest.isolateModules(() => {
       jest.doMock('node:child_process', () => {
         const actual = jest.requireActual<typeof import('node:child_process')>('node:child_process');
-        return { ...actual, spawn: (command: string, ...rest: [string[], object]) => actual.spawn(path.join(dir, command), ...rest) };
+        return {
+          ...actual,
+          spawn: (command: string, ...rest: [string[], object]) => actual.spawn(path.join(dir, command), ...rest),
+        };
       });
       isolated = require('../../lib/summary/compress');
     });
@@ -146,20 +155,28 @@ describe('a missing tool', () => {
     // The isolated module has its own PkgkeysError class, so look at the code rather than the class.
     const error = await withoutTools()
       .decompress(data, 'pkg_summary', 1 << 20)
-      .then(() => null, (e: PkgkeysError) => e);
+      .then(
+        () => null,
+        (e: PkgkeysError) => e,
+      );
     expect(error?.code).toBe('IO_ERROR');
-    expect(error?.message).toMatch(new RegExp(`^cannot run ${format} \\(install it: Debian .*\\) to decompress pkg_summary: .*ENOENT`));
+    expect(error?.message).toMatch(
+      new RegExp(`^cannot run ${format} \\(install it: Debian .*\\) to decompress pkg_summary: .*ENOENT`),
+    );
   });
 });
 
 describe('compress', () => {
   const text = Buffer.from('PKGNAME=foo-1.0\nCOMMENT=a package\n\n'.repeat(2000));
-  test.each(['gzip', 'bzip2', 'xz', 'zstd'] as const)('%s, default and fast, decompresses to the same text', async (format) => {
-    for (const options of [{}, { fast: true }]) {
-      const packed = await pack(text, format, 'test', options);
-      expect(compressionOf(packed)).toBe(format);
-      expect(packed.length).toBeLessThan(text.length / 10);
-      expect((await decompress(packed, 'test', text.length)).equals(text)).toBe(true);
-    }
-  });
+  test.each(['gzip', 'bzip2', 'xz', 'zstd'] as const)(
+    '%s, default and fast, decompresses to the same text',
+    async (format) => {
+      for (const options of [{}, { fast: true }]) {
+        const packed = await pack(text, format, 'test', options);
+        expect(compressionOf(packed)).toBe(format);
+        expect(packed.length).toBeLessThan(text.length / 10);
+        expect((await decompress(packed, 'test', text.length)).equals(text)).toBe(true);
+      }
+    },
+  );
 });

@@ -60,14 +60,22 @@ async function collect(chunks: AsyncIterable<Uint8Array>, source = 'stream'): Pr
   return entries;
 }
 
-
 describe('parseSummary', () => {
   it('keeps every variable, in file order, one per line', () => {
     const entries = parseSummary(SAMPLE, 'sample');
     expect(entries).toHaveLength(3);
     expect(entries[0].variables.map((v) => v.name)).toEqual([
-      'CONFLICTS', 'DEPENDS', 'DEPENDS', 'COMMENT', 'DEPENDS', 'DESCRIPTION', 'DESCRIPTION', 'DESCRIPTION',
-      'PKGNAME', 'X_LOCAL_NOTE', 'FILE_SIZE',
+      'CONFLICTS',
+      'DEPENDS',
+      'DEPENDS',
+      'COMMENT',
+      'DEPENDS',
+      'DESCRIPTION',
+      'DESCRIPTION',
+      'DESCRIPTION',
+      'PKGNAME',
+      'X_LOCAL_NOTE',
+      'FILE_SIZE',
     ]);
     expect(values(entries[0], 'DEPENDS')).toEqual(['perl>=5.38', 'gettext-lib>=0.22', 'zlib>=1.3']);
     expect(values(entries[0], 'DESCRIPTION')).toEqual(['First line.', '', 'Bytes \xff\x80\xe9 that are not UTF-8.']);
@@ -148,7 +156,9 @@ describe('malformed summaries', () => {
     // The fast check and the streaming reader say exactly the same, however the bytes arrive.
     expect((await caught(() => checkSummary(data, 'pkg_summary'))).message).toBe(error.message);
     expect((await caught(() => collect(chunked(data, []), 'pkg_summary'))).message).toBe(error.message);
-    expect((await caught(() => collect(chunked(data, Array(data.length).fill(1)), 'pkg_summary'))).message).toBe(error.message);
+    expect((await caught(() => collect(chunked(data, Array(data.length).fill(1)), 'pkg_summary'))).message).toBe(
+      error.message,
+    );
   });
 });
 
@@ -245,15 +255,26 @@ describe('SummaryLines', () => {
     }
   };
   const malformed = [
-    'PKGNAME=a-1\nJUNK\n\n', 'PKGNAME=a-1\nCOMMENT=x\ry\n\n', 'PKGNAME=a-1\n\nPKGNAME=b\x00-1\n\n', 'PKGNAME=a-1\n\n\nPKGNAME=b-1\n\n',
-    '\nPKGNAME=a-1\n\n', 'PKGNAME=a-1\n', 'PKGNAME=a-1\nCOMMENT=x\nPKGNAME=b-1\n\n', 'COMMENT=x\n\n', 'PKGNAME=a-1\r\n\n', '',
+    'PKGNAME=a-1\nJUNK\n\n',
+    'PKGNAME=a-1\nCOMMENT=x\ry\n\n',
+    'PKGNAME=a-1\n\nPKGNAME=b\x00-1\n\n',
+    'PKGNAME=a-1\n\n\nPKGNAME=b-1\n\n',
+    '\nPKGNAME=a-1\n\n',
+    'PKGNAME=a-1\n',
+    'PKGNAME=a-1\nCOMMENT=x\nPKGNAME=b-1\n\n',
+    'COMMENT=x\n\n',
+    'PKGNAME=a-1\r\n\n',
+    '',
   ];
 
-  it.each(malformed.map((body) => [JSON.stringify(body)]))('says what checkSummary says of %s, from one buffer or a buffer a line', (body) => {
-    const data = text(JSON.parse(body) as string);
-    expect(linesVerdict(data)).toBe(checked(data));
-    expect(linesVerdict(data, true)).toBe(checked(data));
-  });
+  it.each(malformed.map((body) => [JSON.stringify(body)]))(
+    'says what checkSummary says of %s, from one buffer or a buffer a line',
+    (body) => {
+      const data = text(JSON.parse(body) as string);
+      expect(linesVerdict(data)).toBe(checked(data));
+      expect(linesVerdict(data, true)).toBe(checked(data));
+    },
+  );
 
   it('counts the entries of a good summary', () => {
     expect(linesVerdict(SAMPLE)).toBe(3);
@@ -283,7 +304,9 @@ describe('SummaryLines', () => {
     tell(lines, buf);
     buf.write('PKGNAME=\rb-\n\n', 'latin1');
     tell(lines, buf);
-    expect(() => lines.end()).toThrow('pkg_summary:3: expected lines ending in LF alone, found a carriage return (CRLF text?)');
+    expect(() => lines.end()).toThrow(
+      'pkg_summary:3: expected lines ending in LF alone, found a carriage return (CRLF text?)',
+    );
   });
 });
 
@@ -328,11 +351,26 @@ describe('formatEntry', () => {
   it('refuses what parseSummary would refuse', async () => {
     const bad: Entry[] = [
       { variables: [{ name: 'PKGNAME', value: 'a-1\nFILE_SIZE=1' }] },
-      { variables: [{ name: 'PKGNAME', value: 'a-1' }, { name: 'DESCRIPTION', value: 'UTF-16 \u263a' }] },
-      { variables: [{ name: 'PKGNAME', value: 'a-1' }, { name: 'Bad', value: 'x' }] },
+      {
+        variables: [
+          { name: 'PKGNAME', value: 'a-1' },
+          { name: 'DESCRIPTION', value: 'UTF-16 \u263a' },
+        ],
+      },
+      {
+        variables: [
+          { name: 'PKGNAME', value: 'a-1' },
+          { name: 'Bad', value: 'x' },
+        ],
+      },
       { variables: [{ name: 'COMMENT', value: 'x' }] },
       { variables: [] },
-      { variables: [{ name: 'PKGNAME', value: 'a-1' }, { name: 'PKGNAME', value: 'b-1' }] },
+      {
+        variables: [
+          { name: 'PKGNAME', value: 'a-1' },
+          { name: 'PKGNAME', value: 'b-1' },
+        ],
+      },
     ];
     for (const entry of bad) {
       expect((await caught(() => formatEntry(entry))).code).toBe('SUMMARY_MALFORMED');
@@ -364,7 +402,10 @@ function slowSink(highWaterMark: number) {
 
 describe('writeEntries', () => {
   const many = Array.from({ length: 201 }, (_, i) => ({
-    variables: [{ name: 'PKGNAME', value: `p${i}-1.0` }, { name: 'COMMENT', value: `package \xe9 ${i}` }],
+    variables: [
+      { name: 'PKGNAME', value: `p${i}-1.0` },
+      { name: 'COMMENT', value: `package \xe9 ${i}` },
+    ],
   }));
   const longest = Math.max(...many.map((e) => formatEntry(e).length));
 

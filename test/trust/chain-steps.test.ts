@@ -6,8 +6,23 @@
  * test/trust/chain.test.ts asks the same engine about real keys; test/security/ about real attacks.
  */
 import type { Code } from '../../lib/errors';
-import type { Certificate, Certification, KeyAlgorithm, Revocation, SelfSignature, Subkey, TrustGrant } from '../../lib/model';
-import { type Question, type Verdict, TrustGraph, authorize, authorizeAll, describe as describeKey } from '../../lib/trust/chain';
+import type {
+  Certificate,
+  Certification,
+  KeyAlgorithm,
+  Revocation,
+  SelfSignature,
+  Subkey,
+  TrustGrant,
+} from '../../lib/model';
+import {
+  type Question,
+  type Verdict,
+  TrustGraph,
+  authorize,
+  authorizeAll,
+  describe as describeKey,
+} from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { day } from '../helpers/world';
 import { checkRepository } from '../../lib/trust/scope';
@@ -20,26 +35,74 @@ const ED25519: KeyAlgorithm = { name: 'eddsa', bits: 255, curve: 'ed25519Legacy'
 let serial = 0;
 const fingerprint = () => (++serial).toString(16).toUpperCase().padStart(40, 'A');
 
-const selfSig = (o: Partial<SelfSignature> = {}): SelfSignature => ({ packet: NO_PACKET, created: day(0), hash: 'sha512', keyExpires: null, flags: 0x03, problem: null, ...o });
-const revocation = (issuer: string, at: Date, hard: boolean): Revocation => ({ packet: NO_PACKET, issuer, created: at, reason: hard ? 'compromised' : 'superseded', text: '', hard });
+const selfSig = (o: Partial<SelfSignature> = {}): SelfSignature => ({
+  packet: NO_PACKET,
+  created: day(0),
+  hash: 'sha512',
+  keyExpires: null,
+  flags: 0x03,
+  problem: null,
+  ...o,
+});
+const revocation = (issuer: string, at: Date, hard: boolean): Revocation => ({
+  packet: NO_PACKET,
+  issuer,
+  created: at,
+  reason: hard ? 'compromised' : 'superseded',
+  text: '',
+  hard,
+});
 
 /** A certificate with one self-signed User ID "NAME <NAME@pkgsrc.test>"; `self: null` leaves it without. */
-function key(name: string, o: { algorithm?: KeyAlgorithm; created?: Date; self?: Partial<SelfSignature> | null } = {}): Certificate {
+function key(
+  name: string,
+  o: { algorithm?: KeyAlgorithm; created?: Date; self?: Partial<SelfSignature> | null } = {},
+): Certificate {
   const fpr = fingerprint();
   return {
-    packet: NO_PACKET, fingerprint: fpr, keyID: fpr.slice(-16), version: 4, algorithm: o.algorithm ?? ED25519, created: o.created ?? day(0),
-    revocations: [], revokers: [], direct: null, subkeys: [],
-    userIDs: [{ packet: NO_PACKET, text: `${name} <${name}@pkgsrc.test>`, self: o.self === null ? null : selfSig(o.self), revocations: [], certifications: [], certificationRevocations: [] }],
+    packet: NO_PACKET,
+    fingerprint: fpr,
+    keyID: fpr.slice(-16),
+    version: 4,
+    algorithm: o.algorithm ?? ED25519,
+    created: o.created ?? day(0),
+    revocations: [],
+    revokers: [],
+    direct: null,
+    subkeys: [],
+    userIDs: [
+      {
+        packet: NO_PACKET,
+        text: `${name} <${name}@pkgsrc.test>`,
+        self: o.self === null ? null : selfSig(o.self),
+        revocations: [],
+        certifications: [],
+        certificationRevocations: [],
+      },
+    ],
   };
 }
 
 /** `issuer` certifies `subject`'s User ID, for NetBSD/** from day 1 to day 730 unless told otherwise. */
-function certify(issuer: Certificate, subject: Certificate, o: Partial<Omit<Certification, 'issuer' | 'subject'>> & { delegate?: Partial<TrustGrant> } = {}): Certification {
+function certify(
+  issuer: Certificate,
+  subject: Certificate,
+  o: Partial<Omit<Certification, 'issuer' | 'subject'>> & { delegate?: Partial<TrustGrant> } = {},
+): Certification {
   const { delegate, ...rest } = o;
   const uid = subject.userIDs[0]!;
   const made: Certification = {
-    packet: NO_PACKET, issuer: issuer.fingerprint, subject: subject.fingerprint, userID: uid.text, created: day(1), expires: day(730),
-    scopes: ['NetBSD/**'], trust: delegate ? { depth: 1, amount: 120, regex: null, ...delegate } : null, hash: 'sha512', problem: null, ...rest,
+    packet: NO_PACKET,
+    issuer: issuer.fingerprint,
+    subject: subject.fingerprint,
+    userID: uid.text,
+    created: day(1),
+    expires: day(730),
+    scopes: ['NetBSD/**'],
+    trust: delegate ? { depth: 1, amount: 120, regex: null, ...delegate } : null,
+    hash: 'sha512',
+    problem: null,
+    ...rest,
   };
   uid.certifications.push(made);
   return made;
@@ -53,16 +116,37 @@ function subkey(o: Partial<Omit<Subkey, 'binding'>> & { binding?: Partial<Bindin
   const fpr = fingerprint();
   const { binding, ...rest } = o;
   return {
-    packet: NO_PACKET, fingerprint: fpr, keyID: fpr.slice(-16), algorithm: ED25519, created: day(0), revocations: [],
-    binding: binding === null ? null : { ...selfSig({ flags: 0x02 }), back: SOUND_BACK, ...binding }, ...rest,
+    packet: NO_PACKET,
+    fingerprint: fpr,
+    keyID: fpr.slice(-16),
+    algorithm: ED25519,
+    created: day(0),
+    revocations: [],
+    binding: binding === null ? null : { ...selfSig({ flags: 0x02 }), back: SOUND_BACK, ...binding },
+    ...rest,
   };
 }
 
 /** The engine's answer about `signer` (a key, or the fingerprint of one), as a code or 'trusted'. */
-function answer(certificates: Certificate[], anchors: Certificate[], signer: Certificate | string, ask: Partial<Omit<Question, 'key'>> = {}): Verdict {
-  const graph = new TrustGraph(certificates, anchors.map((a) => a.fingerprint));
+function answer(
+  certificates: Certificate[],
+  anchors: Certificate[],
+  signer: Certificate | string,
+  ask: Partial<Omit<Question, 'key'>> = {},
+): Verdict {
+  const graph = new TrustGraph(
+    certificates,
+    anchors.map((a) => a.fingerprint),
+  );
   const now = ask.now ?? NOW;
-  return authorize(graph, { key: typeof signer === 'string' ? signer : signer.fingerprint, repository: REPO, signedAt: now, now, policy: DEFAULT_POLICY, ...ask });
+  return authorize(graph, {
+    key: typeof signer === 'string' ? signer : signer.fingerprint,
+    repository: REPO,
+    signedAt: now,
+    now,
+    policy: DEFAULT_POLICY,
+    ...ask,
+  });
 }
 
 /** Asserts the verdict's code ('trusted' for none), showing the reason when it differs. */
@@ -71,7 +155,13 @@ function expectAnswer(verdict: Verdict, code: Code | 'trusted'): void {
 }
 
 /** The usual world: a master (the anchor) and a host it certified for NetBSD/**. */
-function direct(o: { master?: Parameters<typeof key>[1]; host?: Parameters<typeof key>[1]; cert?: Parameters<typeof certify>[2] } = {}) {
+function direct(
+  o: {
+    master?: Parameters<typeof key>[1];
+    host?: Parameters<typeof key>[1];
+    cert?: Parameters<typeof certify>[2];
+  } = {},
+) {
   const master = key('master', o.master);
   const host = key('host', o.host);
   const cert = certify(master, host, o.cert);
@@ -93,17 +183,28 @@ describe('the question', () => {
     const { master, host, all } = direct();
     const verdict = answer(all, [master], host);
     expectAnswer(verdict, 'trusted');
-    expect(verdict.trusted && { primary: verdict.primary, granted: verdict.granted, steps: verdict.steps.map((s) => s.ok) }).toEqual({ primary: host.fingerprint, granted: ['NetBSD/**'], steps: [true, true, true] });
+    expect(
+      verdict.trusted && { primary: verdict.primary, granted: verdict.granted, steps: verdict.steps.map((s) => s.ok) },
+    ).toEqual({ primary: host.fingerprint, granted: ['NetBSD/**'], steps: [true, true, true] });
   });
 
   it('is answered for every key but the anchors by authorizeAll', () => {
     const { master, host, all } = direct();
     const stranger = key('stranger');
-    const verdicts = authorizeAll(new TrustGraph([...all, stranger], [master.fingerprint]), { repository: REPO, signedAt: NOW, now: NOW, policy: DEFAULT_POLICY });
-    expect([...verdicts].map(([k, v]) => [k, v.trusted ? 'trusted' : v.code])).toEqual([[host.fingerprint, 'trusted'], [stranger.fingerprint, 'NO_PATH']]);
+    const verdicts = authorizeAll(new TrustGraph([...all, stranger], [master.fingerprint]), {
+      repository: REPO,
+      signedAt: NOW,
+      now: NOW,
+      policy: DEFAULT_POLICY,
+    });
+    expect([...verdicts].map(([k, v]) => [k, v.trusted ? 'trusted' : v.code])).toEqual([
+      [host.fingerprint, 'trusted'],
+      [stranger.fingerprint, 'NO_PATH'],
+    ]);
   });
 
-  it('UNKNOWN_KEY: a fingerprint that is not in the keyring', () => expectAnswer(answer(direct().all, [direct().master], 'F'.repeat(40)), 'UNKNOWN_KEY'));
+  it('UNKNOWN_KEY: a fingerprint that is not in the keyring', () =>
+    expectAnswer(answer(direct().all, [direct().master], 'F'.repeat(40)), 'UNKNOWN_KEY'));
 
   it('ANCHOR_NOT_SIGNER: an anchor asked as the signer', () => {
     const { master, all } = direct();
@@ -177,9 +278,13 @@ describe('a certification', () => {
   });
 
   it('CERT_NOT_YET_VALID: one dated beyond the allowed clock skew', () => {
-    const { master, host, all } = direct({ cert: { created: new Date(NOW.getTime() + (DEFAULT_POLICY.clockSkewSeconds + 1) * 1000) } });
+    const { master, host, all } = direct({
+      cert: { created: new Date(NOW.getTime() + (DEFAULT_POLICY.clockSkewSeconds + 1) * 1000) },
+    });
     expectAnswer(answer(all, [master], host), 'CERT_NOT_YET_VALID');
-    const skewed = direct({ cert: { created: new Date(NOW.getTime() + (DEFAULT_POLICY.clockSkewSeconds - 1) * 1000) } });
+    const skewed = direct({
+      cert: { created: new Date(NOW.getTime() + (DEFAULT_POLICY.clockSkewSeconds - 1) * 1000) },
+    });
     expectAnswer(answer(skewed.all, [skewed.master], skewed.host, { signedAt: day(101) }), 'trusted');
   });
 
@@ -198,7 +303,14 @@ describe('a certification', () => {
 
   it('KEY_INVALID: one of a User ID its holder never self-signed', () => {
     const { master, host, all } = direct();
-    host.userIDs.push({ packet: NO_PACKET, text: 'unbound <unbound@pkgsrc.test>', self: null, revocations: [], certifications: [], certificationRevocations: [] });
+    host.userIDs.push({
+      packet: NO_PACKET,
+      text: 'unbound <unbound@pkgsrc.test>',
+      self: null,
+      revocations: [],
+      certifications: [],
+      certificationRevocations: [],
+    });
     host.userIDs[0]!.certifications = [];
     certify(master, { ...host, userIDs: [host.userIDs[1]!] });
     expectAnswer(answer(all, [master], host), 'KEY_INVALID');
@@ -271,7 +383,9 @@ describe('a delegation', () => {
     host.userIDs[0]!.certifications[0]!.scopes = ['NetBSD/x86_64/**'];
     const error = answer(all, [master], host, { repository: null });
     expectAnswer(error, 'OUT_OF_SCOPE');
-    expect(!error.trusted && error.reason).toContain('none of it within NetBSD/aarch64/**, what the chain above grants');
+    expect(!error.trusted && error.reason).toContain(
+      'none of it within NetBSD/aarch64/**, what the chain above grants',
+    );
   });
 
   it('KEY_REVOKED and KEY_EXPIRED: an intermediate revoked, or past its expiry', () => {
@@ -285,7 +399,10 @@ describe('a delegation', () => {
 
 describe('the signing key', () => {
   it('WEAK_ALGORITHM: an algorithm the policy refuses (DSA), or RSA below 2048 bits', () => {
-    for (const algorithm of [{ name: 'dsa', bits: 3072 }, { name: 'rsa', bits: 1024 }] as KeyAlgorithm[]) {
+    for (const algorithm of [
+      { name: 'dsa', bits: 3072 },
+      { name: 'rsa', bits: 1024 },
+    ] as KeyAlgorithm[]) {
       const { master, host, all } = direct({ host: { algorithm } });
       expectAnswer(answer(all, [master], host), 'WEAK_ALGORITHM');
     }
@@ -365,14 +482,23 @@ describe('a signing subkey', () => {
   });
 
   it('WEAK_ALGORITHM: a subkey of a refused algorithm, bound with SHA-1, or back-signed with SHA-1', () => {
-    for (const o of [{ algorithm: { name: 'rsa', bits: 1024 } }, { binding: { hash: 'sha1' } }, { binding: { back: { hash: 'sha1', problem: null } } }] as const) {
+    for (const o of [
+      { algorithm: { name: 'rsa', bits: 1024 } },
+      { binding: { hash: 'sha1' } },
+      { binding: { back: { hash: 'sha1', problem: null } } },
+    ] as const) {
       const { master, all, sub } = withSubkey(o);
       expectAnswer(answer(all, [master], sub.fingerprint), 'WEAK_ALGORITHM');
     }
   });
 
   it('SUBKEY_UNBOUND: no binding, a binding with a problem, no back-signature, or one with a problem', () => {
-    for (const binding of [null, { problem: 'unknown critical subpacket 99' }, { back: null }, { back: { hash: 'sha512', problem: 'unknown critical subpacket 99' } }] as const) {
+    for (const binding of [
+      null,
+      { problem: 'unknown critical subpacket 99' },
+      { back: null },
+      { back: { hash: 'sha512', problem: 'unknown critical subpacket 99' } },
+    ] as const) {
       const { master, all, sub } = withSubkey({ binding });
       expectAnswer(answer(all, [master], sub.fingerprint), 'SUBKEY_UNBOUND');
     }
@@ -396,7 +522,9 @@ describe('a signing subkey', () => {
     certify(master, thief);
     thief.subkeys.push({ ...sub, binding: { ...sub.binding!, back: null } });
     expectAnswer(answer([thief, ...all], [master], sub.fingerprint), 'trusted');
-    expect((answer([thief, ...all], [master], sub.fingerprint) as { primary: string }).primary).toBe(all[1]!.fingerprint);
+    expect((answer([thief, ...all], [master], sub.fingerprint) as { primary: string }).primary).toBe(
+      all[1]!.fingerprint,
+    );
   });
 
   it('SUBKEY_REVOKED: a revoked subkey', () => {

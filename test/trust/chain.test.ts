@@ -90,10 +90,22 @@ describe('chain from an anchor to a signing key', () => {
     await w.certify(master, good);
     await w.certify(master, revoked);
     await w.revokeKey(revoked, 'compromised', day(50));
-    const verdicts = authorizeAll(await w.graph(master), { repository: REPO, signedAt: NOW, now: NOW, policy: DEFAULT_POLICY });
-    const outcome = (fpr: string) => { const v = verdicts.get(fpr)!; return v.trusted ? 'trusted' : v.code; };
+    const verdicts = authorizeAll(await w.graph(master), {
+      repository: REPO,
+      signedAt: NOW,
+      now: NOW,
+      policy: DEFAULT_POLICY,
+    });
+    const outcome = (fpr: string) => {
+      const v = verdicts.get(fpr)!;
+      return v.trusted ? 'trusted' : v.code;
+    };
     expect([...verdicts.keys()].sort()).toEqual([good, revoked, stranger].map((k) => k.fingerprint).sort());
-    expect([outcome(good.fingerprint), outcome(revoked.fingerprint), outcome(stranger.fingerprint)]).toEqual(['trusted', 'KEY_REVOKED', 'NO_PATH']);
+    expect([outcome(good.fingerprint), outcome(revoked.fingerprint), outcome(stranger.fingerprint)]).toEqual([
+      'trusted',
+      'KEY_REVOKED',
+      'NO_PATH',
+    ]);
   });
 
   it('judges the same question the same way however often it is asked (no cached state)', async () => {
@@ -103,7 +115,8 @@ describe('chain from an anchor to a signing key', () => {
     await w.certify(master, host);
     await w.revokeKey(host, 'superseded', day(50));
     const graph = await w.graph(master);
-    const ask = (signedAt: Date) => authorize(graph, { key: host.fingerprint, repository: REPO, signedAt, now: NOW, policy: DEFAULT_POLICY }).trusted;
+    const ask = (signedAt: Date) =>
+      authorize(graph, { key: host.fingerprint, repository: REPO, signedAt, now: NOW, policy: DEFAULT_POLICY }).trusted;
     expect([ask(day(10)), ask(day(60)), ask(day(10)), ask(day(60))]).toEqual([true, false, true, false]);
     expect((await judge(w, [master], host.fingerprint, { signedAt: day(10) })).trusted).toBe(true);
   });

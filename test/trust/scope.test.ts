@@ -1,22 +1,43 @@
 // Repository identifiers and scope globs (lib/trust/scope.ts): what certify and the verifier accept,
 // and which repositories a scope grants.
 import type { RepositoryId } from '../../lib/model';
-import { checkRepository, checkScope, grantedScopes, grantsPackages, inScope, intersectScopes, scopeContains } from '../../lib/trust/scope';
+import {
+  checkRepository,
+  checkScope,
+  grantedScopes,
+  grantsPackages,
+  inScope,
+  intersectScopes,
+  scopeContains,
+} from '../../lib/trust/scope';
 import { expectCode } from '../helpers/caught';
 
 describe('repository identifiers', () => {
-  it.each(['NetBSD/x86_64/10.0/All', 'SmartOS/2024Q4/x86_64/All', 'keyring/pkgsrc', 'pkg-vulnerabilities'])('accepts %s', (id) => {
-    expect(checkRepository(id)).toBe(id);
-  });
+  it.each(['NetBSD/x86_64/10.0/All', 'SmartOS/2024Q4/x86_64/All', 'keyring/pkgsrc', 'pkg-vulnerabilities'])(
+    'accepts %s',
+    (id) => {
+      expect(checkRepository(id)).toBe(id);
+    },
+  );
 
-  it.each(['', 'NetBSD//All', '../etc', 'NetBSD/./All', 'NetBSD/x86_64/10.*/All', 'NetBSD/x 86/All', `${'a/'.repeat(128)}a`])('refuses %j (USAGE)', async (id) => {
+  it.each([
+    '',
+    'NetBSD//All',
+    '../etc',
+    'NetBSD/./All',
+    'NetBSD/x86_64/10.*/All',
+    'NetBSD/x 86/All',
+    `${'a/'.repeat(128)}a`,
+  ])('refuses %j (USAGE)', async (id) => {
     const error = await expectCode(() => checkRepository(id), 'USAGE');
     expect(error.message).toContain('is not a repository identifier');
   });
 });
 
 describe('scope globs', () => {
-  it.each(['NetBSD/**', 'NetBSD/x86_64/10.*/All', '**', 'NetBSD/*/10.?/All'])('accepts %s', (glob) => expect(checkScope(glob)).toBe(glob));
+  it.each(['NetBSD/**', 'NetBSD/x86_64/10.*/All', '**', 'NetBSD/*/10.?/All'])('accepts %s', (glob) =>
+    expect(checkScope(glob)).toBe(glob),
+  );
 
   it.each(['', 'a/**b', '../**', 'NetBSD//All', 'NetBSD/***'])('refuses %j (USAGE)', async (glob) => {
     await expectCode(() => checkScope(glob), 'USAGE');
@@ -33,7 +54,9 @@ describe('scope globs', () => {
     ['**', 'pkg-vulnerabilities', true],
     ['NetBSD/**', 'pkg-vulnerabilities', false],
     ['../**', 'NetBSD/x86_64/10.0/All', false],
-  ])('%s grants %s: %s', (glob, repository, granted) => expect(inScope(checkRepository(repository), [glob])).toBe(granted));
+  ])('%s grants %s: %s', (glob, repository, granted) =>
+    expect(inScope(checkRepository(repository), [glob])).toBe(granted),
+  );
 
   it('grants nothing with no scope, anything any one of several grants', () => {
     const repository = checkRepository('NetBSD/x86_64/10.0/All');
@@ -42,7 +65,13 @@ describe('scope globs', () => {
   });
 
   it('tells the scopes that grant packages from those for keyring releases and pkg-vulnerabilities', () => {
-    expect(['NetBSD/**', '**', 'keyring/pkgsrc', 'keyring/**', 'pkg-vulnerabilities'].map(grantsPackages)).toEqual([true, true, false, false, false]);
+    expect(['NetBSD/**', '**', 'keyring/pkgsrc', 'keyring/**', 'pkg-vulnerabilities'].map(grantsPackages)).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 
@@ -55,7 +84,11 @@ describe('scope intersection', () => {
     [['pkg-vulnerabilities'], ['NetBSD/x86_64/10.0/All'], []],
     [['keyring/pkgsrc'], ['NetBSD/**'], []],
     [['NetBSD/aarch64/*/All'], ['NetBSD/x86_64/10.0/All'], []],
-    [['NetBSD/aarch64/*/All', 'NetBSD/x86_64/**'], ['NetBSD/*/10.0/All'], ['NetBSD/aarch64/10.0/All', 'NetBSD/x86_64/10.0/All']],
+    [
+      ['NetBSD/aarch64/*/All', 'NetBSD/x86_64/**'],
+      ['NetBSD/*/10.0/All'],
+      ['NetBSD/aarch64/10.0/All', 'NetBSD/x86_64/10.0/All'],
+    ],
     [['a*'], ['*b'], ['a*b']],
     [['NetBSD/**'], ['NetBSD/**/All'], ['NetBSD/**/All']],
   ])('%j ∩ %j = %j', (a, b, want) => {
@@ -70,7 +103,9 @@ describe('scope intersection', () => {
   });
 
   it('folds a chain: each link bounds everything below it', () => {
-    expect(grantedScopes([['NetBSD/**'], ['NetBSD/x86_64/**', 'pkgsrc/**'], ['NetBSD/*/10.0/All']])).toEqual(['NetBSD/x86_64/10.0/All']);
+    expect(grantedScopes([['NetBSD/**'], ['NetBSD/x86_64/**', 'pkgsrc/**'], ['NetBSD/*/10.0/All']])).toEqual([
+      'NetBSD/x86_64/10.0/All',
+    ]);
     expect(grantedScopes([['pkg-vulnerabilities'], ['NetBSD/**']])).toEqual([]);
   });
 

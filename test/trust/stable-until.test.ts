@@ -15,7 +15,10 @@ const TO = day(100);
 /** Every key's verdict for any repository at `now`, as text. */
 function verdicts(graph: TrustGraph, now: Date): string {
   const all = authorizeAll(graph, { repository: null, signedAt: now, now, policy: DEFAULT_POLICY });
-  return [...all].map(([key, v]) => `${key} ${v.trusted ? 'trusted' : v.code}`).sort().join('\n');
+  return [...all]
+    .map(([key, v]) => `${key} ${v.trusted ? 'trusted' : v.code}`)
+    .sort()
+    .join('\n');
 }
 
 test('no verdict changes before the horizon, and each change comes at one', async () => {
@@ -39,11 +42,14 @@ test('no verdict changes before the horizon, and each change comes at one', asyn
 
   const horizons: Date[] = [];
   let changes = 0;
-  for (let at = FROM; at < TO; ) {
+  for (let at = FROM; at < TO;) {
     const horizon = stableUntil(graph, at, DEFAULT_POLICY) ?? TO;
     const judged = verdicts(graph, at);
     for (const t of [at.getTime() + 1, (at.getTime() + horizon.getTime()) / 2, horizon.getTime() - 1]) {
-      expect({ at: new Date(t), verdicts: verdicts(graph, new Date(t)) }).toEqual({ at: new Date(t), verdicts: judged });
+      expect({ at: new Date(t), verdicts: verdicts(graph, new Date(t)) }).toEqual({
+        at: new Date(t),
+        verdicts: judged,
+      });
     }
     if (verdicts(graph, horizon) !== judged) changes++;
     horizons.push(horizon);

@@ -16,10 +16,17 @@ const policy = (k: number) => ({ ...DEFAULT_POLICY, anchorThreshold: k });
 const asked = (repository: string | null) => (repository === null ? null : checkRepository(repository));
 
 async function judge(w: World, anchors: TestKey[], key: TestKey, repository: string | null, k = 2) {
-  return authorizeThreshold(await w.graph(...anchors), { key: key.fingerprint, repository: asked(repository), signedAt: NOW, now: NOW, policy: policy(k) });
+  return authorizeThreshold(await w.graph(...anchors), {
+    key: key.fingerprint,
+    repository: asked(repository),
+    signedAt: NOW,
+    now: NOW,
+    policy: policy(k),
+  });
 }
 
-const outcome = (v: Awaited<ReturnType<typeof judge>>) => (v.trusted ? { trusted: true, granted: v.granted } : { trusted: false, code: v.code });
+const outcome = (v: Awaited<ReturnType<typeof judge>>) =>
+  v.trusted ? { trusted: true, granted: v.granted } : { trusted: false, code: v.code };
 
 describe('scopes that differ per anchor', () => {
   let w: World;
@@ -48,7 +55,10 @@ describe('scopes that differ per anchor', () => {
   });
 
   it('for any repository, grants what at least k anchors grant, and nothing when no k of them overlap', async () => {
-    expect(outcome(await judge(w, [a, b, c], host, null))).toEqual({ trusted: true, granted: ['NetBSD/x86_64/10.0/All'] });
+    expect(outcome(await judge(w, [a, b, c], host, null))).toEqual({
+      trusted: true,
+      granted: ['NetBSD/x86_64/10.0/All'],
+    });
     const apart = await judge(w, [a, c], host, null);
     expect(outcome(apart)).toEqual({ trusted: false, code: 'BELOW_THRESHOLD' });
     expect(apart).toMatchObject({ reason: expect.stringContaining('but no repository is granted by 2 of them: ') });
@@ -68,7 +78,10 @@ describe('scopes that differ per anchor', () => {
     await w2.certify(dev, h, { at: day(2), scopes: ['NetBSD/x86_64/**', 'SmartOS/**'] });
     await w2.certify(m2, h, { scopes: ['**'] });
     expect(outcome(await judge(w2, [m1, m2], h, 'NetBSD/x86_64/10.0/All'))).toMatchObject({ trusted: true });
-    expect(outcome(await judge(w2, [m1, m2], h, 'SmartOS/2025Q4/x86_64/All'))).toEqual({ trusted: false, code: 'BELOW_THRESHOLD' });
+    expect(outcome(await judge(w2, [m1, m2], h, 'SmartOS/2025Q4/x86_64/All'))).toEqual({
+      trusted: false,
+      code: 'BELOW_THRESHOLD',
+    });
     expect(outcome(await judge(w2, [m1, m2], h, null))).toEqual({ trusted: true, granted: ['NetBSD/x86_64/**'] });
   });
 });
@@ -113,7 +126,11 @@ test('nothing outside lib/trust asks the engine around the threshold', async () 
   await walk('cli');
   const offenders = [];
   for (const file of files.filter((f) => !f.startsWith(path.join('lib', 'trust')))) {
-    const imports = [...(await fs.readFile(path.join(root, file), 'utf8')).matchAll(/import\s*{([^}]*)}\s*from\s*'[^']*trust\/chain'/g)];
+    const imports = [
+      ...(await fs.readFile(path.join(root, file), 'utf8')).matchAll(
+        /import\s*{([^}]*)}\s*from\s*'[^']*trust\/chain'/g,
+      ),
+    ];
     if (imports.some((m) => /\bauthorize(All)?\b/.test(m[1]!))) offenders.push(file);
   }
   expect(offenders).toEqual([]);

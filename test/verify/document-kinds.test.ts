@@ -35,7 +35,8 @@ const DAMAGED: Array<[string, string]> = [
   ['armor that is not base64', '-----BEGIN PGP SIGNATURE-----\n\n!!!!\n-----END PGP SIGNATURE-----\n'],
 ];
 
-const cleartext = (text: string, signature: string) => Buffer.from(`-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${text}${signature}`);
+const cleartext = (text: string, signature: string) =>
+  Buffer.from(`-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${text}${signature}`);
 const code = async (run: () => Promise<unknown>) => ((await caught(run)) as { code?: string }).code;
 
 let dir: string;
@@ -55,25 +56,37 @@ describe.each(DAMAGED)('%s', (_name, signature) => {
   test('in a keyring release statement: RELEASE_MALFORMED, read or verified', async () => {
     const statement = cleartext('keyring pkgsrc\n', signature);
     expect(await code(() => readClaim(statement, 'release.asc'))).toBe('RELEASE_MALFORMED');
-    expect(await code(() => verifyRelease(statement, Buffer.alloc(0), 'release.asc', { ...common, name: 'pkgsrc', installed: null }))).toBe('RELEASE_MALFORMED');
+    expect(
+      await code(() =>
+        verifyRelease(statement, Buffer.alloc(0), 'release.asc', { ...common, name: 'pkgsrc', installed: null }),
+      ),
+    ).toBe('RELEASE_MALFORMED');
   });
 
   test('in pkg-vulnerabilities: VULNERABILITIES_MALFORMED', async () => {
-    expect(await code(() => verifyVulnerabilities(cleartext('#FORMAT 1.1.0\n', signature), 'pkg-vulnerabilities', common))).toBe('VULNERABILITIES_MALFORMED');
+    expect(
+      await code(() => verifyVulnerabilities(cleartext('#FORMAT 1.1.0\n', signature), 'pkg-vulnerabilities', common)),
+    ).toBe('VULNERABILITIES_MALFORMED');
   });
 
   test('in a signed package (+PKG_GPG_SIGNATURE): PACKAGE_MALFORMED', async () => {
-    expect(await code(async () => verifySignedPackage(await packageSignedWith(signature), common))).toBe('PACKAGE_MALFORMED');
+    expect(await code(async () => verifySignedPackage(await packageSignedWith(signature), common))).toBe(
+      'PACKAGE_MALFORMED',
+    );
   });
 });
 
 test('a signed package whose +PKG_GPG_SIGNATURE is not armored and not OpenPGP: PACKAGE_MALFORMED', async () => {
-  expect(await code(async () => verifySignedPackage(await packageSignedWith('signed, honestly\n'), common))).toBe('PACKAGE_MALFORMED');
+  expect(await code(async () => verifySignedPackage(await packageSignedWith('signed, honestly\n'), common))).toBe(
+    'PACKAGE_MALFORMED',
+  );
 });
 
 test('a corrupt gzip stream where a signed index is expected: INDEX_MALFORMED', async () => {
   const options = { ...common, repository: checkRepository('NetBSD/x86_64/10.0/All'), newest: null };
-  expect(await code(() => verifyIndexData(Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7]), 'index.gz', options))).toBe('INDEX_MALFORMED');
+  expect(
+    await code(() => verifyIndexData(Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7]), 'index.gz', options)),
+  ).toBe('INDEX_MALFORMED');
 });
 
 let packages = 0;
@@ -85,8 +98,23 @@ async function packageSignedWith(signature: string): Promise<string> {
   const handle = await fs.open(input, 'r');
   try {
     const { size } = await handle.stat();
-    const hash = formatHashFile({ pkgname: 'foo-1.0', size, blockSize: BLOCK_SIZE, blocks: await blockHashes(handle, 0, size, BLOCK_SIZE, input) });
-    await writeAtomicWith(output, signedPackageWriter({ hash, signature, name: 'foo-1.0.tgz', input: handle, size, meta: { mtime: 0, uid: 0, gid: 0, mode: 0o100644 } }));
+    const hash = formatHashFile({
+      pkgname: 'foo-1.0',
+      size,
+      blockSize: BLOCK_SIZE,
+      blocks: await blockHashes(handle, 0, size, BLOCK_SIZE, input),
+    });
+    await writeAtomicWith(
+      output,
+      signedPackageWriter({
+        hash,
+        signature,
+        name: 'foo-1.0.tgz',
+        input: handle,
+        size,
+        meta: { mtime: 0, uid: 0, gid: 0, mode: 0o100644 },
+      }),
+    );
   } finally {
     await handle.close();
   }

@@ -23,7 +23,11 @@ describe('ClientState', () => {
     await state.acceptIndex({ repository: REPO, signed: day(10), signer: SIGNER });
     await state.acceptIndex({ repository: REPO, signed: day(12), signer: SIGNER });
     expect(await state.newest(REPO)).toEqual({ repository: REPO, signed: day(12), signer: SIGNER });
-    expect(JSON.parse(await fs.readFile(file(), 'utf8'))).toEqual({ repository: REPO, signed: '2026-01-13T00:00:00Z', signer: SIGNER });
+    expect(JSON.parse(await fs.readFile(file(), 'utf8'))).toEqual({
+      repository: REPO,
+      signed: '2026-01-13T00:00:00Z',
+      signer: SIGNER,
+    });
     expect(await new ClientState(dir).newest(checkRepository('NetBSD/x86_64/9.0/All'))).toBeNull();
   });
 
@@ -31,8 +35,13 @@ describe('ClientState', () => {
     const state = new ClientState(dir);
     await state.acceptIndex({ repository: REPO, signed: day(12), signer: SIGNER });
     await state.acceptIndex({ repository: REPO, signed: day(12), signer: 'B'.repeat(40) });
-    const error = await expectCode(state.acceptIndex({ repository: REPO, signed: day(11), signer: SIGNER }), 'ROLLBACK');
-    expect(error.message).toBe(`index for ${REPO} signed 2026-01-12T00:00:00Z is older than the one already accepted, signed 2026-01-13T00:00:00Z by ${SIGNER}`);
+    const error = await expectCode(
+      state.acceptIndex({ repository: REPO, signed: day(11), signer: SIGNER }),
+      'ROLLBACK',
+    );
+    expect(error.message).toBe(
+      `index for ${REPO} signed 2026-01-12T00:00:00Z is older than the one already accepted, signed 2026-01-13T00:00:00Z by ${SIGNER}`,
+    );
     expect((await state.newest(REPO))?.signed).toEqual(day(12));
   });
 
@@ -40,17 +49,28 @@ describe('ClientState', () => {
     const newest = { repository: REPO, signed: day(12), signer: SIGNER };
     expect(() => checkRollback({ ...newest, signed: day(12) }, newest)).not.toThrow();
     expect(() => checkRollback({ ...newest, signed: day(11) }, null)).not.toThrow();
-    expect(() => checkRollback({ ...newest, signed: day(11) }, newest)).toThrow(/ROLLBACK|older than the one already accepted/);
+    expect(() => checkRollback({ ...newest, signed: day(11) }, newest)).toThrow(
+      /ROLLBACK|older than the one already accepted/,
+    );
   });
 
   it.each([
     ['not JSON', '{"repository":'],
-    ['another repository', JSON.stringify({ repository: 'NetBSD/x86_64/9.0/All', signed: '2026-01-13T00:00:00Z', signer: SIGNER })],
+    [
+      'another repository',
+      JSON.stringify({ repository: 'NetBSD/x86_64/9.0/All', signed: '2026-01-13T00:00:00Z', signer: SIGNER }),
+    ],
     ['no valid time', JSON.stringify({ repository: REPO, signed: 'yesterday', signer: SIGNER })],
     ['no signer', JSON.stringify({ repository: REPO, signed: '2026-01-13T00:00:00Z' })],
-  ])('refuses to go on from a damaged file (%s): STATE_DAMAGED, which must not reopen the door to rollback', async (_what, text) => {
-    await fs.writeFile(file(), text);
-    const error = await expectCode(new ClientState(dir).acceptIndex({ repository: REPO, signed: day(1), signer: SIGNER }), 'STATE_DAMAGED');
-    expect(error.message).toContain('damaged verification state');
-  });
+  ])(
+    'refuses to go on from a damaged file (%s): STATE_DAMAGED, which must not reopen the door to rollback',
+    async (_what, text) => {
+      await fs.writeFile(file(), text);
+      const error = await expectCode(
+        new ClientState(dir).acceptIndex({ repository: REPO, signed: day(1), signer: SIGNER }),
+        'STATE_DAMAGED',
+      );
+      expect(error.message).toContain('damaged verification state');
+    },
+  );
 });

@@ -15,7 +15,16 @@ import { SummaryLines, checkSummary } from '../../lib/summary/format';
 import type { TrustGraph } from '../../lib/trust/chain';
 import { DEFAULT_POLICY } from '../../lib/trust/policy';
 import { checkRepository } from '../../lib/trust/scope';
-import { type IndexRequest, type StreamedIndex, type VerifyOptions, recheckIndex, verifyIndexData, verifyIndexFile, verifyIndexFileInto, verifyIndexFileStream } from '../../lib/verify';
+import {
+  type IndexRequest,
+  type StreamedIndex,
+  type VerifyOptions,
+  recheckIndex,
+  verifyIndexData,
+  verifyIndexFile,
+  verifyIndexFileInto,
+  verifyIndexFileStream,
+} from '../../lib/verify';
 import { ClientState, clockAt } from '../../lib/verify/state';
 import { verifyIndexStream } from '../../lib/verify/summary';
 import { gzipBomb } from '../helpers/bombs';
@@ -41,7 +50,9 @@ function* reused(data: Buffer, size: number): Generator<Buffer> {
 
 /** The grammar's verdict on a text: its number of entries, or its error. */
 type Grammar = number | { error: string };
-type Outcome = { error: string } | { text: string; headerHashes: string[]; signature: string; digests: Record<string, string>; grammar: Grammar };
+type Outcome =
+  | { error: string }
+  | { text: string; headerHashes: string[]; signature: string; digests: Record<string, string>; grammar: Grammar };
 
 const failure = (error: unknown): { error: string } => {
   if (!(error instanceof PkgkeysError)) throw error;
@@ -58,7 +69,8 @@ const grammarOf = (check: () => number): Grammar => {
 
 /** The grammar told the lines as they were decoded says what checkSummary says of the text decoded. */
 function expectGrammarOfText(outcome: Outcome): void {
-  if ('text' in outcome) expect(outcome.grammar).toEqual(grammarOf(() => checkSummary(Buffer.from(outcome.text, 'latin1'), 'doc')));
+  if ('text' in outcome)
+    expect(outcome.grammar).toEqual(grammarOf(() => checkSummary(Buffer.from(outcome.text, 'latin1'), 'doc')));
 }
 
 /** parseCleartext, then canonicalize with each hash the headers name. */
@@ -74,8 +86,15 @@ function whole(data: Buffer): Outcome {
       text = canonicalize(cleartext.body, hash, lines).toString('latin1');
       digests[name] = hash.digest('hex');
     }
-    if (Object.keys(digests).length === 0) text = canonicalize(cleartext.body, createHash('sha256'), lines).toString('latin1');
-    return { text, headerHashes: cleartext.headerHashes, signature: cleartext.signature.toString('hex'), digests, grammar: grammarOf(() => lines.end()) };
+    if (Object.keys(digests).length === 0)
+      text = canonicalize(cleartext.body, createHash('sha256'), lines).toString('latin1');
+    return {
+      text,
+      headerHashes: cleartext.headerHashes,
+      signature: cleartext.signature.toString('hex'),
+      digests,
+      grammar: grammarOf(() => lines.end()),
+    };
   } catch (error) {
     return failure(error);
   }
@@ -85,11 +104,26 @@ function streamed(data: Buffer, size: number, from = chunked): Outcome {
   const pieces: Buffer[] = [];
   try {
     const lines = new SummaryLines('doc');
-    const reader = new CleartextReader('doc', 'INDEX_MALFORMED', (piece) => void pieces.push(Buffer.from(piece)), lines);
+    const reader = new CleartextReader(
+      'doc',
+      'INDEX_MALFORMED',
+      (piece) => void pieces.push(Buffer.from(piece)),
+      lines,
+    );
     for (const chunk of from(data, size)) reader.push(chunk);
     const cleartext = reader.end();
-    const digests = Object.fromEntries([...cleartext.hashes].filter(([name]) => ['sha256', 'sha512', 'sha1'].includes(name)).map(([name, hash]) => [name, hash.digest('hex')]));
-    return { text: Buffer.concat(pieces).toString('latin1'), headerHashes: cleartext.headerHashes, signature: cleartext.signature.toString('hex'), digests, grammar: grammarOf(() => lines.end()) };
+    const digests = Object.fromEntries(
+      [...cleartext.hashes]
+        .filter(([name]) => ['sha256', 'sha512', 'sha1'].includes(name))
+        .map(([name, hash]) => [name, hash.digest('hex')]),
+    );
+    return {
+      text: Buffer.concat(pieces).toString('latin1'),
+      headerHashes: cleartext.headerHashes,
+      signature: cleartext.signature.toString('hex'),
+      digests,
+      grammar: grammarOf(() => lines.end()),
+    };
   } catch (error) {
     return failure(error);
   }
@@ -100,7 +134,10 @@ let signed: Buffer;
 let graph: TrustGraph;
 beforeAll(async () => {
   repo = await Repo.create();
-  const text = await repo.publish([{ pkgname: 'foo-1.0', content: Buffer.from('foo') }, { pkgname: 'bar-2.0', content: Buffer.from('bar') }]);
+  const text = await repo.publish([
+    { pkgname: 'foo-1.0', content: Buffer.from('foo') },
+    { pkgname: 'bar-2.0', content: Buffer.from('bar') },
+  ]);
   signed = await repo.signIndex(text);
   graph = await loadTrustGraph([repo.path('master.asc')], repo.path('keyring.asc'));
 }, 60_000);
@@ -120,8 +157,14 @@ const TRICKS: Array<[string, (doc: string) => string]> = [
   ['a line that is one dash', (d) => d.replace(/^(OPSYS=.*)$/m, '-')],
   ['a dash line first in the text', (d) => d.replace('\n\nPKGNAME=', '\n\n-PKGNAME=')],
   ['an escaped dash line first in the text', (d) => d.replace('\n\nPKGNAME=', '\n\n- PKGNAME=')],
-  ['BEGIN SIGNATURE with a trailing space', (d) => d.replace('-----BEGIN PGP SIGNATURE-----', '-----BEGIN PGP SIGNATURE----- ')],
-  ['BEGIN SIGNATURE with CRLF', (d) => d.replace('-----BEGIN PGP SIGNATURE-----\n', '-----BEGIN PGP SIGNATURE-----\r\n')],
+  [
+    'BEGIN SIGNATURE with a trailing space',
+    (d) => d.replace('-----BEGIN PGP SIGNATURE-----', '-----BEGIN PGP SIGNATURE----- '),
+  ],
+  [
+    'BEGIN SIGNATURE with CRLF',
+    (d) => d.replace('-----BEGIN PGP SIGNATURE-----\n', '-----BEGIN PGP SIGNATURE-----\r\n'),
+  ],
   ['no text at all', (d) => d.replace(/\n\n[^]*?-----BEGIN PGP SIGNATURE/, '\n\n-----BEGIN PGP SIGNATURE')],
   ['text before BEGIN', (d) => `\n${d}`],
   ['an entry before BEGIN', (d) => entry('evil-6.6.6') + d],
@@ -136,9 +179,16 @@ const TRICKS: Array<[string, (doc: string) => string]> = [
   ['another armor header', (d) => d.replace('Hash: SHA256\n', 'Hash: SHA256\nComment: hi\n')],
   ['CRLF after the headers only', (d) => d.replace('Hash: SHA256\n\n', 'Hash: SHA256\r\n\r\n')],
   ['no END line', (d) => d.replace(/-----END PGP SIGNATURE-----\n$/, '')],
-  ['the armor checksum changed', (d) => d.replace(/^=(....)$/m, (_, crc: string) => `=${crc === 'AAAA' ? 'BBBB' : 'AAAA'}`)],
+  [
+    'the armor checksum changed',
+    (d) => d.replace(/^=(....)$/m, (_, crc: string) => `=${crc === 'AAAA' ? 'BBBB' : 'AAAA'}`),
+  ],
   ['an armor line of bad base64', (d) => d.replace(/^(=....)$/m, '!!!!\n$1')],
-  ['an armor longer than 64 KiB', (d) => d.replace('-----BEGIN PGP SIGNATURE-----\n', `-----BEGIN PGP SIGNATURE-----\n${'Comment: x\n'.repeat(7000)}`)],
+  [
+    'an armor longer than 64 KiB',
+    (d) =>
+      d.replace('-----BEGIN PGP SIGNATURE-----\n', `-----BEGIN PGP SIGNATURE-----\n${'Comment: x\n'.repeat(7000)}`),
+  ],
   ['an empty file', () => ''],
   ['one empty line', () => '\n'],
   ['a first line without a line end', () => '-----BEGIN PGP SIGNED MESSAGE-----'],
@@ -146,20 +196,35 @@ const TRICKS: Array<[string, (doc: string) => string]> = [
   ['headers, then nothing', () => '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n'],
   ['text without a line end', () => '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nPKGNAME=a'],
   ['an escaped last line without a line end', () => '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n- PKGNAME=a'],
-  ['BEGIN SIGNATURE without a line end', () => '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nPKGNAME=a\n-----BEGIN PGP SIGNATURE-----'],
-  ['a last unescaped dash line without a line end', () => '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nPKGNAME=a\n-x'],
+  [
+    'BEGIN SIGNATURE without a line end',
+    () => '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nPKGNAME=a\n-----BEGIN PGP SIGNATURE-----',
+  ],
+  [
+    'a last unescaped dash line without a line end',
+    () => '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nPKGNAME=a\n-x',
+  ],
   ['a CR alone after the headers', () => '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\r'],
-  ['a text line longer than the hashing buffer', (d) => d.replace('COMMENT=', `COMMENT=${'x'.repeat(1.5 * (1 << 20))} `)],
+  [
+    'a text line longer than the hashing buffer',
+    (d) => d.replace('COMMENT=', `COMMENT=${'x'.repeat(1.5 * (1 << 20))} `),
+  ],
   ['a CR inside a value', (d) => d.replace(/^(COMMENT=.*)$/m, '$1\rmore')],
   ['a CR and trailing blanks ending a line', (d) => d.replace(/^(OPSYS=.*)$/m, '$1\r \t')],
   ['a NUL inside a value', (d) => d.replace(/^(COMMENT=.*)$/m, '$1\0')],
   ['a CR inside an escaped dash line', (d) => d.replace(/^(DEPENDS=.*)$/m, '- $1\rx')],
   ['CRLF line ends and a CR inside a value', (d) => d.replace(/^(COMMENT=.*)$/m, '$1\rmore').replace(/\n/g, '\r\n')],
-  ['a NUL in the armor after a CR in the text', (d) => d.replace(/^(OPSYS=.*)$/m, '$1\r').replace('-----END PGP', '\0-----END PGP')],
+  [
+    'a NUL in the armor after a CR in the text',
+    (d) => d.replace(/^(OPSYS=.*)$/m, '$1\r').replace('-----END PGP', '\0-----END PGP'),
+  ],
   ['a line without "=" in the text', (d) => d.replace(/^OPSYS=/m, 'OPSYS ')],
   ['two empty lines in the text', (d) => d.replace('\n\nPKGNAME=bar', '\n\n\nPKGNAME=bar')],
   ['the last entry cut short', (d) => d.replace(/\n\n-----BEGIN PGP SIGNATURE/, '\n-----BEGIN PGP SIGNATURE')],
-  ['a text that is not a pkg_summary', (d) => d.replace(/\n\n[^]*?\n-----BEGIN PGP SIGNATURE/, '\n\nhello\n-----BEGIN PGP SIGNATURE')],
+  [
+    'a text that is not a pkg_summary',
+    (d) => d.replace(/\n\n[^]*?\n-----BEGIN PGP SIGNATURE/, '\n\nhello\n-----BEGIN PGP SIGNATURE'),
+  ],
 ];
 
 /** Seeded mutations of the signed index: bytes deleted, inserted and replaced where the framework cares. */
@@ -175,7 +240,12 @@ function mutations(doc: Buffer, count: number): Array<[string, Buffer]> {
     const at = next(doc.length);
     const byte = bytes[next(bytes.length)]!;
     const how = next(3);
-    const mutated = how === 0 ? Buffer.concat([doc.subarray(0, at), doc.subarray(at + 1)]) : how === 1 ? Buffer.concat([doc.subarray(0, at), Buffer.from([byte]), doc.subarray(at)]) : Buffer.from(doc);
+    const mutated =
+      how === 0
+        ? Buffer.concat([doc.subarray(0, at), doc.subarray(at + 1)])
+        : how === 1
+          ? Buffer.concat([doc.subarray(0, at), Buffer.from([byte]), doc.subarray(at)])
+          : Buffer.from(doc);
     if (how === 2) mutated[at] = byte;
     out.push([`${['delete', 'insert', 'replace'][how]} ${byte} at ${at}`, mutated]);
   }
@@ -188,15 +258,18 @@ describe('CleartextReader reads what parseCleartext and canonicalize read, chunk
     const expected = whole(doc);
     expectGrammarOfText(expected);
     // A megabyte line a byte at a time would only take long.
-    for (const size of [...CUTS.filter((n) => doc.length < 1 << 20 || n > 7), doc.length || 1]) expect({ size, outcome: streamed(doc, size) }).toEqual({ size, outcome: expected });
-    for (const size of [7, 61]) expect({ size, reused: streamed(doc, size, reused) }).toEqual({ size, reused: expected });
+    for (const size of [...CUTS.filter((n) => doc.length < 1 << 20 || n > 7), doc.length || 1])
+      expect({ size, outcome: streamed(doc, size) }).toEqual({ size, outcome: expected });
+    for (const size of [7, 61])
+      expect({ size, reused: streamed(doc, size, reused) }).toEqual({ size, reused: expected });
   });
 
   it('and so for 400 seeded mutations of a signed index', () => {
     for (const [name, doc] of mutations(signed, 400)) {
       const expected = whole(doc);
       expectGrammarOfText(expected);
-      for (const size of [1, 5, 64]) expect({ name, size, outcome: streamed(doc, size) }).toEqual({ name, size, outcome: expected });
+      for (const size of [1, 5, 64])
+        expect({ name, size, outcome: streamed(doc, size) }).toEqual({ name, size, outcome: expected });
     }
   });
 });
@@ -205,18 +278,32 @@ describe('verifyIndexFileStream verifies as verifyIndexData does', () => {
   let counter = 0;
   /** Each verification starts from nothing accepted, unless the test gives the newest accepted. */
   const options = (extra: Partial<VerifyOptions> = {}): VerifyOptions => ({
-    graph, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null, ...extra,
+    graph,
+    repository: REPO,
+    now: VERIFY_AT,
+    policy: DEFAULT_POLICY,
+    newest: null,
+    ...extra,
   });
 
   async function both(doc: Buffer, extra: Partial<VerifyOptions> = {}): Promise<{ whole: unknown; streamed: unknown }> {
     const file = await repo.write(`doc-${counter}`, doc);
-    const summarize = (r: { signer: string; signed: Date; expires: Date; entries: number; repository: string }) => ({ signer: r.signer, signed: r.signed, expires: r.expires, entries: r.entries, repository: r.repository });
-    const inMemory = await verifyIndexData(doc, 'doc', options(extra)).then((r) => ({ ...summarize(r), text: r.text.toString('latin1') }), failure);
-    const pieces: Buffer[] = [];
-    const read = await verifyIndexFileStream(file, 'doc', { ...options(extra), text: (p) => void pieces.push(...p.map((b) => Buffer.from(b))) }).then(
-      (r) => ({ ...summarize(r), text: Buffer.concat(pieces).toString('latin1') }),
+    const summarize = (r: { signer: string; signed: Date; expires: Date; entries: number; repository: string }) => ({
+      signer: r.signer,
+      signed: r.signed,
+      expires: r.expires,
+      entries: r.entries,
+      repository: r.repository,
+    });
+    const inMemory = await verifyIndexData(doc, 'doc', options(extra)).then(
+      (r) => ({ ...summarize(r), text: r.text.toString('latin1') }),
       failure,
     );
+    const pieces: Buffer[] = [];
+    const read = await verifyIndexFileStream(file, 'doc', {
+      ...options(extra),
+      text: (p) => void pieces.push(...p.map((b) => Buffer.from(b))),
+    }).then((r) => ({ ...summarize(r), text: Buffer.concat(pieces).toString('latin1') }), failure);
     return { whole: inMemory, streamed: read };
   }
 
@@ -237,7 +324,9 @@ describe('verifyIndexFileStream verifies as verifyIndexData does', () => {
     const { execFileSync } = await import('node:child_process');
     const compressed = execFileSync(_tool, ['-c'], { input: signed });
     expect(await sameFor(compressed)).toMatchObject({ entries: 2 });
-    expect((await sameFor(compressed.subarray(0, compressed.length - 20))).error).toMatch(/^INDEX_MALFORMED: doc: corrupt/);
+    expect((await sameFor(compressed.subarray(0, compressed.length - 20))).error).toMatch(
+      /^INDEX_MALFORMED: doc: corrupt/,
+    );
   });
 
   it.each([
@@ -246,11 +335,17 @@ describe('verifyIndexFileStream verifies as verifyIndexData does', () => {
     ['an unescaped dash line', (d: string) => d.replace(/^(OPSYS=.*)$/m, '-$1'), 'INDEX_MALFORMED'],
     ['a Hash header that lies', (d: string) => d.replace('Hash: SHA256', 'Hash: SHA512'), 'HASH_HEADER_MISMATCH'],
   ])('%s: the same refusal', async (_name, attack, code) => {
-    expect((await sameFor(Buffer.from(attack(signed.toString('latin1')), 'latin1'))).error).toMatch(new RegExp(`^${code}: `));
+    expect((await sameFor(Buffer.from(attack(signed.toString('latin1')), 'latin1'))).error).toMatch(
+      new RegExp(`^${code}: `),
+    );
   });
 
   it.each<[string, Partial<SignatureSpec>, string]>([
-    ['for another repository', { notations: [{ name: REPOSITORY_NOTATION, value: 'NetBSD/aarch64/10.0/All' }] }, 'REPOSITORY_MISMATCH'],
+    [
+      'for another repository',
+      { notations: [{ name: REPOSITORY_NOTATION, value: 'NetBSD/aarch64/10.0/All' }] },
+      'REPOSITORY_MISMATCH',
+    ],
     ['without expiry', { expires: null }, 'INDEX_NO_EXPIRY'],
     ['expired', { created: day(90), expires: day(91) }, 'INDEX_EXPIRED'],
     ['from the future', { created: day(101) }, 'CLOCK_BEHIND'],
@@ -265,7 +360,9 @@ describe('verifyIndexFileStream verifies as verifyIndexData does', () => {
   });
 
   it('signed, but not a pkg_summary: the grammar is told last, after the signature', async () => {
-    expect((await sameFor(await repo.signIndex('PKGNAME=a\nno equals sign\n\n'))).error).toMatch(/^SUMMARY_MALFORMED: doc:2: /);
+    expect((await sameFor(await repo.signIndex('PKGNAME=a\nno equals sign\n\n'))).error).toMatch(
+      /^SUMMARY_MALFORMED: doc:2: /,
+    );
     // Malformed text that is not signed either: the signature's failure, not the grammar's.
     const forged = Buffer.from(signed.toString('latin1').replace('PKGNAME=foo-1.0', 'PKGNAME foo-1.0'), 'latin1');
     expect((await sameFor(forged)).error).toMatch(/^BAD_SIGNATURE: /);
@@ -280,14 +377,30 @@ describe('verifyIndexFileStream verifies as verifyIndexData does', () => {
 describe('verifyIndexFileInto verifies a file as verifyIndexFile does, never holding it whole', () => {
   let counter = 0;
   const request = (file: string): IndexRequest => ({
-    file, repository: REPO, clock: clockAt(VERIFY_AT, null), policy: DEFAULT_POLICY,
-    sources: { anchors: [repo.path('master.asc')], keyring: repo.path('keyring.asc'), stateDir: repo.path(`state-into-${++counter}`) },
+    file,
+    repository: REPO,
+    clock: clockAt(VERIFY_AT, null),
+    policy: DEFAULT_POLICY,
+    sources: {
+      anchors: [repo.path('master.asc')],
+      keyring: repo.path('keyring.asc'),
+      stateDir: repo.path(`state-into-${++counter}`),
+    },
   });
   /** The verdict, the text (what was handed on before a refusal is no text), and what the state directory then holds. */
-  async function outcome(verify: (r: IndexRequest, text: (pieces: Buffer[]) => Promise<void>) => Promise<{ signer: string; entries: number; expires: Date }>, file: string) {
+  async function outcome(
+    verify: (
+      r: IndexRequest,
+      text: (pieces: Buffer[]) => Promise<void>,
+    ) => Promise<{ signer: string; entries: number; expires: Date }>,
+    file: string,
+  ) {
     const r = request(file);
     const pieces: Buffer[] = [];
-    const verdict = await verify(r, async (p) => void pieces.push(...p.map((b) => Buffer.from(b)))).then((v) => ({ signer: v.signer, entries: v.entries, expires: v.expires }), failure);
+    const verdict = await verify(r, async (p) => void pieces.push(...p.map((b) => Buffer.from(b)))).then(
+      (v) => ({ signer: v.signer, entries: v.entries, expires: v.expires }),
+      failure,
+    );
     const text = 'error' in verdict ? null : Buffer.concat(pieces).toString('latin1');
     return { verdict, text, newest: await new ClientState(r.sources.stateDir).newest(REPO) };
   }
@@ -309,20 +422,29 @@ describe('verifyIndexFileInto verifies a file as verifyIndexFile does, never hol
   it('a good index, plain and compressed with each tool: the same text, verdict and state', async () => {
     const { execFileSync } = await import('node:child_process');
     expect(await sameFor(signed)).toMatchObject({ verdict: { entries: 2 }, newest: { signer: repo.host.fingerprint } });
-    for (const tool of ['gzip', 'bzip2', 'xz', 'zstd']) expect(await sameFor(execFileSync(tool, ['-c'], { input: signed }))).toMatchObject({ verdict: { entries: 2 } });
+    for (const tool of ['gzip', 'bzip2', 'xz', 'zstd'])
+      expect(await sameFor(execFileSync(tool, ['-c'], { input: signed }))).toMatchObject({ verdict: { entries: 2 } });
   });
 
   it('a compressed index, corrupt or too large, whose beginning is no signed index: the decompression is told, as it comes first', async () => {
     const { gzipSync } = await import('node:zlib');
     const garbage = gzipSync(Buffer.from('garbage\n'.repeat(100_000)));
-    expect((await sameFor(garbage.subarray(0, garbage.length - 100))).verdict).toMatchObject({ error: expect.stringMatching(/^INDEX_MALFORMED: .*corrupt gzip data/) });
-    expect((await sameFor(gzipBomb())).verdict).toMatchObject({ error: expect.stringMatching(/^TOO_LARGE: .*decompresses to more than/) });
+    expect((await sameFor(garbage.subarray(0, garbage.length - 100))).verdict).toMatchObject({
+      error: expect.stringMatching(/^INDEX_MALFORMED: .*corrupt gzip data/),
+    });
+    expect((await sameFor(gzipBomb())).verdict).toMatchObject({
+      error: expect.stringMatching(/^TOO_LARGE: .*decompresses to more than/),
+    });
   });
 
   it('what cannot be read: the same refusal, before anything is verified', async () => {
-    expect((await same(repo.path('absent.asc'))).verdict).toMatchObject({ error: expect.stringMatching(/^IO_ERROR: /) });
+    expect((await same(repo.path('absent.asc'))).verdict).toMatchObject({
+      error: expect.stringMatching(/^IO_ERROR: /),
+    });
     await fs.mkdir(repo.path('a-directory.asc'), { recursive: true });
-    expect((await same(repo.path('a-directory.asc'))).verdict).toMatchObject({ error: expect.stringMatching(/^NOT_REGULAR_FILE: /) });
+    expect((await same(repo.path('a-directory.asc'))).verdict).toMatchObject({
+      error: expect.stringMatching(/^NOT_REGULAR_FILE: /),
+    });
   });
 });
 
@@ -332,7 +454,15 @@ describe('verifyIndexStream tells a failure to read before a failure of the fram
       yield Buffer.from('not a signed index\n');
       throw new PkgkeysError('IO_ERROR', 'cannot read doc: the disk went away');
     }
-    await expect(verifyIndexStream(failing(), 'doc', { graph, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null })).rejects.toMatchObject({ code: 'IO_ERROR' });
+    await expect(
+      verifyIndexStream(failing(), 'doc', {
+        graph,
+        repository: REPO,
+        now: VERIFY_AT,
+        policy: DEFAULT_POLICY,
+        newest: null,
+      }),
+    ).rejects.toMatchObject({ code: 'IO_ERROR' });
   });
 });
 
@@ -340,7 +470,13 @@ describe('recheckIndex judges an unchanged index again without its text', () => 
   let first: StreamedIndex;
   beforeAll(async () => {
     const file = await repo.write('recheck.asc', signed);
-    first = await verifyIndexFileStream(file, 'doc', { graph, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null });
+    first = await verifyIndexFileStream(file, 'doc', {
+      graph,
+      repository: REPO,
+      now: VERIFY_AT,
+      policy: DEFAULT_POLICY,
+      newest: null,
+    });
   });
   const recheck = (extra: Partial<VerifyOptions> & { graph?: TrustGraph }) =>
     recheckIndex(first, { graph, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null, ...extra });
@@ -363,11 +499,18 @@ describe('recheckIndex judges an unchanged index again without its text', () => 
   });
 
   it('for another repository, which its signer may not sign', async () => {
-    await expect(recheck({ repository: checkRepository('NetBSD/aarch64/10.0/All') })).rejects.toMatchObject({ code: 'OUT_OF_SCOPE' });
+    await expect(recheck({ repository: checkRepository('NetBSD/aarch64/10.0/All') })).rejects.toMatchObject({
+      code: 'OUT_OF_SCOPE',
+    });
   });
 
   it('with another key under the signer’s name: not vouched for', async () => {
-    const forged = { ...first, verifiedWith: { ...first.verifiedWith, key: Buffer.from(first.verifiedWith.key).fill(0, 10, 20) } };
-    await expect(recheckIndex(forged, { graph, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null })).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
+    const forged = {
+      ...first,
+      verifiedWith: { ...first.verifiedWith, key: Buffer.from(first.verifiedWith.key).fill(0, 10, 20) },
+    };
+    await expect(
+      recheckIndex(forged, { graph, repository: REPO, now: VERIFY_AT, policy: DEFAULT_POLICY, newest: null }),
+    ).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
   });
 });

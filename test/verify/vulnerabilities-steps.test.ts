@@ -20,12 +20,18 @@ describe('readVulnerabilities: the grammar pkg_admin reads', () => {
     const text = vulnerabilitiesText();
     const list = read(text);
     expect(list.entries).toBe(4);
-    expect(list.checksums.map((c) => [c.algorithm, c.actual === c.expected])).toEqual([['SHA1', true], ['SHA512', true]]);
+    expect(list.checksums.map((c) => [c.algorithm, c.actual === c.expected])).toEqual([
+      ['SHA1', true],
+      ['SHA512', true],
+    ]);
   });
 
   it('skips what pkg_admin skips: empty, "Hash:" and "# $NetBSD" lines before #FORMAT, comments after, unknown #CHECKSUM algorithms', () => {
     const text = `Hash: SHA512\n\n${body(['#comment', 'foo<1 bar https://example.org/1 extra'])}#CHECKSUM MD5 0123\n`;
-    expect(read(text)).toEqual({ entries: 1, checksums: [{ line: expect.any(Number), algorithm: 'MD5', expected: '0123', actual: null }] });
+    expect(read(text)).toEqual({
+      entries: 1,
+      checksums: [{ line: expect.any(Number), algorithm: 'MD5', expected: '0123', actual: null }],
+    });
   });
 
   it.each([
@@ -53,7 +59,9 @@ describe('checkVulnerabilities', () => {
     const text = vulnerabilitiesText().replace('sudo<1.9.15p5', 'sudo<1.9.15p6');
     const error = await expectCode(() => checkVulnerabilities(Buffer.from(text), 'list'), 'VULNERABILITIES_MALFORMED');
     const changed = text.slice(0, text.indexOf('#CHECKSUM'));
-    expect(error.message).toBe(`list:13: #CHECKSUM SHA1 says ${/#CHECKSUM SHA1 (\S+)/.exec(text)![1]}, but the text hashes to ${pkgAdminChecksum(changed, 'sha1')}: pkg_admin would refuse the file`);
+    expect(error.message).toBe(
+      `list:13: #CHECKSUM SHA1 says ${/#CHECKSUM SHA1 (\S+)/.exec(text)![1]}, but the text hashes to ${pkgAdminChecksum(changed, 'sha1')}: pkg_admin would refuse the file`,
+    );
   });
 });
 
@@ -69,24 +77,50 @@ describe('verifyVulnerabilities and verifyVulnerabilitiesFile', () => {
   it('verifies a signed list, read plain or gzipped as the mirror serves it', async () => {
     const signed = await site.signDirect(site.text);
     const verified = await verifyVulnerabilities(Buffer.from(signed), 'list.asc', await options());
-    expect({ text: verified.text.toString('latin1'), entries: verified.entries, signer: verified.signer }).toEqual({ text: site.text, entries: 4, signer: site.vuln.fingerprint });
-    const request = { file: await site.write('list.asc.gz', gzipSync(signed)), sources: { anchors: [site.path('master.asc')], keyring: site.path('keyring.asc'), stateDir: site.path('state') }, clock: clockAt(VERIFY_AT, null), policy: DEFAULT_POLICY };
+    expect({ text: verified.text.toString('latin1'), entries: verified.entries, signer: verified.signer }).toEqual({
+      text: site.text,
+      entries: 4,
+      signer: site.vuln.fingerprint,
+    });
+    const request = {
+      file: await site.write('list.asc.gz', gzipSync(signed)),
+      sources: { anchors: [site.path('master.asc')], keyring: site.path('keyring.asc'), stateDir: site.path('state') },
+      clock: clockAt(VERIFY_AT, null),
+      policy: DEFAULT_POLICY,
+    };
     expect((await verifyVulnerabilitiesFile(request)).entries).toBe(4);
   });
 
   it('VULNERABILITIES_MALFORMED: compressed data that does not decompress, a signature without expiry', async () => {
-    const request = { file: await site.write('broken.gz', gzipSync(await site.signDirect(site.text)).subarray(0, 64)), sources: { anchors: [site.path('master.asc')], keyring: site.path('keyring.asc'), stateDir: site.path('state') }, clock: clockAt(VERIFY_AT, null), policy: DEFAULT_POLICY };
+    const request = {
+      file: await site.write('broken.gz', gzipSync(await site.signDirect(site.text)).subarray(0, 64)),
+      sources: { anchors: [site.path('master.asc')], keyring: site.path('keyring.asc'), stateDir: site.path('state') },
+      clock: clockAt(VERIFY_AT, null),
+      policy: DEFAULT_POLICY,
+    };
     await expectCode(verifyVulnerabilitiesFile(request), 'VULNERABILITIES_MALFORMED');
-    await expectCode(verifyVulnerabilities(await site.signDirect(site.text, { expires: null }), 'list.asc', await options()), 'VULNERABILITIES_MALFORMED');
+    await expectCode(
+      verifyVulnerabilities(await site.signDirect(site.text, { expires: null }), 'list.asc', await options()),
+      'VULNERABILITIES_MALFORMED',
+    );
   });
 
   it('VULNERABILITIES_EXPIRED and CLOCK_BEHIND: outside the signature’s time', async () => {
     const signed = await site.signDirect(site.text);
-    await expectCode(verifyVulnerabilities(Buffer.from(signed), 'list.asc', { ...(await options()), now: day(7, SIGNED_AT) }), 'VULNERABILITIES_EXPIRED');
-    await expectCode(verifyVulnerabilities(Buffer.from(signed), 'list.asc', { ...(await options()), now: day(-1, SIGNED_AT) }), 'CLOCK_BEHIND');
+    await expectCode(
+      verifyVulnerabilities(Buffer.from(signed), 'list.asc', { ...(await options()), now: day(7, SIGNED_AT) }),
+      'VULNERABILITIES_EXPIRED',
+    );
+    await expectCode(
+      verifyVulnerabilities(Buffer.from(signed), 'list.asc', { ...(await options()), now: day(-1, SIGNED_AT) }),
+      'CLOCK_BEHIND',
+    );
   });
 
   it('OUT_OF_SCOPE: signed by a key not certified for pkg-vulnerabilities', async () => {
-    await expectCode(verifyVulnerabilities(await site.signDirect(site.text, { key: site.host }), 'list.asc', await options()), 'OUT_OF_SCOPE');
+    await expectCode(
+      verifyVulnerabilities(await site.signDirect(site.text, { key: site.host }), 'list.asc', await options()),
+      'OUT_OF_SCOPE',
+    );
   });
 });

@@ -26,7 +26,11 @@ describe('sign-vulnerabilities then verify-vulnerabilities', () => {
     const out = await site.verify(file, { args: ['--output', site.path('verified')] });
     expect(out.status).toBe(0);
     expect(out.stdout).toBe('');
-    expect(out.stderr).toMatch(new RegExp(`good pkg-vulnerabilities, 4 entries, signed 2026-04-11T00:00:00Z by ${site.vuln.fingerprint}, expires 2026-04-18T00:00:00Z`));
+    expect(out.stderr).toMatch(
+      new RegExp(
+        `good pkg-vulnerabilities, 4 entries, signed 2026-04-11T00:00:00Z by ${site.vuln.fingerprint}, expires 2026-04-18T00:00:00Z`,
+      ),
+    );
     expect(await fs.readFile(site.path('verified'), 'utf8')).toBe(site.text);
   });
 
@@ -34,13 +38,24 @@ describe('sign-vulnerabilities then verify-vulnerabilities', () => {
     const result = await site.verify(file, { args: ['--json'] });
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ ok: true, entries: 4, signer: site.vuln.fingerprint, primary: site.vuln.fingerprint, signed: '2026-04-11T00:00:00Z', expires: '2026-04-18T00:00:00Z' });
+    expect(report).toMatchObject({
+      ok: true,
+      entries: 4,
+      signer: site.vuln.fingerprint,
+      primary: site.vuln.fingerprint,
+      signed: '2026-04-11T00:00:00Z',
+      expires: '2026-04-18T00:00:00Z',
+    });
     expect(report.steps.length).toBeGreaterThan(0);
     expect(report).not.toHaveProperty('text');
   });
 
   it('reads the list compressed, as pkg_admin fetches pkg-vulnerabilities.gz', async () => {
-    for (const [tool, ext] of [['gzip', 'gz'], ['bzip2', 'bz2'], ['xz', 'xz']] as const) {
+    for (const [tool, ext] of [
+      ['gzip', 'gz'],
+      ['bzip2', 'bz2'],
+      ['xz', 'xz'],
+    ] as const) {
       const compressed = await site.write(`pkg-vulnerabilities.asc.${ext}`, execFileSync(tool, ['-c', file]));
       const result = await site.verify(compressed);
       expect({ ext, status: result.status, same: result.stdout === site.text }).toEqual({ ext, status: 0, same: true });
@@ -75,16 +90,40 @@ describe('a list clearsigned by gpg, as the pkgsrc security team signs it today'
   afterAll(() => gpg.close());
 
   const clearsign = (extra: string[]) =>
-    gpg.gpg(['--local-user', site.vuln.fingerprint, '--digest-algo', 'SHA512', ...extra, '--clearsign'], { at: SIGNED_AT, input: site.text }).then((r) => r.stdout);
+    gpg
+      .gpg(['--local-user', site.vuln.fingerprint, '--digest-algo', 'SHA512', ...extra, '--clearsign'], {
+        at: SIGNED_AT,
+        input: site.text,
+      })
+      .then((r) => r.stdout);
 
   it('verifies with the notation and an expiry added (--sig-notation, --default-sig-expire)', async () => {
-    const signed = await site.write('gpg.asc', await clearsign(['--sig-notation', 'pkgsrc-repository@pkgsrc.org=pkg-vulnerabilities', '--default-sig-expire', '7d']));
+    const signed = await site.write(
+      'gpg.asc',
+      await clearsign([
+        '--sig-notation',
+        'pkgsrc-repository@pkgsrc.org=pkg-vulnerabilities',
+        '--default-sig-expire',
+        '7d',
+      ]),
+    );
     expect(await site.verify(signed)).toEqual({ status: 0, stdout: site.text, stderr: '' });
   });
 
   it('is refused without the notation (REPOSITORY_MISMATCH) or without an expiry (VULNERABILITIES_MALFORMED)', async () => {
-    expectRefusal(await site.verify(await site.write('gpg-plain.asc', await clearsign(['--default-sig-expire', '7d']))), 'REPOSITORY_MISMATCH');
-    expectRefusal(await site.verify(await site.write('gpg-forever.asc', await clearsign(['--sig-notation', 'pkgsrc-repository@pkgsrc.org=pkg-vulnerabilities']))), 'VULNERABILITIES_MALFORMED');
+    expectRefusal(
+      await site.verify(await site.write('gpg-plain.asc', await clearsign(['--default-sig-expire', '7d']))),
+      'REPOSITORY_MISMATCH',
+    );
+    expectRefusal(
+      await site.verify(
+        await site.write(
+          'gpg-forever.asc',
+          await clearsign(['--sig-notation', 'pkgsrc-repository@pkgsrc.org=pkg-vulnerabilities']),
+        ),
+      ),
+      'VULNERABILITIES_MALFORMED',
+    );
   });
 });
 
@@ -94,7 +133,10 @@ describe('what verify-vulnerabilities refuses after a good signature: the gramma
     ['no #FORMAT line', () => 'cabextract<1.1\tremote-code-execution\thttps://example.org/1\n'],
     ['an entry with a pattern only', () => vulnerabilitiesText(['cabextract<1.1'], { checksums: false })],
     // gpg escapes the line as "- -..." in the signed file; pkg_admin would read "- -..." as an entry.
-    ['a line starting with "-"', () => vulnerabilitiesText(['-foo<1\tremote\thttps://example.org/1'], { checksums: false })],
+    [
+      'a line starting with "-"',
+      () => vulnerabilitiesText(['-foo<1\tremote\thttps://example.org/1'], { checksums: false }),
+    ],
   ])('%s (VULNERABILITIES_MALFORMED)', async (_name, text) => {
     const signed = await site.write('bad.asc', await site.signDirect(text()));
     expectRefusal(await site.verify(signed), 'VULNERABILITIES_MALFORMED');
@@ -106,7 +148,14 @@ describe('what verify-vulnerabilities refuses after a good signature: the gramma
   });
 
   it('accepts what pkg_admin tolerates: other "#" lines among the entries, more than three fields', async () => {
-    const body = vulnerabilitiesText([...site.text.split('\n').filter((l) => l.includes('://')), '#comment without a space', 'foo<1 bar https://example.org/1 extra'], { checksums: false });
+    const body = vulnerabilitiesText(
+      [
+        ...site.text.split('\n').filter((l) => l.includes('://')),
+        '#comment without a space',
+        'foo<1 bar https://example.org/1 extra',
+      ],
+      { checksums: false },
+    );
     const text = `${body}#CHECKSUM SHA512 ${pkgAdminChecksum(body, 'sha512')}\n`;
     const result = await site.verify(await site.write('tolerated.asc', await site.signDirect(text)));
     expectVerified(result);
@@ -117,8 +166,14 @@ describe('what verify-vulnerabilities refuses after a good signature: the gramma
 describe('the framework and the signature, as for every signed document', () => {
   it('refuses text outside the signed block (VULNERABILITIES_MALFORMED)', async () => {
     const signed = await fs.readFile(file, 'latin1');
-    expectRefusal(await site.verify(await site.write('after.asc', `${signed}evil<9 remote https://evil.example/\n`)), 'VULNERABILITIES_MALFORMED');
-    expectRefusal(await site.verify(await site.write('before.asc', `evil<9 remote https://evil.example/\n${signed}`)), 'VULNERABILITIES_MALFORMED');
+    expectRefusal(
+      await site.verify(await site.write('after.asc', `${signed}evil<9 remote https://evil.example/\n`)),
+      'VULNERABILITIES_MALFORMED',
+    );
+    expectRefusal(
+      await site.verify(await site.write('before.asc', `evil<9 remote https://evil.example/\n${signed}`)),
+      'VULNERABILITIES_MALFORMED',
+    );
   });
 
   it('refuses a signature made in the future (CLOCK_BEHIND)', async () => {
@@ -132,7 +187,10 @@ describe('the framework and the signature, as for every signed document', () => 
 
   it('refuses a signer not in the keyring (UNKNOWN_KEY) and a file that is not there (IO_ERROR)', async () => {
     const stranger = await new World().key('stranger', { type: 'rsa3072' });
-    expectRefusal(await site.verify(await site.write('stranger.asc', await site.signDirect(site.text, { key: stranger }))), 'UNKNOWN_KEY');
+    expectRefusal(
+      await site.verify(await site.write('stranger.asc', await site.signDirect(site.text, { key: stranger }))),
+      'UNKNOWN_KEY',
+    );
     const missing = await site.verify(site.path('nothing.asc'));
     expect({ status: missing.status, code: codeOf(missing) }).toEqual({ status: 3, code: 'IO_ERROR' });
   });
