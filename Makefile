@@ -49,10 +49,11 @@ demo: build
 bench: build
 	bash bench/run.sh
 
-# bin/check-imports.js: lib/'s folders are layered, and no import runs back up.
+# bin/check-imports.js: lib/'s folders are layered, and no import runs back up. The code is as make format leaves it.
 lint: node_modules/.package-lock.json
 	$(TSC) -p tsconfig.json --noEmit
 	$(NODE) bin/check-imports.js
+	$(PRETTIER) --log-level warn --check $(FORMATTED)
 
 # Rewrites the code in the project's one style (.prettierrc.json: 120 columns); `make lint` checks it.
 format: node_modules/.package-lock.json
