@@ -164,40 +164,61 @@ class LineReader {
   }
 }
 
+/** What CanonicalHasher gathers before it hashes, and copies of the source at a time. */
+const WINDOW = 1 << 20;
+
 /**
- * The canonical text (RFC 9580 §7.2) goes to the hash through a fixed scratch buffer: lines of
- * `source` joined by CR LF, the last line end not included. Constant memory, one copy per line, through
- * plain Uint8Array views (Buffer#copy costs more per call than the copy of a 40-byte line).
+ * The canonical text (RFC 9580 §7.2) goes to the hash through fixed memory: lines of the source joined
+ * by CR LF, the last line end not included. Constant memory, and no allocation per line: the source is
+ * copied a window at a time into the second half of `memory`, and each line moved from there to the
+ * first half with copyWithin (a view per line, for TypedArray#set or Buffer#copy, costs more than
+ * moving a 40-byte line). A line longer than the window goes to the hash as it is.
  */
 class CanonicalHasher {
-  private readonly scratch = new Uint8Array(1 << 20);
+  /** [0, WINDOW): canonical text waiting for the hash, `fill` bytes of it; [WINDOW, 2 * WINDOW): the window. */
+  private readonly memory = new Uint8Array(2 * WINDOW);
   private fill = 0;
   private lines = 0;
+  private source: Uint8Array = new Uint8Array(0);
+  /** The window holds bytes `windowStart` to `windowEnd` of `source`, copied since the last `within`. */
+  private windowStart = 0;
+  private windowEnd = 0;
   constructor(private readonly hash: Hash) {}
 
-  /** Bytes `start` to `end` of `source` (a plain view: see above) are the next line. */
-  line(source: Uint8Array, start: number, end: number): void {
-    const { scratch } = this;
+  /** The lines that follow are in `source`, whose bytes stay as they are until the next call. */
+  within(source: Uint8Array): void {
+    this.source = source;
+    this.windowStart = this.windowEnd = 0;
+  }
+
+  /** Bytes `start` to `end` of the source `within` named are the next line. */
+  line(start: number, end: number): void {
+    const { memory } = this;
     if (this.lines++ > 0) {
-      if (this.fill + 2 > scratch.length) this.flush();
-      scratch[this.fill++] = CR;
-      scratch[this.fill++] = LF;
+      if (this.fill + 2 > WINDOW) this.flush();
+      memory[this.fill++] = CR;
+      memory[this.fill++] = LF;
     }
-    if (this.fill + (end - start) > scratch.length) this.flush();
-    if (end - start > scratch.length) this.hash.update(source.subarray(start, end));
-    else {
-      scratch.set(source.subarray(start, end), this.fill);
-      this.fill += end - start;
-    }
+    const length = end - start;
+    if (this.fill + length > WINDOW) this.flush();
+    if (length > WINDOW) return void this.hash.update(this.source.subarray(start, end));
+    if (start < this.windowStart || end > this.windowEnd) this.copyWindow(start);
+    const at = WINDOW - this.windowStart;
+    memory.copyWithin(this.fill, at + start, at + end);
+    this.fill += length;
   }
 
   flush(): void {
-    this.hash.update(this.scratch.subarray(0, this.fill));
+    this.hash.update(this.memory.subarray(0, this.fill));
     this.fill = 0;
   }
-}
 
-const plain = (buf: Buffer) => new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+  private copyWindow(start: number): void {
+    this.windowStart = start;
+    this.windowEnd = Math.min(this.source.length, start + WINDOW);
+    this.memory.set(this.source.subarray(start, this.windowEnd), WINDOW);
+  }
+}
 
 /** Where a line of signed text starting at `start` begins once decoded: after its dash-escape, if any. */
 const decodedStart = (buf: Uint8Array, start: number) => (buf[start] === DASH ? start + 2 : start);
@@ -232,7 +253,7 @@ export interface TextLines {
  */
 export function canonicalize(body: Buffer, hash: Hash, lines?: TextLines): Buffer {
   const out = new CanonicalHasher(hash);
-  const source = plain(body);
+  out.within(body);
   lines?.within(body, 0);
   let text = body;
   // Where the next line goes in `text`; `body` is read from `start`, which `write` never passes.
@@ -241,7 +262,7 @@ export function canonicalize(body: Buffer, hash: Hash, lines?: TextLines): Buffe
     const newline = body.indexOf(LF, start);
     const from = decodedStart(body, start);
     const end = decodedEnd(body, start, from, newline);
-    out.line(source, from, end);
+    out.line(from, end);
     lines?.line(from, end);
     if (text === body && (from !== start || end !== newline)) text = Buffer.from(body);
     if (text !== body) {
@@ -261,12 +282,12 @@ export function canonicalize(body: Buffer, hash: Hash, lines?: TextLines): Buffe
  */
 export function hashCanonical(text: Buffer, hash: Hash, lines?: TextLines): void {
   const out = new CanonicalHasher(hash);
-  const source = plain(text);
+  out.within(text);
   lines?.within(text, 0);
   for (let start = 0; start < text.length;) {
     const newline = text.indexOf(LF, start);
     const end = newline < 0 ? text.length : newline;
-    out.line(source, start, end);
+    out.line(start, end);
     lines?.line(start, end);
     start = end + 1;
   }
@@ -421,8 +442,9 @@ export class CleartextReader {
    * hashed, and handed on decoded, as runs of `buf` where nothing is to be undone. Returns where it stopped.
    */
   private decode(buf: Buffer, from: number): number {
-    const source = plain(buf);
-    this.textLines?.within(buf, from);
+    const { hashers, textLines } = this;
+    for (const hasher of hashers) hasher.within(buf);
+    textLines?.within(buf, from);
     let run = from;
     let start = from;
     for (let newline: number; (newline = buf.indexOf(LF, start)) >= 0; start = newline + 1) {
@@ -433,8 +455,8 @@ export class CleartextReader {
       }
       const textFrom = decodedStart(buf, start);
       const end = decodedEnd(buf, start, textFrom, newline);
-      for (const hasher of this.hashers) hasher.line(source, textFrom, end);
-      this.textLines?.line(textFrom, end);
+      for (let i = 0; i < hashers.length; i++) hashers[i]!.line(textFrom, end);
+      textLines?.line(textFrom, end);
       if (textFrom !== start || end !== newline) {
         if (run < start) this.text(buf.subarray(run, start));
         this.text(buf.subarray(textFrom, end));
@@ -500,10 +522,18 @@ export function writeCleartext(text: Buffer, hash: 'sha256' | 'sha512', signatur
  * cover it) and a final "\n" added if missing. Returns `text` itself when nothing changes.
  */
 export function signableText(text: Buffer): Buffer {
-  const clean =
-    (text.length === 0 || text[text.length - 1] === LF) && [' \n', '\t\n', '\r\n'].every((s) => text.indexOf(s) < 0);
-  if (clean) return text;
+  if (isSignable(text)) return text;
   const lines = text.toString('latin1').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return Buffer.from(lines.map((l) => `${l.replace(/[ \t\r]+$/, '')}\n`).join(''), 'latin1');
+}
+
+/** Whether every line of `text` ends in "\n" with no blank or CR before it: one pass over the line ends. */
+function isSignable(text: Buffer): boolean {
+  if (text.length > 0 && text[text.length - 1] !== LF) return false;
+  for (let newline = text.indexOf(LF); newline >= 0; newline = text.indexOf(LF, newline + 1)) {
+    const before = newline > 0 ? text[newline - 1] : LF;
+    if (before === SPACE || before === TAB || before === CR) return false;
+  }
+  return true;
 }
