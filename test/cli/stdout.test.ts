@@ -12,28 +12,41 @@ import * as path from 'node:path';
 const MAIN = path.resolve(__dirname, '../../dist/cli/main.js');
 const MiB = 1 << 20;
 
-/** Writes, through processIO().stdout, a text, then `size` numbered bytes, then another text; the outputs resolve in order. */
-const script = (size: number) => `
+/**
+ * Writes, through processIO().stdout, a text, then `size` numbered bytes, then another text, then the
+ * bytes again: awaited one by one, or all at once without waiting (as sign-summary writes its parts).
+ */
+const script = (size: number, wait: boolean) => `
   const io = require(${JSON.stringify(MAIN)}).processIO();
   const data = Buffer.alloc(${size});
   for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >>> 20)) & 0xff;
-  (async () => { await io.stdout('head\\n'); await io.stdout(data); await io.stdout('tail\\n'); })();
+  const parts = ['head\\n', data, 'tail\\n', data];
+  (async () => { for (const part of parts) ${wait ? 'await ' : ''}io.stdout(part); })();
 `;
 
 const expected = (size: number) => {
   const data = Buffer.alloc(size);
   for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >>> 20)) & 0xff;
-  return Buffer.concat([Buffer.from('head\n'), data, Buffer.from('tail\n')]);
+  return Buffer.concat([Buffer.from('head\n'), data, Buffer.from('tail\n'), data]);
 };
 const digest = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-describe.each([0, 1, MiB - 1, MiB, MiB + 1, 3 * MiB + 5])('processIO().stdout, %d bytes', (size) => {
+describe.each([
+  [0, true],
+  [1, true],
+  [MiB - 1, true],
+  [MiB, true],
+  [MiB + 1, true],
+  [2 * MiB, true],
+  [3 * MiB + 5, true],
+  [3 * MiB + 5, false],
+])('processIO().stdout, %d bytes, each write awaited: %s', (size, wait) => {
   it('into a file: the same bytes', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pkgkeys-stdout-'));
     try {
       const out = path.join(dir, 'out');
       const fd = fs.openSync(out, 'w');
-      const run = spawnSync(process.execPath, ['-e', script(size)], { stdio: ['ignore', fd, 'pipe'] });
+      const run = spawnSync(process.execPath, ['-e', script(size, wait)], { stdio: ['ignore', fd, 'pipe'] });
       fs.closeSync(fd);
       expect(run.stderr.toString()).toBe('');
       expect(digest(fs.readFileSync(out))).toBe(digest(expected(size)));
@@ -43,7 +56,7 @@ describe.each([0, 1, MiB - 1, MiB, MiB + 1, 3 * MiB + 5])('processIO().stdout, %
   });
 
   it('into a pipe: the same bytes', () => {
-    const run = spawnSync(process.execPath, ['-e', script(size)], { maxBuffer: 8 * MiB });
+    const run = spawnSync(process.execPath, ['-e', script(size, wait)], { maxBuffer: 8 * MiB });
     expect(run.stderr.toString()).toBe('');
     expect(digest(run.stdout)).toBe(digest(expected(size)));
   });

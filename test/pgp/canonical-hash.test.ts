@@ -18,8 +18,8 @@ import {
 const MiB = 1 << 20;
 
 /** The rule itself: the lines joined by CR LF, no line end after the last. */
-const reference = (lines: string[]) =>
-  createHash('sha256')
+const reference = (lines: string[], algorithm = 'sha256') =>
+  createHash(algorithm)
     .update(Buffer.from(lines.join('\r\n'), 'latin1'))
     .digest('hex');
 
@@ -46,13 +46,20 @@ const texts: Record<string, number[]> = {
   'short lines across several windows': Array.from({ length: 120_000 }, (_, n) => (n * 37) % 61),
   'lines of 1000 bytes, window edges inside them': Array.from({ length: 3_500 }, () => 1000),
   'a line longer than the window between short ones': [5, 3 * MiB + 17, 0, 12, MiB, MiB - 1, MiB + 1, 40],
+  'a line of exactly the window, then an empty line': [MiB, 0, 3],
   'empty lines only': [0, 0, 0],
+  'an empty first line': [0, 1],
   'one line': [42],
 };
 
-/** The signed file pkgkeys writes, its text then with a CR before every 5th line end and blanks after every 11th line. */
+/**
+ * The signed file pkgkeys writes, naming SHA512 besides SHA256 (two hashes fed at once), its text then
+ * with a CR before every 5th line end and blanks after every 11th line.
+ */
 function signedFile(text: Buffer): Buffer {
-  const file = Buffer.concat(writeCleartext(text, 'sha256', Uint8Array.of(0xc2, 0x01, 0x02))).toString('latin1');
+  const file = Buffer.concat(writeCleartext(text, 'sha256', Uint8Array.of(0xc2, 0x01, 0x02)))
+    .toString('latin1')
+    .replace('Hash: SHA256\n', 'Hash: SHA256, SHA512\n');
   const start = file.indexOf('\n\n') + 2;
   const end = file.indexOf('-----BEGIN PGP SIGNATURE-----');
   let n = 0;
@@ -92,9 +99,26 @@ describe.each(Object.entries(texts))('the canonical hash of %s', (_name, lengths
       }
       const read = reader.end();
       expect(read.hashes.get('sha256')!.digest('hex')).toBe(expected);
+      expect(read.hashes.get('sha512')!.digest('hex')).toBe(reference(lines, 'sha512'));
       expect(Buffer.concat(pieces).equals(text)).toBe(true);
     },
   );
+});
+
+describe('CleartextReader, a small signed file cut in two at every byte', () => {
+  const lines = linesOf([0, 3, 0, 7, 1, 0, 12], 7);
+  const text = Buffer.from(lines.map((l) => `${l}\n`).join(''), 'latin1');
+  const file = signedFile(text);
+
+  it.each(Array.from({ length: file.length + 1 }, (_, at) => at))('cut at byte %d: as the rule says', (at) => {
+    const pieces: Buffer[] = [];
+    const reader = new CleartextReader('test', 'INDEX_MALFORMED', (piece) => void pieces.push(Buffer.from(piece)));
+    reader.push(Buffer.from(file.subarray(0, at)));
+    reader.push(Buffer.from(file.subarray(at)));
+    const read = reader.end();
+    expect(read.hashes.get('sha256')!.digest('hex')).toBe(reference(lines));
+    expect(Buffer.concat(pieces).equals(text)).toBe(true);
+  });
 });
 
 describe('signableText: the text itself when it can be signed as it is, else a copy without what it cannot keep', () => {
