@@ -228,7 +228,9 @@ p(
 p(
   "or a server's VmHWM as it stops); ratios are pkgkeys / peer unless marked as throughput, so below 1 means pkgkeys is",
 );
-p('faster or smaller. MB = 10^6 bytes, MiB = 2^20 bytes. `make bench` (bench/run.sh) writes this file.');
+p('faster or smaller. pkgkeys and the peers it is compared with run in turns (a run of each, then the next run of');
+p('each), so load that comes and goes falls on both. MB = 10^6 bytes, MiB = 2^20 bytes. `make bench` (bench/run.sh)');
+p('writes this file.');
 p(
   `Load average (1, 5, 15 min) before: ${meta.load_start ?? NA}; after: ${meta.load_end ?? NA}. On ${meta.cores} cores, a load`,
 );

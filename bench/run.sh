@@ -92,10 +92,36 @@ check() {
 
 # measure LABEL [--fresh DIR] [--remove FILE] [--setup FUNCTION] -- CMD...: runs CMD $runs times under
 # GNU time. Before every run, untimed, --fresh empties DIR, --remove deletes FILE and --setup calls
-# FUNCTION, so that every run does the same work.
+# FUNCTION, so that every run does the same work. Between `round` and `end_round`, the measurements are
+# only noted, then run in turns (the first run of each, then the second of each, ...): load that comes
+# and goes during a round falls on pkgkeys and its peers alike, and the ratios stay fair.
+rounds=()     # the measurements of the open round, each as its quoted arguments
+in_round=''
 measure() {
-	local label=$1 fresh=() remove=() setup=() i t0 t1 rss d f
-	shift
+	if [[ -n $in_round ]]; then
+		rounds+=("$(printf '%q ' "$@")")
+		return
+	fi
+	local i
+	for ((i = 1; i <= runs; i++)); do measure_run "$i" "$@"; done
+}
+round() {
+	in_round=yes
+	rounds=()
+}
+end_round() {
+	local i m
+	in_round=''
+	for ((i = 1; i <= runs; i++)); do
+		for m in "${rounds[@]}"; do eval "measure_run $i $m"; done
+	done
+	rounds=()
+}
+
+# measure_run RUN LABEL [options] -- CMD...: run number RUN of a measurement (see measure).
+measure_run() {
+	local i=$1 label=$2 fresh=() remove=() setup=() t0 t1 rss d f
+	shift 2
 	while [[ $1 != -- ]]; do
 		case $1 in
 		--fresh) fresh+=("$2") ;;
@@ -106,21 +132,19 @@ measure() {
 		shift 2
 	done
 	shift
-	say "measuring $label ($runs runs)"
-	for ((i = 1; i <= runs; i++)); do
-		for d in "${fresh[@]}"; do rm -rf "$d" && mkdir -p "$d"; done
-		for f in "${remove[@]}"; do rm -f "$f"; done
-		for f in "${setup[@]}"; do "$f"; done
-		t0=${EPOCHREALTIME/./}
-		if ! timeout "$run_timeout" /usr/bin/time -f '%e %M' -o "$work/time.out" "$@" </dev/null >/dev/null 2>"$work/cmd.err"; then
-			sed 's/^/    /' "$work/cmd.err" | tail -n 20 >&2
-			die "FAILED: $label (run $i): $* ($(head -n 1 "$work/time.out" 2>/dev/null || echo 'no status'))"
-		fi
-		t1=${EPOCHREALTIME/./}
-		# EPOCHREALTIME gives microseconds where %e has only 10 ms; %M is the peak RSS in KiB.
-		rss=$(awk 'END { print $2 }' "$work/time.out")
-		printf '%s\t%d\t%d\t%d\n' "$label" "$i" $((t1 - t0)) "$rss" >>"$raw"
-	done
+	((i > 1)) || say "measuring $label ($runs runs)"
+	for d in "${fresh[@]}"; do rm -rf "$d" && mkdir -p "$d"; done
+	for f in "${remove[@]}"; do rm -f "$f"; done
+	for f in "${setup[@]}"; do "$f"; done
+	t0=${EPOCHREALTIME/./}
+	if ! timeout "$run_timeout" /usr/bin/time -f '%e %M' -o "$work/time.out" "$@" </dev/null >/dev/null 2>"$work/cmd.err"; then
+		sed 's/^/    /' "$work/cmd.err" | tail -n 20 >&2
+		die "FAILED: $label (run $i): $* ($(head -n 1 "$work/time.out" 2>/dev/null || echo 'no status'))"
+	fi
+	t1=${EPOCHREALTIME/./}
+	# EPOCHREALTIME gives microseconds where %e has only 10 ms; %M is the peak RSS in KiB.
+	rss=$(awk 'END { print $2 }' "$work/time.out")
+	printf '%s\t%d\t%d\t%d\n' "$label" "$i" $((t1 - t0)) "$rss" >>"$raw"
 }
 
 # A peak RSS measured otherwise than by measure (a server's, read as it stops): no wall time.
@@ -298,6 +322,7 @@ for n in "${sizes[@]}"; do
 	note "summary_bytes_$n" "$(stat -c %s "$s/pkg_summary")"
 
 	if ((n == main_size)); then
+		round
 		measure "sign:pkgkeys-rsa:$n" --remove "$s/signed" -- "${to[@]}" "$s/signed" "${PK[@]}" sign-summary --client-keyring "$keys/keyring.gpg" \
 			--anchor "$anchor" --key "$keys/host-rsa/signing-secret.asc" --repository "$repo" "$s/pkg_summary"
 		measure "sign:pkgkeys-ed:$n" --remove "$s/signed" -- "${to[@]}" "$s/signed" "${PK[@]}" sign-summary --client-keyring "$keys/keyring.gpg" \
@@ -306,6 +331,7 @@ for n in "${sizes[@]}"; do
 			--anchor "$anchor" --key "$keys/host-pass/signing-secret.asc" --repository "$repo" "$s/pkg_summary"
 		measure "sign:gpg-rsa:$n" --remove "$s/signed" -- "${to[@]}" "$s/signed" "${gpgsign[@]}" --local-user gpg-rsa3072@bench.invalid "$s/pkg_summary"
 		measure "sign:gpg-ed:$n" --remove "$s/signed" -- "${to[@]}" "$s/signed" "${gpgsign[@]}" --local-user gpg-ed25519@bench.invalid "$s/pkg_summary"
+		end_round
 		note hash_gpg "$(sed -n 's/^Hash: //p;/^$/q' "$s/signed")"
 	fi
 	check "pkgkeys sign-summary ($n entries)" "${PK[@]}" sign-summary --client-keyring "$keys/keyring.gpg" --anchor "$anchor" \
@@ -313,13 +339,15 @@ for n in "${sizes[@]}"; do
 	note "index_bytes_$n" "$(stat -c %s "$signed")"
 	if ((n == main_size)); then note hash_pkgkeys "$(sed -n 's/^Hash: //p;/^$/q' "$signed")"; fi
 
+	round
 	measure "verify:pkgkeys:$n" --fresh "$work/state" --remove "$s/verified" -- \
 		"${to[@]}" "$s/verified" "${PK[@]}" verify-summary --anchor "$anchor" --keyring "$keys/keyring.gpg" --repository "$repo" \
 		--state-dir "$work/state" "$signed"
-	# A fast verifier that writes the wrong text would be no use: its output must be the summary.
-	if cmp -s "$s/verified" "$s/pkg_summary"; then note "verified_same_$n" yes; else note "verified_same_$n" no; fi
 	measure "verify:gpgv:$n" -- gpgv --keyring "$keys/host.gpg" "$signed"
 	measure "verify:sq:$n" -- "${to[@]}" "$s/sq-verified" sq verify --signer-cert "$host_public" "$signed"
+	end_round
+	# A fast verifier that writes the wrong text would be no use: its output must be the summary.
+	if cmp -s "$s/verified" "$s/pkg_summary"; then note "verified_same_$n" yes; else note "verified_same_$n" no; fi
 	rm -f "$s/verified" "$s/sq-verified"
 
 	# The client's configuration for this size's repository, as pkgkeys setup writes it from pkgin's.
@@ -331,19 +359,23 @@ for n in "${sizes[@]}"; do
 	rm -rf "$client/var/db/pkgkeys/state"
 
 	if ((n == main_size)); then
+		round
 		measure "check-repo:pkgkeys:$n" -- "${CPK[@]}" --config "$proxy_conf" check-repo
 		measure "check-repo:peer:$n" --remove "$s/peer.asc" -- \
 			bash -c 'curl -sSf -o "$1" "$2" && exec sq verify --signer-cert "$3" "$1"' _ "$s/peer.asc" "$index_url/pkg_summary.asc" "$host_public"
+		end_round
 	fi
 
 	# The proxy: the first pkg_summary.gz (download, verify, compress), pkgin's If-Modified-Since answered
 	# from upstream's 304, then every package fetched and cached.
 	proxy_size=$n
 	proxy_base=http://127.0.0.1:$proxy_port/$repo
+	round
 	measure "proxy-first:$n" --setup proxy_fresh -- curl -sSf -D "$work/proxy.headers" -o "$s/proxy.gz" "$proxy_base/pkg_summary.gz"
-	if gzip -dc "$s/proxy.gz" | cmp -s - "$s/pkg_summary"; then note "proxy_same_$n" yes; else note "proxy_same_$n" no; fi
 	measure "first:peer:$n" --remove "$s/peer.asc" -- bash -c 'curl -sSf -o "$1.asc" "$2" && sq verify --signer-cert "$3" "$1.asc" > "$1.txt" && exec gzip -1 < "$1.txt" > "$1.gz"' \
 		_ "$s/peer" "$index_url/pkg_summary.asc" "$host_public"
+	end_round
+	if gzip -dc "$s/proxy.gz" | cmp -s - "$s/pkg_summary"; then note "proxy_same_$n" yes; else note "proxy_same_$n" no; fi
 	rm -f "$s/proxy.gz" "$s"/peer.*
 	last_modified=$(sed -n 's/^[Ll]ast-[Mm]odified: \(.*\)\r$/\1/p' "$work/proxy.headers")
 	[[ -n $last_modified ]] || die "the proxy's pkg_summary.gz has no Last-Modified"
@@ -357,10 +389,12 @@ for n in "${sizes[@]}"; do
 	curl -sSf "$proxy_base/${pkgnames[0]}" | cmp -s - "${pkgfiles[0]}" || die "the proxy served ${pkgnames[0]} other than it is"
 	if ((n == main_size)); then
 		# Both from the page cache: the proxy from its cache, the plain server from the package files.
-		measure "serve:proxy" -- curl -sSf -K "$work/proxy.urls"
 		urls "$index_url" >"$work/mirror.urls"
 		fetch_all "$work/mirror.urls" "the plain server's packages"
+		round
+		measure "serve:proxy" -- curl -sSf -K "$work/proxy.urls"
 		measure "serve:plain" -- curl -sSf -K "$work/mirror.urls"
+		end_round
 	fi
 	proxy_stop
 	[[ -n ${BENCH_KEEP:-} ]] || rm -rf "$s" "$mirror/s$n" "$work/proxy-cache"
@@ -370,6 +404,7 @@ done
 check "pkgkeys sign-summary (package set)" "${PK[@]}" sign-summary --client-keyring "$keys/keyring.gpg" --anchor "$anchor" --key "$host_secret" \
 	--repository "$repo" --output "$pkgset/signed" "$pkgset/pkg_summary"
 cat "${pkgfiles[@]}" >/dev/null # from the page cache for everyone: this measures hashing, not the disk
+round
 for jobs in 1 2; do
 	measure "hash:pkgkeys-j$jobs" --fresh "$work/state" -- \
 		"${PK[@]}" verify-packages --anchor "$anchor" --keyring "$keys/keyring.gpg" --repository "$repo" \
@@ -380,6 +415,7 @@ measure "hash:openssl" -- openssl dgst -sha256 "${pkgfiles[@]}"
 # Two processes over batches of 10 files: small batches keep both cores busy to the end.
 measure "hash:sha256sum-P2" -- bash -c 'printf "%s\0" "$@" | xargs -0 -P2 -n 10 sha256sum' _ "${pkgfiles[@]}"
 measure "hash:openssl-P2" -- bash -c 'printf "%s\0" "$@" | xargs -0 -P2 -n 10 openssl dgst -sha256' _ "${pkgfiles[@]}"
+end_round
 
 note load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 note minutes "$(((EPOCHSECONDS - started + 30) / 60))"
