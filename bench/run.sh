@@ -273,10 +273,14 @@ cp "$anchor" "$client/etc/pkgkeys/anchors/pkgsrc.asc"
 check "pkgkeys update (installs the release)" "${CPK[@]}" update --url "file://$mirror/keyring/"
 measure "update:file" -- "${CPK[@]}" update --url "file://$mirror/keyring/" --quiet
 check "pkgkeys update (from the mirror)" "${CPK[@]}" update --url "$mirror_url/keyring/"
+round
 measure "update:http" -- "${CPK[@]}" update --url "$mirror_url/keyring/" --quiet
 measure "status" -- "${CPK[@]}" status
 # What a shell script would do with nothing new: check the release's signature, hash the keyring.
 measure "update:peer" -- bash -c 'gpgv --keyring "$1" "$2/release.asc" 2>/dev/null && exec sha256sum "$2/keyring.gpg"' _ "$keys/publisher.gpg" "$mirror/keyring"
+# Node alone, started in the same round: the floor of every pkgkeys command on this machine, now.
+measure "node:start" -- node -e 0
+end_round
 
 # --- every size: sign, verify, check-repo, the proxy ------------------------------------------------------
 to=(bash -c 'out=$1; shift; exec "$@" > "$out"' _) # writes through a redirection; exec: the measured process is the command
