@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { createReadStream } from 'node:fs';
 import { PkgkeysError, ioError } from '../lib/errors';
-import { readBounded } from '../lib/fsutil';
+import { type Spool, readBounded, writeAtomicWith } from '../lib/fsutil';
 import { type Config, defaultConfig, policyOf, readConfig } from '../lib/client/config';
 import type { RepositoryId } from '../lib/model';
 import { type Locations, anchorFiles, defaultLocations } from '../lib/paths';
@@ -212,3 +212,14 @@ export const anchorsOf = async (
   argv: GlobalArgs & { anchor?: string[] | undefined },
   client: Client,
 ): Promise<string[]> => (argv.anchor?.length ? argv.anchor : anchorFiles(client.config.anchorDir));
+
+/**
+ * What a spool holds (a text verified or signed while it was written there) to --output, atomically,
+ * or else to standard output: nothing reaches either until the spool is complete.
+ */
+export function writeSpool(spool: Spool, argv: GlobalArgs & { output: string | undefined }): Promise<void> {
+  const { output } = argv;
+  if (output)
+    return writeAtomicWith(output, (handle) => spool.copyTo(async (chunk) => void (await handle.write(chunk))));
+  return spool.copyTo((chunk) => argv.session.io.stdout(chunk));
+}

@@ -1,10 +1,11 @@
 import type { CommandModule } from 'yargs';
 import { PkgkeysError } from '../../lib/errors';
-import { readBounded, writeAtomic } from '../../lib/fsutil';
+import { tmpdir } from 'node:os';
+import { Spool, readBounded } from '../../lib/fsutil';
 import { MAX_INDEX_BYTES } from '../../lib/limits';
 import { formatTime, parseExpiry } from '../../lib/time';
 import { checkRepository } from '../../lib/trust/scope';
-import { nowOf, print, readPassphrase, warn } from '../common';
+import { nowOf, print, readPassphrase, warn, writeSpool } from '../common';
 import { type ClientKeyringArgs, clientKeyringOf, clientKeyringOptions } from '../gates';
 import type { GlobalArgs } from '../io';
 
@@ -61,9 +62,8 @@ export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
   handler: async (argv) => {
     const { openSecretKey } = require('../../lib/authority') as typeof import('../../lib/authority');
     const { checkSignerForClients } = require('../../lib/publish/gates') as typeof import('../../lib/publish/gates');
-    const { addChecksums, normaliseSummary, signIndex } =
+    const { signIndexTo, summaryFileText } =
       require('../../lib/publish/summary') as typeof import('../../lib/publish/summary');
-    const { decompress } = require('../../lib/summary/compress') as typeof import('../../lib/summary/compress');
     if (argv.json && !argv.output)
       throw new PkgkeysError(
         'USAGE',
@@ -81,17 +81,23 @@ export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
     const key = await openSecretKey(argv.key, () =>
       readPassphrase(argv.session.io, argv['passphrase-file'], `Passphrase for ${argv.key}`),
     );
-    const normal = normaliseSummary(
-      await decompress(await readBounded(argv.summary, MAX_INDEX_BYTES), argv.summary, MAX_INDEX_BYTES),
-    );
-    if (normal.lines > 0) warn(argv, normal.warning(argv.summary));
-    let text = normal.text;
-    if (argv.packages) text = await addChecksums(text, argv.summary, argv.packages, argv.jobs);
-    const result = await signIndex(text, argv.summary, { key, repository, created: now, expires, hash: argv.hash });
-    // Written only if clients with the keyring they have now will accept the signer (lib/publish/gates.ts).
-    checkSignerForClients(clientKeyring, result.signer, repository, now);
-    if (argv.output) await writeAtomic(argv.output, result.signed);
-    else if (!argv.json) for (const part of result.signed) argv.session.io.stdout(part);
+    const options = { key, repository, created: now, expires, hash: argv.hash };
+    // Signed into a spool as the text is read, and written out only if clients with the keyring they
+    // have now will accept the signer (lib/publish/gates.ts): null if the text cannot be signed as it is.
+    const signInto = (text: Iterable<Buffer> | AsyncIterable<Buffer>) =>
+      Spool.with(tmpdir(), async (spool) => {
+        const signed = await signIndexTo(text, argv.summary, options, spool.write);
+        if (signed === null) return null;
+        checkSignerForClients(clientKeyring, signed.signer, repository, now);
+        await writeSpool(spool, argv);
+        return signed;
+      });
+    // The file as it is, read as it goes; in memory, a text that needs checksums added or must lose
+    // what a cleartext signature cannot keep (normaliseSummary).
+    const result =
+      (argv.packages ? null : await signInto(summaryFileText(argv.summary))) ??
+      (await signInto([await textToSign(argv)]));
+    if (result === null) throw new Error('normaliseSummary returned a text that cannot be signed as it is');
     const report = {
       signer: result.signer,
       repository: argv.repository,
@@ -107,3 +113,15 @@ export const signSummaryCommand: CommandModule<GlobalArgs, Args> = {
     );
   },
 };
+
+/** The summary in memory, as it can be signed (a warning says what was changed), with checksums if --packages asks. */
+async function textToSign(argv: Args): Promise<Buffer> {
+  const { addChecksums, normaliseSummary } =
+    require('../../lib/publish/summary') as typeof import('../../lib/publish/summary');
+  const { decompress } = require('../../lib/summary/compress') as typeof import('../../lib/summary/compress');
+  const normal = normaliseSummary(
+    await decompress(await readBounded(argv.summary, MAX_INDEX_BYTES), argv.summary, MAX_INDEX_BYTES),
+  );
+  if (normal.lines > 0) warn(argv, normal.warning(argv.summary));
+  return argv.packages ? addChecksums(normal.text, argv.summary, argv.packages, argv.jobs) : normal.text;
+}

@@ -1,9 +1,9 @@
 import type { CommandModule } from 'yargs';
-import { Spool, writeAtomicWith } from '../../lib/fsutil';
+import { Spool } from '../../lib/fsutil';
 import { formatTime } from '../../lib/time';
 import { checkRepository } from '../../lib/trust/scope';
 import type { IndexRequest, StreamedIndex } from '../../lib/verify';
-import { type TrustArgs, print, sourcesAndPolicy, trustOptions } from '../common';
+import { type TrustArgs, print, sourcesAndPolicy, trustOptions, writeSpool } from '../common';
 import type { GlobalArgs } from '../io';
 
 interface Args extends TrustArgs {
@@ -35,7 +35,7 @@ export const verifySummaryCommand: CommandModule<GlobalArgs, Args> = {
     const index =
       argv.json && !argv.output
         ? await verifyIndexFileInto(request)
-        : await verifyThenWrite(request, (spool) => writeText(spool, argv));
+        : await verifyThenWrite(request, (spool) => writeSpool(spool, argv));
     const { verifiedWith: _verifiedWith, chain, ...report } = index;
     if (argv.json) return print(argv, { ok: true, ...report, steps: chain.steps.map((s) => s.text) }, () => []);
     if (argv.output) {
@@ -57,12 +57,4 @@ function verifyThenWrite(request: IndexRequest, write: (spool: Spool) => Promise
     await write(spool);
     return index;
   });
-}
-
-/** The verified text to --output, atomically, or to standard output. */
-function writeText(spool: Spool, argv: Args): Promise<void> {
-  const { output } = argv;
-  if (output)
-    return writeAtomicWith(output, (handle) => spool.copyTo(async (chunk) => void (await handle.write(chunk))));
-  return spool.copyTo((chunk) => argv.session.io.stdout(chunk));
 }

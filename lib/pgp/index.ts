@@ -28,12 +28,17 @@ export {
   revokeSubkey,
 } from './sign';
 export {
+  CanonicalLines,
   type Cleartext,
   CleartextReader,
   type StreamedCleartext,
   type TextLines,
   canonicalize,
+  cleartextHeader,
+  cleartextSignature,
+  escapeLines,
   hashCanonical,
+  isSignable,
   parseCleartext,
   signableText,
   writeCleartext,

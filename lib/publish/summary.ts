@@ -7,7 +7,18 @@ import { PkgkeysError } from '../errors';
 import { REPOSITORY_NOTATION, type RepositoryId } from '../model';
 import { packageFile, pkgnameOf } from '../packages/files';
 import { hashFiles } from '../packages/hash';
-import { type SecretKey, hashCanonical, signData, signableText, writeCleartext } from '../pgp';
+import { MAX_INDEX_BYTES } from '../limits';
+import {
+  CanonicalLines,
+  type SecretKey,
+  cleartextHeader,
+  cleartextSignature,
+  escapeLines,
+  isSignable,
+  signData,
+  signableText,
+} from '../pgp';
+import { decompressFile } from '../summary/compress';
 import { type Entry, SummaryLines, formatSummary, parseSummary, setValue, value } from '../summary/format';
 
 export interface SignIndexOptions {
@@ -56,23 +67,88 @@ export function normaliseSummary(text: Buffer): NormalisedSummary {
 
 /** Signs a pkg_summary text (already decompressed). Trailing whitespace, which a cleartext signature cannot cover, is removed (normaliseSummary says when). */
 export async function signIndex(text: Buffer, source: string, options: SignIndexOptions): Promise<SignedIndex> {
+  const signed: Buffer[] = [];
+  const result = await signIndexTo([signableText(text)], source, options, (parts) => void signed.push(...parts));
+  if (result === null) throw new Error('signableText returned a text that cannot be signed as it is');
+  return { signed, ...result };
+}
+
+/** Where signIndexTo writes the signed index, in parts to be written in order: a part may be a view of a run, to be done with once the promise settles. */
+export type IndexOut = (parts: readonly Buffer[]) => void | Promise<void>;
+
+/** Thrown inside signing to stop it: a run that cannot be signed as it is. */
+const NOT_SIGNABLE = Symbol('not signable');
+
+const LF = 0x0a;
+
+/**
+ * Signs a pkg_summary text that comes as runs of whole lines (in memory, or read as it goes:
+ * summaryFileText), writing the cleartext-signed index to `out` in the same pass: header, text, then
+ * the signature, so that what is written is what was hashed. The grammar is checked in that pass too,
+ * and told before anything is signed. Returns null, `out` having had part of the text, when a run
+ * cannot be signed as it is (isSignable): the caller discards what `out` had and signs
+ * normaliseSummary's text instead.
+ */
+export async function signIndexTo(
+  runs: Iterable<Buffer> | AsyncIterable<Buffer>,
+  source: string,
+  options: SignIndexOptions,
+  out: IndexOut,
+): Promise<Omit<SignedIndex, 'signed'> | null> {
   if (options.expires <= options.created)
     throw new PkgkeysError('USAGE', 'the index signature must expire after it is made');
-  const signable = signableText(text);
   const signer = options.key.signer();
   const notations = [{ name: REPOSITORY_NOTATION, value: options.repository }];
-  // The grammar is checked in the pass that hashes the text, and told before anything is signed.
   const grammar = new SummaryLines(source);
   let entries = 0;
-  const signature = await signData(
-    signer,
-    { kind: 'text', hash: options.hash, created: options.created, expires: options.expires, notations },
-    (hash) => {
-      hashCanonical(signable, hash, grammar);
-      entries = grammar.end();
-    },
-  );
-  return { signed: writeCleartext(signable, options.hash, signature), entries, signer: signer.fingerprint };
+  let signature: Uint8Array;
+  try {
+    await out([cleartextHeader(options.hash)]);
+    signature = await signData(
+      signer,
+      { kind: 'text', hash: options.hash, created: options.created, expires: options.expires, notations },
+      async (hash) => {
+        const canonical = new CanonicalLines(hash, grammar);
+        for await (const run of runs) {
+          if (!isSignable(run)) throw NOT_SIGNABLE;
+          canonical.push(run);
+          await out(escapeLines(run));
+        }
+        canonical.end();
+        entries = grammar.end();
+      },
+    );
+  } catch (error) {
+    if (error === NOT_SIGNABLE) return null;
+    throw error;
+  }
+  await out([cleartextSignature(signature)]);
+  return { entries, signer: signer.fingerprint };
+}
+
+/**
+ * The text of a pkg_summary file, plain or compressed, read as it goes in runs of whole lines (the
+ * last may lack its "\n"), for signIndexTo. A run is good until the next is asked for.
+ */
+export async function* summaryFileText(file: string): AsyncGenerator<Buffer> {
+  // The start of a line a chunk cut off, copied: the next chunk is read into the same buffer.
+  let cut: Buffer[] = [];
+  for await (const chunk of decompressFile(file, file, MAX_INDEX_BYTES)) {
+    const first = chunk.indexOf(LF);
+    if (first < 0) {
+      cut.push(Buffer.from(chunk));
+      continue;
+    }
+    let from = 0;
+    if (cut.length > 0) {
+      yield Buffer.concat([...cut, chunk.subarray(0, first + 1)]);
+      from = first + 1;
+    }
+    const end = chunk.lastIndexOf(LF) + 1;
+    if (from < end) yield chunk.subarray(from, end);
+    cut = end < chunk.length ? [Buffer.from(chunk.subarray(end))] : [];
+  }
+  if (cut.length > 0) yield Buffer.concat(cut);
 }
 
 /**
