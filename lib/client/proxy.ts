@@ -172,7 +172,7 @@ export class VerifyingProxy {
     req: http.IncomingMessage,
     res: http.ServerResponse,
   ): Promise<void> {
-    const current = await this.indexes.refresh(route.upstream);
+    const current = await this.indexes.refresh(route.upstream, route.ext);
     const lastModified = current.verdict.signed.toUTCString();
     // Exactly the time this proxy gave: any other copy pkgin holds (a direct download, an older index) is replaced.
     if (req.headers['if-modified-since'] === lastModified)

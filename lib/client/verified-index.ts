@@ -10,8 +10,10 @@
  * a verdict judged less than REVERIFY_MS ago, not expired, with the keyring it was judged with.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { PkgkeysError, ioError } from '../errors';
 import { alive } from '../fsutil';
 import { checkInstalledInForce } from '../keyring/live';
@@ -19,7 +21,7 @@ import { loadTrustGraph } from '../keyring/store';
 import { MAX_INDEX_BYTES } from '../limits';
 import type { RepositoryId } from '../model';
 import { type Expected, PACKAGE_VARIABLES, expectedOf, packageFile, pkgnameOf } from '../packages/files';
-import { EXTENSIONS, compressFile } from '../summary/compress';
+import { EXTENSIONS, compressFile, compressStream } from '../summary/compress';
 import { type Entry, type Sink, parseSummary, readEntries } from '../summary/format';
 import type { Policy } from '../trust/policy';
 import { type StreamedIndex, type VerifyOptions, recheckIndex, verifyIndexFileStream } from '../verify';
@@ -110,14 +112,18 @@ export class VerifiedIndexes {
   }
 
   async close(): Promise<void> {
+    for (const texts of this.texts.values()) for (const text of texts) await text.drop();
     if (this.own) await fs.rm(this.own, { recursive: true, force: true });
   }
 
-  /** The index verified now (the mirror asked again), as a pkg_summary request needs it. */
-  refresh(upstream: Upstream): Promise<Current> {
+  /**
+   * The index verified now (the mirror asked again), as a pkg_summary request needs it; a new text is
+   * compressed as `form` while it is verified (the first request's, when requests share a refresh).
+   */
+  refresh(upstream: Upstream, form?: Extension): Promise<Current> {
     let pending = this.refreshing.get(upstream.repository);
     if (!pending) {
-      pending = this.verify(upstream).finally(() => this.refreshing.delete(upstream.repository));
+      pending = this.verify(upstream, form).finally(() => this.refreshing.delete(upstream.repository));
       this.refreshing.set(upstream.repository, pending);
     }
     return pending;
@@ -139,7 +145,7 @@ export class VerifiedIndexes {
     return this.refresh(upstream);
   }
 
-  private async verify(upstream: Upstream): Promise<Current> {
+  private async verify(upstream: Upstream, form: Extension | undefined): Promise<Current> {
     const previous = this.current.get(upstream.repository) ?? null;
     const judge = await this.judgement(upstream);
     const part = path.join(this.own, `${encodeURIComponent(upstream.repository)}.part`);
@@ -162,7 +168,7 @@ export class VerifiedIndexes {
         previous && (fetched === null || fetched.body.sha256 === previous.text.sha256) ? previous.text : null;
       const { verdict, text } = same
         ? await this.readAgain(same, located, judge)
-        : await this.readNew(part, fetched!.body.sha256, located, judge);
+        : await this.readNew(part, fetched!.body.sha256, located, judge, form);
       this.options.onVerified?.(upstream.repository, 'read');
       return this.install(upstream, { located, verdict, text, read: judge.now.getTime(), ...judge.stamp });
     } finally {
@@ -211,8 +217,10 @@ export class VerifiedIndexes {
     sha256: string,
     located: Located,
     judge: Judgement,
+    form: Extension | undefined,
   ): Promise<{ verdict: StreamedIndex; text: IndexText }> {
-    const writing = await TextWriter.start(path.join(this.own, String(++this.made)), part, sha256, located.url);
+    const dir = path.join(this.own, String(++this.made));
+    const writing = await TextWriter.start(dir, part, sha256, located.url, form);
     let verdict: StreamedIndex;
     let text: IndexText;
     try {
@@ -333,6 +341,11 @@ export class IndexText {
     }
   }
 
+  /** A form made as the text was written (TextWriter), if it was. */
+  made(ext: Extension, file: string | null): void {
+    if (file !== null) this.forms.set(ext, Promise.resolve(file));
+  }
+
   /** The text compressed as pkgin asks, made once; null when this machine has no such compressor (pkgin tries its next). */
   compressed(ext: Extension): Promise<string | null> {
     let made = this.forms.get(ext);
@@ -360,7 +373,11 @@ export class IndexText {
   }
 }
 
-/** An index's text written as it is verified: kept only if it verifies. */
+/**
+ * An index's text written as it is verified: kept only if it verifies. With `form`, the text is also
+ * compressed as it is written, in that form (the one the request that asked for the index wants), so
+ * that it is ready when the text is verified, not made after.
+ */
 class TextWriter {
   readonly entries = new EntryIndex();
   private constructor(
@@ -368,13 +385,21 @@ class TextWriter {
     private readonly sha256: string,
     private readonly source: string,
     private readonly out: fs.FileHandle,
+    private readonly form: FormWriter | null,
   ) {}
 
   /** A directory for the download `part`, which is moved there. */
-  static async start(dir: string, part: string, sha256: string, source: string): Promise<TextWriter> {
+  static async start(
+    dir: string,
+    part: string,
+    sha256: string,
+    source: string,
+    form: Extension | undefined,
+  ): Promise<TextWriter> {
     await fs.mkdir(dir, { mode: 0o700 });
     await fs.rename(part, path.join(dir, 'raw'));
-    return new TextWriter(dir, sha256, source, await fs.open(path.join(dir, 'text'), 'w+', 0o600));
+    const out = await fs.open(path.join(dir, 'text'), 'w+', 0o600);
+    return new TextWriter(dir, sha256, source, out, form ? new FormWriter(dir, form, source) : null);
   }
 
   get raw(): string {
@@ -383,16 +408,71 @@ class TextWriter {
 
   readonly write = async (pieces: Buffer[]): Promise<void> => {
     await this.out.writev(pieces);
+    await this.form?.write(pieces);
   };
 
   async finish(): Promise<IndexText> {
     this.entries.seal();
-    return new IndexText(this.dir, this.sha256, this.source, this.entries, this.out);
+    const text = new IndexText(this.dir, this.sha256, this.source, this.entries, this.out);
+    if (this.form) text.made(this.form.ext, await this.form.finish());
+    return text;
   }
 
   async discard(): Promise<void> {
+    await this.form?.abort();
     await this.out.close().catch(() => undefined);
     await fs.rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** What a form being made may hold of the text not yet compressed: a few chunks, so that it runs beside the verifier. */
+const FORM_BACKLOG = 4 << 20;
+
+/**
+ * A compressed form of a text made as the text is written (compressStream: beside the verifier, on
+ * the thread pool or in the tool's process). A form that fails is no form: it is made again from the
+ * text when asked for (IndexText.compressed), which tells why if it fails again.
+ */
+class FormWriter {
+  private readonly input = new PassThrough({ highWaterMark: FORM_BACKLOG });
+  private readonly made: Promise<string | null>;
+  private failed = false;
+
+  constructor(
+    dir: string,
+    readonly ext: Extension,
+    source: string,
+  ) {
+    const file = path.join(dir, `pkg_summary.${ext}`);
+    const part = `${file}.part`;
+    this.made = compressStream(this.input, source, part, EXTENSIONS[ext], { fast: true })
+      .then(() => fs.rename(part, file))
+      .then(
+        () => file,
+        async () => {
+          this.failed = true;
+          await fs.rm(part, { force: true });
+          return null;
+        },
+      );
+  }
+
+  /** Compresses a copy of `pieces`, which are the caller's again when this returns. */
+  async write(pieces: Buffer[]): Promise<void> {
+    if (this.failed || this.input.write(Buffer.concat(pieces))) return;
+    await Promise.race([once(this.input, 'drain'), this.made]);
+  }
+
+  /** The form's file, or null if it failed. */
+  finish(): Promise<string | null> {
+    this.input.end();
+    return this.made;
+  }
+
+  /** Stops it, the text being refused; settled once its tool or stream has stopped. */
+  async abort(): Promise<void> {
+    this.input.destroy();
+    await this.made;
   }
 }
 

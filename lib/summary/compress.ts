@@ -167,30 +167,55 @@ export async function compress(
   );
 }
 
-/** compress from file to file, neither ever whole in memory: the tools read and write the files themselves. */
-export async function compressFile(
+/** compress from file to file, neither ever whole in memory. */
+export function compressFile(
   input: string,
+  output: string,
+  format: Exclude<Compression, 'none'>,
+  options: { fast?: boolean } = {},
+): Promise<void> {
+  return compressStream(createReadStream(input, { highWaterMark: FILE_CHUNK }), input, output, format, options);
+}
+
+/**
+ * Compresses what `input` streams into the file `output`, as it comes: gzip with node:zlib, whose work
+ * runs on Node's thread pool, the others in their tool's process; either way beside the JavaScript
+ * that feeds `input`. `source` names the data in errors.
+ */
+export async function compressStream(
+  input: Readable,
+  source: string,
   output: string,
   format: Exclude<Compression, 'none'>,
   options: { fast?: boolean } = {},
 ): Promise<void> {
   if (format === 'gzip') {
     await pipeline(
-      createReadStream(input, { highWaterMark: FILE_CHUNK }),
+      input,
       createGzip({ level: options.fast ? 1 : 6 }),
       createWriteStream(output, { mode: 0o644 }),
     ).catch((cause) => {
-      throw ioError('cannot compress', input, cause);
+      throw ioError('cannot compress', source, cause);
     });
     return;
   }
   const tool = TOOLS[format];
-  const [from, to] = await Promise.all([fs.open(input, 'r'), fs.open(output, 'w', 0o644)]);
+  const to = await fs.open(output, 'w', 0o644);
   try {
-    const child = spawn(tool.command, tool[options.fast ? 'fast' : 'compress'], { stdio: [from.fd, to.fd, 'pipe'] });
-    await exited(child, format, 'compress', input, 'BAD_INPUT');
+    const child = spawn(tool.command, tool[options.fast ? 'fast' : 'compress'], { stdio: ['pipe', to.fd, 'pipe'] });
+    const fed = pipeline(input, child.stdin!).then(
+      () => null,
+      (cause: unknown) => cause,
+    );
+    // The tool's own failure (missing, refusing) says more than the broken pipe feeding it.
+    await exited(child, format, 'compress', source, 'BAD_INPUT').catch((error: unknown) => {
+      input.destroy();
+      throw error;
+    });
+    const broken = await fed;
+    if (broken !== null) throw ioError('cannot compress', source, broken);
   } finally {
-    await Promise.all([from.close(), to.close()]);
+    await to.close();
   }
 }
 

@@ -1,0 +1,99 @@
+/**
+ * The compressed form of pkg_summary a request asks for is made while the index it comes from is
+ * verified, not after: it is there when the index is accepted, and it is the verified text. An index
+ * refused leaves no form behind; a form that cannot be made then is made on request, as before.
+ */
+import { readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { decompress } from '../../lib/summary/compress';
+import {
+  PKGIN_EXTENSIONS,
+  loggedCodes,
+  packagesOf,
+  refusalOf,
+  request,
+  summaryOf,
+  withPublished,
+} from '../helpers/upstream';
+import { World } from '../helpers/world';
+
+/** While true, the compressors' tools are missing: spawn finds no such file. */
+let mockToolsMissing = false;
+jest.mock('node:child_process', () => {
+  const actual = jest.requireActual<typeof import('node:child_process')>('node:child_process');
+  return {
+    ...actual,
+    spawn: (command: string, ...rest: [string[], object]) =>
+      actual.spawn(mockToolsMissing ? `/nonexistent/${command}` : command, ...rest),
+  };
+});
+
+const packages = packagesOf({ 'foo-1.0': 3000, 'bar-2.0': 9000 });
+const text = summaryOf(packages);
+
+const published = withPublished(packages);
+
+/** Every file under `dir`, by path relative to it. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath ?? entry.path, entry.name)))
+    .sort();
+}
+
+const indexDir = () => published.client.path('var/db/pkgkeys/cache/index');
+
+it.each(PKGIN_EXTENSIONS)(
+  'pkg_summary.%s: made while the index is verified, there when it is accepted, and it is the verified text',
+  async (ext) => {
+    let atAcceptance: string[] = [];
+    // onVerified runs once the index is accepted, before anything of it is served.
+    const { proxy, log, repoURL } = await published.client.proxy({
+      onVerified: () => void (atAcceptance = filesUnder(indexDir())),
+    });
+    try {
+      const res = await request(`${repoURL}/pkg_summary.${ext}`);
+      expect(res.status).toBe(200);
+      expect((await decompress(res.body, ext, 1 << 30)).toString('latin1')).toBe(text);
+      const forms = atAcceptance.filter((file) => path.basename(file).startsWith('pkg_summary.'));
+      expect(forms.map((file) => path.basename(file))).toEqual([`pkg_summary.${ext}`]);
+      expect(log).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  },
+);
+
+it('an index refused leaves no form, nor anything else of its text, behind', async () => {
+  published.upstream.serveIndex(await published.upstream.repo.signIndex(text, { key: await new World().key('host') }));
+  const { proxy, log, repoURL } = await published.client.proxy();
+  try {
+    expect(refusalOf(await request(`${repoURL}/pkg_summary.gz`))).toEqual({ status: 403, code: 'UNKNOWN_KEY' });
+    expect(loggedCodes(log)).toEqual(['pkg_summary.gz: UNKNOWN_KEY']);
+    expect(filesUnder(indexDir())).toEqual([]);
+  } finally {
+    await proxy.close();
+    await published.upstream.publish(packages);
+  }
+});
+
+it('a form whose tool is missing while the index is verified is made on request, from the verified text', async () => {
+  let atAcceptance: string[] = [];
+  const { proxy, log, repoURL } = await published.client.proxy({
+    onVerified: () => {
+      atAcceptance = filesUnder(indexDir());
+      mockToolsMissing = false;
+    },
+  });
+  try {
+    mockToolsMissing = true;
+    const res = await request(`${repoURL}/pkg_summary.xz`);
+    expect(atAcceptance.filter((file) => path.basename(file).startsWith('pkg_summary.'))).toEqual([]);
+    expect(res.status).toBe(200);
+    expect((await decompress(res.body, 'xz', 1 << 30)).toString('latin1')).toBe(text);
+    expect(log).toEqual([]);
+  } finally {
+    mockToolsMissing = false;
+    await proxy.close();
+  }
+});
