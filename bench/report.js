@@ -203,9 +203,12 @@ const mbps = (x) => (x ? Number(meta.package_bytes) / 1e6 / x.s : null);
   );
   const want = 0.8 * Math.min(2, cores);
   const speedup = both(j1, j2) ? j1.s / j2.s : null;
+  // What two processes of openssl gain over one on this machine: how far its cores scale SHA-256 at all.
+  const osslP2 = stat('hash:openssl-P2');
+  const osslSpeedup = both(ossl, osslP2) ? ossl.s / osslP2.s : null;
   target(
     `verify-packages --jobs 2 vs --jobs 1 (scales with the ${cores} cores)`,
-    `${fixed(mbps(j2), 0)} MB/s vs ${fixed(mbps(j1), 0)} MB/s`,
+    `${fixed(mbps(j2), 0)} MB/s vs ${fixed(mbps(j1), 0)} MB/s; two \`openssl dgst\` vs one: ${times(osslSpeedup)}`,
     times(speedup),
     `≥ ${want.toFixed(2)}× (80% of min(2, cores))`,
     speedup == null ? null : speedup >= want,
