@@ -112,6 +112,8 @@ export class VerifiedIndexes {
   }
 
   async close(): Promise<void> {
+    // A refresh still running would install a text after the others are dropped.
+    await Promise.allSettled(this.refreshing.values());
     for (const texts of this.texts.values()) for (const text of texts) await text.drop();
     if (this.own) await fs.rm(this.own, { recursive: true, force: true });
   }
@@ -445,6 +447,8 @@ class FormWriter {
   ) {
     const file = path.join(dir, `pkg_summary.${ext}`);
     const part = `${file}.part`;
+    // A compressor that fails destroys `input` with its error: the form fails, never the text's verification.
+    this.input.on('error', () => void (this.failed = true));
     this.made = compressStream(this.input, source, part, EXTENSIONS[ext], { fast: true })
       .then(() => fs.rename(part, file))
       .then(
@@ -457,10 +461,15 @@ class FormWriter {
       );
   }
 
-  /** Compresses a copy of `pieces`, which are the caller's again when this returns. */
+  /**
+   * Compresses a copy of `pieces`, which are the caller's again when this returns; waits while the
+   * backlog is full, until the compressor has taken some or has failed (then nothing more is kept).
+   */
   async write(pieces: Buffer[]): Promise<void> {
     if (this.failed || this.input.write(Buffer.concat(pieces))) return;
-    await Promise.race([once(this.input, 'drain'), this.made]);
+    const waiting = new AbortController();
+    const drained = once(this.input, 'drain', { signal: waiting.signal }).catch(() => undefined);
+    await Promise.race([drained, this.made]).finally(() => waiting.abort());
   }
 
   /** The form's file, or null if it failed. */

@@ -15,16 +15,21 @@ import {
   summaryOf,
   withPublished,
 } from '../helpers/upstream';
+import { entry } from '../helpers/repo';
 import { World } from '../helpers/world';
 
-/** While true, the compressors' tools are missing: spawn finds no such file. */
-let mockToolsMissing = false;
+/** While set, the compressors' tools are missing (spawn finds no such file), or read 100 kB, stop reading, close their input and fail. */
+let mockTools: 'missing' | 'failing' | null = null;
 jest.mock('node:child_process', () => {
   const actual = jest.requireActual<typeof import('node:child_process')>('node:child_process');
   return {
     ...actual,
-    spawn: (command: string, ...rest: [string[], object]) =>
-      actual.spawn(mockToolsMissing ? `/nonexistent/${command}` : command, ...rest),
+    spawn: (command: string, args: string[], options: object) =>
+      mockTools === 'missing'
+        ? actual.spawn(`/nonexistent/${command}`, args, options)
+        : mockTools === 'failing'
+          ? actual.spawn('sh', ['-c', 'head -c 100000 >/dev/null; sleep 0.3; exec 0<&-; sleep 0.3; exit 3'], options)
+          : actual.spawn(command, args, options),
   };
 });
 
@@ -82,18 +87,44 @@ it('a form whose tool is missing while the index is verified is made on request,
   const { proxy, log, repoURL } = await published.client.proxy({
     onVerified: () => {
       atAcceptance = filesUnder(indexDir());
-      mockToolsMissing = false;
+      mockTools = null;
     },
   });
   try {
-    mockToolsMissing = true;
+    mockTools = 'missing';
     const res = await request(`${repoURL}/pkg_summary.xz`);
     expect(atAcceptance.filter((file) => path.basename(file).startsWith('pkg_summary.'))).toEqual([]);
     expect(res.status).toBe(200);
     expect((await decompress(res.body, 'xz', 1 << 30)).toString('latin1')).toBe(text);
     expect(log).toEqual([]);
   } finally {
-    mockToolsMissing = false;
+    mockTools = null;
     await proxy.close();
+  }
+});
+
+it('a form whose tool fails while a text larger than its backlog is verified: the index is accepted, the form made on request', async () => {
+  // 12 MiB of text, more than FormWriter holds for a compressor that takes nothing more (lib/client/verified-index.ts).
+  let big = text;
+  for (let i = 0; big.length < 12 << 20; i++) big += entry(`filler${i}-1.0`, [`DESCRIPTION=${'z'.repeat(200)}`]);
+  published.upstream.serveIndex(await published.upstream.repo.signIndex(big));
+  let atAcceptance: string[] = [];
+  const { proxy, log, repoURL } = await published.client.proxy({
+    onVerified: () => {
+      atAcceptance = filesUnder(indexDir());
+      mockTools = null;
+    },
+  });
+  try {
+    mockTools = 'failing';
+    const res = await request(`${repoURL}/pkg_summary.xz`);
+    expect(atAcceptance.filter((file) => path.basename(file).startsWith('pkg_summary.'))).toEqual([]);
+    expect(res.status).toBe(200);
+    expect((await decompress(res.body, 'xz', 1 << 30)).toString('latin1')).toBe(big);
+    expect(log).toEqual([]);
+  } finally {
+    mockTools = null;
+    await proxy.close();
+    await published.upstream.publish(packages);
   }
 });
