@@ -200,7 +200,10 @@ export async function compressStream(
     return;
   }
   const tool = TOOLS[format];
-  const to = await fs.open(output, 'w', 0o644);
+  const to = await fs.open(output, 'w', 0o644).catch((cause) => {
+    input.destroy(); // a file stream would keep its descriptor open until collected
+    throw ioError('cannot write', output, cause);
+  });
   try {
     const child = spawn(tool.command, tool[options.fast ? 'fast' : 'compress'], { stdio: ['pipe', to.fd, 'pipe'] });
     const fed = pipeline(input, child.stdin!).then(

@@ -4,8 +4,15 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PkgkeysError } from '../../lib/errors';
-import { Compression, compress as pack, compressionOf, decompress, decompressChunks } from '../../lib/summary/compress';
-import { caught } from '../helpers/caught';
+import {
+  Compression,
+  compressFile,
+  compress as pack,
+  compressionOf,
+  decompress,
+  decompressChunks,
+} from '../../lib/summary/compress';
+import { caught, expectCode } from '../helpers/caught';
 
 const FORMATS = [
   ['gzip', ['gzip', '-c']],
@@ -199,6 +206,40 @@ describe('compress', () => {
         expect(compressionOf(packed)).toBe(format);
         expect(packed.length).toBeLessThan(text.length / 10);
         expect((await decompress(packed, 'test', text.length)).equals(text)).toBe(true);
+      }
+    },
+  );
+});
+
+describe('compressFile', () => {
+  const text = Buffer.from('PKGNAME=foo-1.0\nCOMMENT=a package\n\n'.repeat(2000));
+
+  test.each(['gzip', 'bzip2', 'xz', 'zstd'] as const)('%s: file to file, the same text back', async (format) => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pkgkeys-compress-file-'));
+    try {
+      await fs.writeFile(path.join(dir, 'text'), text);
+      await compressFile(path.join(dir, 'text'), path.join(dir, 'packed'), format, { fast: true });
+      expect((await decompress(await fs.readFile(path.join(dir, 'packed')), 'test', text.length)).equals(text)).toBe(
+        true,
+      );
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test.each(['gzip', 'bzip2', 'xz', 'zstd'] as const)(
+    '%s: an output that cannot be made is an IO_ERROR',
+    async (format) => {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pkgkeys-compress-file-'));
+      try {
+        await fs.writeFile(path.join(dir, 'text'), text);
+        const error = await expectCode(
+          compressFile(path.join(dir, 'text'), path.join(dir, 'no', 'packed'), format),
+          'IO_ERROR',
+        );
+        expect(error.message).toMatch(/ENOENT/);
+      } finally {
+        await fs.rm(dir, { recursive: true, force: true });
       }
     },
   );
