@@ -26,7 +26,11 @@ dist/cli/main.js: node_modules/.package-lock.json $(shell find lib cli -name '*.
 	rm -rf dist
 	$(TSC) -p tsconfig.build.json
 
-build: dist/cli/main.js
+# The compiled CLI and its dependencies in one file, with V8's code cache beside it: what bin/pkgkeys.js runs.
+dist/pkgkeys.js: dist/cli/main.js bin/bundle.js bin/pkgkeys.js
+	$(NODE) bin/bundle.js
+
+build: dist/pkgkeys.js
 
 test: build
 	$(JEST) --ci $(JEST_FLAGS)
@@ -61,16 +65,18 @@ format: node_modules/.package-lock.json
 
 check: lint test
 
-# Everything pkgsrc/security/pkgkeys/PLIST lists, and nothing else. The production dependencies
-# are copied from node_modules (bin/install-modules.js): no npm and no network. The example pkgkeys.conf
-# is what the code itself writes with no repository, so the two cannot drift. bin/pkgkeys is a link
-# relative to PREFIX (where BINDIR and LIBDIR are), so a DESTDIR tree runs as it is.
+# Everything pkgsrc/security/pkgkeys/PLIST lists, and nothing else: the bundle holds the production
+# dependencies, so no npm, no network and no node_modules. Its code cache is made anew by $(NODE), the
+# Node that will run it, since V8 takes only its own. The example pkgkeys.conf is what the code itself
+# writes with no repository, so the two cannot drift. bin/pkgkeys is a link relative to PREFIX (where
+# BINDIR and LIBDIR are), so a DESTDIR tree runs as it is.
 install: build
 	rm -rf $(DESTDIR)$(LIBDIR)/dist $(DESTDIR)$(LIBDIR)/node_modules
-	mkdir -p $(DESTDIR)$(LIBDIR)/bin $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(EGDIR)
-	cp -R dist package.json $(DESTDIR)$(LIBDIR)/
-	$(NODE) bin/install-modules.js $(DESTDIR)$(LIBDIR)
+	mkdir -p $(DESTDIR)$(LIBDIR)/bin $(DESTDIR)$(LIBDIR)/dist $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(EGDIR)
+	cp package.json $(DESTDIR)$(LIBDIR)/
+	cp dist/pkgkeys.js $(DESTDIR)$(LIBDIR)/dist/pkgkeys.js
 	cp bin/pkgkeys.js $(DESTDIR)$(LIBDIR)/bin/pkgkeys.js
+	$(NODE) bin/bundle.js --cache-only $(DESTDIR)$(LIBDIR)/dist/pkgkeys.js
 	ln -sf ../lib/pkgkeys/bin/pkgkeys.js $(DESTDIR)$(BINDIR)/pkgkeys
 	cp docs/pkgkeys.1 $(DESTDIR)$(MANDIR)/man1/pkgkeys.1
 	cp docs/pkgkeys.conf.5 $(DESTDIR)$(MANDIR)/man5/pkgkeys.conf.5

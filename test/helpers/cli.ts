@@ -35,10 +35,12 @@ export function pkgkeysWithClock(clock: string, args: string[], env: Record<stri
 }
 
 const PRELOAD = path.join(__dirname, 'loaded-modules.js');
+const UNBUNDLED = path.join(__dirname, 'unbundled-cli.js');
 
 /**
- * The compiled CLI as its own process, and every module it loaded (absolute paths, node_modules' as
- * their real paths): what start-up and the paths that find nothing new cost is seen in what they load.
+ * The compiled CLI as its own process, unbundled, and every module it loaded (absolute paths,
+ * node_modules' as their real paths): what start-up and the paths that find nothing new cost is seen
+ * in what they load.
  */
 export async function pkgkeysLoading(
   args: string[],
@@ -47,7 +49,7 @@ export async function pkgkeysLoading(
   const dir = await tempDir('pkgkeys-loaded-');
   try {
     const list = path.join(dir, 'loaded');
-    const result = await runProcess(process.execPath, ['--require', PRELOAD, BIN, ...args], {
+    const result = await runProcess(process.execPath, ['--require', PRELOAD, UNBUNDLED, ...args], {
       ...env,
       PKGKEYS_TEST_LOADED: list,
     });

@@ -23,8 +23,8 @@ const EPOCH_READING = /this machine's clock reads 1970-01-02T00:0\d:\d\dZ/;
 const world = withInstalledWorld();
 
 beforeAll(async () => {
-  await fs.access(path.resolve(__dirname, '../../dist/cli/main.js')).catch(() => {
-    throw new Error('dist/cli/main.js is missing: run `make build` first (`make test` does)');
+  await fs.access(path.resolve(__dirname, '../../dist/pkgkeys.js')).catch(() => {
+    throw new Error('dist/pkgkeys.js is missing: run `make build` first (`make test` does)');
   });
 });
 

@@ -23,8 +23,8 @@ let upstream: Upstream;
 let client: ClientRoot;
 
 beforeAll(async () => {
-  if (!existsSync(path.resolve(__dirname, '../../dist/cli/main.js')))
-    throw new Error('dist/cli/main.js is missing: run `make build` first; `make test` does.');
+  if (!existsSync(path.resolve(__dirname, '../../dist/pkgkeys.js')))
+    throw new Error('dist/pkgkeys.js is missing: run `make build` first; `make test` does.');
   upstream = await Upstream.start();
   client = await ClientRoot.create(upstream);
 }, 60_000);
@@ -51,9 +51,12 @@ function summaryOf(bytes: number): Buffer {
  */
 async function checkRepo(): Promise<{ status: number; stdout: string; rss: number }> {
   const rssFile = client.path('vmhwm');
-  const report = `const fs = require('node:fs'); process.on('exit', () => fs.writeFileSync(${JSON.stringify(rssFile)}, /^VmHWM:\\s*(\\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'latin1'))[1]));`;
-  const code = `${report} process.argv.splice(1, 0, ${JSON.stringify(BIN)}); require(${JSON.stringify(BIN)});`;
-  const args = ['-e', code, '--', 'check-repo', '--now', iso(VERIFY_AT), '--timeout', '600'];
+  const report = client.path('report-vmhwm.js');
+  await fs.writeFile(
+    report,
+    `const fs = require('node:fs'); process.on('exit', () => fs.writeFileSync(${JSON.stringify(rssFile)}, /^VmHWM:\\s*(\\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'latin1'))[1]));`,
+  );
+  const args = ['--require', report, BIN, 'check-repo', '--now', iso(VERIFY_AT), '--timeout', '600'];
   const { status, stdout } = await new Promise<{ status: number; stdout: string }>((resolve) => {
     execFile(process.execPath, args, { env: { ...process.env, ...client.env } }, (error, out) =>
       resolve({ status: error ? Number(error.code) : 0, stdout: out }),

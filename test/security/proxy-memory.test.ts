@@ -43,8 +43,8 @@ function summaryOf(bytes: number): Buffer {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.resolve(__dirname, '../../dist/cli/main.js')))
-    throw new Error('dist/cli/main.js is missing: run `make build` first; `make test` does.');
+  if (!existsSync(path.resolve(__dirname, '../../dist/pkgkeys.js')))
+    throw new Error('dist/pkgkeys.js is missing: run `make build` first; `make test` does.');
   upstream = await Upstream.start();
   client = await ClientRoot.create(upstream);
   const text = summaryOf(100 * MiB);
