@@ -201,17 +201,26 @@ const mbps = (x) => (x ? Number(meta.package_bytes) / 1e6 / x.s : null);
     '≥ 0.90×',
     r == null ? null : r >= 0.9,
   );
-  const want = 0.8 * Math.min(2, cores);
-  const speedup = both(j1, j2) ? j1.s / j2.s : null;
-  // What two processes of openssl gain over one on this machine: how far its cores scale SHA-256 at all.
-  const osslP2 = stat('hash:openssl-P2');
-  const osslSpeedup = both(ossl, osslP2) ? ossl.s / osslP2.s : null;
+  // "Scales with the cores": with two jobs, at least 90% of the throughput of the faster peer given both
+  // cores as two processes (sha256sum or openssl, in this run). A speed-up of 2 over --jobs 1 is out of
+  // any hasher's reach where the cores share what SHA-NI hashing is bound by (openssl gains 1.3-1.4
+  // from a second process on the VMs this ran on; sha256sum, 2-3 times slower and bound by its own
+  // arithmetic, gains nearly 2); a --jobs 2 that hashes in one thread would stay at --jobs 1's rate.
+  const speedup = (one, two) => (both(one, two) ? one.s / two.s : null);
+  const peers = [
+    ['sha256sum', stat('hash:sha256sum'), stat('hash:sha256sum-P2')],
+    ['openssl dgst', ossl, stat('hash:openssl-P2')],
+  ];
+  const best = peers.filter(([, , two]) => two != null).sort((a, b) => a[2].s - b[2].s)[0];
+  const twoJobs = best && j2 ? best[2].s / j2.s : null;
   target(
-    `verify-packages --jobs 2 vs --jobs 1 (scales with the ${cores} cores)`,
-    `${fixed(mbps(j2), 0)} MB/s vs ${fixed(mbps(j1), 0)} MB/s; two \`openssl dgst\` vs one: ${times(osslSpeedup)}`,
-    times(speedup),
-    `≥ ${want.toFixed(2)}× (80% of min(2, cores))`,
-    speedup == null ? null : speedup >= want,
+    `verify-packages --jobs 2 vs the faster peer as two processes (scales with the ${cores} cores)`,
+    `${fixed(mbps(j2), 0)} MB/s (${times(speedup(j1, j2))} --jobs 1); ${peers
+      .map(([tool, one, two]) => `\`${tool}\` ×2 ${fixed(mbps(two), 0)} MB/s (${times(speedup(one, two))} one)`)
+      .join('; ')}`,
+    times(twoJobs),
+    '≥ 0.90×',
+    twoJobs == null ? null : twoJobs >= 0.9,
   );
 }
 
