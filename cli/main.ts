@@ -69,7 +69,7 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
   const json = ours.includes('--json');
   try {
     let helpText = '';
-    await yargs()
+    await withoutHelpCache(yargs())
       .scriptName('pkgkeys')
       .usage('$0 <command> [options]\n\nOpenPGP web-of-trust keyring manager for signed pkgsrc binary packages.')
       .option('json', { type: 'boolean', default: false, global: true, describe: 'machine-readable output' })
@@ -109,6 +109,19 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
   } catch (error) {
     return report(error, io, json);
   }
+}
+
+/**
+ * yargs renders the whole help text of a command as its handler starts, to have it should the handler
+ * fail; ours report their own failures (the fail() above rethrows them), so that text is never shown,
+ * and it costs about 10 ms a run (issue 18). The hook is yargs' own and not in its typings: should a
+ * later yargs lack it, the help is rendered as before.
+ */
+function withoutHelpCache<T>(parser: T): T {
+  type Internals = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = (parser as Internals).getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
+  return parser;
 }
 
 /** The options that may come before the command word and take a value (global ones, and the pkgin command's). */

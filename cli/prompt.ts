@@ -1,8 +1,9 @@
 /** Reads a line from the controlling terminal without echoing it. */
 import { openSync, closeSync } from 'node:fs';
-import * as tty from 'node:tty';
 
 export async function promptHidden(question: string): Promise<string | null> {
+  // Loaded when a passphrase is asked for: node:tty loads node:net, which no other command run needs.
+  const tty = require('node:tty') as typeof import('node:tty');
   let fd: number;
   try {
     fd = openSync('/dev/tty', 'r+');
