@@ -11,16 +11,38 @@ const path = require('node:path');
 const vm = require('node:vm');
 
 const BUNDLE = path.resolve(__dirname, '../dist/pkgkeys.js');
-const DIGEST = 32; // a cache file: SHA-256 of the bundle's bytes then V8's data, followed by V8's data
+const MAX_BUNDLE = 64 << 20; // bytes: far above the bundle's size, far below trouble
+const DIGEST = 32; // a cache file: SHA-256 of the compiled text then V8's data, followed by V8's data
+// The bundle as one CommonJS module: what is compiled, and what the digest covers.
+const HEAD = '(function (exports, require, module, __filename, __dirname) {';
+const TAIL = '\n})';
 
 const cacheOf = (bundle) => `${bundle}.cache`;
-const digestOf = (source, data) => createHash('sha256').update(source).update(data).digest();
+const digestOf = (source, data) => createHash('sha256').update(HEAD).update(source).update(TAIL).update(data).digest();
+
+/**
+ * The contents of `file` if it is a regular file of at most `limit` bytes; else an error whose code
+ * is ENOENT, EACCES, NOT_REGULAR or TOO_LARGE. Opened without blocking, so that a FIFO is refused, not
+ * waited on.
+ */
+function readRegular(file, limit) {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const stat = fs.fstatSync(fd);
+    const refuse = (code, what) => Object.assign(new Error(what), { code });
+    if (!stat.isFile()) throw refuse('NOT_REGULAR', 'not a regular file');
+    if (stat.size > limit) throw refuse('TOO_LARGE', `${stat.size} bytes, more than the ${limit} allowed`);
+    return fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 /** The cache of `source` that `file` holds, or undefined if it holds none (absent, damaged, or made from other bytes). */
 function readCache(file, source) {
   let cache;
   try {
-    cache = fs.readFileSync(file);
+    cache = readRegular(file, MAX_BUNDLE);
   } catch {
     return undefined;
   }
@@ -33,12 +55,9 @@ function readCache(file, source) {
  * `makeCodeCache`), and whether V8 took the code cache.
  */
 function loadBundle(file, options = { cache: true }) {
-  const source = fs.readFileSync(file);
+  const source = readRegular(file, MAX_BUNDLE);
   const cachedData = options.cache ? readCache(cacheOf(file), source) : undefined;
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: file,
-    cachedData,
-  });
+  const script = new vm.Script(`${HEAD}${source}${TAIL}`, { filename: file, cachedData });
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, require, module, file, path.dirname(file));
   return { exports: module.exports, script, cached: cachedData !== undefined && !script.cachedDataRejected };
@@ -56,7 +75,7 @@ async function makeCodeCache(file) {
   if (status !== 0) throw new Error(`${file}: pkgkeys --help exited with ${status}`);
   const data = script.createCachedData();
   const temp = `${cacheOf(file)}.${process.pid}`;
-  fs.writeFileSync(temp, Buffer.concat([digestOf(fs.readFileSync(file), data), data]));
+  fs.writeFileSync(temp, Buffer.concat([digestOf(readRegular(file, MAX_BUNDLE), data), data]));
   fs.renameSync(temp, cacheOf(file));
 }
 
@@ -67,8 +86,11 @@ if (require.main === module) {
   try {
     bundle = loadBundle(BUNDLE).exports;
   } catch (error) {
-    if (error.code !== 'ENOENT' || error.path !== BUNDLE) throw error;
-    process.stderr.write(`pkgkeys: ${BUNDLE} is missing: run make build\n`);
+    // pkgkeys' own code is missing or damaged: one line, as every failure (PKGKEYS_DEBUG=1: the stack).
+    const why = error.code === 'ENOENT' && error.path === BUNDLE ? 'it is missing' : error.message;
+    const fix = 'reinstall pkgkeys (in a checkout: make build)';
+    process.stderr.write(`pkgkeys: IO_ERROR: cannot load ${BUNDLE}: ${why}; ${fix}\n`);
+    if (process.env.PKGKEYS_DEBUG) process.stderr.write(`${error.stack}\n`);
     process.exit(3); // EXIT.io
   }
   bundle.main();

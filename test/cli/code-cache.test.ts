@@ -84,11 +84,33 @@ test('the built bundle starts from its cache, as bin/pkgkeys.js runs it', () => 
   expect(cached).toBe('true\n');
 });
 
-test('with no bundle, the entry point says what is missing and exits with 3 (EXIT.io)', async () => {
+test('a cache that is a FIFO is not waited on', async () => {
+  execFileSync('mkfifo', [`${file}.cache`]);
+  expect(loadBundle(file)).toMatchObject({ cached: false, exports: { which: 'A' } });
+});
+
+/** bin/pkgkeys.js copied into DIR/bin, run with `setup` making DIR/dist/pkgkeys.js what it is to be. */
+async function entryPointWith(setup: (bundle: string) => Promise<void>) {
   await fs.mkdir(path.join(dir, 'bin'));
+  await fs.mkdir(path.join(dir, 'dist'));
   await fs.copyFile(ENTRY, path.join(dir, 'bin/pkgkeys.js'));
+  const bundle = path.join(dir, 'dist/pkgkeys.js');
+  await setup(bundle);
   const run = spawnSync(process.execPath, [path.join(dir, 'bin/pkgkeys.js'), '--version'], { encoding: 'utf8' });
+  return { ...run, bundle };
+}
+
+test.each([
+  ['missing', async () => undefined, 'it is missing'],
+  ['a directory', (bundle: string) => fs.mkdir(bundle), 'not a regular file'],
+  ['damaged', (bundle: string) => fs.writeFile(bundle, 'exports.main = () => {'), 'Unexpected token'],
+])('with its bundle %s, the entry point says so in one line and exits with 3 (EXIT.io)', async (_what, setup, why) => {
+  const run = await entryPointWith(setup);
   expect(run.status).toBe(3);
-  expect(run.stderr).toBe(`pkgkeys: ${path.join(dir, 'dist/pkgkeys.js')} is missing: run make build\n`);
   expect(run.stdout).toBe('');
+  expect(run.stderr).toMatch(
+    /^pkgkeys: IO_ERROR: cannot load \S+: .+; reinstall pkgkeys \(in a checkout: make build\)\n$/,
+  );
+  expect(run.stderr).toContain(`cannot load ${run.bundle}: `);
+  expect(run.stderr).toContain(why);
 });
