@@ -70,6 +70,8 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
   try {
     let helpText = '';
     await withoutHelpCache(yargs())
+      // pkgkeys speaks English: yargs' own messages too, whatever LANG says (and fail() reads them).
+      .detectLocale(false)
       .scriptName('pkgkeys')
       .usage('$0 <command> [options]\n\nOpenPGP web-of-trust keyring manager for signed pkgsrc binary packages.')
       .option('json', { type: 'boolean', default: false, global: true, describe: 'machine-readable output' })

@@ -40,3 +40,26 @@ test('a wrong command line renders the usage of the command at hand', async () =
   expect(result.stderr).toMatch(/^pkgkeys: USAGE: Unknown argument: bogus:\n\npkgkeys status\n/);
   expect(layouts).toBeGreaterThan(0);
 });
+
+describe('in a German locale', () => {
+  const saved = { LANG: process.env.LANG, LC_ALL: process.env.LC_ALL };
+  beforeAll(() => Object.assign(process.env, { LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8' }));
+  afterAll(() => {
+    for (const [name, value] of Object.entries(saved))
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+  });
+
+  // yargs reads the locale from the process's environment, and would answer in German where its
+  // translations are at hand (node_modules), in English where not (the bundle): the same everywhere now.
+  test('yargs speaks English, as pkgkeys does', async () => {
+    const missing = await pkgkeys(['keyring'], { PKGKEYS_ROOT: root });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(
+      /^pkgkeys: USAGE: a subcommand or an argument is missing:\n\npkgkeys keyring <command>\n/,
+    );
+    expect(missing.stderr).toMatch(/^Commands:$/m);
+    const unknown = await pkgkeys(['status', '--bogus'], { PKGKEYS_ROOT: root });
+    expect(unknown.stderr).toMatch(/^pkgkeys: USAGE: Unknown argument: bogus:/);
+  });
+});
