@@ -7,6 +7,7 @@ LIBDIR =	$(PREFIX)/lib/pkgkeys
 BINDIR =	$(PREFIX)/bin
 MANDIR =	$(PREFIX)/man
 EGDIR =		$(PREFIX)/share/examples/pkgkeys
+DOCDIR =	$(PREFIX)/share/doc/pkgkeys
 JEST =		node_modules/.bin/jest
 TSC =		node_modules/.bin/tsc
 PRETTIER =	node_modules/.bin/prettier
@@ -66,17 +67,18 @@ format: node_modules/.package-lock.json
 check: lint test
 
 # Everything pkgsrc/security/pkgkeys/PLIST lists, and nothing else: the bundle holds the production
-# dependencies, so no npm, no network and no node_modules. Its code cache is made anew by $(NODE), the
+# dependencies, so no npm, no network and no node_modules; their licences are in THIRD-PARTY-LICENSES. Its code cache is made anew by $(NODE), the
 # Node that will run it, since V8 takes only its own. The example pkgkeys.conf is what the code itself
 # writes with no repository, so the two cannot drift. bin/pkgkeys is a link relative to PREFIX (where
 # BINDIR and LIBDIR are), so a DESTDIR tree runs as it is.
 install: build
 	rm -rf $(DESTDIR)$(LIBDIR)/dist $(DESTDIR)$(LIBDIR)/node_modules
-	mkdir -p $(DESTDIR)$(LIBDIR)/bin $(DESTDIR)$(LIBDIR)/dist $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(EGDIR)
+	mkdir -p $(DESTDIR)$(LIBDIR)/bin $(DESTDIR)$(LIBDIR)/dist $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(EGDIR) $(DESTDIR)$(DOCDIR)
 	cp package.json $(DESTDIR)$(LIBDIR)/
 	cp dist/pkgkeys.js $(DESTDIR)$(LIBDIR)/dist/pkgkeys.js
 	cp bin/pkgkeys.js $(DESTDIR)$(LIBDIR)/bin/pkgkeys.js
 	$(NODE) bin/bundle.js --cache-only $(DESTDIR)$(LIBDIR)/dist/pkgkeys.js
+	cp dist/THIRD-PARTY-LICENSES $(DESTDIR)$(DOCDIR)/THIRD-PARTY-LICENSES
 	ln -sf ../lib/pkgkeys/bin/pkgkeys.js $(DESTDIR)$(BINDIR)/pkgkeys
 	cp docs/pkgkeys.1 $(DESTDIR)$(MANDIR)/man1/pkgkeys.1
 	cp docs/pkgkeys.conf.5 $(DESTDIR)$(MANDIR)/man5/pkgkeys.conf.5

@@ -17,6 +17,7 @@ const PREFIX = '/usr/pkg';
 const MAKEFILE = readFileSync(path.join(PKGDIR, 'Makefile'), 'utf8');
 const MANIFEST = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   version: string;
+  license: string;
   engines: { node: string };
 };
 /** A node that `#!/usr/bin/env node` finds: this one, and nothing of the checkout's. */
@@ -101,6 +102,12 @@ describe('make install DESTDIR=... PREFIX=/usr/pkg', () => {
       expect(run.stdout).toMatch(new RegExp(`^  pkgkeys ${command}\\b`, 'm'));
   });
 
+  test('the licences of the packages bundled are installed, each in full', async () => {
+    const text = await fs.readFile(path.join(prefix, 'share/doc/pkgkeys/THIRD-PARTY-LICENSES'), 'utf8');
+    expect(text).toMatch(/^==== openpgp \S+ \(LGPL-3\.0\+\) ====\n\n\s*GNU LESSER GENERAL PUBLIC LICENSE$/m);
+    expect(text).toMatch(/^==== yargs \S+ \(MIT\) ====\n(?:(?!====).*\n)*Permission is hereby granted/m);
+  });
+
   test('the installed CLI is one bundle with no node_modules, started from the code cache make install made', () => {
     const lib = path.join(prefix, 'lib/pkgkeys');
     expect(existsSync(path.join(lib, 'node_modules'))).toBe(false);
@@ -147,7 +154,21 @@ describe('the package directory', () => {
     expect(variable('HOMEPAGE')).toMatch(/^https:\/\/\S+$/);
     // pkglint: a capital letter first, no full stop at the end, at most 70 characters.
     expect(variable('COMMENT')).toMatch(/^[A-Z].{0,68}[^.]$/);
-    expect(variable('LICENSE')).toBe('2-clause-bsd'); // package.json's BSD-2-Clause, as pkgsrc names it
+    // package.json's BSD-2-Clause, then the licence of every package bundled with it, as pkgsrc names them.
+    const PKGSRC_NAMES: Record<string, string> = {
+      'BSD-2-Clause': '2-clause-bsd',
+      'LGPL-3.0+': 'gnu-lgpl-v3',
+      MIT: 'mit',
+      ISC: 'isc',
+    };
+    const bundled = [
+      ...readFileSync(path.join(ROOT, 'dist/THIRD-PARTY-LICENSES'), 'utf8').matchAll(/^==== \S+ \S+ \((.+)\) ====$/gm),
+    ];
+    expect(bundled.map((m) => m[1]).filter((l) => !(l! in PKGSRC_NAMES))).toEqual([]);
+    const licences = new Set([PKGSRC_NAMES[MANIFEST.license]!, ...bundled.map((m) => PKGSRC_NAMES[m[1]!]!)]);
+    const named = variable('LICENSE')!.split(' AND ');
+    expect(named[0]).toBe('2-clause-bsd');
+    expect([...named].sort()).toEqual([...licences].sort());
     expect(variable('USE_LANGUAGES')).toBe('# none');
     expect(MANIFEST.engines.node).toBe('>=20');
     expect(variable('DEPENDS')).toBe('nodejs>=20:../../lang/nodejs');
