@@ -112,6 +112,9 @@ round() {
 end_round() {
 	local i m
 	in_round=''
+	# Writes still pending (the data just generated, or whatever ran before the bench) would be flushed
+	# during the round, into the fsync of whichever command is timed then: flush them first.
+	sync
 	for ((i = 1; i <= runs; i++)); do
 		for m in "${rounds[@]}"; do eval "measure_run $i $m"; done
 	done

@@ -35,36 +35,14 @@ const START_UP = [
   'verify/state',
 ];
 
-test.each([[['--version']], [['--help']], [['verify-summary', '--help']], [['keyring', 'publish', '--help']]])(
-  'pkgkeys %j loads no more of lib/ than start-up needs, and not OpenPGP.js',
-  async (args) => {
-    const run = await pkgkeysLoading(args);
-    expect(run.status).toBe(0);
-    expect(libModules(run.loaded)).toEqual(START_UP);
-    expect(loadsOpenPGP(run.loaded)).toBe(false);
-  },
-);
-
-describe('verify-summary', () => {
-  const fixture = withSignedRepo([{ pkgname: 'foo-1.0', content: Buffer.from('foo') }]);
-
-  test('loads the verifier and OpenPGP.js, and nothing that publishes, signs or runs a client', async () => {
-    const run = await pkgkeysLoading(['verify-summary', ...fixture.repo.trustArgs(), fixture.index]);
-    expect(run.stderr).toBe('');
-    expect(run.stdout).toMatch(/^PKGNAME=foo-1\.0$/m);
-    expect(loadsOpenPGP(run.loaded)).toBe(true);
-    const lib = libModules(run.loaded);
-    expect(lib).toContain('verify/summary');
-    expect(lib.filter((m) => /^(publish|signd|authority)\/|^client\/(?!config$)/.test(m))).toEqual([]);
-  });
-});
-
 /** esbuild's module wrapper in dist/pkgkeys.js, and a copy that records each module it runs, as the path esbuild gives it. */
 const WRAPPER = 'var __commonJS = (cb, mod) => function __require() {\n';
 const RECORDING = `${WRAPPER}  if (!mod) globalThis.__pkgkeysRan.push(__getOwnPropNames(cb)[0]);\n`;
 
 /** The bundle, as bin/pkgkeys.js runs it from a copy of the install, and every module it ran (absolute paths). */
-async function bundleRunning(args: string[]): Promise<{ status: number; stdout: string; ran: string[] }> {
+async function bundleRunning(
+  args: string[],
+): Promise<{ status: number; stdout: string; stderr: string; loaded: string[] }> {
   const dir = await tempDir('pkgkeys-bundle-ran-');
   try {
     const bundle = await fs.readFile(path.join(ROOT, 'dist/pkgkeys.js'), 'utf8');
@@ -80,35 +58,43 @@ async function bundleRunning(args: string[]): Promise<{ status: number; stdout: 
       preload,
       `globalThis.__pkgkeysRan = []; process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, globalThis.__pkgkeysRan.join('\\n')));`,
     );
-    const run = await new Promise<{ status: number; stdout: string }>((resolve) =>
-      execFile(process.execPath, ['--require', preload, path.join(dir, 'bin/pkgkeys.js'), ...args], (error, stdout) =>
-        resolve({ status: error ? Number(error.code) : 0, stdout }),
+    const run = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        ['--require', preload, path.join(dir, 'bin/pkgkeys.js'), ...args],
+        (error, stdout, stderr) => resolve({ status: error ? Number(error.code) : 0, stdout, stderr }),
       ),
     );
     const ran = (await fs.readFile(list, 'utf8')).split('\n').filter((line) => line !== '');
-    return { ...run, ran: ran.map((module) => path.join(ROOT, module)) };
+    return { ...run, loaded: ran.map((module) => path.join(ROOT, module)) };
   } finally {
     await cleanup(dir);
   }
 }
 
-describe('the bundle', () => {
-  test.each([[['--version']], [['--help']], [['verify-summary', '--help']]])(
-    'pkgkeys %j runs no more of lib/ than start-up needs, and not OpenPGP.js',
+describe.each([
+  ['the compiled CLI, a module a file (dist/)', pkgkeysLoading],
+  ['the bundle bin/pkgkeys.js runs (dist/pkgkeys.js)', bundleRunning],
+])('%s', (_what, running) => {
+  test.each([[['--version']], [['--help']], [['verify-summary', '--help']], [['keyring', 'publish', '--help']]])(
+    'pkgkeys %j loads no more of lib/ than start-up needs, and not OpenPGP.js',
     async (args) => {
-      const run = await bundleRunning(args);
+      const run = await running(args);
       expect(run.status).toBe(0);
-      expect(libModules(run.ran)).toEqual(START_UP);
-      expect(loadsOpenPGP(run.ran)).toBe(false);
+      expect(libModules(run.loaded)).toEqual(START_UP);
+      expect(loadsOpenPGP(run.loaded)).toBe(false);
     },
   );
 
   const fixture = withSignedRepo([{ pkgname: 'foo-1.0', content: Buffer.from('foo') }]);
 
-  test('verify-summary runs the verifier and OpenPGP.js', async () => {
-    const run = await bundleRunning(['verify-summary', ...fixture.repo.trustArgs(), fixture.index]);
+  test('verify-summary loads the verifier and OpenPGP.js, and nothing that publishes, signs or runs a client', async () => {
+    const run = await running(['verify-summary', ...fixture.repo.trustArgs(), fixture.index]);
+    expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/^PKGNAME=foo-1\.0$/m);
-    expect(loadsOpenPGP(run.ran)).toBe(true);
-    expect(libModules(run.ran)).toContain('verify/summary');
+    expect(loadsOpenPGP(run.loaded)).toBe(true);
+    const lib = libModules(run.loaded);
+    expect(lib).toContain('verify/summary');
+    expect(lib.filter((m) => /^(publish|signd|authority)\/|^client\/(?!config$)/.test(m))).toEqual([]);
   });
 });
