@@ -67,10 +67,10 @@ format: node_modules/.package-lock.json
 check: lint test
 
 # Everything pkgsrc/security/pkgkeys/PLIST lists, and nothing else: the bundle holds the production
-# dependencies, so no npm, no network and no node_modules; their licences are in THIRD-PARTY-LICENSES. Its code cache is made anew by $(NODE), the
-# Node that will run it, since V8 takes only its own. The example pkgkeys.conf is what the code itself
-# writes with no repository, so the two cannot drift. bin/pkgkeys is a link relative to PREFIX (where
-# BINDIR and LIBDIR are), so a DESTDIR tree runs as it is.
+# dependencies, so no npm, no network and no node_modules; their licences are in THIRD-PARTY-LICENSES.
+# Its code cache is made anew by $(NODE), the Node that will run it, since V8 takes only its own. The
+# example pkgkeys.conf is what the code itself writes with no repository, so the two cannot drift.
+# bin/pkgkeys is a link relative to PREFIX (where BINDIR and LIBDIR are), so a DESTDIR tree runs as it is.
 install: build
 	rm -rf $(DESTDIR)$(LIBDIR)/dist $(DESTDIR)$(LIBDIR)/node_modules
 	mkdir -p $(DESTDIR)$(LIBDIR)/bin $(DESTDIR)$(LIBDIR)/dist $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(EGDIR) $(DESTDIR)$(DOCDIR)

@@ -6,7 +6,7 @@
 // installed bundle, with the Node that will run it (V8 takes only its own caches).
 //
 // esbuild keeps CommonJS semantics: each module of the bundle runs at its first require(), so a
-// command still loads only its own code (test/cli/startup.test.ts checks that on dist/).
+// command still loads only its own code (test/cli/startup.test.ts checks that on dist/ and on the bundle).
 const fs = require('node:fs');
 const path = require('node:path');
 const { makeCodeCache } = require('./pkgkeys.js');

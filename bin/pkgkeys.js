@@ -51,7 +51,7 @@ function readCache(file, source) {
 }
 
 /**
- * The bundle `file` evaluated as a CommonJS module: its exports, its compiled script (for
+ * The bundle `file` evaluated as a CommonJS module: its exports, its bytes and compiled script (for
  * `makeCodeCache`), and whether V8 took the code cache.
  */
 function loadBundle(file, options = { cache: true }) {
@@ -60,7 +60,7 @@ function loadBundle(file, options = { cache: true }) {
   const script = new vm.Script(`${HEAD}${source}${TAIL}`, { filename: file, cachedData });
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, require, module, file, path.dirname(file));
-  return { exports: module.exports, script, cached: cachedData !== undefined && !script.cachedDataRejected };
+  return { exports: module.exports, source, script, cached: cachedData !== undefined && !script.cachedDataRejected };
 }
 
 /**
@@ -68,14 +68,14 @@ function loadBundle(file, options = { cache: true }) {
  * which compiles the command line's code as every run does, and writes nothing.
  */
 async function makeCodeCache(file) {
-  const { exports, script } = loadBundle(file, { cache: false });
+  const { exports, source, script } = loadBundle(file, { cache: false });
   const discard = async () => undefined;
   const io = { stdout: discard, stderr: discard, terminal: false, env: {}, prompt: async () => null };
   const status = await exports.run(['--help'], io);
   if (status !== 0) throw new Error(`${file}: pkgkeys --help exited with ${status}`);
   const data = script.createCachedData();
   const temp = `${cacheOf(file)}.${process.pid}`;
-  fs.writeFileSync(temp, Buffer.concat([digestOf(readRegular(file, MAX_BUNDLE), data), data]));
+  fs.writeFileSync(temp, Buffer.concat([digestOf(source, data), data]));
   fs.renameSync(temp, cacheOf(file));
 }
 
